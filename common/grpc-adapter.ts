@@ -1,0 +1,57 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+
+// protobuf-es does not generate grpc-js service definitions (protobuf-es issues 252 and 385), so
+// this adapter derives one from the generated service descriptor: one source of truth, no
+// proto-loader and no second code generator.
+
+function serializer<D extends DescMessage>(schema: D): grpc.serialize<MessageShape<D>> {
+  return (value) => Buffer.from(toBinary(schema, create(schema, value as never)));
+}
+
+function deserializer<D extends DescMessage>(schema: D): grpc.deserialize<MessageShape<D>> {
+  return (bytes) => fromBinary(schema, bytes);
+}
+
+export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinition {
+  const def: grpc.ServiceDefinition = {};
+  for (const method of service.methods) {
+    def[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: serializer(method.input),
+      requestDeserialize: deserializer(method.input),
+      responseSerialize: serializer(method.output),
+      responseDeserialize: deserializer(method.output),
+      originalName: method.name,
+    };
+  }
+  return def;
+}
+
+/** A grpc-js client class for the service; its methods are named as in the generated descriptor. */
+export function grpcClientConstructor(service: DescService): grpc.ServiceClientConstructor {
+  return grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
+}
+
+/** Calls a unary method and resolves with its response, rejecting with the grpc-js ServiceError. */
+export function callUnary<I extends DescMessage, O extends DescMessage>(
+  client: grpc.Client,
+  method: { localName: string; input: I; output: O },
+  request: MessageShape<I>,
+  options: grpc.CallOptions = {},
+): Promise<MessageShape<O>> {
+  const fn = (client as unknown as Record<string, Function>)[method.localName];
+  if (typeof fn !== "function") throw new Error(`client has no method ${method.localName}`);
+  return new Promise((resolve, reject) => {
+    fn.call(client, request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, res: MessageShape<O>) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+/** Error to hand to a grpc-js callback: the status code and a message for the caller. */
+export function grpcError(code: grpc.status, details: string): Partial<grpc.StatusObject> {
+  return { code, details };
+}
