@@ -14,7 +14,7 @@ function deserializer<D extends DescMessage>(schema: D): grpc.deserialize<Messag
 }
 
 export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinition {
-  const def: grpc.ServiceDefinition = {};
+  const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
     def[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
@@ -25,9 +25,9 @@ export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinit
       responseSerialize: serializer(method.output),
       responseDeserialize: deserializer(method.output),
       originalName: method.name,
-    };
+    } as grpc.MethodDefinition<unknown, unknown>;
   }
-  return def;
+  return def as grpc.ServiceDefinition;
 }
 
 /** A grpc-js client class for the service; its methods are named as in the generated descriptor. */

@@ -13,7 +13,9 @@ export class MemoryStore implements RoomStore {
   async registerServer(reg: ServerRegistration) {
     const prev = this.servers.get(reg.id);
     const server = create(GameServerSchema, {
-      ...prev,
+      reservedRooms: prev?.reservedRooms ?? 0,
+      reservedSeats: prev?.reservedSeats ?? 0,
+      players: prev?.players ?? 0,
       id: reg.id,
       address: reg.address,
       region: reg.region,

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { type Component, ConfigError, helpText, int, readSettings, str, type Values } from "../common/config.js";
+import { createLogger } from "../common/log.js";
+import { onShutdownSignal } from "../common/shutdown.js";
+import { openStore, secret, startGateway, startManager, startOneGameServer, type Stop } from "./components.js";
+
+const USAGE = `roomgate: a Gateway, a Manager and game servers that let a multiplayer game outgrow one server.
+
+Usage: roomgate <command> [options]
+
+Commands:
+  up           the whole mesh in one process: Gateway, Manager and two game servers
+               (embedded store, or Redis when REDIS_URL is set)
+  gateway      one Gateway (needs REDIS_URL, ROOMGATE_SECRET, MANAGER_ADDRESS)
+  manager      one Manager (needs REDIS_URL)
+  gameserver   one game server (needs ROOMGATE_SECRET, MANAGER_ADDRESS)
+
+Every option is also an environment variable; an option wins over the variable.
+Run 'roomgate <command> --help' for that command's options only.
+`;
+
+const COMMANDS: Component[] = ["up", "gateway", "manager", "gameserver"];
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE + "\nOptions:\n" + helpText() + "\n");
+    return;
+  }
+  if (!COMMANDS.includes(command as Component)) throw new ConfigError(`unknown command '${command}'\n\n${USAGE}`);
+  const component = command as Component;
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`Usage: roomgate ${component} [options]\n\nOptions:\n${helpText(component)}\n`);
+    return;
+  }
+  const v = readSettings(component, rest, process.env);
+  const log = createLogger(component);
+  const stops: Stop[] = [];
+  // Components stop in the reverse of their start order: game servers drain before the Manager goes.
+  onShutdownSignal(log, int(v, "SHUTDOWN_TIMEOUT_MS") + 2000, async () => {
+    for (const stop of stops.reverse()) await stop();
+  });
+  await START[component](v, log, stops);
+}
+
+type Starter = (v: Values, log: ReturnType<typeof createLogger>, stops: Stop[]) => Promise<void>;
+
+const START: Record<Component, Starter> = {
+  async manager(v, log, stops) {
+    const store = openStore(v, false);
+    stops.push(() => store.close());
+    stops.push((await startManager(v, store, log)).stop);
+  },
+  async gateway(v, log, stops) {
+    const key = secret(v, false);
+    const store = openStore(v, false);
+    stops.push(() => store.close());
+    stops.push((await startGateway(v, store, str(v, "MANAGER_ADDRESS")!, key, log)).stop);
+  },
+  async gameserver(v, log, stops) {
+    const gs = await startOneGameServer(v, int(v, "GAMESERVER_PORT"), str(v, "MANAGER_ADDRESS")!, secret(v, false), log, str(v, "GAMESERVER_ID"));
+    stops.push(gs.stop);
+  },
+  async up(v, log, stops) {
+    const key = secret(v, true);
+    const store = openStore(v, true);
+    stops.push(() => store.close());
+    const manager = await startManager(v, store, log.child("manager"));
+    stops.push(manager.stop);
+    const managerAddress = `127.0.0.1:${manager.port}`;
+    const base = int(v, "GAMESERVER_PORT");
+    for (const port of [base, base === 0 ? 0 : base + 1]) {
+      const gs = await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"));
+      stops.push(gs.stop);
+    }
+    const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"));
+    stops.push(gateway.stop);
+    const url = `http://127.0.0.1:${gateway.port}`;
+    process.stdout.write(
+      `\nroomgate is up: Gateway ${url} (Connect, gRPC-Web, gRPC), Manager ${managerAddress}, ` +
+        `store: ${str(v, "REDIS_URL") ? "Redis" : "embedded"}.\n` +
+        `Try: npx buf curl --schema proto --protocol connect ${url}/roomgate.v1.GatewayService/CreateRoom -d '{}'\n\n`,
+    );
+  },
+};
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`roomgate: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`roomgate: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,11 @@
+// WebSocket close codes the game server uses (RFC 6455 section 7.4, 4000+ are ours).
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooBig: 1009,
+  /** The Manager closed the room, or nobody kept it alive. */
+  roomClosed: 4000,
+  /** Another connection took this player's seat. */
+  replaced: 4001,
+} as const;

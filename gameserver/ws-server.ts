@@ -1,0 +1,134 @@
+import uWS from "uWebSockets.js";
+import type { JoinTokens } from "../common/token.js";
+import { TokenError } from "../common/token.js";
+import type { Logger } from "../common/log.js";
+import type { Connection, RoomHost } from "./room-host.js";
+
+// The WebSocket edge of a game server: authenticates before the upgrade, then hands frames to the
+// RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
+
+export interface WsOptions {
+  host: RoomHost;
+  tokens: JoinTokens;
+  log: Logger;
+  maxFrameBytes: number;
+  maxBackpressureBytes: number;
+  idleTimeoutS: number;
+}
+
+interface SocketData {
+  roomId: string;
+  playerId: string;
+  playerName: string;
+  conn?: Connection;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "400 Bad Request",
+  401: "401 Unauthorized",
+  404: "404 Not Found",
+  409: "409 Conflict",
+  503: "503 Service Unavailable",
+};
+
+export class WsServer {
+  private readonly app: uWS.TemplatedApp;
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private readonly sockets = new Set<uWS.WebSocket<SocketData>>();
+
+  constructor(private readonly o: WsOptions) {
+    this.app = uWS.App();
+    this.app.ws<SocketData>("/rooms/:roomId", {
+      compression: uWS.DISABLED,
+      // uWS drops oversized frames with a bare close; a little headroom lets frames just past our
+      // limit get a proper error frame first. Anything beyond this is cut by uWS itself.
+      maxPayloadLength: Math.max(o.maxFrameBytes * 2, o.maxFrameBytes + 4096),
+      maxBackpressure: o.maxBackpressureBytes,
+      closeOnBackpressureLimit: 1,
+      idleTimeout: o.idleTimeoutS,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => this.open(ws),
+      message: (ws, message, isBinary) => {
+        const d = ws.getUserData();
+        o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
+      },
+      close: (ws) => {
+        this.sockets.delete(ws);
+        const d = ws.getUserData();
+        const conn = d.conn;
+        if (conn) {
+          (conn as { closed?: boolean }).closed = true;
+          o.host.leave(d.roomId, d.playerId, conn);
+        }
+      },
+    });
+    this.app.get("/healthz", (res) => {
+      res.writeHeader("content-type", "application/json").end(JSON.stringify({ status: o.host.draining ? "draining" : "ok", ...o.host.stats }));
+    });
+    this.app.any("/*", (res) => {
+      res.writeStatus(STATUS_TEXT[404]!).end("not found: connect to /rooms/{room_id}?token={join_token}");
+    });
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`game server cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        resolve(uWS.us_socket_local_port(socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; open sockets are closed by the RoomHost's shutdown. */
+  stopListening() {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  /** Closes whatever sockets are still open (after rooms were closed with proper codes). */
+  closeAll() {
+    for (const ws of [...this.sockets]) ws.close();
+  }
+
+  private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t) {
+    const roomId = req.getParameter(0) ?? "";
+    const token = req.getQuery("token") ?? "";
+    const key = req.getHeader("sec-websocket-key");
+    const protocol = req.getHeader("sec-websocket-protocol");
+    const extensions = req.getHeader("sec-websocket-extensions");
+    const refuse = (status: number, reason: string) => {
+      this.o.log.debug("refused connection", { roomId, status, reason });
+      res.writeStatus(STATUS_TEXT[status] ?? STATUS_TEXT[400]!).writeHeader("content-type", "text/plain").end(reason);
+    };
+    if (!token) return refuse(401, "missing join token");
+    let claims;
+    try {
+      claims = this.o.tokens.verify(token, { roomId, serverId: this.o.host.serverId });
+    } catch (e) {
+      if (e instanceof TokenError) return refuse(401, e.message);
+      throw e;
+    }
+    const refusal = this.o.host.admit(roomId, claims.playerId);
+    if (refusal) return refuse(refusal.status, refusal.reason);
+    res.upgrade<SocketData>({ roomId, playerId: claims.playerId, playerName: claims.playerName }, key, protocol, extensions, context);
+  }
+
+  private open(ws: uWS.WebSocket<SocketData>) {
+    this.sockets.add(ws);
+    const d = ws.getUserData();
+    const conn: Connection & { closed?: boolean } = {
+      send: (bytes) => {
+        if (!conn.closed) ws.send(bytes, true);
+      },
+      close: (code, reason) => {
+        if (conn.closed) return;
+        conn.closed = true;
+        ws.end(code, reason);
+      },
+    };
+    d.conn = conn;
+    this.o.host.join(d.roomId, d.playerId, d.playerName, conn);
+  }
+}

@@ -1,0 +1,42 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "../common/log.js";
+import type { JoinTokens } from "../common/token.js";
+import type { RoomStore } from "../common/store/store.js";
+import { type DualServer, createDualServer } from "./listener.js";
+import { loggingInterceptor } from "./logging.js";
+import type { RoomAllocator } from "./manager-client.js";
+import { routes } from "./routes.js";
+import { GatewayServiceImpl } from "./service.js";
+
+export interface GatewayServerOptions {
+  store: RoomStore;
+  allocator: RoomAllocator;
+  tokens: JoinTokens;
+  joinTokenTtlMs: number;
+  defaultMaxPlayers: number;
+  maxPlayersLimit: number;
+  log: Logger;
+  tls?: { certFile: string; keyFile: string };
+  /** Largest request body accepted, bytes. */
+  readMaxBytes?: number;
+}
+
+/** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
+export function buildGateway(o: GatewayServerOptions): DualServer {
+  const impl = new GatewayServiceImpl(o);
+  const handler = connectNodeAdapter({
+    routes: routes(impl),
+    interceptors: [loggingInterceptor(o.log)],
+    readMaxBytes: o.readMaxBytes ?? 64 * 1024,
+    fallback: (req, res) => {
+      if (req.url === "/healthz") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"status":"ok"}');
+        return;
+      }
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found: this is a roomgate Gateway (roomgate.v1.GatewayService)");
+    },
+  });
+  return createDualServer(handler, o.tls);
+}

@@ -1,0 +1,75 @@
+import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import {
+  type AllocateRoomRequest,
+  type AllocateRoomResponse,
+  AllocateRoomResponseSchema,
+  type AttachRequest,
+  type AttachResponse,
+  type ListServersRequest,
+  type ListServersResponse,
+  ListServersResponseSchema,
+} from "../gen/roomgate/v1/manager_pb.js";
+import type { Logger } from "../common/log.js";
+import { ManagerError, type ManagerErrorKind } from "./errors.js";
+import type { Manager } from "./manager.js";
+
+// The gRPC edge: decode, call the core, map errors to status codes. No logic lives here.
+
+const STATUS: Record<ManagerErrorKind, grpc.status> = {
+  invalid_argument: grpc.status.INVALID_ARGUMENT,
+  resource_exhausted: grpc.status.RESOURCE_EXHAUSTED,
+  unavailable: grpc.status.UNAVAILABLE,
+  already_exists: grpc.status.ALREADY_EXISTS,
+  failed_precondition: grpc.status.FAILED_PRECONDITION,
+};
+
+function toStatus(e: unknown, log: Logger): Partial<grpc.StatusObject> {
+  if (e instanceof ManagerError) return { code: STATUS[e.kind], details: e.message };
+  log.error("unexpected error", { error: String(e) });
+  return { code: grpc.status.INTERNAL, details: "internal error" };
+}
+
+export function managerHandlers(manager: Manager, log: Logger): grpc.UntypedServiceImplementation {
+  const allocateRoom: grpc.handleUnaryCall<AllocateRoomRequest, AllocateRoomResponse> = (call, callback) => {
+    manager.allocate(call.request).then(
+      (r) => callback(null, create(AllocateRoomResponseSchema, r)),
+      (e) => callback(toStatus(e, log)),
+    );
+  };
+
+  const listServers: grpc.handleUnaryCall<ListServersRequest, ListServersResponse> = (_call, callback) => {
+    manager.listServers().then(
+      (servers) => callback(null, create(ListServersResponseSchema, { servers })),
+      (e) => callback(toStatus(e, log)),
+    );
+  };
+
+  const attach: grpc.handleBidiStreamingCall<AttachRequest, AttachResponse> = (call) => {
+    let open = true;
+    const handler = manager.attach({
+      send: (msg) => {
+        if (open) call.write(msg);
+      },
+      close: (reason) => {
+        if (!open) return;
+        open = false;
+        call.emit("error", { code: grpc.status.ABORTED, details: reason });
+      },
+    });
+    const ended = () => {
+      handler.onEnd();
+      if (open) {
+        open = false;
+        call.end();
+      }
+    };
+    call.on("data", (msg: AttachRequest) => handler.onMessage(msg));
+    call.on("end", ended);
+    call.on("error", ended);
+    call.on("cancelled", ended);
+    call.on("close", ended);
+  };
+
+  return { allocateRoom, listServers, attach };
+}
