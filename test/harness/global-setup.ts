@@ -1,4 +1,4 @@
-import { startRedis } from "./redis-server";
+import { startRedis } from "../../testkit/redis-server";
 
 // Runs once before all test files: a private redis-server unless REDIS_URL names one. Workers
 // are started after this and inherit process.env.

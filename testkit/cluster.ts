@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { basename, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+// Starts roomgate components as separate processes on loopback (from the built CLI) and waits for
+// each one's `ready` log line: no sleeps, no fixed ports. Shared by the integration tests and
+// the benchmarks.
+
+// The built CLI, whether this file runs from source (jest) or from dist/ (benchmarks).
+const ROOT = resolve(__dirname, "..", ...(basename(resolve(__dirname, "..")) === "dist" ? [".."] : []));
+export const BUILT_CLI = resolve(ROOT, "dist", "cli", "roomgate.js");
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  component: string;
+  [k: string]: unknown;
+}
+
+export class Proc {
+  readonly lines: LogLine[] = [];
+  private readonly waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    this.exited = new Promise((res) => child.once("exit", (code, signal) => res({ code, signal })));
+    const rl = createInterface({ input: child.stderr! });
+    rl.on("line", (raw) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(raw);
+      } catch {
+        line = { level: "raw", msg: raw, component: name };
+      }
+      this.lines.push(line);
+      if (this.lines.length > 5000) this.lines.splice(0, 1000);
+      for (const w of [...this.waiters]) {
+        if (w.match(line)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    });
+    child.stdout!.resume();
+  }
+
+  get pid() {
+    return this.child.pid!;
+  }
+
+  /** Resolves with the first log line (past or future) that matches, or fails after timeoutMs. */
+  waitFor(match: (l: LogLine) => boolean, timeoutMs = 15_000, what = "log line"): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`)), timeoutMs);
+      const exit = () => rej(new Error(`${this.name} exited while waiting for ${what}:\n${this.tail()}`));
+      this.child.once("exit", exit);
+      this.waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          this.child.off("exit", exit);
+          res(l);
+        },
+      });
+    });
+  }
+
+  tail(n = 15) {
+    return this.lines.slice(-n).map((l) => JSON.stringify(l)).join("\n");
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM") {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface Started {
+  proc: Proc;
+  port: number;
+  ready: LogLine;
+}
+
+export async function startComponent(
+  component: "manager" | "gateway" | "gameserver" | "up",
+  env: Record<string, string>,
+  name: string = component,
+): Promise<Started> {
+  const child = spawn(process.execPath, [BUILT_CLI, component], {
+    env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: process.env.ROOMGATE_TEST_LOG_LEVEL ?? "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const proc = new Proc(name, child);
+  const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === component, 15_000, "ready line");
+  return { proc, port: Number(ready.port), ready };
+}
+
+export interface ClusterOptions {
+  redisUrl: string;
+  keyPrefix: string;
+  secret: string;
+  gateways: number;
+  gameServers: number;
+  /** Environment for every game server (capacity, report interval, limits). */
+  gameServerEnv?: Record<string, string>;
+  managerEnv?: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+}
+
+export class Cluster {
+  readonly procs: Proc[] = [];
+  manager!: Started;
+  gateways: Started[] = [];
+  gameServers: (Started & { id: string })[] = [];
+
+  constructor(readonly o: ClusterOptions) {}
+
+  private base() {
+    return { REDIS_URL: this.o.redisUrl, REDIS_KEY_PREFIX: this.o.keyPrefix, ROOMGATE_SECRET: this.o.secret };
+  }
+
+  get managerAddress() {
+    return `127.0.0.1:${this.manager.port}`;
+  }
+
+  gatewayUrl(i = 0) {
+    return `http://127.0.0.1:${this.gateways[i]!.port}`;
+  }
+
+  async start() {
+    this.manager = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: "0", ...this.o.managerEnv });
+    this.procs.push(this.manager.proc);
+    const gws = Array.from({ length: this.o.gateways }, (_, i) =>
+      startComponent("gateway", { ...this.base(), GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv }, `gateway-${i}`),
+    );
+    const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
+    this.gateways = await Promise.all(gws);
+    this.procs.push(...this.gateways.map((g) => g.proc));
+    await Promise.all(gss);
+    // Servers take rooms once the Manager has registered them.
+    await Promise.all(this.gameServers.map((g) => this.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === g.id)));
+    return this;
+  }
+
+  async startGameServer(id: string, env: Record<string, string> = {}) {
+    const gs = await startComponent(
+      "gameserver",
+      { ...this.base(), GAMESERVER_HOST: "127.0.0.1", GAMESERVER_PORT: "0", GAMESERVER_ID: id, MANAGER_ADDRESS: this.managerAddress, ...this.o.gameServerEnv, ...env },
+      id,
+    );
+    const started = { ...gs, id };
+    this.gameServers.push(started);
+    this.procs.push(gs.proc);
+    return started;
+  }
+
+  gameServer(id: string) {
+    const gs = this.gameServers.find((g) => g.id === id);
+    if (!gs) throw new Error(`no game server ${id}`);
+    return gs;
+  }
+
+  /** SIGTERM everything, game servers first; SIGKILL what is still alive after timeoutMs. */
+  async stop(timeoutMs = 10_000) {
+    const order = [...this.gameServers.map((g) => g.proc), ...this.gateways.map((g) => g.proc), this.manager?.proc].filter(Boolean) as Proc[];
+    for (const p of order) {
+      const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+      await p.kill("SIGTERM");
+      clearTimeout(t);
+    }
+  }
+}
