@@ -1,0 +1,43 @@
+// Benchmark knobs. Everything has a default that finishes well inside 10 minutes on 2 cores; the
+// env vars exist so a quick run (or a bigger one) needs no code change.
+
+export interface BenchOptions {
+  /** Phase 2: sequential CreateRoom calls through one gateway. */
+  sequential: number;
+  /** Phase 3: rooms created and joined under load. */
+  rooms: number;
+  /** Phase 3 (and the concurrent Redis loop): clients working at once. */
+  concurrency: number;
+  /** Untimed create+join+leave cycles first, so JIT and keep-alive sockets are warm. */
+  warmup: number;
+  /** Hard limit of any one phase. */
+  phaseLimitMs: number;
+  /** Hard limit of all phases together; leaves room for start-up and shutdown. */
+  budgetMs: number;
+  gateways: number;
+  gameServers: number;
+  /** Seats per room (ROOM_DEFAULT_MAX_PLAYERS); small so seat reservations never limit the run. */
+  roomSeats: number;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got '${raw}'`);
+  return n;
+}
+
+export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  return {
+    sequential: positiveInt(env, "BENCH_SEQUENTIAL", 1000),
+    rooms: positiveInt(env, "BENCH_ROOMS", 5000),
+    concurrency: positiveInt(env, "BENCH_CONCURRENCY", 50),
+    warmup: positiveInt(env, "BENCH_WARMUP", 50, 0),
+    phaseLimitMs: positiveInt(env, "BENCH_PHASE_LIMIT_S", 120) * 1000,
+    budgetMs: positiveInt(env, "BENCH_BUDGET_S", 420) * 1000,
+    gateways: 2,
+    gameServers: 3,
+    roomSeats: 2,
+  };
+}

@@ -1,0 +1,39 @@
+import { randomBytes } from "node:crypto";
+import { Cluster, type ClusterOptions } from "../../testkit/cluster";
+import { RedisStore } from "../../common/store/redis-store";
+import { redisUrl, uniquePrefix } from "./state";
+
+/** A cluster of separate processes on the test run's Redis, with a store view of its keys. */
+export async function startCluster(name: string, o: Partial<ClusterOptions> = {}) {
+  const keyPrefix = uniquePrefix(name);
+  const cluster = new Cluster({
+    redisUrl: redisUrl(),
+    keyPrefix,
+    secret: randomBytes(24).toString("base64url"),
+    gateways: 1,
+    gameServers: 1,
+    ...o,
+    // Debug lines let tests await the Manager's "room closed" instead of polling for it.
+    managerEnv: { LOG_LEVEL: "debug", ...o.managerEnv },
+  });
+  const store = new RedisStore({ redis: redisUrl(), keyPrefix });
+  try {
+    await cluster.start();
+  } catch (e) {
+    await cluster.stop(2000);
+    await store.close();
+    throw e;
+  }
+  return {
+    cluster,
+    store,
+    async stop() {
+      await cluster.stop();
+      await store.close();
+    },
+  };
+}
+
+export function roomClosedLine(roomId: string) {
+  return (l: { msg: string; roomId?: unknown }) => l.msg === "room closed" && l.roomId === roomId;
+}

@@ -1,0 +1,165 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { gatewayClient, Player } from "../testkit/client";
+import { JoinTokens } from "../common/token";
+import { roomClosedLine, startCluster } from "./harness/cluster";
+
+// The whole flow across separate processes on loopback and a real Redis: one Manager, two
+// Gateways, three game servers.
+
+let env: Awaited<ReturnType<typeof startCluster>>;
+
+beforeAll(async () => {
+  env = await startCluster("flow", { gateways: 2, gameServers: 3 });
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 60_000);
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    return Code[ConnectError.from(e).code];
+  }
+};
+
+test("create on one Gateway, join on the other, talk, leave: the mapping is gone", async () => {
+  const { cluster, store } = env;
+  const gw0 = gatewayClient(cluster.gatewayUrl(0), "connect");
+  const gw1 = gatewayClient(cluster.gatewayUrl(1), "grpc");
+  const created = await gw0.createRoom({ playerName: "ann", maxPlayers: 4 });
+  expect(created.roomId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  expect(created.serverAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+  const joined = await gw1.joinRoom({ roomId: created.roomId, playerName: "bob" });
+  expect(joined.serverAddress).toBe(created.serverAddress);
+  expect(joined.playerId).not.toBe(created.playerId);
+
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  expect(ann.welcome).toMatchObject({ roomId: created.roomId, playerId: created.playerId, serverId: created.serverId });
+  const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+  expect(bob.welcome.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
+  expect((await ann.player.next("playerJoined")).frame.value.player).toMatchObject({ id: joined.playerId, name: "bob" });
+
+  ann.player.broadcast(new TextEncoder().encode("hello bob"));
+  const m = await bob.player.next("message");
+  expect(m.frame.value.fromPlayerId).toBe(created.playerId);
+  expect(new TextDecoder().decode(m.frame.value.payload)).toBe("hello bob");
+  bob.player.broadcast(new Uint8Array([9, 8, 7]));
+  expect((await ann.player.next("message")).frame.value.payload).toEqual(new Uint8Array([9, 8, 7]));
+
+  const room = await gatewayClient(cluster.gatewayUrl(1), "grpc-web").getRoom({ roomId: created.roomId });
+  expect(room.room).toMatchObject({ roomId: created.roomId, serverId: created.serverId, maxPlayers: 4 });
+
+  await bob.player.leave();
+  expect((await ann.player.next("playerLeft")).frame.value.playerId).toBe(joined.playerId);
+  await ann.player.leave();
+  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 5000, "room closed");
+  expect(await store.getRoom(created.roomId)).toBeUndefined();
+  expect(await codeOf(gw1.getRoom({ roomId: created.roomId }))).toBe("NotFound");
+  expect(await codeOf(gw0.joinRoom({ roomId: created.roomId }))).toBe("NotFound");
+  const server = await store.getServer(created.serverId);
+  expect(server).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+});
+
+test("rooms spread over the three servers", async () => {
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  const rooms = await Promise.all(Array.from({ length: 9 }, () => gw.createRoom({})));
+  const per = new Map<string, number>();
+  for (const r of rooms) per.set(r.serverId, (per.get(r.serverId) ?? 0) + 1);
+  expect(per.size).toBe(3);
+  for (const n of per.values()) expect(n).toBe(3);
+});
+
+test("a retried CreateRoom with the same request_id gets the same room and player", async () => {
+  const gw0 = gatewayClient(env.cluster.gatewayUrl(0));
+  const gw1 = gatewayClient(env.cluster.gatewayUrl(1), "grpc");
+  const key = `retry-${Date.now()}`;
+  const [a, b] = await Promise.all([gw0.createRoom({ requestId: key }), gw1.createRoom({ requestId: key })]);
+  const c = await gw0.createRoom({ requestId: key });
+  expect(new Set([a.roomId, b.roomId, c.roomId]).size).toBe(1);
+  expect(new Set([a.playerId, b.playerId, c.playerId]).size).toBe(1);
+  expect((await gw0.createRoom({ requestId: key + "-other" })).roomId).not.toBe(a.roomId);
+});
+
+test("malformed Gateway requests get invalid_argument, unknown rooms not_found", async () => {
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  expect(await codeOf(gw.joinRoom({ roomId: "" }))).toBe("InvalidArgument");
+  expect(await codeOf(gw.joinRoom({ roomId: "../../etc/passwd" }))).toBe("InvalidArgument");
+  expect(await codeOf(gw.getRoom({ roomId: "A".repeat(22) }))).toBe("NotFound");
+  expect(await codeOf(gw.createRoom({ maxPlayers: 100_000 }))).toBe("InvalidArgument");
+  expect(await codeOf(gw.createRoom({ region: "x".repeat(65) }))).toBe("InvalidArgument");
+  expect(await codeOf(gw.createRoom({ playerName: "bad\u0000name" }))).toBe("InvalidArgument");
+  // Bodies that do not decode at all get a clear error and the Gateway keeps serving. A JSON body
+  // of the wrong shape is invalid_argument; connect-es reports undecodable binary as internal.
+  const url = `${env.cluster.gatewayUrl(0)}/roomgate.v1.GatewayService/CreateRoom`;
+  const json = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"maxPlayers":"lots"}' });
+  expect(json.status).toBe(400);
+  expect(await json.json()).toMatchObject({ code: "invalid_argument" });
+  const bin = await fetch(url, { method: "POST", headers: { "content-type": "application/proto" }, body: new Uint8Array([0xff, 0xff, 0xff, 0xff]) });
+  expect(await bin.json()).toMatchObject({ code: "internal", message: expect.stringMatching(/parse binary/) });
+  expect(await codeOf(gw.createRoom({}))).toBe("ok");
+});
+
+describe("join tokens", () => {
+  let room: Awaited<ReturnType<ReturnType<typeof gatewayClient>["createRoom"]>>;
+  const refused = async (url: string) => {
+    const err = await Player.connect(url).then(
+      (p) => {
+        p.terminate();
+        return undefined;
+      },
+      (e) => e as { status: number; body: string },
+    );
+    if (!err) throw new Error("connection was accepted");
+    return err;
+  };
+
+  beforeAll(async () => {
+    room = await gatewayClient(env.cluster.gatewayUrl(0)).createRoom({});
+  });
+
+  test("missing, forged, expired and other-room tokens are refused before the upgrade", async () => {
+    const base = `${room.serverAddress}/rooms/${room.roomId}`;
+    expect((await refused(base)).status).toBe(401);
+    expect((await refused(`${base}?token=garbage`)).status).toBe(401);
+    const forger = new JoinTokens("not-the-cluster-secret!!");
+    const forged = forger.sign({ roomId: room.roomId, playerId: "p_x", serverId: room.serverId, playerName: "", expireTimeMs: Date.now() + 60_000 });
+    expect((await refused(`${base}?token=${forged}`)).body).toMatch(/bad signature/);
+    const real = new JoinTokens(env.cluster.o.secret);
+    const expired = real.sign({ roomId: room.roomId, playerId: "p_x", serverId: room.serverId, playerName: "", expireTimeMs: Date.now() - 1 });
+    expect((await refused(`${base}?token=${expired}`)).body).toMatch(/expired/);
+    const other = await gatewayClient(env.cluster.gatewayUrl(1)).createRoom({});
+    expect((await refused(`${base}?token=${other.joinToken}`)).body).toMatch(/wrong room|wrong server/);
+    // The room is unharmed: its real token still gets in.
+    const ok = await Player.join(room.serverAddress, room.roomId, room.joinToken);
+    expect(ok.welcome.roomId).toBe(room.roomId);
+    await ok.player.leave();
+  });
+});
+
+test("oversized and garbage frames get an error frame and a close; the room goes on", async () => {
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  const r = await gw.createRoom({ maxPlayers: 4 });
+  const j1 = await gw.joinRoom({ roomId: r.roomId });
+  const j2 = await gw.joinRoom({ roomId: r.roomId });
+  const host = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+  const big = await Player.join(j1.serverAddress, j1.roomId, j1.joinToken);
+  const junk = await Player.join(j2.serverAddress, j2.roomId, j2.joinToken);
+
+  big.player.sendRaw(Buffer.alloc(16_385, 1)); // default MAX_FRAME_BYTES is 16384
+  expect((await big.player.next("error")).frame.value.code).toBe(2 /* FRAME_TOO_LARGE */);
+  expect((await big.player.closed).code).toBe(1009);
+
+  junk.player.sendRaw(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+  expect((await junk.player.next("error")).frame.value.code).toBe(1 /* MALFORMED_FRAME */);
+  expect((await junk.player.closed).code).toBe(1008);
+
+  const j3 = await gw.joinRoom({ roomId: r.roomId });
+  const late = await Player.join(j3.serverAddress, j3.roomId, j3.joinToken);
+  late.player.broadcast(new Uint8Array([42]));
+  expect((await host.player.next("message")).frame.value.payload).toEqual(new Uint8Array([42]));
+  await late.player.leave();
+  await host.player.leave();
+});
