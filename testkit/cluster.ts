@@ -87,13 +87,15 @@ export async function startComponent(
   component: "manager" | "gateway" | "gameserver" | "up",
   env: Record<string, string>,
   name: string = component,
+  /** The component whose ready line means started; `up` is ready when its Gateway is. */
+  readyComponent: string = component === "up" ? "gateway" : component,
 ): Promise<Started> {
   const child = spawn(process.execPath, [BUILT_CLI, component], {
     env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: process.env.ROOMGATE_TEST_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const proc = new Proc(name, child);
-  const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === component, 15_000, "ready line");
+  const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === readyComponent, 15_000, "ready line");
   return { proc, port: Number(ready.port), ready };
 }
 

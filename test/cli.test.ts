@@ -1,0 +1,53 @@
+import { spawnSync } from "node:child_process";
+import { SETTINGS, flagName } from "../common/config";
+import { BUILT_CLI, startComponent } from "../testkit/cluster";
+import { gatewayClient, Player } from "../testkit/client";
+
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [BUILT_CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH!, ...env }, timeout: 10_000 });
+
+test("--help documents every flag and environment variable", () => {
+  const out = run(["--help"]);
+  expect(out.status).toBe(0);
+  for (const s of SETTINGS) {
+    expect(out.stdout).toContain(s.env);
+    expect(out.stdout).toContain(flagName(s.env));
+  }
+  const gs = run(["gameserver", "--help"]);
+  expect(gs.stdout).toContain("GAMESERVER_CAPACITY");
+  expect(gs.stdout).not.toContain("GATEWAY_TLS_CERT");
+});
+
+test("separate components refuse to start without what they need", () => {
+  const gw = run(["gateway"], { REDIS_URL: "redis://127.0.0.1:1" });
+  expect(gw.status).toBe(2);
+  expect(gw.stderr).toMatch(/ROOMGATE_SECRET is required/);
+  const mg = run(["manager"]);
+  expect(mg.status).toBe(2);
+  expect(mg.stderr).toMatch(/REDIS_URL is required/);
+  const bad = run(["gameserver", "--gameserver-port", "seven"], { ROOMGATE_SECRET: "x".repeat(32) });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/GAMESERVER_PORT/);
+  expect(run(["gateway", "--no-such-flag", "1"]).stderr).toMatch(/unknown option --no-such-flag/);
+  expect(run(["fly"]).stderr).toMatch(/unknown command 'fly'/);
+});
+
+test("`roomgate up` runs the whole mesh in one process on the embedded store", async () => {
+  const up = await startComponent("up", { GATEWAY_PORT: "0", MANAGER_PORT: "0", GAMESERVER_PORT: "0", GATEWAY_HOST: "127.0.0.1", MANAGER_HOST: "127.0.0.1", GAMESERVER_HOST: "127.0.0.1", REDIS_URL: "" });
+  try {
+    // Both game servers register before the first room can be spread.
+    const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;
+    await up.proc.waitFor(() => registered() >= 2, 10_000, "two registrations");
+    const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
+    const r = await gw.createRoom({ playerName: "solo" });
+    const j = await gw.joinRoom({ roomId: r.roomId });
+    const a = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+    const b = await Player.join(j.serverAddress, j.roomId, j.joinToken);
+    b.player.broadcast(new Uint8Array([1]));
+    expect((await a.player.next("message")).frame.value.fromPlayerId).toBe(j.playerId);
+    await a.player.leave();
+    await b.player.leave();
+  } finally {
+    expect(await up.proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+  }
+});
