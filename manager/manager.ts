@@ -289,10 +289,16 @@ export class Manager {
     return this.store(() => this.o.store.listServers());
   }
 
-  /** Stops timers and pending work; the streams are ended by the transport. */
+  /**
+   * Stops timers and pending work and ends every Attach stream, so a shutdown need not wait for
+   * streams that never end on their own; game servers reconnect and re-register their rooms.
+   */
   close() {
     this.closed = true;
-    for (const s of this.servers.values()) clearTimeout(s.deathTimer);
+    for (const s of this.servers.values()) {
+      clearTimeout(s.deathTimer);
+      s.session?.close("manager shutting down");
+    }
     this.opens.clear();
   }
 
