@@ -5,6 +5,7 @@ import {
   AttachRequestSchema,
   type AttachResponse,
   ManagerService,
+  type Register,
   RoomCloseReason,
 } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcClientConstructor } from "../common/grpc-adapter.js";
@@ -17,12 +18,8 @@ import type { RoomEvents, RoomHost } from "./room-host.js";
 
 export interface ManagerLinkOptions {
   managerAddress: string;
-  serverId: string;
-  address: string;
-  region: string;
-  maxRooms: number;
-  maxPlayers: number;
-  reportIntervalMs: number;
+  /** What this server registers as; the rooms it runs are added at each registration. */
+  registration: Omit<Register, "roomIds" | "$typeName" | "$unknown">;
   log: Logger;
 }
 
@@ -51,7 +48,7 @@ export class ManagerLink implements RoomEvents {
   start(host: RoomHost) {
     this.host = host;
     this.connect();
-    this.reportTimer = setInterval(() => this.report(), this.o.reportIntervalMs);
+    this.reportTimer = setInterval(() => this.report(), this.o.registration.reportIntervalMs);
   }
 
   /** Resolves once the Manager has acknowledged a registration (now or after the next reconnect). */
@@ -119,15 +116,7 @@ export class ManagerLink implements RoomEvents {
       create(AttachRequestSchema, {
         msg: {
           case: "register",
-          value: {
-            serverId: this.o.serverId,
-            address: this.o.address,
-            region: this.o.region,
-            maxRooms: this.o.maxRooms,
-            maxPlayers: this.o.maxPlayers,
-            reportIntervalMs: this.o.reportIntervalMs,
-            roomIds: this.host.roomIds(),
-          },
+          value: { ...this.o.registration, roomIds: this.host.roomIds() },
         },
       }),
     );

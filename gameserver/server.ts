@@ -51,12 +51,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   const address = o.publicAddress ?? `ws://127.0.0.1:${port}`;
   link = new ManagerLink({
     managerAddress: o.managerAddress,
-    serverId,
-    address,
-    region: o.region,
-    maxRooms: o.maxRooms,
-    maxPlayers: o.maxPlayers,
-    reportIntervalMs: o.reportIntervalMs,
+    registration: { serverId, address, region: o.region, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
     log: o.log,
   });
   link.start(host);

@@ -1,20 +1,11 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
-import type { JoinTokens } from "../common/token.js";
-import type { RoomStore } from "../common/store/store.js";
 import { type DualServer, createDualServer } from "./listener.js";
 import { loggingInterceptor } from "./logging.js";
-import type { RoomAllocator } from "./manager-client.js";
 import { routes } from "./routes.js";
-import { GatewayServiceImpl } from "./service.js";
+import { type GatewayOptions, GatewayServiceImpl } from "./service.js";
 
-export interface GatewayServerOptions {
-  store: RoomStore;
-  allocator: RoomAllocator;
-  tokens: JoinTokens;
-  joinTokenTtlMs: number;
-  defaultMaxPlayers: number;
-  maxPlayersLimit: number;
+export interface GatewayServerOptions extends GatewayOptions {
   log: Logger;
   tls?: { certFile: string; keyFile: string };
   /** Largest request body accepted, bytes. */
