@@ -165,7 +165,8 @@ export class ManagerLink implements RoomEvents {
   private send(msg: Init) {
     // Events while the stream is down are dropped on purpose: the next registration carries the
     // rooms that still exist, and the Manager reconciles from that.
-    if (!this.call || this.stopping && msg?.case !== "roomEvent" && msg?.case !== "draining") return;
+    // While stopping, only the goodbyes (draining, rooms closed) still go out.
+    if (!this.call || (this.stopping && msg?.case !== "roomEvent" && msg?.case !== "draining")) return;
     this.call.write(create(AttachRequestSchema, { msg }));
   }
 }

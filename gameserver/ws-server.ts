@@ -20,6 +20,8 @@ interface SocketData {
   roomId: string;
   playerId: string;
   playerName: string;
+  /** uWS forbids touching a socket after close; the room may still hold its Connection. */
+  closed: boolean;
   conn?: Connection;
 }
 
@@ -56,11 +58,8 @@ export class WsServer {
       close: (ws) => {
         this.sockets.delete(ws);
         const d = ws.getUserData();
-        const conn = d.conn;
-        if (conn) {
-          (conn as { closed?: boolean }).closed = true;
-          o.host.leave(d.roomId, d.playerId, conn);
-        }
+        d.closed = true;
+        if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn);
       },
     });
     this.app.get("/healthz", (res) => {
@@ -112,19 +111,19 @@ export class WsServer {
     }
     const refusal = this.o.host.admit(roomId, claims.playerId);
     if (refusal) return refuse(refusal.status, refusal.reason);
-    res.upgrade<SocketData>({ roomId, playerId: claims.playerId, playerName: claims.playerName }, key, protocol, extensions, context);
+    res.upgrade<SocketData>({ roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false }, key, protocol, extensions, context);
   }
 
   private open(ws: uWS.WebSocket<SocketData>) {
     this.sockets.add(ws);
     const d = ws.getUserData();
-    const conn: Connection & { closed?: boolean } = {
+    const conn: Connection = {
       send: (bytes) => {
-        if (!conn.closed) ws.send(bytes, true);
+        if (!d.closed) ws.send(bytes, true);
       },
       close: (code, reason) => {
-        if (conn.closed) return;
-        conn.closed = true;
+        if (d.closed) return;
+        d.closed = true;
         ws.end(code, reason);
       },
     };
