@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { errorKind, errorText } from "./errors.js";
 import type { Progress } from "./progress.js";
 
@@ -34,6 +35,8 @@ export interface PhaseResult {
   /** Successful operations per second of wall time. */
   rate: number;
   latenciesMs: number[];
+  /** Successful operations finished in each second of the phase: shows ramp-up and stalls. */
+  perSecond: number[];
   errorKinds: Record<string, number>;
   errorSamples: string[];
 }
@@ -44,6 +47,8 @@ const MAX_SAMPLES = 5;
 
 export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const ac = new AbortController();
+  // Every operation in flight listens to this signal; hundreds of listeners are expected here.
+  setMaxListeners(0, ac.signal);
   let timedOut = false;
   const limit = setTimeout(() => {
     timedOut = true;
@@ -66,10 +71,12 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
     elapsedMs: 0,
     rate: 0,
     latenciesMs: [],
+    perSecond: [],
     errorKinds: {},
     errorSamples: [],
   };
   let next = 0;
+  const t0 = performance.now();
   const worker = async (w: number) => {
     while (!ac.signal.aborted) {
       const i = next++;
@@ -78,6 +85,8 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
       try {
         r.latenciesMs.push(await spec.op(i, w, ac.signal));
         r.ok++;
+        const second = Math.floor((performance.now() - t0) / 1000);
+        r.perSecond[second] = (r.perSecond[second] ?? 0) + 1;
       } catch (e) {
         if (ac.signal.aborted) {
           r.aborted++;
@@ -91,7 +100,6 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
     }
   };
 
-  const t0 = performance.now();
   spec.progress.begin(spec.name, spec.total, () => ({ done: r.ok + r.errors, errors: r.errors }));
   const workers = Promise.all(Array.from({ length: Math.min(spec.concurrency, spec.total) }, (_, w) => worker(w)));
   let graceTimer: NodeJS.Timeout | undefined;
@@ -115,5 +123,6 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   ac.abort(new Error(`${spec.name}: phase over`));
   const cut = timedOut ? `time limit hit: ${r.aborted} aborted, ${r.abandoned} abandoned` : "";
   spec.progress.end(cut);
-  return r;
+  // A copy: an abandoned operation that settles later must not change a reported result.
+  return { ...r, latenciesMs: r.latenciesMs.slice(), perSecond: Array.from(r.perSecond, (n) => n ?? 0), errorKinds: { ...r.errorKinds }, errorSamples: r.errorSamples.slice() };
 }

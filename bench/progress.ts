@@ -1,6 +1,6 @@
 // Live progress on stderr, so stdout carries only the final summary. On a terminal one line is
-// redrawn in place; in CI (not a TTY) plain lines are printed, at most one every 2 s per phase,
-// so logs stay short.
+// redrawn in place; in CI (not a TTY) plain lines are printed, at most one every 2 s, plus the
+// one closing line of each phase, so logs stay short.
 
 export interface Counts {
   done: number;
@@ -12,6 +12,9 @@ const PLAIN_INTERVAL_MS = 2000;
 
 export class Progress {
   private timer: NodeJS.Timeout | undefined;
+  /** Renders the running phase's line; undefined between phases. */
+  private current: (() => string) | undefined;
+  /** Whether a TTY line is on screen that a note must erase first. */
   private drawn = false;
 
   constructor(
@@ -40,7 +43,7 @@ export class Progress {
     }, every);
     // Progress must never be what keeps the process alive.
     this.timer.unref();
-    this.current = () => render();
+    this.current = render;
   }
 
   /** Stops the ticker and leaves the phase's final state as a permanent line. */
@@ -49,8 +52,6 @@ export class Progress {
     this.finish();
     if (render) this.note(`${render()}${suffix ? `  ${suffix}` : ""}`);
   }
-
-  private current: (() => string) | undefined;
 
   private finish() {
     if (this.timer) clearInterval(this.timer);
