@@ -25,8 +25,13 @@ typecheck: node_modules
 build: node_modules
 	$(NPX) tsc -p tsconfig.build.json
 
+# jest's own summary is not a line CI reads, so the totals are printed once more as
+# "tests: N passed, N failed" from its JSON report.
 test: lint check-gen typecheck build
-	$(NPX) jest --runInBand
+	@rm -f .jest-results.json
+	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
+	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \
+	  exit $$status
 
 bench: build
 	node dist/bench/run.js
