@@ -32,16 +32,24 @@ export class ManagerLink implements RoomEvents {
   private stopping = false;
   private reportTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
-  private backoffMs = 100;
+  private backoffMs: number;
+  private readonly maxBackoffMs: number;
   private host?: RoomHost;
   private readonly registeredWaiters: (() => void)[] = [];
 
   constructor(private readonly o: ManagerLinkOptions) {
+    // A returning Manager gives a server a few report intervals to attach again before it
+    // declares it dead, so no retry (ours, or grpc-js's own reconnect backoff, which otherwise
+    // grows to two minutes) may wait longer than one interval.
+    this.maxBackoffMs = Math.min(5000, o.registration.reportIntervalMs);
+    this.backoffMs = Math.min(100, this.maxBackoffMs);
     const Client = grpcClientConstructor(ManagerService);
     this.client = new Client(o.managerAddress, grpc.credentials.createInsecure(), {
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
       "grpc.keepalive_permit_without_calls": 1,
+      "grpc.initial_reconnect_backoff_ms": Math.min(100, this.maxBackoffMs),
+      "grpc.max_reconnect_backoff_ms": this.maxBackoffMs,
     });
   }
 
@@ -127,8 +135,9 @@ export class ManagerLink implements RoomEvents {
     this.call = undefined;
     this.registered = false;
     if (this.stopping) return;
-    const delay = this.backoffMs * (0.5 + Math.random());
-    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+    // Jitter spreads a fleet's reconnects; it stays within one interval (0.5x to 1x the backoff).
+    const delay = this.backoffMs * (0.5 + Math.random() / 2);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -137,7 +146,7 @@ export class ManagerLink implements RoomEvents {
     switch (msg.msg.case) {
       case "registered":
         this.registered = true;
-        this.backoffMs = 100;
+        this.backoffMs = Math.min(100, this.maxBackoffMs);
         host.retainOnly(msg.msg.value.roomIds);
         this.o.log.info("registered with manager", { manager: this.o.managerAddress, rooms: msg.msg.value.roomIds.length });
         this.report();

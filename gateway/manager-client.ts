@@ -17,6 +17,9 @@ export class GrpcRoomAllocator implements RoomAllocator {
     this.client = new Client(managerAddress, grpc.credentials.createInsecure(), {
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
+      // A restarted Manager is used within a second, not after grpc-js's default backoff (up to 2 min).
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
     });
   }
 

@@ -200,3 +200,31 @@ test("registration with a bad address is refused", async () => {
   h2.onMessage(create(AttachRequestSchema, { msg: { case: "load", value: {} } }));
   expect(closed[1]).toMatch(/first message/);
 });
+
+test("a restarted Manager buries servers that never come back, and keeps those that do", async () => {
+  new FakeServer(manager, "gone");
+  new FakeServer(manager, "back");
+  await settle();
+  const rooms = [];
+  for (let i = 0; i < 4; i++) rooms.push((await manager.allocate(request())).room);
+  manager.close();
+
+  const next = new Manager({ store, log: silentLogger, missedReports: 3, openRoomTimeoutMs: 500, idempotencyTtlMs: 60_000 });
+  expect(await next.recover()).toBe(2);
+  expect((await store.getServer("gone"))!.state).toBe(GameServerState.SUSPECT);
+  const h = next.attach({ send: () => {}, close: () => {} });
+  const backRooms = rooms.filter((r) => r.serverId === "back").map((r) => r.roomId);
+  h.onMessage(
+    create(AttachRequestSchema, {
+      msg: { case: "register", value: { serverId: "back", address: "ws://127.0.0.1:1", region: "eu", maxRooms: 10, maxPlayers: 1000, reportIntervalMs: REPORT_MS, roomIds: backRooms } },
+    }),
+  );
+  for (let i = 0; i < 4; i++) {
+    await jest.advanceTimersByTimeAsync(REPORT_MS);
+    h.onMessage(create(AttachRequestSchema, { msg: { case: "load", value: {} } }));
+  }
+  expect(await store.getServer("gone")).toBeUndefined();
+  for (const r of rooms) expect(!!(await store.getRoom(r.roomId))).toBe(r.serverId === "back");
+  expect((await store.getServer("back"))!.state).toBe(GameServerState.LIVE);
+  next.close();
+});

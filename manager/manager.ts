@@ -285,6 +285,32 @@ export class Manager {
 
   // ---- queries & lifecycle ------------------------------------------------------------------
 
+  /**
+   * Adopts the servers a previous Manager left in the store: each gets the usual deadline to
+   * attach again, or it is declared dead and its rooms removed. Without this, a server that died
+   * while no Manager ran would keep its room mappings forever.
+   */
+  async recover(): Promise<number> {
+    const stored = await this.o.store.listServers();
+    let adopted = 0;
+    for (const s of stored) {
+      if (this.servers.has(s.id)) continue;
+      const orphan: Attached = {
+        id: s.id,
+        epoch: s.epoch,
+        region: s.region,
+        reportIntervalMs: s.reportIntervalMs || 1000,
+        draining: s.state === GameServerState.DRAINING,
+      };
+      this.servers.set(s.id, orphan);
+      await this.o.store.setServerState(s.id, s.epoch, GameServerState.SUSPECT);
+      this.armDeathTimer(orphan);
+      adopted++;
+    }
+    if (adopted > 0) this.o.log.info("adopted servers from the store; waiting for them to attach", { servers: adopted });
+    return adopted;
+  }
+
   async listServers(): Promise<GameServer[]> {
     return this.store(() => this.o.store.listServers());
   }

@@ -17,7 +17,7 @@ export interface ManagerServerOptions {
 export interface ManagerServer {
   manager: Manager;
   grpcServer: grpc.Server;
-  /** Binds and starts serving; resolves with the bound port (pass 0 for a free one). */
+  /** Binds, serves, then adopts servers left in the store; resolves with the bound port (0: a free one). */
   listen(host: string, port: number): Promise<number>;
   close(timeoutMs?: number): Promise<void>;
 }
@@ -36,12 +36,14 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
   return {
     manager,
     grpcServer,
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        grpcServer.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        );
-      }),
+    listen: async (host, port) => {
+      const bound = await new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      });
+      // Only once servers can reach us does their deadline to attach again start.
+      await manager.recover();
+      return bound;
+    },
     close: (timeoutMs = 5000) =>
       new Promise<void>((resolve) => {
         manager.close();

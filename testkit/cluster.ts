@@ -146,6 +146,15 @@ export class Cluster {
     return this;
   }
 
+  /** Starts a new Manager on the same port, as a supervisor would after a crash. */
+  async restartManager() {
+    const port = this.manager.port;
+    await this.manager.proc.kill("SIGKILL");
+    this.manager = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), ...this.o.managerEnv });
+    this.procs.push(this.manager.proc);
+    return this.manager;
+  }
+
   async startGameServer(id: string, env: Record<string, string> = {}) {
     const gs = await startComponent(
       "gameserver",
