@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import {
   type CreateRoomRequest,
@@ -11,7 +11,9 @@ import {
   type JoinRoomRequest,
   type JoinRoomResponse,
   JoinRoomResponseSchema,
+  type WatchClusterRequest,
 } from "../gen/roomgate/v1/gateway_pb.js";
+import { watchCluster } from "./cluster-watch.js";
 import { AllocateRoomRequestSchema } from "../gen/roomgate/v1/manager_pb.js";
 import { isRoomId, newPlayerId, newRoomId } from "../common/ids.js";
 import type { JoinTokens } from "../common/token.js";
@@ -94,6 +96,16 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   async getRoom(req: { roomId: string }) {
     checkRoomId(req.roomId);
     return create(GetRoomResponseSchema, { room: await this.lookup(req.roomId) });
+  }
+
+  async *watchCluster(req: WatchClusterRequest, ctx: HandlerContext) {
+    const maxIntervalMs = Math.min(60_000, Math.max(250, req.maxIntervalMs || 1000));
+    try {
+      yield* watchCluster(this.o.store, maxIntervalMs, ctx.signal);
+    } catch (e) {
+      if (ctx.signal.aborted) return;
+      throw new ConnectError(`room store unavailable: ${(e as Error).message}`, Code.Unavailable);
+    }
   }
 
   private async lookup(roomId: string): Promise<Room> {

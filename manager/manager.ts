@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { GameServerState, type GameServer, type Room } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import {
   type AllocateRoomRequest,
   type AttachRequest,
   AttachResponseSchema,
   type Register,
+  RoomCloseReason,
   type RoomEvent,
 } from "../gen/roomgate/v1/manager_pb.js";
 import { isRoomId } from "../common/ids.js";
@@ -87,6 +90,7 @@ export class Manager {
       try {
         await this.open(room, req.firstJoinTimeoutMs);
         this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
+        this.event(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
         return { room, created: true };
       } catch (e) {
         this.o.log.warn("server did not open room; trying another", { serverId: room.serverId, error: (e as Error).message });
@@ -198,11 +202,14 @@ export class Manager {
     const kept: string[] = [];
     for (const roomId of roomIds) {
       if (running.has(roomId)) kept.push(roomId);
-      else await this.o.store.deleteRoom(roomId, s.id);
+      else if (await this.o.store.deleteRoom(roomId, s.id)) {
+        this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId: s.id, detail: "server came back without it" });
+      }
     }
     this.armDeathTimer(s);
     s.session?.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
     this.o.log.info("game server registered", { serverId: s.id, address: reg.address, region: reg.region, epoch, rooms: kept.length });
+    this.event(ClusterEventKind.SERVER_REGISTERED, { serverId: s.id, detail: `${reg.region} ${reg.address}` });
   }
 
   private async handle(s: Attached, msg: AttachRequest) {
@@ -239,6 +246,8 @@ export class Manager {
       case "closed":
         if (await this.o.store.deleteRoom(ev.roomId, s.id)) {
           this.o.log.debug("room closed", { roomId: ev.roomId, serverId: s.id, reason: ev.event.value.reason });
+          const reason = (RoomCloseReason[ev.event.value.reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
+          this.event(ClusterEventKind.ROOM_REMOVED, { roomId: ev.roomId, serverId: s.id, detail: reason });
         }
         return;
       default:
@@ -259,6 +268,7 @@ export class Manager {
     }
     await this.o.store.setServerState(s.id, s.epoch, GameServerState.SUSPECT);
     this.o.log.warn("game server stream ended; suspect until it returns", { serverId: s.id });
+    this.event(ClusterEventKind.SERVER_SUSPECT, { serverId: s.id, detail: "stream ended" });
   }
 
   private armDeathTimer(s: Attached) {
@@ -279,6 +289,7 @@ export class Manager {
     const rooms = await this.o.store.removeServer(s.id, s.epoch);
     if (!rooms) return;
     const fields = { serverId: s.id, why, roomsRemoved: rooms.length };
+    this.event(ClusterEventKind.SERVER_REMOVED, { serverId: s.id, detail: `${why}; ${rooms.length} rooms removed` });
     if (s.draining) this.o.log.info("game server removed", fields);
     else this.o.log.warn("game server removed", fields);
   }
@@ -326,6 +337,13 @@ export class Manager {
       s.session?.close("manager shutting down");
     }
     this.opens.clear();
+  }
+
+  /** Dashboards are told; a failure to tell them never fails the work itself. */
+  private event(kind: ClusterEventKind, fields: { roomId?: string; serverId?: string; detail?: string }) {
+    this.o.store
+      .publishEvent(create(ClusterEventSchema, { time: timestampNow(), kind, ...fields }))
+      .catch((e) => this.o.log.debug("could not publish cluster event", { error: String(e) }));
   }
 
   private async store<T>(fn: () => Promise<T>): Promise<T> {

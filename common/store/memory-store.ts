@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema } from "../../gen/roomgate/v1/common_pb.js";
+import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
 import { type AllocateInput, type AllocateResult, type RoomStore, type ServerRegistration, fits, serverLoad } from "./store.js";
 
 // Everything runs on the event loop between awaits, so each method is atomic as a Lua script is.
@@ -9,6 +10,7 @@ export class MemoryStore implements RoomStore {
   private readonly serverRooms = new Map<string, Set<string>>();
   private readonly rooms = new Map<string, Room>();
   private readonly idempotency = new Map<string, { roomId: string; expiresAt: number }>();
+  private readonly listeners = new Set<(e: ClusterEvent) => void>();
 
   async registerServer(reg: ServerRegistration) {
     const prev = this.servers.get(reg.id);
@@ -139,7 +141,20 @@ export class MemoryStore implements RoomStore {
     return [...(this.serverRooms.get(serverId) ?? [])];
   }
 
-  async close() {}
+  async publishEvent(event: ClusterEvent) {
+    for (const l of this.listeners) l(event);
+  }
+
+  async subscribeEvents(listener: (e: ClusterEvent) => void) {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async close() {
+    this.listeners.clear();
+  }
 
   // Amortised: expired keys go when new keys come, so the map never outgrows the TTL window.
   private sweepIdempotency(nowMs: number) {

@@ -1,7 +1,8 @@
 import { Redis, type RedisOptions } from "ioredis";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema } from "../../gen/roomgate/v1/common_pb.js";
+import { type ClusterEvent, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
 import * as lua from "./redis-scripts.js";
 import type { AllocateInput, AllocateResult, RoomStore, ServerRegistration } from "./store.js";
 
@@ -12,6 +13,7 @@ import type { AllocateInput, AllocateResult, RoomStore, ServerRegistration } fro
 //   {prefix}server:{id}:rooms      set    rooms mapped to the server
 //   {prefix}servers                set    server ids
 //   {prefix}idem:{requestId}       string room id, expires
+//   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
 
 interface Scripts {
   rgAllocate(roomKey: string, idemKey: string, ...args: (string | number)[]): Promise<[string, string[]]>;
@@ -32,6 +34,8 @@ export class RedisStore implements RoomStore {
   readonly redis: Redis;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
+  private subscriber?: Promise<Redis>;
+  private readonly listeners = new Set<(e: ClusterEvent) => void>();
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.keyPrefix ?? "rg:";
@@ -149,7 +153,43 @@ export class RedisStore implements RoomStore {
     return this.redis.smembers(this.serverRoomsKey(serverId));
   }
 
+  async publishEvent(event: ClusterEvent) {
+    await this.redis.publish(this.eventsChannel, Buffer.from(toBinary(ClusterEventSchema, event)));
+  }
+
+  async subscribeEvents(listener: (e: ClusterEvent) => void) {
+    // A subscribed connection can do nothing else, so events get one of their own (made on first use).
+    this.subscriber ??= (async () => {
+      const sub = this.redis.duplicate();
+      sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => {
+        let event: ClusterEvent;
+        try {
+          event = fromBinary(ClusterEventSchema, message);
+        } catch {
+          return; // not ours; a shared Redis may carry anything
+        }
+        for (const l of this.listeners) l(event);
+      });
+      await sub.subscribe(this.eventsChannel);
+      return sub;
+    })();
+    await this.subscriber;
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private get eventsChannel() {
+    return `${this.prefix}events`;
+  }
+
   async close() {
+    this.listeners.clear();
+    if (this.subscriber) {
+      const sub = await this.subscriber.catch(() => undefined);
+      await sub?.quit().catch(() => sub.disconnect());
+    }
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

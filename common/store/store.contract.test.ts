@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { GameServerState } from "../../gen/roomgate/v1/common_pb.js";
+import { type ClusterEvent, ClusterEventKind, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
 import { redisUrl, uniquePrefix } from "../../test/harness/state";
 import { MemoryStore } from "./memory-store";
 import { RedisStore } from "./redis-store";
@@ -136,5 +138,31 @@ describe.each(implementations)("%s", (_name, make) => {
     const s = await store.getServer("a");
     expect(s!.players).toBe(7);
     expect(Number(s!.lastReportTime!.seconds)).toBe(5);
+  });
+
+  test("events reach every subscriber until it unsubscribes", async () => {
+    const a: ClusterEvent[] = [];
+    const b: ClusterEvent[] = [];
+    let aGotOne!: () => void;
+    const firstForA = new Promise<void>((r) => (aGotOne = r));
+    let bGotTwo!: () => void;
+    const twoForB = new Promise<void>((r) => (bGotTwo = r));
+    const stopA = await store.subscribeEvents((e) => {
+      a.push(e);
+      aGotOne();
+    });
+    await store.subscribeEvents((e) => {
+      b.push(e);
+      if (b.length === 2) bGotTwo();
+    });
+    await store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED, roomId: "r1", serverId: "a" }));
+    await firstForA;
+    stopA();
+    await store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_REMOVED, roomId: "r1", detail: "empty" }));
+    await twoForB;
+    // Both listeners hear an event in the same turn, so by now A would have heard the second.
+    expect(a.map((e) => e.kind)).toEqual([ClusterEventKind.ROOM_ALLOCATED]);
+    expect(b.map((e) => [e.kind, e.roomId])).toEqual([[ClusterEventKind.ROOM_ALLOCATED, "r1"], [ClusterEventKind.ROOM_REMOVED, "r1"]]);
+    expect(b[1]!.detail).toBe("empty");
   });
 });

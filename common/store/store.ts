@@ -1,4 +1,5 @@
 import type { GameServer, GameServerState, Room } from "../../gen/roomgate/v1/common_pb.js";
+import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
 
 // The one place that knows where rooms live and how much capacity each server has left. Two
 // implementations keep the same contract (store.contract.test.ts runs against both): Redis for
@@ -61,6 +62,11 @@ export interface RoomStore {
   /** Removes the mapping and frees its reservation; with serverId, only if the room is still on that server. */
   deleteRoom(roomId: string, serverId?: string): Promise<boolean>;
   listServerRooms(serverId: string): Promise<string[]>;
+
+  /** Tells every current subscriber, in any process, what happened. At most once; for dashboards. */
+  publishEvent(event: ClusterEvent): Promise<void>;
+  /** Resolves once subscribed; the returned function unsubscribes. */
+  subscribeEvents(listener: (event: ClusterEvent) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 

@@ -2,11 +2,11 @@
 // @generated from file roomgate/v1/gateway.proto (package roomgate.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Room } from "./common_pb.js";
+import type { GameServer, Room } from "./common_pb.js";
 import { file_roomgate_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/gateway.proto.
  */
 export const file_roomgate_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSJhChFDcmVhdGVSb29tUmVxdWVzdBIOCgZyZWdpb24YASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SEgoKcmVxdWVzdF9pZBgDIAEoCRITCgtwbGF5ZXJfbmFtZRgEIAEoCSLDAQoSQ3JlYXRlUm9vbVJlc3BvbnNlEg8KB3Jvb21faWQYASABKAkSFgoOc2VydmVyX2FkZHJlc3MYAiABKAkSEgoKam9pbl90b2tlbhgDIAEoCRIRCglwbGF5ZXJfaWQYBCABKAkSEQoJc2VydmVyX2lkGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRI6ChZqb2luX3Rva2VuX2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Cg9Kb2luUm9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRITCgtwbGF5ZXJfbmFtZRgCIAEoCSLBAQoQSm9pblJvb21SZXNwb25zZRIPCgdyb29tX2lkGAEgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAIgASgJEhIKCmpvaW5fdG9rZW4YAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEhEKCXNlcnZlcl9pZBgFIAEoCRIOCgZyZWdpb24YBiABKAkSOgoWam9pbl90b2tlbl9leHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoOR2V0Um9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCSIyCg9HZXRSb29tUmVzcG9uc2USHwoEcm9vbRgBIAEoCzIRLnJvb21nYXRlLnYxLlJvb20y7gEKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_roomgate_v1_common]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSJhChFDcmVhdGVSb29tUmVxdWVzdBIOCgZyZWdpb24YASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SEgoKcmVxdWVzdF9pZBgDIAEoCRITCgtwbGF5ZXJfbmFtZRgEIAEoCSLDAQoSQ3JlYXRlUm9vbVJlc3BvbnNlEg8KB3Jvb21faWQYASABKAkSFgoOc2VydmVyX2FkZHJlc3MYAiABKAkSEgoKam9pbl90b2tlbhgDIAEoCRIRCglwbGF5ZXJfaWQYBCABKAkSEQoJc2VydmVyX2lkGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRI6ChZqb2luX3Rva2VuX2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Cg9Kb2luUm9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRITCgtwbGF5ZXJfbmFtZRgCIAEoCSLBAQoQSm9pblJvb21SZXNwb25zZRIPCgdyb29tX2lkGAEgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAIgASgJEhIKCmpvaW5fdG9rZW4YAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEhEKCXNlcnZlcl9pZBgFIAEoCRIOCgZyZWdpb24YBiABKAkSOgoWam9pbl90b2tlbl9leHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoOR2V0Um9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCSIyCg9HZXRSb29tUmVzcG9uc2USHwoEcm9vbRgBIAEoCzIRLnJvb21nYXRlLnYxLlJvb20iLgoTV2F0Y2hDbHVzdGVyUmVxdWVzdBIXCg9tYXhfaW50ZXJ2YWxfbXMYASABKA0i4wEKFFdhdGNoQ2x1c3RlclJlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3NlcnZlcnMYAiADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyEiAKBXJvb21zGAMgAygLMhEucm9vbWdhdGUudjEuUm9vbRITCgt0b3RhbF9yb29tcxgEIAEoDRIVCg10b3RhbF9wbGF5ZXJzGAUgASgNEikKBmV2ZW50cxgGIAMoCzIZLnJvb21nYXRlLnYxLkNsdXN0ZXJFdmVudCKZAQoMQ2x1c3RlckV2ZW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKBGtpbmQYAiABKA4yHS5yb29tZ2F0ZS52MS5DbHVzdGVyRXZlbnRLaW5kEg8KB3Jvb21faWQYAyABKAkSEQoJc2VydmVyX2lkGAQgASgJEg4KBmRldGFpbBgFIAEoCSr6AQoQQ2x1c3RlckV2ZW50S2luZBIiCh5DTFVTVEVSX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9BTExPQ0FURUQQARIjCh9DTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9SRU1PVkVEEAISKAokQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9SRUdJU1RFUkVEEAMSJQohQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9TVVNQRUNUEAQSJQohQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9SRU1PVkVEEAUyxQIKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlElUKDFdhdGNoQ2x1c3RlchIgLnJvb21nYXRlLnYxLldhdGNoQ2x1c3RlclJlcXVlc3QaIS5yb29tZ2F0ZS52MS5XYXRjaENsdXN0ZXJSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp, file_roomgate_v1_common]);
 
 /**
  * @generated from message roomgate.v1.CreateRoomRequest
@@ -209,6 +209,151 @@ export const GetRoomResponseSchema: GenMessage<GetRoomResponse> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_gateway, 5);
 
 /**
+ * @generated from message roomgate.v1.WatchClusterRequest
+ */
+export type WatchClusterRequest = Message<"roomgate.v1.WatchClusterRequest"> & {
+  /**
+   * Longest gap between two snapshots, milliseconds; 0 means the Gateway's default (1000).
+   *
+   * @generated from field: uint32 max_interval_ms = 1;
+   */
+  maxIntervalMs: number;
+};
+
+/**
+ * Describes the message roomgate.v1.WatchClusterRequest.
+ * Use `create(WatchClusterRequestSchema)` to create a new message.
+ */
+export const WatchClusterRequestSchema: GenMessage<WatchClusterRequest> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 6);
+
+/**
+ * @generated from message roomgate.v1.WatchClusterResponse
+ */
+export type WatchClusterResponse = Message<"roomgate.v1.WatchClusterResponse"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated roomgate.v1.GameServer servers = 2;
+   */
+  servers: GameServer[];
+
+  /**
+   * Rooms, up to the Gateway's listing limit; total_rooms counts them all.
+   *
+   * @generated from field: repeated roomgate.v1.Room rooms = 3;
+   */
+  rooms: Room[];
+
+  /**
+   * @generated from field: uint32 total_rooms = 4;
+   */
+  totalRooms: number;
+
+  /**
+   * @generated from field: uint32 total_players = 5;
+   */
+  totalPlayers: number;
+
+  /**
+   * What happened since the previous response (allocations, clean-ups, servers coming and going).
+   *
+   * @generated from field: repeated roomgate.v1.ClusterEvent events = 6;
+   */
+  events: ClusterEvent[];
+};
+
+/**
+ * Describes the message roomgate.v1.WatchClusterResponse.
+ * Use `create(WatchClusterResponseSchema)` to create a new message.
+ */
+export const WatchClusterResponseSchema: GenMessage<WatchClusterResponse> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 7);
+
+/**
+ * @generated from message roomgate.v1.ClusterEvent
+ */
+export type ClusterEvent = Message<"roomgate.v1.ClusterEvent"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * @generated from field: roomgate.v1.ClusterEventKind kind = 2;
+   */
+  kind: ClusterEventKind;
+
+  /**
+   * @generated from field: string room_id = 3;
+   */
+  roomId: string;
+
+  /**
+   * @generated from field: string server_id = 4;
+   */
+  serverId: string;
+
+  /**
+   * Free text for people: why a room went, where a server lives.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message roomgate.v1.ClusterEvent.
+ * Use `create(ClusterEventSchema)` to create a new message.
+ */
+export const ClusterEventSchema: GenMessage<ClusterEvent> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 8);
+
+/**
+ * @generated from enum roomgate.v1.ClusterEventKind
+ */
+export enum ClusterEventKind {
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_ROOM_ALLOCATED = 1;
+   */
+  ROOM_ALLOCATED = 1,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_ROOM_REMOVED = 2;
+   */
+  ROOM_REMOVED = 2,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_SERVER_REGISTERED = 3;
+   */
+  SERVER_REGISTERED = 3,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_SERVER_SUSPECT = 4;
+   */
+  SERVER_SUSPECT = 4,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_SERVER_REMOVED = 5;
+   */
+  SERVER_REMOVED = 5,
+}
+
+/**
+ * Describes the enum roomgate.v1.ClusterEventKind.
+ */
+export const ClusterEventKindSchema: GenEnum<ClusterEventKind> = /*@__PURE__*/
+  enumDesc(file_roomgate_v1_gateway, 0);
+
+/**
  * The public, client-facing API. Served over Connect, gRPC and gRPC-Web on one port.
  *
  * @generated from service roomgate.v1.GatewayService
@@ -243,6 +388,17 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof GetRoomRequestSchema;
     output: typeof GetRoomResponseSchema;
+  },
+  /**
+   * Streams the cluster as it changes, for dashboards: a snapshot at once, then one whenever
+   * something happened and at least every interval, each carrying the events since the last.
+   *
+   * @generated from rpc roomgate.v1.GatewayService.WatchCluster
+   */
+  watchCluster: {
+    methodKind: "server_streaming";
+    input: typeof WatchClusterRequestSchema;
+    output: typeof WatchClusterResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_roomgate_v1_gateway, 0);

@@ -1,0 +1,73 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import type { Room } from "../gen/roomgate/v1/common_pb.js";
+import { type ClusterEvent, type WatchClusterResponse, WatchClusterResponseSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import type { RoomStore } from "../common/store/store.js";
+
+export interface WatchLimits {
+  /** Most rooms listed in one snapshot (all are counted). */
+  maxRooms: number;
+  /** Events are coalesced for this long, so a burst costs one snapshot, not hundreds. */
+  minGapMs: number;
+  /** Events kept for a slow watcher; older ones are dropped. */
+  maxPendingEvents: number;
+}
+
+export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxRooms: 200, minGapMs: 200, maxPendingEvents: 1000 };
+
+/** One snapshot of the cluster from the store. */
+export async function snapshot(store: RoomStore, events: ClusterEvent[], limits: WatchLimits): Promise<WatchClusterResponse> {
+  const servers = await store.listServers();
+  const perServer = await Promise.all(servers.map((s) => store.listServerRooms(s.id)));
+  const ids = perServer.flat();
+  const rooms = (await Promise.all(ids.slice(0, limits.maxRooms).map((id) => store.getRoom(id)))).filter((r): r is Room => !!r);
+  return create(WatchClusterResponseSchema, {
+    time: timestampNow(),
+    servers,
+    rooms,
+    totalRooms: ids.length,
+    totalPlayers: servers.reduce((n, s) => n + s.players, 0),
+    events,
+  });
+}
+
+/**
+ * Snapshots for one watcher: one at once, then one after each burst of events and at least
+ * every maxIntervalMs, until the signal aborts.
+ */
+export async function* watchCluster(store: RoomStore, maxIntervalMs: number, signal: AbortSignal, limits = DEFAULT_WATCH_LIMITS) {
+  const pending: ClusterEvent[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = await store.subscribeEvents((e) => {
+    pending.push(e);
+    if (pending.length > limits.maxPendingEvents) pending.splice(0, pending.length - limits.maxPendingEvents);
+    wake?.();
+  });
+  try {
+    while (!signal.aborted) {
+      yield await snapshot(store, pending.splice(0), limits);
+      await until(signal, maxIntervalMs, (w) => {
+        if (pending.length > 0) w(); // events arrived while the snapshot was being built
+        else wake = w;
+      });
+      wake = undefined;
+      if (pending.length > 0) await until(signal, limits.minGapMs);
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Resolves after ms, on abort, or when the registered waker is called. */
+function until(signal: AbortSignal, ms: number, register?: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+    register?.(done);
+  });
+}
