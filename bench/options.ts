@@ -8,6 +8,8 @@ export interface BenchOptions {
   rooms: number;
   /** Phase 3 (and the concurrent Redis loop): clients working at once. */
   concurrency: number;
+  /** Rooms whose clean-up after the last leave is timed, one at a time (0 skips the phase). */
+  cleanup: number;
   /** Untimed create+join+leave cycles first, so JIT and keep-alive sockets are warm. */
   warmup: number;
   /** Hard limit of any one phase. */
@@ -33,6 +35,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     sequential: positiveInt(env, "BENCH_SEQUENTIAL", 1000),
     rooms: positiveInt(env, "BENCH_ROOMS", 5000),
     concurrency: positiveInt(env, "BENCH_CONCURRENCY", 50),
+    cleanup: positiveInt(env, "BENCH_CLEANUP", 300, 0),
     warmup: positiveInt(env, "BENCH_WARMUP", 50, 0),
     phaseLimitMs: positiveInt(env, "BENCH_PHASE_LIMIT_S", 120) * 1000,
     budgetMs: positiveInt(env, "BENCH_BUDGET_S", 420) * 1000,

@@ -11,19 +11,20 @@ import { ratio, roundMs, summarize, type Summary } from "./stats.js";
 // What a run found, and its JSON form. Every room figure is also given as a multiple of the Redis
 // figure measured in the same run on the same machine.
 
-export type PhaseKey = "warmup" | "redisSequential" | "createSequential" | "closeSequential" | "redisConcurrent" | "createJoin";
+export type PhaseKey = "warmup" | "redisSequential" | "createSequential" | "closeSequential" | "cleanup" | "redisConcurrent" | "createJoin";
 
 export const PHASE_TITLES: Record<PhaseKey, string> = {
   warmup: "warm-up create+join+leave (untimed)",
   redisSequential: "Redis SET+GET pair, 1 client",
   createSequential: "CreateRoom, 1 client (Connect, gw 0)",
   closeSequential: "join+leave of those rooms (clean-up)",
+  cleanup: "last leave to room key gone, 1 room at a time",
   redisConcurrent: "Redis SET+GET pair, N loops",
   createJoin: "CreateRoom + join to welcome, N clients",
 };
 
 /** The phases whose raw latencies are kept and charted. */
-const MEASURED: PhaseKey[] = ["redisSequential", "createSequential", "redisConcurrent", "createJoin"];
+const MEASURED: PhaseKey[] = ["redisSequential", "createSequential", "cleanup", "redisConcurrent", "createJoin"];
 
 export interface RunRecord {
   startedAt: string;

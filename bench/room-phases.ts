@@ -34,7 +34,7 @@ function count(m: Record<string, number>, key: string) {
   m[key] = (m[key] ?? 0) + 1;
 }
 
-function create(client: Gateway, name: string, signal: AbortSignal): Promise<CreateRoomResponse> {
+export function createRoom(client: Gateway, name: string, signal: AbortSignal): Promise<CreateRoomResponse> {
   return client.createRoom({ playerName: name }, { signal, timeoutMs: OP_TIMEOUT_MS });
 }
 
@@ -51,7 +51,7 @@ export async function sequentialCreates(p: RoomPhaseInput & { total: number }): 
     signal: p.signal,
     op: async (i, _w, signal) => {
       const t0 = performance.now();
-      const room = await create(client, `seq-${i}`, signal);
+      const room = await createRoom(client, `seq-${i}`, signal);
       const ms = performance.now() - t0;
       rooms.push(room);
       return ms;
@@ -98,7 +98,7 @@ export async function createJoinLeave(p: RoomPhaseInput & { name: string; total:
     signal: p.signal,
     op: async (i, w, signal) => {
       const t0 = performance.now();
-      const room = await create(clients[w]!, `load-${i}`, signal);
+      const room = await createRoom(clients[w]!, `load-${i}`, signal);
       const ws = await joinUntilWelcome(room.serverAddress, room.roomId, room.joinToken, signal);
       const ms = performance.now() - t0;
       count(spread.byServer, room.serverId);

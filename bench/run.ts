@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BUILT_CLI } from "../testkit/cluster.js";
 import { latencyChart } from "./chart.js";
+import { cleanupLatency } from "./cleanup.js";
 import { cpuBetween, sampleCpu } from "./cpu.js";
 import { waitForEmpty } from "./drain.js";
 import { errorText } from "./errors.js";
@@ -115,6 +116,8 @@ async function main(): Promise<number> {
       // Rooms the clean-up could not reach close when their tokens expire (JOIN_TOKEN_TTL_MS).
       record.leftovers.afterCleanup = await waitForEmpty(m.cluster, admin, m.keyPrefix, 35_000);
     }
+    // Here, on a drained and otherwise idle mesh, so the figure is the clean-up path itself.
+    if (o.cleanup > 0) await phase("cleanup", () => cleanupLatency({ ...common, total: o.cleanup }));
     await phase("redisConcurrent", () => wrap(redisPairs({ ...redis, name: `Redis SET+GET x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency })));
     const load = await phase("createJoin", () => createJoinLeave({ ...common, name: `create+join x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency }));
     if (load) record.spread = load.spread;
@@ -146,6 +149,7 @@ async function main(): Promise<number> {
     { label: "Redis SET+GET, 1 client", color: "#7f7f7f", samples: p.redisSequential?.latenciesMs ?? [] },
     { label: `Redis SET+GET, ${o.concurrency} loops`, color: "#7f7f7f", dashed: true, samples: p.redisConcurrent?.latenciesMs ?? [] },
     { label: "CreateRoom, 1 client", color: "#1f77b4", samples: p.createSequential?.latenciesMs ?? [] },
+    { label: "last leave to key gone", color: "#2ca02c", samples: p.cleanup?.latenciesMs ?? [] },
     { label: `create+join, ${o.concurrency} clients`, color: "#d62728", samples: p.createJoin?.latenciesMs ?? [] },
   ];
   const svg = series.some((s) => s.samples.length > 0)
