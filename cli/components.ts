@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { ConfigError, int, str, type Values } from "../common/config.js";
 import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
@@ -56,6 +57,9 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     maxPlayersLimit: int(v, "ROOM_MAX_PLAYERS_LIMIT"),
     log,
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
+    corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    // dist/cli/components.js -> <repo>/web/dist
+    webDir: str(v, "GATEWAY_WEB_DIR") ?? resolve(__dirname, "..", "..", "web", "dist"),
   });
   const port = await gw.listen(str(v, "GATEWAY_HOST")!, int(v, "GATEWAY_PORT"));
   log.info("ready", { component: "gateway", port, tls: !!cert });

@@ -28,6 +28,8 @@ export const SETTINGS: Setting[] = [
   { env: "GATEWAY_PORT", kind: "int", for: GW, default: "8080", help: "Gateway port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2 (0 picks a free port)." },
   { env: "GATEWAY_TLS_CERT", kind: "string", for: GW, help: "PEM certificate file; with GATEWAY_TLS_KEY the Gateway serves TLS (HTTP/2 and HTTP/1.1 by ALPN)." },
   { env: "GATEWAY_TLS_KEY", kind: "string", for: GW, help: "PEM private key file for GATEWAY_TLS_CERT." },
+  { env: "GATEWAY_CORS_ORIGINS", kind: "string", for: GW, help: "Comma-separated origins whose browser pages may call the Gateway (\"*\" for any). The demo and dashboard it serves itself need none." },
+  { env: "GATEWAY_WEB_DIR", kind: "string", for: GW, help: "Built web UI to serve at / (demo) and /dashboard (default: web/dist of this installation; build it with `npm run build:web`)." },
   { env: "JOIN_TOKEN_TTL_MS", kind: "int", for: GW, default: "30000", help: "Lifetime of a join token; a new room nobody joins within it is removed." },
   { env: "ROOM_DEFAULT_MAX_PLAYERS", kind: "int", for: GW, default: "8", help: "Seats in a room when CreateRoom does not say." },
   { env: "ROOM_MAX_PLAYERS_LIMIT", kind: "int", for: GW, default: "256", help: "Largest max_players a client may ask for." },

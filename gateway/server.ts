@@ -1,6 +1,8 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
+import { corsHandler } from "./cors.js";
 import { type DualServer, createDualServer } from "./listener.js";
+import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
 import { routes } from "./routes.js";
 import { type GatewayOptions, GatewayServiceImpl } from "./service.js";
@@ -10,16 +12,22 @@ export interface GatewayServerOptions extends GatewayOptions {
   tls?: { certFile: string; keyFile: string };
   /** Largest request body accepted, bytes. */
   readMaxBytes?: number;
+  /** Origins allowed to call from browsers elsewhere ("*" for any); none by default. */
+  corsOrigins?: string[];
+  /** Built web UI (demo and dashboard) to serve at / and /dashboard. */
+  webDir?: string;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
 export function buildGateway(o: GatewayServerOptions): DualServer {
   const impl = new GatewayServiceImpl(o);
-  const handler = connectNodeAdapter({
+  const files = o.webDir ? staticFiles(o.webDir) : undefined;
+  const rpc = connectNodeAdapter({
     routes: routes(impl),
     interceptors: [loggingInterceptor(o.log)],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
+      if (files?.(req, res)) return;
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end('{"status":"ok"}');
@@ -29,5 +37,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
       res.end("not found: this is a roomgate Gateway (roomgate.v1.GatewayService)");
     },
   });
-  return createDualServer(handler, o.tls);
+  const preflight = corsHandler(o.corsOrigins ?? []);
+  return createDualServer((req, res) => {
+    if (!preflight(req, res)) rpc(req, res);
+  }, o.tls);
 }
