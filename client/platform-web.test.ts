@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, resolve } from "node:path";
+import WebSocket from "ws";
+import { startCluster } from "../test/harness/cluster";
+import { nextEvent, text } from "./test-events";
+
+// The browser build: what a bundler sees once ./platform.js is aliased to ./platform-web.js, and
+// that build run for real (connect-web over Node's fetch, `ws` standing in for the DOM WebSocket).
+
+jest.mock("./platform.js", () => jest.requireActual("./platform-web.js"));
+
+/** Every module reachable from `entry` with the browser alias applied, and the packages they use. */
+function browserGraph(entry: string) {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const src = readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    for (const m of src.matchAll(/\b(?:import|export)\s[^;]*?from\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"|\brequire\s*\(\s*"([^"]+)"/g)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
+      if (!spec.startsWith(".")) {
+        packages.add(spec);
+        continue;
+      }
+      const aliased = spec === "./platform.js" ? "./platform-web.js" : spec;
+      visit(resolve(dirname(file), aliased.replace(/\.js$/, ".ts")));
+    }
+  };
+  visit(entry);
+  return { files: [...files].map((f) => f.slice(resolve(__dirname, "..").length + 1)), packages: [...packages] };
+}
+
+test("with the alias, nothing Node-only is reachable from index.ts", () => {
+  const { files, packages } = browserGraph(resolve(__dirname, "index.ts"));
+  expect(files).toEqual(expect.arrayContaining(["client/platform-web.ts", "client/socket-web.ts", "client/transport-web.ts", "client/room.ts"]));
+  expect(files.filter((f) => /-node\.ts$|^client\/platform\.ts$/.test(f))).toEqual([]);
+  const node = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  expect(packages.filter((p) => node.has(p) || p === "ws" || p.startsWith("@connectrpc/connect-node"))).toEqual([]);
+  expect(packages).toContain("@connectrpc/connect-web");
+});
+
+describe("the browser build against a real mesh", () => {
+  let env: Awaited<ReturnType<typeof startCluster>>;
+  const g = globalThis as { WebSocket?: unknown };
+  const hadWebSocket = "WebSocket" in g;
+  const previous = g.WebSocket;
+
+  beforeAll(async () => {
+    g.WebSocket = WebSocket;
+    env = await startCluster("sdk-web", { gateways: 1, gameServers: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (hadWebSocket) g.WebSocket = previous;
+    else delete g.WebSocket;
+    await env?.stop();
+  }, 60_000);
+
+  test.each(["connect", "grpc-web"] as const)("create, join, talk, ping and leave over %s", async (protocol) => {
+    // Loaded after the mock is in place, so RoomgateClient is built on platform-web.
+    const { RoomgateClient } = await import("./index.js");
+    expect((await import("./platform.js")).openSocket).toBe((await import("./platform-web.js")).openSocket);
+    const c = new RoomgateClient(env.cluster.gatewayUrl(0), { protocol });
+    const ann = await c.createRoom({ playerName: "ann" });
+    const joined = nextEvent(ann, "playerJoined");
+    const bob = await c.joinRoom(ann.roomId, { playerName: "bob" });
+    expect((await joined).id).toBe(bob.playerId);
+    const got = nextEvent(bob, "message");
+    ann.broadcast(text("from the browser build"));
+    expect(await got).toEqual({ fromPlayerId: ann.playerId, payload: text("from the browser build") });
+    expect(await bob.ping()).toBeGreaterThan(0);
+    expect((await c.getRoom(ann.roomId)).playerCount).toBe(2);
+    const left = nextEvent(ann, "playerLeft");
+    await bob.leave();
+    expect(await left).toBe(bob.playerId);
+    const closed = nextEvent(ann, "closed");
+    await ann.leave();
+    expect(await closed).toMatchObject({ code: 1000 });
+    expect(ann.state).toBe("closed");
+  });
+});
