@@ -1,4 +1,4 @@
-.PHONY: all install gen check-gen lint build typecheck test unit bench clean
+.PHONY: all install gen check-gen lint build build-web typecheck test unit bench clean
 
 NPX := npx --no-install
 
@@ -19,11 +19,17 @@ check-gen: gen
 lint: node_modules
 	$(NPX) buf lint
 
+# The web UI has its own tsconfig so that the DOM lib never reaches the server code.
 typecheck: node_modules
 	$(NPX) tsc -p tsconfig.json --noEmit
+	$(NPX) tsc -p web/tsconfig.json --noEmit
 
-build: node_modules
+build: node_modules build-web
 	$(NPX) tsc -p tsconfig.build.json
+
+# The demo and dashboard the Gateway serves at / and /dashboard.
+build-web: node_modules
+	$(NPX) vite build --config web/vite.config.mjs --logLevel warn
 
 # jest's own summary is not a line CI reads, so the totals are printed once more as
 # "tests: N passed, N failed" from its JSON report.
@@ -37,4 +43,4 @@ bench: build
 	node dist/bench/run.js
 
 clean:
-	rm -rf dist
+	rm -rf dist web/dist

@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type Proc, startComponent } from "../testkit/cluster";
+
+// What the browser tests share: Debian's chromium driven by playwright-core, and a whole mesh
+// (`roomgate up`) whose Gateway serves the built pages from web/dist.
+
+export const WEB_DIST = resolve(__dirname, "dist");
+export const ARTIFACTS = resolve(__dirname, "..", "test-artifacts");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** Never skips: a machine without the browser fails here, saying what is missing. */
+export async function launchBrowser(): Promise<Browser> {
+  try {
+    return await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    });
+  } catch (e) {
+    throw new Error(`cannot launch the browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): ${(e as Error).message}`);
+  }
+}
+
+export interface Mesh {
+  url: string;
+  port: number;
+  proc: Proc;
+  stop(): Promise<void>;
+}
+
+/** `roomgate up` on free loopback ports, ready once both game servers have registered. */
+export async function startMesh(port = 0): Promise<Mesh> {
+  if (!existsSync(resolve(WEB_DIST, "index.html")) || !existsSync(resolve(WEB_DIST, "dashboard.html"))) {
+    throw new Error(`the web UI is not built (${WEB_DIST}): run 'npm run build:web' before these tests`);
+  }
+  const up = await startComponent("up", {
+    GATEWAY_PORT: String(port),
+    MANAGER_PORT: "0",
+    GAMESERVER_PORT: "0",
+    GATEWAY_HOST: "127.0.0.1",
+    MANAGER_HOST: "127.0.0.1",
+    GAMESERVER_HOST: "127.0.0.1",
+    REDIS_URL: "",
+    GATEWAY_WEB_DIR: WEB_DIST,
+  });
+  const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;
+  await up.proc.waitFor(() => registered() >= 2, 10_000, "two game server registrations");
+  return {
+    url: `http://127.0.0.1:${up.port}`,
+    port: up.port,
+    proc: up.proc,
+    async stop() {
+      const t = setTimeout(() => up.proc.kill("SIGKILL"), 10_000);
+      await up.proc.kill("SIGTERM");
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Both at once; whichever did start is stopped again when the other fails, so nothing is left running. */
+export async function startMeshAndBrowser(): Promise<{ mesh: Mesh; browser: Browser }> {
+  const [mesh, browser] = await Promise.allSettled([startMesh(), launchBrowser()]);
+  if (mesh.status === "fulfilled" && browser.status === "fulfilled") return { mesh: mesh.value, browser: browser.value };
+  if (mesh.status === "fulfilled") await mesh.value.stop();
+  if (browser.status === "fulfilled") await browser.value.close();
+  throw mesh.status === "rejected" ? mesh.reason : (browser as PromiseRejectedResult).reason;
+}
+
+/** Collects a page's console and uncaught errors, so a test can show them and insist there were none. */
+export function watchPage(page: Page, name: string): string[] {
+  const log: string[] = [];
+  page.on("console", (m) => log.push(`${name} ${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => log.push(`${name} pageerror: ${e.message}`));
+  return log;
+}
+
+export async function screenshot(page: Page, file: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = resolve(ARTIFACTS, file);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** The demo page once it is in a room with an open connection. */
+export async function inRoom(page: Page) {
+  await page.locator('[data-testid="state"][data-state="open"]').waitFor({ timeout: 10_000 });
+  const selfId = await page.locator('[data-testid="dot"][data-self="true"]').getAttribute("data-player-id");
+  if (!selfId) throw new Error("no own dot in the arena");
+  return {
+    selfId,
+    roomId: (await page.getByTestId("room-id").textContent())!.trim(),
+    serverId: (await page.getByTestId("server-id").textContent())!.trim(),
+    shareLink: await page.getByTestId("share-link").inputValue(),
+  };
+}
+
+/** The latest position a page knows for a player's dot (arena units, 0 to 1000). */
+export async function dotPosition(page: Page, playerId: string) {
+  const dot = page.locator(`[data-testid="dot"][data-player-id="${playerId}"]`);
+  return { x: Number(await dot.getAttribute("data-x")), y: Number(await dot.getAttribute("data-y")) };
+}
+
+/** Resolves once the page shows the player's dot passing the given mark on one axis. */
+export async function waitForDot(page: Page, playerId: string, axis: "x" | "y", test: "above" | "below", mark: number, timeout = 5000) {
+  await page.waitForFunction(
+    ({ playerId, axis, test, mark }) => {
+      const dot = document.querySelector<HTMLElement>(`[data-testid="dot"][data-player-id="${playerId}"]`);
+      if (!dot) return false;
+      const v = Number(dot.dataset[axis]);
+      return test === "above" ? v > mark : v < mark;
+    },
+    { playerId, axis, test, mark },
+    { timeout },
+  );
+}

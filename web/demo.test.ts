@@ -1,0 +1,146 @@
+import type { Browser, BrowserContext } from "playwright-core";
+import { DESKTOP, dotPosition, inRoom, type Mesh, PHONE, screenshot, startMeshAndBrowser, waitForDot, watchPage } from "./browser-harness";
+
+// The demo in a real browser: two players meet through a share link and see each other move.
+
+let mesh: Mesh;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const logs: string[][] = [];
+
+beforeAll(async () => {
+  ({ mesh, browser } = await startMeshAndBrowser());
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await mesh?.stop();
+}, 30_000);
+
+async function newPage(options: Parameters<Browser["newContext"]>[0] = { viewport: DESKTOP }) {
+  // A context each: separate storage, as two people on two machines.
+  const ctx = await browser.newContext(options);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  logs.push(watchPage(page, `page ${contexts.length}`));
+  return page;
+}
+
+function pageErrors() {
+  return logs.flat().filter((l) => / pageerror: /.test(l));
+}
+
+test("two players meet through the share link and see each other's dots move", async () => {
+  const a = await newPage();
+  await a.goto(mesh.url);
+  await a.getByTestId("name-input").fill("Ann");
+  await a.getByTestId("create-room").click();
+  const ra = await inRoom(a);
+  expect(new URL(a.url()).searchParams.get("room")).toBe(ra.roomId);
+  expect(ra.shareLink).toBe(`${mesh.url}/?room=${ra.roomId}`);
+  expect(await a.getByTestId("region").textContent()).toBe("local");
+
+  const b = await newPage();
+  await b.goto(ra.shareLink);
+  const rb = await inRoom(b);
+  expect(rb.roomId).toBe(ra.roomId);
+  expect(rb.serverId).toBe(ra.serverId);
+
+  // Each sees the other's dot, named, and both in the player list.
+  await a.locator(`[data-testid="dot"][data-player-id="${rb.selfId}"]`).waitFor();
+  await b.locator(`[data-testid="dot"][data-player-id="${ra.selfId}"]`).waitFor();
+  expect(await b.locator(`[data-testid="dot"][data-player-id="${ra.selfId}"]`).textContent()).toBe("Ann");
+  await expectPlayers(a, [ra.selfId, rb.selfId]);
+  await expectPlayers(b, [ra.selfId, rb.selfId]);
+
+  // Both pages agree on where each dot is before anyone moves.
+  await waitForSamePosition(a, b, ra.selfId);
+  await waitForSamePosition(a, b, rb.selfId);
+
+  // A walks right with the arrow key; B sees it.
+  const a0 = await dotPosition(b, ra.selfId);
+  const goRight = a0.x < 600;
+  await a.keyboard.down(goRight ? "ArrowRight" : "ArrowLeft");
+  await waitForDot(a, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
+  await a.keyboard.up(goRight ? "ArrowRight" : "ArrowLeft");
+  await waitForDot(b, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
+  await waitForSamePosition(a, b, ra.selfId);
+
+  // B walks down with WASD; A sees it.
+  const b0 = await dotPosition(a, rb.selfId);
+  const goDown = b0.y < 600;
+  await b.keyboard.down(goDown ? "KeyS" : "KeyW");
+  await waitForDot(b, rb.selfId, "y", goDown ? "above" : "below", goDown ? b0.y + 150 : b0.y - 150);
+  await b.keyboard.up(goDown ? "KeyS" : "KeyW");
+  await waitForDot(a, rb.selfId, "y", goDown ? "above" : "below", goDown ? b0.y + 150 : b0.y - 150);
+  await waitForSamePosition(a, b, rb.selfId);
+
+  // A clicks near the top-left corner; its dot walks there and B sees it arrive.
+  const box = (await a.getByTestId("arena").boundingBox())!;
+  await a.mouse.click(box.x + box.width * 0.1, box.y + box.height * 0.1);
+  await waitForDot(b, ra.selfId, "x", "below", 110, 8000);
+  await waitForDot(b, ra.selfId, "y", "below", 110, 8000);
+  await waitForSamePosition(a, b, ra.selfId);
+
+  // The pages show a measured round trip once a ping came back.
+  for (const p of [a, b]) await p.waitForFunction(() => (document.querySelector<HTMLElement>('[data-testid="rtt"]')?.dataset.ms ?? "") !== "", undefined, { timeout: 5000 });
+  expect(await a.getByTestId("rtt").textContent()).toMatch(/^\d+(\.\d)? ms$/);
+
+  // Let the glide settle so the picture shows both dots where they are.
+  await b.waitForTimeout(400);
+  console.log(`screenshot: ${await screenshot(a, "demo-two-players.png")}`);
+  await screenshot(b, "demo-two-players-b.png");
+  expect(pageErrors()).toEqual([]);
+}, 60_000);
+
+test("a phone-width page joins by link, taps to move, and fits the screen", async () => {
+  const a = await newPage();
+  await a.goto(mesh.url);
+  await a.getByTestId("create-room").click();
+  const ra = await inRoom(a);
+
+  const phone = await newPage(PHONE);
+  await phone.goto(ra.shareLink);
+  const rp = await inRoom(phone);
+  expect(rp.roomId).toBe(ra.roomId);
+  await a.locator(`[data-testid="dot"][data-player-id="${rp.selfId}"]`).waitFor();
+
+  // Nothing sticks out sideways: no horizontal scrolling on a phone.
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+
+  const box = (await phone.getByTestId("arena").boundingBox())!;
+  expect(box.width).toBeGreaterThan(PHONE.viewport.width * 0.8);
+  await phone.getByTestId("arena").tap({ position: { x: box.width * 0.9, y: box.height * 0.9 } });
+  await waitForDot(a, rp.selfId, "x", "above", 850, 8000);
+  await waitForDot(a, rp.selfId, "y", "above", 850, 8000);
+
+  await phone.waitForTimeout(300);
+  console.log(`screenshot: ${await screenshot(phone, "demo-phone.png")}`);
+  expect(pageErrors()).toEqual([]);
+}, 60_000);
+
+test("a link to a room that is gone says so and offers a new room", async () => {
+  const page = await newPage();
+  await page.goto(`${mesh.url}/?room=AAAAAAAAAAAAAAAAAAAAAA`);
+  const status = page.getByTestId("lobby-status");
+  await status.filter({ hasText: "does not exist" }).waitFor({ timeout: 10_000 });
+  expect(await page.getByTestId("create-room").isEnabled()).toBe(true);
+  expect(new URL(page.url()).searchParams.get("room")).toBeNull();
+});
+
+async function expectPlayers(page: import("playwright-core").Page, ids: string[]) {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="player"]').length === n, ids.length, { timeout: 5000 });
+  const shown = await page.locator('[data-testid="player"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-player-id")));
+  expect([...shown].sort()).toEqual([...ids].sort());
+}
+
+/** Waits until both pages hold the same latest position for a player (it stopped and the last update arrived). */
+async function waitForSamePosition(a: import("playwright-core").Page, b: import("playwright-core").Page, playerId: string) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const [pa, pb] = [await dotPosition(a, playerId), await dotPosition(b, playerId)];
+    if (pa.x === pb.x && pa.y === pb.y) return pa;
+    if (Date.now() > deadline) throw new Error(`pages disagree on ${playerId}: ${JSON.stringify(pa)} vs ${JSON.stringify(pb)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,66 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type ClusterEvent, ClusterEventKind } from "../../gen/roomgate/v1/gateway_pb.js";
+import { byTestId, h } from "./dom.js";
+import { formatClock } from "./format.js";
+
+// The event log, newest first. Events arrive only once (each snapshot carries those since the
+// previous one), so the page keeps its own history; a note marks where the stream was down.
+
+const KEEP = 200;
+
+const KIND: Record<ClusterEventKind, { slug: string; label: string }> = {
+  [ClusterEventKind.UNSPECIFIED]: { slug: "other", label: "event" },
+  [ClusterEventKind.ROOM_ALLOCATED]: { slug: "room-allocated", label: "room allocated" },
+  [ClusterEventKind.ROOM_REMOVED]: { slug: "room-removed", label: "room cleaned up" },
+  [ClusterEventKind.SERVER_REGISTERED]: { slug: "server-registered", label: "server joined" },
+  [ClusterEventKind.SERVER_SUSPECT]: { slug: "server-suspect", label: "server suspect" },
+  [ClusterEventKind.SERVER_REMOVED]: { slug: "server-removed", label: "server gone" },
+};
+
+export class EventLog {
+  private readonly list = byTestId("events");
+  private readonly empty = byTestId("events-empty");
+
+  add(events: ClusterEvent[]) {
+    // Oldest first in a snapshot, so prepending one by one leaves the newest on top.
+    for (const e of events) this.prepend(eventItem(e));
+    this.trim();
+  }
+
+  note(text: string) {
+    this.prepend(h("li", { class: "event note", "data-testid": "event", "data-kind": "note" }, h("time", {}, formatClock(new Date())), h("span", { class: "event-text" }, text)));
+    this.trim();
+  }
+
+  private prepend(li: HTMLElement) {
+    this.list.prepend(li);
+    this.empty.hidden = true;
+  }
+
+  private trim() {
+    while (this.list.children.length > KEEP) this.list.lastElementChild?.remove();
+  }
+}
+
+function eventItem(e: ClusterEvent): HTMLElement {
+  const kind = KIND[e.kind] ?? KIND[ClusterEventKind.UNSPECIFIED];
+  const when = e.time ? timestampDate(e.time) : new Date();
+  return h(
+    "li",
+    { class: `event ${kind.slug}`, "data-testid": "event", "data-kind": kind.slug, "data-room-id": e.roomId || undefined, "data-server-id": e.serverId || undefined },
+    h("time", { datetime: when.toISOString() }, formatClock(when)),
+    h("span", { class: `badge ${kind.slug}` }, kind.label),
+    h("span", { class: "event-text" }, ...describe(e)),
+  );
+}
+
+function describe(e: ClusterEvent): (Node | string)[] {
+  const room = e.roomId ? h("span", { class: "mono strong" }, e.roomId) : undefined;
+  const server = e.serverId ? h("span", { class: "mono" }, e.serverId) : undefined;
+  const detail = e.detail ? h("span", { class: "sub" }, ` (${e.detail})`) : undefined;
+  const parts: (Node | string | undefined)[] =
+    e.kind === ClusterEventKind.ROOM_ALLOCATED ? [room, " on ", server, detail]
+    : e.kind === ClusterEventKind.ROOM_REMOVED ? [room, " from ", server, detail]
+    : [server ?? room, detail];
+  return parts.filter((p): p is Node | string => p !== undefined);
+}
