@@ -79,6 +79,7 @@ const START: Record<Component, Starter> = {
     process.stdout.write(
       `\nroomgate is up: Gateway ${url} (Connect, gRPC-Web, gRPC), Manager ${managerAddress}, ` +
         `store: ${str(v, "REDIS_URL") ? "Redis" : "embedded"}.\n` +
+        `Play the demo: ${url}/   Cluster dashboard: ${url}/dashboard\n` +
         `Try: npx buf curl --schema proto --protocol connect ${url}/roomgate.v1.GatewayService/CreateRoom -d '{}'\n\n`,
     );
   },
