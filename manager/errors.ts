@@ -8,7 +8,7 @@ export class ManagerError extends Error {
   }
 }
 
-export const noServers = () => new ManagerError("unavailable", "no game server is registered");
+export const noServers = () => new ManagerError("unavailable", "no live game server is attached");
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");
 export const noConfirmation = () => new ManagerError("unavailable", "no game server confirmed the room in time");
 export const storeDown = (e: unknown) => new ManagerError("unavailable", `room store unavailable: ${(e as Error).message ?? e}`);

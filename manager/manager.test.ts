@@ -228,3 +228,13 @@ test("a restarted Manager buries servers that never come back, and keeps those t
   expect((await store.getServer("back"))!.state).toBe(GameServerState.LIVE);
   next.close();
 });
+
+test("servers adopted after a restart but not yet attached mean unavailable, not full", async () => {
+  new FakeServer(manager, "a");
+  await settle();
+  manager.close();
+  const next = new Manager({ store, log: silentLogger, missedReports: 3, openRoomTimeoutMs: 500, idempotencyTtlMs: 60_000 });
+  await next.recover();
+  expect(await kind(next.allocate(request()))).toBe("unavailable");
+  next.close();
+});

@@ -65,7 +65,8 @@ export class Manager {
     const attempts = this.o.maxOpenAttempts ?? 3;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const candidates = this.candidates(req.region, excluded);
-      if (candidates.length === 0) throw excluded.size > 0 ? noConfirmation() : this.servers.size > 0 ? allFull() : noServers();
+      // No attached, live server at all is `unavailable`; "full" is the store's verdict on real candidates.
+      if (candidates.length === 0) throw excluded.size > 0 ? noConfirmation() : noServers();
       const result = await this.store(() =>
         this.o.store.allocateRoom({
           roomId: req.roomId,
