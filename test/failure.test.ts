@@ -1,6 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { gatewayClient, Player } from "../testkit/client";
 import { roomClosedLine, startCluster } from "./harness/cluster";
+import { codeOf } from "./harness/codes";
 
 // Rooms and servers going away: a room nobody joins, a game server killed outright, and one
 // shut down cleanly. Short intervals come from configuration, never from sleeping.
@@ -20,12 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.stop();
 }, 60_000);
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e) => Code[ConnectError.from(e).code],
-  );
 
 test("a room nobody joins is removed when its first token expires", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));

@@ -1,7 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { gatewayClient, Player } from "../testkit/client";
 import { JoinTokens } from "../common/token";
 import { roomClosedLine, startCluster } from "./harness/cluster";
+import { codeOf } from "./harness/codes";
 
 // The whole flow across separate processes on loopback and a real Redis: one Manager, two
 // Gateways, three game servers.
@@ -15,15 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.stop();
 }, 60_000);
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    return Code[ConnectError.from(e).code];
-  }
-};
 
 test("create on one Gateway, join on the other, talk, leave: the mapping is gone", async () => {
   const { cluster, store } = env;

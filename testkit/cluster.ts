@@ -132,8 +132,7 @@ export class Cluster {
   }
 
   async start() {
-    this.manager = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: "0", ...this.o.managerEnv });
-    this.procs.push(this.manager.proc);
+    await this.startManager(0);
     const gws = Array.from({ length: this.o.gateways }, (_, i) =>
       startComponent("gateway", { ...this.base(), GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv }, `gateway-${i}`),
     );
@@ -150,6 +149,10 @@ export class Cluster {
   async restartManager() {
     const port = this.manager.port;
     await this.manager.proc.kill("SIGKILL");
+    return this.startManager(port);
+  }
+
+  private async startManager(port: number) {
     this.manager = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), ...this.o.managerEnv });
     this.procs.push(this.manager.proc);
     return this.manager;
