@@ -1,24 +1,35 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { ConfigError, int, str, type Values } from "../common/config.js";
+import { channelCredentials, internalTlsEnabled, serverCredentials } from "../common/grpc-credentials.js";
 import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import type { RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
+import { gatewayClientLimits, gatewayTimeouts, gatewayTrustProxy, wsIdleTimeoutS } from "./limits.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
+import { DRAIN_MODES, type DrainMode } from "../gameserver/room-host.js";
 
 // Turns settings into running components. Each start function resolves once the component
 // listens and returns its stop function.
 
 export type Stop = () => Promise<void>;
 
-export function openStore(v: Values, embeddedAllowed: boolean): RoomStore {
+export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): RoomStore {
   const url = str(v, "REDIS_URL");
-  if (url) return new RedisStore({ redis: url, keyPrefix: str(v, "REDIS_KEY_PREFIX") });
+  if (url) {
+    return new RedisStore({
+      redis: url,
+      keyPrefix: str(v, "REDIS_KEY_PREFIX"),
+      commandTimeoutMs: int(v, "REDIS_COMMAND_TIMEOUT_MS"),
+      reconnectMaxDelayMs: int(v, "REDIS_RECONNECT_MAX_MS"),
+      log,
+    });
+  }
   if (!embeddedAllowed) throw new ConfigError("REDIS_URL is required when components run as separate processes");
   return new MemoryStore();
 }
@@ -37,14 +48,19 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     missedReports: int(v, "MISSED_REPORTS"),
     openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
     idempotencyTtlMs: int(v, "IDEMPOTENCY_TTL_MS"),
+    migrationTimeoutMs: int(v, "MIGRATION_TIMEOUT_MS"),
+    maxSnapshotBytes: int(v, "MANAGER_MAX_SNAPSHOT_BYTES"),
+    sweepIntervalMs: int(v, "SWEEP_INTERVAL_MS"),
+    managerId: str(v, "MANAGER_ID"),
+    credentials: serverCredentials(v),
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));
-  log.info("ready", { component: "manager", port });
+  log.info("ready", { component: "manager", port, tls: internalTlsEnabled(v) });
   return { port, stop: () => m.close(int(v, "SHUTDOWN_TIMEOUT_MS")) };
 }
 
 export async function startGateway(v: Values, store: RoomStore, managerAddress: string, secretValue: string, log: Logger) {
-  const allocator = new GrpcRoomAllocator(managerAddress, int(v, "ALLOCATE_TIMEOUT_MS"));
+  const allocator = new GrpcRoomAllocator({ managerAddress, timeoutMs: int(v, "ALLOCATE_TIMEOUT_MS"), credentials: channelCredentials(v) });
   const cert = str(v, "GATEWAY_TLS_CERT");
   const key = str(v, "GATEWAY_TLS_KEY");
   if (!!cert !== !!key) throw new ConfigError("GATEWAY_TLS_CERT and GATEWAY_TLS_KEY go together");
@@ -55,11 +71,15 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     joinTokenTtlMs: int(v, "JOIN_TOKEN_TTL_MS"),
     defaultMaxPlayers: int(v, "ROOM_DEFAULT_MAX_PLAYERS"),
     maxPlayersLimit: int(v, "ROOM_MAX_PLAYERS_LIMIT"),
+    rejoinWindowMs: int(v, "REJOIN_WINDOW_MS"),
     log,
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
     corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     // dist/cli/components.js -> <repo>/web/dist
     webDir: str(v, "GATEWAY_WEB_DIR") ?? resolve(__dirname, "..", "..", "web", "dist"),
+    limits: gatewayClientLimits(v),
+    trustProxy: gatewayTrustProxy(v),
+    timeouts: gatewayTimeouts(v),
   });
   const port = await gw.listen(str(v, "GATEWAY_HOST")!, int(v, "GATEWAY_PORT"));
   log.info("ready", { component: "gateway", port, tls: !!cert });
@@ -72,7 +92,22 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
   };
 }
 
-export async function startOneGameServer(v: Values, port: number, managerAddress: string, secretValue: string, log: Logger, id?: string) {
+export function drainMode(v: Values): DrainMode {
+  const mode = str(v, "DRAIN_MODE") ?? "migrate";
+  if (!DRAIN_MODES.includes(mode as DrainMode)) throw new ConfigError(`DRAIN_MODE must be ${DRAIN_MODES.join(" or ")}, got '${mode}'`);
+  return mode as DrainMode;
+}
+
+/**
+ * How long a game server's drain may add to a shutdown: a finish-mode drain waits up to
+ * DRAIN_TIMEOUT_MS for its rooms before it hands the rest over (0 for other components).
+ */
+export function drainAllowanceMs(v: Values): number {
+  return v.DRAIN_MODE !== undefined && drainMode(v) === "finish" ? int(v, "DRAIN_TIMEOUT_MS") : 0;
+}
+
+/** `onDrainRequested`: what the Manager's drain command does; by default the server drains and stops alone. */
+export async function startOneGameServer(v: Values, port: number, managerAddress: string, secretValue: string, log: Logger, id?: string, onDrainRequested?: () => void) {
   const gs = await startGameServer({
     id,
     host: str(v, "GAMESERVER_HOST")!,
@@ -80,6 +115,7 @@ export async function startOneGameServer(v: Values, port: number, managerAddress
     publicAddress: str(v, "GAMESERVER_PUBLIC_ADDRESS"),
     region: str(v, "GAMESERVER_REGION")!,
     managerAddress,
+    credentials: channelCredentials(v),
     secret: secretValue,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),
@@ -87,8 +123,17 @@ export async function startOneGameServer(v: Values, port: number, managerAddress
     maxFrameBytes: int(v, "MAX_FRAME_BYTES"),
     maxMessagesPerSecond: int(v, "MAX_MESSAGES_PER_SECOND"),
     maxBackpressureBytes: int(v, "MAX_BACKPRESSURE_BYTES"),
-    idleTimeoutS: int(v, "IDLE_TIMEOUT_S"),
+    idleTimeoutS: wsIdleTimeoutS(v),
     reconnectGraceMs: int(v, "RECONNECT_GRACE_MS"),
+    stateMaxKeys: int(v, "ROOM_STATE_MAX_KEYS"),
+    stateMaxBytes: int(v, "ROOM_STATE_MAX_BYTES"),
+    stateMaxKeyChars: int(v, "ROOM_STATE_MAX_KEY_CHARS"),
+    snapshotIntervalMs: int(v, "SNAPSHOT_INTERVAL_MS"),
+    snapshotMaxBytes: int(v, "SNAPSHOT_MAX_BYTES"),
+    migrationGraceMs: int(v, "MIGRATION_GRACE_MS"),
+    drainMode: drainMode(v),
+    drainTimeoutMs: int(v, "DRAIN_TIMEOUT_MS"),
+    onDrainRequested,
     log,
   });
   log.info("ready", { component: "gameserver", port: gs.port, serverId: gs.id, address: gs.address });

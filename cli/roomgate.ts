@@ -2,7 +2,8 @@
 import { type Component, ConfigError, helpText, int, readSettings, str, type Values } from "../common/config.js";
 import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";
-import { openStore, secret, startGateway, startManager, startOneGameServer, type Stop } from "./components.js";
+import { drain, servers } from "./admin.js";
+import { drainAllowanceMs, openStore, secret, startGateway, startManager, startOneGameServer, type Stop } from "./components.js";
 
 const USAGE = `roomgate: a Gateway, a Manager and game servers that let a multiplayer game outgrow one server.
 
@@ -14,12 +15,14 @@ Commands:
   gateway      one Gateway (needs REDIS_URL, ROOMGATE_SECRET, MANAGER_ADDRESS)
   manager      one Manager (needs REDIS_URL)
   gameserver   one game server (needs ROOMGATE_SECRET, MANAGER_ADDRESS)
+  drain <id>   tell a game server to drain: no new rooms, its rooms move to others, it exits
+  servers      list the game servers the cluster knows
 
 Every option is also an environment variable; an option wins over the variable.
 Run 'roomgate <command> --help' for that command's options only.
 `;
 
-const COMMANDS: Component[] = ["up", "gateway", "manager", "gameserver"];
+const COMMANDS: Component[] = ["up", "gateway", "manager", "gameserver", "drain", "servers"];
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -33,46 +36,52 @@ async function main(argv: string[]) {
     process.stdout.write(`Usage: roomgate ${component} [options]\n\nOptions:\n${helpText(component)}\n`);
     return;
   }
+  if (component === "drain") return drain(readSettings(component, rest.slice(1), process.env), rest.slice(0, 1));
+  if (component === "servers") return servers(readSettings(component, rest, process.env));
   const v = readSettings(component, rest, process.env);
   const log = createLogger(component);
   const stops: Stop[] = [];
   // Components stop in the reverse of their start order: game servers drain before the Manager goes.
-  onShutdownSignal(log, int(v, "SHUTDOWN_TIMEOUT_MS") + 2000, async () => {
+  // A finish-mode drain may take DRAIN_TIMEOUT_MS before the usual clean-up even starts.
+  const shutdown = onShutdownSignal(log, int(v, "SHUTDOWN_TIMEOUT_MS") + drainAllowanceMs(v) + 2000, async () => {
     for (const stop of stops.reverse()) await stop();
   });
-  await START[component](v, log, stops);
+  await START[component as keyof typeof START](v, log, stops, shutdown);
 }
 
-type Starter = (v: Values, log: ReturnType<typeof createLogger>, stops: Stop[]) => Promise<void>;
+/** `shutdown` starts the process's own clean shutdown, exactly as SIGTERM does. */
+type Starter = (v: Values, log: ReturnType<typeof createLogger>, stops: Stop[], shutdown: (why: string) => void) => Promise<void>;
 
-const START: Record<Component, Starter> = {
+const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
   async manager(v, log, stops) {
-    const store = openStore(v, false);
+    const store = openStore(v, false, log);
     stops.push(() => store.close());
     stops.push((await startManager(v, store, log)).stop);
   },
   async gateway(v, log, stops) {
     const key = secret(v, false);
-    const store = openStore(v, false);
+    const store = openStore(v, false, log);
     stops.push(() => store.close());
     stops.push((await startGateway(v, store, str(v, "MANAGER_ADDRESS")!, key, log)).stop);
   },
-  async gameserver(v, log, stops) {
-    const gs = await startOneGameServer(v, int(v, "GAMESERVER_PORT"), str(v, "MANAGER_ADDRESS")!, secret(v, false), log, str(v, "GAMESERVER_ID"));
+  async gameserver(v, log, stops, shutdown) {
+    // The Manager's drain command drains this server and ends the process, as SIGTERM would.
+    const gs = await startOneGameServer(v, int(v, "GAMESERVER_PORT"), str(v, "MANAGER_ADDRESS")!, secret(v, false), log, str(v, "GAMESERVER_ID"), () => shutdown("drain"));
     stops.push(gs.stop);
   },
   async up(v, log, stops) {
     const key = secret(v, true);
-    const store = openStore(v, true);
+    const store = openStore(v, true, log.child("store"));
     stops.push(() => store.close());
     const manager = await startManager(v, store, log.child("manager"));
     stops.push(manager.stop);
     const managerAddress = `127.0.0.1:${manager.port}`;
     const base = int(v, "GAMESERVER_PORT");
-    for (const port of [base, base === 0 ? 0 : base + 1]) {
-      const gs = await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"));
-      stops.push(gs.stop);
-    }
+    // A drain command stops just that server (the default); the process goes on with the other.
+    const serverStops: Stop[] = [];
+    for (const port of [base, base === 0 ? 0 : base + 1]) serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
+    // Both drain at once, so neither is handed the other's rooms on the way out.
+    stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));
     const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"));
     stops.push(gateway.stop);
     const url = `http://127.0.0.1:${gateway.port}`;

@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { JoinTokens } from "../common/token";
 import { roomClosedLine, startCluster } from "../test/harness/cluster";
+import { codeOf } from "../test/harness/codes";
 import { ErrorCode, RoomgateClient, RoomServerError } from "./index";
-import { nextEvent, record, text, untext } from "./test-events";
+import { nextEvent, nextState, record, text, untext } from "./test-events";
 
 // The SDK against a real mesh of separate processes: one Manager, two Gateways, two game servers.
 
@@ -21,7 +24,7 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   const bobClient = new RoomgateClient(cluster.gatewayUrl(1), { protocol: "grpc-web" });
 
   const ann = await annClient.createRoom({ playerName: "ann", maxPlayers: 4 });
-  expect(ann.state).toBe("open");
+  expect(ann.connection).toBe("open");
   expect(ann.roomId).toMatch(/^[A-Za-z0-9_-]{22}$/);
   expect(ann.playerId).toMatch(/\S/);
   expect(ann.serverAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
@@ -31,7 +34,7 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   const bobJoined = nextEvent(ann, "playerJoined");
   const bob = await bobClient.joinRoom(ann.roomId, { playerName: "bob" });
   const bobLog = record(bob);
-  expect(bob).toMatchObject({ roomId: ann.roomId, serverId: ann.serverId, serverAddress: ann.serverAddress, region: ann.region, state: "open" });
+  expect(bob).toMatchObject({ roomId: ann.roomId, serverId: ann.serverId, serverAddress: ann.serverAddress, region: ann.region, connection: "open" });
   expect(bob.playerId).not.toBe(ann.playerId);
   expect(bob.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
   expect(await bobJoined).toMatchObject({ id: bob.playerId, name: "bob" });
@@ -57,7 +60,7 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   ann.send("p_nobody", text("?"));
   expect(await err).toBeInstanceOf(RoomServerError);
   expect(((await err) as RoomServerError).code).toBe(ErrorCode.UNKNOWN_PLAYER);
-  expect(ann.state).toBe("open");
+  expect(ann.connection).toBe("open");
 
   const info = await bobClient.getRoom(ann.roomId);
   expect(info).toMatchObject({ roomId: ann.roomId, serverId: ann.serverId, maxPlayers: 4, playerCount: 2 });
@@ -65,7 +68,7 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   const bobLeft = nextEvent(ann, "playerLeft");
   const bobClosed = nextEvent(bob, "closed");
   await bob.leave();
-  expect(bob.state).toBe("closed");
+  expect(bob.connection).toBe("closed");
   expect(await bobClosed).toEqual({ code: 1000, reason: expect.any(String) });
   expect(await bobLeft).toBe(bob.playerId);
   expect(ann.players.map((p) => p.id)).toEqual([ann.playerId]);
@@ -81,6 +84,87 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   expect(annLog.errors).toHaveLength(1); // the unknown-player one
   expect(bobLog.errors).toHaveLength(0);
   await expect(annClient.getRoom(ann.roomId)).rejects.toMatchObject({ code: Code.NotFound });
+});
+
+test("shared state: others see every change, newcomers get it in their welcome, owned keys go with their owner", async () => {
+  const annClient = new RoomgateClient(env.cluster.gatewayUrl(0));
+  const bobClient = new RoomgateClient(env.cluster.gatewayUrl(1), { protocol: "grpc-web" });
+  const ann = await annClient.createRoom({ playerName: "ann" });
+  const bob = await bobClient.joinRoom(ann.roomId, { playerName: "bob" });
+  const [annLog, bobLog] = [record(ann), record(bob)];
+
+  const atBob = nextState(bob, "score");
+  ann.setState("score", text("1"));
+  // Our own change is in our view at once, and announced like anyone's.
+  expect(ann.state.get("score")).toEqual({ value: text("1"), owner: "" });
+  expect(await atBob).toEqual({ value: text("1"), from: ann.playerId });
+  expect(bob.state.get("score")).toEqual({ value: text("1"), owner: "" });
+
+  const bobKey = `pos/${bob.playerId}`;
+  const atAnn = nextState(ann, bobKey);
+  bob.setState(bobKey, new Uint8Array([1, 0, 7, 0, 9]), { owned: true });
+  expect(await atAnn).toEqual({ value: new Uint8Array([1, 0, 7, 0, 9]), from: bob.playerId });
+  expect(ann.state.get(bobKey)?.owner).toBe(bob.playerId);
+
+  const deleted = nextState(bob, "score");
+  ann.setState("score", new Uint8Array());
+  expect(await deleted).toEqual({ value: undefined, from: ann.playerId });
+  expect(bob.state.has("score")).toBe(false);
+
+  const cy = await annClient.joinRoom(ann.roomId, { playerName: "cy" });
+  expect([...cy.state.keys()]).toEqual([bobKey]);
+  expect(cy.state.get(bobKey)).toEqual({ value: new Uint8Array([1, 0, 7, 0, 9]), owner: bob.playerId });
+
+  // Bob leaves for good: the server deletes what he owned, for everyone.
+  const gone = [nextState(ann, bobKey), nextState(cy, bobKey)];
+  await bob.leave();
+  for (const g of gone) expect(await g).toEqual({ value: undefined, from: "" });
+  expect(ann.state.size).toBe(0);
+
+  // Over a limit: an error event, the state unchanged on the server, the connection open.
+  const err = nextEvent(ann, "error");
+  ann.setState("k".repeat(129), text("x"));
+  expect(((await err) as RoomServerError).code).toBe(ErrorCode.STATE_LIMIT);
+  expect(ann.connection).toBe("open");
+  expect(await ann.ping()).toBeGreaterThan(0);
+  const late = await annClient.joinRoom(ann.roomId);
+  expect(late.state.size).toBe(0);
+  // Ann's own view ran ahead: the server does not say which set it refused (documented).
+  expect(ann.state.has("k".repeat(129))).toBe(true);
+
+  expect(annLog.changes).toEqual([`score=1<-${ann.playerId}`, `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`, `score=<-${ann.playerId}`, `${bobKey}=<-`, `${"k".repeat(129)}=x<-${ann.playerId}`]);
+  expect(bobLog.changes).toEqual([`score=1<-${ann.playerId}`, `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`, `score=<-${ann.playerId}`]);
+  for (const r of [late, cy, ann]) await r.leave();
+});
+
+test("rejoin tokens: ours for this room keep the player's id (within the rejoin window); forged, too old or another room's are refused", async () => {
+  const c = new RoomgateClient(env.cluster.gatewayUrl(1));
+  const ann = await c.createRoom({ playerName: "ann" });
+  const other = await c.createRoom({ playerName: "olga" });
+  const ours = new JoinTokens(env.cluster.o.secret);
+  const claims = (expireTimeMs: number) => ({ roomId: ann.roomId, playerId: "p_returning", serverId: ann.serverId, playerName: "zed", expireTimeMs });
+
+  // Expired a minute ago: well within the default ten-minute window. The name comes with it.
+  const zed = await c.joinRoom(ann.roomId, { rejoinToken: ours.sign(claims(Date.now() - 60_000)) });
+  expect(zed.playerId).toBe("p_returning");
+  expect(zed.players.find((p) => p.id === "p_returning")?.name).toBe("zed");
+  await zed.leave();
+
+  const refused = async (token: string) => codeOf(c.joinRoom(ann.roomId, { rejoinToken: token }));
+  const stranger = new JoinTokens(randomBytes(24).toString("base64url"));
+  expect(await refused(stranger.sign(claims(Date.now() + 60_000)))).toBe("Unauthenticated");
+  expect(await refused("not-a-token")).toBe("Unauthenticated");
+  expect(await refused(ours.sign(claims(Date.now() - 11 * 60_000)))).toBe("Unauthenticated");
+  expect(await refused(other.joinToken)).toBe("InvalidArgument");
+
+  // A live token: the same seat, taken over from the connection that had it; a given name wins.
+  const annClosed = nextEvent(ann, "closed");
+  const again = await c.joinRoom(ann.roomId, { rejoinToken: ann.joinToken, playerName: "ann2" });
+  expect(again.playerId).toBe(ann.playerId);
+  expect(again.players.find((p) => p.id === ann.playerId)?.name).toBe("ann2");
+  expect((await annClosed).code).toBe(4001);
+  await again.leave();
+  await other.leave();
 });
 
 test("joining a room that does not exist rejects with the Gateway's not_found", async () => {
@@ -102,7 +186,7 @@ test("the same request_id gets the same room and player back", async () => {
   const closed = await aClosed;
   expect(closed.code).toBe(4001);
   expect(closed.error?.message).toMatch(/replaced/);
-  expect(a.state).toBe("closed");
+  expect(a.connection).toBe("closed");
   await b.leave();
 });
 

@@ -18,6 +18,13 @@ export interface CreateRoomOptions {
 
 export interface JoinRoomOptions {
   playerName?: string;
+  /**
+   * A join token this player had for the room (Room.joinToken), even an expired one within the
+   * Gateway's rejoin window: the player comes back under the same id, with its seat and the state
+   * it owns. The Gateway refuses a bad token (unauthenticated) or one for another room
+   * (invalid_argument).
+   */
+  rejoinToken?: string;
 }
 
 /** Talks to one Gateway (or a load balancer in front of several) and opens rooms. */
@@ -45,7 +52,7 @@ export class RoomgateClient {
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
   async joinRoom(roomId: string, options: JoinRoomOptions = {}): Promise<Room> {
-    const ticket = await this.gateway.joinRoom({ roomId, playerName: options.playerName ?? "" });
+    const ticket = await this.gateway.joinRoom({ roomId, playerName: options.playerName ?? "", rejoinToken: options.rejoinToken ?? "" });
     return this.enter(ticket, options.playerName ?? "");
   }
 

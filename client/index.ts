@@ -17,7 +17,7 @@
 // Nothing else needs swapping: no other SDK module imports a -node file or a Node built-in.
 
 export { RoomgateClient, type CreateRoomOptions, type JoinRoomOptions } from "./client.js";
-export { Room, type ConnectionState, type RoomEvents } from "./room.js";
+export { Room, type ConnectionState, type RoomEvents, type SetStateOptions, type StateValue } from "./room.js";
 export { RoomServerError } from "./errors.js";
 export type { GatewayProtocol, ReconnectOptions, RoomgateClientOptions } from "./options.js";
 export type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";

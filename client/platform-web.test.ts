@@ -80,6 +80,6 @@ describe("the browser build against a real mesh", () => {
     const closed = nextEvent(ann, "closed");
     await ann.leave();
     expect(await closed).toMatchObject({ code: 1000 });
-    expect(ann.state).toBe("closed");
+    expect(ann.connection).toBe("closed");
   });
 });

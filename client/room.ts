@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import type { Player, ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
+import type { Player, ServerFrame, StateEntry, Welcome } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../gameserver/close-codes.js";
 import { backoffDelay } from "./backoff.js";
 import { openConnection } from "./connection.js";
@@ -13,15 +13,37 @@ import { ABNORMAL_CLOSURE, type OpenSocket, type RoomSocket } from "./socket.js"
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
+/** One key of the room's shared state. */
+export interface StateValue {
+  value: Uint8Array;
+  /** The player who owns the key (it goes when they leave the room for good); "" when nobody does. */
+  owner: string;
+}
+
+export interface SetStateOptions {
+  /** The key belongs to this player: the server deletes it when the player leaves the room for good. */
+  owned?: boolean;
+}
+
 export interface RoomEvents {
-  /** Every welcome: the first, and the one after each reconnect (with a new player id). */
+  /**
+   * Every welcome: the first, and the one after each reconnect (normally with the same player id;
+   * `restored` when the room moved to another server and was restored from its last snapshot).
+   */
   welcome(w: Welcome): void;
   playerJoined(p: Player): void;
   playerLeft(playerId: string): void;
   message(m: { fromPlayerId: string; payload: Uint8Array }): void;
   /** Error frames from the server (RoomServerError) and failures the room recovers from, such as a failed reconnect attempt. */
   error(e: Error): void;
-  state(s: ConnectionState): void;
+  /**
+   * A key of the shared state changed: `value` is undefined when it was deleted. `from` is the
+   * player who changed it (this player's own setState included), or "" when the server did (an
+   * owner left for good) or a welcome after a reconnect showed the change.
+   */
+  state(key: string, value: Uint8Array | undefined, from: string): void;
+  /** The connection's state: connecting, open, reconnecting, closed. */
+  connection(s: ConnectionState): void;
   /** Once, at the very end; `error` says why when it was not our own leave() or a normal close. */
   closed(info: { code: number; reason: string; error?: Error }): void;
 }
@@ -54,7 +76,11 @@ export class Room {
   region = "";
   /** Everyone in the room, this player included; replaced (never mutated) on every change. */
   players: Player[] = [];
-  state: ConnectionState = "connecting";
+  connection: ConnectionState = "connecting";
+  /** The shared state, key -> value and owner: replaced by every welcome, kept up to date in between. */
+  private shared = new Map<string, StateValue>();
+  /** The ticket of the current (or last) connection; its token is our rejoin token. */
+  private ticket: Ticket | undefined;
 
   private readonly events = new Emitter<RoomEvents>();
   /** The welcomed connection, while there is one. */
@@ -78,7 +104,34 @@ export class Room {
     return this.events.on(event, listener);
   }
 
-  /** To every other player. Throws unless the state is "open" (watch `state` to resume). */
+  /** The room's shared state as this player knows it (key -> value and owner). */
+  get state(): ReadonlyMap<string, Readonly<StateValue>> {
+    return this.shared;
+  }
+
+  /**
+   * The last join token this player had for the room. Passed as `rejoinToken` to
+   * RoomgateClient.joinRoom (within the Gateway's rejoin window) it comes back as the same player,
+   * after a page reload for example; the SDK's own reconnects do so already.
+   */
+  get joinToken(): string {
+    return this.ticket?.joinToken ?? "";
+  }
+
+  /**
+   * Sets one key of the room's shared state (an empty value deletes it); everyone else gets a
+   * `state` event, and so does this room at once. Throws unless the connection is "open". The
+   * server may refuse it (ErrorCode.STATE_LIMIT as an `error` event); `state` then runs ahead of
+   * the server's until the next welcome. Keys this player owns are set again after a reconnect
+   * when the server no longer has them as they were.
+   */
+  setState(key: string, value: Uint8Array, options: SetStateOptions = {}): void {
+    const owned = options.owned ?? false;
+    this.sendFrame({ case: "setState", value: { key, value, owned } });
+    this.apply(key, value.byteLength > 0 ? { value: value.slice(), owner: owned ? this.playerId : "" } : undefined, this.playerId);
+  }
+
+  /** To every other player. Throws unless the connection is "open" (watch `connection` to resume). */
   broadcast(payload: Uint8Array): void {
     this.sendFrame({ case: "broadcast", value: { payload } });
   }
@@ -105,7 +158,7 @@ export class Room {
   /** Closes with 1000 and never reconnects; resolves once the socket has closed. */
   leave(): Promise<void> {
     if (this.leaving) return this.leaving;
-    if (this.state === "closed") return Promise.resolve();
+    if (this.connection === "closed") return Promise.resolve();
     this.left = true;
     this.stop.abort();
     this.pending?.close(CLOSE.normal, "left");
@@ -136,8 +189,8 @@ export class Room {
   }
 
   private sendFrame(frame: ClientFrameInit) {
-    if (this.state !== "open" || this.left || !this.socket) {
-      throw new Error(`room ${this.roomId} is ${this.state === "closed" || !this.left ? this.state : "being left"}; nothing can be sent now`);
+    if (this.connection !== "open" || this.left || !this.socket) {
+      throw new Error(`room ${this.roomId} is ${this.connection === "closed" || !this.left ? this.connection : "being left"}; nothing can be sent now`);
     }
     this.socket.send(encodeClientFrame(frame));
   }
@@ -173,16 +226,39 @@ export class Room {
   }
 
   private welcomed(w: Welcome, ticket: Ticket) {
-    const change = this.state === "reconnecting" ? playersChange(this.players, this.playerId, w.players, w.playerId) : undefined;
+    const reconnected = this.connection === "reconnecting";
+    const change = reconnected ? playersChange(this.players, this.playerId, w.players, w.playerId) : undefined;
+    const before = this.shared;
+    const next = new Map(w.state.map((e: StateEntry) => [e.key, { value: e.value, owner: e.ownerPlayerId }]));
+    // Back as the same player: what we own and the server lost (it drops owned keys when our
+    // connection does) or holds an older value of (a snapshot taken before our last change), we
+    // set again. Nobody else writes our keys, so our copy is the latest.
+    const reassert =
+      reconnected && w.playerId === this.playerId ? [...before].filter(([key, v]) => v.owner === this.playerId && !sameValue(next.get(key), v)) : [];
+    for (const [key, v] of reassert) next.set(key, v);
     this.playerId = w.playerId;
     this.serverId = w.serverId;
     this.serverAddress = ticket.serverAddress;
     this.region = ticket.region;
+    this.ticket = ticket;
     this.players = [...w.players];
-    this.setState("open");
+    this.shared = next;
+    this.setConnection("open");
+    for (const [key, v] of reassert) this.socket?.send(encodeClientFrame({ case: "setState", value: { key, value: v.value, owned: true } }));
     this.events.emit("welcome", w);
     for (const id of change?.left ?? []) this.events.emit("playerLeft", id);
     for (const p of change?.joined ?? []) this.events.emit("playerJoined", p);
+    if (!reconnected) return;
+    // What changed while we were away, as if we had watched it happen.
+    for (const key of before.keys()) if (!next.has(key)) this.events.emit("state", key, undefined, "");
+    for (const [key, v] of next) if (!sameValue(before.get(key), v)) this.events.emit("state", key, v.value, "");
+  }
+
+  /** One change to the shared state, applied and announced. */
+  private apply(key: string, v: StateValue | undefined, from: string) {
+    if (v) this.shared.set(key, v);
+    else if (!this.shared.delete(key)) return;
+    this.events.emit("state", key, v?.value, from);
   }
 
   private onFrame(f: ServerFrame) {
@@ -203,6 +279,12 @@ export class Room {
       case "message":
         this.events.emit("message", { fromPlayerId: f.frame.value.fromPlayerId, payload: f.frame.value.payload });
         return;
+      case "stateChanged": {
+        const { entry, fromPlayerId } = f.frame.value;
+        if (!entry) return;
+        this.apply(entry.key, entry.value.byteLength > 0 ? { value: entry.value, owner: entry.ownerPlayerId } : undefined, fromPlayerId);
+        return;
+      }
       case "error":
         this.events.emit("error", new RoomServerError(f.frame.value.code, f.frame.value.message));
         return;
@@ -223,22 +305,22 @@ export class Room {
     this.failPings(`connection closed (${code})`);
     if (this.left) return this.finish(code, reason);
     if (isFinalClose(code)) return this.finish(code, reason, finalCloseError(this.roomId, code, reason) ?? error);
-    this.setState("reconnecting");
+    this.setConnection("reconnecting");
     void this.reconnect(code, reason);
   }
 
   private async reconnect(code: number, reason: string) {
     const { maxAttempts } = this.deps.reconnect;
+    // The server moved the room on purpose and it is already on its way elsewhere: ask at once.
+    const immediate = code === CLOSE.moved;
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      await this.wait(backoffDelay(attempt, this.deps.reconnect));
+      await this.wait(immediate ? (attempt === 0 ? 0 : backoffDelay(attempt - 1, this.deps.reconnect)) : backoffDelay(attempt, this.deps.reconnect));
       if (this.stop.signal.aborted) return;
       try {
         // The room may have moved since: ask where it lives now, which also gives a fresh token.
-        const ticket = await this.deps.gateway.joinRoom(
-          { roomId: this.roomId, playerName: this.deps.playerName },
-          { signal: this.stop.signal, timeoutMs: STEP_TIMEOUT_MS },
-        );
+        // While it is moving the Gateway answers unavailable, retried here like any failure.
+        const ticket = await this.rejoin();
         if (this.stop.signal.aborted) return;
         await this.attach(ticket);
         return;
@@ -254,8 +336,29 @@ export class Room {
     this.finish(code, reason, new Error(`room ${this.roomId}: gave up after ${maxAttempts} attempts to reconnect`, lastError ? { cause: lastError } : undefined));
   }
 
+  /**
+   * JoinRoom with our last token, so that we come back as the same player. Should the Gateway
+   * refuse that token (its secret changed, or we were away longer than its rejoin window), we join
+   * as a new player rather than not at all.
+   */
+  private async rejoin(): Promise<Ticket> {
+    const call = (rejoinToken: string) =>
+      this.deps.gateway.joinRoom({ roomId: this.roomId, playerName: this.deps.playerName, rejoinToken }, { signal: this.stop.signal, timeoutMs: STEP_TIMEOUT_MS });
+    const token = this.joinToken;
+    if (!token) return call("");
+    try {
+      return await call(token);
+    } catch (e) {
+      const code = ConnectError.from(e).code;
+      if (code !== Code.Unauthenticated && code !== Code.InvalidArgument) throw e;
+      this.events.emit("error", new Error(`room ${this.roomId}: the Gateway refused our rejoin token (${ConnectError.from(e).rawMessage}); joining as a new player`, { cause: e }));
+      return call("");
+    }
+  }
+
   /** Resolves after ms, or at once when the room is left or given up. */
   private wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -276,16 +379,22 @@ export class Room {
   }
 
   private finish(code: number, reason: string, error?: Error) {
-    if (this.state === "closed") return;
+    if (this.connection === "closed") return;
     this.stop.abort();
     this.failPings("room closed");
-    this.setState("closed");
+    this.setConnection("closed");
     this.events.emit("closed", error ? { code, reason, error } : { code, reason });
   }
 
-  private setState(s: ConnectionState) {
-    if (this.state === s) return;
-    this.state = s;
-    this.events.emit("state", s);
+  private setConnection(s: ConnectionState) {
+    if (this.connection === s) return;
+    this.connection = s;
+    this.events.emit("connection", s);
   }
+}
+
+function sameValue(a: StateValue | undefined, b: StateValue | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.owner !== b.owner || a.value.byteLength !== b.value.byteLength) return false;
+  return a.value.every((x, i) => x === b.value[i]);
 }

@@ -2,7 +2,7 @@
 // (GATEWAY_PORT=8080); a flag wins over the environment, which wins over the default. This table
 // is the single source for parsing and for `roomgate --help`.
 
-export type Component = "up" | "gateway" | "manager" | "gameserver";
+export type Component = "up" | "gateway" | "manager" | "gameserver" | "drain" | "servers";
 
 export interface Setting {
   env: string;
@@ -13,6 +13,8 @@ export interface Setting {
 }
 
 const ALL: Component[] = ["up", "gateway", "manager", "gameserver"];
+/** Operator commands that talk to a Manager. */
+const OPS: Component[] = ["drain", "servers"];
 const GW: Component[] = ["up", "gateway"];
 const MG: Component[] = ["up", "manager"];
 const GS: Component[] = ["up", "gameserver"];
@@ -20,6 +22,8 @@ const GS: Component[] = ["up", "gameserver"];
 export const SETTINGS: Setting[] = [
   { env: "REDIS_URL", kind: "string", for: ALL, help: "Redis for rooms and servers, e.g. redis://127.0.0.1:6379. Required when components run as separate processes; `up` uses the embedded store without it." },
   { env: "REDIS_KEY_PREFIX", kind: "string", for: ALL, default: "rg:", help: "Prefix of every Redis key, so deployments can share a Redis." },
+  { env: "REDIS_COMMAND_TIMEOUT_MS", kind: "int", for: ["up", "gateway", "manager"], default: "1000", help: "Longest a Redis command may take before the call fails as unavailable. While Redis is unreachable, calls fail at once." },
+  { env: "REDIS_RECONNECT_MAX_MS", kind: "int", for: ["up", "gateway", "manager"], default: "1000", help: "Longest wait between two attempts to reconnect to Redis (backoff from 50 ms, forever); bounds how long recovery takes once Redis is back." },
   { env: "ROOMGATE_SECRET", kind: "string", for: ALL, help: "Secret (16+ bytes) that signs join tokens; the same on every Gateway and game server. `up` makes a random one when unset; other commands refuse to start without it." },
   { env: "LOG_LEVEL", kind: "string", for: ALL, default: "info", help: "debug, info, warn or error." },
   { env: "LOG_FORMAT", kind: "string", for: ALL, default: "text", help: "text, or json for one JSON object per line." },
@@ -34,13 +38,29 @@ export const SETTINGS: Setting[] = [
   { env: "ROOM_DEFAULT_MAX_PLAYERS", kind: "int", for: GW, default: "8", help: "Seats in a room when CreateRoom does not say." },
   { env: "ROOM_MAX_PLAYERS_LIMIT", kind: "int", for: GW, default: "256", help: "Largest max_players a client may ask for." },
   { env: "ALLOCATE_TIMEOUT_MS", kind: "int", for: GW, default: "5000", help: "Deadline of the Gateway's AllocateRoom call to the Manager." },
+  { env: "GATEWAY_TRUST_PROXY", kind: "string", for: GW, default: "false", help: "true when the Gateway sits behind a proxy that sets X-Forwarded-For: per-client limits then count the first entry of that header instead of the peer address. Never turn it on for a Gateway clients reach directly (they could claim any address)." },
+  { env: "RATE_LIMIT_CREATE_PER_S", kind: "int", for: GW, default: "5", help: "CreateRoom calls per second one client (IP address; IPv6 per /64) may make; beyond it, resource_exhausted. 0: no limit." },
+  { env: "RATE_LIMIT_CREATE_BURST", kind: "int", for: GW, default: "10", help: "CreateRoom calls one client may make at once after a quiet spell." },
+  { env: "RATE_LIMIT_JOIN_PER_S", kind: "int", for: GW, default: "20", help: "JoinRoom calls per second one client may make; beyond it, resource_exhausted. 0: no limit." },
+  { env: "RATE_LIMIT_JOIN_BURST", kind: "int", for: GW, default: "40", help: "JoinRoom calls one client may make at once after a quiet spell." },
+  { env: "RATE_LIMIT_MAX_CLIENTS", kind: "int", for: GW, default: "100000", help: "Most clients whose rate-limit state a Gateway keeps; past it the least recently seen is forgotten (idle clients are dropped anyway once their bucket has refilled)." },
+  { env: "WATCH_MAX_STREAMS_PER_CLIENT", kind: "int", for: GW, default: "4", help: "Concurrent WatchCluster streams one client may hold; more get resource_exhausted. 0: no limit." },
+  { env: "GATEWAY_HEADERS_TIMEOUT_MS", kind: "int", for: GW, default: "10000", help: "A new connection must send its first bytes (and the TLS handshake finish), and an HTTP/1.1 request its headers, within this. 0: no limit." },
+  { env: "GATEWAY_REQUEST_TIMEOUT_MS", kind: "int", for: GW, default: "30000", help: "A whole request must arrive within this (HTTP/1.1 and HTTP/2). Responses are not limited: WatchCluster streams run on. 0: no limit." },
+  { env: "GATEWAY_KEEPALIVE_TIMEOUT_MS", kind: "int", for: GW, default: "65000", help: "An HTTP/1.1 connection waiting for its next request is closed after this (longer than a load balancer's usual 60 s idle timeout)." },
+  { env: "GATEWAY_IDLE_TIMEOUT_MS", kind: "int", for: GW, default: "120000", help: "An HTTP/2 connection with no call open and no traffic is closed (GOAWAY) after this. Open calls are never cut by it. 0: no limit." },
+  { env: "REJOIN_WINDOW_MS", kind: "int", for: GW, default: "600000", help: "How long after its expiry a join token still works as JoinRoom's rejoin_token (the player keeps its id)." },
 
-  { env: "MANAGER_ADDRESS", kind: "string", for: ["gateway", "gameserver"], default: "127.0.0.1:50051", help: "host:port where Gateways and game servers find the Manager." },
+  { env: "MANAGER_ADDRESS", kind: "string", for: ["gateway", "gameserver", ...OPS], default: "127.0.0.1:50051", help: "Where Gateways and game servers find the Managers: host:port, a comma-separated list of them, or one DNS name that resolves to several. Calls go to any live one." },
   { env: "MANAGER_HOST", kind: "string", for: MG, default: "0.0.0.0", help: "Interface the Manager listens on." },
   { env: "MANAGER_PORT", kind: "int", for: MG, default: "50051", help: "Manager gRPC port (0 picks a free port)." },
-  { env: "MISSED_REPORTS", kind: "int", for: MG, default: "3", help: "A server that sends no report for this many of its report intervals is dead and its rooms are removed." },
+  { env: "MISSED_REPORTS", kind: "int", for: MG, default: "3", help: "A server that sends no report for this many of its report intervals is dead and its rooms move to other servers." },
   { env: "OPEN_ROOM_TIMEOUT_MS", kind: "int", for: MG, default: "2000", help: "How long the Manager waits for a game server to confirm a new room before trying another." },
   { env: "IDEMPOTENCY_TTL_MS", kind: "int", for: MG, default: "600000", help: "How long a CreateRoom request_id keeps returning the same room." },
+  { env: "MANAGER_ID", kind: "string", for: MG, help: "Name of this Manager among those sharing a store (default: hostname-pid-random)." },
+  { env: "MIGRATION_TIMEOUT_MS", kind: "int", for: MG, default: "30000", help: "How long a room whose server died or drained may wait for a server with room before it is given up." },
+  { env: "MANAGER_MAX_SNAPSHOT_BYTES", kind: "int", for: MG, default: "262144", help: "Largest room snapshot the Manager keeps in the store; larger ones are dropped with a warning." },
+  { env: "SWEEP_INTERVAL_MS", kind: "int", for: MG, default: "250", help: "How often each Manager looks for dead servers, rooms to move and unconfirmed rooms of a dead Manager." },
 
   { env: "GAMESERVER_ID", kind: "string", for: ["gameserver"], help: "Stable id of this game server (default: hostname-port). A server that restarts under the same id within the grace keeps its rooms." },
   { env: "GAMESERVER_HOST", kind: "string", for: GS, default: "0.0.0.0", help: "Interface the game server listens on." },
@@ -53,9 +73,20 @@ export const SETTINGS: Setting[] = [
   { env: "MAX_FRAME_BYTES", kind: "int", for: GS, default: "16384", help: "Largest WebSocket frame a client may send; larger ones get an error frame and a close." },
   { env: "MAX_MESSAGES_PER_SECOND", kind: "int", for: GS, default: "60", help: "Frames per second one client may send (burst of the same size)." },
   { env: "MAX_BACKPRESSURE_BYTES", kind: "int", for: GS, default: "1048576", help: "Bytes queued for one slow client before it is dropped." },
-  { env: "IDLE_TIMEOUT_S", kind: "int", for: GS, default: "60", help: "Seconds of silence before a client connection is closed (pings keep it open)." },
+  { env: "IDLE_TIMEOUT_S", kind: "int", for: GS, default: "60", help: "Seconds of silence before a client connection is closed: the server pings a quiet client halfway, and a client that answers (or sends anything) stays. 0 or at least 8." },
   { env: "RECONNECT_GRACE_MS", kind: "int", for: GS, default: "0", help: "How long an empty room waits for a player to come back before it is removed (0: removed at once)." },
-  { env: "SHUTDOWN_TIMEOUT_MS", kind: "int", for: ALL, default: "10000", help: "Longest a clean shutdown may take before the process exits anyway." },
+  { env: "ROOM_STATE_MAX_KEYS", kind: "int", for: GS, default: "256", help: "Most keys in one room's shared state (set_state beyond it gets a STATE_LIMIT error frame)." },
+  { env: "ROOM_STATE_MAX_BYTES", kind: "int", for: GS, default: "65536", help: "Most bytes of one room's shared state, every key (UTF-8) and value counted." },
+  { env: "ROOM_STATE_MAX_KEY_CHARS", kind: "int", for: GS, default: "128", help: "Longest key of a room's shared state, in characters." },
+  { env: "SNAPSHOT_INTERVAL_MS", kind: "int", for: GS, default: "1000", help: "How often a room whose state or players changed sends its snapshot to the Manager (0: only when it is handed over)." },
+  { env: "SNAPSHOT_MAX_BYTES", kind: "int", for: GS, default: "262144", help: "Largest room snapshot sent to the Manager; a larger one is not sent (and logged once per room)." },
+  { env: "MIGRATION_GRACE_MS", kind: "int", for: GS, default: "15000", help: "How long a room that moved here keeps its players' seats (and the state they own) for them to come back." },
+  { env: "DRAIN_MODE", kind: "string", for: GS, default: "migrate", help: "What a draining game server (SIGTERM, or the Manager's drain) does with its rooms: migrate (hand them over to other servers at once) or finish (let them play until empty, and migrate what is left after DRAIN_TIMEOUT_MS)." },
+  { env: "DRAIN_TIMEOUT_MS", kind: "int", for: GS, default: "30000", help: "How long a finish-mode drain lets rooms play on before it migrates the rest." },
+  { env: "INTERNAL_TLS_CERT", kind: "string", for: [...ALL, ...OPS], help: "PEM certificate for internal gRPC: the Manager serves TLS with it, Gateways and game servers present it as their client certificate. With INTERNAL_TLS_KEY; unset: internal gRPC is cleartext." },
+  { env: "INTERNAL_TLS_KEY", kind: "string", for: [...ALL, ...OPS], help: "PEM private key of INTERNAL_TLS_CERT." },
+  { env: "INTERNAL_TLS_CA", kind: "string", for: [...ALL, ...OPS], help: "PEM CA bundle for internal gRPC: Gateways and game servers verify the Manager against it, and the Manager requires client certificates signed by it (mutual TLS)." },
+  { env: "SHUTDOWN_TIMEOUT_MS", kind: "int", for: ALL, default: "10000", help: "Longest a clean shutdown may take before the process exits anyway; a game server in DRAIN_MODE finish gets DRAIN_TIMEOUT_MS on top." },
 ];
 
 export function flagName(env: string): string {
@@ -109,6 +140,14 @@ export function int(v: Values, key: string): number {
   const n = v[key];
   if (typeof n !== "number") throw new ConfigError(`${key} is not set`);
   return n;
+}
+
+/** A yes/no setting: true/false, 1/0, yes/no, on/off. */
+export function bool(v: Values, key: string): boolean {
+  const s = String(v[key] ?? "false").trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(s)) return true;
+  if (["false", "0", "no", "off", ""].includes(s)) return false;
+  throw new ConfigError(`${key} (${flagName(key)}) must be true or false, got '${v[key]}'`);
 }
 
 export function str(v: Values, key: string): string | undefined {

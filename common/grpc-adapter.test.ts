@@ -6,7 +6,7 @@ import { callUnary, grpcClientConstructor, grpcServiceDefinition } from "./grpc-
 
 test("the definition mirrors the descriptor: paths, streaming flags, names", () => {
   const def = grpcServiceDefinition(ManagerService);
-  expect(Object.keys(def).sort()).toEqual(["allocateRoom", "attach", "listServers"]);
+  expect(Object.keys(def).sort()).toEqual(["allocateRoom", "attach", "drainServer", "listServers"]);
   expect(def.attach).toMatchObject({ path: "/roomgate.v1.ManagerService/Attach", requestStream: true, responseStream: true });
   expect(def.allocateRoom).toMatchObject({ path: "/roomgate.v1.ManagerService/AllocateRoom", requestStream: false, responseStream: false });
 });

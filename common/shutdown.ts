@@ -2,11 +2,12 @@ import type { Logger } from "./log.js";
 
 /**
  * On SIGTERM or SIGINT runs `stop` once, then exits; if stopping takes longer than timeoutMs the
- * process exits anyway, so an orchestrator's kill never has to escalate.
+ * process exits anyway, so an orchestrator's kill never has to escalate. Returns a function that
+ * starts the very same shutdown from inside (a game server told to drain by its Manager).
  */
-export function onShutdownSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>) {
+export function onShutdownSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>): (why: string) => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
@@ -25,4 +26,5 @@ export function onShutdownSignal(log: Logger, timeoutMs: number, stop: () => Pro
   };
   process.on("SIGTERM", handler);
   process.on("SIGINT", handler);
+  return handler;
 }

@@ -8,4 +8,6 @@ export const CLOSE = {
   roomClosed: 4000,
   /** Another connection took this player's seat. */
   replaced: 4001,
+  /** The room is moving to another server (drain); rejoin through the Gateway. */
+  moved: 4002,
 } as const;

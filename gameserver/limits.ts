@@ -10,6 +10,16 @@ export interface RoomLimits {
   maxPlayers: number;
   /** How long an empty room waits for a returning player; 0 closes it at once. */
   reconnectGraceMs: number;
+  /** Most keys in one room's shared state. */
+  stateMaxKeys: number;
+  /** Most bytes of one room's shared state: every key (UTF-8) plus every value. */
+  stateMaxBytes: number;
+  /** Longest state key, in characters (Unicode code points). */
+  stateMaxKeyChars: number;
+  /** Largest serialized RoomSnapshot sent to the Manager; a larger one is not sent. */
+  snapshotMaxBytes: number;
+  /** How long a room restored from a snapshot keeps the seats of the players it had. */
+  migrationGraceMs: number;
 }
 
 /** A token bucket: `rate` tokens a second, holding at most `rate`. */

@@ -4,29 +4,36 @@ import {
   type AttachRequest,
   AttachRequestSchema,
   type AttachResponse,
-  ManagerService,
   type Register,
   RoomCloseReason,
 } from "../gen/roomgate/v1/manager_pb.js";
-import { grpcClientConstructor } from "../common/grpc-adapter.js";
+import { ManagerClients } from "../common/manager-channel.js";
 import type { Logger } from "../common/log.js";
 import type { RoomEvents, RoomHost } from "./room-host.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer, forwards room
-// events, obeys open/close commands, and reconnects with backoff when the stream breaks. While it
-// is down, rooms keep running; the next registration tells the Manager which rooms still exist.
+// events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
+// stream breaks. While it is down, rooms keep running; the next registration tells the Manager
+// which rooms still exist.
 
 export interface ManagerLinkOptions {
+  /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
   managerAddress: string;
+  /** TLS for the link (INTERNAL_TLS_*); cleartext when absent. */
+  credentials?: grpc.ChannelCredentials;
   /** What this server registers as; the rooms it runs are added at each registration. */
-  registration: Omit<Register, "roomIds" | "$typeName" | "$unknown">;
+  registration: Omit<Register, "roomIds" | "closedRoomIds" | "$typeName" | "$unknown">;
   log: Logger;
+  /** The Manager told this server to drain (an operator's `roomgate drain`); drain as on SIGTERM. */
+  onDrain?: () => void;
 }
 
 type Init = MessageInitShape<typeof AttachRequestSchema>["msg"];
 
 export class ManagerLink implements RoomEvents {
-  private readonly client: grpc.Client;
+  private readonly managers: ManagerClients;
+  /** The Manager the current (or last) stream went to. */
+  private manager = "";
   private call?: grpc.ClientDuplexStream<AttachRequest, AttachResponse>;
   private registered = false;
   private stopping = false;
@@ -36,6 +43,8 @@ export class ManagerLink implements RoomEvents {
   private readonly maxBackoffMs: number;
   private host?: RoomHost;
   private readonly registeredWaiters: (() => void)[] = [];
+  /** Rooms that closed while no Manager listened; told at the next registration. */
+  private readonly closedWhileAway = new Set<string>();
 
   constructor(private readonly o: ManagerLinkOptions) {
     // A returning Manager gives a server a few report intervals to attach again before it
@@ -43,13 +52,15 @@ export class ManagerLink implements RoomEvents {
     // grows to two minutes) may wait longer than one interval.
     this.maxBackoffMs = Math.min(5000, o.registration.reportIntervalMs);
     this.backoffMs = Math.min(100, this.maxBackoffMs);
-    const Client = grpcClientConstructor(ManagerService);
-    this.client = new Client(o.managerAddress, grpc.credentials.createInsecure(), {
-      "grpc.keepalive_time_ms": 10_000,
-      "grpc.keepalive_timeout_ms": 5_000,
-      "grpc.keepalive_permit_without_calls": 1,
-      "grpc.initial_reconnect_backoff_ms": Math.min(100, this.maxBackoffMs),
-      "grpc.max_reconnect_backoff_ms": this.maxBackoffMs,
+    this.managers = new ManagerClients({
+      address: o.managerAddress,
+      credentials: o.credentials,
+      channelOptions: {
+        // The Attach stream may be quiet between reports; keepalive still watches it.
+        "grpc.keepalive_permit_without_calls": 1,
+        "grpc.initial_reconnect_backoff_ms": Math.min(100, this.maxBackoffMs),
+        "grpc.max_reconnect_backoff_ms": this.maxBackoffMs,
+      },
     });
   }
 
@@ -76,8 +87,11 @@ export class ManagerLink implements RoomEvents {
   players(roomId: string, count: number) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "players", value: { count } } } });
   }
-  closed(roomId: string, reason: RoomCloseReason) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason } } } });
+  closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason, snapshot } } } });
+  }
+  snapshot(roomId: string, bytes: Uint8Array) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "snapshot", value: { snapshot: bytes } } } });
   }
 
   /** Tells the Manager this server takes no new rooms. */
@@ -92,13 +106,13 @@ export class ManagerLink implements RoomEvents {
     clearTimeout(this.retryTimer);
     const call = this.call;
     if (!call) {
-      this.client.close();
+      this.managers.close();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.client.close();
+        this.managers.close();
         resolve();
       };
       const timer = setTimeout(() => {
@@ -112,7 +126,11 @@ export class ManagerLink implements RoomEvents {
 
   private connect() {
     if (this.stopping || !this.host) return;
-    const call = (this.client as unknown as { attach(): grpc.ClientDuplexStream<AttachRequest, AttachResponse> }).attach();
+    // Each attempt goes to the next Manager in turn, those known to be failing last: when the
+    // Manager holding this stream dies, the server re-registers with another within a backoff.
+    const { client, target } = this.managers.order()[0]!;
+    this.manager = target;
+    const call = (client as unknown as { attach(): grpc.ClientDuplexStream<AttachRequest, AttachResponse> }).attach();
     this.call = call;
     this.registered = false;
     call.on("data", (msg: AttachResponse) => this.onCommand(msg));
@@ -124,7 +142,7 @@ export class ManagerLink implements RoomEvents {
       create(AttachRequestSchema, {
         msg: {
           case: "register",
-          value: { ...this.o.registration, roomIds: this.host.roomIds() },
+          value: { ...this.o.registration, roomIds: this.host.roomIds(), closedRoomIds: [...this.closedWhileAway] },
         },
       }),
     );
@@ -146,20 +164,27 @@ export class ManagerLink implements RoomEvents {
     switch (msg.msg.case) {
       case "registered":
         this.registered = true;
+        this.closedWhileAway.clear();
         this.backoffMs = Math.min(100, this.maxBackoffMs);
         host.retainOnly(msg.msg.value.roomIds);
-        this.o.log.info("registered with manager", { manager: this.o.managerAddress, rooms: msg.msg.value.roomIds.length });
+        // This Manager session may hold no snapshot of our rooms yet (a Manager restarted).
+        host.markAllDirty();
+        this.o.log.info("registered with manager", { manager: this.manager, rooms: msg.msg.value.roomIds.length });
         this.report();
         for (const w of this.registeredWaiters.splice(0)) w();
         return;
       case "openRoom": {
-        const { roomId, maxPlayers, firstJoinTimeoutMs } = msg.msg.value;
-        const refused = host.openRoom(roomId, maxPlayers, firstJoinTimeoutMs);
+        const { roomId, maxPlayers, firstJoinTimeoutMs, restore, snapshot } = msg.msg.value;
+        const refused = host.openRoom(roomId, maxPlayers, firstJoinTimeoutMs, restore ? { snapshot } : undefined);
         if (refused) this.send({ case: "roomEvent", value: { roomId, event: { case: "refused", value: { reason: refused.reason } } } });
         return;
       }
       case "closeRoom":
         host.closeRoom(msg.msg.value.roomId, RoomCloseReason.CLOSED_BY_MANAGER);
+        return;
+      case "drain":
+        this.o.log.info("manager asked this server to drain", { manager: this.manager });
+        this.o.onDrain?.();
         return;
       default:
         return;
@@ -175,6 +200,9 @@ export class ManagerLink implements RoomEvents {
     // Events while the stream is down are dropped on purpose: the next registration carries the
     // rooms that still exist, and the Manager reconciles from that.
     // While stopping, only the goodbyes (draining, rooms closed) still go out.
+    if (!this.call && msg?.case === "roomEvent" && msg.value.event?.case === "closed" && this.closedWhileAway.size < 100_000) {
+      this.closedWhileAway.add(msg.value.roomId ?? "");
+    }
     if (!this.call || (this.stopping && msg?.case !== "roomEvent" && msg?.case !== "draining")) return;
     this.call.write(create(AttachRequestSchema, { msg }));
   }

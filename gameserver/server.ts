@@ -1,9 +1,10 @@
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import { hostname } from "node:os";
 import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
 import type { RoomLimits } from "./limits.js";
 import { ManagerLink } from "./manager-link.js";
-import { RoomHost } from "./room-host.js";
+import { type DrainMode, RoomHost } from "./room-host.js";
 import { WsServer } from "./ws-server.js";
 
 export interface GameServerOptions extends RoomLimits {
@@ -14,10 +15,23 @@ export interface GameServerOptions extends RoomLimits {
   publicAddress?: string;
   region: string;
   managerAddress: string;
+  /** TLS for the link to the Manager (INTERNAL_TLS_*: common/grpc-credentials.ts); cleartext when absent. */
+  credentials?: ChannelCredentials;
   secret: string;
   reportIntervalMs: number;
   maxBackpressureBytes: number;
   idleTimeoutS: number;
+  /** How a drain (SIGTERM, or the Manager's drain command) ends the rooms: see RoomHost.drain. */
+  drainMode: DrainMode;
+  /** How long a finish-mode drain lets rooms play on before it migrates the rest. */
+  drainTimeoutMs: number;
+  /** How often rooms that changed send the Manager a snapshot; 0 sends one only when a room is handed over. */
+  snapshotIntervalMs: number;
+  /**
+   * The Manager asked this server to drain. By default the server drains and stops on its own; a
+   * process that runs just this server passes its own shutdown, so it drains and exits as on SIGTERM.
+   */
+  onDrainRequested?: () => void;
   log: Logger;
 }
 
@@ -27,7 +41,12 @@ export interface GameServer {
   readonly address: string;
   readonly host: RoomHost;
   readonly link: ManagerLink;
-  /** Stops taking rooms, tells the Manager, closes every socket with 1001 and leaves. */
+  /**
+   * Drains: stops taking rooms and players, tells the Manager, hands every room over (at once, or
+   * once it has played out, per drainMode; players are closed with 4002 and rejoin through the
+   * Gateway), then ends the Manager stream once it has everything. `timeoutMs` bounds that last
+   * step. Calling it again returns the same promise.
+   */
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
@@ -39,7 +58,8 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   const events = {
     opened: (id: string) => link?.opened(id),
     players: (id: string, n: number) => link?.players(id, n),
-    closed: (id: string, r: number) => link?.closed(id, r),
+    closed: (id: string, r: number, snapshot?: Uint8Array) => link?.closed(id, r, snapshot),
+    snapshot: (id: string, bytes: Uint8Array) => link?.snapshot(id, bytes),
   };
   const tokens = new JoinTokens(o.secret);
   let serverId = o.id ?? "";
@@ -49,29 +69,30 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   if (!serverId) serverId = `${hostname()}-${port}`;
   host.serverId = serverId;
   const address = o.publicAddress ?? `ws://127.0.0.1:${port}`;
-  link = new ManagerLink({
+  let stopped: Promise<void> | undefined;
+  const shutdown = (timeoutMs = 10_000) =>
+    (stopped ??= (async () => {
+      o.log.info("game server draining", { serverId, mode: o.drainMode, rooms: host.stats.rooms });
+      // The Manager hears it first, so it places nothing here while the rooms are handed over.
+      theLink.draining();
+      await host.drain(o.drainMode, o.drainTimeoutMs);
+      clearInterval(snapshots);
+      ws.stopListening();
+      await theLink.stop(timeoutMs);
+      ws.closeAll();
+      o.log.info("game server stopped", { serverId });
+    })());
+  const theLink = new ManagerLink({
     managerAddress: o.managerAddress,
+    credentials: o.credentials,
     registration: { serverId, address, region: o.region, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
     log: o.log,
+    onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
-  link.start(host);
+  link = theLink;
+  // Snapshots taken while no Manager listens would be lost: the rooms stay dirty until one does.
+  const snapshots = o.snapshotIntervalMs > 0 ? setInterval(() => theLink.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs) : undefined;
+  theLink.start(host);
   o.log.info("game server listening", { serverId, port, address, region: o.region });
-  const theLink = link;
-  let stopped: Promise<void> | undefined;
-  return {
-    id: serverId,
-    port,
-    address,
-    host,
-    link: theLink,
-    shutdown: (timeoutMs = 10_000) =>
-      (stopped ??= (async () => {
-        ws.stopListening();
-        theLink.draining();
-        host.shutdown();
-        await theLink.stop(timeoutMs);
-        ws.closeAll();
-        o.log.info("game server stopped", { serverId });
-      })()),
-  };
+  return { id: serverId, port, address, host, link: theLink, shutdown };
 }

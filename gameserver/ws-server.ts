@@ -80,7 +80,7 @@ export class WsServer {
     });
   }
 
-  /** Stops accepting connections; open sockets are closed by the RoomHost's shutdown. */
+  /** Stops accepting connections; open sockets were closed by the RoomHost's drain. */
   stopListening() {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;

@@ -13,30 +13,84 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
+/**
+ * How long the listener waits for clients (ms). None of them cuts a call in flight whose request
+ * has arrived: WatchCluster streams run for as long as the client keeps them.
+ */
+export interface ListenerTimeouts {
+  /** A new connection must show its first bytes, and an HTTP/1.1 request its headers, within this. */
+  headersMs: number;
+  /** A whole request (headers and body) must arrive within this, on either HTTP version. */
+  requestMs: number;
+  /** An HTTP/1.1 connection waiting for its next request is closed after this. */
+  keepAliveMs: number;
+  /** An HTTP/2 connection with no call open and no traffic is closed (GOAWAY) after this. */
+  idleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ListenerTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, idleMs: 120_000 };
+
+// Cleartext HTTP/2 sessions run on a replaying stream that Node wraps again, so their requests
+// cannot see the peer's address; the listener notes it for each session here.
+const sessionPeers = new WeakMap<http2.Http2Session, string | undefined>();
+
+/** The address of the peer that sent this request, on either HTTP version. */
+export function peerAddress(req: http.IncomingMessage | http2.Http2ServerRequest): string | undefined {
+  const session = "stream" in req ? req.stream?.session : undefined;
+  if (session && sessionPeers.has(session)) return sessionPeers.get(session);
+  return req.socket?.remoteAddress;
+}
+
 export interface DualServer {
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting, lets calls in flight finish, and force-closes what is left after timeoutMs. */
   close(timeoutMs: number): Promise<void>;
 }
 
-export function createDualServer(handler: Handler, tls?: { certFile: string; keyFile: string }): DualServer {
+export function createDualServer(handler: Handler, tls?: { certFile: string; keyFile: string }, timeouts: ListenerTimeouts = DEFAULT_TIMEOUTS): DualServer {
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let outer: net.Server;
   let h1: http.Server | undefined;
+  // 0 turns a timeout off. Node refuses a headers timeout longer than the request timeout.
+  const headersMs = timeouts.requestMs > 0 && timeouts.headersMs > 0 ? Math.min(timeouts.headersMs, timeouts.requestMs) : timeouts.headersMs;
+  const shortest = Math.min(headersMs || Infinity, timeouts.requestMs || Infinity);
+  const h1Timeouts = {
+    headersTimeout: headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // How often Node checks the two above (default 30 s, too coarse for short timeouts).
+    connectionsCheckingInterval: shortest === Infinity ? 30_000 : Math.max(50, Math.min(30_000, Math.floor(shortest / 4))),
+  };
+  const onSession = (s: http2.ServerHttp2Session) => {
+    track(sessions, s);
+    watchSession(s, timeouts);
+  };
 
   if (tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), allowHTTP1: true },
+      { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), allowHTTP1: true, handshakeTimeout: headersMs, ...h1Timeouts },
       handler as never,
     );
-    secure.on("session", (s) => track(sessions, s));
+    // The HTTP/1.1 side of an allowHTTP1 server reads these from the server object.
+    Object.assign(secure, { headersTimeout: headersMs, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs });
+    secure.on("session", onSession);
     outer = secure;
   } else {
-    h1 = http.createServer(handler as http.RequestListener);
+    h1 = http.createServer(h1Timeouts, handler as http.RequestListener);
+    // This server never listens itself (it gets its sockets from the outer one), and Node starts
+    // checking the headers and request timeouts only on "listening".
+    h1.emit("listening");
     const h2 = http2.createServer(handler as never);
-    h2.on("session", (s) => track(sessions, s));
+    let connecting: net.Socket | undefined;
+    h2.on("session", (s) => {
+      // Emitted from within h2.emit("connection") below, for the socket handed over there.
+      sessionPeers.set(s, connecting?.remoteAddress);
+      onSession(s);
+    });
     outer = net.createServer((socket) => {
+      // Until the first bytes tell the HTTP version, no server's own timeouts cover the socket.
+      socket.setTimeout(headersMs, () => socket.destroy());
       let seen = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         seen = Buffer.concat([seen, chunk]);
@@ -44,11 +98,14 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
         const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
         if (isH2 && seen.length < PREFACE.length) return; // not sure yet
         socket.off("data", onData);
+        socket.setTimeout(0);
         socket.pause();
         if (isH2) {
           // Node 20's http2 session reads the socket's handle directly and would miss the bytes
           // already taken off it, so it gets a stream that replays them first.
+          connecting = socket;
           h2.emit("connection", replaying(socket, seen));
+          connecting = undefined;
         } else {
           socket.unshift(seen);
           h1!.emit("connection", socket);
@@ -82,9 +139,42 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
         });
         // Idle HTTP/1.1 keep-alive sockets go now; HTTP/2 sessions get GOAWAY and finish their streams.
         h1?.closeIdleConnections();
+        // Stops the timeout checks started above (it was never bound: the error is expected).
+        h1?.close(() => {});
         for (const s of sessions) s.close();
       }),
   };
+}
+
+/**
+ * HTTP/2 timeouts: a stream whose request has not fully arrived within requestMs is cancelled,
+ * and a session with no open stream is closed after idleMs without traffic. Open streams keep a
+ * session however quiet it is (WatchCluster sends at least once a minute anyway).
+ */
+function watchSession(session: http2.ServerHttp2Session, t: ListenerTimeouts) {
+  let open = 0;
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    open++;
+    let timer: NodeJS.Timeout | undefined;
+    if (t.requestMs > 0 && !stream.state.remoteClose) {
+      timer = setTimeout(() => {
+        if (!stream.destroyed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_CANCEL);
+      }, t.requestMs);
+      timer.unref();
+    }
+    stream.once("close", () => {
+      open--;
+      clearTimeout(timer);
+    });
+  });
+  if (t.idleMs > 0) {
+    // Fires after idleMs without a frame either way; any later frame arms it again. (The
+    // callback form of setTimeout would listen only once.)
+    session.setTimeout(t.idleMs);
+    session.on("timeout", () => {
+      if (open === 0 && !session.closed && !session.destroyed) session.close();
+    });
+  }
 }
 
 function replaying(socket: net.Socket, head: Buffer): Duplex {

@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
-import { callUnary, grpcClientConstructor } from "../common/grpc-adapter.js";
+import { callUnary } from "../common/grpc-adapter.js";
+import { MANAGER_ERROR_KEY, ManagerClients } from "../common/manager-channel.js";
 
 /** What the Gateway needs of the Manager; an interface so the service can be tested alone. */
 export interface RoomAllocator {
@@ -9,31 +10,47 @@ export interface RoomAllocator {
   close(): void;
 }
 
-export class GrpcRoomAllocator implements RoomAllocator {
-  private readonly client: grpc.Client;
+export interface GrpcRoomAllocatorOptions {
+  /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
+  managerAddress: string;
+  timeoutMs: number;
+  credentials?: grpc.ChannelCredentials;
+}
 
-  constructor(managerAddress: string, private readonly timeoutMs: number) {
-    const Client = grpcClientConstructor(ManagerService);
-    this.client = new Client(managerAddress, grpc.credentials.createInsecure(), {
-      "grpc.keepalive_time_ms": 10_000,
-      "grpc.keepalive_timeout_ms": 5_000,
-      // A restarted Manager is used within a second, not after grpc-js's default backoff (up to 2 min).
-      "grpc.initial_reconnect_backoff_ms": 100,
-      "grpc.max_reconnect_backoff_ms": 1000,
-    });
+export class GrpcRoomAllocator implements RoomAllocator {
+  private readonly managers: ManagerClients;
+
+  constructor(private readonly o: GrpcRoomAllocatorOptions) {
+    this.managers = new ManagerClients({ address: o.managerAddress, credentials: o.credentials });
   }
 
+  /**
+   * Asks one Manager after another until one answers. Safe to repeat: the same request (room id
+   * and creator) placed by a Manager that then died is recognised, never placed twice.
+   */
   async allocateRoom(req: AllocateRoomRequest): Promise<AllocateRoomResponse> {
-    try {
-      return await callUnary(this.client, ManagerService.method.allocateRoom, req, { deadline: Date.now() + this.timeoutMs });
-    } catch (e) {
-      throw fromGrpc(e as grpc.ServiceError);
+    const deadline = Date.now() + this.o.timeoutMs;
+    let last: grpc.ServiceError | undefined;
+    for (const { client } of this.managers.order()) {
+      if (Date.now() >= deadline) break;
+      try {
+        return await callUnary(client, ManagerService.method.allocateRoom, req, { deadline });
+      } catch (e) {
+        last = e as grpc.ServiceError;
+        if (!unreachable(last)) throw fromGrpc(last);
+      }
     }
+    throw last ? fromGrpc(last) : new ConnectError("the manager did not answer in time", Code.Unavailable);
   }
 
   close() {
-    this.client.close();
+    this.managers.close();
   }
+}
+
+/** The Manager could not be reached at all, as opposed to answering `unavailable` itself. */
+function unreachable(e: grpc.ServiceError) {
+  return e.code === grpc.status.UNAVAILABLE && (e.metadata?.get(MANAGER_ERROR_KEY).length ?? 0) === 0;
 }
 
 /** gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged. */

@@ -1,10 +1,14 @@
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
 import { corsHandler } from "./cors.js";
-import { type DualServer, createDualServer } from "./listener.js";
+import { clientAddress, clientKey } from "./client-address.js";
+import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";
+import { DEFAULT_TIMEOUTS, type DualServer, type ListenerTimeouts, createDualServer } from "./listener.js";
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
 import { routes } from "./routes.js";
+import { validationInterceptor } from "./validation.js";
 import { type GatewayOptions, GatewayServiceImpl } from "./service.js";
 
 export interface GatewayServerOptions extends GatewayOptions {
@@ -16,6 +20,11 @@ export interface GatewayServerOptions extends GatewayOptions {
   corsOrigins?: string[];
   /** Built web UI (demo and dashboard) to serve at / and /dashboard. */
   webDir?: string;
+  /** Per-client rate limits and stream caps; none by default. */
+  limits?: ClientLimits;
+  /** Count clients by the first X-Forwarded-For entry (only behind a proxy that sets it). */
+  trustProxy?: boolean;
+  timeouts?: ListenerTimeouts;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
@@ -24,7 +33,9 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
   const files = o.webDir ? staticFiles(o.webDir) : undefined;
   const rpc = connectNodeAdapter({
     routes: routes(impl),
-    interceptors: [loggingInterceptor(o.log)],
+    // The handlers never see the socket: the client's address reaches the limits this way.
+    contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustProxy ?? false)),
+    interceptors: [loggingInterceptor(o.log), clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS), validationInterceptor()],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
       if (files?.(req, res)) return;
@@ -40,5 +51,5 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
   const preflight = corsHandler(o.corsOrigins ?? []);
   return createDualServer((req, res) => {
     if (!preflight(req, res)) rpc(req, res);
-  }, o.tls);
+  }, o.tls, o.timeouts ?? DEFAULT_TIMEOUTS);
 }

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { Room } from "../gen/roomgate/v1/common_pb.js";
+import { type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
 import {
   type CreateRoomRequest,
   type CreateRoomResponse,
@@ -15,8 +15,8 @@ import {
 } from "../gen/roomgate/v1/gateway_pb.js";
 import { watchCluster } from "./cluster-watch.js";
 import { AllocateRoomRequestSchema } from "../gen/roomgate/v1/manager_pb.js";
-import { isRoomId, newPlayerId, newRoomId } from "../common/ids.js";
-import type { JoinTokens } from "../common/token.js";
+import { newPlayerId, newRoomId } from "../common/ids.js";
+import { type JoinTokens, TokenError } from "../common/token.js";
 import type { RoomStore } from "../common/store/store.js";
 import type { RoomAllocator } from "./manager-client.js";
 
@@ -27,22 +27,14 @@ export interface GatewayOptions {
   joinTokenTtlMs: number;
   defaultMaxPlayers: number;
   maxPlayersLimit: number;
+  /** How long past its expiry a join token still serves as a rejoin_token; default 10 minutes. */
+  rejoinWindowMs?: number;
   now?: () => number;
 }
 
-const TEXT_LIMITS = { region: 64, requestId: 128, playerName: 64 };
-
-// Input is checked here, at the edge; the Manager and the store see only valid requests.
-function checkText(field: string, value: string, max: number) {
-  if (value.length > max) throw new ConnectError(`${field} must be at most ${max} characters`, Code.InvalidArgument);
-  // Control characters in names and ids break logs and UIs downstream.
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new ConnectError(`${field} must not contain control characters`, Code.InvalidArgument);
-}
-
-function checkRoomId(roomId: string) {
-  if (!roomId) throw new ConnectError("room_id is required", Code.InvalidArgument);
-  if (!isRoomId(roomId)) throw new ConnectError("room_id is not a roomgate room id", Code.InvalidArgument);
-}
+// Requests reach these methods already checked against the rules in gateway.proto (lengths,
+// control characters, room id shape: validationInterceptor); only limits that depend on this
+// Gateway's configuration are checked here.
 
 export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   private readonly now: () => number;
@@ -52,9 +44,6 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   async createRoom(req: CreateRoomRequest): Promise<CreateRoomResponse> {
-    checkText("region", req.region, TEXT_LIMITS.region);
-    checkText("request_id", req.requestId, TEXT_LIMITS.requestId);
-    checkText("player_name", req.playerName, TEXT_LIMITS.playerName);
     const maxPlayers = req.maxPlayers || this.o.defaultMaxPlayers;
     if (maxPlayers > this.o.maxPlayersLimit) {
       throw new ConnectError(`max_players must be at most ${this.o.maxPlayersLimit}`, Code.InvalidArgument);
@@ -87,14 +76,16 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   async joinRoom(req: JoinRoomRequest): Promise<JoinRoomResponse> {
-    checkRoomId(req.roomId);
-    checkText("player_name", req.playerName, TEXT_LIMITS.playerName);
+    // A player coming back (reconnect, or its room moved) keeps its id, and so its seat and state.
+    const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId) : undefined;
     const room = await this.lookup(req.roomId);
-    return create(JoinRoomResponseSchema, this.ticket(room, newPlayerId(), req.playerName));
+    if (room.state === RoomState.MOVING) throw new ConnectError("room is moving to another server; retry", Code.Unavailable);
+    // Only its creator's CreateRoom call may still be waiting for the server to confirm it.
+    if (room.state === RoomState.OPENING) throw new ConnectError("room is still opening; retry", Code.Unavailable);
+    return create(JoinRoomResponseSchema, this.ticket(room, rejoin?.playerId ?? newPlayerId(), req.playerName || rejoin?.playerName || ""));
   }
 
   async getRoom(req: { roomId: string }) {
-    checkRoomId(req.roomId);
     return create(GetRoomResponseSchema, { room: await this.lookup(req.roomId) });
   }
 
@@ -106,6 +97,19 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
       if (ctx.signal.aborted) return;
       throw new ConnectError(`room store unavailable: ${(e as Error).message}`, Code.Unavailable);
     }
+  }
+
+  /** A join token we signed for this room, expired at most rejoinWindowMs ago. */
+  private rejoinClaims(token: string, roomId: string) {
+    let claims;
+    try {
+      claims = this.o.tokens.verify(token, { nowMs: this.now() - (this.o.rejoinWindowMs ?? 600_000) });
+    } catch (e) {
+      if (e instanceof TokenError) throw new ConnectError(`rejoin_token ${e.message.replace(/^join token /, "")}`, Code.Unauthenticated);
+      throw e;
+    }
+    if (claims.roomId !== roomId) throw new ConnectError("rejoin_token is for another room", Code.InvalidArgument);
+    return claims;
   }
 
   private async lookup(roomId: string): Promise<Room> {

@@ -1,6 +1,6 @@
 // Named ways a Manager operation fails (as Agones names each allocation failure); the gRPC edge
 // maps each to one status code.
-export type ManagerErrorKind = "invalid_argument" | "resource_exhausted" | "unavailable" | "already_exists" | "failed_precondition";
+export type ManagerErrorKind = "invalid_argument" | "resource_exhausted" | "unavailable" | "already_exists" | "failed_precondition" | "not_found";
 
 export class ManagerError extends Error {
   constructor(readonly kind: ManagerErrorKind, message: string) {
@@ -12,3 +12,4 @@ export const noServers = () => new ManagerError("unavailable", "no live game ser
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");
 export const noConfirmation = () => new ManagerError("unavailable", "no game server confirmed the room in time");
 export const storeDown = (e: unknown) => new ManagerError("unavailable", `room store unavailable: ${(e as Error).message ?? e}`);
+export const roomMoving = () => new ManagerError("unavailable", "the room is moving to another server; retry");

@@ -1,10 +1,13 @@
-import { create } from "@bufbuild/protobuf";
-import { GameServerState, type GameServer, type Room } from "../gen/roomgate/v1/common_pb.js";
-import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { type GameServer, GameServerState, type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
 import {
   type AllocateRoomRequest,
   type AttachRequest,
+  type AttachResponse,
   AttachResponseSchema,
   type Register,
   RoomCloseReason,
@@ -12,8 +15,10 @@ import {
 } from "../gen/roomgate/v1/manager_pb.js";
 import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
-import type { Candidate, RoomStore } from "../common/store/store.js";
-import { ManagerError, allFull, noConfirmation, noServers, storeDown } from "./errors.js";
+import type { RoomStore } from "../common/store/store.js";
+import { ackOf, commandFor, readBus } from "./bus.js";
+import { ManagerError, allFull, noConfirmation, noServers, roomMoving, storeDown } from "./errors.js";
+import { Failover } from "./failover.js";
 import { PendingOpens } from "./pending-opens.js";
 import type { Session } from "./session.js";
 
@@ -24,19 +29,26 @@ export interface ManagerOptions {
   missedReports: number;
   openRoomTimeoutMs: number;
   idempotencyTtlMs: number;
+  /** How long a room whose server died may wait for a new one before it is given up. */
+  migrationTimeoutMs: number;
+  /** Largest room snapshot kept in the store; larger ones are dropped with a warning. */
+  maxSnapshotBytes: number;
+  /** How often this Manager looks for dead servers, stuck rooms and rooms to move. */
+  sweepIntervalMs?: number;
   /** Servers to try when one fails to confirm a room. */
   maxOpenAttempts?: number;
+  /** Unique among the Managers sharing a store. */
+  managerId?: string;
   now?: () => number;
 }
 
+/** A game server whose Attach stream this Manager holds. */
 interface Attached {
   id: string;
   epoch: number;
-  region: string;
   reportIntervalMs: number;
-  session?: Session;
+  session: Session;
   draining: boolean;
-  deathTimer?: NodeJS.Timeout;
 }
 
 /** What the transport feeds one Attach stream into. */
@@ -45,87 +57,174 @@ export interface AttachHandler {
   onEnd(): void;
 }
 
+type Command = MessageInitShape<typeof AttachResponseSchema>["msg"];
+
 const LIMITS = { idChars: 128, regionChars: 64, requestIdChars: 128, maxPlayers: 100_000, minReportMs: 20, maxReportMs: 60_000 };
 
+// Several Managers may share one store: each holds the streams of the servers attached to it,
+// while rooms are placed by atomic store operations over every live server, commands reach a
+// server through the store's bus, and work that must happen once (declaring a server dead,
+// moving a room) is claimed in the store by epoch or lease.
 export class Manager {
+  readonly id: string;
   private readonly servers = new Map<string, Attached>();
   private readonly opens = new PendingOpens();
-  private readonly now: () => number;
+  private readonly failover: Failover;
+  readonly now: () => number;
+  private unsubscribe?: () => void;
   private closed = false;
+  /** Rooms that ended while the store could not record it; replayed when it is back. */
+  private readonly unrecordedCloses = new Map<string, string>();
+  /** When each server's failing messages were last logged (one line per server per outage). */
+  private readonly lastFailureLog = new Map<string, number>();
 
   constructor(private readonly o: ManagerOptions) {
     this.now = o.now ?? Date.now;
+    this.id = o.managerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.failover = new Failover({
+      managerId: this.id,
+      store: o.store,
+      log: o.log,
+      now: this.now,
+      sweepIntervalMs: o.sweepIntervalMs ?? 250,
+      openRoomTimeoutMs: o.openRoomTimeoutMs,
+      maxOpenAttempts: o.maxOpenAttempts ?? 3,
+      migrationTimeoutMs: o.migrationTimeoutMs,
+      missedReports: o.missedReports,
+      open: (room, restore, snapshot) => this.open(room, 0, restore, snapshot),
+      command: (serverId, command) => this.command(serverId, command),
+      event: (kind, fields) => this.event(kind, fields),
+      buried: (serverId, epoch) => this.forget(serverId, epoch, "declared dead"),
+      storeBack: () => this.replayCloses(),
+    });
+  }
+
+  /** Joins the bus and starts sweeping; the grace before declaring anyone dead starts now. */
+  async start() {
+    await this.failover.start();
+    await this.joinBus();
+  }
+
+  /** Keeps trying while the store is down: a Manager started during an outage serves `unavailable` until it is back. */
+  private async joinBus() {
+    while (!this.closed) {
+      try {
+        this.unsubscribe = await this.o.store.subscribeBus((bytes) => this.onBus(bytes));
+        return;
+      } catch (e) {
+        this.o.log.warn("cannot subscribe to the Manager bus yet; retrying", { error: String(e) });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private deathDeadline(reportIntervalMs: number) {
+    return this.now() + reportIntervalMs * this.o.missedReports;
   }
 
   // ---- allocation ---------------------------------------------------------------------------
 
   async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
     validateAllocate(req);
-    const excluded = new Set<string>();
+    const excluded: string[] = [];
     const attempts = this.o.maxOpenAttempts ?? 3;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const candidates = this.candidates(req.region, excluded);
-      // No attached, live server at all is `unavailable`; "full" is the store's verdict on real candidates.
-      if (candidates.length === 0) throw excluded.size > 0 ? noConfirmation() : noServers();
+      const now = this.now();
       const result = await this.store(() =>
         this.o.store.allocateRoom({
           roomId: req.roomId,
-          candidates,
-          maxPlayers: req.maxPlayers,
+          region: req.region,
+          excluded,
+          seats: req.maxPlayers,
           creatorPlayerId: req.creatorPlayerId,
           requestId: req.requestId || undefined,
           idempotencyTtlMs: this.o.idempotencyTtlMs,
-          nowMs: this.now(),
+          nowMs: now,
+          openDeadlineMs: now + this.o.openRoomTimeoutMs + 1000,
         }),
       );
-      if (result.kind === "full") throw allFull();
-      if (result.kind === "collision") throw new ManagerError("already_exists", `room ${req.roomId} exists`);
-      if (result.kind === "existing") {
-        // A retry racing the first request must not hand out a room its server has not opened.
-        await this.opens.inFlight(result.room.roomId)?.catch(() => {
-          throw noConfirmation();
-        });
-        return { room: result.room, created: false };
+      switch (result.kind) {
+        case "none":
+          // No live server at all is `unavailable`; "full" is the store's verdict on real candidates.
+          throw excluded.length > 0 ? noConfirmation() : noServers();
+        case "full":
+          throw allFull();
+        case "collision": {
+          // The same request again (a Gateway retrying on another Manager after one died): the
+          // creator's random player id proves it is ours.
+          const prior = await this.store(() => this.o.store.getRoom(req.roomId));
+          if (prior && req.creatorPlayerId && prior.creatorPlayerId === req.creatorPlayerId) {
+            return { room: await this.existing(prior, req.firstJoinTimeoutMs), created: true };
+          }
+          throw new ManagerError("already_exists", `room ${req.roomId} exists`);
+        }
+        case "existing":
+          return { room: await this.existing(result.room, req.firstJoinTimeoutMs), created: false };
       }
       const room = result.room;
       try {
         await this.open(room, req.firstJoinTimeoutMs);
+        if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId)))) throw new Error("room was reclaimed before it was confirmed");
+        room.state = RoomState.OPEN;
         this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
         this.event(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
         return { room, created: true };
       } catch (e) {
+        if (e instanceof ManagerError) throw e;
         this.o.log.warn("server did not open room; trying another", { serverId: room.serverId, error: (e as Error).message });
-        excluded.add(room.serverId);
+        excluded.push(room.serverId);
         await this.store(() => this.o.store.deleteRoom(room.roomId, room.serverId));
       }
     }
     throw noConfirmation();
   }
 
-  private candidates(region: string, excluded: Set<string>): Candidate[] {
-    const out: Candidate[] = [];
-    for (const s of this.servers.values()) {
-      if (!s.session || s.draining || excluded.has(s.id)) continue;
-      out.push({ serverId: s.id, tier: region === "" || s.region === region ? 0 : 1 });
+  /** A retry found the room its request made: hand it out only once its server has it open. */
+  private async existing(room: Room, firstJoinTimeoutMs: number): Promise<Room> {
+    if (room.state === RoomState.OPEN) return room;
+    if (room.state === RoomState.MOVING) throw roomMoving();
+    try {
+      // The first request may still be waiting here, or it ran on a Manager that died.
+      await (this.opens.inFlight(room.roomId) ?? this.open(room, firstJoinTimeoutMs));
+    } catch {
+      throw noConfirmation();
     }
-    // Shuffled so that equally loaded servers share new rooms instead of the first one taking all.
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out.sort((a, b) => a.tier - b.tier);
+    if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId)))) throw noConfirmation();
+    room.state = RoomState.OPEN;
+    return room;
   }
 
-  private open(room: Room, firstJoinTimeoutMs: number): Promise<void> {
-    const s = this.servers.get(room.serverId);
-    if (!s?.session) return Promise.reject(new Error(`server ${room.serverId} is not attached`));
+  /** Sends open_room to the room's server, wherever its stream is, and waits for the answer. */
+  private open(room: Room, firstJoinTimeoutMs: number, restore = false, snapshot?: Uint8Array): Promise<void> {
     const done = this.opens.expect(room.roomId, room.serverId, this.o.openRoomTimeoutMs);
-    s.session.send(
-      create(AttachResponseSchema, {
-        msg: { case: "openRoom", value: { roomId: room.roomId, maxPlayers: room.maxPlayers, firstJoinTimeoutMs } },
-      }),
-    );
+    this.command(room.serverId, {
+      case: "openRoom",
+      value: { roomId: room.roomId, maxPlayers: room.maxPlayers, firstJoinTimeoutMs, restore, snapshot: snapshot ?? new Uint8Array() },
+    });
     return done;
+  }
+
+  /** Delivers a command to a game server: on our own stream, or through the bus to the Manager holding it. */
+  private command(serverId: string, msg: Command) {
+    const local = this.servers.get(serverId);
+    const command = create(AttachResponseSchema, { msg });
+    if (local) {
+      local.session.send(command);
+      return;
+    }
+    this.o.store.publishBus(commandFor(serverId, command)).catch((e) => this.o.log.warn("could not reach the bus", { error: String(e) }));
+  }
+
+  private onBus(bytes: Uint8Array) {
+    const msg = readBus(bytes);
+    if (!msg) return;
+    if (msg.msg.case === "command") {
+      const { serverId, command } = msg.msg.value;
+      if (command) this.servers.get(serverId)?.session.send(command as AttachResponse);
+    } else if (msg.msg.case === "ack") {
+      const { roomId, serverId, error } = msg.msg.value;
+      this.opens.settle(roomId, error ? new Error(error) : undefined, serverId);
+    }
   }
 
   // ---- game server streams ------------------------------------------------------------------
@@ -136,27 +235,22 @@ export class Manager {
     // Events of one stream are applied in order: a room's "opened" before its "closed".
     let chain: Promise<unknown> = Promise.resolve();
     const run = (fn: () => Promise<unknown>) => {
-      chain = chain.then(fn).catch((e) => this.o.log.error("handling game server message failed", { serverId: server?.id, error: String(e) }));
+      chain = chain.then(fn).catch((e) => this.messageFailed(server?.id ?? "", e));
     };
     return {
       onMessage: (msg) => {
         if (ended) return;
         if (!server) {
-          if (msg.msg.case !== "register") {
-            session.close("the first message on Attach must be register");
+          const problem = msg.msg.case === "register" ? validateRegister(msg.msg.value) : "the first message on Attach must be register";
+          if (problem || msg.msg.case !== "register") {
+            this.o.log.warn("refused registration", { problem });
+            session.close(problem ?? "bad registration");
             ended = true;
             return;
           }
           const reg = msg.msg.value;
-          const problem = validateRegister(reg);
-          if (problem) {
-            this.o.log.warn("refused registration", { problem });
-            session.close(problem);
-            ended = true;
-            return;
-          }
-          server = { id: reg.serverId, epoch: 0, region: reg.region, reportIntervalMs: reg.reportIntervalMs, session, draining: false };
-          const s = server;
+          const s: Attached = { id: reg.serverId, epoch: 0, reportIntervalMs: reg.reportIntervalMs, session, draining: false };
+          server = s;
           run(() =>
             this.register(s, reg).catch((e) => {
               // Without a registration the server would never get rooms; make it try again.
@@ -167,25 +261,20 @@ export class Manager {
           return;
         }
         const s = server;
-        this.armDeathTimer(s);
         run(() => this.handle(s, msg));
       },
       onEnd: () => {
         if (ended) return;
         ended = true;
         const s = server;
-        if (s) run(() => this.detached(s, session));
+        if (s) run(() => this.detached(s));
       },
     };
   }
 
   private async register(s: Attached, reg: Register) {
     const previous = this.servers.get(s.id);
-    if (previous && previous !== s) {
-      clearTimeout(previous.deathTimer);
-      previous.session?.close("replaced by a newer registration of the same server");
-      previous.session = undefined;
-    }
+    if (previous && previous !== s) previous.session.close("replaced by a newer registration of the same server");
     this.servers.set(s.id, s);
     const { epoch, roomIds } = await this.o.store.registerServer({
       id: reg.serverId,
@@ -194,29 +283,45 @@ export class Manager {
       maxRooms: reg.maxRooms,
       maxPlayers: reg.maxPlayers,
       reportIntervalMs: reg.reportIntervalMs,
+      managerId: this.id,
       nowMs: this.now(),
+      expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
     });
     s.epoch = epoch;
-    // Mappings the server no longer backs (it restarted and lost them) are removed now; rooms it
-    // runs that the store does not know are closed by the server when it reads `registered`.
+    // Rooms the store maps here that the server no longer runs (it restarted) move elsewhere from
+    // their last snapshot; rooms it runs that the store does not map here it closes on `registered`.
     const running = new Set(reg.roomIds);
+    const closed = new Set(reg.closedRoomIds);
     const kept: string[] = [];
     for (const roomId of roomIds) {
       if (running.has(roomId)) kept.push(roomId);
-      else if (await this.o.store.deleteRoom(roomId, s.id)) {
-        this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId: s.id, detail: "server came back without it" });
-      }
+      else if (closed.has(roomId)) await this.roomClosed(s, roomId, RoomCloseReason.EMPTY, new Uint8Array());
+      else await this.lostBy(s.id, roomId);
     }
-    this.armDeathTimer(s);
-    s.session?.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
-    this.o.log.info("game server registered", { serverId: s.id, address: reg.address, region: reg.region, epoch, rooms: kept.length });
+    s.session.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
+    this.o.log.info("game server registered", { serverId: s.id, address: reg.address, region: reg.region, epoch, rooms: kept.length, manager: this.id });
     this.event(ClusterEventKind.SERVER_REGISTERED, { serverId: s.id, detail: `${reg.region} ${reg.address}` });
+  }
+
+  /** A server came back without a room the store gave it. */
+  private async lostBy(serverId: string, roomId: string) {
+    const room = await this.o.store.getRoom(roomId);
+    if (!room || room.serverId !== serverId) return;
+    if (room.state === RoomState.OPEN && (await this.o.store.handOver(roomId, serverId, undefined, this.now(), this.failover.moveLeaseMs))) {
+      this.failover.moveSoon(roomId);
+    } else if (room.state === RoomState.OPENING && (await this.o.store.deleteRoom(roomId, serverId))) {
+      this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "server came back without it" });
+    }
   }
 
   private async handle(s: Attached, msg: AttachRequest) {
     switch (msg.msg.case) {
       case "load":
-        await this.o.store.recordLoad(s.id, s.epoch, msg.msg.value.players, this.now());
+        if (!(await this.o.store.recordLoad(s.id, s.epoch, msg.msg.value.players, this.now(), this.deathDeadline(s.reportIntervalMs)))) {
+          // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it must
+          // register again and learn which rooms are still its own.
+          s.session.close("registration is no longer current; register again");
+        }
         return;
       case "roomEvent":
         return this.roomEvent(s, msg.msg.value);
@@ -224,6 +329,7 @@ export class Manager {
         s.draining = true;
         await this.o.store.setServerState(s.id, s.epoch, GameServerState.DRAINING);
         this.o.log.info("game server draining", { serverId: s.id });
+        this.event(ClusterEventKind.SERVER_DRAINING, { serverId: s.id });
         return;
       case "register":
         this.o.log.warn("ignored a second register on one stream", { serverId: s.id });
@@ -236,35 +342,63 @@ export class Manager {
   private async roomEvent(s: Attached, ev: RoomEvent) {
     switch (ev.event.case) {
       case "opened":
-        this.opens.settle(ev.roomId);
+      case "refused": {
+        const error = ev.event.case === "refused" ? `server ${s.id} refused room: ${ev.event.value.reason}` : "";
+        this.opens.settle(ev.roomId, error ? new Error(error) : undefined, s.id);
+        // The Manager waiting for this answer may be another one.
+        await this.o.store.publishBus(ackOf(ev.roomId, s.id, error));
         return;
-      case "refused":
-        this.opens.settle(ev.roomId, new Error(`server ${s.id} refused room: ${ev.event.value.reason}`));
-        return;
+      }
       case "players":
         await this.o.store.setRoomPlayers(ev.roomId, s.id, ev.event.value.count);
         return;
-      case "closed":
-        if (await this.o.store.deleteRoom(ev.roomId, s.id)) {
-          this.o.log.debug("room closed", { roomId: ev.roomId, serverId: s.id, reason: ev.event.value.reason });
-          const reason = (RoomCloseReason[ev.event.value.reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
-          this.event(ClusterEventKind.ROOM_REMOVED, { roomId: ev.roomId, serverId: s.id, detail: reason });
+      case "snapshot":
+        if (ev.event.value.snapshot.byteLength > this.o.maxSnapshotBytes) {
+          this.o.log.warn("dropped an oversized room snapshot", { roomId: ev.roomId, bytes: ev.event.value.snapshot.byteLength, limit: this.o.maxSnapshotBytes });
+          return;
         }
+        await this.o.store.saveSnapshot(ev.roomId, s.id, ev.event.value.snapshot);
         return;
+      case "closed":
+        return this.roomClosed(s, ev.roomId, ev.event.value.reason, ev.event.value.snapshot);
       default:
         return;
     }
   }
 
+  private async roomClosed(s: Attached, roomId: string, reason: RoomCloseReason, snapshot: Uint8Array) {
+    if (reason === RoomCloseReason.MIGRATING) {
+      const snap = snapshot.byteLength > 0 && snapshot.byteLength <= this.o.maxSnapshotBytes ? snapshot : undefined;
+      if (await this.o.store.handOver(roomId, s.id, snap, this.now(), this.failover.moveLeaseMs)) {
+        this.failover.moveSoon(roomId);
+        return;
+      }
+    }
+    let deleted: boolean;
+    try {
+      deleted = await this.o.store.deleteRoom(roomId, s.id);
+    } catch (e) {
+      // The room is over whatever the store says: record it as soon as the store is back, or
+      // its mapping and capacity would stay forever.
+      if (this.unrecordedCloses.size < 100_000) this.unrecordedCloses.set(roomId, s.id);
+      throw e;
+    }
+    if (deleted) {
+      this.o.log.debug("room closed", { roomId, serverId: s.id, reason });
+      const why = (RoomCloseReason[reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
+      this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId: s.id, detail: why });
+    }
+  }
+
   /** The stream ended: no new rooms go there at once; it is dead unless it is back in time. */
-  private async detached(s: Attached, session: Session) {
-    if (s.session !== session) return;
-    s.session = undefined;
+  private async detached(s: Attached) {
+    if (this.servers.get(s.id) !== s) return;
+    this.servers.delete(s.id);
     this.opens.failServer(s.id, new Error(`server ${s.id} detached`));
     if (this.closed) return;
     if (s.draining) {
-      // A draining server that hangs up has finished shutting down: nothing of it is left to wait for.
-      await this.bury(s, "drained");
+      // A draining server that hangs up has finished: whatever it still held moves now.
+      await this.failover.bury(s.id, s.epoch, "drained");
       return;
     }
     await this.o.store.setServerState(s.id, s.epoch, GameServerState.SUSPECT);
@@ -272,55 +406,47 @@ export class Manager {
     this.event(ClusterEventKind.SERVER_SUSPECT, { serverId: s.id, detail: "stream ended" });
   }
 
-  private armDeathTimer(s: Attached) {
-    clearTimeout(s.deathTimer);
-    if (this.closed) return;
-    s.deathTimer = setTimeout(() => {
-      if (this.servers.get(s.id) !== s) return;
-      s.session?.close("missed its load reports");
-      s.session = undefined;
-      this.bury(s, "missed reports").catch((e) => this.o.log.error("removing dead server failed", { serverId: s.id, error: String(e) }));
-    }, s.reportIntervalMs * this.o.missedReports);
-  }
-
-  private async bury(s: Attached, why: string) {
-    clearTimeout(s.deathTimer);
-    if (this.servers.get(s.id) === s) this.servers.delete(s.id);
-    this.opens.failServer(s.id, new Error(`server ${s.id} is gone`));
-    const rooms = await this.o.store.removeServer(s.id, s.epoch);
-    if (!rooms) return;
-    const fields = { serverId: s.id, why, roomsRemoved: rooms.length };
-    this.event(ClusterEventKind.SERVER_REMOVED, { serverId: s.id, detail: `${why}; ${rooms.length} rooms removed` });
-    if (s.draining) this.o.log.info("game server removed", fields);
-    else this.o.log.warn("game server removed", fields);
-  }
-
-  // ---- queries & lifecycle ------------------------------------------------------------------
-
-  /**
-   * Adopts the servers a previous Manager left in the store: each gets the usual deadline to
-   * attach again, or it is declared dead and its rooms removed. Without this, a server that died
-   * while no Manager ran would keep its room mappings forever.
-   */
-  async recover(): Promise<number> {
-    const stored = await this.o.store.listServers();
-    let adopted = 0;
-    for (const s of stored) {
-      if (this.servers.has(s.id)) continue;
-      const orphan: Attached = {
-        id: s.id,
-        epoch: s.epoch,
-        region: s.region,
-        reportIntervalMs: s.reportIntervalMs || 1000,
-        draining: s.state === GameServerState.DRAINING,
-      };
-      this.servers.set(s.id, orphan);
-      await this.o.store.setServerState(s.id, s.epoch, GameServerState.SUSPECT);
-      this.armDeathTimer(orphan);
-      adopted++;
+  private async replayCloses() {
+    if (this.unrecordedCloses.size === 0) return;
+    for (const [roomId, serverId] of [...this.unrecordedCloses]) {
+      try {
+        if (await this.o.store.deleteRoom(roomId, serverId)) this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "closed while the store was down" });
+        this.unrecordedCloses.delete(roomId);
+      } catch {
+        return; // down again: the next recovery tries the rest
+      }
     }
-    if (adopted > 0) this.o.log.info("adopted servers from the store; waiting for them to attach", { servers: adopted });
-    return adopted;
+    if (this.unrecordedCloses.size === 0) this.o.log.info("recorded the rooms that closed while the store was down");
+  }
+
+  private messageFailed(serverId: string, e: unknown) {
+    const now = this.now();
+    if (now - (this.lastFailureLog.get(serverId) ?? -Infinity) < 5000) return;
+    this.lastFailureLog.set(serverId, now);
+    this.o.log.error("handling game server message failed (further failures of this server are not logged for 5 s)", { serverId, error: String(e) });
+  }
+
+  /** The store no longer has this life of the server: end its stream, if we hold it. */
+  private forget(serverId: string, epoch: number, why: string) {
+    const s = this.servers.get(serverId);
+    if (!s || s.epoch !== epoch) return;
+    this.servers.delete(serverId);
+    s.session.close(why);
+    this.opens.failServer(serverId, new Error(`server ${serverId} is gone`));
+  }
+
+  // ---- operators & lifecycle ----------------------------------------------------------------
+
+  /** Asks a server to drain (it behaves as on SIGTERM); it stops getting rooms at once. */
+  async drain(serverId: string): Promise<GameServer> {
+    const s = await this.store(() => this.o.store.getServer(serverId));
+    if (!s) throw new ManagerError("not_found", `no game server ${serverId}`);
+    if (s.state === GameServerState.SUSPECT) throw new ManagerError("failed_precondition", `server ${serverId} is not connected; it will come back or be declared dead`);
+    await this.store(() => this.o.store.setServerState(serverId, s.epoch, GameServerState.DRAINING));
+    this.command(serverId, { case: "drain", value: {} });
+    this.o.log.info("asked game server to drain", { serverId });
+    s.state = GameServerState.DRAINING;
+    return s;
   }
 
   async listServers(): Promise<GameServer[]> {
@@ -328,15 +454,15 @@ export class Manager {
   }
 
   /**
-   * Stops timers and pending work and ends every Attach stream, so a shutdown need not wait for
-   * streams that never end on their own; game servers reconnect and re-register their rooms.
+   * Stops sweeping and pending work and ends every Attach stream, so a shutdown need not wait for
+   * streams that never end on their own; game servers reconnect (to another Manager, if any).
    */
   close() {
     this.closed = true;
-    for (const s of this.servers.values()) {
-      clearTimeout(s.deathTimer);
-      s.session?.close("manager shutting down");
-    }
+    this.failover.stop().catch((e) => this.o.log.debug("could not withdraw the heartbeat", { error: String(e) }));
+    this.unsubscribe?.();
+    for (const s of this.servers.values()) s.session.close("manager shutting down");
+    this.servers.clear();
     this.opens.clear();
   }
 

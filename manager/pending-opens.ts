@@ -30,9 +30,10 @@ export class PendingOpens {
     return this.waiting.get(roomId)?.promise;
   }
 
-  settle(roomId: string, error?: Error) {
+  /** With serverId, only settles a wait for that server (an answer from a server the room has left is ignored). */
+  settle(roomId: string, error?: Error, serverId?: string) {
     const w = this.waiting.get(roomId);
-    if (!w) return;
+    if (!w || (serverId !== undefined && w.serverId !== serverId)) return;
     this.waiting.delete(roomId);
     clearTimeout(w.timer);
     if (error) w.reject(error);

@@ -1,23 +1,23 @@
 import * as grpc from "@grpc/grpc-js";
 import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
+import { grpcValidationInterceptor } from "../common/validation.js";
 import type { Logger } from "../common/log.js";
 import type { RoomStore } from "../common/store/store.js";
-import { Manager } from "./manager.js";
+import { Manager, type ManagerOptions } from "./manager.js";
 import { managerHandlers } from "./service.js";
 
-export interface ManagerServerOptions {
+export interface ManagerServerOptions extends ManagerOptions {
   store: RoomStore;
   log: Logger;
-  missedReports: number;
-  openRoomTimeoutMs: number;
-  idempotencyTtlMs: number;
+  /** TLS or mutual TLS (common/grpc-credentials.ts); cleartext by default. */
+  credentials?: grpc.ServerCredentials;
 }
 
 export interface ManagerServer {
   manager: Manager;
   grpcServer: grpc.Server;
-  /** Binds, serves, then adopts servers left in the store; resolves with the bound port (0: a free one). */
+  /** Binds, serves, then starts sweeping the store; resolves with the bound port (0: a free one). */
   listen(host: string, port: number): Promise<number>;
   close(timeoutMs?: number): Promise<void>;
 }
@@ -31,6 +31,8 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+    // Every request is checked against the rules in manager.proto before a handler sees it.
+    interceptors: [grpcValidationInterceptor(ManagerService)],
   });
   grpcServer.addService(grpcServiceDefinition(ManagerService), managerHandlers(manager, o.log));
   return {
@@ -38,10 +40,10 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     grpcServer,
     listen: async (host, port) => {
       const bound = await new Promise<number>((resolve, reject) => {
-        grpcServer.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+        grpcServer.bindAsync(`${host}:${port}`, o.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
       });
-      // Only once servers can reach us does their deadline to attach again start.
-      await manager.recover();
+      // Only once servers can reach us does the grace before anyone is declared dead start.
+      await manager.start();
       return bound;
     },
     close: (timeoutMs = 5000) =>

@@ -9,9 +9,13 @@ import {
   type ListServersRequest,
   type ListServersResponse,
   ListServersResponseSchema,
+  type DrainServerRequest,
+  type DrainServerResponse,
+  DrainServerResponseSchema,
 } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
 import { ManagerError, type ManagerErrorKind } from "./errors.js";
+import { MANAGER_ERROR_KEY } from "../common/manager-channel.js";
 import type { Manager } from "./manager.js";
 
 // The gRPC edge: decode, call the core, map errors to status codes. No logic lives here.
@@ -22,10 +26,16 @@ const STATUS: Record<ManagerErrorKind, grpc.status> = {
   unavailable: grpc.status.UNAVAILABLE,
   already_exists: grpc.status.ALREADY_EXISTS,
   failed_precondition: grpc.status.FAILED_PRECONDITION,
+  not_found: grpc.status.NOT_FOUND,
 };
 
 function toStatus(e: unknown, log: Logger): Partial<grpc.StatusObject> {
-  if (e instanceof ManagerError) return { code: STATUS[e.kind], details: e.message };
+  if (e instanceof ManagerError) {
+    // Marks the answer as the Manager's own, so a Gateway tells "no server" from "no Manager".
+    const metadata = new grpc.Metadata();
+    metadata.set(MANAGER_ERROR_KEY, e.kind);
+    return { code: STATUS[e.kind], details: e.message, metadata };
+  }
   log.error("unexpected error", { error: String(e) });
   return { code: grpc.status.INTERNAL, details: "internal error" };
 }
@@ -71,5 +81,12 @@ export function managerHandlers(manager: Manager, log: Logger): grpc.UntypedServ
     call.on("close", ended);
   };
 
-  return { allocateRoom, listServers, attach };
+  const drainServer: grpc.handleUnaryCall<DrainServerRequest, DrainServerResponse> = (call, callback) => {
+    manager.drain(call.request.serverId).then(
+      (server) => callback(null, create(DrainServerResponseSchema, { server })),
+      (e) => callback(toStatus(e, log)),
+    );
+  };
+
+  return { allocateRoom, listServers, attach, drainServer };
 }

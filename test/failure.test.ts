@@ -30,7 +30,7 @@ test("a room nobody joins is removed when its first token expires", async () => 
   expect(await codeOf(gw.joinRoom({ roomId: r.roomId }))).toBe("NotFound");
 });
 
-test("a game server killed with SIGKILL: its rooms disappear and new rooms go elsewhere", async () => {
+test("a game server killed with SIGKILL: its rooms move to the others under the same id, and new rooms go elsewhere", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const rooms = await Promise.all(Array.from({ length: 6 }, () => gw.createRoom({})));
   const victim = env.cluster.gameServer(rooms[0]!.serverId);
@@ -45,13 +45,19 @@ test("a game server killed with SIGKILL: its rooms disappear and new rooms go el
   const removed = await env.cluster.manager.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === victim.id, 5000, "removal");
   // Suspect at once, dead after three missed reports (plus scheduling slack).
   expect(Date.now() - killedAt).toBeLessThan(REPORT_MS * 3 + 1500);
-  // At least the room with a player in it was still there to be removed.
-  expect(removed.roomsRemoved).toBeGreaterThanOrEqual(1);
+  expect(removed.moving).toBe(victimRooms.length);
   for (const r of victimRooms) {
-    expect(await env.store.getRoom(r.roomId)).toBeUndefined();
-    expect(await codeOf(gw.joinRoom({ roomId: r.roomId }))).toBe("NotFound");
+    const moved = await env.cluster.manager.proc.waitFor((l) => l.msg === "room moved" && l.roomId === r.roomId, 5000, "room moved");
+    expect(moved.serverId).not.toBe(victim.id);
+    expect(await env.store.getRoom(r.roomId)).toMatchObject({ serverId: moved.serverId, migrations: 1 });
+    expect((await gw.joinRoom({ roomId: r.roomId })).serverId).toBe(moved.serverId);
   }
   expect(await env.store.getServer(victim.id)).toBeUndefined();
+  // The player of the dead server's room plays on in the same room, now elsewhere.
+  const again = await gw.joinRoom({ roomId: victimRooms[0]!.roomId });
+  const back = await Player.join(again.serverAddress, again.roomId, again.joinToken);
+  expect(back.welcome).toMatchObject({ roomId: victimRooms[0]!.roomId, restored: true });
+  await back.player.leave();
 
   const fresh = await Promise.all(Array.from({ length: 8 }, () => gw.createRoom({})));
   for (const r of fresh) expect(r.serverId).not.toBe(victim.id);
@@ -61,7 +67,7 @@ test("a game server killed with SIGKILL: its rooms disappear and new rooms go el
   await inSurvivor.player.leave();
 });
 
-test("SIGTERM: the server takes no rooms, closes sockets with 1001, and the Manager forgets it", async () => {
+test("SIGTERM: the server takes no rooms, hands its rooms over (sockets closed with 4002), and the Manager forgets it", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const live = env.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
   const target = live[0]!;
@@ -72,11 +78,12 @@ test("SIGTERM: the server takes no rooms, closes sockets with 1001, and the Mana
 
   const exit = target.proc.kill("SIGTERM");
   const closed = await p.player.closed;
-  expect(closed.code).toBe(1001);
-  expect((p.player.frames.find((f) => f.frame.case === "error"))?.frame.value).toMatchObject({ code: 5 /* ROOM_CLOSING */ });
+  // DRAIN_MODE migrate (the default): the room goes to the Manager with its snapshot, and its
+  // players are told to rejoin through the Gateway; nothing went wrong, so no error frame.
+  expect(closed).toEqual({ code: 4002, reason: "room is moving to another server; rejoin through the Gateway" });
+  expect(p.player.frames.filter((f) => f.frame.case === "error")).toEqual([]);
   expect(await exit).toEqual({ code: 0, signal: null });
   await env.cluster.manager.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === target.id && l.why === "drained", 5000, "drained");
-  expect(await env.store.getRoom(r.roomId)).toBeUndefined();
   const after = await Promise.all(Array.from({ length: 4 }, () => gw.createRoom({})));
   for (const a of after) expect(a.serverId).not.toBe(target.id);
 });

@@ -99,12 +99,20 @@ export async function startComponent(
   return { proc, port: Number(ready.port), ready };
 }
 
+/**
+ * Every test and benchmark client calls from 127.0.0.1, which per-client limits would count as
+ * one client; clusters run without them unless gatewayEnv sets them (as the limits' tests do).
+ */
+export const NO_CLIENT_LIMITS_ENV: Record<string, string> = { RATE_LIMIT_CREATE_PER_S: "0", RATE_LIMIT_JOIN_PER_S: "0", WATCH_MAX_STREAMS_PER_CLIENT: "0" };
+
 export interface ClusterOptions {
   redisUrl: string;
   keyPrefix: string;
   secret: string;
   gateways: number;
   gameServers: number;
+  /** Managers sharing the store (default 1); Gateways and game servers get them all as a list. */
+  managers?: number;
   /** Environment for every game server (capacity, report interval, limits). */
   gameServerEnv?: Record<string, string>;
   managerEnv?: Record<string, string>;
@@ -113,7 +121,7 @@ export interface ClusterOptions {
 
 export class Cluster {
   readonly procs: Proc[] = [];
-  manager!: Started;
+  managers: Started[] = [];
   gateways: Started[] = [];
   gameServers: (Started & { id: string })[] = [];
 
@@ -123,8 +131,20 @@ export class Cluster {
     return { REDIS_URL: this.o.redisUrl, REDIS_KEY_PREFIX: this.o.keyPrefix, ROOMGATE_SECRET: this.o.secret };
   }
 
+  /** The first Manager (the only one unless `managers` says otherwise). */
+  get manager(): Started {
+    return this.managers[0]!;
+  }
+
   get managerAddress() {
-    return `127.0.0.1:${this.manager.port}`;
+    return this.managers.map((m) => `127.0.0.1:${m.port}`).join(",");
+  }
+
+  /** The first log line matching on any Manager (servers register with whichever they reach). */
+  waitForAnyManager(match: (l: LogLine) => boolean, timeoutMs = 15_000, what = "log line"): Promise<LogLine> {
+    return Promise.any(this.managers.map((m) => m.proc.waitFor(match, timeoutMs, what))).catch((e: AggregateError) => {
+      throw e.errors[0];
+    });
   }
 
   gatewayUrl(i = 0) {
@@ -132,30 +152,32 @@ export class Cluster {
   }
 
   async start() {
-    await this.startManager(0);
+    for (let i = 0; i < (this.o.managers ?? 1); i++) await this.startManager(0, i);
     const gws = Array.from({ length: this.o.gateways }, (_, i) =>
-      startComponent("gateway", { ...this.base(), GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv }, `gateway-${i}`),
+      startComponent("gateway", { ...this.base(), ...NO_CLIENT_LIMITS_ENV, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv }, `gateway-${i}`),
     );
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
     this.gateways = await Promise.all(gws);
     this.procs.push(...this.gateways.map((g) => g.proc));
     await Promise.all(gss);
     // Servers take rooms once the Manager has registered them.
-    await Promise.all(this.gameServers.map((g) => this.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === g.id)));
+    await Promise.all(this.gameServers.map((g) => this.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === g.id)));
     return this;
   }
 
-  /** Starts a new Manager on the same port, as a supervisor would after a crash. */
-  async restartManager() {
-    const port = this.manager.port;
-    await this.manager.proc.kill("SIGKILL");
-    return this.startManager(port);
+  /** Kills Manager i and starts a new one on the same port, as a supervisor would after a crash. */
+  async restartManager(i = 0) {
+    const port = this.managers[i]!.port;
+    await this.managers[i]!.proc.kill("SIGKILL");
+    return this.startManager(port, i);
   }
 
-  private async startManager(port: number) {
-    this.manager = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), ...this.o.managerEnv });
-    this.procs.push(this.manager.proc);
-    return this.manager;
+  private async startManager(port: number, i: number) {
+    const name = i === 0 ? "manager" : `manager-${i}`;
+    const m = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv }, name);
+    this.managers[i] = m;
+    this.procs.push(m.proc);
+    return m;
   }
 
   async startGameServer(id: string, env: Record<string, string> = {}) {
@@ -178,7 +200,7 @@ export class Cluster {
 
   /** SIGTERM everything, game servers first; SIGKILL what is still alive after timeoutMs. */
   async stop(timeoutMs = 10_000) {
-    const order = [...this.gameServers.map((g) => g.proc), ...this.gateways.map((g) => g.proc), this.manager?.proc].filter(Boolean) as Proc[];
+    const order = [...this.gameServers.map((g) => g.proc), ...this.gateways.map((g) => g.proc), ...this.managers.map((m) => m.proc)];
     for (const p of order) {
       const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
       await p.kill("SIGTERM");

@@ -119,6 +119,59 @@ test("a phone-width page joins by link, taps to move, and fits the screen", asyn
   expect(pageErrors()).toEqual([]);
 }, 60_000);
 
+test("positions live in the room's state: a newcomer sees every dot where it stands, and a page that reconnects keeps its id and its dot", async () => {
+  const a = await newPage();
+  // Lets the test cut this page's room connection as a network would (without the page's help).
+  await a.addInitScript(() => {
+    const Native = window.WebSocket;
+    const open: WebSocket[] = [];
+    (window as unknown as { __cutSockets: () => number }).__cutSockets = () => {
+      const n = open.length;
+      for (const ws of open.splice(0)) ws.close(4999, "cut by the test");
+      return n;
+    };
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        open.push(this);
+      }
+    } as typeof WebSocket;
+  });
+  await a.goto(mesh.url);
+  await a.getByTestId("create-room").click();
+  const ra = await inRoom(a);
+  // A walks away from its spawn point and stops there.
+  const a0 = await dotPosition(a, ra.selfId);
+  const goRight = a0.x < 600;
+  await a.keyboard.down(goRight ? "ArrowRight" : "ArrowLeft");
+  await waitForDot(a, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
+  await a.keyboard.up(goRight ? "ArrowRight" : "ArrowLeft");
+  const stopped = await dotPosition(a, ra.selfId);
+
+  // B arrives afterwards: A sends nothing more, yet B's first picture has A where A is.
+  const b = await newPage();
+  await b.goto(ra.shareLink);
+  const rb = await inRoom(b);
+  await b.locator(`[data-testid="dot"][data-player-id="${ra.selfId}"]`).waitFor();
+  expect(await waitForSamePosition(a, b, ra.selfId)).toEqual(stopped);
+  await waitForSamePosition(a, b, rb.selfId);
+
+  // A's connection is cut: the page reconnects through the Gateway as the same player, and both
+  // pages show both dots where they were.
+  await a.locator('[data-testid="state"][data-state="open"]').waitFor();
+  expect(await a.evaluate(() => (window as unknown as { __cutSockets: () => number }).__cutSockets())).toBe(1);
+  await a.locator('[data-testid="state"][data-state="reconnecting"]').waitFor({ timeout: 5000 });
+  const back = await inRoom(a);
+  expect(back.selfId).toBe(ra.selfId);
+  await b.locator(`[data-testid="dot"][data-player-id="${ra.selfId}"]`).waitFor();
+  await a.locator(`[data-testid="dot"][data-player-id="${rb.selfId}"]`).waitFor();
+  expect(await waitForSamePosition(a, b, ra.selfId)).toEqual(stopped);
+  await waitForSamePosition(a, b, rb.selfId);
+  await expectPlayers(a, [ra.selfId, rb.selfId]);
+  await expectPlayers(b, [ra.selfId, rb.selfId]);
+  expect(pageErrors()).toEqual([]);
+}, 60_000);
+
 test("a link to a room that is gone says so and offers a new room", async () => {
   const page = await newPage();
   await page.goto(`${mesh.url}/?room=AAAAAAAAAAAAAAAAAAAAAA`);

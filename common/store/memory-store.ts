@@ -1,16 +1,43 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema } from "../../gen/roomgate/v1/common_pb.js";
+import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
-import { type AllocateInput, type AllocateResult, type RoomStore, type ServerRegistration, fits, serverLoad } from "./store.js";
+import {
+  type AllocateInput,
+  type AllocateResult,
+  type MoveResult,
+  type Placement,
+  type RemovedServer,
+  type RoomStore,
+  type ServerRegistration,
+  fits,
+  serverLoad,
+} from "./store.js";
+
+/** What the store keeps beside the public Room message. */
+interface RoomRecord {
+  room: Room;
+  /** The region the creator asked for, so a moved room prefers it again. */
+  wantRegion: string;
+  snapshot?: Uint8Array;
+  /** OPENING: when another Manager may reclaim it. MOVING: when the move may be claimed. */
+  leaseUntil?: number;
+  /** When the room last started to move. */
+  movingSince?: number;
+}
+
+// A process has tens of servers, so the memory store scans where Redis keeps sorted sets.
 
 // Everything runs on the event loop between awaits, so each method is atomic as a Lua script is.
 export class MemoryStore implements RoomStore {
   private readonly servers = new Map<string, GameServer>();
   private readonly serverRooms = new Map<string, Set<string>>();
-  private readonly rooms = new Map<string, Room>();
+  private readonly rooms = new Map<string, RoomRecord>();
   private readonly idempotency = new Map<string, { roomId: string; expiresAt: number }>();
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
+  private readonly busListeners = new Set<(m: Uint8Array) => void>();
+  private readonly expiry = new Map<string, number>();
+  private readonly managers = new Map<string, number>();
 
   async registerServer(reg: ServerRegistration) {
     const prev = this.servers.get(reg.id);
@@ -27,19 +54,21 @@ export class MemoryStore implements RoomStore {
       state: GameServerState.LIVE,
       lastReportTime: timestampFromMs(reg.nowMs),
       epoch: (prev?.epoch ?? 0) + 1,
+      managerId: reg.managerId,
     });
     this.servers.set(reg.id, server);
+    this.expiry.set(reg.id, reg.expiresAtMs);
     if (!this.serverRooms.has(reg.id)) this.serverRooms.set(reg.id, new Set());
     return { epoch: server.epoch, roomIds: [...this.serverRooms.get(reg.id)!] };
   }
 
   async getServer(id: string) {
     const s = this.servers.get(id);
-    return s && create(GameServerSchema, s);
+    return s && clone(GameServerSchema, s);
   }
 
   async listServers() {
-    return [...this.servers.values()].map((s) => create(GameServerSchema, s));
+    return [...this.servers.values()].map((s) => clone(GameServerSchema, s));
   }
 
   async setServerState(id: string, epoch: number, state: GameServerState) {
@@ -49,96 +78,177 @@ export class MemoryStore implements RoomStore {
     return true;
   }
 
-  async recordLoad(id: string, epoch: number, players: number, nowMs: number) {
+  async recordLoad(id: string, epoch: number, players: number, nowMs: number, expiresAtMs: number) {
     const s = this.servers.get(id);
     if (!s || s.epoch !== epoch) return false;
+    this.expiry.set(id, expiresAtMs);
     s.players = players;
     s.lastReportTime = timestampFromMs(nowMs);
     return true;
   }
 
-  async removeServer(id: string, epoch: number) {
+  async expiredServers(nowMs: number, limit: number) {
+    return [...this.expiry]
+      .filter(([, at]) => at <= nowMs)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([id]) => ({ id, epoch: this.servers.get(id)!.epoch }));
+  }
+
+  async removeServer(id: string, epoch: number, nowMs: number): Promise<RemovedServer | undefined> {
     const s = this.servers.get(id);
     if (!s || s.epoch !== epoch) return undefined;
-    const roomIds = [...(this.serverRooms.get(id) ?? [])];
-    for (const roomId of roomIds) this.rooms.delete(roomId);
+    const out: RemovedServer = { moving: [], dropped: [] };
+    for (const roomId of this.serverRooms.get(id) ?? []) {
+      const rec = this.rooms.get(roomId)!;
+      if (rec.room.state === RoomState.OPENING) {
+        this.rooms.delete(roomId);
+        out.dropped.push(roomId);
+      } else {
+        this.unplace(rec, nowMs);
+        rec.leaseUntil = 0;
+        out.moving.push(roomId);
+      }
+    }
     this.serverRooms.delete(id);
     this.servers.delete(id);
-    return roomIds;
+    this.expiry.delete(id);
+    return out;
   }
 
   async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
     if (input.requestId) {
       const prior = this.idempotency.get(input.requestId);
       if (prior && prior.expiresAt > input.nowMs) {
-        const room = this.rooms.get(prior.roomId);
-        if (room) return { kind: "existing", room: create(RoomSchema, room) };
+        const rec = this.rooms.get(prior.roomId);
+        if (rec) return { kind: "existing", room: clone(RoomSchema, rec.room) };
       }
     }
     if (this.rooms.has(input.roomId)) return { kind: "collision" };
-    let best: GameServer | undefined;
-    let bestLoad = Infinity;
-    let bestTier = Infinity;
-    for (const c of input.candidates) {
-      if (best && c.tier > bestTier) break;
-      const s = this.servers.get(c.serverId);
-      if (!s || s.state !== GameServerState.LIVE || !fits(s, input.maxPlayers)) continue;
-      const load = serverLoad(s);
-      if (load < bestLoad) {
-        best = s;
-        bestLoad = load;
-        bestTier = c.tier;
-      }
-    }
-    if (!best) return { kind: "full" };
-    best.reservedRooms += 1;
-    best.reservedSeats += input.maxPlayers;
+    const best = this.pick(input);
+    if (best.kind !== "found") return best;
     const room = create(RoomSchema, {
       roomId: input.roomId,
-      serverId: best.id,
-      serverAddress: best.address,
-      region: best.region,
-      maxPlayers: input.maxPlayers,
-      playerCount: 0,
+      maxPlayers: input.seats,
       createTime: timestampFromMs(input.nowMs),
       creatorPlayerId: input.creatorPlayerId,
+      state: RoomState.OPENING,
     });
-    this.rooms.set(room.roomId, room);
-    this.serverRooms.get(best.id)!.add(room.roomId);
+    const rec: RoomRecord = { room, wantRegion: input.region, leaseUntil: input.openDeadlineMs };
+    this.rooms.set(room.roomId, rec);
+    this.place(rec, best.server);
     if (input.requestId) {
       this.idempotency.set(input.requestId, { roomId: room.roomId, expiresAt: input.nowMs + input.idempotencyTtlMs });
       this.sweepIdempotency(input.nowMs);
     }
-    return { kind: "created", room: create(RoomSchema, room) };
+    return { kind: "created", room: clone(RoomSchema, room) };
+  }
+
+  async confirmRoom(roomId: string, serverId: string) {
+    const rec = this.rooms.get(roomId);
+    if (!rec || rec.room.serverId !== serverId) return false;
+    if (rec.room.state === RoomState.OPENING) {
+      rec.room.state = RoomState.OPEN;
+      rec.leaseUntil = undefined;
+    }
+    return rec.room.state === RoomState.OPEN;
+  }
+
+  async claimExpiredOpening(nowMs: number, leaseMs: number, limit: number) {
+    const out: Room[] = [];
+    for (const rec of this.rooms.values()) {
+      if (out.length >= limit) break;
+      if (rec.room.state !== RoomState.OPENING || (rec.leaseUntil ?? 0) > nowMs) continue;
+      rec.leaseUntil = nowMs + leaseMs;
+      out.push(clone(RoomSchema, rec.room));
+    }
+    return out;
   }
 
   async getRoom(roomId: string) {
     const r = this.rooms.get(roomId);
-    return r && create(RoomSchema, r);
+    return r && clone(RoomSchema, r.room);
   }
 
   async setRoomPlayers(roomId: string, serverId: string, count: number) {
     const r = this.rooms.get(roomId);
-    if (!r || r.serverId !== serverId) return false;
-    r.playerCount = count;
+    if (!r || r.room.serverId !== serverId) return false;
+    r.room.playerCount = count;
     return true;
   }
 
   async deleteRoom(roomId: string, serverId?: string) {
-    const r = this.rooms.get(roomId);
-    if (!r || (serverId !== undefined && r.serverId !== serverId)) return false;
+    const rec = this.rooms.get(roomId);
+    if (!rec || (serverId !== undefined && rec.room.serverId !== serverId)) return false;
+    this.unplace(rec);
     this.rooms.delete(roomId);
-    this.serverRooms.get(r.serverId)?.delete(roomId);
-    const s = this.servers.get(r.serverId);
-    if (s) {
-      s.reservedRooms = Math.max(0, s.reservedRooms - 1);
-      s.reservedSeats = Math.max(0, s.reservedSeats - r.maxPlayers);
-    }
     return true;
   }
 
   async listServerRooms(serverId: string) {
     return [...(this.serverRooms.get(serverId) ?? [])];
+  }
+
+  async saveSnapshot(roomId: string, serverId: string, snapshot: Uint8Array) {
+    const rec = this.rooms.get(roomId);
+    if (!rec || rec.room.serverId !== serverId || rec.room.state !== RoomState.OPEN) return false;
+    rec.snapshot = snapshot.slice();
+    return true;
+  }
+
+  async getSnapshot(roomId: string) {
+    return this.rooms.get(roomId)?.snapshot?.slice();
+  }
+
+  async handOver(roomId: string, serverId: string, snapshot: Uint8Array | undefined, nowMs: number, leaseMs: number) {
+    const rec = this.rooms.get(roomId);
+    if (!rec || rec.room.serverId !== serverId || rec.room.state !== RoomState.OPEN) return false;
+    if (snapshot) rec.snapshot = snapshot.slice();
+    this.unplace(rec, nowMs);
+    rec.leaseUntil = nowMs + leaseMs;
+    return true;
+  }
+
+  async claimMoving(nowMs: number, leaseMs: number, limit: number) {
+    const out: string[] = [];
+    for (const rec of this.rooms.values()) {
+      if (out.length >= limit) break;
+      if (rec.room.state !== RoomState.MOVING || (rec.leaseUntil ?? 0) > nowMs) continue;
+      rec.leaseUntil = nowMs + leaseMs;
+      out.push(rec.room.roomId);
+    }
+    return out;
+  }
+
+  async moveRoom(roomId: string, placement: Placement): Promise<MoveResult> {
+    const rec = this.rooms.get(roomId);
+    if (!rec || rec.room.state !== RoomState.MOVING) return { kind: "gone" };
+    // An earlier attempt that the server never confirmed gives its reservation back first.
+    if (rec.room.serverId) this.unplace(rec, placement.nowMs);
+    const best = this.pick({ ...placement, region: placement.region || rec.wantRegion, seats: rec.room.maxPlayers });
+    if (best.kind !== "found") return { kind: best.kind, movingSinceMs: rec.movingSince ?? placement.nowMs };
+    this.place(rec, best.server);
+    rec.room.playerCount = 0;
+    return { kind: "placed", room: clone(RoomSchema, rec.room) };
+  }
+
+  async finishMove(roomId: string, serverId: string) {
+    const rec = this.rooms.get(roomId);
+    if (!rec || rec.room.state !== RoomState.MOVING || rec.room.serverId !== serverId) return false;
+    rec.room.state = RoomState.OPEN;
+    rec.room.migrations += 1;
+    rec.leaseUntil = undefined;
+    return true;
+  }
+
+  async deferMove(roomId: string, untilMs: number) {
+    const rec = this.rooms.get(roomId);
+    if (rec?.room.state === RoomState.MOVING) rec.leaseUntil = untilMs;
+  }
+
+  async heartbeat(managerId: string, nowMs: number, ttlMs: number) {
+    if (ttlMs > 0) this.managers.set(managerId, nowMs + ttlMs);
+    else this.managers.delete(managerId);
   }
 
   async publishEvent(event: ClusterEvent) {
@@ -152,8 +262,75 @@ export class MemoryStore implements RoomStore {
     };
   }
 
+  async publishBus(message: Uint8Array) {
+    // Delivered on a later tick, as Redis would, so no caller sees its own message re-entrantly.
+    void Promise.resolve().then(() => {
+      for (const l of this.busListeners) l(message);
+    });
+  }
+
+  async subscribeBus(listener: (m: Uint8Array) => void) {
+    this.busListeners.add(listener);
+    return () => {
+      this.busListeners.delete(listener);
+    };
+  }
+
   async close() {
     this.listeners.clear();
+    this.busListeners.clear();
+  }
+
+  /** Lowest region tier first (wanted region, then the rest), then least loaded; ties rotate. */
+  private pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" } | { kind: "none" } {
+    const excluded = new Set(p.excluded);
+    let best: GameServer | undefined;
+    let bestKey = [Infinity, Infinity];
+    let live = false;
+    const all = [...this.servers.values()];
+    const start = all.length ? Math.floor(Math.random() * all.length) : 0;
+    for (let k = 0; k < all.length; k++) {
+      const s = all[(start + k) % all.length]!;
+      if (s.state !== GameServerState.LIVE || excluded.has(s.id)) continue;
+      if (s.managerId && (this.managers.get(s.managerId) ?? 0) <= p.nowMs) continue;
+      live = true;
+      if (!fits(s, p.seats)) continue;
+      const key = [p.region === "" || s.region === p.region ? 0 : 1, serverLoad(s)];
+      if (key[0]! < bestKey[0]! || (key[0] === bestKey[0] && key[1]! < bestKey[1]!)) {
+        best = s;
+        bestKey = key;
+      }
+    }
+    if (best) return { kind: "found", server: best };
+    return { kind: live ? "full" : "none" };
+  }
+
+  private place(rec: RoomRecord, s: GameServer) {
+    s.reservedRooms += 1;
+    s.reservedSeats += rec.room.maxPlayers;
+    rec.room.serverId = s.id;
+    rec.room.serverAddress = s.address;
+    rec.room.region = s.region;
+    this.serverRooms.get(s.id)!.add(rec.room.roomId);
+  }
+
+  /** Gives the room's reservation back; with nowMs the room is left MOVING rather than deleted. */
+  private unplace(rec: RoomRecord, movingSince?: number) {
+    const id = rec.room.serverId;
+    if (id) {
+      this.serverRooms.get(id)?.delete(rec.room.roomId);
+      const s = this.servers.get(id);
+      if (s) {
+        s.reservedRooms = Math.max(0, s.reservedRooms - 1);
+        s.reservedSeats = Math.max(0, s.reservedSeats - rec.room.maxPlayers);
+      }
+    }
+    if (movingSince === undefined) return;
+    if (rec.room.state !== RoomState.MOVING) rec.movingSince = movingSince;
+    rec.room.serverId = "";
+    rec.room.serverAddress = "";
+    rec.room.playerCount = 0;
+    rec.room.state = RoomState.MOVING;
   }
 
   // Amortised: expired keys go when new keys come, so the map never outgrows the TTL window.

@@ -1,10 +1,12 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema } from "../../gen/roomgate/v1/common_pb.js";
+import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema, type RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { type ClusterEvent, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
 import * as lua from "./redis-scripts.js";
-import type { AllocateInput, AllocateResult, RoomStore, ServerRegistration } from "./store.js";
+import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
+import type { Logger } from "../log.js";
+import type { AllocateInput, AllocateResult, MoveResult, Placement, RemovedServer, RoomStore, ServerRegistration } from "./store.js";
 
 // Per-room and per-server keys (never one hash of all rooms), so no operation grows with the
 // number of rooms in the cluster:
@@ -12,22 +14,37 @@ import type { AllocateInput, AllocateResult, RoomStore, ServerRegistration } fro
 //   {prefix}server:{id}            hash   address, capacity, reservations, state, epoch
 //   {prefix}server:{id}:rooms      set    rooms mapped to the server
 //   {prefix}servers                set    server ids
+//   {prefix}expiry                 zset   server ids by when they count as dead without a report
+//   {prefix}mgr:{managerId}        string present while that Manager is alive (expires)
 //   {prefix}idem:{requestId}       string room id, expires
+//   {prefix}snap:{roomId}          string the room's last snapshot (RoomSnapshot, binary)
+//   {prefix}opening                zset   OPENING rooms by the time another Manager may reclaim them
+//   {prefix}moving                 zset   MOVING rooms by the time their move may be claimed
 //   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
+//   {prefix}bus                    pub/sub channel of ManagerBusMessage (protobuf binary)
 
 interface Scripts {
   rgAllocate(roomKey: string, idemKey: string, ...args: (string | number)[]): Promise<[string, string[]]>;
   rgDeleteRoom(roomKey: string, ...args: string[]): Promise<number>;
-  rgRegister(serverKey: string, roomsKey: string, setKey: string, ...args: (string | number)[]): Promise<[number, string[]]>;
+  rgRegister(serverKey: string, roomsKey: string, setKey: string, expiryKey: string, ...args: (string | number)[]): Promise<[number, string[]]>;
+  rgRecordLoad(serverKey: string, expiryKey: string, ...args: (string | number)[]): Promise<number>;
   rgSetIfEpoch(serverKey: string, ...args: (string | number)[]): Promise<number>;
-  rgRemoveServer(serverKey: string, roomsKey: string, setKey: string, ...args: (string | number)[]): Promise<string[] | null>;
+  rgRemoveServer(serverKey: string, roomsKey: string, setKey: string, expiryKey: string, ...args: (string | number)[]): Promise<[string[], string[]] | null>;
   rgSetRoomPlayers(roomKey: string, serverId: string, count: number): Promise<number>;
+  rgConfirm(roomKey: string, ...args: string[]): Promise<number>;
+  rgClaim(zsetKey: string, nowMs: number, leaseMs: number, limit: number): Promise<string[]>;
+  rgSaveSnapshot(roomKey: string, snapKey: string, serverId: string, snapshot: Buffer): Promise<number>;
+  rgHandOver(roomKey: string, ...args: (string | number | Buffer)[]): Promise<number>;
+  rgMoveRoom(roomKey: string, ...args: (string | number)[]): Promise<[string, string[] | string]>;
+  rgFinishMove(roomKey: string, ...args: string[]): Promise<number>;
 }
 
-export interface RedisStoreOptions {
-  /** An existing client, or a URL / options to make one. */
+export interface RedisStoreOptions extends ConnectionLimits {
+  /** An existing client (used as it is configured), or a URL / options to make one. */
   redis: Redis | string | RedisOptions;
   keyPrefix?: string;
+  /** Where losing and regaining the connection is logged. */
+  log?: Logger;
 }
 
 export class RedisStore implements RoomStore {
@@ -35,27 +52,38 @@ export class RedisStore implements RoomStore {
   private readonly prefix: string;
   private readonly ownsClient: boolean;
   private subscriber?: Promise<Redis>;
+  private readonly log?: Logger;
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
+  private readonly busListeners = new Set<(m: Uint8Array) => void>();
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.keyPrefix ?? "rg:";
+    this.log = options.log;
     if (options.redis instanceof Redis) {
       this.redis = options.redis;
       this.ownsClient = false;
     } else {
-      // Fail commands fast while Redis is unreachable instead of queueing them without bound:
-      // callers turn the error into `unavailable`.
-      const defaults: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 };
+      // Commands fail fast while Redis is unreachable (callers turn that into `unavailable`) and
+      // the client reconnects in the background: see redis-connection.ts.
+      const defaults = failFastOptions(options);
       this.redis =
         typeof options.redis === "string" ? new Redis(options.redis, defaults) : new Redis({ ...defaults, ...options.redis });
       this.ownsClient = true;
+      superviseConnection(this.redis, this.log, "commands");
     }
     this.redis.defineCommand("rgAllocate", { numberOfKeys: 2, lua: lua.ALLOCATE });
     this.redis.defineCommand("rgDeleteRoom", { numberOfKeys: 1, lua: lua.DELETE_ROOM });
-    this.redis.defineCommand("rgRegister", { numberOfKeys: 3, lua: lua.REGISTER });
+    this.redis.defineCommand("rgRegister", { numberOfKeys: 4, lua: lua.REGISTER });
+    this.redis.defineCommand("rgRecordLoad", { numberOfKeys: 2, lua: lua.RECORD_LOAD });
     this.redis.defineCommand("rgSetIfEpoch", { numberOfKeys: 1, lua: lua.SET_IF_EPOCH });
-    this.redis.defineCommand("rgRemoveServer", { numberOfKeys: 3, lua: lua.REMOVE_SERVER });
+    this.redis.defineCommand("rgRemoveServer", { numberOfKeys: 4, lua: lua.REMOVE_SERVER });
     this.redis.defineCommand("rgSetRoomPlayers", { numberOfKeys: 1, lua: lua.SET_ROOM_PLAYERS });
+    this.redis.defineCommand("rgConfirm", { numberOfKeys: 1, lua: lua.CONFIRM });
+    this.redis.defineCommand("rgClaim", { numberOfKeys: 1, lua: lua.CLAIM });
+    this.redis.defineCommand("rgSaveSnapshot", { numberOfKeys: 2, lua: lua.SAVE_SNAPSHOT });
+    this.redis.defineCommand("rgHandOver", { numberOfKeys: 1, lua: lua.HAND_OVER });
+    this.redis.defineCommand("rgMoveRoom", { numberOfKeys: 1, lua: lua.MOVE_ROOM });
+    this.redis.defineCommand("rgFinishMove", { numberOfKeys: 1, lua: lua.FINISH_MOVE });
   }
 
   private get scripts(): Scripts {
@@ -71,14 +99,18 @@ export class RedisStore implements RoomStore {
   private serverRoomsKey(id: string) {
     return `${this.prefix}server:${id}:rooms`;
   }
+  private get expiryKey() {
+    return `${this.prefix}expiry`;
+  }
   private get serversKey() {
     return `${this.prefix}servers`;
   }
 
   async registerServer(reg: ServerRegistration) {
     const [epoch, roomIds] = await this.scripts.rgRegister(
-      this.serverKey(reg.id), this.serverRoomsKey(reg.id), this.serversKey,
-      reg.id, reg.address, reg.region, reg.maxRooms, reg.maxPlayers, reg.reportIntervalMs, reg.nowMs, GameServerState.LIVE,
+      this.serverKey(reg.id), this.serverRoomsKey(reg.id), this.serversKey, this.expiryKey,
+      reg.id, reg.address, reg.region, reg.maxRooms, reg.maxPlayers, reg.reportIntervalMs, reg.nowMs, GameServerState.LIVE, reg.managerId,
+      reg.expiresAtMs,
     );
     return { epoch: Number(epoch), roomIds };
   }
@@ -107,33 +139,51 @@ export class RedisStore implements RoomStore {
     return (await this.scripts.rgSetIfEpoch(this.serverKey(id), epoch, "state", state)) === 1;
   }
 
-  async recordLoad(id: string, epoch: number, players: number, nowMs: number) {
-    return (await this.scripts.rgSetIfEpoch(this.serverKey(id), epoch, "players", players, "reportAt", nowMs)) === 1;
+  async recordLoad(id: string, epoch: number, players: number, nowMs: number, expiresAtMs: number) {
+    return (await this.scripts.rgRecordLoad(this.serverKey(id), this.expiryKey, id, epoch, players, nowMs, expiresAtMs)) === 1;
   }
 
-  async removeServer(id: string, epoch: number) {
-    const rooms = await this.scripts.rgRemoveServer(this.serverKey(id), this.serverRoomsKey(id), this.serversKey, this.prefix, id, epoch);
-    return rooms ?? undefined;
+  async expiredServers(nowMs: number, limit: number) {
+    const ids = await this.redis.zrangebyscore(this.expiryKey, "-inf", nowMs, "LIMIT", 0, limit);
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hget(this.serverKey(id), "epoch");
+    const rows = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => ({ id, epoch: Number(rows[i]?.[1] ?? 0) }));
+  }
+
+  async removeServer(id: string, epoch: number, nowMs: number): Promise<RemovedServer | undefined> {
+    const r = await this.scripts.rgRemoveServer(this.serverKey(id), this.serverRoomsKey(id), this.serversKey, this.expiryKey, this.prefix, id, epoch, nowMs);
+    return r ? { moving: r[0], dropped: r[1] } : undefined;
   }
 
   async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
-    const pairs: (string | number)[] = [];
-    for (const c of input.candidates) pairs.push(c.serverId, c.tier);
     const [kind, hash] = await this.scripts.rgAllocate(
       this.roomKey(input.roomId), `${this.prefix}idem:${input.requestId ?? ""}`,
-      this.prefix, input.roomId, input.maxPlayers, input.nowMs, input.creatorPlayerId,
-      input.requestId ? "1" : "0", input.idempotencyTtlMs, ...pairs,
+      this.prefix, input.roomId, input.seats, input.nowMs, input.creatorPlayerId,
+      input.requestId ? "1" : "0", input.idempotencyTtlMs, input.region, seed(), input.openDeadlineMs, ...input.excluded,
     );
     switch (kind) {
       case "created":
       case "existing":
         return { kind, room: roomFromHash(pairsToHash(hash)) };
       case "full":
+      case "none":
       case "collision":
         return { kind };
       default:
         throw new Error(`unexpected allocation result ${kind}`);
     }
+  }
+
+  async confirmRoom(roomId: string, serverId: string) {
+    return (await this.scripts.rgConfirm(this.roomKey(roomId), this.prefix, roomId, serverId)) === 1;
+  }
+
+  async claimExpiredOpening(nowMs: number, leaseMs: number, limit: number) {
+    const ids = await this.scripts.rgClaim(`${this.prefix}opening`, nowMs, leaseMs, limit);
+    const rooms = await Promise.all(ids.map((id) => this.getRoom(id)));
+    return rooms.filter((r): r is Room => r !== undefined);
   }
 
   async getRoom(roomId: string) {
@@ -153,6 +203,76 @@ export class RedisStore implements RoomStore {
     return this.redis.smembers(this.serverRoomsKey(serverId));
   }
 
+  async saveSnapshot(roomId: string, serverId: string, snapshot: Uint8Array) {
+    return (await this.scripts.rgSaveSnapshot(this.roomKey(roomId), this.snapKey(roomId), serverId, Buffer.from(snapshot))) === 1;
+  }
+
+  async getSnapshot(roomId: string) {
+    const b = await this.redis.getBuffer(this.snapKey(roomId));
+    return b ? new Uint8Array(b) : undefined;
+  }
+
+  async handOver(roomId: string, serverId: string, snapshot: Uint8Array | undefined, nowMs: number, leaseMs: number) {
+    const snap = snapshot ? Buffer.from(snapshot) : "";
+    const r = await this.scripts.rgHandOver(this.roomKey(roomId), this.prefix, roomId, serverId, snapshot ? "1" : "0", snap, nowMs, leaseMs);
+    return r === 1;
+  }
+
+  async claimMoving(nowMs: number, leaseMs: number, limit: number) {
+    return this.scripts.rgClaim(`${this.prefix}moving`, nowMs, leaseMs, limit);
+  }
+
+  async moveRoom(roomId: string, p: Placement): Promise<MoveResult> {
+    const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.region, seed(), p.nowMs, ...p.excluded);
+    switch (kind) {
+      case "placed":
+        return { kind, room: roomFromHash(pairsToHash(data as string[])) };
+      case "full":
+      case "none":
+        return { kind, movingSinceMs: Number(data) };
+      case "gone":
+        return { kind };
+      default:
+        throw new Error(`unexpected move result ${kind}`);
+    }
+  }
+
+  async finishMove(roomId: string, serverId: string) {
+    return (await this.scripts.rgFinishMove(this.roomKey(roomId), this.prefix, roomId, serverId)) === 1;
+  }
+
+  async deferMove(roomId: string, untilMs: number) {
+    await this.redis.zadd(`${this.prefix}moving`, "XX", untilMs, roomId);
+  }
+
+  async heartbeat(managerId: string, _nowMs: number, ttlMs: number) {
+    const key = `${this.prefix}mgr:${managerId}`;
+    if (ttlMs > 0) await this.redis.set(key, "1", "PX", ttlMs);
+    else await this.redis.del(key);
+  }
+
+  async publishBus(message: Uint8Array) {
+    await this.redis.publish(this.busChannel, Buffer.from(message));
+  }
+
+  async subscribeBus(listener: (m: Uint8Array) => void) {
+    // The bus shares the events' subscriber connection; subscribing to events makes sure it exists.
+    const offEvents = await this.subscribeEvents(() => {});
+    this.busListeners.add(listener);
+    return () => {
+      offEvents();
+      this.busListeners.delete(listener);
+    };
+  }
+
+  private snapKey(roomId: string) {
+    return `${this.prefix}snap:${roomId}`;
+  }
+
+  private get busChannel() {
+    return `${this.prefix}bus`;
+  }
+
   async publishEvent(event: ClusterEvent) {
     await this.redis.publish(this.eventsChannel, Buffer.from(toBinary(ClusterEventSchema, event)));
   }
@@ -160,8 +280,26 @@ export class RedisStore implements RoomStore {
   async subscribeEvents(listener: (e: ClusterEvent) => void) {
     // A subscribed connection can do nothing else, so events get one of their own (made on first use).
     this.subscriber ??= (async () => {
-      const sub = this.redis.duplicate();
-      sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => {
+      // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
+      // connection subscribes again on each new connection itself.
+      const sub = this.redis.duplicate({ autoResubscribe: false, ...(this.ownsClient ? { enableOfflineQueue: true } : {}) });
+      superviseConnection(sub, this.log, "events", this.ownsClient);
+      let connections = 0;
+      sub.on("ready", () => {
+        if (connections++ === 0) return; // the first subscription is the one awaited below
+        // Events published while it was away are lost (pub/sub is at most once); watchers also
+        // take a fresh snapshot at least every max interval.
+        sub.subscribe(this.eventsChannel, this.busChannel).catch((e) => {
+          // Lost again: the next connection subscribes. Still connected: start a new connection.
+          this.log?.warn("could not subscribe to cluster events again", { error: String(e) });
+          if (sub.status === "ready") sub.disconnect(true);
+        });
+      });
+      sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+        if (channel.toString() === this.busChannel) {
+          for (const l of this.busListeners) l(message);
+          return;
+        }
         let event: ClusterEvent;
         try {
           event = fromBinary(ClusterEventSchema, message);
@@ -170,10 +308,20 @@ export class RedisStore implements RoomStore {
         }
         for (const l of this.listeners) l(event);
       });
-      await sub.subscribe(this.eventsChannel);
+      try {
+        await sub.subscribe(this.eventsChannel, this.busChannel);
+      } catch (e) {
+        sub.disconnect();
+        throw e;
+      }
       return sub;
     })();
-    await this.subscriber;
+    const pending = this.subscriber;
+    // A failed first subscription (Redis down) is not kept: the next watcher tries again.
+    await pending.catch((e) => {
+      if (this.subscriber === pending) this.subscriber = undefined;
+      throw e;
+    });
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -186,6 +334,7 @@ export class RedisStore implements RoomStore {
 
   async close() {
     this.listeners.clear();
+    this.busListeners.clear();
     if (this.subscriber) {
       const sub = await this.subscriber.catch(() => undefined);
       await sub?.quit().catch(() => sub.disconnect());
@@ -216,6 +365,7 @@ function serverFromHash(h: Record<string, string>): GameServer {
     lastReportTime: timestampFromMs(num(h.reportAt)),
     reportIntervalMs: num(h.reportIntervalMs),
     epoch: num(h.epoch),
+    managerId: h.manager ?? "",
   });
 }
 
@@ -229,5 +379,10 @@ function roomFromHash(h: Record<string, string>): Room {
     playerCount: num(h.players),
     createTime: timestampFromMs(num(h.createdAt)),
     creatorPlayerId: h.creator,
+    state: num(h.state) as RoomState,
+    migrations: num(h.migrations),
   });
 }
+
+/** Where a placement starts scanning, so equally loaded servers share new rooms. */
+const seed = () => Math.floor(Math.random() * 1_000_000);

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { GameServerState } from "../../gen/roomgate/v1/common_pb.js";
+import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { type ClusterEvent, ClusterEventKind, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
 import { redisUrl, uniquePrefix } from "../../test/harness/state";
 import { MemoryStore } from "./memory-store";
@@ -13,23 +13,26 @@ const implementations: [string, () => RoomStore][] = [
 ];
 
 const reg = (id: string, over: Partial<ServerRegistration> = {}): ServerRegistration => ({
-  id, address: `ws://127.0.0.1:${id.length}`, region: "eu", maxRooms: 2, maxPlayers: 16, reportIntervalMs: 1000, nowMs: 1000, ...over,
+  id, address: `ws://127.0.0.1:${id.length}`, region: "eu", maxRooms: 2, maxPlayers: 16, reportIntervalMs: 1000, managerId: "m1", nowMs: 1000, expiresAtMs: 4000, ...over,
 });
 
 let seq = 0;
 const alloc = (over: Partial<AllocateInput> = {}): AllocateInput => ({
-  roomId: `room${++seq}`.padEnd(22, "x"), candidates: [{ serverId: "a", tier: 0 }, { serverId: "b", tier: 0 }],
-  maxPlayers: 4, creatorPlayerId: "p_creator", idempotencyTtlMs: 60_000, nowMs: 2000, ...over,
+  roomId: `room${++seq}`.padEnd(22, "x"), region: "", excluded: [],
+  seats: 4, creatorPlayerId: "p_creator", idempotencyTtlMs: 60_000, nowMs: 2000, openDeadlineMs: 4000, ...over,
 });
 
 describe.each(implementations)("%s", (_name, make) => {
   let store: RoomStore;
-  beforeEach(() => { store = make(); });
+  beforeEach(async () => {
+    store = make();
+    await store.heartbeat("m1", 0, 3_600_000);
+  });
   afterEach(async () => { await store.close(); });
 
   test("registration bumps the epoch and keeps the server's rooms", async () => {
     const first = await store.registerServer(reg("a"));
-    const created = await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }));
+    const created = await store.allocateRoom(alloc());
     expect(created.kind).toBe("created");
     const again = await store.registerServer(reg("a"));
     expect(again.epoch).toBe(first.epoch + 1);
@@ -62,20 +65,29 @@ describe.each(implementations)("%s", (_name, make) => {
     expect((await store.getServer("b"))!.reservedSeats).toBe(8);
   });
 
-  test("prefers lower tiers and falls back to higher ones", async () => {
-    await store.registerServer(reg("a", { maxRooms: 1 }));
-    await store.registerServer(reg("b", { maxRooms: 5 }));
-    const candidates = [{ serverId: "a", tier: 0 }, { serverId: "b", tier: 1 }];
-    const r1 = await store.allocateRoom(alloc({ candidates }));
-    const r2 = await store.allocateRoom(alloc({ candidates }));
+  test("prefers the asked-for region and falls back to others", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1, region: "us" }));
+    await store.registerServer(reg("b", { maxRooms: 5, region: "eu" }));
+    const r1 = await store.allocateRoom(alloc({ region: "us" }));
+    const r2 = await store.allocateRoom(alloc({ region: "us" }));
     expect(r1.kind === "created" && r1.room.serverId).toBe("a");
     expect(r2.kind === "created" && r2.room.serverId).toBe("b");
+  });
+
+  test("skips excluded servers, and says none when no live server is left", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    await store.registerServer(reg("b", { maxRooms: 5 }));
+    for (let i = 0; i < 4; i++) {
+      const r = await store.allocateRoom(alloc({ excluded: ["a"] }));
+      expect(r.kind === "created" && r.room.serverId).toBe("b");
+    }
+    expect((await store.allocateRoom(alloc({ excluded: ["a", "b"] }))).kind).toBe("none");
   });
 
   test("skips servers that are not live", async () => {
     const a = await store.registerServer(reg("a"));
     expect(await store.setServerState("a", a.epoch, GameServerState.SUSPECT)).toBe(true);
-    expect((await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }))).kind).toBe("full");
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
     expect(await store.setServerState("a", a.epoch + 7, GameServerState.LIVE)).toBe(false);
   });
 
@@ -100,7 +112,7 @@ describe.each(implementations)("%s", (_name, make) => {
 
   test("deleting a room frees its capacity at once, and only on the named server", async () => {
     await store.registerServer(reg("a", { maxRooms: 1 }));
-    const r = await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }));
+    const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
     expect(await store.deleteRoom(r.room.roomId, "b")).toBe(false);
     expect(await store.deleteRoom(r.room.roomId, "a")).toBe(true);
@@ -108,29 +120,116 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await store.getRoom(r.room.roomId)).toBeUndefined();
     expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
     expect(await store.listServerRooms("a")).toEqual([]);
-    expect((await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }))).kind).toBe("created");
+    expect((await store.allocateRoom(alloc())).kind).toBe("created");
   });
 
-  test("removing a dead server removes its rooms, unless it re-registered", async () => {
+  test("a room is OPENING until its server confirms it", async () => {
+    await store.registerServer(reg("a"));
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    expect(r.room.state).toBe(RoomState.OPENING);
+    expect(await store.confirmRoom(r.room.roomId, "b")).toBe(false);
+    expect(await store.confirmRoom(r.room.roomId, "a")).toBe(true);
+    expect(await store.confirmRoom(r.room.roomId, "a")).toBe(true);
+    expect((await store.getRoom(r.room.roomId))!.state).toBe(RoomState.OPEN);
+  });
+
+  test("an OPENING room past its deadline is claimed by one caller at a time", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    const late = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
+    const confirmed = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
+    await store.allocateRoom(alloc({ openDeadlineMs: 9000 }));
+    if (late.kind !== "created" || confirmed.kind !== "created") throw new Error("expected rooms");
+    await store.confirmRoom(confirmed.room.roomId, "a");
+    const claimed = await store.claimExpiredOpening(5000, 1000, 10);
+    expect(claimed.map((r) => r.roomId)).toEqual([late.room.roomId]);
+    expect(await store.claimExpiredOpening(5500, 1000, 10)).toEqual([]);
+    expect((await store.claimExpiredOpening(6000, 1000, 10)).map((r) => r.roomId)).toEqual([late.room.roomId]);
+  });
+
+  test("removing a dead server makes its open rooms MOVING and drops unconfirmed ones, unless it re-registered", async () => {
     const a = await store.registerServer(reg("a", { maxRooms: 3 }));
-    const rooms = [];
+    const rooms: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }));
+      const r = await store.allocateRoom(alloc());
       if (r.kind === "created") rooms.push(r.room.roomId);
     }
+    await store.confirmRoom(rooms[0]!, "a");
+    await store.confirmRoom(rooms[1]!, "a");
     await store.registerServer(reg("a", { maxRooms: 3 }));
-    expect(await store.removeServer("a", a.epoch)).toBeUndefined();
-    const removed = await store.removeServer("a", a.epoch + 1);
-    expect(new Set(removed)).toEqual(new Set(rooms));
-    for (const id of rooms) expect(await store.getRoom(id)).toBeUndefined();
+    expect(await store.removeServer("a", a.epoch, 7000)).toBeUndefined();
+    const removed = await store.removeServer("a", a.epoch + 1, 7000);
+    expect(new Set(removed!.moving)).toEqual(new Set(rooms.slice(0, 2)));
+    expect(removed!.dropped).toEqual([rooms[2]]);
+    expect(await store.getRoom(rooms[2]!)).toBeUndefined();
+    expect(await store.getRoom(rooms[0]!)).toMatchObject({ state: RoomState.MOVING, serverId: "", serverAddress: "" });
     expect(await store.getServer("a")).toBeUndefined();
     expect(await store.listServers()).toEqual([]);
   });
 
+  test("a moving room keeps its id and snapshot, lands on a live server, and is claimed once at a time", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 3 }));
+    const r = await store.allocateRoom(alloc({ seats: 6 }));
+    if (r.kind !== "created") throw new Error("expected a room");
+    const id = r.room.roomId;
+    await store.confirmRoom(id, "a");
+    const snap = new Uint8Array([0, 1, 2, 255, 0, 10]);
+    expect(await store.saveSnapshot(id, "b", snap)).toBe(false);
+    expect(await store.saveSnapshot(id, "a", snap)).toBe(true);
+    await store.removeServer("a", a.epoch, 7000);
+
+    expect(await store.claimMoving(8000, 5000, 10)).toEqual([id]);
+    expect(await store.claimMoving(9000, 5000, 10)).toEqual([]);
+    expect(await store.moveRoom(id, { region: "", excluded: [], seats: 0, nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
+
+    await store.registerServer(reg("b", { maxRooms: 2 }));
+    await store.registerServer(reg("c", { maxRooms: 2 }));
+    const first = await store.moveRoom(id, { region: "", excluded: ["c"], seats: 0, nowMs: 9000 });
+    expect(first).toMatchObject({ kind: "placed", room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 } });
+    expect(await store.getServer("b")).toMatchObject({ reservedRooms: 1, reservedSeats: 6 });
+    // b never confirmed: the next attempt gives b's reservation back before taking c's.
+    const second = await store.moveRoom(id, { region: "", excluded: ["b"], seats: 0, nowMs: 9500 });
+    expect(second).toMatchObject({ kind: "placed", room: { serverId: "c" } });
+    expect(await store.getServer("b")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(await store.finishMove(id, "b")).toBe(false);
+    expect(await store.finishMove(id, "c")).toBe(true);
+    expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
+    expect(await store.getSnapshot(id)).toEqual(snap);
+    expect(await store.moveRoom(id, { region: "", excluded: [], seats: 0, nowMs: 9500 })).toEqual({ kind: "gone" });
+    expect(await store.claimMoving(20_000, 5000, 10)).toEqual([]);
+    expect(await store.listServerRooms("c")).toEqual([id]);
+
+    expect(await store.deleteRoom(id, "c")).toBe(true);
+    expect(await store.getSnapshot(id)).toBeUndefined();
+    expect(await store.getServer("c")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+  });
+
+  test("a handed-over room releases its server at once and is leased to the caller", async () => {
+    await store.registerServer(reg("a", { maxRooms: 3 }));
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    const id = r.room.roomId;
+    expect(await store.handOver(id, "a", new Uint8Array([9]), 5000, 3000)).toBe(false); // not open yet
+    await store.confirmRoom(id, "a");
+    expect(await store.handOver(id, "b", new Uint8Array([9]), 5000, 3000)).toBe(false);
+    expect(await store.handOver(id, "a", new Uint8Array([9, 9]), 5000, 3000)).toBe(true);
+    expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(await store.listServerRooms("a")).toEqual([]);
+    expect(await store.getSnapshot(id)).toEqual(new Uint8Array([9, 9]));
+    expect(await store.claimMoving(7000, 1000, 10)).toEqual([]);
+    await store.deferMove(id, 7500);
+    expect(await store.claimMoving(7600, 1000, 10)).toEqual([id]);
+    const moved = await store.moveRoom(id, { region: "", excluded: ["a"], seats: 0, nowMs: 7600 });
+    expect(moved).toEqual({ kind: "none", movingSinceMs: 5000 });
+    expect(await store.deleteRoom(id)).toBe(true);
+    expect(await store.claimMoving(99_000, 1000, 10)).toEqual([]);
+  });
+
   test("records load and player counts", async () => {
     const a = await store.registerServer(reg("a"));
-    expect(await store.recordLoad("a", a.epoch, 7, 5000)).toBe(true);
-    const r = await store.allocateRoom(alloc({ candidates: [{ serverId: "a", tier: 0 }] }));
+    expect(await store.recordLoad("a", a.epoch, 7, 5000, 8000)).toBe(true);
+    expect(await store.recordLoad("a", a.epoch + 1, 7, 5000, 8000)).toBe(false);
+    const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
     expect(await store.setRoomPlayers(r.room.roomId, "a", 3)).toBe(true);
     expect(await store.setRoomPlayers(r.room.roomId, "b", 1)).toBe(false);
@@ -138,6 +237,43 @@ describe.each(implementations)("%s", (_name, make) => {
     const s = await store.getServer("a");
     expect(s!.players).toBe(7);
     expect(Number(s!.lastReportTime!.seconds)).toBe(5);
+  });
+
+  test("servers past their expiry are listed oldest first, and a report pushes it back", async () => {
+    const a = await store.registerServer(reg("a", { expiresAtMs: 3000 }));
+    const b = await store.registerServer(reg("b", { expiresAtMs: 2000 }));
+    await store.registerServer(reg("c", { expiresAtMs: 9000 }));
+    expect(await store.expiredServers(1999, 10)).toEqual([]);
+    expect(await store.expiredServers(5000, 10)).toEqual([{ id: "b", epoch: b.epoch }, { id: "a", epoch: a.epoch }]);
+    expect(await store.expiredServers(5000, 1)).toEqual([{ id: "b", epoch: b.epoch }]);
+    await store.recordLoad("a", a.epoch, 0, 4000, 7000);
+    await store.removeServer("b", b.epoch, 5000);
+    expect(await store.expiredServers(5000, 10)).toEqual([]);
+    expect(await store.expiredServers(8000, 10)).toEqual([{ id: "a", epoch: a.epoch }]);
+  });
+
+  test("servers of a Manager that stopped its heartbeat get no new rooms", async () => {
+    await store.registerServer(reg("a", { managerId: "m2", maxRooms: 5 }));
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
+    await store.heartbeat("m2", 1000, 3_600_000);
+    expect((await store.allocateRoom(alloc())).kind).toBe("created");
+    await store.heartbeat("m2", 1000, 0);
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
+  });
+
+  test("bus messages reach every subscriber, bytes intact", async () => {
+    const got: Uint8Array[] = [];
+    let done!: () => void;
+    const two = new Promise<void>((r) => (done = r));
+    const off = await store.subscribeBus((m) => {
+      got.push(m);
+      if (got.length === 2) done();
+    });
+    await store.publishBus(new Uint8Array([0, 200, 1]));
+    await store.publishBus(new Uint8Array([7]));
+    await two;
+    off();
+    expect(got.map((m) => [...m])).toEqual([[0, 200, 1], [7]]);
   });
 
   test("events reach every subscriber until it unsubscribes", async () => {

@@ -12,35 +12,64 @@ export interface ServerRegistration {
   maxRooms: number;
   maxPlayers: number;
   reportIntervalMs: number;
+  /** The Manager that holds the server's Attach stream. */
+  managerId: string;
+  nowMs: number;
+  /** When the server counts as dead unless it reports again (see recordLoad). */
+  expiresAtMs: number;
+}
+
+/** Where a room may go: the store picks among LIVE servers, so every Manager sees the same fleet. */
+export interface Placement {
+  /** Preferred region; "" for any. Servers elsewhere are used only when it has none that fits. */
+  region: string;
+  /** Servers not to use (they failed to open this room just now). */
+  excluded: string[];
+  seats: number;
   nowMs: number;
 }
 
-export interface Candidate {
-  serverId: string;
-  /** Lower tiers are preferred; a higher tier is used only when no server of a lower one fits. */
-  tier: number;
-}
-
-export interface AllocateInput {
+export interface AllocateInput extends Placement {
   roomId: string;
-  /** Ordered by tier. Only servers whose stored state is LIVE are considered. */
-  candidates: Candidate[];
-  maxPlayers: number;
   creatorPlayerId: string;
   /** Idempotency key; a second allocation with the same key returns the first room. */
   requestId?: string;
   idempotencyTtlMs: number;
-  nowMs: number;
+  /** After this the room, still OPENING, may be reclaimed by any Manager (its own died). */
+  openDeadlineMs: number;
 }
 
 export type AllocateResult =
   | { kind: "created"; room: Room }
   | { kind: "existing"; room: Room }
-  /** No candidate had a free room slot and enough free seats. */
+  /** Live servers exist but none has a free room slot and enough free seats. */
   | { kind: "full" }
+  /** No LIVE server at all (outside the excluded ones). */
+  | { kind: "none" }
   /** The room id is taken; the caller must pick another id. Never overwrites. */
   | { kind: "collision" };
 
+export type MoveResult =
+  /** Reserved on a new server (state still MOVING until finishMove). */
+  | { kind: "placed"; room: Room }
+  /** No server fits now; movingSinceMs says how long the room has been waiting. */
+  | { kind: "full"; movingSinceMs: number }
+  | { kind: "none"; movingSinceMs: number }
+  /** The room is no longer moving (it was deleted, or another Manager finished the move). */
+  | { kind: "gone" };
+
+export interface RemovedServer {
+  /** Rooms that now wait to move to another server (state MOVING, claimable at once). */
+  moving: string[];
+  /** Rooms that were never confirmed open; removed outright. */
+  dropped: string[];
+}
+
+/**
+ * A room's life: OPENING (placed, not confirmed) -> OPEN -> MOVING (its server died or handed it
+ * over; re-placed under the same id) -> OPEN ... until deleted. Reservations always follow
+ * serverId, so capacity is never counted twice or leaked.
+ */
 export interface RoomStore {
   /** Creates or refreshes a server as LIVE, bumps its epoch, keeps its reservations. */
   registerServer(reg: ServerRegistration): Promise<{ epoch: number; roomIds: string[] }>;
@@ -48,25 +77,59 @@ export interface RoomStore {
   listServers(): Promise<GameServer[]>;
   /** Changes state only while the server is still in the given epoch. */
   setServerState(id: string, epoch: number, state: GameServerState): Promise<boolean>;
-  recordLoad(id: string, epoch: number, players: number, nowMs: number): Promise<boolean>;
+  /** A report arrived: records it and pushes the server's death to expiresAtMs. False when the epoch is not current. */
+  recordLoad(id: string, epoch: number, players: number, nowMs: number, expiresAtMs: number): Promise<boolean>;
+  /** Servers whose expiry has passed, oldest first: O(log n) in the number of servers, not a scan. */
+  expiredServers(nowMs: number, limit: number): Promise<{ id: string; epoch: number }[]>;
   /**
-   * Deletes a server and every room mapped to it, if it is still in the given epoch (a server
-   * that re-registered meanwhile is left alone). Returns the removed room ids, or undefined.
+   * Deletes a server if it is still in the given epoch (a server that re-registered meanwhile is
+   * left alone). Its open rooms become MOVING; rooms never confirmed are removed. Undefined when
+   * the epoch did not match, so of several Managers exactly one does the work.
    */
-  removeServer(id: string, epoch: number): Promise<string[] | undefined>;
+  removeServer(id: string, epoch: number, nowMs: number): Promise<RemovedServer | undefined>;
 
-  /** Atomically picks the least-loaded fitting candidate, reserves a room slot and its seats, and maps the room. */
+  /** Atomically picks the best fitting LIVE server, reserves a room slot and its seats, and maps the room as OPENING. */
   allocateRoom(input: AllocateInput): Promise<AllocateResult>;
+  /** The server opened the room: OPENING becomes OPEN. True when the room is open on that server. */
+  confirmRoom(roomId: string, serverId: string): Promise<boolean>;
+  /** OPENING rooms past their deadline, leased to the caller for leaseMs so no other Manager takes them too. */
+  claimExpiredOpening(nowMs: number, leaseMs: number, limit: number): Promise<Room[]>;
   getRoom(roomId: string): Promise<Room | undefined>;
   setRoomPlayers(roomId: string, serverId: string, count: number): Promise<boolean>;
-  /** Removes the mapping and frees its reservation; with serverId, only if the room is still on that server. */
+  /** Removes the mapping, its snapshot and its reservation; with serverId, only if the room is still on that server. */
   deleteRoom(roomId: string, serverId?: string): Promise<boolean>;
   listServerRooms(serverId: string): Promise<string[]>;
+
+  /** Keeps the room's latest snapshot, if the room is open on that server. */
+  saveSnapshot(roomId: string, serverId: string, snapshot: Uint8Array): Promise<boolean>;
+  getSnapshot(roomId: string): Promise<Uint8Array | undefined>;
+  /**
+   * The room leaves its server to be moved (drain, or a server that came back without it):
+   * releases the reservation, saves the snapshot if given, and leases the move to the caller.
+   */
+  handOver(roomId: string, serverId: string, snapshot: Uint8Array | undefined, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** MOVING rooms nobody holds a lease on, leased to the caller for leaseMs. */
+  claimMoving(nowMs: number, leaseMs: number, limit: number): Promise<string[]>;
+  /** Reserves a MOVING room on the best fitting LIVE server (releasing any earlier tentative one). */
+  moveRoom(roomId: string, placement: Placement): Promise<MoveResult>;
+  /** The new server opened the moved room: MOVING becomes OPEN. */
+  finishMove(roomId: string, serverId: string): Promise<boolean>;
+  /** Lets the move be claimed again at untilMs (no server had room). */
+  deferMove(roomId: string, untilMs: number): Promise<void>;
+
+  /**
+   * Says this Manager is alive for ttlMs more (0: it is leaving). Servers whose stream is held by a
+   * Manager that stopped saying so get no new rooms: nobody could tell them.
+   */
+  heartbeat(managerId: string, nowMs: number, ttlMs: number): Promise<void>;
 
   /** Tells every current subscriber, in any process, what happened. At most once; for dashboards. */
   publishEvent(event: ClusterEvent): Promise<void>;
   /** Resolves once subscribed; the returned function unsubscribes. */
   subscribeEvents(listener: (event: ClusterEvent) => void): Promise<() => void>;
+  /** The Managers' own channel (commands for game servers, acknowledgements). At most once. */
+  publishBus(message: Uint8Array): Promise<void>;
+  subscribeBus(listener: (message: Uint8Array) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 

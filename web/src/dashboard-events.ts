@@ -15,6 +15,9 @@ const KIND: Record<ClusterEventKind, { slug: string; label: string }> = {
   [ClusterEventKind.SERVER_REGISTERED]: { slug: "server-registered", label: "server joined" },
   [ClusterEventKind.SERVER_SUSPECT]: { slug: "server-suspect", label: "server suspect" },
   [ClusterEventKind.SERVER_REMOVED]: { slug: "server-removed", label: "server gone" },
+  [ClusterEventKind.ROOM_MIGRATED]: { slug: "room-migrated", label: "room moved" },
+  [ClusterEventKind.ROOM_LOST]: { slug: "room-lost", label: "room lost" },
+  [ClusterEventKind.SERVER_DRAINING]: { slug: "server-draining", label: "server draining" },
 };
 
 export class EventLog {

@@ -8,10 +8,17 @@ import type { GameUi } from "./demo-ui.js";
 
 // One room being played: input moves our dot, the room carries positions both ways, the side
 // panel shows where the room lives and how the connection is doing.
+//
+// Each position is an owned key of the room's shared state, "pos/" + player id: a newcomer, or a
+// page that reconnected, finds every dot where it is in its welcome; the server drops a key when
+// its player leaves; and the positions travel with the room when it moves to another server.
 
 /** At most 20 position updates a second, well under the server's per-client message limit. */
 const SEND_INTERVAL_MS = 50;
 const PING_INTERVAL_MS = 2000;
+const POS_PREFIX = "pos/";
+
+const posKey = (playerId: string) => POS_PREFIX + playerId;
 
 export interface GameEnd {
   /** True when the player pressed Leave; otherwise the room closed under us. */
@@ -33,12 +40,18 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
 
   const trySend = (fn: () => void) => {
     // The SDK refuses to send while reconnecting; a lost position is replaced by the next one.
-    if (room.state === "open") fn();
+    if (room.connection === "open") fn();
+  };
+
+  /** Where the room says a player is; until they have said, where they spawn. */
+  const positionOf = (id: string): Pos => {
+    const v = room.state.get(posKey(id));
+    return (v && decodePosition(v.value)) ?? spawnPosition(id);
   };
 
   const seat = (players: readonly Player[]) => {
     arena.clear();
-    for (const p of players) arena.upsert(p.id, p.name, p.id === selfId ? pos : spawnPosition(p.id), p.id === selfId);
+    for (const p of players) arena.upsert(p.id, p.name, p.id === selfId ? pos : positionOf(p.id), p.id === selfId);
     ui.setPlayers(players, selfId);
   };
 
@@ -53,7 +66,7 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
     arena.frame(dt);
     if (now - lastSentAt >= SEND_INTERVAL_MS && !samePoint(lastSent, pos)) {
       trySend(() => {
-        room.broadcast(encodePosition(pos));
+        room.setState(posKey(selfId), encodePosition(pos), { owned: true });
         lastSent = { ...pos };
         lastSentAt = now;
       });
@@ -62,7 +75,7 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
   };
 
   const ping = () => {
-    if (room.state !== "open") return;
+    if (room.connection !== "open") return;
     room.ping().then(
       (ms) => ui.setRtt(ms),
       () => ui.setRtt(undefined),
@@ -71,27 +84,29 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
 
   const offs = [
     room.on("welcome", (w) => {
-      // A reconnect: the server gave us a new seat (and id); others will hear of it as a join.
+      // A reconnect (normally as the same player, possibly on another server): everyone's dot
+      // from the welcome's state, and ours sent again at once.
+      if (w.playerId !== selfId) pos = spawnPosition(w.playerId);
       selfId = w.playerId;
       lastSent = undefined;
       seat(room.players);
       ui.setRoom(room);
     }),
     room.on("playerJoined", (p) => {
-      arena.upsert(p.id, p.name, spawnPosition(p.id));
+      arena.upsert(p.id, p.name, positionOf(p.id));
       ui.setPlayers(room.players, selfId);
-      // Positions are only sent on change: tell the newcomer where we stand.
-      trySend(() => room.send(p.id, encodePosition(pos)));
     }),
     room.on("playerLeft", (id) => {
       arena.remove(id);
       ui.setPlayers(room.players, selfId);
     }),
-    room.on("message", (m) => {
-      const p = decodePosition(m.payload);
-      if (p) arena.moveRemote(m.fromPlayerId, p);
+    room.on("state", (key, value) => {
+      if (!key.startsWith(POS_PREFIX) || !value) return;
+      const id = key.slice(POS_PREFIX.length);
+      const p = decodePosition(value);
+      if (p && id !== selfId) arena.moveRemote(id, p);
     }),
-    room.on("state", (s: ConnectionState) => {
+    room.on("connection", (s: ConnectionState) => {
       ui.setState(s);
       if (s !== "open") ui.setRtt(undefined);
     }),
@@ -117,7 +132,7 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
   }
 
   ui.setRoom(room);
-  ui.setState(room.state);
+  ui.setState(room.connection);
   const leave = () => {
     leaving = true;
     void room.leave().then(() => finish({ left: true }));

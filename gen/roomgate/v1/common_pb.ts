@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/common.proto.
  */
 export const file_roomgate_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chhyb29tZ2F0ZS92MS9jb21tb24ucHJvdG8SC3Jvb21nYXRlLnYxIrACCgpHYW1lU2VydmVyEgoKAmlkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSDgoGcmVnaW9uGAMgASgJEisKBXN0YXRlGAQgASgOMhwucm9vbWdhdGUudjEuR2FtZVNlcnZlclN0YXRlEhEKCW1heF9yb29tcxgFIAEoDRITCgttYXhfcGxheWVycxgGIAEoDRIWCg5yZXNlcnZlZF9yb29tcxgHIAEoDRIWCg5yZXNlcnZlZF9zZWF0cxgIIAEoDRIPCgdwbGF5ZXJzGAkgASgNEjQKEGxhc3RfcmVwb3J0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEnJlcG9ydF9pbnRlcnZhbF9tcxgLIAEoDRINCgVlcG9jaBgMIAEoDSLJAQoEUm9vbRIPCgdyb29tX2lkGAEgASgJEhEKCXNlcnZlcl9pZBgCIAEoCRIWCg5zZXJ2ZXJfYWRkcmVzcxgDIAEoCRIOCgZyZWdpb24YBCABKAkSEwoLbWF4X3BsYXllcnMYBSABKA0SFAoMcGxheWVyX2NvdW50GAYgASgNEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFjcmVhdG9yX3BsYXllcl9pZBgIIAEoCSqPAQoPR2FtZVNlcnZlclN0YXRlEiEKHUdBTUVfU0VSVkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWR0FNRV9TRVJWRVJfU1RBVEVfTElWRRABEh0KGUdBTUVfU0VSVkVSX1NUQVRFX1NVU1BFQ1QQAhIeChpHQU1FX1NFUlZFUl9TVEFURV9EUkFJTklORxADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chhyb29tZ2F0ZS92MS9jb21tb24ucHJvdG8SC3Jvb21nYXRlLnYxIsQCCgpHYW1lU2VydmVyEgoKAmlkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSDgoGcmVnaW9uGAMgASgJEisKBXN0YXRlGAQgASgOMhwucm9vbWdhdGUudjEuR2FtZVNlcnZlclN0YXRlEhEKCW1heF9yb29tcxgFIAEoDRITCgttYXhfcGxheWVycxgGIAEoDRIWCg5yZXNlcnZlZF9yb29tcxgHIAEoDRIWCg5yZXNlcnZlZF9zZWF0cxgIIAEoDRIPCgdwbGF5ZXJzGAkgASgNEjQKEGxhc3RfcmVwb3J0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEnJlcG9ydF9pbnRlcnZhbF9tcxgLIAEoDRINCgVlcG9jaBgMIAEoDRISCgptYW5hZ2VyX2lkGA0gASgJIoQCCgRSb29tEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAMgASgJEg4KBnJlZ2lvbhgEIAEoCRITCgttYXhfcGxheWVycxgFIAEoDRIUCgxwbGF5ZXJfY291bnQYBiABKA0SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWNyZWF0b3JfcGxheWVyX2lkGAggASgJEiUKBXN0YXRlGAkgASgOMhYucm9vbWdhdGUudjEuUm9vbVN0YXRlEhIKCm1pZ3JhdGlvbnMYCiABKA0qjwEKD0dhbWVTZXJ2ZXJTdGF0ZRIhCh1HQU1FX1NFUlZFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFkdBTUVfU0VSVkVSX1NUQVRFX0xJVkUQARIdChlHQU1FX1NFUlZFUl9TVEFURV9TVVNQRUNUEAISHgoaR0FNRV9TRVJWRVJfU1RBVEVfRFJBSU5JTkcQAyprCglSb29tU3RhdGUSGgoWUk9PTV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElJPT01fU1RBVEVfT1BFTklORxABEhMKD1JPT01fU1RBVEVfT1BFThACEhUKEVJPT01fU1RBVEVfTU9WSU5HEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A game server as the cluster sees it.
@@ -91,6 +91,13 @@ export type GameServer = Message<"roomgate.v1.GameServer"> & {
    * @generated from field: uint32 epoch = 12;
    */
   epoch: number;
+
+  /**
+   * The Manager that holds the server's Attach stream now; empty while it has none.
+   *
+   * @generated from field: string manager_id = 13;
+   */
+  managerId: string;
 };
 
 /**
@@ -147,6 +154,18 @@ export type Room = Message<"roomgate.v1.Room"> & {
    * @generated from field: string creator_player_id = 8;
    */
   creatorPlayerId: string;
+
+  /**
+   * @generated from field: roomgate.v1.RoomState state = 9;
+   */
+  state: RoomState;
+
+  /**
+   * How many times the room moved to another server (its server died or drained).
+   *
+   * @generated from field: uint32 migrations = 10;
+   */
+  migrations: number;
 };
 
 /**
@@ -192,4 +211,41 @@ export enum GameServerState {
  */
 export const GameServerStateSchema: GenEnum<GameServerState> = /*@__PURE__*/
   enumDesc(file_roomgate_v1_common, 0);
+
+/**
+ * @generated from enum roomgate.v1.RoomState
+ */
+export enum RoomState {
+  /**
+   * @generated from enum value: ROOM_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Placed on a server that has not confirmed it yet.
+   *
+   * @generated from enum value: ROOM_STATE_OPENING = 1;
+   */
+  OPENING = 1,
+
+  /**
+   * Running on its server.
+   *
+   * @generated from enum value: ROOM_STATE_OPEN = 2;
+   */
+  OPEN = 2,
+
+  /**
+   * Its server died or drained; it is being moved to another one. Joins wait for it.
+   *
+   * @generated from enum value: ROOM_STATE_MOVING = 3;
+   */
+  MOVING = 3,
+}
+
+/**
+ * Describes the enum roomgate.v1.RoomState.
+ */
+export const RoomStateSchema: GenEnum<RoomState> = /*@__PURE__*/
+  enumDesc(file_roomgate_v1_common, 1);
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { GameServer, Room } from "./common_pb.js";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/gateway.proto.
  */
 export const file_roomgate_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSJhChFDcmVhdGVSb29tUmVxdWVzdBIOCgZyZWdpb24YASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SEgoKcmVxdWVzdF9pZBgDIAEoCRITCgtwbGF5ZXJfbmFtZRgEIAEoCSLDAQoSQ3JlYXRlUm9vbVJlc3BvbnNlEg8KB3Jvb21faWQYASABKAkSFgoOc2VydmVyX2FkZHJlc3MYAiABKAkSEgoKam9pbl90b2tlbhgDIAEoCRIRCglwbGF5ZXJfaWQYBCABKAkSEQoJc2VydmVyX2lkGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRI6ChZqb2luX3Rva2VuX2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Cg9Kb2luUm9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRITCgtwbGF5ZXJfbmFtZRgCIAEoCSLBAQoQSm9pblJvb21SZXNwb25zZRIPCgdyb29tX2lkGAEgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAIgASgJEhIKCmpvaW5fdG9rZW4YAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEhEKCXNlcnZlcl9pZBgFIAEoCRIOCgZyZWdpb24YBiABKAkSOgoWam9pbl90b2tlbl9leHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoOR2V0Um9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCSIyCg9HZXRSb29tUmVzcG9uc2USHwoEcm9vbRgBIAEoCzIRLnJvb21nYXRlLnYxLlJvb20iLgoTV2F0Y2hDbHVzdGVyUmVxdWVzdBIXCg9tYXhfaW50ZXJ2YWxfbXMYASABKA0i4wEKFFdhdGNoQ2x1c3RlclJlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3NlcnZlcnMYAiADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyEiAKBXJvb21zGAMgAygLMhEucm9vbWdhdGUudjEuUm9vbRITCgt0b3RhbF9yb29tcxgEIAEoDRIVCg10b3RhbF9wbGF5ZXJzGAUgASgNEikKBmV2ZW50cxgGIAMoCzIZLnJvb21nYXRlLnYxLkNsdXN0ZXJFdmVudCKZAQoMQ2x1c3RlckV2ZW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKBGtpbmQYAiABKA4yHS5yb29tZ2F0ZS52MS5DbHVzdGVyRXZlbnRLaW5kEg8KB3Jvb21faWQYAyABKAkSEQoJc2VydmVyX2lkGAQgASgJEg4KBmRldGFpbBgFIAEoCSr6AQoQQ2x1c3RlckV2ZW50S2luZBIiCh5DTFVTVEVSX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9BTExPQ0FURUQQARIjCh9DTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9SRU1PVkVEEAISKAokQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9SRUdJU1RFUkVEEAMSJQohQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9TVVNQRUNUEAQSJQohQ0xVU1RFUl9FVkVOVF9LSU5EX1NFUlZFUl9SRU1PVkVEEAUyxQIKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlElUKDFdhdGNoQ2x1c3RlchIgLnJvb21nYXRlLnYxLldhdGNoQ2x1c3RlclJlcXVlc3QaIS5yb29tZ2F0ZS52MS5XYXRjaENsdXN0ZXJSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp, file_roomgate_v1_common]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSKuAwoRQ3JlYXRlUm9vbVJlcXVlc3QSeQoGcmVnaW9uGAEgASgJQmm6SGa6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXICGEASHgoLbWF4X3BsYXllcnMYAiABKA1CCbpIBioEGKCNBhJ+CgpyZXF1ZXN0X2lkGAMgASgJQmq6SGe6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXIDGIABEn4KC3BsYXllcl9uYW1lGAQgASgJQmm6SGa6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXICGEAiwwEKEkNyZWF0ZVJvb21SZXNwb25zZRIPCgdyb29tX2lkGAEgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAIgASgJEhIKCmpvaW5fdG9rZW4YAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEhEKCXNlcnZlcl9pZBgFIAEoCRIOCgZyZWdpb24YBiABKAkSOgoWam9pbl90b2tlbl9leHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi3gEKD0pvaW5Sb29tUmVxdWVzdBIrCgdyb29tX2lkGAEgASgJQhq6SBdyFTITXltBLVphLXowLTlfLV17MjJ9JBJ+CgtwbGF5ZXJfbmFtZRgCIAEoCUJpukhmugFfChVub19jb250cm9sX2NoYXJhY3RlcnMSI211c3Qgbm90IGNvbnRhaW4gY29udHJvbCBjaGFyYWN0ZXJzGiEhdGhpcy5tYXRjaGVzKHInW1x4MDAtXHgxZlx4N2ZdJylyAhhAEh4KDHJlam9pbl90b2tlbhgDIAEoCUIIukgFcgMYgBAiwQEKEEpvaW5Sb29tUmVzcG9uc2USDwoHcm9vbV9pZBgBIAEoCRIWCg5zZXJ2ZXJfYWRkcmVzcxgCIAEoCRISCgpqb2luX3Rva2VuGAMgASgJEhEKCXBsYXllcl9pZBgEIAEoCRIRCglzZXJ2ZXJfaWQYBSABKAkSDgoGcmVnaW9uGAYgASgJEjoKFmpvaW5fdG9rZW5fZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj0KDkdldFJvb21SZXF1ZXN0EisKB3Jvb21faWQYASABKAlCGrpIF3IVMhNeW0EtWmEtejAtOV8tXXsyMn0kIjIKD0dldFJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbSIuChNXYXRjaENsdXN0ZXJSZXF1ZXN0EhcKD21heF9pbnRlcnZhbF9tcxgBIAEoDSLjAQoUV2F0Y2hDbHVzdGVyUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHc2VydmVycxgCIAMoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXISIAoFcm9vbXMYAyADKAsyES5yb29tZ2F0ZS52MS5Sb29tEhMKC3RvdGFsX3Jvb21zGAQgASgNEhUKDXRvdGFsX3BsYXllcnMYBSABKA0SKQoGZXZlbnRzGAYgAygLMhkucm9vbWdhdGUudjEuQ2x1c3RlckV2ZW50IpkBCgxDbHVzdGVyRXZlbnQSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoEa2luZBgCIAEoDjIdLnJvb21nYXRlLnYxLkNsdXN0ZXJFdmVudEtpbmQSDwoHcm9vbV9pZBgDIAEoCRIRCglzZXJ2ZXJfaWQYBCABKAkSDgoGZGV0YWlsGAUgASgJKuoCChBDbHVzdGVyRXZlbnRLaW5kEiIKHkNMVVNURVJfRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiUKIUNMVVNURVJfRVZFTlRfS0lORF9ST09NX0FMTE9DQVRFRBABEiMKH0NMVVNURVJfRVZFTlRfS0lORF9ST09NX1JFTU9WRUQQAhIoCiRDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFR0lTVEVSRUQQAxIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1NVU1BFQ1QQBBIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFTU9WRUQQBRIkCiBDTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9NSUdSQVRFRBAGEiAKHENMVVNURVJfRVZFTlRfS0lORF9ST09NX0xPU1QQBxImCiJDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX0RSQUlOSU5HEAgyxQIKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlElUKDFdhdGNoQ2x1c3RlchIgLnJvb21nYXRlLnYxLldhdGNoQ2x1c3RlclJlcXVlc3QaIS5yb29tZ2F0ZS52MS5XYXRjaENsdXN0ZXJSZXNwb25zZTABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_roomgate_v1_common]);
 
 /**
  * @generated from message roomgate.v1.CreateRoomRequest
@@ -28,7 +29,7 @@ export type CreateRoomRequest = Message<"roomgate.v1.CreateRoomRequest"> & {
   region: string;
 
   /**
-   * Seats in the room; 0 means the deployment's default.
+   * Seats in the room; 0 means the deployment's default (the Gateway's limit applies too).
    *
    * @generated from field: uint32 max_players = 2;
    */
@@ -110,6 +111,8 @@ export const CreateRoomResponseSchema: GenMessage<CreateRoomResponse> = /*@__PUR
  */
 export type JoinRoomRequest = Message<"roomgate.v1.JoinRoomRequest"> & {
   /**
+   * 22 base64url characters, as CreateRoom returned it.
+   *
    * @generated from field: string room_id = 1;
    */
   roomId: string;
@@ -118,6 +121,15 @@ export type JoinRoomRequest = Message<"roomgate.v1.JoinRoomRequest"> & {
    * @generated from field: string player_name = 2;
    */
   playerName: string;
+
+  /**
+   * A join token this player held for this room before, even an expired one (within the
+   * Gateway's rejoin window): the new token keeps the same player id, so a reconnecting player
+   * keeps its seat and the state it owns.
+   *
+   * @generated from field: string rejoin_token = 3;
+   */
+  rejoinToken: string;
 };
 
 /**
@@ -345,6 +357,25 @@ export enum ClusterEventKind {
    * @generated from enum value: CLUSTER_EVENT_KIND_SERVER_REMOVED = 5;
    */
   SERVER_REMOVED = 5,
+
+  /**
+   * A room moved to another server (server_id is the new one; detail names the old).
+   *
+   * @generated from enum value: CLUSTER_EVENT_KIND_ROOM_MIGRATED = 6;
+   */
+  ROOM_MIGRATED = 6,
+
+  /**
+   * A room could not be moved anywhere and is gone.
+   *
+   * @generated from enum value: CLUSTER_EVENT_KIND_ROOM_LOST = 7;
+   */
+  ROOM_LOST = 7,
+
+  /**
+   * @generated from enum value: CLUSTER_EVENT_KIND_SERVER_DRAINING = 8;
+   */
+  SERVER_DRAINING = 8,
 }
 
 /**

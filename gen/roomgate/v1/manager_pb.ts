@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { GameServer, Room } from "./common_pb.js";
 import { file_roomgate_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/manager.proto.
  */
 export const file_roomgate_v1_manager: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSKZAQoTQWxsb2NhdGVSb29tUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEg4KBnJlZ2lvbhgCIAEoCRITCgttYXhfcGxheWVycxgDIAEoDRISCgpyZXF1ZXN0X2lkGAQgASgJEhkKEWNyZWF0b3JfcGxheWVyX2lkGAUgASgJEh0KFWZpcnN0X2pvaW5fdGltZW91dF9tcxgGIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIsMBCg1BdHRhY2hSZXF1ZXN0EikKCHJlZ2lzdGVyGAEgASgLMhUucm9vbWdhdGUudjEuUmVnaXN0ZXJIABInCgRsb2FkGAIgASgLMhcucm9vbWdhdGUudjEuTG9hZFJlcG9ydEgAEiwKCnJvb21fZXZlbnQYAyABKAsyFi5yb29tZ2F0ZS52MS5Sb29tRXZlbnRIABIpCghkcmFpbmluZxgEIAEoCzIVLnJvb21nYXRlLnYxLkRyYWluaW5nSABCBQoDbXNnIpQBCghSZWdpc3RlchIRCglzZXJ2ZXJfaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIOCgZyZWdpb24YAyABKAkSEQoJbWF4X3Jvb21zGAQgASgNEhMKC21heF9wbGF5ZXJzGAUgASgNEhoKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDRIQCghyb29tX2lkcxgHIAMoCSIsCgpMb2FkUmVwb3J0Eg8KB3BsYXllcnMYASABKA0SDQoFcm9vbXMYAiABKA0i1QEKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSABCBwoFZXZlbnQiDAoKUm9vbU9wZW5lZCIcCgtSb29tUGxheWVycxINCgVjb3VudBgBIAEoDSI6CgpSb29tQ2xvc2VkEiwKBnJlYXNvbhgBIAEoDjIcLnJvb21nYXRlLnYxLlJvb21DbG9zZVJlYXNvbiIdCgtSb29tUmVmdXNlZBIOCgZyZWFzb24YASABKAkiCgoIRHJhaW5pbmcioAEKDkF0dGFjaFJlc3BvbnNlEi0KCnJlZ2lzdGVyZWQYASABKAsyFy5yb29tZ2F0ZS52MS5SZWdpc3RlcmVkSAASKgoJb3Blbl9yb29tGAIgASgLMhUucm9vbWdhdGUudjEuT3BlblJvb21IABIsCgpjbG9zZV9yb29tGAMgASgLMhYucm9vbWdhdGUudjEuQ2xvc2VSb29tSABCBQoDbXNnIh4KClJlZ2lzdGVyZWQSEAoIcm9vbV9pZHMYASADKAkiTwoIT3BlblJvb20SDwoHcm9vbV9pZBgBIAEoCRITCgttYXhfcGxheWVycxgCIAEoDRIdChVmaXJzdF9qb2luX3RpbWVvdXRfbXMYAyABKA0iHAoJQ2xvc2VSb29tEg8KB3Jvb21faWQYASABKAkqvgEKD1Jvb21DbG9zZVJlYXNvbhIhCh1ST09NX0NMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VNUFRZEAESIgoeUk9PTV9DTE9TRV9SRUFTT05fTkVWRVJfSk9JTkVEEAISHgoaUk9PTV9DTE9TRV9SRUFTT05fU0hVVERPV04QAxInCiNST09NX0NMT1NFX1JFQVNPTl9DTE9TRURfQllfTUFOQUdFUhAEMv4BCg5NYW5hZ2VyU2VydmljZRJTCgxBbGxvY2F0ZVJvb20SIC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0GiEucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVzcG9uc2USRQoGQXR0YWNoEhoucm9vbWdhdGUudjEuQXR0YWNoUmVxdWVzdBobLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlKAEwARJQCgtMaXN0U2VydmVycxIfLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVxdWVzdBogLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_roomgate_v1_common]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSKjAwoTQWxsb2NhdGVSb29tUmVxdWVzdBIrCgdyb29tX2lkGAEgASgJQhq6SBdyFTITXltBLVphLXowLTlfLV17MjJ9JBJ5CgZyZWdpb24YAiABKAlCabpIZroBXwoVbm9fY29udHJvbF9jaGFyYWN0ZXJzEiNtdXN0IG5vdCBjb250YWluIGNvbnRyb2wgY2hhcmFjdGVycxohIXRoaXMubWF0Y2hlcyhyJ1tceDAwLVx4MWZceDdmXScpcgIYQBIgCgttYXhfcGxheWVycxgDIAEoDUILukgIKgYYoI0GKAESfgoKcmVxdWVzdF9pZBgEIAEoCUJqukhnugFfChVub19jb250cm9sX2NoYXJhY3RlcnMSI211c3Qgbm90IGNvbnRhaW4gY29udHJvbCBjaGFyYWN0ZXJzGiEhdGhpcy5tYXRjaGVzKHInW1x4MDAtXHgxZlx4N2ZdJylyAxiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNIkgKFEFsbG9jYXRlUm9vbVJlc3BvbnNlEh8KBHJvb20YASABKAsyES5yb29tZ2F0ZS52MS5Sb29tEg8KB2NyZWF0ZWQYAiABKAgiFAoSTGlzdFNlcnZlcnNSZXF1ZXN0Ij8KE0xpc3RTZXJ2ZXJzUmVzcG9uc2USKAoHc2VydmVycxgBIAMoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXIiMwoSRHJhaW5TZXJ2ZXJSZXF1ZXN0Eh0KCXNlcnZlcl9pZBgBIAEoCUIKukgHcgUQARiAASI+ChNEcmFpblNlcnZlclJlc3BvbnNlEicKBnNlcnZlchgBIAEoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXIiwwEKDUF0dGFjaFJlcXVlc3QSKQoIcmVnaXN0ZXIYASABKAsyFS5yb29tZ2F0ZS52MS5SZWdpc3RlckgAEicKBGxvYWQYAiABKAsyFy5yb29tZ2F0ZS52MS5Mb2FkUmVwb3J0SAASLAoKcm9vbV9ldmVudBgDIAEoCzIWLnJvb21nYXRlLnYxLlJvb21FdmVudEgAEikKCGRyYWluaW5nGAQgASgLMhUucm9vbWdhdGUudjEuRHJhaW5pbmdIAEIFCgNtc2ciwAMKCFJlZ2lzdGVyEn8KCXNlcnZlcl9pZBgBIAEoCUJsukhpugFfChVub19jb250cm9sX2NoYXJhY3RlcnMSI211c3Qgbm90IGNvbnRhaW4gY29udHJvbCBjaGFyYWN0ZXJzGiEhdGhpcy5tYXRjaGVzKHInW1x4MDAtXHgxZlx4N2ZdJylyBRABGIABEioKB2FkZHJlc3MYAiABKAlCGbpIFnIUGIAEMg9ed3NzPzovL1teXHMvXSsSeQoGcmVnaW9uGAMgASgJQmm6SGa6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXICGEASGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJIiwKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDSKJAgoJUm9vbUV2ZW50Eg8KB3Jvb21faWQYASABKAkSKQoGb3BlbmVkGAIgASgLMhcucm9vbWdhdGUudjEuUm9vbU9wZW5lZEgAEisKB3BsYXllcnMYAyABKAsyGC5yb29tZ2F0ZS52MS5Sb29tUGxheWVyc0gAEikKBmNsb3NlZBgEIAEoCzIXLnJvb21nYXRlLnYxLlJvb21DbG9zZWRIABIrCgdyZWZ1c2VkGAUgASgLMhgucm9vbWdhdGUudjEuUm9vbVJlZnVzZWRIABIyCghzbmFwc2hvdBgGIAEoCzIeLnJvb21nYXRlLnYxLlJvb21TbmFwc2hvdFRha2VuSABCBwoFZXZlbnQiDAoKUm9vbU9wZW5lZCIcCgtSb29tUGxheWVycxINCgVjb3VudBgBIAEoDSJMCgpSb29tQ2xvc2VkEiwKBnJlYXNvbhgBIAEoDjIcLnJvb21nYXRlLnYxLlJvb21DbG9zZVJlYXNvbhIQCghzbmFwc2hvdBgCIAEoDCIlChFSb29tU25hcHNob3RUYWtlbhIQCghzbmFwc2hvdBgBIAEoDCIdCgtSb29tUmVmdXNlZBIOCgZyZWFzb24YASABKAkiCgoIRHJhaW5pbmcixQEKDkF0dGFjaFJlc3BvbnNlEi0KCnJlZ2lzdGVyZWQYASABKAsyFy5yb29tZ2F0ZS52MS5SZWdpc3RlcmVkSAASKgoJb3Blbl9yb29tGAIgASgLMhUucm9vbWdhdGUudjEuT3BlblJvb21IABIsCgpjbG9zZV9yb29tGAMgASgLMhYucm9vbWdhdGUudjEuQ2xvc2VSb29tSAASIwoFZHJhaW4YBCABKAsyEi5yb29tZ2F0ZS52MS5EcmFpbkgAQgUKA21zZyIeCgpSZWdpc3RlcmVkEhAKCHJvb21faWRzGAEgAygJInIKCE9wZW5Sb29tEg8KB3Jvb21faWQYASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAMgASgNEg8KB3Jlc3RvcmUYBCABKAgSEAoIc25hcHNob3QYBSABKAwiHAoJQ2xvc2VSb29tEg8KB3Jvb21faWQYASABKAkiBwoFRHJhaW4ibgoRTWFuYWdlckJ1c01lc3NhZ2USLQoHY29tbWFuZBgBIAEoCzIaLnJvb21nYXRlLnYxLlNlcnZlckNvbW1hbmRIABIjCgNhY2sYAiABKAsyFC5yb29tZ2F0ZS52MS5Sb29tQWNrSABCBQoDbXNnIlAKDVNlcnZlckNvbW1hbmQSEQoJc2VydmVyX2lkGAEgASgJEiwKB2NvbW1hbmQYAiABKAsyGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSI8CgdSb29tQWNrEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEg0KBWVycm9yGAMgASgJKt8BCg9Sb29tQ2xvc2VSZWFzb24SIQodUk9PTV9DTE9TRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdST09NX0NMT1NFX1JFQVNPTl9FTVBUWRABEiIKHlJPT01fQ0xPU0VfUkVBU09OX05FVkVSX0pPSU5FRBACEh4KGlJPT01fQ0xPU0VfUkVBU09OX1NIVVRET1dOEAMSJwojUk9PTV9DTE9TRV9SRUFTT05fQ0xPU0VEX0JZX01BTkFHRVIQBBIfChtST09NX0NMT1NFX1JFQVNPTl9NSUdSQVRJTkcQBTLQAgoOTWFuYWdlclNlcnZpY2USUwoMQWxsb2NhdGVSb29tEiAucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVxdWVzdBohLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlc3BvbnNlEkUKBkF0dGFjaBIaLnJvb21nYXRlLnYxLkF0dGFjaFJlcXVlc3QaGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSgBMAESUAoLTGlzdFNlcnZlcnMSHy5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1JlcXVlc3QaIC5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1Jlc3BvbnNlElAKC0RyYWluU2VydmVyEh8ucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXF1ZXN0GiAucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_roomgate_v1_common]);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomRequest
@@ -118,6 +119,40 @@ export const ListServersResponseSchema: GenMessage<ListServersResponse> = /*@__P
   messageDesc(file_roomgate_v1_manager, 3);
 
 /**
+ * @generated from message roomgate.v1.DrainServerRequest
+ */
+export type DrainServerRequest = Message<"roomgate.v1.DrainServerRequest"> & {
+  /**
+   * @generated from field: string server_id = 1;
+   */
+  serverId: string;
+};
+
+/**
+ * Describes the message roomgate.v1.DrainServerRequest.
+ * Use `create(DrainServerRequestSchema)` to create a new message.
+ */
+export const DrainServerRequestSchema: GenMessage<DrainServerRequest> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 4);
+
+/**
+ * @generated from message roomgate.v1.DrainServerResponse
+ */
+export type DrainServerResponse = Message<"roomgate.v1.DrainServerResponse"> & {
+  /**
+   * @generated from field: roomgate.v1.GameServer server = 1;
+   */
+  server?: GameServer | undefined;
+};
+
+/**
+ * Describes the message roomgate.v1.DrainServerResponse.
+ * Use `create(DrainServerResponseSchema)` to create a new message.
+ */
+export const DrainServerResponseSchema: GenMessage<DrainServerResponse> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 5);
+
+/**
  * Game server to Manager.
  *
  * @generated from message roomgate.v1.AttachRequest
@@ -158,7 +193,7 @@ export type AttachRequest = Message<"roomgate.v1.AttachRequest"> & {
  * Use `create(AttachRequestSchema)` to create a new message.
  */
 export const AttachRequestSchema: GenMessage<AttachRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 4);
+  messageDesc(file_roomgate_v1_manager, 6);
 
 /**
  * @generated from message roomgate.v1.Register
@@ -170,6 +205,8 @@ export type Register = Message<"roomgate.v1.Register"> & {
   serverId: string;
 
   /**
+   * WebSocket base URL, ws:// or wss://.
+   *
    * @generated from field: string address = 2;
    */
   address: string;
@@ -197,11 +234,19 @@ export type Register = Message<"roomgate.v1.Register"> & {
   reportIntervalMs: number;
 
   /**
-   * Rooms the server still runs (after a reconnect); the Manager drops mappings of any others.
+   * Rooms the server still runs (after a reconnect). Mappings of others move to other servers
+   * from their last snapshot (the server restarted and lost them), unless listed below.
    *
    * @generated from field: repeated string room_ids = 7;
    */
   roomIds: string[];
+
+  /**
+   * Rooms that closed (emptied, never joined) while no Manager listened: their mappings go.
+   *
+   * @generated from field: repeated string closed_room_ids = 8;
+   */
+  closedRoomIds: string[];
 };
 
 /**
@@ -209,7 +254,7 @@ export type Register = Message<"roomgate.v1.Register"> & {
  * Use `create(RegisterSchema)` to create a new message.
  */
 export const RegisterSchema: GenMessage<Register> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 5);
+  messageDesc(file_roomgate_v1_manager, 7);
 
 /**
  * @generated from message roomgate.v1.LoadReport
@@ -231,7 +276,7 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
  * Use `create(LoadReportSchema)` to create a new message.
  */
 export const LoadReportSchema: GenMessage<LoadReport> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 6);
+  messageDesc(file_roomgate_v1_manager, 8);
 
 /**
  * @generated from message roomgate.v1.RoomEvent
@@ -269,6 +314,12 @@ export type RoomEvent = Message<"roomgate.v1.RoomEvent"> & {
      */
     value: RoomRefused;
     case: "refused";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.RoomSnapshotTaken snapshot = 6;
+     */
+    value: RoomSnapshotTaken;
+    case: "snapshot";
   } | { case: undefined; value?: undefined };
 };
 
@@ -277,7 +328,7 @@ export type RoomEvent = Message<"roomgate.v1.RoomEvent"> & {
  * Use `create(RoomEventSchema)` to create a new message.
  */
 export const RoomEventSchema: GenMessage<RoomEvent> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 7);
+  messageDesc(file_roomgate_v1_manager, 9);
 
 /**
  * @generated from message roomgate.v1.RoomOpened
@@ -290,7 +341,7 @@ export type RoomOpened = Message<"roomgate.v1.RoomOpened"> & {
  * Use `create(RoomOpenedSchema)` to create a new message.
  */
 export const RoomOpenedSchema: GenMessage<RoomOpened> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 8);
+  messageDesc(file_roomgate_v1_manager, 10);
 
 /**
  * @generated from message roomgate.v1.RoomPlayers
@@ -307,7 +358,7 @@ export type RoomPlayers = Message<"roomgate.v1.RoomPlayers"> & {
  * Use `create(RoomPlayersSchema)` to create a new message.
  */
 export const RoomPlayersSchema: GenMessage<RoomPlayers> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 9);
+  messageDesc(file_roomgate_v1_manager, 11);
 
 /**
  * @generated from message roomgate.v1.RoomClosed
@@ -317,6 +368,13 @@ export type RoomClosed = Message<"roomgate.v1.RoomClosed"> & {
    * @generated from field: roomgate.v1.RoomCloseReason reason = 1;
    */
   reason: RoomCloseReason;
+
+  /**
+   * With reason MIGRATING: the room's final snapshot (a serialized RoomSnapshot).
+   *
+   * @generated from field: bytes snapshot = 2;
+   */
+  snapshot: Uint8Array;
 };
 
 /**
@@ -324,7 +382,26 @@ export type RoomClosed = Message<"roomgate.v1.RoomClosed"> & {
  * Use `create(RoomClosedSchema)` to create a new message.
  */
 export const RoomClosedSchema: GenMessage<RoomClosed> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 10);
+  messageDesc(file_roomgate_v1_manager, 12);
+
+/**
+ * The room's state, a serialized RoomSnapshot, for the store to keep.
+ *
+ * @generated from message roomgate.v1.RoomSnapshotTaken
+ */
+export type RoomSnapshotTaken = Message<"roomgate.v1.RoomSnapshotTaken"> & {
+  /**
+   * @generated from field: bytes snapshot = 1;
+   */
+  snapshot: Uint8Array;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomSnapshotTaken.
+ * Use `create(RoomSnapshotTakenSchema)` to create a new message.
+ */
+export const RoomSnapshotTakenSchema: GenMessage<RoomSnapshotTaken> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 13);
 
 /**
  * @generated from message roomgate.v1.RoomRefused
@@ -341,7 +418,7 @@ export type RoomRefused = Message<"roomgate.v1.RoomRefused"> & {
  * Use `create(RoomRefusedSchema)` to create a new message.
  */
 export const RoomRefusedSchema: GenMessage<RoomRefused> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 11);
+  messageDesc(file_roomgate_v1_manager, 14);
 
 /**
  * The server is shutting down and takes no new rooms.
@@ -356,7 +433,7 @@ export type Draining = Message<"roomgate.v1.Draining"> & {
  * Use `create(DrainingSchema)` to create a new message.
  */
 export const DrainingSchema: GenMessage<Draining> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 12);
+  messageDesc(file_roomgate_v1_manager, 15);
 
 /**
  * Manager to game server.
@@ -385,6 +462,12 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
      */
     value: CloseRoom;
     case: "closeRoom";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.Drain drain = 4;
+     */
+    value: Drain;
+    case: "drain";
   } | { case: undefined; value?: undefined };
 };
 
@@ -393,7 +476,7 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
  * Use `create(AttachResponseSchema)` to create a new message.
  */
 export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 13);
+  messageDesc(file_roomgate_v1_manager, 16);
 
 /**
  * @generated from message roomgate.v1.Registered
@@ -412,7 +495,7 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
  * Use `create(RegisteredSchema)` to create a new message.
  */
 export const RegisteredSchema: GenMessage<Registered> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 14);
+  messageDesc(file_roomgate_v1_manager, 17);
 
 /**
  * @generated from message roomgate.v1.OpenRoom
@@ -434,6 +517,19 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
    * @generated from field: uint32 first_join_timeout_ms = 3;
    */
   firstJoinTimeoutMs: number;
+
+  /**
+   * The room moved here from a server that died or drained: restore it from this snapshot (a
+   * serialized RoomSnapshot; empty when none was taken) and wait for its players to come back.
+   *
+   * @generated from field: bool restore = 4;
+   */
+  restore: boolean;
+
+  /**
+   * @generated from field: bytes snapshot = 5;
+   */
+  snapshot: Uint8Array;
 };
 
 /**
@@ -441,7 +537,7 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
  * Use `create(OpenRoomSchema)` to create a new message.
  */
 export const OpenRoomSchema: GenMessage<OpenRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 15);
+  messageDesc(file_roomgate_v1_manager, 18);
 
 /**
  * @generated from message roomgate.v1.CloseRoom
@@ -458,7 +554,109 @@ export type CloseRoom = Message<"roomgate.v1.CloseRoom"> & {
  * Use `create(CloseRoomSchema)` to create a new message.
  */
 export const CloseRoomSchema: GenMessage<CloseRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 16);
+  messageDesc(file_roomgate_v1_manager, 19);
+
+/**
+ * An operator asked this server to drain (roomgate drain): it behaves as on SIGTERM.
+ *
+ * @generated from message roomgate.v1.Drain
+ */
+export type Drain = Message<"roomgate.v1.Drain"> & {
+};
+
+/**
+ * Describes the message roomgate.v1.Drain.
+ * Use `create(DrainSchema)` to create a new message.
+ */
+export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 20);
+
+/**
+ * What Managers tell each other over the store's message bus: a game server's stream is held by
+ * one Manager, while any Manager may allocate a room on it or drain it.
+ *
+ * @generated from message roomgate.v1.ManagerBusMessage
+ */
+export type ManagerBusMessage = Message<"roomgate.v1.ManagerBusMessage"> & {
+  /**
+   * @generated from oneof roomgate.v1.ManagerBusMessage.msg
+   */
+  msg: {
+    /**
+     * @generated from field: roomgate.v1.ServerCommand command = 1;
+     */
+    value: ServerCommand;
+    case: "command";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.RoomAck ack = 2;
+     */
+    value: RoomAck;
+    case: "ack";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message roomgate.v1.ManagerBusMessage.
+ * Use `create(ManagerBusMessageSchema)` to create a new message.
+ */
+export const ManagerBusMessageSchema: GenMessage<ManagerBusMessage> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 21);
+
+/**
+ * For whichever Manager holds the named server's Attach stream: send it this command.
+ *
+ * @generated from message roomgate.v1.ServerCommand
+ */
+export type ServerCommand = Message<"roomgate.v1.ServerCommand"> & {
+  /**
+   * @generated from field: string server_id = 1;
+   */
+  serverId: string;
+
+  /**
+   * @generated from field: roomgate.v1.AttachResponse command = 2;
+   */
+  command?: AttachResponse | undefined;
+};
+
+/**
+ * Describes the message roomgate.v1.ServerCommand.
+ * Use `create(ServerCommandSchema)` to create a new message.
+ */
+export const ServerCommandSchema: GenMessage<ServerCommand> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 22);
+
+/**
+ * A game server answered open_room; the Manager waiting for it settles its allocation.
+ *
+ * @generated from message roomgate.v1.RoomAck
+ */
+export type RoomAck = Message<"roomgate.v1.RoomAck"> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * @generated from field: string server_id = 2;
+   */
+  serverId: string;
+
+  /**
+   * Empty when the room opened; why not otherwise.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomAck.
+ * Use `create(RoomAckSchema)` to create a new message.
+ */
+export const RoomAckSchema: GenMessage<RoomAck> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 23);
 
 /**
  * @generated from enum roomgate.v1.RoomCloseReason
@@ -496,6 +694,14 @@ export enum RoomCloseReason {
    * @generated from enum value: ROOM_CLOSE_REASON_CLOSED_BY_MANAGER = 4;
    */
   CLOSED_BY_MANAGER = 4,
+
+  /**
+   * The server handed the room over to be moved to another server (drain); its players
+   * reconnect through the Gateway.
+   *
+   * @generated from enum value: ROOM_CLOSE_REASON_MIGRATING = 5;
+   */
+  MIGRATING = 5,
 }
 
 /**
@@ -542,6 +748,17 @@ export const ManagerService: GenService<{
     methodKind: "unary";
     input: typeof ListServersRequestSchema;
     output: typeof ListServersResponseSchema;
+  },
+  /**
+   * Tells a game server to drain: it takes no new rooms, hands its rooms over to other servers
+   * (or lets them finish, as it is configured) and exits.
+   *
+   * @generated from rpc roomgate.v1.ManagerService.DrainServer
+   */
+  drainServer: {
+    methodKind: "unary";
+    input: typeof DrainServerRequestSchema;
+    output: typeof DrainServerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_roomgate_v1_manager, 0);

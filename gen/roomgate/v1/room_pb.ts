@@ -10,7 +10,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/room.proto.
  */
 export const file_roomgate_v1_room: GenFile = /*@__PURE__*/
-  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSKOAQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSABCBwoFZnJhbWUiHAoJQnJvYWRjYXN0Eg8KB3BheWxvYWQYASABKAwiLAoGU2VuZFRvEhEKCXBsYXllcl9pZBgBIAEoCRIPCgdwYXlsb2FkGAIgASgMIhUKBFBpbmcSDQoFbm9uY2UYASABKA0ilAIKC1NlcnZlckZyYW1lEicKB3dlbGNvbWUYASABKAsyFC5yb29tZ2F0ZS52MS5XZWxjb21lSAASMgoNcGxheWVyX2pvaW5lZBgCIAEoCzIZLnJvb21nYXRlLnYxLlBsYXllckpvaW5lZEgAEi4KC3BsYXllcl9sZWZ0GAMgASgLMhcucm9vbWdhdGUudjEuUGxheWVyTGVmdEgAEicKB21lc3NhZ2UYBCABKAsyFC5yb29tZ2F0ZS52MS5NZXNzYWdlSAASIwoFZXJyb3IYBSABKAsyEi5yb29tZ2F0ZS52MS5FcnJvckgAEiEKBHBvbmcYBiABKAsyES5yb29tZ2F0ZS52MS5Qb25nSABCBwoFZnJhbWUiIgoGUGxheWVyEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiewoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDSIzCgxQbGF5ZXJKb2luZWQSIwoGcGxheWVyGAEgASgLMhMucm9vbWdhdGUudjEuUGxheWVyIh8KClBsYXllckxlZnQSEQoJcGxheWVyX2lkGAEgASgJIjIKB01lc3NhZ2USFgoOZnJvbV9wbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCI+CgVFcnJvchIkCgRjb2RlGAEgASgOMhYucm9vbWdhdGUudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkiFQoEUG9uZxINCgVub25jZRgBIAEoDSJ1Cg9Kb2luVG9rZW5DbGFpbXMSDwoHcm9vbV9pZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSEQoJc2VydmVyX2lkGAMgASgJEhMKC3BsYXllcl9uYW1lGAQgASgJEhYKDmV4cGlyZV90aW1lX21zGAUgASgEKtsBCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX0NPREVfTUFMRk9STUVEX0ZSQU1FEAESHgoaRVJST1JfQ09ERV9GUkFNRV9UT09fTEFSR0UQAhIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBADEh0KGUVSUk9SX0NPREVfVU5LTk9XTl9QTEFZRVIQBBIbChdFUlJPUl9DT0RFX1JPT01fQ0xPU0lORxAFEhkKFUVSUk9SX0NPREVfVEVYVF9GUkFNRRAGYgZwcm90bzM");
+  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSK6AQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSAASKgoJc2V0X3N0YXRlGAQgASgLMhUucm9vbWdhdGUudjEuU2V0U3RhdGVIAEIHCgVmcmFtZSIcCglCcm9hZGNhc3QSDwoHcGF5bG9hZBgBIAEoDCIsCgZTZW5kVG8SEQoJcGxheWVyX2lkGAEgASgJEg8KB3BheWxvYWQYAiABKAwiFQoEUGluZxINCgVub25jZRgBIAEoDSI1CghTZXRTdGF0ZRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSDQoFb3duZWQYAyABKAgiQQoKU3RhdGVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSFwoPb3duZXJfcGxheWVyX2lkGAMgASgJIsgCCgtTZXJ2ZXJGcmFtZRInCgd3ZWxjb21lGAEgASgLMhQucm9vbWdhdGUudjEuV2VsY29tZUgAEjIKDXBsYXllcl9qb2luZWQYAiABKAsyGS5yb29tZ2F0ZS52MS5QbGF5ZXJKb2luZWRIABIuCgtwbGF5ZXJfbGVmdBgDIAEoCzIXLnJvb21nYXRlLnYxLlBsYXllckxlZnRIABInCgdtZXNzYWdlGAQgASgLMhQucm9vbWdhdGUudjEuTWVzc2FnZUgAEiMKBWVycm9yGAUgASgLMhIucm9vbWdhdGUudjEuRXJyb3JIABIhCgRwb25nGAYgASgLMhEucm9vbWdhdGUudjEuUG9uZ0gAEjIKDXN0YXRlX2NoYW5nZWQYByABKAsyGS5yb29tZ2F0ZS52MS5TdGF0ZUNoYW5nZWRIAEIHCgVmcmFtZSIiCgZQbGF5ZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSK1AQoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDRImCgVzdGF0ZRgGIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSEAoIcmVzdG9yZWQYByABKAgiMwoMUGxheWVySm9pbmVkEiMKBnBsYXllchgBIAEoCzITLnJvb21nYXRlLnYxLlBsYXllciIfCgpQbGF5ZXJMZWZ0EhEKCXBsYXllcl9pZBgBIAEoCSJOCgxTdGF0ZUNoYW5nZWQSJgoFZW50cnkYASABKAsyFy5yb29tZ2F0ZS52MS5TdGF0ZUVudHJ5EhYKDmZyb21fcGxheWVyX2lkGAIgASgJIjIKB01lc3NhZ2USFgoOZnJvbV9wbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCI+CgVFcnJvchIkCgRjb2RlGAEgASgOMhYucm9vbWdhdGUudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkiFQoEUG9uZxINCgVub25jZRgBIAEoDSJ1Cg9Kb2luVG9rZW5DbGFpbXMSDwoHcm9vbV9pZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSEQoJc2VydmVyX2lkGAMgASgJEhMKC3BsYXllcl9uYW1lGAQgASgJEhYKDmV4cGlyZV90aW1lX21zGAUgASgEIoYBCgxSb29tU25hcHNob3QSJgoFc3RhdGUYASADKAsyFy5yb29tZ2F0ZS52MS5TdGF0ZUVudHJ5EiQKB3BsYXllcnMYAiADKAsyEy5yb29tZ2F0ZS52MS5QbGF5ZXISEwoLbWF4X3BsYXllcnMYAyABKA0SEwoLdGFrZW5fYXRfbXMYBCABKAQq9wEKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASHgoaRVJST1JfQ09ERV9NQUxGT1JNRURfRlJBTUUQARIeChpFUlJPUl9DT0RFX0ZSQU1FX1RPT19MQVJHRRACEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAMSHQoZRVJST1JfQ09ERV9VTktOT1dOX1BMQVlFUhAEEhsKF0VSUk9SX0NPREVfUk9PTV9DTE9TSU5HEAUSGQoVRVJST1JfQ09ERV9URVhUX0ZSQU1FEAYSGgoWRVJST1JfQ09ERV9TVEFURV9MSU1JVBAHYgZwcm90bzM");
 
 /**
  * @generated from message roomgate.v1.ClientFrame
@@ -43,6 +43,15 @@ export type ClientFrame = Message$1<"roomgate.v1.ClientFrame"> & {
      */
     value: Ping;
     case: "ping";
+  } | {
+    /**
+     * Sets one key of the room's shared state; everyone else gets a StateChanged. The state is
+     * what survives a move to another server (see RoomSnapshot).
+     *
+     * @generated from field: roomgate.v1.SetState set_state = 4;
+     */
+    value: SetState;
+    case: "setState";
   } | { case: undefined; value?: undefined };
 };
 
@@ -110,6 +119,68 @@ export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_room, 3);
 
 /**
+ * @generated from message roomgate.v1.SetState
+ */
+export type SetState = Message$1<"roomgate.v1.SetState"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Empty deletes the key.
+   *
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+
+  /**
+   * The key belongs to the sender: it is deleted when the sender leaves the room for good.
+   *
+   * @generated from field: bool owned = 3;
+   */
+  owned: boolean;
+};
+
+/**
+ * Describes the message roomgate.v1.SetState.
+ * Use `create(SetStateSchema)` to create a new message.
+ */
+export const SetStateSchema: GenMessage<SetState> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_room, 4);
+
+/**
+ * One key of a room's shared state.
+ *
+ * @generated from message roomgate.v1.StateEntry
+ */
+export type StateEntry = Message$1<"roomgate.v1.StateEntry"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+
+  /**
+   * Set for owned keys; they go when this player leaves the room for good.
+   *
+   * @generated from field: string owner_player_id = 3;
+   */
+  ownerPlayerId: string;
+};
+
+/**
+ * Describes the message roomgate.v1.StateEntry.
+ * Use `create(StateEntrySchema)` to create a new message.
+ */
+export const StateEntrySchema: GenMessage<StateEntry> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_room, 5);
+
+/**
  * @generated from message roomgate.v1.ServerFrame
  */
 export type ServerFrame = Message$1<"roomgate.v1.ServerFrame"> & {
@@ -154,6 +225,12 @@ export type ServerFrame = Message$1<"roomgate.v1.ServerFrame"> & {
      */
     value: Pong;
     case: "pong";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.StateChanged state_changed = 7;
+     */
+    value: StateChanged;
+    case: "stateChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -162,7 +239,7 @@ export type ServerFrame = Message$1<"roomgate.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 4);
+  messageDesc(file_roomgate_v1_room, 6);
 
 /**
  * @generated from message roomgate.v1.Player
@@ -184,7 +261,7 @@ export type Player = Message$1<"roomgate.v1.Player"> & {
  * Use `create(PlayerSchema)` to create a new message.
  */
 export const PlayerSchema: GenMessage<Player> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 5);
+  messageDesc(file_roomgate_v1_room, 7);
 
 /**
  * @generated from message roomgate.v1.Welcome
@@ -216,6 +293,20 @@ export type Welcome = Message$1<"roomgate.v1.Welcome"> & {
    * @generated from field: uint32 max_players = 5;
    */
   maxPlayers: number;
+
+  /**
+   * The room's shared state as it is now.
+   *
+   * @generated from field: repeated roomgate.v1.StateEntry state = 6;
+   */
+  state: StateEntry[];
+
+  /**
+   * The room moved here from another server; state is as of its last snapshot.
+   *
+   * @generated from field: bool restored = 7;
+   */
+  restored: boolean;
 };
 
 /**
@@ -223,7 +314,7 @@ export type Welcome = Message$1<"roomgate.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 6);
+  messageDesc(file_roomgate_v1_room, 8);
 
 /**
  * @generated from message roomgate.v1.PlayerJoined
@@ -240,7 +331,7 @@ export type PlayerJoined = Message$1<"roomgate.v1.PlayerJoined"> & {
  * Use `create(PlayerJoinedSchema)` to create a new message.
  */
 export const PlayerJoinedSchema: GenMessage<PlayerJoined> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 7);
+  messageDesc(file_roomgate_v1_room, 9);
 
 /**
  * @generated from message roomgate.v1.PlayerLeft
@@ -257,7 +348,33 @@ export type PlayerLeft = Message$1<"roomgate.v1.PlayerLeft"> & {
  * Use `create(PlayerLeftSchema)` to create a new message.
  */
 export const PlayerLeftSchema: GenMessage<PlayerLeft> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 8);
+  messageDesc(file_roomgate_v1_room, 10);
+
+/**
+ * @generated from message roomgate.v1.StateChanged
+ */
+export type StateChanged = Message$1<"roomgate.v1.StateChanged"> & {
+  /**
+   * An empty value means the key was deleted.
+   *
+   * @generated from field: roomgate.v1.StateEntry entry = 1;
+   */
+  entry?: StateEntry | undefined;
+
+  /**
+   * Empty when the server changed it (an owner left for good).
+   *
+   * @generated from field: string from_player_id = 2;
+   */
+  fromPlayerId: string;
+};
+
+/**
+ * Describes the message roomgate.v1.StateChanged.
+ * Use `create(StateChangedSchema)` to create a new message.
+ */
+export const StateChangedSchema: GenMessage<StateChanged> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_room, 11);
 
 /**
  * @generated from message roomgate.v1.Message
@@ -279,7 +396,7 @@ export type Message = Message$1<"roomgate.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 9);
+  messageDesc(file_roomgate_v1_room, 12);
 
 /**
  * @generated from message roomgate.v1.Error
@@ -301,7 +418,7 @@ export type Error = Message$1<"roomgate.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 10);
+  messageDesc(file_roomgate_v1_room, 13);
 
 /**
  * @generated from message roomgate.v1.Pong
@@ -318,7 +435,7 @@ export type Pong = Message$1<"roomgate.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 11);
+  messageDesc(file_roomgate_v1_room, 14);
 
 /**
  * What a join token vouches for. The token is base64url(JoinTokenClaims).base64url(HMAC-SHA256).
@@ -359,7 +476,44 @@ export type JoinTokenClaims = Message$1<"roomgate.v1.JoinTokenClaims"> & {
  * Use `create(JoinTokenClaimsSchema)` to create a new message.
  */
 export const JoinTokenClaimsSchema: GenMessage<JoinTokenClaims> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 12);
+  messageDesc(file_roomgate_v1_room, 15);
+
+/**
+ * What a room keeps when it moves to another server: written to the store by its game server at
+ * an interval and when it hands the room over, restored by the server that takes it next.
+ *
+ * @generated from message roomgate.v1.RoomSnapshot
+ */
+export type RoomSnapshot = Message$1<"roomgate.v1.RoomSnapshot"> & {
+  /**
+   * @generated from field: repeated roomgate.v1.StateEntry state = 1;
+   */
+  state: StateEntry[];
+
+  /**
+   * Who was in the room; they keep their seats for a grace period while they reconnect.
+   *
+   * @generated from field: repeated roomgate.v1.Player players = 2;
+   */
+  players: Player[];
+
+  /**
+   * @generated from field: uint32 max_players = 3;
+   */
+  maxPlayers: number;
+
+  /**
+   * @generated from field: uint64 taken_at_ms = 4;
+   */
+  takenAtMs: bigint;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomSnapshot.
+ * Use `create(RoomSnapshotSchema)` to create a new message.
+ */
+export const RoomSnapshotSchema: GenMessage<RoomSnapshot> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_room, 16);
 
 /**
  * @generated from enum roomgate.v1.ErrorCode
@@ -411,6 +565,13 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_TEXT_FRAME = 6;
    */
   TEXT_FRAME = 6,
+
+  /**
+   * set_state would exceed the room's state limits (keys, key length or bytes); nothing changed.
+   *
+   * @generated from enum value: ERROR_CODE_STATE_LIMIT = 7;
+   */
+  STATE_LIMIT = 7,
 }
 
 /**

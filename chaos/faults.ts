@@ -1,0 +1,92 @@
+import { spawn } from "node:child_process";
+import { BUILT_CLI, type Cluster } from "../testkit/cluster.js";
+import type { RedisProcess } from "../testkit/redis-server.js";
+import type { RedisStore } from "../common/store/redis-store.js";
+
+// The four faults of the chaos suite. Each one does what an outage or an operator would, through
+// real signals and the real CLI, and then puts the cluster back to full strength for the next.
+
+export interface World {
+  cluster: Cluster;
+  redis: RedisProcess;
+  store: RedisStore;
+  /** How long Redis stays down in the Redis fault. */
+  redisDownMs: number;
+  log(msg: string): void;
+}
+
+export interface Fault {
+  name: string;
+  inject(w: World): Promise<void>;
+  /** Back to full strength (a new server for one that died or drained; the Manager restarted). */
+  heal(w: World): Promise<void>;
+}
+
+/** The live game server holding the most rooms: the fault hurts as many players as it can. */
+async function busiestServer(w: World) {
+  const live = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+  let best = live[0]!;
+  let most = -1;
+  for (const g of live) {
+    const n = (await w.store.listServerRooms(g.id).catch(() => [])).length;
+    if (n > most) [best, most] = [g, n];
+  }
+  w.log(`  target ${best.id} with ${most} rooms`);
+  return best;
+}
+
+let replacements = 0;
+async function replaceServer(w: World) {
+  const id = `gs-r${++replacements}`;
+  await w.cluster.startGameServer(id);
+  await w.cluster.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id);
+}
+
+export const FAULTS: Fault[] = [
+  {
+    name: "SIGKILL a game server",
+    async inject(w) {
+      const target = await busiestServer(w);
+      await target.proc.kill("SIGKILL");
+    },
+    heal: replaceServer,
+  },
+  {
+    name: "SIGKILL a Manager",
+    async inject(w) {
+      await w.cluster.managers[0]!.proc.kill("SIGKILL");
+    },
+    async heal(w) {
+      await w.cluster.restartManager(0);
+    },
+  },
+  {
+    name: "restart Redis",
+    async inject(w) {
+      await w.redis.halt("SIGTERM");
+      w.log(`  Redis down for ${w.redisDownMs} ms`);
+      await new Promise((r) => setTimeout(r, w.redisDownMs)); // the outage itself, not a wait for an event
+      await w.redis.restart();
+    },
+    async heal() {},
+  },
+  {
+    name: "drain a game server",
+    async inject(w) {
+      const target = await busiestServer(w);
+      // What an operator types; the server moves its rooms and exits on its own.
+      const cli = spawn(process.execPath, [BUILT_CLI, "drain", target.id], {
+        env: { ...process.env, MANAGER_ADDRESS: w.cluster.managerAddress },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      cli.stdout.on("data", (b) => (out += b));
+      cli.stderr.on("data", (b) => (out += b));
+      const code = await new Promise<number | null>((r) => cli.once("exit", r));
+      if (code !== 0) throw new Error(`roomgate drain ${target.id} exited ${code}: ${out}`);
+      const exit = await target.proc.exited;
+      if (exit.code !== 0) throw new Error(`${target.id} exited with ${JSON.stringify(exit)} after draining`);
+    },
+    heal: replaceServer,
+  },
+];

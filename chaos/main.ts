@@ -1,0 +1,35 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { BUILT_CLI } from "../testkit/cluster.js";
+import { chart, table } from "./report.js";
+import { FULL, runChaos, SHORT } from "./run-chaos.js";
+
+// `make chaos`: the full chaos run. Prints progress on stderr and the table on stdout, writes
+// chaos/results/chaos-<time>.json and .svg, and exits 1 when a room was lost or the store's
+// reservations no longer match its rooms.
+
+async function main() {
+  const short = process.argv.includes("--short");
+  const o = short ? SHORT : FULL;
+  const started = Date.now();
+  const log = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
+  const result = await runChaos(o, log);
+  process.stdout.write(table(result) + "\n");
+  const dir = resolve(dirname(BUILT_CLI), "..", "..", "chaos", "results");
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
+  const subtitle = `${o.rooms} rooms × ${o.playersPerRoom} players, ${o.gameServers} game servers, 2 Managers, reports every ${o.reportIntervalMs} ms`;
+  writeFileSync(resolve(dir, `chaos-${stamp}.json`), JSON.stringify(result, null, 2));
+  writeFileSync(resolve(dir, `chaos-${stamp}.svg`), chart(result, subtitle));
+  process.stderr.write(`results: ${resolve(dir, `chaos-${stamp}.json`)} and .svg\n`);
+  const lost = result.faults.reduce((n, f) => n + f.roomsLost, 0);
+  return lost > 0 || result.inconsistencies.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`chaos run failed: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

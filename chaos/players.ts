@@ -1,0 +1,160 @@
+import { RoomgateClient } from "../client/index.js";
+import type { Room } from "../client/index.js";
+
+// Simulated players: rooms of a few SDK clients each, every player moving (an owned state key it
+// rewrites on a timer) the way the demo's dots do. What the chaos suite measures is what these
+// players live through: reconnects the SDK handled alone, rejoins it gave up on, rooms gone.
+
+export interface PlayerRecord {
+  roomId: string;
+  room: Room;
+  client: RoomgateClient;
+  /** When the current outage started (connection left "open"), if one is under way. */
+  downSince?: number;
+  /** Longest outage so far in the current fault window, ms. */
+  worstOutageMs: number;
+  /** The SDK gave up (closed with an error) and the harness had to join again by hand. */
+  manualRejoins: number;
+  /** The room was gone for good (joinRoom said not_found). */
+  lost: boolean;
+  moves: number;
+}
+
+export interface LoadOptions {
+  gatewayUrls: string[];
+  rooms: number;
+  playersPerRoom: number;
+  moveEveryMs: number;
+}
+
+const enc = (n: number) => new TextEncoder().encode(String(n));
+
+export class Load {
+  readonly players: PlayerRecord[] = [];
+  private timer?: NodeJS.Timeout;
+  private tick = 0;
+
+  constructor(private readonly o: LoadOptions) {}
+
+  get roomIds(): string[] {
+    return [...new Set(this.players.map((p) => p.roomId))];
+  }
+
+  private client(i: number) {
+    // Reconnect budget long enough to ride out a dead server's detection and a room's move.
+    return new RoomgateClient(this.o.gatewayUrls[i % this.o.gatewayUrls.length]!, { reconnect: { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1000 } });
+  }
+
+  async start(progress: (m: string) => void) {
+    for (let r = 0; r < this.o.rooms; r++) {
+      const first = this.client(r);
+      const room = await first.createRoom({ maxPlayers: this.o.playersPerRoom + 2, playerName: `r${r}p0` });
+      this.track(room.roomId, room, first);
+      for (let p = 1; p < this.o.playersPerRoom; p++) {
+        const c = this.client(r + p);
+        this.track(room.roomId, await c.joinRoom(room.roomId, { playerName: `r${r}p${p}` }), c);
+      }
+      if ((r + 1) % 5 === 0 || r + 1 === this.o.rooms) progress(`load: ${r + 1}/${this.o.rooms} rooms, ${this.players.length} players`);
+    }
+    this.timer = setInterval(() => this.move(), this.o.moveEveryMs);
+  }
+
+  private track(roomId: string, room: Room, client: RoomgateClient) {
+    const rec: PlayerRecord = { roomId, room, client, worstOutageMs: 0, manualRejoins: 0, lost: false, moves: 0 };
+    this.players.push(rec);
+    this.watch(rec);
+  }
+
+  private watch(rec: PlayerRecord) {
+    rec.room.on("connection", (s) => {
+      const now = Date.now();
+      if (s === "open" && rec.downSince !== undefined) {
+        rec.worstOutageMs = Math.max(rec.worstOutageMs, now - rec.downSince);
+        rec.downSince = undefined;
+      } else if (s !== "open" && rec.downSince === undefined) {
+        rec.downSince = now;
+      }
+    });
+    rec.room.on("closed", (info) => {
+      if (!info.error || this.stopped) return;
+      void this.rejoinByHand(rec);
+    });
+  }
+
+  private stopped = false;
+
+  /** The SDK gave up: do what an application would, join again with the old token. */
+  private async rejoinByHand(rec: PlayerRecord) {
+    rec.manualRejoins++;
+    for (let attempt = 0; attempt < 20 && !this.stopped; attempt++) {
+      try {
+        rec.room = await rec.client.joinRoom(rec.roomId, { rejoinToken: rec.room.joinToken });
+        this.watch(rec);
+        return;
+      } catch (e) {
+        if ((e as { code?: number }).code === 5 /* NotFound */) {
+          rec.lost = true;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private move() {
+    this.tick++;
+    for (const p of this.players) {
+      if (p.room.connection !== "open") continue;
+      p.room.setState(`pos/${p.room.playerId}`, enc(this.tick), { owned: true });
+      p.moves++;
+    }
+  }
+
+  /** Starts a fault window: outages are measured afresh from here. */
+  resetWindow() {
+    for (const p of this.players) p.worstOutageMs = 0;
+  }
+
+  /**
+   * Resolves when every player is connected and, in every room, each player sees every other's
+   * probe value: the room is really back, not merely connected. Rejects after timeoutMs.
+   */
+  async allBack(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const nonce = Date.now() % 1_000_000;
+    let sent = new Set<PlayerRecord>();
+    for (;;) {
+      const live = this.players.filter((p) => !p.lost);
+      for (const p of live) {
+        if (p.room.connection === "open" && !sent.has(p)) {
+          p.room.setState(`probe/${p.room.playerId}`, enc(nonce), { owned: true });
+          sent.add(p);
+        }
+        if (p.room.connection !== "open") sent.delete(p); // a new connection must probe again
+      }
+      if (live.every((p) => p.room.connection === "open" && this.seesAll(p, live, nonce))) return;
+      if (Date.now() > deadline) {
+        const missing = live.filter((p) => p.room.connection !== "open").length;
+        throw new Error(`players not back after ${timeoutMs} ms: ${missing} not connected`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+      sent = new Set([...sent].filter((p) => p.room.connection === "open"));
+    }
+  }
+
+  private seesAll(p: PlayerRecord, live: PlayerRecord[], nonce: number) {
+    const want = String(nonce);
+    for (const q of live) {
+      if (q.roomId !== p.roomId || q === p) continue;
+      const v = p.room.state.get(`probe/${q.room.playerId}`);
+      if (!v || new TextDecoder().decode(v.value) !== want) return false;
+    }
+    return true;
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.all(this.players.map((p) => p.room.leave().catch(() => {})));
+  }
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { RedisStore } from "../common/store/redis-store.js";
+import { Cluster } from "../testkit/cluster.js";
+import { startRedis } from "../testkit/redis-server.js";
+import { Creator } from "./creator.js";
+import { FAULTS, type World } from "./faults.js";
+import { Load } from "./players.js";
+
+// Under a steady load of simulated players, one fault after another; for each: rooms lost,
+// players who had to rejoin by hand, errors clients saw, and how long until every player was
+// back in its room and seeing the others again. Loopback only, bounded in time.
+
+export interface ChaosOptions {
+  rooms: number;
+  playersPerRoom: number;
+  gameServers: number;
+  reportIntervalMs: number;
+  redisDownMs: number;
+  createsPerSecond: number;
+  /** Longest a fault may take to heal before the run fails. */
+  recoveryLimitMs: number;
+  /** Each fault's window lasts at least this long, so new traffic is measured after it too. */
+  windowMs: number;
+}
+
+export const SHORT: ChaosOptions = { rooms: 8, playersPerRoom: 2, gameServers: 3, reportIntervalMs: 200, redisDownMs: 1000, createsPerSecond: 4, recoveryLimitMs: 20_000, windowMs: 2000 };
+export const FULL: ChaosOptions = { rooms: 30, playersPerRoom: 3, gameServers: 4, reportIntervalMs: 1000, redisDownMs: 3000, createsPerSecond: 5, recoveryLimitMs: 45_000, windowMs: 6000 };
+
+export interface FaultResult {
+  fault: string;
+  roomsLost: number;
+  roomsMoved: number;
+  manualRejoins: number;
+  /** CreateRoom+join attempts of new traffic that failed during the window, of all made. */
+  clientErrors: number;
+  clientAttempts: number;
+  errorKinds: Record<string, number>;
+  /** From the fault to every player connected again and seeing every other's latest state. */
+  recoveryMs: number;
+  /** The longest any one player was not connected. */
+  worstOutageMs: number;
+}
+
+export interface ChaosResult {
+  options: ChaosOptions;
+  faults: FaultResult[];
+  /** Reservations that do not match the rooms mapped to a server at the end (0 when consistent). */
+  inconsistencies: string[];
+}
+
+export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promise<ChaosResult> {
+  const redis = await startRedis({ appendfsync: "always" });
+  const keyPrefix = `chaos:${randomBytes(3).toString("hex")}:`;
+  const cluster = new Cluster({
+    redisUrl: redis.url,
+    keyPrefix,
+    secret: randomBytes(24).toString("base64url"),
+    managers: 2,
+    gateways: 2,
+    gameServers: o.gameServers,
+    gameServerEnv: { REPORT_INTERVAL_MS: String(o.reportIntervalMs), SNAPSHOT_INTERVAL_MS: String(Math.min(1000, o.reportIntervalMs)) },
+  });
+  const store = new RedisStore({ redis: redis.url, keyPrefix });
+  const world: World = { cluster, redis, store, redisDownMs: o.redisDownMs, log };
+  let load: Load | undefined;
+  let creator: Creator | undefined;
+  try {
+    log(`starting: Redis (AOF, fsync always), 2 Managers, 2 Gateways, ${o.gameServers} game servers`);
+    await cluster.start();
+    const urls = [cluster.gatewayUrl(0), cluster.gatewayUrl(1)];
+    load = new Load({ gatewayUrls: urls, rooms: o.rooms, playersPerRoom: o.playersPerRoom, moveEveryMs: 100 });
+    await load.start(log);
+    await load.allBack(o.recoveryLimitMs);
+    creator = new Creator(urls, o.createsPerSecond);
+    creator.start();
+    const faults: FaultResult[] = [];
+    for (const fault of FAULTS) {
+      log(`fault ${faults.length + 1}/${FAULTS.length}: ${fault.name}`);
+      const before = await placements(store, load.roomIds);
+      load.resetWindow();
+      creator.reset();
+      const rejoinsBefore = load.players.reduce((n, p) => n + p.manualRejoins, 0);
+      const t0 = Date.now();
+      await fault.inject(world);
+      await load.allBack(o.recoveryLimitMs);
+      const recoveryMs = Date.now() - t0;
+      // Observation, not synchronisation: new traffic keeps being counted for the whole window.
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + o.windowMs - Date.now())));
+      const after = await placements(store, load.roomIds);
+      const lost = load.roomIds.filter((id) => after.get(id) === undefined || load!.players.some((p) => p.roomId === id && p.lost));
+      const result: FaultResult = {
+        fault: fault.name,
+        roomsLost: lost.length,
+        roomsMoved: load.roomIds.filter((id) => after.get(id) && before.get(id) !== after.get(id)).length,
+        manualRejoins: load.players.reduce((n, p) => n + p.manualRejoins, 0) - rejoinsBefore,
+        clientErrors: creator.stats.failed,
+        clientAttempts: creator.stats.ok + creator.stats.failed,
+        errorKinds: Object.fromEntries(creator.stats.errors),
+        recoveryMs,
+        worstOutageMs: Math.max(0, ...load.players.map((p) => p.worstOutageMs)),
+      };
+      faults.push(result);
+      log(`  back in ${recoveryMs} ms; rooms lost ${result.roomsLost}, moved ${result.roomsMoved}, manual rejoins ${result.manualRejoins}, client errors ${result.clientErrors}/${result.clientAttempts}`);
+      await fault.heal(world);
+    }
+    await creator.stop();
+    await load.allBack(o.recoveryLimitMs);
+    return { options: o, faults, inconsistencies: await retrying(() => consistency(store)) };
+  } finally {
+    await creator?.stop().catch(() => {});
+    await load?.stop().catch(() => {});
+    await cluster.stop(5000).catch(() => {});
+    await store.close().catch(() => {});
+    await redis.stop();
+  }
+}
+
+/** roomId -> serverId for rooms that are open now (undefined: missing or not open). */
+async function placements(store: RedisStore, roomIds: string[]) {
+  const out = new Map<string, string | undefined>();
+  for (const id of roomIds) {
+    const r = await retrying(() => store.getRoom(id));
+    out.set(id, r && r.state === RoomState.OPEN ? r.serverId : undefined);
+  }
+  return out;
+}
+
+/** The harness's own reads ride out Redis coming back (its client reconnects like everyone's). */
+async function retrying<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Every server's reservations match the rooms mapped to it, and every mapped room exists. */
+async function consistency(store: RedisStore): Promise<string[]> {
+  const problems: string[] = [];
+  for (const s of await store.listServers()) {
+    const ids = await store.listServerRooms(s.id);
+    let seats = 0;
+    for (const id of ids) {
+      const r = await store.getRoom(id);
+      if (!r || r.serverId !== s.id) problems.push(`${s.id} lists room ${id} that is not mapped to it`);
+      else seats += r.maxPlayers;
+    }
+    if (s.reservedRooms !== ids.length) problems.push(`${s.id} reserves ${s.reservedRooms} rooms but holds ${ids.length}`);
+    if (s.reservedSeats !== seats) problems.push(`${s.id} reserves ${s.reservedSeats} seats but its rooms have ${seats}`);
+  }
+  return problems;
+}

@@ -1,0 +1,50 @@
+import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { GameServerState, type GameServer } from "../gen/roomgate/v1/common_pb.js";
+import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
+import { ConfigError, str, type Values } from "../common/config.js";
+import { callUnary } from "../common/grpc-adapter.js";
+import { channelCredentials } from "../common/grpc-credentials.js";
+import { ManagerClients } from "../common/manager-channel.js";
+
+// Operator commands: they ask any live Manager, as Gateways do.
+
+async function ask<T>(v: Values, call: (client: grpc.Client) => Promise<T>): Promise<T> {
+  const managers = new ManagerClients({ address: str(v, "MANAGER_ADDRESS")!, credentials: channelCredentials(v) });
+  let last: unknown;
+  try {
+    for (const { client } of managers.order()) {
+      try {
+        return await call(client);
+      } catch (e) {
+        last = e;
+        if ((e as grpc.ServiceError).code !== grpc.status.UNAVAILABLE) break;
+      }
+    }
+  } finally {
+    managers.close();
+  }
+  const e = last as grpc.ServiceError;
+  throw new Error(`${grpc.status[e.code] ?? "error"}: ${e.details ?? e.message}`);
+}
+
+const deadline = () => ({ deadline: Date.now() + 5000 });
+
+/** roomgate drain <server-id>: the server takes no new rooms, hands its rooms over and exits. */
+export async function drain(v: Values, args: string[]) {
+  const [serverId] = args;
+  if (!serverId) throw new ConfigError("usage: roomgate drain <server-id> [options]");
+  const res = await ask(v, (c) => callUnary(c, ManagerService.method.drainServer, create(ManagerService.method.drainServer.input, { serverId }), deadline()));
+  process.stdout.write(`draining ${serverId} (${res.server?.address ?? "?"}): it takes no new rooms, moves its rooms and exits\n`);
+}
+
+/** roomgate servers: the fleet as the store sees it. */
+export async function servers(v: Values) {
+  const res = await ask(v, (c) => callUnary(c, ManagerService.method.listServers, create(ManagerService.method.listServers.input), deadline()));
+  const rows = res.servers.map((s: GameServer) => [
+    s.id, GameServerState[s.state] ?? String(s.state), s.region, `${s.reservedRooms}/${s.maxRooms}`, `${s.players}/${s.maxPlayers}`, s.managerId, s.address,
+  ]);
+  const head = ["ID", "STATE", "REGION", "ROOMS", "PLAYERS", "MANAGER", "ADDRESS"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+}

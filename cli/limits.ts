@@ -1,0 +1,34 @@
+import { bool, ConfigError, int, type Values } from "../common/config.js";
+import type { ClientLimits } from "../gateway/client-limits.js";
+import type { ListenerTimeouts } from "../gateway/listener.js";
+
+// The Gateway's abuse settings, read into the options its builder takes.
+
+export function gatewayClientLimits(v: Values): ClientLimits {
+  return {
+    createRoom: { perSecond: int(v, "RATE_LIMIT_CREATE_PER_S"), burst: int(v, "RATE_LIMIT_CREATE_BURST") },
+    joinRoom: { perSecond: int(v, "RATE_LIMIT_JOIN_PER_S"), burst: int(v, "RATE_LIMIT_JOIN_BURST") },
+    maxClients: int(v, "RATE_LIMIT_MAX_CLIENTS"),
+    maxWatchStreams: int(v, "WATCH_MAX_STREAMS_PER_CLIENT"),
+  };
+}
+
+export function gatewayTrustProxy(v: Values): boolean {
+  return bool(v, "GATEWAY_TRUST_PROXY");
+}
+
+export function gatewayTimeouts(v: Values): ListenerTimeouts {
+  return {
+    headersMs: int(v, "GATEWAY_HEADERS_TIMEOUT_MS"),
+    requestMs: int(v, "GATEWAY_REQUEST_TIMEOUT_MS"),
+    keepAliveMs: int(v, "GATEWAY_KEEPALIVE_TIMEOUT_MS"),
+    idleMs: int(v, "GATEWAY_IDLE_TIMEOUT_MS"),
+  };
+}
+
+/** uWebSockets.js aborts the process on an idle timeout between 1 and 7 s; refuse it cleanly. */
+export function wsIdleTimeoutS(v: Values): number {
+  const s = int(v, "IDLE_TIMEOUT_S");
+  if (s !== 0 && s < 8) throw new ConfigError(`IDLE_TIMEOUT_S must be 0 (off) or at least 8 (uWebSockets.js checks with a 4 s granularity), got ${s}`);
+  return s;
+}

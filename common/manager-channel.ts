@@ -1,0 +1,72 @@
+import * as grpc from "@grpc/grpc-js";
+import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
+import { grpcClientConstructor } from "./grpc-adapter.js";
+
+// Gateways and game servers reach "the Manager" through MANAGER_ADDRESS, which names one or more:
+//   host:port            one Manager, or a DNS name with several addresses: grpc-js resolves
+//                        it and round_robin spreads calls over every address that answers
+//   a:port,b:port,...    a list: one client each; callers try them in turn (order())
+
+export interface ManagerChannelOptions {
+  address: string;
+  credentials?: grpc.ChannelCredentials;
+  /** grpc-js channel options (keepalive, reconnect backoff...). */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/** The targets in MANAGER_ADDRESS; throws on an empty or malformed list. */
+export function managerTargets(address: string): string[] {
+  const parts = address
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new Error("MANAGER_ADDRESS names no Manager");
+  for (const p of parts) if (!/^(dns|ipv4|ipv6|unix):|:\d+$/.test(p)) throw new Error(`MANAGER_ADDRESS entry '${p}' must be host:port`);
+  // A plain host:port goes through grpc-js's dns resolver, which returns every address of a name.
+  return parts;
+}
+
+/** Trailer key on every error the Manager itself answers with (its value: the error kind). */
+export const MANAGER_ERROR_KEY = "roomgate-error";
+
+const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
+export class ManagerClients {
+  readonly clients: grpc.Client[];
+  readonly targets: string[];
+  // Each process starts at a random Manager, so a fleet spreads over them.
+  private next = Math.floor(Math.random() * 1_000_000);
+
+  constructor(o: ManagerChannelOptions) {
+    this.targets = managerTargets(o.address);
+    const Client = grpcClientConstructor(ManagerService);
+    const credentials = o.credentials ?? grpc.credentials.createInsecure();
+    const options: grpc.ChannelOptions = {
+      "grpc.service_config": ROUND_ROBIN,
+      // Dead connections surface even when the kernel says nothing.
+      "grpc.keepalive_time_ms": 10_000,
+      "grpc.keepalive_timeout_ms": 5_000,
+      // A restarted Manager is used within a second, not after grpc-js's default backoff (up to 2 min).
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
+      ...o.channelOptions,
+    };
+    this.clients = this.targets.map((t) => new Client(t, credentials, options));
+  }
+
+  /**
+   * Every client once, starting with the next in turn; those whose connection is failing go
+   * last, so a dead Manager costs a call nothing while a live one is known.
+   */
+  order(): { client: grpc.Client; target: string }[] {
+    const n = this.clients.length;
+    const start = this.next++ % n;
+    const all = Array.from({ length: n }, (_, i) => (start + i) % n).map((i) => ({ client: this.clients[i]!, target: this.targets[i]! }));
+    const failing = (c: grpc.Client) => c.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
+    return [...all.filter((c) => !failing(c.client)), ...all.filter((c) => failing(c.client))];
+  }
+
+  close() {
+    for (const c of this.clients) c.close();
+  }
+}

@@ -1,0 +1,50 @@
+import * as grpc from "@grpc/grpc-js";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { createValidator, type Violation } from "@bufbuild/protovalidate";
+
+// Request rules live in the .proto files as (buf.validate.field) options; protovalidate reads them
+// from the generated descriptors. Both edges (the Gateway's Connect service and the Manager's
+// gRPC service) check every request against them before any handler sees it.
+
+const validator = createValidator();
+
+/** The rules a message breaks, or an empty list. Rules that do not compile are a bug: it throws. */
+export function violationsOf<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Violation[] {
+  const result = validator.validate(schema, message);
+  if (result.kind === "valid") return [];
+  if (result.kind === "invalid") return result.error.violations;
+  throw result.error;
+}
+
+/** "field: what is wrong [rule id]" for each violation, joined with "; ". */
+export function describeViolations(violations: Violation[]): string {
+  return violations.map((v) => v.toString()).join("; ");
+}
+
+/**
+ * A grpc-js server interceptor that checks every message a client sends to `service` (the one
+ * request of a unary call, each message of a stream) and ends the call with INVALID_ARGUMENT and
+ * the violations when one breaks its rules.
+ */
+export function grpcValidationInterceptor(service: GenService<GenServiceMethods>): grpc.ServerInterceptor {
+  const inputs = new Map<string, DescMessage>(service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input]));
+  return (method, call) => {
+    const schema = inputs.get(method.path);
+    if (!schema) return new grpc.ServerInterceptingCall(call);
+    let failed = false;
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMessage: (message, nextMessage) => {
+            if (failed) return;
+            const violations = violationsOf(schema, message);
+            if (violations.length === 0) return nextMessage(message);
+            failed = true;
+            intercepting.sendStatus({ code: grpc.status.INVALID_ARGUMENT, details: describeViolations(violations) });
+          },
+        }),
+    });
+    return intercepting;
+  };
+}

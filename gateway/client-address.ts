@@ -1,0 +1,40 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { createContextKey } from "@connectrpc/connect";
+import type { HttpRequest } from "./http-types.js";
+import { peerAddress } from "./listener.js";
+
+// Who is calling, for per-client limits. connect-node handlers never see the socket, so the
+// adapter's contextValues hook puts the address under this key for the interceptors to read.
+
+export const clientKey = createContextKey<string>("unknown", { description: "client address for per-client limits" });
+
+/**
+ * The client a request counts against: the peer's IP address or, with trustProxy (the Gateway sits
+ * behind a proxy that sets it), the first X-Forwarded-For entry. IPv6 clients count per /64, the
+ * block one subscriber gets, or one host could take a new address for every call.
+ */
+export function clientAddress(req: HttpRequest, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = req.headers["x-forwarded-for"];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
+    if (first) return normalize(first.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
+  }
+  return normalize(peerAddress(req) ?? "unknown");
+}
+
+function normalize(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIPv4(address)) return address;
+  if (isIPv6(address)) return ipv6Prefix64(address);
+  // Not an address (a proxy wrote something else): keep it, bounded, as the key.
+  return address.slice(0, 64);
+}
+
+function ipv6Prefix64(address: string): string {
+  const [head, tail = ""] = address.split("%")[0]!.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = address.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
+  return groups.slice(0, 4).map((g) => parseInt(g || "0", 16).toString(16)).join(":") + "::/64";
+}
