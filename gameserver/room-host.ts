@@ -251,7 +251,9 @@ export class RoomHost {
     this.rooms.delete(roomId);
     clearTimeout(room.timer);
     clearTimeout(room.migrationTimer);
-    if (reason === RoomCloseReason.MIGRATING) {
+    // The Manager moved the room elsewhere or ended it (this server was cut off meanwhile, say):
+    // either way the Gateway knows, so the player asks it rather than being told the room is over.
+    if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) {
       // No error frame: nothing went wrong for the player, who simply rejoins through the Gateway.
       for (const p of room.players.values()) p.conn.close(CLOSE.moved, MOVED_REASON);
     } else {

@@ -90,7 +90,8 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
     });
     outer = net.createServer((socket) => {
       // Until the first bytes tell the HTTP version, no server's own timeouts cover the socket.
-      socket.setTimeout(headersMs, () => socket.destroy());
+      const silent = () => socket.destroy();
+      socket.setTimeout(headersMs, silent);
       let seen = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         seen = Buffer.concat([seen, chunk]);
@@ -99,6 +100,7 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
         if (isH2 && seen.length < PREFACE.length) return; // not sure yet
         socket.off("data", onData);
         socket.setTimeout(0);
+        socket.off("timeout", silent);
         socket.pause();
         if (isH2) {
           // Node 20's http2 session reads the socket's handle directly and would miss the bytes

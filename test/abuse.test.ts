@@ -177,12 +177,13 @@ describe("per-client limits at the Gateway", () => {
 
 test("Gateway timeouts far shorter than the snapshot interval never cut a WatchCluster stream", async () => {
   const url = await gateway("gw-timeouts", {
-    GATEWAY_HEADERS_TIMEOUT_MS: "200",
-    GATEWAY_REQUEST_TIMEOUT_MS: "300",
-    GATEWAY_KEEPALIVE_TIMEOUT_MS: "200",
-    GATEWAY_IDLE_TIMEOUT_MS: "200",
+    GATEWAY_HEADERS_TIMEOUT_MS: "500",
+    GATEWAY_REQUEST_TIMEOUT_MS: "500",
+    GATEWAY_KEEPALIVE_TIMEOUT_MS: "300",
+    GATEWAY_IDLE_TIMEOUT_MS: "400",
   });
-  // Nothing happens in the cluster meanwhile: snapshots come once a second, five idle timeouts apart.
+  // Nothing happens in the cluster meanwhile: snapshots come once a second, more than two idle
+  // timeouts apart. (Far shorter timeouts would race a loaded test machine's connection setup.)
   const count = async (protocol: "connect" | "grpc") => {
     const started = performance.now();
     let n = 0;

@@ -259,10 +259,8 @@ test("after Redis returns: servers stay live and the store maps exactly the room
   expect(cluster.manager.proc.lines.filter((l) => l.msg === "game server removed")).toEqual([]);
 
   const expected = [...live.keys()].sort();
-  // Reconciliation may take a moment; the room that closed during the outage must go. (Fails
-  // while the Manager drops a room's `closed` event whose deleteRoom failed with the store
-  // down, manager/manager.ts roomClosed: nothing retries it, so the mapping and its reserved
-  // slot and seats stay forever.)
+  // Reconciliation may take a moment (the Manager replays the room ends it could not record at
+  // its next sweep); the room that closed during the outage must go.
   const settled = await eventually("the store to map exactly the running rooms", async () => {
     const ids = await storedRoomIds();
     return ids.length === expected.length && ids.every((id, i) => id === expected[i]) ? ids : undefined;
@@ -272,7 +270,7 @@ test("after Redis returns: servers stay live and the store maps exactly the room
     const missing = expected.filter((id) => !ids.includes(id));
     throw new Error(
       `${(e as Error).message}\nstale mappings: ${JSON.stringify(stale)}` +
-        `${stale.includes(closedDuringOutage) ? " (the room that closed while Redis was down: its `closed` event was dropped, not retried)" : ""}; missing: ${JSON.stringify(missing)}`,
+        `${stale.includes(closedDuringOutage) ? " (the room that closed while Redis was down)" : ""}; missing: ${JSON.stringify(missing)}`,
     );
   });
   expect(settled).toEqual(expected);

@@ -109,6 +109,8 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
     room.on("connection", (s: ConnectionState) => {
       ui.setState(s);
       if (s !== "open") ui.setRtt(undefined);
+      // Failed attempts while reconnecting are history once the room is back.
+      else ui.clearNotice();
     }),
     room.on("error", (e) => ui.notice(e.message)),
     room.on("closed", (info) => finish(leaving ? { left: true } : { left: false, error: info.error })),

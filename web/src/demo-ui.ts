@@ -86,6 +86,12 @@ export class GameUi {
     setText(this.playerCount, String(players.length));
   }
 
+  /** Hides the notice at once (what it said no longer holds). */
+  clearNotice() {
+    clearTimeout(this.toastTimer);
+    this.toast.hidden = true;
+  }
+
   notice(text: string, ms = 4000) {
     this.toast.textContent = text;
     this.toast.hidden = false;
