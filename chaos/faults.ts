@@ -89,4 +89,19 @@ export const FAULTS: Fault[] = [
     },
     heal: replaceServer,
   },
+  {
+    name: "rolling restart of every game server",
+    async inject(w) {
+      // As a deployment would: a new server first, then SIGTERM (a drain) of one old one, in turn.
+      const old = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+      for (const g of old) {
+        await replaceServer(w);
+        await g.proc.kill("SIGTERM");
+        const exit = await g.proc.exited;
+        if (exit.code !== 0) throw new Error(`${g.id} exited with ${JSON.stringify(exit)} on SIGTERM`);
+        w.log(`  ${g.id} drained and replaced`);
+      }
+    },
+    async heal() {},
+  },
 ];
