@@ -344,9 +344,8 @@ export class Manager {
       case "opened":
       case "refused": {
         const error = ev.event.case === "refused" ? `server ${s.id} refused room: ${ev.event.value.reason}` : "";
-        this.opens.settle(ev.roomId, error ? new Error(error) : undefined, s.id);
-        // The Manager waiting for this answer may be another one.
-        await this.o.store.publishBus(ackOf(ev.roomId, s.id, error));
+        // The Manager waiting for this answer may be another one (it placed the room, or retried it).
+        if (!this.opens.settle(ev.roomId, error ? new Error(error) : undefined, s.id)) await this.o.store.publishBus(ackOf(ev.roomId, s.id, error));
         return;
       }
       case "players":

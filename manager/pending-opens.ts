@@ -31,13 +31,14 @@ export class PendingOpens {
   }
 
   /** With serverId, only settles a wait for that server (an answer from a server the room has left is ignored). */
-  settle(roomId: string, error?: Error, serverId?: string) {
+  settle(roomId: string, error?: Error, serverId?: string): boolean {
     const w = this.waiting.get(roomId);
-    if (!w || (serverId !== undefined && w.serverId !== serverId)) return;
+    if (!w || (serverId !== undefined && w.serverId !== serverId)) return false;
     this.waiting.delete(roomId);
     clearTimeout(w.timer);
     if (error) w.reject(error);
     else w.resolve();
+    return true;
   }
 
   failServer(serverId: string, error: Error) {
