@@ -6,7 +6,7 @@ import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
-import type { RoomStore } from "../common/store/store.js";
+import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
 import { gatewayClientLimits, gatewayTimeouts, gatewayTrustProxy, wsIdleTimeoutS } from "./limits.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
@@ -41,6 +41,12 @@ export function secret(v: Values, generateIfMissing: boolean): string {
   return randomBytes(32).toString("base64url");
 }
 
+function placementStrategy(v: Values): PlacementStrategy {
+  const s = str(v, "PLACEMENT_STRATEGY") ?? "distributed";
+  if (!(PLACEMENT_STRATEGIES as readonly string[]).includes(s)) throw new ConfigError(`PLACEMENT_STRATEGY must be ${PLACEMENT_STRATEGIES.join(" or ")}, got '${s}'`);
+  return s as PlacementStrategy;
+}
+
 export async function startManager(v: Values, store: RoomStore, log: Logger) {
   const m = buildManager({
     store,
@@ -52,6 +58,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     maxSnapshotBytes: int(v, "MANAGER_MAX_SNAPSHOT_BYTES"),
     sweepIntervalMs: int(v, "SWEEP_INTERVAL_MS"),
     managerId: str(v, "MANAGER_ID"),
+    placementStrategy: placementStrategy(v),
     credentials: serverCredentials(v),
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));

@@ -3,7 +3,7 @@ import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import type { AttachResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Logger } from "../common/log.js";
-import type { RoomStore } from "../common/store/store.js";
+import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
 
 export interface FailoverOptions {
   managerId: string;
@@ -15,6 +15,7 @@ export interface FailoverOptions {
   maxOpenAttempts: number;
   migrationTimeoutMs: number;
   missedReports: number;
+  strategy: PlacementStrategy;
   /** Opens a room on its (new) server and waits for it to confirm. */
   open(room: Room, restore: boolean, snapshot?: Uint8Array): Promise<void>;
   command(serverId: string, command: MessageInitShape<typeof AttachResponseSchema>["msg"]): void;
@@ -127,7 +128,7 @@ export class Failover {
     const excluded: string[] = [];
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
       const now = this.o.now();
-      const r = await this.o.store.moveRoom(roomId, { region: "", excluded, seats: 0, nowMs: now });
+      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, region: "", excluded, seats: 0, nowMs: now });
       if (r.kind === "gone") return;
       if (r.kind !== "placed") {
         if (now - r.movingSinceMs >= this.o.migrationTimeoutMs) return this.lose(roomId, r.kind);

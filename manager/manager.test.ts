@@ -66,10 +66,10 @@ let store: MemoryStore;
 let manager: Manager;
 const managers: Manager[] = [];
 
-async function newManager(id: string) {
+async function newManager(id: string, over: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
   const m = new Manager({
     store, log: silentLogger, managerId: id, missedReports: 3, openRoomTimeoutMs: 500, idempotencyTtlMs: 60_000,
-    migrationTimeoutMs: 5000, maxSnapshotBytes: 64, sweepIntervalMs: 100,
+    migrationTimeoutMs: 5000, maxSnapshotBytes: 64, sweepIntervalMs: 100, ...over,
   });
   await m.start();
   managers.push(m);
@@ -113,6 +113,18 @@ test("spreads rooms over servers, least loaded first", async () => {
   for (let i = 0; i < 6; i++) placed.push((await manager.allocate(request())).room.serverId);
   expect(placed.filter((s) => s === "a")).toHaveLength(3);
   expect(placed.filter((s) => s === "b")).toHaveLength(3);
+});
+
+test("packed placement fills one server before it opens the next", async () => {
+  const packed = await newManager("m-packed", { placementStrategy: "packed" });
+  new FakeServer(packed, "a", "eu", 3);
+  new FakeServer(packed, "b", "eu", 3);
+  await settle();
+  const placed: string[] = [];
+  for (let i = 0; i < 6; i++) placed.push((await packed.allocate(request())).room.serverId);
+  // Whichever it starts with, it fills that one (3 rooms) before the other.
+  expect(placed.slice(0, 3).every((s) => s === placed[0])).toBe(true);
+  expect(placed.slice(3).every((s) => s !== placed[0])).toBe(true);
 });
 
 test("prefers the asked region and falls back to others", async () => {
@@ -322,7 +334,7 @@ test("a room placed by a Manager that died before its server answered is reclaim
   await settle();
   // What a Manager killed between placing a room and hearing back leaves behind.
   const left = await store.allocateRoom({
-    roomId: newRoomId(), region: "", excluded: [], seats: 4, creatorPlayerId: "p", idempotencyTtlMs: 1000, nowMs: Date.now(), openDeadlineMs: Date.now() + 1500,
+    roomId: newRoomId(), strategy: "distributed", region: "", excluded: [], seats: 4, creatorPlayerId: "p", idempotencyTtlMs: 1000, nowMs: Date.now(), openDeadlineMs: Date.now() + 1500,
   });
   expect(left.kind).toBe("created");
   expect((await store.getServer("a"))!.reservedRooms).toBe(1);

@@ -15,7 +15,7 @@ import {
 } from "../gen/roomgate/v1/manager_pb.js";
 import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
-import type { RoomStore } from "../common/store/store.js";
+import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
 import { ManagerError, allFull, noConfirmation, noServers, roomMoving, storeDown } from "./errors.js";
 import { Failover } from "./failover.js";
@@ -37,6 +37,8 @@ export interface ManagerOptions {
   sweepIntervalMs?: number;
   /** Servers to try when one fails to confirm a room. */
   maxOpenAttempts?: number;
+  /** distributed (the default) or packed. */
+  placementStrategy?: PlacementStrategy;
   /** Unique among the Managers sharing a store. */
   managerId?: string;
   now?: () => number;
@@ -91,6 +93,7 @@ export class Manager {
       maxOpenAttempts: o.maxOpenAttempts ?? 3,
       migrationTimeoutMs: o.migrationTimeoutMs,
       missedReports: o.missedReports,
+      strategy: o.placementStrategy ?? "distributed",
       open: (room, restore, snapshot) => this.open(room, 0, restore, snapshot),
       command: (serverId, command) => this.command(serverId, command),
       event: (kind, fields) => this.event(kind, fields),
@@ -133,6 +136,7 @@ export class Manager {
       const result = await this.store(() =>
         this.o.store.allocateRoom({
           roomId: req.roomId,
+          strategy: this.o.placementStrategy ?? "distributed",
           region: req.region,
           excluded,
           seats: req.maxPlayers,

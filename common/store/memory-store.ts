@@ -11,7 +11,6 @@ import {
   type RoomStore,
   type ServerRegistration,
   fits,
-  serverLoad,
 } from "./store.js";
 
 /** What the store keeps beside the public Room message. */
@@ -281,28 +280,21 @@ export class MemoryStore implements RoomStore {
     this.busListeners.clear();
   }
 
-  /** Lowest region tier first (wanted region, then the rest), then least loaded; ties rotate. */
+  /** The wanted region first, then any; within it the strategy's pick (see PlacementStrategy). */
   private pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" } | { kind: "none" } {
     const excluded = new Set(p.excluded);
-    let best: GameServer | undefined;
-    let bestKey = [Infinity, Infinity];
-    let live = false;
-    const all = [...this.servers.values()];
-    const start = all.length ? Math.floor(Math.random() * all.length) : 0;
-    for (let k = 0; k < all.length; k++) {
-      const s = all[(start + k) % all.length]!;
-      if (s.state !== GameServerState.LIVE || excluded.has(s.id)) continue;
-      if (s.managerId && (this.managers.get(s.managerId) ?? 0) <= p.nowMs) continue;
-      live = true;
-      if (!fits(s, p.seats)) continue;
-      const key = [p.region === "" || s.region === p.region ? 0 : 1, serverLoad(s)];
-      if (key[0]! < bestKey[0]! || (key[0] === bestKey[0] && key[1]! < bestKey[1]!)) {
-        best = s;
-        bestKey = key;
-      }
+    const usable = [...this.servers.values()].filter(
+      (s) => s.state === GameServerState.LIVE && !excluded.has(s.id) && (!s.managerId || (this.managers.get(s.managerId) ?? 0) > p.nowMs),
+    );
+    const fitting = usable.filter((s) => fits(s, p.seats));
+    const free = (s: GameServer) => s.maxPlayers - s.reservedSeats;
+    const better = (a: GameServer, b: GameServer) => (p.strategy === "packed" ? free(a) < free(b) : free(a) > free(b));
+    for (const tier of p.region === "" ? [fitting] : [fitting.filter((s) => s.region === p.region), fitting]) {
+      let best: GameServer | undefined;
+      for (const s of tier) if (!best || better(s, best)) best = s;
+      if (best) return { kind: "found", server: best };
     }
-    if (best) return { kind: "found", server: best };
-    return { kind: live ? "full" : "none" };
+    return { kind: usable.length > 0 ? "full" : "none" };
   }
 
   private place(rec: RoomRecord, s: GameServer) {

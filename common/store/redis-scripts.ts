@@ -8,32 +8,70 @@
 
 // Shared helpers, prepended to the scripts that place or release rooms.
 const HELPERS = `
-local function pick(prefix, want, seats, excluded, seed)
-  local ids = redis.call('SMEMBERS', prefix .. 'servers')
-  local n = #ids
-  local best, bestTier, bestLoad, live = nil, 2, 2, false
-  for k = 0, n - 1 do
-    local id = ids[((seed + k) % n) + 1]
-    if not excluded[id] then
-      local s = redis.call('HMGET', prefix .. 'server:' .. id, 'state', 'region', 'maxRooms', 'maxPlayers', 'rooms', 'seats', 'manager')
-      -- Live, and its stream is held by a Manager that is itself alive (so an open reaches it).
-      if s[1] == '1' and (not s[7] or s[7] == '' or redis.call('EXISTS', prefix .. 'mgr:' .. s[7]) == 1) then
-        live = true
-        local maxRooms, maxSeats = tonumber(s[3]), tonumber(s[4])
-        local rooms, used = tonumber(s[5] or '0'), tonumber(s[6] or '0')
-        if rooms + 1 <= maxRooms and used + seats <= maxSeats then
-          local tier = 1
-          if want == '' or s[2] == want then tier = 0 end
-          local load = math.max(rooms / maxRooms, used / maxSeats)
-          if tier < bestTier or (tier == bestTier and load < bestLoad) then
-            best, bestTier, bestLoad = id, tier, load
-          end
-        end
-      end
+-- Placement indexes, kept by index() after every change to a server's state or reservations:
+--   {prefix}live            set   LIVE servers
+--   {prefix}avail           zset  LIVE servers with a free room slot, scored by free seats
+--   {prefix}avail:{region}  zset  the same, per region
+local function index(prefix, id)
+  local s = redis.call('HMGET', prefix .. 'server:' .. id, 'state', 'region', 'maxRooms', 'rooms', 'maxPlayers', 'seats')
+  local regional = prefix .. 'avail:' .. (s[2] or '')
+  if s[1] == '1' then
+    redis.call('SADD', prefix .. 'live', id)
+    if tonumber(s[4] or '0') < tonumber(s[3] or '0') then
+      local free = tonumber(s[5] or '0') - tonumber(s[6] or '0')
+      redis.call('ZADD', prefix .. 'avail', free, id)
+      redis.call('ZADD', regional, free, id)
+      return
     end
+  else
+    redis.call('SREM', prefix .. 'live', id)
   end
+  redis.call('ZREM', prefix .. 'avail', id)
+  redis.call('ZREM', regional, id)
+end
+
+local function unindex(prefix, id, region)
+  redis.call('SREM', prefix .. 'live', id)
+  redis.call('ZREM', prefix .. 'avail', id)
+  redis.call('ZREM', prefix .. 'avail:' .. (region or ''), id)
+end
+
+-- Not excluded, and its stream is held by a Manager that is alive (so an open reaches it).
+local function usable(prefix, id, excluded)
+  if excluded[id] then return false end
+  local mgr = redis.call('HGET', prefix .. 'server:' .. id, 'manager')
+  return (not mgr) or mgr == '' or redis.call('EXISTS', prefix .. 'mgr:' .. mgr) == 1
+end
+
+-- The first usable server with at least \`seats\` free: the most free (distributed) or the
+-- fewest that still fit (packed). O(log n) plus the few it has to skip.
+local function first(prefix, set, seats, excluded, packed)
+  local offset = 0
+  while true do
+    local ids
+    if packed then
+      ids = redis.call('ZRANGEBYSCORE', set, seats, '+inf', 'LIMIT', offset, 16)
+    else
+      ids = redis.call('ZREVRANGEBYSCORE', set, '+inf', seats, 'LIMIT', offset, 16)
+    end
+    if #ids == 0 then return nil end
+    for _, id in ipairs(ids) do
+      if usable(prefix, id, excluded) then return id end
+    end
+    offset = offset + #ids
+  end
+end
+
+local function pick(prefix, want, seats, excluded, strategy)
+  local packed = strategy == 'packed'
+  local best
+  if want ~= '' then best = first(prefix, prefix .. 'avail:' .. want, seats, excluded, packed) end
+  if not best then best = first(prefix, prefix .. 'avail', seats, excluded, packed) end
   if best then return best, nil end
-  if live then return nil, 'full' end
+  -- Nothing fits: "full" if any usable server is live at all, else "none" (only on failure, a scan).
+  for _, id in ipairs(redis.call('SMEMBERS', prefix .. 'live')) do
+    if usable(prefix, id, excluded) then return nil, 'full' end
+  end
   return nil, 'none'
 end
 
@@ -44,6 +82,7 @@ local function place(prefix, roomKey, roomId, id, seats)
   local srv = redis.call('HMGET', skey, 'address', 'region')
   redis.call('HSET', roomKey, 'serverId', id, 'address', srv[1], 'region', srv[2], 'players', 0)
   redis.call('SADD', skey .. ':rooms', roomId)
+  index(prefix, id)
 end
 
 local function release(prefix, roomId, serverId, seats)
@@ -54,6 +93,7 @@ local function release(prefix, roomId, serverId, seats)
     local used = redis.call('HINCRBY', skey, 'seats', -seats)
     if rooms < 0 then redis.call('HSET', skey, 'rooms', 0) end
     if used < 0 then redis.call('HSET', skey, 'seats', 0) end
+    index(prefix, serverId)
   end
 end
 
@@ -65,7 +105,7 @@ end
 `;
 
 // KEYS: room key, idempotency key. ARGV: prefix, roomId, seats, nowMs, creator, useIdem ("1"/"0"),
-// idemTtlMs, want region, seed, openDeadlineMs, then excluded server ids.
+// idemTtlMs, want region, strategy, openDeadlineMs, then excluded server ids.
 export const ALLOCATE = HELPERS + `
 local prefix, roomId, seats = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if ARGV[6] == '1' then
@@ -76,7 +116,7 @@ if ARGV[6] == '1' then
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'collision', {}} end
-local best, why = pick(prefix, ARGV[8], seats, set(ARGV, 11), tonumber(ARGV[9]))
+local best, why = pick(prefix, ARGV[8], seats, set(ARGV, 11), ARGV[9])
 if not best then return {why, {}} end
 redis.call('HSET', KEYS[1], 'roomId', roomId, 'maxPlayers', seats, 'createdAt', ARGV[4], 'creator', ARGV[5],
   'state', 1, 'want', ARGV[8], 'migrations', 0)
@@ -120,9 +160,12 @@ if serverId ~= '' then release(ARGV[1], ARGV[2], serverId, tonumber(r[2])) end
 return 1
 `;
 
-// KEYS: server key, server rooms key, servers set, expiry zset. ARGV: id, address, region,
+// KEYS: server key, server rooms key, servers set, expiry zset. ARGV: prefix, id, address, region,
 // maxRooms, maxPlayers, reportIntervalMs, nowMs, LIVE state, managerId, expiresAtMs.
-export const REGISTER = `
+export const REGISTER = HELPERS + `
+local prefix = table.remove(ARGV, 1)
+local oldRegion = redis.call('HGET', KEYS[1], 'region')
+if oldRegion and oldRegion ~= ARGV[3] then unindex(prefix, ARGV[1], oldRegion) end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'address', ARGV[2], 'region', ARGV[3], 'maxRooms', ARGV[4],
   'maxPlayers', ARGV[5], 'reportIntervalMs', ARGV[6], 'reportAt', ARGV[7], 'state', ARGV[8], 'manager', ARGV[9])
@@ -131,21 +174,24 @@ redis.call('HSETNX', KEYS[1], 'seats', 0)
 redis.call('HSETNX', KEYS[1], 'players', 0)
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[10], ARGV[1])
+index(prefix, ARGV[1])
 return {epoch, redis.call('SMEMBERS', KEYS[2])}
 `;
 
-// KEYS: server key. ARGV: epoch, then field/value pairs to set while the epoch holds.
-export const SET_IF_EPOCH = `
-if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+// KEYS: server key. ARGV: prefix, id, epoch, state. Only while the epoch holds.
+export const SET_STATE = HELPERS + `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[4])
+index(ARGV[1], ARGV[2])
 return 1
 `;
 
 // KEYS: server key, server rooms key, servers set, expiry zset. ARGV: prefix, id, epoch, nowMs.
 // Open rooms become MOVING (claimable at once); rooms never confirmed are removed.
-export const REMOVE_SERVER = `
+export const REMOVE_SERVER = HELPERS + `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[3] then return false end
 local prefix = ARGV[1]
+unindex(prefix, ARGV[2], redis.call('HGET', KEYS[1], 'region'))
 local moving, dropped = {}, {}
 for _, roomId in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local rkey = prefix .. 'room:' .. roomId
@@ -201,8 +247,8 @@ redis.call('ZADD', ARGV[1] .. 'moving', tonumber(ARGV[6]) + tonumber(ARGV[7]), A
 return 1
 `;
 
-// KEYS: room key. ARGV: prefix, roomId, want region ("" keeps the room's own), seed, nowMs, then
-// excluded server ids.
+// KEYS: room key. ARGV: prefix, roomId, want region ("" keeps the room's own), strategy, nowMs,
+// then excluded server ids.
 export const MOVE_ROOM = HELPERS + `
 local prefix, roomId = ARGV[1], ARGV[2]
 local r = redis.call('HMGET', KEYS[1], 'state', 'serverId', 'maxPlayers', 'want', 'movingSince')
@@ -214,7 +260,7 @@ if r[2] and r[2] ~= '' then
 end
 local want = ARGV[3]
 if want == '' then want = r[4] or '' end
-local best, why = pick(prefix, want, seats, set(ARGV, 6), tonumber(ARGV[4]))
+local best, why = pick(prefix, want, seats, set(ARGV, 6), ARGV[4])
 if not best then return {why, r[5] or ARGV[5]} end
 place(prefix, KEYS[1], roomId, best, seats)
 return {'placed', redis.call('HGETALL', KEYS[1])}

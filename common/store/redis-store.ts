@@ -28,7 +28,7 @@ interface Scripts {
   rgDeleteRoom(roomKey: string, ...args: string[]): Promise<number>;
   rgRegister(serverKey: string, roomsKey: string, setKey: string, expiryKey: string, ...args: (string | number)[]): Promise<[number, string[]]>;
   rgRecordLoad(serverKey: string, expiryKey: string, ...args: (string | number)[]): Promise<number>;
-  rgSetIfEpoch(serverKey: string, ...args: (string | number)[]): Promise<number>;
+  rgSetState(serverKey: string, ...args: (string | number)[]): Promise<number>;
   rgRemoveServer(serverKey: string, roomsKey: string, setKey: string, expiryKey: string, ...args: (string | number)[]): Promise<[string[], string[]] | null>;
   rgSetRoomPlayers(roomKey: string, serverId: string, count: number): Promise<number>;
   rgConfirm(roomKey: string, ...args: string[]): Promise<number>;
@@ -75,7 +75,7 @@ export class RedisStore implements RoomStore {
     this.redis.defineCommand("rgDeleteRoom", { numberOfKeys: 1, lua: lua.DELETE_ROOM });
     this.redis.defineCommand("rgRegister", { numberOfKeys: 4, lua: lua.REGISTER });
     this.redis.defineCommand("rgRecordLoad", { numberOfKeys: 2, lua: lua.RECORD_LOAD });
-    this.redis.defineCommand("rgSetIfEpoch", { numberOfKeys: 1, lua: lua.SET_IF_EPOCH });
+    this.redis.defineCommand("rgSetState", { numberOfKeys: 1, lua: lua.SET_STATE });
     this.redis.defineCommand("rgRemoveServer", { numberOfKeys: 4, lua: lua.REMOVE_SERVER });
     this.redis.defineCommand("rgSetRoomPlayers", { numberOfKeys: 1, lua: lua.SET_ROOM_PLAYERS });
     this.redis.defineCommand("rgConfirm", { numberOfKeys: 1, lua: lua.CONFIRM });
@@ -109,7 +109,7 @@ export class RedisStore implements RoomStore {
   async registerServer(reg: ServerRegistration) {
     const [epoch, roomIds] = await this.scripts.rgRegister(
       this.serverKey(reg.id), this.serverRoomsKey(reg.id), this.serversKey, this.expiryKey,
-      reg.id, reg.address, reg.region, reg.maxRooms, reg.maxPlayers, reg.reportIntervalMs, reg.nowMs, GameServerState.LIVE, reg.managerId,
+      this.prefix, reg.id, reg.address, reg.region, reg.maxRooms, reg.maxPlayers, reg.reportIntervalMs, reg.nowMs, GameServerState.LIVE, reg.managerId,
       reg.expiresAtMs,
     );
     return { epoch: Number(epoch), roomIds };
@@ -136,7 +136,7 @@ export class RedisStore implements RoomStore {
   }
 
   async setServerState(id: string, epoch: number, state: GameServerState) {
-    return (await this.scripts.rgSetIfEpoch(this.serverKey(id), epoch, "state", state)) === 1;
+    return (await this.scripts.rgSetState(this.serverKey(id), this.prefix, id, epoch, state)) === 1;
   }
 
   async recordLoad(id: string, epoch: number, players: number, nowMs: number, expiresAtMs: number) {
@@ -161,7 +161,7 @@ export class RedisStore implements RoomStore {
     const [kind, hash] = await this.scripts.rgAllocate(
       this.roomKey(input.roomId), `${this.prefix}idem:${input.requestId ?? ""}`,
       this.prefix, input.roomId, input.seats, input.nowMs, input.creatorPlayerId,
-      input.requestId ? "1" : "0", input.idempotencyTtlMs, input.region, seed(), input.openDeadlineMs, ...input.excluded,
+      input.requestId ? "1" : "0", input.idempotencyTtlMs, input.region, input.strategy, input.openDeadlineMs, ...input.excluded,
     );
     switch (kind) {
       case "created":
@@ -223,7 +223,7 @@ export class RedisStore implements RoomStore {
   }
 
   async moveRoom(roomId: string, p: Placement): Promise<MoveResult> {
-    const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.region, seed(), p.nowMs, ...p.excluded);
+    const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.region, p.strategy, p.nowMs, ...p.excluded);
     switch (kind) {
       case "placed":
         return { kind, room: roomFromHash(pairsToHash(data as string[])) };
@@ -383,6 +383,3 @@ function roomFromHash(h: Record<string, string>): Room {
     migrations: num(h.migrations),
   });
 }
-
-/** Where a placement starts scanning, so equally loaded servers share new rooms. */
-const seed = () => Math.floor(Math.random() * 1_000_000);

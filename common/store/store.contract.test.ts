@@ -18,7 +18,7 @@ const reg = (id: string, over: Partial<ServerRegistration> = {}): ServerRegistra
 
 let seq = 0;
 const alloc = (over: Partial<AllocateInput> = {}): AllocateInput => ({
-  roomId: `room${++seq}`.padEnd(22, "x"), region: "", excluded: [],
+  roomId: `room${++seq}`.padEnd(22, "x"), strategy: "distributed", region: "", excluded: [],
   seats: 4, creatorPlayerId: "p_creator", idempotencyTtlMs: 60_000, nowMs: 2000, openDeadlineMs: 4000, ...over,
 });
 
@@ -72,6 +72,43 @@ describe.each(implementations)("%s", (_name, make) => {
     const r2 = await store.allocateRoom(alloc({ region: "us" }));
     expect(r1.kind === "created" && r1.room.serverId).toBe("a");
     expect(r2.kind === "created" && r2.room.serverId).toBe("b");
+  });
+
+  test("distributed takes the server with the most free seats; packed the fullest that still fits", async () => {
+    await store.registerServer(reg("small", { maxRooms: 10, maxPlayers: 10 }));
+    await store.registerServer(reg("big", { maxRooms: 10, maxPlayers: 40 }));
+    const spread = await store.allocateRoom(alloc({ seats: 4 }));
+    expect(spread.kind === "created" && spread.room.serverId).toBe("big");
+    // Packed fills "small" (6 free of 10) until a room no longer fits, then goes on to "big".
+    const packed = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await store.allocateRoom(alloc({ seats: 4, strategy: "packed" }));
+      packed.push(r.kind === "created" ? r.room.serverId : r.kind);
+    }
+    expect(packed).toEqual(["small", "small", "big"]);
+    expect(await store.getServer("small")).toMatchObject({ reservedSeats: 8 });
+  });
+
+  test("a server at its room limit leaves the placement index, and comes back when a room goes", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1, maxPlayers: 100 }));
+    await store.registerServer(reg("b", { maxRooms: 5, maxPlayers: 10 }));
+    const first = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(first.kind === "created" && first.room.serverId).toBe("a");
+    const second = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(second.kind === "created" && second.room.serverId).toBe("b");
+    if (first.kind !== "created") throw new Error("expected a room");
+    await store.deleteRoom(first.room.roomId);
+    const third = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(third.kind === "created" && third.room.serverId).toBe("a");
+  });
+
+  test("a server that is not LIVE leaves the index and comes back in the region it registers in", async () => {
+    const a = await store.registerServer(reg("a", { region: "eu" }));
+    await store.setServerState("a", a.epoch, GameServerState.DRAINING);
+    expect((await store.allocateRoom(alloc({ region: "eu" }))).kind).toBe("none");
+    await store.registerServer(reg("a", { region: "us" }));
+    const r = await store.allocateRoom(alloc({ region: "eu" }));
+    expect(r.kind === "created" && r.room.region).toBe("us");
   });
 
   test("skips excluded servers, and says none when no live server is left", async () => {
@@ -180,22 +217,22 @@ describe.each(implementations)("%s", (_name, make) => {
 
     expect(await store.claimMoving(8000, 5000, 10)).toEqual([id]);
     expect(await store.claimMoving(9000, 5000, 10)).toEqual([]);
-    expect(await store.moveRoom(id, { region: "", excluded: [], seats: 0, nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
+    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], seats: 0, nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
 
     await store.registerServer(reg("b", { maxRooms: 2 }));
     await store.registerServer(reg("c", { maxRooms: 2 }));
-    const first = await store.moveRoom(id, { region: "", excluded: ["c"], seats: 0, nowMs: 9000 });
+    const first = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["c"], seats: 0, nowMs: 9000 });
     expect(first).toMatchObject({ kind: "placed", room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 1, reservedSeats: 6 });
     // b never confirmed: the next attempt gives b's reservation back before taking c's.
-    const second = await store.moveRoom(id, { region: "", excluded: ["b"], seats: 0, nowMs: 9500 });
+    const second = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["b"], seats: 0, nowMs: 9500 });
     expect(second).toMatchObject({ kind: "placed", room: { serverId: "c" } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
     expect(await store.finishMove(id, "b")).toBe(false);
     expect(await store.finishMove(id, "c")).toBe(true);
     expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
     expect(await store.getSnapshot(id)).toEqual(snap);
-    expect(await store.moveRoom(id, { region: "", excluded: [], seats: 0, nowMs: 9500 })).toEqual({ kind: "gone" });
+    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], seats: 0, nowMs: 9500 })).toEqual({ kind: "gone" });
     expect(await store.claimMoving(20_000, 5000, 10)).toEqual([]);
     expect(await store.listServerRooms("c")).toEqual([id]);
 
@@ -219,7 +256,7 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await store.claimMoving(7000, 1000, 10)).toEqual([]);
     await store.deferMove(id, 7500);
     expect(await store.claimMoving(7600, 1000, 10)).toEqual([id]);
-    const moved = await store.moveRoom(id, { region: "", excluded: ["a"], seats: 0, nowMs: 7600 });
+    const moved = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["a"], seats: 0, nowMs: 7600 });
     expect(moved).toEqual({ kind: "none", movingSinceMs: 5000 });
     expect(await store.deleteRoom(id)).toBe(true);
     expect(await store.claimMoving(99_000, 1000, 10)).toEqual([]);

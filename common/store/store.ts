@@ -19,8 +19,18 @@ export interface ServerRegistration {
   expiresAtMs: number;
 }
 
+/**
+ * How a server is chosen among those that fit: `distributed` takes the one with the most free
+ * seats (spreads load), `packed` the one with the fewest that still fit (fills servers up, so
+ * idle ones can be removed). Both are O(log n) in the number of servers in the Redis store.
+ */
+export type PlacementStrategy = "distributed" | "packed";
+
+export const PLACEMENT_STRATEGIES: readonly PlacementStrategy[] = ["distributed", "packed"];
+
 /** Where a room may go: the store picks among LIVE servers, so every Manager sees the same fleet. */
 export interface Placement {
+  strategy: PlacementStrategy;
   /** Preferred region; "" for any. Servers elsewhere are used only when it has none that fits. */
   region: string;
   /** Servers not to use (they failed to open this room just now). */
