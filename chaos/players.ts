@@ -33,6 +33,7 @@ export class Load {
   readonly players: PlayerRecord[] = [];
   private timer?: NodeJS.Timeout;
   private tick = 0;
+  private stopped = false;
 
   constructor(private readonly o: LoadOptions) {}
 
@@ -81,8 +82,6 @@ export class Load {
     });
   }
 
-  private stopped = false;
-
   /** The SDK gave up: do what an application would, join again with the old token. */
   private async rejoinByHand(rec: PlayerRecord) {
     rec.manualRejoins++;
@@ -122,7 +121,7 @@ export class Load {
   async allBack(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const nonce = Date.now() % 1_000_000;
-    let sent = new Set<PlayerRecord>();
+    const sent = new Set<PlayerRecord>();
     for (;;) {
       const live = this.players.filter((p) => !p.lost);
       for (const p of live) {
@@ -138,7 +137,6 @@ export class Load {
         throw new Error(`players not back after ${timeoutMs} ms: ${missing} not connected`);
       }
       await new Promise((r) => setTimeout(r, 25));
-      sent = new Set([...sent].filter((p) => p.room.connection === "open"));
     }
   }
 

@@ -11,21 +11,15 @@ import { ManagerClients } from "../common/manager-channel.js";
 
 async function ask<T>(v: Values, call: (client: grpc.Client) => Promise<T>): Promise<T> {
   const managers = new ManagerClients({ address: str(v, "MANAGER_ADDRESS")!, credentials: channelCredentials(v) });
-  let last: unknown;
   try {
-    for (const { client } of managers.order()) {
-      try {
-        return await call(client);
-      } catch (e) {
-        last = e;
-        if ((e as grpc.ServiceError).code !== grpc.status.UNAVAILABLE) break;
-      }
-    }
+    // An operator would rather hear from any Manager: every `unavailable` is worth the next one.
+    return await managers.ask(call, { retry: (e) => e.code === grpc.status.UNAVAILABLE });
+  } catch (e) {
+    const err = e as grpc.ServiceError;
+    throw new Error(`${grpc.status[err.code] ?? "error"}: ${err.details ?? err.message}`);
   } finally {
     managers.close();
   }
-  const e = last as grpc.ServiceError;
-  throw new Error(`${grpc.status[e.code] ?? "error"}: ${e.details ?? e.message}`);
 }
 
 const deadline = () => ({ deadline: Date.now() + 5000 });

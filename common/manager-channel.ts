@@ -29,6 +29,11 @@ export function managerTargets(address: string): string[] {
 /** Trailer key on every error the Manager itself answers with (its value: the error kind). */
 export const MANAGER_ERROR_KEY = "roomgate-error";
 
+/** The Manager could not be reached at all, as opposed to answering `unavailable` itself. */
+export function unreachable(e: grpc.ServiceError) {
+  return e.code === grpc.status.UNAVAILABLE && (e.metadata?.get(MANAGER_ERROR_KEY).length ?? 0) === 0;
+}
+
 const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 
 export class ManagerClients {
@@ -64,6 +69,26 @@ export class ManagerClients {
     const all = Array.from({ length: n }, (_, i) => (start + i) % n).map((i) => ({ client: this.clients[i]!, target: this.targets[i]! }));
     const failing = (c: grpc.Client) => c.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
     return [...all.filter((c) => !failing(c.client)), ...all.filter((c) => failing(c.client))];
+  }
+
+  /**
+   * Calls one Manager after another, in order(), until one answers or `retry` says the failure
+   * is not worth another Manager (by default: only a Manager that could not be reached at all).
+   * Stops at deadlineMs; with no attempt made, fails as DEADLINE_EXCEEDED.
+   */
+  async ask<T>(call: (client: grpc.Client) => Promise<T>, o: { deadlineMs?: number; retry?: (e: grpc.ServiceError) => boolean } = {}): Promise<T> {
+    const retry = o.retry ?? unreachable;
+    let last: grpc.ServiceError | undefined;
+    for (const { client } of this.order()) {
+      if (o.deadlineMs !== undefined && Date.now() >= o.deadlineMs) break;
+      try {
+        return await call(client);
+      } catch (e) {
+        last = e as grpc.ServiceError;
+        if (!retry(last)) break;
+      }
+    }
+    throw last ?? Object.assign(new Error("no Manager answered in time"), { code: grpc.status.DEADLINE_EXCEEDED, details: "no Manager answered in time" });
   }
 
   close() {

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
-import { MANAGER_ERROR_KEY, ManagerClients } from "../common/manager-channel.js";
+import { ManagerClients } from "../common/manager-channel.js";
 
 /** What the Gateway needs of the Manager; an interface so the service can be tested alone. */
 export interface RoomAllocator {
@@ -30,27 +30,16 @@ export class GrpcRoomAllocator implements RoomAllocator {
    */
   async allocateRoom(req: AllocateRoomRequest): Promise<AllocateRoomResponse> {
     const deadline = Date.now() + this.o.timeoutMs;
-    let last: grpc.ServiceError | undefined;
-    for (const { client } of this.managers.order()) {
-      if (Date.now() >= deadline) break;
-      try {
-        return await callUnary(client, ManagerService.method.allocateRoom, req, { deadline });
-      } catch (e) {
-        last = e as grpc.ServiceError;
-        if (!unreachable(last)) throw fromGrpc(last);
-      }
+    try {
+      return await this.managers.ask((client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }), { deadlineMs: deadline });
+    } catch (e) {
+      throw fromGrpc(e as grpc.ServiceError);
     }
-    throw last ? fromGrpc(last) : new ConnectError("the manager did not answer in time", Code.Unavailable);
   }
 
   close() {
     this.managers.close();
   }
-}
-
-/** The Manager could not be reached at all, as opposed to answering `unavailable` itself. */
-function unreachable(e: grpc.ServiceError) {
-  return e.code === grpc.status.UNAVAILABLE && (e.metadata?.get(MANAGER_ERROR_KEY).length ?? 0) === 0;
 }
 
 /** gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged. */

@@ -128,7 +128,7 @@ export class Failover {
     const excluded: string[] = [];
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
       const now = this.o.now();
-      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, region: "", excluded, seats: 0, nowMs: now });
+      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, region: "", excluded, nowMs: now });
       if (r.kind === "gone") return;
       if (r.kind !== "placed") {
         if (now - r.movingSinceMs >= this.o.migrationTimeoutMs) return this.lose(roomId, r.kind);

@@ -73,6 +73,7 @@ export class Manager {
   private readonly opens = new PendingOpens();
   private readonly failover: Failover;
   readonly now: () => number;
+  private readonly strategy: PlacementStrategy;
   private unsubscribe?: () => void;
   private closed = false;
   /** Rooms that ended while the store could not record it; replayed when it is back. */
@@ -82,6 +83,7 @@ export class Manager {
 
   constructor(private readonly o: ManagerOptions) {
     this.now = o.now ?? Date.now;
+    this.strategy = o.placementStrategy ?? "distributed";
     this.id = o.managerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.failover = new Failover({
       managerId: this.id,
@@ -93,7 +95,7 @@ export class Manager {
       maxOpenAttempts: o.maxOpenAttempts ?? 3,
       migrationTimeoutMs: o.migrationTimeoutMs,
       missedReports: o.missedReports,
-      strategy: o.placementStrategy ?? "distributed",
+      strategy: this.strategy,
       open: (room, restore, snapshot) => this.open(room, 0, restore, snapshot),
       command: (serverId, command) => this.command(serverId, command),
       event: (kind, fields) => this.event(kind, fields),
@@ -136,7 +138,7 @@ export class Manager {
       const result = await this.store(() =>
         this.o.store.allocateRoom({
           roomId: req.roomId,
-          strategy: this.o.placementStrategy ?? "distributed",
+          strategy: this.strategy,
           region: req.region,
           excluded,
           seats: req.maxPlayers,

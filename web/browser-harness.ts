@@ -104,6 +104,43 @@ export async function dotPosition(page: Page, playerId: string) {
   return { x: Number(await dot.getAttribute("data-x")), y: Number(await dot.getAttribute("data-y")) };
 }
 
+/**
+ * The pages of one test file, each in a context of its own (separate storage, as two people on two
+ * machines), with their console and uncaught errors kept so a test can insist there were none.
+ */
+export class Pages {
+  private readonly logs: string[][] = [];
+
+  /** `browser` is read when a page opens: test files launch it in beforeAll. */
+  constructor(private readonly browser: () => Browser) {}
+
+  async open(options: Parameters<Browser["newContext"]>[0] = { viewport: DESKTOP }): Promise<Page> {
+    const page = await (await this.browser().newContext(options)).newPage();
+    this.logs.push(watchPage(page, `page ${this.logs.length + 1}`));
+    return page;
+  }
+
+  /** Uncaught errors of every page opened so far. */
+  errors(): string[] {
+    return this.logs.flat().filter((l) => / pageerror: /.test(l));
+  }
+}
+
+/**
+ * Holds a key until the page's own dot has gone 150 units along the axis, towards the middle of
+ * the arena, then lets go. `keys` are the keys that walk up and down that axis. Returns the mark
+ * the dot passed, for another page to wait on.
+ */
+export async function walk(page: Page, playerId: string, axis: "x" | "y", keys: [up: string, down: string]) {
+  const start = (await dotPosition(page, playerId))[axis];
+  const up = start < 600;
+  const passed = { test: up ? ("above" as const) : ("below" as const), mark: up ? start + 150 : start - 150 };
+  await page.keyboard.down(up ? keys[0] : keys[1]);
+  await waitForDot(page, playerId, axis, passed.test, passed.mark);
+  await page.keyboard.up(up ? keys[0] : keys[1]);
+  return passed;
+}
+
 /** Resolves once the page shows the player's dot passing the given mark on one axis. */
 export async function waitForDot(page: Page, playerId: string, axis: "x" | "y", test: "above" | "below", mark: number, timeout = 5000) {
   await page.waitForFunction(

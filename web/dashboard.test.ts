@@ -1,13 +1,11 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { DESKTOP, inRoom, type Mesh, screenshot, startMesh, startMeshAndBrowser, watchPage } from "./browser-harness";
+import type { Browser, Page } from "playwright-core";
+import { inRoom, type Mesh, Pages, screenshot, startMesh, startMeshAndBrowser } from "./browser-harness";
 
 // The dashboard in a real browser, fed by the WatchCluster stream: a room made through the demo
 // appears with its server, then goes away with a clean-up event once its players are gone.
 
 let mesh: Mesh;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
-const logs: string[][] = [];
 
 beforeAll(async () => {
   ({ mesh, browser } = await startMeshAndBrowser());
@@ -18,27 +16,19 @@ afterAll(async () => {
   await mesh?.stop();
 }, 30_000);
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: DESKTOP });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  logs.push(watchPage(page, `page ${contexts.length}`));
-  return page;
-}
-
-const pageErrors = () => logs.flat().filter((l) => / pageerror: /.test(l));
+const pages = new Pages(() => browser);
 const roomRow = (page: Page, roomId: string) => page.locator(`[data-testid="room-row"][data-room-id="${roomId}"]`);
 const event = (page: Page, kind: string, roomId: string) => page.locator(`[data-testid="event"][data-kind="${kind}"][data-room-id="${roomId}"]`);
 
 test("the dashboard shows a demo room with its server, then its clean-up", async () => {
-  const dash = await newPage();
+  const dash = await pages.open();
   await dash.goto(`${mesh.url}/dashboard`);
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
   await dash.locator('[data-testid="server-row"]').nth(1).waitFor();
   expect(await dash.locator('[data-testid="server-row"]').count()).toBe(2);
   expect(await dash.getByTestId("total-servers").textContent()).toBe("2");
 
-  const a = await newPage();
+  const a = await pages.open();
   await a.goto(mesh.url);
   await a.getByTestId("name-input").fill("Ann");
   await a.getByTestId("create-room").click();
@@ -50,7 +40,7 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   await event(dash, "room-allocated", ra.roomId).waitFor({ timeout: 5000 });
   expect(await event(dash, "room-allocated", ra.roomId).getAttribute("data-server-id")).toBe(ra.serverId);
 
-  const b = await newPage();
+  const b = await pages.open();
   await b.goto(ra.shareLink);
   const rb = await inRoom(b);
   expect(rb.serverId).toBe(ra.serverId);
@@ -80,11 +70,11 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   expect(kinds).toEqual(["room-removed", "room-allocated"]);
 
   console.log(`screenshot: ${await screenshot(dash, "dashboard-after-cleanup.png")}`);
-  expect(pageErrors()).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 60_000);
 
 test("the dashboard shows a broken stream and reconnects when the Gateway is back", async () => {
-  const dash = await newPage();
+  const dash = await pages.open();
   await dash.goto(`${mesh.url}/dashboard`);
   const state = dash.getByTestId("stream-state");
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
@@ -104,5 +94,5 @@ test("the dashboard shows a broken stream and reconnects when the Gateway is bac
   await dash.locator('[data-testid="server-row"]').nth(1).waitFor();
   expect(await dash.evaluate(() => document.body.hasAttribute("data-stale"))).toBe(false);
   // The page itself never reloaded: its errors are the stream's, handled, not uncaught.
-  expect(pageErrors()).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 60_000);

@@ -1,12 +1,11 @@
-import type { Browser, BrowserContext } from "playwright-core";
-import { DESKTOP, dotPosition, inRoom, type Mesh, PHONE, screenshot, startMeshAndBrowser, waitForDot, watchPage } from "./browser-harness";
+import type { Browser } from "playwright-core";
+import { dotPosition, inRoom, type Mesh, Pages, PHONE, screenshot, startMeshAndBrowser, waitForDot, walk } from "./browser-harness";
 
 // The demo in a real browser: two players meet through a share link and see each other move.
 
 let mesh: Mesh;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
-const logs: string[][] = [];
+const pages = new Pages(() => browser);
 
 beforeAll(async () => {
   ({ mesh, browser } = await startMeshAndBrowser());
@@ -17,21 +16,9 @@ afterAll(async () => {
   await mesh?.stop();
 }, 30_000);
 
-async function newPage(options: Parameters<Browser["newContext"]>[0] = { viewport: DESKTOP }) {
-  // A context each: separate storage, as two people on two machines.
-  const ctx = await browser.newContext(options);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  logs.push(watchPage(page, `page ${contexts.length}`));
-  return page;
-}
-
-function pageErrors() {
-  return logs.flat().filter((l) => / pageerror: /.test(l));
-}
 
 test("two players meet through the share link and see each other's dots move", async () => {
-  const a = await newPage();
+  const a = await pages.open();
   await a.goto(mesh.url);
   await a.getByTestId("name-input").fill("Ann");
   await a.getByTestId("create-room").click();
@@ -40,7 +27,7 @@ test("two players meet through the share link and see each other's dots move", a
   expect(ra.shareLink).toBe(`${mesh.url}/?room=${ra.roomId}`);
   expect(await a.getByTestId("region").textContent()).toBe("local");
 
-  const b = await newPage();
+  const b = await pages.open();
   await b.goto(ra.shareLink);
   const rb = await inRoom(b);
   expect(rb.roomId).toBe(ra.roomId);
@@ -58,21 +45,13 @@ test("two players meet through the share link and see each other's dots move", a
   await waitForSamePosition(a, b, rb.selfId);
 
   // A walks right with the arrow key; B sees it.
-  const a0 = await dotPosition(b, ra.selfId);
-  const goRight = a0.x < 600;
-  await a.keyboard.down(goRight ? "ArrowRight" : "ArrowLeft");
-  await waitForDot(a, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
-  await a.keyboard.up(goRight ? "ArrowRight" : "ArrowLeft");
-  await waitForDot(b, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
+  const aWalked = await walk(a, ra.selfId, "x", ["ArrowRight", "ArrowLeft"]);
+  await waitForDot(b, ra.selfId, "x", aWalked.test, aWalked.mark);
   await waitForSamePosition(a, b, ra.selfId);
 
   // B walks down with WASD; A sees it.
-  const b0 = await dotPosition(a, rb.selfId);
-  const goDown = b0.y < 600;
-  await b.keyboard.down(goDown ? "KeyS" : "KeyW");
-  await waitForDot(b, rb.selfId, "y", goDown ? "above" : "below", goDown ? b0.y + 150 : b0.y - 150);
-  await b.keyboard.up(goDown ? "KeyS" : "KeyW");
-  await waitForDot(a, rb.selfId, "y", goDown ? "above" : "below", goDown ? b0.y + 150 : b0.y - 150);
+  const bWalked = await walk(b, rb.selfId, "y", ["KeyS", "KeyW"]);
+  await waitForDot(a, rb.selfId, "y", bWalked.test, bWalked.mark);
   await waitForSamePosition(a, b, rb.selfId);
 
   // A clicks near the top-left corner; its dot walks there and B sees it arrive.
@@ -90,16 +69,16 @@ test("two players meet through the share link and see each other's dots move", a
   await b.waitForTimeout(400);
   console.log(`screenshot: ${await screenshot(a, "demo-two-players.png")}`);
   await screenshot(b, "demo-two-players-b.png");
-  expect(pageErrors()).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 60_000);
 
 test("a phone-width page joins by link, taps to move, and fits the screen", async () => {
-  const a = await newPage();
+  const a = await pages.open();
   await a.goto(mesh.url);
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
 
-  const phone = await newPage(PHONE);
+  const phone = await pages.open(PHONE);
   await phone.goto(ra.shareLink);
   const rp = await inRoom(phone);
   expect(rp.roomId).toBe(ra.roomId);
@@ -116,11 +95,11 @@ test("a phone-width page joins by link, taps to move, and fits the screen", asyn
 
   await phone.waitForTimeout(300);
   console.log(`screenshot: ${await screenshot(phone, "demo-phone.png")}`);
-  expect(pageErrors()).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 60_000);
 
 test("positions live in the room's state: a newcomer sees every dot where it stands, and a page that reconnects keeps its id and its dot", async () => {
-  const a = await newPage();
+  const a = await pages.open();
   // Lets the test cut this page's room connection as a network would (without the page's help).
   await a.addInitScript(() => {
     const Native = window.WebSocket;
@@ -141,15 +120,11 @@ test("positions live in the room's state: a newcomer sees every dot where it sta
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
   // A walks away from its spawn point and stops there.
-  const a0 = await dotPosition(a, ra.selfId);
-  const goRight = a0.x < 600;
-  await a.keyboard.down(goRight ? "ArrowRight" : "ArrowLeft");
-  await waitForDot(a, ra.selfId, "x", goRight ? "above" : "below", goRight ? a0.x + 150 : a0.x - 150);
-  await a.keyboard.up(goRight ? "ArrowRight" : "ArrowLeft");
+  await walk(a, ra.selfId, "x", ["ArrowRight", "ArrowLeft"]);
   const stopped = await dotPosition(a, ra.selfId);
 
   // B arrives afterwards: A sends nothing more, yet B's first picture has A where A is.
-  const b = await newPage();
+  const b = await pages.open();
   await b.goto(ra.shareLink);
   const rb = await inRoom(b);
   await b.locator(`[data-testid="dot"][data-player-id="${ra.selfId}"]`).waitFor();
@@ -169,11 +144,11 @@ test("positions live in the room's state: a newcomer sees every dot where it sta
   await waitForSamePosition(a, b, rb.selfId);
   await expectPlayers(a, [ra.selfId, rb.selfId]);
   await expectPlayers(b, [ra.selfId, rb.selfId]);
-  expect(pageErrors()).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 60_000);
 
 test("a link to a room that is gone says so and offers a new room", async () => {
-  const page = await newPage();
+  const page = await pages.open();
   await page.goto(`${mesh.url}/?room=AAAAAAAAAAAAAAAAAAAAAA`);
   const status = page.getByTestId("lobby-status");
   await status.filter({ hasText: "does not exist" }).waitFor({ timeout: 10_000 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { RoomSnapshotSchema } from "../gen/roomgate/v1/room_pb";
 import { startCluster } from "../test/harness/cluster";
 import { decodePosition } from "./src/position-codec";
-import { DESKTOP, dotPosition, inRoom, launchBrowser, screenshot, waitForDot, watchPage, WEB_DIST } from "./browser-harness";
+import { dotPosition, inRoom, launchBrowser, Pages, screenshot, walk, WEB_DIST } from "./browser-harness";
 
 // The demo when its game server dies: separate processes on Redis (a Manager, a Gateway that
 // serves the pages, two game servers), two pages in one room, and the room's server SIGKILLed.
@@ -11,7 +11,7 @@ import { DESKTOP, dotPosition, inRoom, launchBrowser, screenshot, waitForDot, wa
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 let browser: Browser;
-const logs: string[][] = [];
+const pages = new Pages(() => browser);
 
 beforeAll(async () => {
   const [cluster, b] = await Promise.allSettled([
@@ -34,21 +34,9 @@ afterAll(async () => {
   await env?.stop();
 }, 30_000);
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: DESKTOP });
-  const page = await ctx.newPage();
-  logs.push(watchPage(page, `page ${logs.length + 1}`));
-  return page;
-}
-
 /** Walks the page's own dot about 150 units sideways and returns where it stopped. */
-async function walk(page: Page, selfId: string) {
-  const p0 = await dotPosition(page, selfId);
-  const right = p0.x < 600;
-  const key = right ? "ArrowRight" : "ArrowLeft";
-  await page.keyboard.down(key);
-  await waitForDot(page, selfId, "x", right ? "above" : "below", right ? p0.x + 150 : p0.x - 150);
-  await page.keyboard.up(key);
+async function walkSideways(page: Page, selfId: string) {
+  await walk(page, selfId, "x", ["ArrowRight", "ArrowLeft"]);
   return dotPosition(page, selfId);
 }
 
@@ -79,14 +67,14 @@ async function seesAt(page: Page, playerId: string, at: { x: number; y: number }
 
 test("a page whose game server is killed reconnects to the room on another server and keeps playing", async () => {
   const url = env.cluster.gatewayUrl(0);
-  const a = await newPage();
+  const a = await pages.open();
   await a.goto(url);
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
-  const b = await newPage();
+  const b = await pages.open();
   await b.goto(ra.shareLink);
   const rb = await inRoom(b);
-  const stopped = await walk(a, ra.selfId);
+  const stopped = await walkSideways(a, ra.selfId);
   await seesAt(b, ra.selfId, stopped);
 
   // Once the store's snapshot of the room has A where A stopped, kill the room's server outright.
@@ -105,8 +93,8 @@ test("a page whose game server is killed reconnects to the room on another serve
   // The restored room still has A where A stopped...
   await seesAt(b, ra.selfId, stopped);
   // ...and the game goes on: B moves now, and A sees it.
-  const bMoved = await walk(b, rb.selfId);
+  const bMoved = await walkSideways(b, rb.selfId);
   await seesAt(a, rb.selfId, bMoved);
   await screenshot(a, "demo-after-failover.png");
-  expect(logs.flat().filter((l) => / pageerror: /.test(l))).toEqual([]);
+  expect(pages.errors()).toEqual([]);
 }, 90_000);

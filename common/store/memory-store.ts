@@ -219,7 +219,7 @@ export class MemoryStore implements RoomStore {
     return out;
   }
 
-  async moveRoom(roomId: string, placement: Placement): Promise<MoveResult> {
+  async moveRoom(roomId: string, placement: Omit<Placement, "seats">): Promise<MoveResult> {
     const rec = this.rooms.get(roomId);
     if (!rec || rec.room.state !== RoomState.MOVING) return { kind: "gone" };
     // An earlier attempt that the server never confirmed gives its reservation back first.

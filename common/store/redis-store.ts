@@ -222,7 +222,7 @@ export class RedisStore implements RoomStore {
     return this.scripts.rgClaim(`${this.prefix}moving`, nowMs, leaseMs, limit);
   }
 
-  async moveRoom(roomId: string, p: Placement): Promise<MoveResult> {
+  async moveRoom(roomId: string, p: Omit<Placement, "seats">): Promise<MoveResult> {
     const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.region, p.strategy, p.nowMs, ...p.excluded);
     switch (kind) {
       case "placed":
@@ -256,11 +256,9 @@ export class RedisStore implements RoomStore {
   }
 
   async subscribeBus(listener: (m: Uint8Array) => void) {
-    // The bus shares the events' subscriber connection; subscribing to events makes sure it exists.
-    const offEvents = await this.subscribeEvents(() => {});
+    await this.subscribed();
     this.busListeners.add(listener);
     return () => {
-      offEvents();
       this.busListeners.delete(listener);
     };
   }
@@ -278,7 +276,19 @@ export class RedisStore implements RoomStore {
   }
 
   async subscribeEvents(listener: (e: ClusterEvent) => void) {
-    // A subscribed connection can do nothing else, so events get one of their own (made on first use).
+    await this.subscribed();
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * The one subscriber connection (a subscribed connection can do nothing else), carrying both
+   * the events and the bus channel; made on first use. A failed first subscription (Redis down)
+   * is not kept: the next subscriber tries again.
+   */
+  private async subscribed(): Promise<void> {
     this.subscriber ??= (async () => {
       // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
       // connection subscribes again on each new connection itself.
@@ -317,15 +327,10 @@ export class RedisStore implements RoomStore {
       return sub;
     })();
     const pending = this.subscriber;
-    // A failed first subscription (Redis down) is not kept: the next watcher tries again.
     await pending.catch((e) => {
       if (this.subscriber === pending) this.subscriber = undefined;
       throw e;
     });
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
   }
 
   private get eventsChannel() {

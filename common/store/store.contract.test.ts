@@ -217,22 +217,22 @@ describe.each(implementations)("%s", (_name, make) => {
 
     expect(await store.claimMoving(8000, 5000, 10)).toEqual([id]);
     expect(await store.claimMoving(9000, 5000, 10)).toEqual([]);
-    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], seats: 0, nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
+    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
 
     await store.registerServer(reg("b", { maxRooms: 2 }));
     await store.registerServer(reg("c", { maxRooms: 2 }));
-    const first = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["c"], seats: 0, nowMs: 9000 });
+    const first = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["c"], nowMs: 9000 });
     expect(first).toMatchObject({ kind: "placed", room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 1, reservedSeats: 6 });
     // b never confirmed: the next attempt gives b's reservation back before taking c's.
-    const second = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["b"], seats: 0, nowMs: 9500 });
+    const second = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["b"], nowMs: 9500 });
     expect(second).toMatchObject({ kind: "placed", room: { serverId: "c" } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
     expect(await store.finishMove(id, "b")).toBe(false);
     expect(await store.finishMove(id, "c")).toBe(true);
     expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
     expect(await store.getSnapshot(id)).toEqual(snap);
-    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], seats: 0, nowMs: 9500 })).toEqual({ kind: "gone" });
+    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], nowMs: 9500 })).toEqual({ kind: "gone" });
     expect(await store.claimMoving(20_000, 5000, 10)).toEqual([]);
     expect(await store.listServerRooms("c")).toEqual([id]);
 
@@ -256,7 +256,7 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await store.claimMoving(7000, 1000, 10)).toEqual([]);
     await store.deferMove(id, 7500);
     expect(await store.claimMoving(7600, 1000, 10)).toEqual([id]);
-    const moved = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["a"], seats: 0, nowMs: 7600 });
+    const moved = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["a"], nowMs: 7600 });
     expect(moved).toEqual({ kind: "none", movingSinceMs: 5000 });
     expect(await store.deleteRoom(id)).toBe(true);
     expect(await store.claimMoving(99_000, 1000, 10)).toEqual([]);

@@ -120,8 +120,8 @@ export interface RoomStore {
   handOver(roomId: string, serverId: string, snapshot: Uint8Array | undefined, nowMs: number, leaseMs: number): Promise<boolean>;
   /** MOVING rooms nobody holds a lease on, leased to the caller for leaseMs. */
   claimMoving(nowMs: number, leaseMs: number, limit: number): Promise<string[]>;
-  /** Reserves a MOVING room on the best fitting LIVE server (releasing any earlier tentative one). */
-  moveRoom(roomId: string, placement: Placement): Promise<MoveResult>;
+  /** Reserves a MOVING room (its own seats) on the best fitting LIVE server, releasing any earlier tentative one. */
+  moveRoom(roomId: string, placement: Omit<Placement, "seats">): Promise<MoveResult>;
   /** The new server opened the moved room: MOVING becomes OPEN. */
   finishMove(roomId: string, serverId: string): Promise<boolean>;
   /** Lets the move be claimed again at untilMs (no server had room). */
