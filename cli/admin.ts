@@ -36,9 +36,10 @@ export async function drain(v: Values, args: string[]) {
 export async function servers(v: Values) {
   const res = await ask(v, (c) => callUnary(c, ManagerService.method.listServers, create(ManagerService.method.listServers.input), deadline()));
   const rows = res.servers.map((s: GameServer) => [
-    s.id, GameServerState[s.state] ?? String(s.state), s.region, `${s.reservedRooms}/${s.maxRooms}`, `${s.players}/${s.maxPlayers}`, s.managerId, s.address,
+    s.id, GameServerState[s.state] ?? String(s.state), s.region, s.zone || "-", `${s.reservedRooms}/${s.maxRooms}`, `${s.players}/${s.maxPlayers}`, s.managerId, s.address,
+    Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-",
   ]);
-  const head = ["ID", "STATE", "REGION", "ROOMS", "PLAYERS", "MANAGER", "ADDRESS"];
+  const head = ["ID", "STATE", "REGION", "ZONE", "ROOMS", "PLAYERS", "MANAGER", "ADDRESS", "LABELS"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { ConfigError, int, str, type Values } from "../common/config.js";
+import { ConfigError, int, parseLabels, str, type Values } from "../common/config.js";
 import { channelCredentials, internalTlsEnabled, serverCredentials } from "../common/grpc-credentials.js";
 import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
@@ -8,7 +8,9 @@ import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
+import { parseRegionGateways } from "../gateway/regions.js";
 import { gatewayClientLimits, gatewayTimeouts, gatewayTrustProxy, wsIdleTimeoutS } from "./limits.js";
+import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
@@ -48,6 +50,7 @@ function placementStrategy(v: Values): PlacementStrategy {
 }
 
 export async function startManager(v: Values, store: RoomStore, log: Logger) {
+  const autoscaling = autoscalingSettings(v);
   const m = buildManager({
     store,
     log,
@@ -62,8 +65,24 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     credentials: serverCredentials(v),
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));
+  // Its game servers stop (drain) while this Manager still serves them.
+  const scaler = autoscaling && startAutoscaling(v, autoscaling, store, m.manager.id, port, log.child("autoscaler"));
   log.info("ready", { component: "manager", port, tls: internalTlsEnabled(v) });
-  return { port, stop: () => m.close(int(v, "SHUTDOWN_TIMEOUT_MS")) };
+  return {
+    port,
+    stop: async () => {
+      await scaler?.stop();
+      await m.close(int(v, "SHUTDOWN_TIMEOUT_MS"));
+    },
+  };
+}
+
+function regionGateways(v: Values) {
+  try {
+    return parseRegionGateways(str(v, "REGION_GATEWAYS") ?? "");
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 export async function startGateway(v: Values, store: RoomStore, managerAddress: string, secretValue: string, log: Logger) {
@@ -79,6 +98,9 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     defaultMaxPlayers: int(v, "ROOM_DEFAULT_MAX_PLAYERS"),
     maxPlayersLimit: int(v, "ROOM_MAX_PLAYERS_LIMIT"),
     rejoinWindowMs: int(v, "REJOIN_WINDOW_MS"),
+    region: str(v, "GATEWAY_REGION") ?? "",
+    regionGateways: regionGateways(v),
+    quickJoinSlackMs: int(v, "QUICKJOIN_RTT_SLACK_MS"),
     log,
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
     corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
@@ -121,6 +143,8 @@ export async function startOneGameServer(v: Values, port: number, managerAddress
     port,
     publicAddress: str(v, "GAMESERVER_PUBLIC_ADDRESS"),
     region: str(v, "GAMESERVER_REGION")!,
+    zone: str(v, "GAMESERVER_ZONE") ?? "",
+    labels: parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS"),
     managerAddress,
     credentials: channelCredentials(v),
     secret: secretValue,

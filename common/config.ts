@@ -34,6 +34,9 @@ export const SETTINGS: Setting[] = [
   { env: "GATEWAY_TLS_KEY", kind: "string", for: GW, help: "PEM private key file for GATEWAY_TLS_CERT." },
   { env: "GATEWAY_CORS_ORIGINS", kind: "string", for: GW, help: "Comma-separated origins whose browser pages may call the Gateway (\"*\" for any). The demo and dashboard it serves itself need none." },
   { env: "GATEWAY_WEB_DIR", kind: "string", for: GW, help: "Built web UI to serve at / (demo) and /dashboard (default: web/dist of this installation; build it with `npm run build:web`)." },
+  { env: "GATEWAY_REGION", kind: "string", for: GW, default: "", help: "Region this Gateway serves: rooms go there when a client names no region and measured none. Answered at GET /ping." },
+  { env: "REGION_GATEWAYS", kind: "string", for: GW, default: "", help: "Every region's Gateway as region=url pairs separated by commas (eu=https://eu.example.com,us=https://us.example.com): ListRegions returns them so clients can measure round trips to each (GET {url}/ping)." },
+  { env: "QUICKJOIN_RTT_SLACK_MS", kind: "int", for: GW, default: "30", help: "JoinOrCreate fills open rooms in any measured region at most this much slower than the client's fastest, before it creates a room." },
   { env: "JOIN_TOKEN_TTL_MS", kind: "int", for: GW, default: "30000", help: "Lifetime of a join token; a new room nobody joins within it is removed." },
   { env: "ROOM_DEFAULT_MAX_PLAYERS", kind: "int", for: GW, default: "8", help: "Seats in a room when CreateRoom does not say." },
   { env: "ROOM_MAX_PLAYERS_LIMIT", kind: "int", for: GW, default: "256", help: "Largest max_players a client may ask for." },
@@ -62,12 +65,21 @@ export const SETTINGS: Setting[] = [
   { env: "MIGRATION_TIMEOUT_MS", kind: "int", for: MG, default: "30000", help: "How long a room whose server died or drained may wait for a server with room before it is given up." },
   { env: "MANAGER_MAX_SNAPSHOT_BYTES", kind: "int", for: MG, default: "262144", help: "Largest room snapshot the Manager keeps in the store; larger ones are dropped with a warning." },
   { env: "SWEEP_INTERVAL_MS", kind: "int", for: MG, default: "250", help: "How often each Manager looks for dead servers, rooms to move and unconfirmed rooms of a dead Manager." },
+  { env: "AUTOSCALE_PROVISIONER", kind: "string", for: ["manager"], help: "Turns autoscaling on with this provisioner: process (start and stop `roomgate gameserver` processes on this host, on 127.0.0.1). Unset: no autoscaling. Needs AUTOSCALE_POLICY and ROOMGATE_SECRET." },
+  { env: "AUTOSCALE_POLICY", kind: "string", for: ["manager"], help: "Free room slots to keep per region, with bounds on its servers: region:buffer=N (rooms) or buffer=N% (of the region's room slots),min=N,max=N, regions separated by ';', e.g. eu:buffer=4,min=1,max=5;us:buffer=25%,max=10 (min defaults to 0)." },
+  { env: "AUTOSCALE_INTERVAL_MS", kind: "int", for: ["manager"], default: "1000", help: "How often the autoscaler compares each region with its policy. Of the Managers with a provisioner, one at a time (the holder of a lease in the store) acts." },
+  { env: "AUTOSCALE_BOOT_TIMEOUT_MS", kind: "int", for: ["manager"], default: "30000", help: "A server the autoscaler started that has not registered within this is stopped and no longer counted as booting." },
+  { env: "AUTOSCALE_SERVER_CAPACITY", kind: "int", for: ["manager"], default: "100", help: "Rooms each started game server runs at once (its GAMESERVER_CAPACITY); the autoscaler counts a booting server as this many free room slots." },
+  { env: "AUTOSCALE_SERVER_MAX_PLAYERS", kind: "int", for: ["manager"], default: "1000", help: "Players each started game server holds (its GAMESERVER_MAX_PLAYERS). Other game-server settings in the Manager's environment (REPORT_INTERVAL_MS, DRAIN_MODE, GAMESERVER_LABELS...) pass through to them." },
+  { env: "AUTOSCALE_MANAGER_ADDRESS", kind: "string", for: ["manager"], help: "MANAGER_ADDRESS given to started game servers: every Manager, as host:port list or DNS name (default: this Manager on 127.0.0.1)." },
 
   { env: "GAMESERVER_ID", kind: "string", for: ["gameserver"], help: "Stable id of this game server (default: hostname-port). A server that restarts under the same id within the grace keeps its rooms." },
   { env: "GAMESERVER_HOST", kind: "string", for: GS, default: "0.0.0.0", help: "Interface the game server listens on." },
   { env: "GAMESERVER_PORT", kind: "int", for: GS, default: "7001", help: "WebSocket port (0 picks a free port). `up` runs a second server on the next port." },
   { env: "GAMESERVER_PUBLIC_ADDRESS", kind: "string", for: ["gameserver"], help: "WebSocket base URL clients use to reach this server (default: ws://127.0.0.1:PORT)." },
   { env: "GAMESERVER_REGION", kind: "string", for: GS, default: "local", help: "Region this server registers in." },
+  { env: "GAMESERVER_ZONE", kind: "string", for: GS, default: "", help: "Zone (failure domain) inside the region; rooms can require it as the label zone=..." },
+  { env: "GAMESERVER_LABELS", kind: "string", for: GS, default: "", help: "What this server offers, as key=value pairs separated by commas (e.g. mode=ctf,map=dust,version=1.4); CreateRoom and JoinOrCreate can require labels." },
   { env: "GAMESERVER_CAPACITY", kind: "int", for: GS, default: "100", help: "Most rooms this server runs at once." },
   { env: "GAMESERVER_MAX_PLAYERS", kind: "int", for: GS, default: "1000", help: "Most players this server holds; rooms reserve their max_players against it." },
   { env: "REPORT_INTERVAL_MS", kind: "int", for: GS, default: "1000", help: "How often the game server reports its load to the Manager." },
@@ -154,4 +166,18 @@ export function bool(v: Values, key: string): boolean {
 export function str(v: Values, key: string): string | undefined {
   const s = v[key];
   return s === undefined ? undefined : String(s);
+}
+
+/** "k=v,k2=v2" into labels, with the rules the protocol puts on them (gateway.proto). */
+export function parseLabels(text: string, key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    const [k, val] = eq < 0 ? [pair, ""] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+    if (!/^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/.test(k)) throw new ConfigError(`${key}: label name '${k}' must be 1-63 letters, digits or _./- (starting with a letter or digit)`);
+    if (!/^[A-Za-z0-9_.:/+-]{0,64}$/.test(val)) throw new ConfigError(`${key}: value of '${k}' must be up to 64 letters, digits or _.:/+-`);
+    out[k] = val;
+  }
+  if (Object.keys(out).length > 16) throw new ConfigError(`${key}: at most 16 labels`);
+  return out;
 }

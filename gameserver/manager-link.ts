@@ -84,8 +84,8 @@ export class ManagerLink implements RoomEvents {
   opened(roomId: string) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
   }
-  players(roomId: string, count: number) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "players", value: { count } } } });
+  players(roomId: string, count: number, joined?: string) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "players", value: { count, joinedPlayerIds: joined ? [joined] : [] } } } });
   }
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason, snapshot } } } });

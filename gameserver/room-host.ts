@@ -25,7 +25,8 @@ export interface Connection {
 
 export interface RoomEvents {
   opened(roomId: string): void;
-  players(roomId: string, count: number): void;
+  /** Seats taken (players plus those the room still waits for); `joined`: who just took one. */
+  players(roomId: string, count: number, joined?: string): void;
   /** With reason MIGRATING, `snapshot` is the room's final serialized RoomSnapshot (absent when too large). */
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array): void;
   /** A serialized RoomSnapshot of a room that changed since its last one (see takeSnapshots). */
@@ -188,7 +189,7 @@ export class RoomHost {
       }),
     );
     if (!previous) this.publish(room, encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
-    this.events.players(roomId, room.players.size);
+    this.events.players(roomId, room.players.size + room.awaited.size, playerId);
     return true;
   }
 
@@ -202,7 +203,7 @@ export class RoomHost {
     room.dirty = true;
     this.publish(room, encode({ case: "playerLeft", value: { playerId } }));
     this.dropOwnedKeys(room, playerId);
-    this.events.players(roomId, room.players.size);
+    this.events.players(roomId, room.players.size + room.awaited.size);
     if (room.players.size === 0) this.emptied(room);
   }
 

@@ -14,6 +14,8 @@ export interface GameServerOptions extends RoomLimits {
   /** WebSocket base URL clients use; default ws://127.0.0.1:{bound port}. */
   publicAddress?: string;
   region: string;
+  zone: string;
+  labels: Record<string, string>;
   managerAddress: string;
   /** TLS for the link to the Manager (INTERNAL_TLS_*: common/grpc-credentials.ts); cleartext when absent. */
   credentials?: ChannelCredentials;
@@ -57,7 +59,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   // forwarded once both exist.
   const events = {
     opened: (id: string) => link?.opened(id),
-    players: (id: string, n: number) => link?.players(id, n),
+    players: (id: string, n: number, joined?: string) => link?.players(id, n, joined),
     closed: (id: string, r: number, snapshot?: Uint8Array) => link?.closed(id, r, snapshot),
     snapshot: (id: string, bytes: Uint8Array) => link?.snapshot(id, bytes),
   };
@@ -85,7 +87,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   const theLink = new ManagerLink({
     managerAddress: o.managerAddress,
     credentials: o.credentials,
-    registration: { serverId, address, region: o.region, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
+    registration: { serverId, address, region: o.region, zone: o.zone, labels: o.labels, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });

@@ -39,6 +39,19 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
       if (files?.(req, res)) return;
+      if (req.url === "/ping" && (req.method === "GET" || req.method === "HEAD")) {
+        // Clients time this to pick a region (ListRegions): tiny, never cached, readable from any page.
+        res.writeHead(200, {
+          "content-type": "text/plain",
+          "cache-control": "no-store",
+          "access-control-allow-origin": "*",
+          "timing-allow-origin": "*",
+          "roomgate-region": o.region ?? "",
+          "access-control-expose-headers": "roomgate-region",
+        });
+        res.end(req.method === "HEAD" ? "" : (o.region ?? ""));
+        return;
+      }
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end('{"status":"ok"}');

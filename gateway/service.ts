@@ -1,16 +1,22 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { type Room, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import {
   type CreateRoomRequest,
   type CreateRoomResponse,
   CreateRoomResponseSchema,
   GetRoomResponseSchema,
   type GatewayService,
+  type JoinOrCreateRequest,
+  type JoinOrCreateResponse,
+  JoinOrCreateResponseSchema,
   type JoinRoomRequest,
   type JoinRoomResponse,
   JoinRoomResponseSchema,
+  type ListRoomsRequest,
+  ListRegionsResponseSchema,
+  ListRoomsResponseSchema,
   type WatchClusterRequest,
 } from "../gen/roomgate/v1/gateway_pb.js";
 import { watchCluster } from "./cluster-watch.js";
@@ -19,6 +25,7 @@ import { newPlayerId, newRoomId } from "../common/ids.js";
 import { type JoinTokens, TokenError } from "../common/token.js";
 import type { RoomStore } from "../common/store/store.js";
 import type { RoomAllocator } from "./manager-client.js";
+import { nearRegions, orderRegions } from "./regions.js";
 
 export interface GatewayOptions {
   store: RoomStore;
@@ -29,6 +36,12 @@ export interface GatewayOptions {
   maxPlayersLimit: number;
   /** How long past its expiry a join token still serves as a rejoin_token; default 10 minutes. */
   rejoinWindowMs?: number;
+  /** This Gateway's region: where rooms go when a client names none and measured none. */
+  region?: string;
+  /** Every region's Gateway, for clients to measure (ListRegions). */
+  regionGateways?: { region: string; url: string }[];
+  /** JoinOrCreate fills open rooms in regions at most this much slower than the fastest; default 30. */
+  quickJoinSlackMs?: number;
   now?: () => number;
 }
 
@@ -44,45 +57,87 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   async createRoom(req: CreateRoomRequest): Promise<CreateRoomResponse> {
-    const maxPlayers = req.maxPlayers || this.o.defaultMaxPlayers;
-    if (maxPlayers > this.o.maxPlayersLimit) {
-      throw new ConnectError(`max_players must be at most ${this.o.maxPlayersLimit}`, Code.InvalidArgument);
-    }
     const playerId = newPlayerId();
-    let res;
-    // A fresh 128-bit id collides only in theory; one retry with another id settles it.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        res = await this.o.allocator.allocateRoom(
-          create(AllocateRoomRequestSchema, {
-            roomId: newRoomId(),
-            region: req.region,
-            maxPlayers,
-            requestId: req.requestId,
-            creatorPlayerId: playerId,
-            firstJoinTimeoutMs: this.o.joinTokenTtlMs,
-          }),
-        );
-        break;
-      } catch (e) {
-        if (attempt === 0 && ConnectError.from(e).code === Code.AlreadyExists) continue;
-        throw e;
-      }
-    }
-    const room = res.room;
-    if (!room) throw new ConnectError("manager returned no room", Code.Internal);
+    const res = await this.allocate({
+      regions: this.regions(req.region, req.latencies),
+      maxPlayers: this.maxPlayers(req.maxPlayers),
+      requestId: req.requestId,
+      creatorPlayerId: playerId,
+      labels: req.labels,
+      visibility: req.visibility || RoomVisibility.PRIVATE,
+      mode: req.mode,
+      metadata: req.metadata,
+    });
     // An idempotent retry is the same player in the same room.
-    return create(CreateRoomResponseSchema, this.ticket(room, res.created ? playerId : room.creatorPlayerId, req.playerName));
+    return create(CreateRoomResponseSchema, this.ticket(res.room, res.created ? playerId : res.room.creatorPlayerId, req.playerName));
   }
 
   async joinRoom(req: JoinRoomRequest): Promise<JoinRoomResponse> {
     // A player coming back (reconnect, or its room moved) keeps its id, and so its seat and state.
     const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId) : undefined;
-    const room = await this.lookup(req.roomId);
-    if (room.state === RoomState.MOVING) throw new ConnectError("room is moving to another server; retry", Code.Unavailable);
-    // Only its creator's CreateRoom call may still be waiting for the server to confirm it.
-    if (room.state === RoomState.OPENING) throw new ConnectError("room is still opening; retry", Code.Unavailable);
-    return create(JoinRoomResponseSchema, this.ticket(room, rejoin?.playerId ?? newPlayerId(), req.playerName || rejoin?.playerName || ""));
+    const playerId = rejoin?.playerId ?? newPlayerId();
+    const now = this.now();
+    const held = await this.storeCall(() =>
+      this.o.store.holdSeat(req.roomId, { playerId, untilMs: now + this.o.joinTokenTtlMs, nowMs: now, rejoin: rejoin !== undefined }),
+    );
+    switch (held.kind) {
+      case "missing":
+        throw new ConnectError(`room ${req.roomId} not found`, Code.NotFound);
+      case "unavailable":
+        // Only its creator's CreateRoom call may still be waiting for an OPENING room's server.
+        throw new ConnectError(held.room.state === RoomState.MOVING ? "room is moving to another server; retry" : "room is still opening; retry", Code.Unavailable);
+      case "full":
+        throw new ConnectError(`room ${req.roomId} is full (${held.room.maxPlayers} seats)`, Code.ResourceExhausted);
+    }
+    return create(JoinRoomResponseSchema, this.ticket(held.room, playerId, req.playerName || rejoin?.playerName || ""));
+  }
+
+  async joinOrCreate(req: JoinOrCreateRequest): Promise<JoinOrCreateResponse> {
+    const maxPlayers = this.maxPlayers(req.maxPlayers);
+    const playerId = newPlayerId();
+    const now = this.now();
+    const preferred = req.region || (req.latencies.length === 0 ? (this.o.region ?? "") : "");
+    const joined = await this.storeCall(() =>
+      this.o.store.joinPublic({
+        mode: req.mode,
+        maxPlayers,
+        labels: req.labels,
+        regions: nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30),
+        playerId,
+        untilMs: now + this.o.joinTokenTtlMs,
+        nowMs: now,
+      }),
+    );
+    if (joined) return create(JoinOrCreateResponseSchema, { ...this.ticket(joined, playerId, req.playerName), created: false });
+    // Nobody had a seat: a new public room, which the next quick-joins fill. Two players arriving
+    // together may each make one; neither room ever holds more than max_players.
+    const res = await this.allocate({
+      regions: this.regions(req.region, req.latencies),
+      maxPlayers,
+      creatorPlayerId: playerId,
+      labels: req.labels,
+      visibility: RoomVisibility.PUBLIC,
+      mode: req.mode,
+      metadata: req.metadata,
+    });
+    return create(JoinOrCreateResponseSchema, { ...this.ticket(res.room, playerId, req.playerName), created: true });
+  }
+
+  async listRooms(req: ListRoomsRequest) {
+    const limit = req.pageSize || 20;
+    let after: string | undefined;
+    if (req.pageToken) {
+      after = Buffer.from(req.pageToken, "base64url").toString();
+      if (!/^\d+\.[A-Za-z0-9_-]{22}$/.test(after)) throw new ConnectError("page_token is not one ListRooms returned", Code.InvalidArgument);
+    }
+    const page = await this.storeCall(() =>
+      this.o.store.listRooms({ mode: req.mode, region: req.region, includeFull: req.includeFull, limit, after, nowMs: this.now() }),
+    );
+    return create(ListRoomsResponseSchema, { rooms: page.rooms, nextPageToken: page.next ? Buffer.from(page.next).toString("base64url") : "" });
+  }
+
+  async listRegions() {
+    return create(ListRegionsResponseSchema, { regions: this.o.regionGateways ?? [], region: this.o.region ?? "" });
   }
 
   async getRoom(req: { roomId: string }) {
@@ -113,14 +168,45 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   private async lookup(roomId: string): Promise<Room> {
-    let room: Room | undefined;
+    const room = await this.storeCall(() => this.o.store.getRoom(roomId, this.now()));
+    if (!room) throw new ConnectError(`room ${roomId} not found`, Code.NotFound);
+    return room;
+  }
+
+  private async storeCall<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      room = await this.o.store.getRoom(roomId);
+      return await fn();
     } catch (e) {
       throw new ConnectError(`room store unavailable: ${(e as Error).message}`, Code.Unavailable);
     }
-    if (!room) throw new ConnectError(`room ${roomId} not found`, Code.NotFound);
-    return room;
+  }
+
+  private maxPlayers(asked: number): number {
+    const maxPlayers = asked || this.o.defaultMaxPlayers;
+    if (maxPlayers > this.o.maxPlayersLimit) throw new ConnectError(`max_players must be at most ${this.o.maxPlayersLimit}`, Code.InvalidArgument);
+    return maxPlayers;
+  }
+
+  /** Regions for a new room, best first: what the client asked or measured, else this Gateway's. */
+  private regions(preferred: string, latencies: CreateRoomRequest["latencies"]): string[] {
+    const ordered = orderRegions(preferred, latencies);
+    return ordered.length > 0 || !this.o.region ? ordered : [this.o.region];
+  }
+
+  private async allocate(init: Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">): Promise<{ room: Room; created: boolean }> {
+    // A fresh 128-bit id collides only in theory; one retry with another id settles it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.o.allocator.allocateRoom(
+          create(AllocateRoomRequestSchema, { ...init, roomId: newRoomId(), firstJoinTimeoutMs: this.o.joinTokenTtlMs } as MessageInitShape<typeof AllocateRoomRequestSchema>),
+        );
+        if (!res.room) throw new ConnectError("manager returned no room", Code.Internal);
+        return { room: res.room, created: res.created };
+      } catch (e) {
+        if (attempt === 0 && ConnectError.from(e).code === Code.AlreadyExists) continue;
+        throw e;
+      }
+    }
   }
 
   private ticket(room: Room, playerId: string, playerName: string) {

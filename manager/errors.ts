@@ -9,6 +9,8 @@ export class ManagerError extends Error {
 }
 
 export const noServers = () => new ManagerError("unavailable", "no live game server is attached");
+export const noServersWith = (labels: Record<string, string>) =>
+  new ManagerError("unavailable", `no live game server has the labels ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",")}`);
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");
 export const noConfirmation = () => new ManagerError("unavailable", "no game server confirmed the room in time");
 export const storeDown = (e: unknown) => new ManagerError("unavailable", `room store unavailable: ${(e as Error).message ?? e}`);

@@ -128,7 +128,7 @@ export class Failover {
     const excluded: string[] = [];
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
       const now = this.o.now();
-      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, region: "", excluded, nowMs: now });
+      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, excluded, nowMs: now });
       if (r.kind === "gone") return;
       if (r.kind !== "placed") {
         if (now - r.movingSinceMs >= this.o.migrationTimeoutMs) return this.lose(roomId, r.kind);
@@ -143,7 +143,7 @@ export class Failover {
         excluded.push(r.room.serverId);
         continue;
       }
-      if (await this.o.store.finishMove(roomId, r.room.serverId)) {
+      if (await this.o.store.finishMove(roomId, r.room.serverId, this.o.now())) {
         this.o.log.info("room moved", { roomId, serverId: r.room.serverId, snapshotBytes: snapshot?.byteLength ?? 0 });
         this.o.event(ClusterEventKind.ROOM_MIGRATED, { roomId, serverId: r.room.serverId, detail: snapshot ? `restored ${snapshot.byteLength} B` : "no snapshot" });
       }

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { GameServerState, RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { GameServerState, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { AllocateRoomRequestSchema, type AttachRequest, AttachRequestSchema, type AttachResponse } from "../gen/roomgate/v1/manager_pb.js";
 import { newRoomId } from "../common/ids";
 import { silentLogger } from "../common/log";
@@ -334,7 +334,8 @@ test("a room placed by a Manager that died before its server answered is reclaim
   await settle();
   // What a Manager killed between placing a room and hearing back leaves behind.
   const left = await store.allocateRoom({
-    roomId: newRoomId(), strategy: "distributed", region: "", excluded: [], seats: 4, creatorPlayerId: "p", idempotencyTtlMs: 1000, nowMs: Date.now(), openDeadlineMs: Date.now() + 1500,
+    roomId: newRoomId(), strategy: "distributed", regions: [], labels: {}, excluded: [], seats: 4, creatorPlayerId: "p", idempotencyTtlMs: 1000, nowMs: Date.now(), openDeadlineMs: Date.now() + 1500,
+    holdUntilMs: Date.now() + 1500, visibility: RoomVisibility.PRIVATE, mode: "", metadata: {},
   });
   expect(left.kind).toBe("created");
   expect((await store.getServer("a"))!.reservedRooms).toBe(1);

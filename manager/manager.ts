@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerState, type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { type GameServer, GameServerState, type Room, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
 import {
   type AllocateRoomRequest,
@@ -17,7 +17,7 @@ import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
 import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
-import { ManagerError, allFull, noConfirmation, noServers, roomMoving, storeDown } from "./errors.js";
+import { ManagerError, allFull, noConfirmation, noServers, noServersWith, roomMoving, storeDown } from "./errors.js";
 import { Failover } from "./failover.js";
 import { PendingOpens } from "./pending-opens.js";
 import type { Session } from "./session.js";
@@ -139,7 +139,8 @@ export class Manager {
         this.o.store.allocateRoom({
           roomId: req.roomId,
           strategy: this.strategy,
-          region: req.region,
+          regions: [...new Set([req.region, ...req.regions].filter((r) => r !== ""))],
+          labels: req.labels,
           excluded,
           seats: req.maxPlayers,
           creatorPlayerId: req.creatorPlayerId,
@@ -147,12 +148,17 @@ export class Manager {
           idempotencyTtlMs: this.o.idempotencyTtlMs,
           nowMs: now,
           openDeadlineMs: now + this.o.openRoomTimeoutMs + 1000,
+          holdUntilMs: now + req.firstJoinTimeoutMs,
+          visibility: req.visibility || RoomVisibility.PRIVATE,
+          mode: req.mode,
+          metadata: req.metadata,
         }),
       );
       switch (result.kind) {
         case "none":
           // No live server at all is `unavailable`; "full" is the store's verdict on real candidates.
-          throw excluded.length > 0 ? noConfirmation() : noServers();
+          if (excluded.length > 0) throw noConfirmation();
+          throw Object.keys(req.labels).length > 0 ? noServersWith(req.labels) : noServers();
         case "full":
           throw allFull();
         case "collision": {
@@ -170,7 +176,7 @@ export class Manager {
       const room = result.room;
       try {
         await this.open(room, req.firstJoinTimeoutMs);
-        if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId)))) throw new Error("room was reclaimed before it was confirmed");
+        if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId, this.now())))) throw new Error("room was reclaimed before it was confirmed");
         room.state = RoomState.OPEN;
         this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
         this.event(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
@@ -195,7 +201,7 @@ export class Manager {
     } catch {
       throw noConfirmation();
     }
-    if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId)))) throw noConfirmation();
+    if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId, this.now())))) throw noConfirmation();
     room.state = RoomState.OPEN;
     return room;
   }
@@ -286,6 +292,8 @@ export class Manager {
       id: reg.serverId,
       address: reg.address,
       region: reg.region,
+      zone: reg.zone,
+      labels: reg.labels,
       maxRooms: reg.maxRooms,
       maxPlayers: reg.maxPlayers,
       reportIntervalMs: reg.reportIntervalMs,
@@ -355,7 +363,7 @@ export class Manager {
         return;
       }
       case "players":
-        await this.o.store.setRoomPlayers(ev.roomId, s.id, ev.event.value.count);
+        await this.o.store.setRoomPlayers(ev.roomId, s.id, ev.event.value.count, ev.event.value.joinedPlayerIds, this.now());
         return;
       case "snapshot":
         if (ev.event.value.snapshot.byteLength > this.o.maxSnapshotBytes) {

@@ -1,23 +1,43 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema, RoomState } from "../../gen/roomgate/v1/common_pb.js";
+import {
+  type GameServer,
+  GameServerSchema,
+  GameServerState,
+  type Room,
+  RoomSchema,
+  RoomState,
+  RoomVisibility,
+} from "../../gen/roomgate/v1/common_pb.js";
 import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
 import {
   type AllocateInput,
   type AllocateResult,
+  canonicalLabels,
+  fits,
+  hasLabels,
+  type HoldResult,
+  type Labels,
   type MoveResult,
   type Placement,
+  type QuickJoin,
   type RemovedServer,
+  type RoomQuery,
   type RoomStore,
+  type SeatRequest,
   type ServerRegistration,
-  fits,
+  serverLabels,
 } from "./store.js";
 
 /** What the store keeps beside the public Room message. */
 interface RoomRecord {
   room: Room;
-  /** The region the creator asked for, so a moved room prefers it again. */
-  wantRegion: string;
+  /** The regions the creator asked for, so a moved room prefers them again. */
+  wantRegions: string[];
+  /** Rooms a quick-join may fill share this (mode, size, labels). */
+  quickJoinKey: string;
+  /** Seats held for players about to join: player id -> until when. */
+  holds: Map<string, number>;
   snapshot?: Uint8Array;
   /** OPENING: when another Manager may reclaim it. MOVING: when the move may be claimed. */
   leaseUntil?: number;
@@ -54,6 +74,8 @@ export class MemoryStore implements RoomStore {
       lastReportTime: timestampFromMs(reg.nowMs),
       epoch: (prev?.epoch ?? 0) + 1,
       managerId: reg.managerId,
+      zone: reg.zone,
+      labels: reg.labels,
     });
     this.servers.set(reg.id, server);
     this.expiry.set(reg.id, reg.expiresAtMs);
@@ -120,7 +142,7 @@ export class MemoryStore implements RoomStore {
       const prior = this.idempotency.get(input.requestId);
       if (prior && prior.expiresAt > input.nowMs) {
         const rec = this.rooms.get(prior.roomId);
-        if (rec) return { kind: "existing", room: clone(RoomSchema, rec.room) };
+        if (rec) return { kind: "existing", room: this.view(rec, input.nowMs) };
       }
     }
     if (this.rooms.has(input.roomId)) return { kind: "collision" };
@@ -132,18 +154,28 @@ export class MemoryStore implements RoomStore {
       createTime: timestampFromMs(input.nowMs),
       creatorPlayerId: input.creatorPlayerId,
       state: RoomState.OPENING,
+      visibility: input.visibility,
+      mode: input.mode,
+      metadata: input.metadata,
+      labels: input.labels,
     });
-    const rec: RoomRecord = { room, wantRegion: input.region, leaseUntil: input.openDeadlineMs };
+    const rec: RoomRecord = {
+      room,
+      wantRegions: input.regions,
+      quickJoinKey: quickJoinKey(input.mode, input.seats, input.labels),
+      holds: new Map([[input.creatorPlayerId, input.holdUntilMs]]),
+      leaseUntil: input.openDeadlineMs,
+    };
     this.rooms.set(room.roomId, rec);
     this.place(rec, best.server);
     if (input.requestId) {
       this.idempotency.set(input.requestId, { roomId: room.roomId, expiresAt: input.nowMs + input.idempotencyTtlMs });
       this.sweepIdempotency(input.nowMs);
     }
-    return { kind: "created", room: clone(RoomSchema, room) };
+    return { kind: "created", room: this.view(rec, input.nowMs) };
   }
 
-  async confirmRoom(roomId: string, serverId: string) {
+  async confirmRoom(roomId: string, serverId: string, _nowMs: number) {
     const rec = this.rooms.get(roomId);
     if (!rec || rec.room.serverId !== serverId) return false;
     if (rec.room.state === RoomState.OPENING) {
@@ -159,21 +191,70 @@ export class MemoryStore implements RoomStore {
       if (out.length >= limit) break;
       if (rec.room.state !== RoomState.OPENING || (rec.leaseUntil ?? 0) > nowMs) continue;
       rec.leaseUntil = nowMs + leaseMs;
-      out.push(clone(RoomSchema, rec.room));
+      out.push(this.view(rec, nowMs));
     }
     return out;
   }
 
-  async getRoom(roomId: string) {
+  async getRoom(roomId: string, nowMs = Date.now()) {
     const r = this.rooms.get(roomId);
-    return r && clone(RoomSchema, r.room);
+    return r && this.view(r, nowMs);
   }
 
-  async setRoomPlayers(roomId: string, serverId: string, count: number) {
+  async setRoomPlayers(roomId: string, serverId: string, count: number, joinedPlayerIds: string[], _nowMs: number) {
     const r = this.rooms.get(roomId);
     if (!r || r.room.serverId !== serverId) return false;
     r.room.playerCount = count;
+    for (const id of joinedPlayerIds) r.holds.delete(id);
     return true;
+  }
+
+  async holdSeat(roomId: string, seat: SeatRequest & { rejoin: boolean }): Promise<HoldResult> {
+    const rec = this.rooms.get(roomId);
+    if (!rec) return { kind: "missing" };
+    if (rec.room.state !== RoomState.OPEN) return { kind: "unavailable", room: this.view(rec, seat.nowMs) };
+    if (!seat.rejoin && !rec.holds.has(seat.playerId) && freeSeats(rec, seat.nowMs) <= 0) return { kind: "full", room: this.view(rec, seat.nowMs) };
+    rec.holds.set(seat.playerId, seat.untilMs);
+    return { kind: "held", room: this.view(rec, seat.nowMs) };
+  }
+
+  async joinPublic(q: QuickJoin) {
+    const key = quickJoinKey(q.mode, q.maxPlayers, q.labels);
+    for (const region of q.regions.length > 0 ? q.regions : [undefined]) {
+      let best: RoomRecord | undefined;
+      let bestFree = Infinity;
+      for (const rec of this.rooms.values()) {
+        if (rec.quickJoinKey !== key || !joinable(rec, q.nowMs) || (region !== undefined && rec.room.region !== region)) continue;
+        // Fullest first (as the Redis queue's scores order them; ties by room id).
+        const free = freeSeats(rec, q.nowMs);
+        if (free < bestFree || (free === bestFree && rec.room.roomId < best!.room.roomId)) [best, bestFree] = [rec, free];
+      }
+      if (best) {
+        best.holds.set(q.playerId, q.untilMs);
+        return this.view(best, q.nowMs);
+      }
+    }
+    return undefined;
+  }
+
+  async listRooms(q: RoomQuery) {
+    const [afterMs, afterId] = q.after ? [Number(q.after.slice(0, q.after.indexOf("."))), q.after.slice(q.after.indexOf(".") + 1)] : [Infinity, ""];
+    const created = (r: RoomRecord) => Number(r.room.createTime?.seconds ?? 0n) * 1000 + Math.floor((r.room.createTime?.nanos ?? 0) / 1e6);
+    const page = [...this.rooms.values()]
+      .filter(
+        (r) =>
+          r.room.visibility === RoomVisibility.PUBLIC &&
+          r.room.state !== RoomState.OPENING &&
+          (q.includeFull || joinable(r, q.nowMs)) &&
+          (!q.mode || r.room.mode === q.mode) &&
+          (!q.region || r.room.region === q.region),
+      )
+      .filter((r) => created(r) < afterMs || (created(r) === afterMs && r.room.roomId < afterId))
+      .sort((a, b) => created(b) - created(a) || (a.room.roomId < b.room.roomId ? 1 : -1))
+      .slice(0, q.limit + 1);
+    const rooms = page.slice(0, q.limit);
+    const last = rooms[rooms.length - 1];
+    return { rooms: rooms.map((r) => this.view(r, q.nowMs)), next: page.length > q.limit && last ? `${created(last)}.${last.room.roomId}` : undefined };
   }
 
   async deleteRoom(roomId: string, serverId?: string) {
@@ -219,19 +300,19 @@ export class MemoryStore implements RoomStore {
     return out;
   }
 
-  async moveRoom(roomId: string, placement: Omit<Placement, "seats">): Promise<MoveResult> {
+  async moveRoom(roomId: string, placement: Omit<Placement, "seats" | "regions" | "labels">): Promise<MoveResult> {
     const rec = this.rooms.get(roomId);
     if (!rec || rec.room.state !== RoomState.MOVING) return { kind: "gone" };
     // An earlier attempt that the server never confirmed gives its reservation back first.
     if (rec.room.serverId) this.unplace(rec, placement.nowMs);
-    const best = this.pick({ ...placement, region: placement.region || rec.wantRegion, seats: rec.room.maxPlayers });
+    const best = this.pick({ ...placement, regions: rec.wantRegions, labels: rec.room.labels, seats: rec.room.maxPlayers });
     if (best.kind !== "found") return { kind: best.kind, movingSinceMs: rec.movingSince ?? placement.nowMs };
     this.place(rec, best.server);
     rec.room.playerCount = 0;
-    return { kind: "placed", room: clone(RoomSchema, rec.room) };
+    return { kind: "placed", room: this.view(rec, placement.nowMs) };
   }
 
-  async finishMove(roomId: string, serverId: string) {
+  async finishMove(roomId: string, serverId: string, _nowMs: number) {
     const rec = this.rooms.get(roomId);
     if (!rec || rec.room.state !== RoomState.MOVING || rec.room.serverId !== serverId) return false;
     rec.room.state = RoomState.OPEN;
@@ -275,21 +356,38 @@ export class MemoryStore implements RoomStore {
     };
   }
 
+  private readonly leases = new Map<string, { owner: string; untilMs: number }>();
+
+  async acquireLease(name: string, owner: string, nowMs: number, ttlMs: number) {
+    const held = this.leases.get(name);
+    if (held && held.owner !== owner && held.untilMs > nowMs) return false;
+    if (ttlMs <= 0) {
+      if (held?.owner === owner) this.leases.delete(name);
+      return false;
+    }
+    this.leases.set(name, { owner, untilMs: nowMs + ttlMs });
+    return true;
+  }
+
   async close() {
     this.listeners.clear();
     this.busListeners.clear();
   }
 
-  /** The wanted region first, then any; within it the strategy's pick (see PlacementStrategy). */
+  /** The wanted regions in order, then any; within each the strategy's pick (see PlacementStrategy). */
   private pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" } | { kind: "none" } {
     const excluded = new Set(p.excluded);
     const usable = [...this.servers.values()].filter(
-      (s) => s.state === GameServerState.LIVE && !excluded.has(s.id) && (!s.managerId || (this.managers.get(s.managerId) ?? 0) > p.nowMs),
+      (s) =>
+        s.state === GameServerState.LIVE &&
+        !excluded.has(s.id) &&
+        (!s.managerId || (this.managers.get(s.managerId) ?? 0) > p.nowMs) &&
+        hasLabels(serverLabels(s.labels, s.zone), p.labels),
     );
     const fitting = usable.filter((s) => fits(s, p.seats));
     const free = (s: GameServer) => s.maxPlayers - s.reservedSeats;
     const better = (a: GameServer, b: GameServer) => (p.strategy === "packed" ? free(a) < free(b) : free(a) > free(b));
-    for (const tier of p.region === "" ? [fitting] : [fitting.filter((s) => s.region === p.region), fitting]) {
+    for (const tier of [...p.regions.map((r) => fitting.filter((s) => s.region === r)), fitting]) {
       let best: GameServer | undefined;
       for (const s of tier) if (!best || better(s, best)) best = s;
       if (best) return { kind: "found", server: best };
@@ -303,6 +401,7 @@ export class MemoryStore implements RoomStore {
     rec.room.serverId = s.id;
     rec.room.serverAddress = s.address;
     rec.room.region = s.region;
+    rec.room.zone = s.zone;
     this.serverRooms.get(s.id)!.add(rec.room.roomId);
   }
 
@@ -325,9 +424,30 @@ export class MemoryStore implements RoomStore {
     rec.room.state = RoomState.MOVING;
   }
 
+  /** A copy of the room as callers see it, with its free seats. */
+  private view(rec: RoomRecord, nowMs: number): Room {
+    const room = clone(RoomSchema, rec.room);
+    room.freeSeats = Math.max(0, freeSeats(rec, nowMs));
+    return room;
+  }
+
   // Amortised: expired keys go when new keys come, so the map never outgrows the TTL window.
   private sweepIdempotency(nowMs: number) {
     if (this.idempotency.size % 64 !== 0) return;
     for (const [k, v] of this.idempotency) if (v.expiresAt <= nowMs) this.idempotency.delete(k);
   }
+}
+
+function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string {
+  return `${mode}\n${maxPlayers}\n${canonicalLabels(labels)}`;
+}
+
+/** Seats neither taken nor held; lapsed holds go. */
+function freeSeats(rec: RoomRecord, nowMs: number): number {
+  for (const [id, until] of rec.holds) if (until <= nowMs) rec.holds.delete(id);
+  return rec.room.maxPlayers - rec.room.playerCount - rec.holds.size;
+}
+
+function joinable(rec: RoomRecord, nowMs: number): boolean {
+  return rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state === RoomState.OPEN && freeSeats(rec, nowMs) > 0;
 }

@@ -1,12 +1,36 @@
+import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerSchema, GameServerState, type Room, RoomSchema, type RoomState } from "../../gen/roomgate/v1/common_pb.js";
+import {
+  type GameServer,
+  GameServerSchema,
+  GameServerState,
+  type Room,
+  RoomSchema,
+  type RoomState,
+  type RoomVisibility,
+} from "../../gen/roomgate/v1/common_pb.js";
 import { type ClusterEvent, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
 import * as lua from "./redis-scripts.js";
 import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
 import type { Logger } from "../log.js";
-import type { AllocateInput, AllocateResult, MoveResult, Placement, RemovedServer, RoomStore, ServerRegistration } from "./store.js";
+import {
+  type AllocateInput,
+  type AllocateResult,
+  canonicalLabels,
+  type HoldResult,
+  type Labels,
+  type MoveResult,
+  type Placement,
+  type QuickJoin,
+  type RemovedServer,
+  type RoomQuery,
+  type RoomStore,
+  type SeatRequest,
+  type ServerRegistration,
+  serverLabels,
+} from "./store.js";
 
 // Per-room and per-server keys (never one hash of all rooms), so no operation grows with the
 // number of rooms in the cluster:
@@ -22,6 +46,7 @@ import type { AllocateInput, AllocateResult, MoveResult, Placement, RemovedServe
 //   {prefix}moving                 zset   MOVING rooms by the time their move may be claimed
 //   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
 //   {prefix}bus                    pub/sub channel of ManagerBusMessage (protobuf binary)
+// and the placement, seat and listing indexes described in redis-scripts.ts.
 
 interface Scripts {
   rgAllocate(roomKey: string, idemKey: string, ...args: (string | number)[]): Promise<[string, string[]]>;
@@ -30,7 +55,10 @@ interface Scripts {
   rgRecordLoad(serverKey: string, expiryKey: string, ...args: (string | number)[]): Promise<number>;
   rgSetState(serverKey: string, ...args: (string | number)[]): Promise<number>;
   rgRemoveServer(serverKey: string, roomsKey: string, setKey: string, expiryKey: string, ...args: (string | number)[]): Promise<[string[], string[]] | null>;
-  rgSetRoomPlayers(roomKey: string, serverId: string, count: number): Promise<number>;
+  rgSetRoomPlayers(roomKey: string, ...args: (string | number)[]): Promise<number>;
+  rgHoldSeat(roomKey: string, ...args: (string | number)[]): Promise<[string, string[]]>;
+  rgJoinPublic(...args: (string | number)[]): Promise<string[] | null>;
+  rgListPage(listKey: string, ...args: (string | number)[]): Promise<string[]>;
   rgConfirm(roomKey: string, ...args: string[]): Promise<number>;
   rgClaim(zsetKey: string, nowMs: number, leaseMs: number, limit: number): Promise<string[]>;
   rgSaveSnapshot(roomKey: string, snapKey: string, serverId: string, snapshot: Buffer): Promise<number>;
@@ -78,6 +106,9 @@ export class RedisStore implements RoomStore {
     this.redis.defineCommand("rgSetState", { numberOfKeys: 1, lua: lua.SET_STATE });
     this.redis.defineCommand("rgRemoveServer", { numberOfKeys: 4, lua: lua.REMOVE_SERVER });
     this.redis.defineCommand("rgSetRoomPlayers", { numberOfKeys: 1, lua: lua.SET_ROOM_PLAYERS });
+    this.redis.defineCommand("rgHoldSeat", { numberOfKeys: 1, lua: lua.HOLD_SEAT });
+    this.redis.defineCommand("rgJoinPublic", { numberOfKeys: 0, lua: lua.JOIN_PUBLIC });
+    this.redis.defineCommand("rgListPage", { numberOfKeys: 1, lua: lua.LIST_PAGE });
     this.redis.defineCommand("rgConfirm", { numberOfKeys: 1, lua: lua.CONFIRM });
     this.redis.defineCommand("rgClaim", { numberOfKeys: 1, lua: lua.CLAIM });
     this.redis.defineCommand("rgSaveSnapshot", { numberOfKeys: 2, lua: lua.SAVE_SNAPSHOT });
@@ -107,10 +138,11 @@ export class RedisStore implements RoomStore {
   }
 
   async registerServer(reg: ServerRegistration) {
+    const pool = canonicalLabels(serverLabels(reg.labels, reg.zone));
     const [epoch, roomIds] = await this.scripts.rgRegister(
       this.serverKey(reg.id), this.serverRoomsKey(reg.id), this.serversKey, this.expiryKey,
       this.prefix, reg.id, reg.address, reg.region, reg.maxRooms, reg.maxPlayers, reg.reportIntervalMs, reg.nowMs, GameServerState.LIVE, reg.managerId,
-      reg.expiresAtMs,
+      reg.expiresAtMs, reg.zone, canonicalLabels(reg.labels), shortHash(pool), pool,
     );
     return { epoch: Number(epoch), roomIds };
   }
@@ -161,7 +193,9 @@ export class RedisStore implements RoomStore {
     const [kind, hash] = await this.scripts.rgAllocate(
       this.roomKey(input.roomId), `${this.prefix}idem:${input.requestId ?? ""}`,
       this.prefix, input.roomId, input.seats, input.nowMs, input.creatorPlayerId,
-      input.requestId ? "1" : "0", input.idempotencyTtlMs, input.region, input.strategy, input.openDeadlineMs, ...input.excluded,
+      input.requestId ? "1" : "0", input.idempotencyTtlMs, JSON.stringify(input.regions), input.strategy, input.openDeadlineMs,
+      canonicalLabels(input.labels), input.visibility, input.mode, canonicalLabels(input.metadata),
+      quickJoinKey(input.mode, input.seats, input.labels), input.holdUntilMs, ...input.excluded,
     );
     switch (kind) {
       case "created":
@@ -176,23 +210,70 @@ export class RedisStore implements RoomStore {
     }
   }
 
-  async confirmRoom(roomId: string, serverId: string) {
-    return (await this.scripts.rgConfirm(this.roomKey(roomId), this.prefix, roomId, serverId)) === 1;
+  async confirmRoom(roomId: string, serverId: string, nowMs: number) {
+    return (await this.scripts.rgConfirm(this.roomKey(roomId), this.prefix, roomId, serverId, String(nowMs))) === 1;
   }
 
   async claimExpiredOpening(nowMs: number, leaseMs: number, limit: number) {
     const ids = await this.scripts.rgClaim(`${this.prefix}opening`, nowMs, leaseMs, limit);
-    const rooms = await Promise.all(ids.map((id) => this.getRoom(id)));
-    return rooms.filter((r): r is Room => r !== undefined);
+    return this.getRooms(ids, nowMs);
   }
 
-  async getRoom(roomId: string) {
-    const h = await this.redis.hgetall(this.roomKey(roomId));
-    return h.roomId ? roomFromHash(h) : undefined;
+  async getRoom(roomId: string, nowMs = Date.now()) {
+    return (await this.getRooms([roomId], nowMs))[0];
   }
 
-  async setRoomPlayers(roomId: string, serverId: string, count: number) {
-    return (await this.scripts.rgSetRoomPlayers(this.roomKey(roomId), serverId, count)) === 1;
+  /** The rooms that exist, in order, with their free seats (holds still live at nowMs). */
+  private async getRooms(ids: string[], nowMs: number): Promise<Room[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.roomKey(id)).zcount(`${this.prefix}holds:${id}`, `(${nowMs}`, "+inf");
+    const rows = (await pipe.exec()) ?? [];
+    const out: Room[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const [err, h] = rows[2 * i]!;
+      const [err2, holds] = rows[2 * i + 1]!;
+      if (err || err2) throw err ?? err2;
+      const hash = h as Record<string, string>;
+      if (!hash.roomId) continue;
+      hash.free = String(Math.max(0, num(hash.maxPlayers) - num(hash.players) - Number(holds)));
+      out.push(roomFromHash(hash));
+    }
+    return out;
+  }
+
+  async setRoomPlayers(roomId: string, serverId: string, count: number, joinedPlayerIds: string[], nowMs: number) {
+    return (await this.scripts.rgSetRoomPlayers(this.roomKey(roomId), this.prefix, roomId, serverId, count, nowMs, ...joinedPlayerIds)) === 1;
+  }
+
+  async holdSeat(roomId: string, seat: SeatRequest & { rejoin: boolean }): Promise<HoldResult> {
+    const [kind, hash] = await this.scripts.rgHoldSeat(this.roomKey(roomId), this.prefix, roomId, seat.playerId, seat.untilMs, seat.nowMs, seat.rejoin ? "1" : "0");
+    switch (kind) {
+      case "held":
+      case "full":
+      case "unavailable":
+        return { kind, room: roomFromHash(pairsToHash(hash)) };
+      case "missing":
+        return { kind };
+      default:
+        throw new Error(`unexpected hold result ${kind}`);
+    }
+  }
+
+  async joinPublic(q: QuickJoin) {
+    const hash = await this.scripts.rgJoinPublic(this.prefix, quickJoinKey(q.mode, q.maxPlayers, q.labels), q.playerId, q.untilMs, q.nowMs, ...q.regions);
+    return hash ? roomFromHash(pairsToHash(hash)) : undefined;
+  }
+
+  async listRooms(q: RoomQuery) {
+    const key = `${this.prefix}${q.includeFull ? "ls" : "lj"}:${q.mode || "*"}:${q.region || "*"}`;
+    const [score, after] = q.after ? splitCursor(q.after) : ["+inf", ""];
+    const page = await this.scripts.rgListPage(key, this.prefix, q.nowMs, score, after, q.limit);
+    const ids: string[] = [];
+    for (let i = 0; i < page.length && ids.length < q.limit; i += 2) ids.push(page[i]!);
+    const last = ids.length * 2 - 2;
+    const next = page.length > q.limit * 2 ? `${page[last + 1]}.${page[last]}` : undefined;
+    return { rooms: await this.getRooms(ids, q.nowMs), next };
   }
 
   async deleteRoom(roomId: string, serverId?: string) {
@@ -222,8 +303,8 @@ export class RedisStore implements RoomStore {
     return this.scripts.rgClaim(`${this.prefix}moving`, nowMs, leaseMs, limit);
   }
 
-  async moveRoom(roomId: string, p: Omit<Placement, "seats">): Promise<MoveResult> {
-    const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.region, p.strategy, p.nowMs, ...p.excluded);
+  async moveRoom(roomId: string, p: Omit<Placement, "seats" | "regions" | "labels">): Promise<MoveResult> {
+    const [kind, data] = await this.scripts.rgMoveRoom(this.roomKey(roomId), this.prefix, roomId, p.strategy, p.nowMs, ...p.excluded);
     switch (kind) {
       case "placed":
         return { kind, room: roomFromHash(pairsToHash(data as string[])) };
@@ -237,8 +318,8 @@ export class RedisStore implements RoomStore {
     }
   }
 
-  async finishMove(roomId: string, serverId: string) {
-    return (await this.scripts.rgFinishMove(this.roomKey(roomId), this.prefix, roomId, serverId)) === 1;
+  async finishMove(roomId: string, serverId: string, nowMs: number) {
+    return (await this.scripts.rgFinishMove(this.roomKey(roomId), this.prefix, roomId, serverId, String(nowMs))) === 1;
   }
 
   async deferMove(roomId: string, untilMs: number) {
@@ -337,6 +418,23 @@ export class RedisStore implements RoomStore {
     return `${this.prefix}events`;
   }
 
+  // KEYS: lease key. ARGV: owner, ttlMs. Takes or renews the lease; ttlMs 0 gives it up.
+  private static readonly LEASE = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) <= 0 then
+  if holder then redis.call('DEL', KEYS[1]) end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+  /** {prefix}lease:{name}: string, the holder's name, expiring (PX) with the lease. */
+  async acquireLease(name: string, owner: string, _nowMs: number, ttlMs: number) {
+    return (await this.redis.eval(RedisStore.LEASE, 1, `${this.prefix}lease:${name}`, owner, Math.max(0, Math.floor(ttlMs)))) === 1;
+  }
+
   async close() {
     this.listeners.clear();
     this.busListeners.clear();
@@ -356,6 +454,31 @@ function pairsToHash(flat: string[]): Record<string, string> {
 
 const num = (v: string | undefined) => (v ? Number(v) : 0);
 
+/** Short key-safe id of a value (label sets, quick-join keys) used inside Redis key names. */
+function shortHash(s: string): string {
+  return createHash("sha1").update(s).digest("hex").slice(0, 16);
+}
+
+/** Rooms a quick-join may fill share mode, size and labels. */
+function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string {
+  return shortHash(`${mode}\n${maxPlayers}\n${canonicalLabels(labels)}`);
+}
+
+/** A listing cursor: "<createdAt score>.<room id>" (room ids hold no dots). */
+function splitCursor(cursor: string): [string, string] {
+  const dot = cursor.indexOf(".");
+  return [cursor.slice(0, dot), cursor.slice(dot + 1)];
+}
+
+function parseLabels(json: string | undefined): Labels {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Labels;
+  } catch {
+    return {};
+  }
+}
+
 function serverFromHash(h: Record<string, string>): GameServer {
   return create(GameServerSchema, {
     id: h.id,
@@ -371,6 +494,8 @@ function serverFromHash(h: Record<string, string>): GameServer {
     reportIntervalMs: num(h.reportIntervalMs),
     epoch: num(h.epoch),
     managerId: h.manager ?? "",
+    zone: h.zone ?? "",
+    labels: parseLabels(h.labels),
   });
 }
 
@@ -386,5 +511,11 @@ function roomFromHash(h: Record<string, string>): Room {
     creatorPlayerId: h.creator,
     state: num(h.state) as RoomState,
     migrations: num(h.migrations),
+    visibility: num(h.vis) as RoomVisibility,
+    mode: h.mode ?? "",
+    metadata: parseLabels(h.meta),
+    labels: parseLabels(h.labels),
+    freeSeats: num(h.free),
+    zone: h.zone ?? "",
   });
 }

@@ -1,26 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { type ClusterEvent, ClusterEventKind, ClusterEventSchema } from "../../gen/roomgate/v1/gateway_pb.js";
-import { redisUrl, uniquePrefix } from "../../test/harness/state";
-import { MemoryStore } from "./memory-store";
-import { RedisStore } from "./redis-store";
-import type { AllocateInput, RoomStore, ServerRegistration } from "./store";
-
-// One contract, every implementation (as Colyseus runs its Presence tests over each backend).
-const implementations: [string, () => RoomStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["RedisStore", () => new RedisStore({ redis: redisUrl(), keyPrefix: uniquePrefix("contract") })],
-];
-
-const reg = (id: string, over: Partial<ServerRegistration> = {}): ServerRegistration => ({
-  id, address: `ws://127.0.0.1:${id.length}`, region: "eu", maxRooms: 2, maxPlayers: 16, reportIntervalMs: 1000, managerId: "m1", nowMs: 1000, expiresAtMs: 4000, ...over,
-});
-
-let seq = 0;
-const alloc = (over: Partial<AllocateInput> = {}): AllocateInput => ({
-  roomId: `room${++seq}`.padEnd(22, "x"), strategy: "distributed", region: "", excluded: [],
-  seats: 4, creatorPlayerId: "p_creator", idempotencyTtlMs: 60_000, nowMs: 2000, openDeadlineMs: 4000, ...over,
-});
+import { alloc, implementations, reg } from "./contract-kit";
+import type { RoomStore } from "./store";
 
 describe.each(implementations)("%s", (_name, make) => {
   let store: RoomStore;
@@ -68,8 +50,8 @@ describe.each(implementations)("%s", (_name, make) => {
   test("prefers the asked-for region and falls back to others", async () => {
     await store.registerServer(reg("a", { maxRooms: 1, region: "us" }));
     await store.registerServer(reg("b", { maxRooms: 5, region: "eu" }));
-    const r1 = await store.allocateRoom(alloc({ region: "us" }));
-    const r2 = await store.allocateRoom(alloc({ region: "us" }));
+    const r1 = await store.allocateRoom(alloc({ regions: ["us"] }));
+    const r2 = await store.allocateRoom(alloc({ regions: ["us"] }));
     expect(r1.kind === "created" && r1.room.serverId).toBe("a");
     expect(r2.kind === "created" && r2.room.serverId).toBe("b");
   });
@@ -105,9 +87,9 @@ describe.each(implementations)("%s", (_name, make) => {
   test("a server that is not LIVE leaves the index and comes back in the region it registers in", async () => {
     const a = await store.registerServer(reg("a", { region: "eu" }));
     await store.setServerState("a", a.epoch, GameServerState.DRAINING);
-    expect((await store.allocateRoom(alloc({ region: "eu" }))).kind).toBe("none");
+    expect((await store.allocateRoom(alloc({ regions: ["eu"] }))).kind).toBe("none");
     await store.registerServer(reg("a", { region: "us" }));
-    const r = await store.allocateRoom(alloc({ region: "eu" }));
+    const r = await store.allocateRoom(alloc({ regions: ["eu"] }));
     expect(r.kind === "created" && r.room.region).toBe("us");
   });
 
@@ -165,9 +147,9 @@ describe.each(implementations)("%s", (_name, make) => {
     const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
     expect(r.room.state).toBe(RoomState.OPENING);
-    expect(await store.confirmRoom(r.room.roomId, "b")).toBe(false);
-    expect(await store.confirmRoom(r.room.roomId, "a")).toBe(true);
-    expect(await store.confirmRoom(r.room.roomId, "a")).toBe(true);
+    expect(await store.confirmRoom(r.room.roomId, "b", 3000)).toBe(false);
+    expect(await store.confirmRoom(r.room.roomId, "a", 3000)).toBe(true);
+    expect(await store.confirmRoom(r.room.roomId, "a", 3000)).toBe(true);
     expect((await store.getRoom(r.room.roomId))!.state).toBe(RoomState.OPEN);
   });
 
@@ -177,7 +159,7 @@ describe.each(implementations)("%s", (_name, make) => {
     const confirmed = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
     await store.allocateRoom(alloc({ openDeadlineMs: 9000 }));
     if (late.kind !== "created" || confirmed.kind !== "created") throw new Error("expected rooms");
-    await store.confirmRoom(confirmed.room.roomId, "a");
+    await store.confirmRoom(confirmed.room.roomId, "a", 3000);
     const claimed = await store.claimExpiredOpening(5000, 1000, 10);
     expect(claimed.map((r) => r.roomId)).toEqual([late.room.roomId]);
     expect(await store.claimExpiredOpening(5500, 1000, 10)).toEqual([]);
@@ -191,8 +173,8 @@ describe.each(implementations)("%s", (_name, make) => {
       const r = await store.allocateRoom(alloc());
       if (r.kind === "created") rooms.push(r.room.roomId);
     }
-    await store.confirmRoom(rooms[0]!, "a");
-    await store.confirmRoom(rooms[1]!, "a");
+    await store.confirmRoom(rooms[0]!, "a", 3000);
+    await store.confirmRoom(rooms[1]!, "a", 3000);
     await store.registerServer(reg("a", { maxRooms: 3 }));
     expect(await store.removeServer("a", a.epoch, 7000)).toBeUndefined();
     const removed = await store.removeServer("a", a.epoch + 1, 7000);
@@ -209,7 +191,7 @@ describe.each(implementations)("%s", (_name, make) => {
     const r = await store.allocateRoom(alloc({ seats: 6 }));
     if (r.kind !== "created") throw new Error("expected a room");
     const id = r.room.roomId;
-    await store.confirmRoom(id, "a");
+    await store.confirmRoom(id, "a", 3000);
     const snap = new Uint8Array([0, 1, 2, 255, 0, 10]);
     expect(await store.saveSnapshot(id, "b", snap)).toBe(false);
     expect(await store.saveSnapshot(id, "a", snap)).toBe(true);
@@ -217,22 +199,22 @@ describe.each(implementations)("%s", (_name, make) => {
 
     expect(await store.claimMoving(8000, 5000, 10)).toEqual([id]);
     expect(await store.claimMoving(9000, 5000, 10)).toEqual([]);
-    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
+    expect(await store.moveRoom(id, { strategy: "distributed", excluded: [], nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
 
     await store.registerServer(reg("b", { maxRooms: 2 }));
     await store.registerServer(reg("c", { maxRooms: 2 }));
-    const first = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["c"], nowMs: 9000 });
+    const first = await store.moveRoom(id, { strategy: "distributed", excluded: ["c"], nowMs: 9000 });
     expect(first).toMatchObject({ kind: "placed", room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 1, reservedSeats: 6 });
     // b never confirmed: the next attempt gives b's reservation back before taking c's.
-    const second = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["b"], nowMs: 9500 });
+    const second = await store.moveRoom(id, { strategy: "distributed", excluded: ["b"], nowMs: 9500 });
     expect(second).toMatchObject({ kind: "placed", room: { serverId: "c" } });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
-    expect(await store.finishMove(id, "b")).toBe(false);
-    expect(await store.finishMove(id, "c")).toBe(true);
+    expect(await store.finishMove(id, "b", 9000)).toBe(false);
+    expect(await store.finishMove(id, "c", 9000)).toBe(true);
     expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
     expect(await store.getSnapshot(id)).toEqual(snap);
-    expect(await store.moveRoom(id, { strategy: "distributed", region: "", excluded: [], nowMs: 9500 })).toEqual({ kind: "gone" });
+    expect(await store.moveRoom(id, { strategy: "distributed", excluded: [], nowMs: 9500 })).toEqual({ kind: "gone" });
     expect(await store.claimMoving(20_000, 5000, 10)).toEqual([]);
     expect(await store.listServerRooms("c")).toEqual([id]);
 
@@ -247,7 +229,7 @@ describe.each(implementations)("%s", (_name, make) => {
     if (r.kind !== "created") throw new Error("expected a room");
     const id = r.room.roomId;
     expect(await store.handOver(id, "a", new Uint8Array([9]), 5000, 3000)).toBe(false); // not open yet
-    await store.confirmRoom(id, "a");
+    await store.confirmRoom(id, "a", 3000);
     expect(await store.handOver(id, "b", new Uint8Array([9]), 5000, 3000)).toBe(false);
     expect(await store.handOver(id, "a", new Uint8Array([9, 9]), 5000, 3000)).toBe(true);
     expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
@@ -256,7 +238,7 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await store.claimMoving(7000, 1000, 10)).toEqual([]);
     await store.deferMove(id, 7500);
     expect(await store.claimMoving(7600, 1000, 10)).toEqual([id]);
-    const moved = await store.moveRoom(id, { strategy: "distributed", region: "", excluded: ["a"], nowMs: 7600 });
+    const moved = await store.moveRoom(id, { strategy: "distributed", excluded: ["a"], nowMs: 7600 });
     expect(moved).toEqual({ kind: "none", movingSinceMs: 5000 });
     expect(await store.deleteRoom(id)).toBe(true);
     expect(await store.claimMoving(99_000, 1000, 10)).toEqual([]);
@@ -268,8 +250,8 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await store.recordLoad("a", a.epoch + 1, 7, 5000, 8000)).toBe(false);
     const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
-    expect(await store.setRoomPlayers(r.room.roomId, "a", 3)).toBe(true);
-    expect(await store.setRoomPlayers(r.room.roomId, "b", 1)).toBe(false);
+    expect(await store.setRoomPlayers(r.room.roomId, "a", 3, [], 3000)).toBe(true);
+    expect(await store.setRoomPlayers(r.room.roomId, "b", 1, [], 3000)).toBe(false);
     expect((await store.getRoom(r.room.roomId))!.playerCount).toBe(3);
     const s = await store.getServer("a");
     expect(s!.players).toBe(7);

@@ -1,4 +1,4 @@
-import type { GameServer, GameServerState, Room } from "../../gen/roomgate/v1/common_pb.js";
+import type { GameServer, GameServerState, Room, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
 import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
 
 // The one place that knows where rooms live and how much capacity each server has left. Two
@@ -9,6 +9,9 @@ export interface ServerRegistration {
   id: string;
   address: string;
   region: string;
+  /** "" for none; also counts as the label "zone". */
+  zone: string;
+  labels: Labels;
   maxRooms: number;
   maxPlayers: number;
   reportIntervalMs: number;
@@ -28,18 +31,29 @@ export type PlacementStrategy = "distributed" | "packed";
 
 export const PLACEMENT_STRATEGIES: readonly PlacementStrategy[] = ["distributed", "packed"];
 
+export type Labels = Record<string, string>;
+
 /** Where a room may go: the store picks among LIVE servers, so every Manager sees the same fleet. */
 export interface Placement {
   strategy: PlacementStrategy;
-  /** Preferred region; "" for any. Servers elsewhere are used only when it has none that fits. */
-  region: string;
+  /** Regions to try, best first; servers in any region are used only when none of them fits. */
+  regions: string[];
+  /** Labels the server must have (a server's zone counts as the label "zone"). */
+  labels: Labels;
   /** Servers not to use (they failed to open this room just now). */
   excluded: string[];
   seats: number;
   nowMs: number;
 }
 
-export interface AllocateInput extends Placement {
+/** What a room is besides where it lives (see Room in common.proto). */
+export interface RoomSpec {
+  visibility: RoomVisibility;
+  mode: string;
+  metadata: Labels;
+}
+
+export interface AllocateInput extends Placement, RoomSpec {
   roomId: string;
   creatorPlayerId: string;
   /** Idempotency key; a second allocation with the same key returns the first room. */
@@ -47,6 +61,45 @@ export interface AllocateInput extends Placement {
   idempotencyTtlMs: number;
   /** After this the room, still OPENING, may be reclaimed by any Manager (its own died). */
   openDeadlineMs: number;
+  /** The creator's seat is held until then (when its join token expires). */
+  holdUntilMs: number;
+}
+
+/**
+ * A seat for a player about to join: held until its join token expires or the player is in the
+ * room (setRoomPlayers names it). Free seats = max_players - seats taken - seats held.
+ */
+export interface SeatRequest {
+  playerId: string;
+  untilMs: number;
+  nowMs: number;
+}
+
+export type HoldResult =
+  | { kind: "held"; room: Room }
+  | { kind: "full"; room: Room }
+  /** OPENING or MOVING: nobody can join it right now. */
+  | { kind: "unavailable"; room: Room }
+  | { kind: "missing" };
+
+/** Which public rooms a quick-join may fill: same mode, size and labels. */
+export interface QuickJoin extends SeatRequest {
+  mode: string;
+  maxPlayers: number;
+  labels: Labels;
+  /** Regions to look in, best first; empty for any. */
+  regions: string[];
+}
+
+export interface RoomQuery {
+  /** "" for any. */
+  mode: string;
+  region: string;
+  includeFull: boolean;
+  limit: number;
+  /** The cursor a previous page returned. */
+  after?: string;
+  nowMs: number;
 }
 
 export type AllocateResult =
@@ -101,11 +154,22 @@ export interface RoomStore {
   /** Atomically picks the best fitting LIVE server, reserves a room slot and its seats, and maps the room as OPENING. */
   allocateRoom(input: AllocateInput): Promise<AllocateResult>;
   /** The server opened the room: OPENING becomes OPEN. True when the room is open on that server. */
-  confirmRoom(roomId: string, serverId: string): Promise<boolean>;
+  confirmRoom(roomId: string, serverId: string, nowMs: number): Promise<boolean>;
   /** OPENING rooms past their deadline, leased to the caller for leaseMs so no other Manager takes them too. */
   claimExpiredOpening(nowMs: number, leaseMs: number, limit: number): Promise<Room[]>;
-  getRoom(roomId: string): Promise<Room | undefined>;
-  setRoomPlayers(roomId: string, serverId: string, count: number): Promise<boolean>;
+  /** The room, its free seats counted at nowMs (default: now). */
+  getRoom(roomId: string, nowMs?: number): Promise<Room | undefined>;
+  /** The server's seat count for the room; joined players' held seats become taken ones. */
+  setRoomPlayers(roomId: string, serverId: string, count: number, joinedPlayerIds: string[], nowMs: number): Promise<boolean>;
+  /** Holds a seat in an OPEN room (rejoin: even when full, the player's seat is its own). */
+  holdSeat(roomId: string, seat: SeatRequest & { rejoin: boolean }): Promise<HoldResult>;
+  /**
+   * Holds a seat in an OPEN public room that matches, in the first region that has one, fullest
+   * room first; O(log n) in the number of rooms. Undefined when none has a free seat.
+   */
+  joinPublic(q: QuickJoin): Promise<Room | undefined>;
+  /** Public rooms (OPEN or MOVING), newest first, from indexes kept per mode and region. */
+  listRooms(q: RoomQuery): Promise<{ rooms: Room[]; next?: string }>;
   /** Removes the mapping, its snapshot and its reservation; with serverId, only if the room is still on that server. */
   deleteRoom(roomId: string, serverId?: string): Promise<boolean>;
   listServerRooms(serverId: string): Promise<string[]>;
@@ -121,9 +185,10 @@ export interface RoomStore {
   /** MOVING rooms nobody holds a lease on, leased to the caller for leaseMs. */
   claimMoving(nowMs: number, leaseMs: number, limit: number): Promise<string[]>;
   /** Reserves a MOVING room (its own seats) on the best fitting LIVE server, releasing any earlier tentative one. */
-  moveRoom(roomId: string, placement: Omit<Placement, "seats">): Promise<MoveResult>;
+  /** The room keeps the regions and labels it was created with. */
+  moveRoom(roomId: string, placement: Omit<Placement, "seats" | "regions" | "labels">): Promise<MoveResult>;
   /** The new server opened the moved room: MOVING becomes OPEN. */
-  finishMove(roomId: string, serverId: string): Promise<boolean>;
+  finishMove(roomId: string, serverId: string, nowMs: number): Promise<boolean>;
   /** Lets the move be claimed again at untilMs (no server had room). */
   deferMove(roomId: string, untilMs: number): Promise<void>;
 
@@ -140,6 +205,13 @@ export interface RoomStore {
   /** The Managers' own channel (commands for game servers, acknowledgements). At most once. */
   publishBus(message: Uint8Array): Promise<void>;
   subscribeBus(listener: (message: Uint8Array) => void): Promise<() => void>;
+  /**
+   * Takes the named lease for ttlMs, or renews it when `owner` already holds it; false while
+   * another owner holds it. Work that one process at a time may do (the autoscaler) runs while
+   * its lease is held. ttlMs 0 gives the lease up, if `owner` holds it (and returns false).
+   * Redis times the lease with its own clock; the memory store with nowMs.
+   */
+  acquireLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -148,6 +220,20 @@ export function serverLoad(s: { reservedRooms: number; reservedSeats: number; ma
   const rooms = s.maxRooms > 0 ? s.reservedRooms / s.maxRooms : 1;
   const seats = s.maxPlayers > 0 ? s.reservedSeats / s.maxPlayers : 1;
   return Math.max(rooms, seats);
+}
+
+/** Canonical form of a label set: sorted keys, so equal sets compare (and hash) equal. */
+export function canonicalLabels(labels: Labels): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+/** A server's labels as placement matches them: its own plus its zone. */
+export function serverLabels(labels: Labels, zone: string): Labels {
+  return zone ? { ...labels, zone } : { ...labels };
+}
+
+export function hasLabels(have: Labels, want: Labels): boolean {
+  return Object.entries(want).every(([k, v]) => have[k] === v);
 }
 
 export function fits(s: { reservedRooms: number; reservedSeats: number; maxRooms: number; maxPlayers: number }, seats: number): boolean {

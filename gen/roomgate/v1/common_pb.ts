@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/common.proto.
  */
 export const file_roomgate_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chhyb29tZ2F0ZS92MS9jb21tb24ucHJvdG8SC3Jvb21nYXRlLnYxIsQCCgpHYW1lU2VydmVyEgoKAmlkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSDgoGcmVnaW9uGAMgASgJEisKBXN0YXRlGAQgASgOMhwucm9vbWdhdGUudjEuR2FtZVNlcnZlclN0YXRlEhEKCW1heF9yb29tcxgFIAEoDRITCgttYXhfcGxheWVycxgGIAEoDRIWCg5yZXNlcnZlZF9yb29tcxgHIAEoDRIWCg5yZXNlcnZlZF9zZWF0cxgIIAEoDRIPCgdwbGF5ZXJzGAkgASgNEjQKEGxhc3RfcmVwb3J0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEnJlcG9ydF9pbnRlcnZhbF9tcxgLIAEoDRINCgVlcG9jaBgMIAEoDRISCgptYW5hZ2VyX2lkGA0gASgJIoQCCgRSb29tEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAMgASgJEg4KBnJlZ2lvbhgEIAEoCRITCgttYXhfcGxheWVycxgFIAEoDRIUCgxwbGF5ZXJfY291bnQYBiABKA0SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWNyZWF0b3JfcGxheWVyX2lkGAggASgJEiUKBXN0YXRlGAkgASgOMhYucm9vbWdhdGUudjEuUm9vbVN0YXRlEhIKCm1pZ3JhdGlvbnMYCiABKA0qjwEKD0dhbWVTZXJ2ZXJTdGF0ZRIhCh1HQU1FX1NFUlZFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFkdBTUVfU0VSVkVSX1NUQVRFX0xJVkUQARIdChlHQU1FX1NFUlZFUl9TVEFURV9TVVNQRUNUEAISHgoaR0FNRV9TRVJWRVJfU1RBVEVfRFJBSU5JTkcQAyprCglSb29tU3RhdGUSGgoWUk9PTV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElJPT01fU1RBVEVfT1BFTklORxABEhMKD1JPT01fU1RBVEVfT1BFThACEhUKEVJPT01fU1RBVEVfTU9WSU5HEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chhyb29tZ2F0ZS92MS9jb21tb24ucHJvdG8SC3Jvb21nYXRlLnYxIrYDCgpHYW1lU2VydmVyEgoKAmlkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSDgoGcmVnaW9uGAMgASgJEisKBXN0YXRlGAQgASgOMhwucm9vbWdhdGUudjEuR2FtZVNlcnZlclN0YXRlEhEKCW1heF9yb29tcxgFIAEoDRITCgttYXhfcGxheWVycxgGIAEoDRIWCg5yZXNlcnZlZF9yb29tcxgHIAEoDRIWCg5yZXNlcnZlZF9zZWF0cxgIIAEoDRIPCgdwbGF5ZXJzGAkgASgNEjQKEGxhc3RfcmVwb3J0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEnJlcG9ydF9pbnRlcnZhbF9tcxgLIAEoDRINCgVlcG9jaBgMIAEoDRISCgptYW5hZ2VyX2lkGA0gASgJEgwKBHpvbmUYDiABKAkSMwoGbGFiZWxzGA8gAygLMiMucm9vbWdhdGUudjEuR2FtZVNlcnZlci5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqcECgRSb29tEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAMgASgJEg4KBnJlZ2lvbhgEIAEoCRITCgttYXhfcGxheWVycxgFIAEoDRIUCgxwbGF5ZXJfY291bnQYBiABKA0SLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWNyZWF0b3JfcGxheWVyX2lkGAggASgJEiUKBXN0YXRlGAkgASgOMhYucm9vbWdhdGUudjEuUm9vbVN0YXRlEhIKCm1pZ3JhdGlvbnMYCiABKA0SLwoKdmlzaWJpbGl0eRgLIAEoDjIbLnJvb21nYXRlLnYxLlJvb21WaXNpYmlsaXR5EgwKBG1vZGUYDCABKAkSMQoIbWV0YWRhdGEYDSADKAsyHy5yb29tZ2F0ZS52MS5Sb29tLk1ldGFkYXRhRW50cnkSLQoGbGFiZWxzGA4gAygLMh0ucm9vbWdhdGUudjEuUm9vbS5MYWJlbHNFbnRyeRISCgpmcmVlX3NlYXRzGA8gASgNEgwKBHpvbmUYECABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWAoNUmVnaW9uTGF0ZW5jeRIsCgZyZWdpb24YASABKAlCHLpIGXIXEAEYQDIRXltBLVphLXowLTlfLi1dKyQSGQoGcnR0X21zGAIgASgNQgm6SAYqBBjg1AMqjwEKD0dhbWVTZXJ2ZXJTdGF0ZRIhCh1HQU1FX1NFUlZFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFkdBTUVfU0VSVkVSX1NUQVRFX0xJVkUQARIdChlHQU1FX1NFUlZFUl9TVEFURV9TVVNQRUNUEAISHgoaR0FNRV9TRVJWRVJfU1RBVEVfRFJBSU5JTkcQAypqCg5Sb29tVmlzaWJpbGl0eRIfChtST09NX1ZJU0lCSUxJVFlfVU5TUEVDSUZJRUQQABIbChdST09NX1ZJU0lCSUxJVFlfUFJJVkFURRABEhoKFlJPT01fVklTSUJJTElUWV9QVUJMSUMQAiprCglSb29tU3RhdGUSGgoWUk9PTV9TVEFURV9VTlNQRUNJRklFRBAAEhYKElJPT01fU1RBVEVfT1BFTklORxABEhMKD1JPT01fU1RBVEVfT1BFThACEhUKEVJPT01fU1RBVEVfTU9WSU5HEANiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * A game server as the cluster sees it.
@@ -98,6 +99,21 @@ export type GameServer = Message<"roomgate.v1.GameServer"> & {
    * @generated from field: string manager_id = 13;
    */
   managerId: string;
+
+  /**
+   * Failure domain inside the region (an availability zone, a rack); optional.
+   *
+   * @generated from field: string zone = 14;
+   */
+  zone: string;
+
+  /**
+   * What the server offers (game mode, map, build version...); rooms may require labels. Its zone,
+   * when set, also counts as the label "zone".
+   *
+   * @generated from field: map<string, string> labels = 15;
+   */
+  labels: { [key: string]: string };
 };
 
 /**
@@ -166,6 +182,48 @@ export type Room = Message<"roomgate.v1.Room"> & {
    * @generated from field: uint32 migrations = 10;
    */
   migrations: number;
+
+  /**
+   * PUBLIC rooms are listed (ListRooms) and filled by JoinOrCreate; PRIVATE ones are joined by id.
+   *
+   * @generated from field: roomgate.v1.RoomVisibility visibility = 11;
+   */
+  visibility: RoomVisibility;
+
+  /**
+   * Game mode, for ListRooms filters and JoinOrCreate matching; empty for none.
+   *
+   * @generated from field: string mode = 12;
+   */
+  mode: string;
+
+  /**
+   * Set by the room's creator, shown in listings (name, map, difficulty...).
+   *
+   * @generated from field: map<string, string> metadata = 13;
+   */
+  metadata: { [key: string]: string };
+
+  /**
+   * Server labels the room was created with; its server has them all.
+   *
+   * @generated from field: map<string, string> labels = 14;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * Seats neither taken by a player nor held by a join token handed out and not yet used up.
+   *
+   * @generated from field: uint32 free_seats = 15;
+   */
+  freeSeats: number;
+
+  /**
+   * Zone of the room's server.
+   *
+   * @generated from field: string zone = 16;
+   */
+  zone: string;
 };
 
 /**
@@ -174,6 +232,30 @@ export type Room = Message<"roomgate.v1.Room"> & {
  */
 export const RoomSchema: GenMessage<Room> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_common, 1);
+
+/**
+ * A client's measured round-trip time to one region's Gateway.
+ *
+ * @generated from message roomgate.v1.RegionLatency
+ */
+export type RegionLatency = Message<"roomgate.v1.RegionLatency"> & {
+  /**
+   * @generated from field: string region = 1;
+   */
+  region: string;
+
+  /**
+   * @generated from field: uint32 rtt_ms = 2;
+   */
+  rttMs: number;
+};
+
+/**
+ * Describes the message roomgate.v1.RegionLatency.
+ * Use `create(RegionLatencySchema)` to create a new message.
+ */
+export const RegionLatencySchema: GenMessage<RegionLatency> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_common, 2);
 
 /**
  * @generated from enum roomgate.v1.GameServerState
@@ -213,6 +295,36 @@ export const GameServerStateSchema: GenEnum<GameServerState> = /*@__PURE__*/
   enumDesc(file_roomgate_v1_common, 0);
 
 /**
+ * @generated from enum roomgate.v1.RoomVisibility
+ */
+export enum RoomVisibility {
+  /**
+   * @generated from enum value: ROOM_VISIBILITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Joined only by id (the default for CreateRoom).
+   *
+   * @generated from enum value: ROOM_VISIBILITY_PRIVATE = 1;
+   */
+  PRIVATE = 1,
+
+  /**
+   * Listed and filled by JoinOrCreate.
+   *
+   * @generated from enum value: ROOM_VISIBILITY_PUBLIC = 2;
+   */
+  PUBLIC = 2,
+}
+
+/**
+ * Describes the enum roomgate.v1.RoomVisibility.
+ */
+export const RoomVisibilitySchema: GenEnum<RoomVisibility> = /*@__PURE__*/
+  enumDesc(file_roomgate_v1_common, 1);
+
+/**
  * @generated from enum roomgate.v1.RoomState
  */
 export enum RoomState {
@@ -247,5 +359,5 @@ export enum RoomState {
  * Describes the enum roomgate.v1.RoomState.
  */
 export const RoomStateSchema: GenEnum<RoomState> = /*@__PURE__*/
-  enumDesc(file_roomgate_v1_common, 1);
+  enumDesc(file_roomgate_v1_common, 2);
 

@@ -7,7 +7,7 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { GameServer, Room } from "./common_pb.js";
+import type { GameServer, RegionLatency, Room, RoomVisibility } from "./common_pb.js";
 import { file_roomgate_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,14 +15,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/gateway.proto.
  */
 export const file_roomgate_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSKuAwoRQ3JlYXRlUm9vbVJlcXVlc3QSeQoGcmVnaW9uGAEgASgJQmm6SGa6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXICGEASHgoLbWF4X3BsYXllcnMYAiABKA1CCbpIBioEGKCNBhJ+CgpyZXF1ZXN0X2lkGAMgASgJQmq6SGe6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXIDGIABEn4KC3BsYXllcl9uYW1lGAQgASgJQmm6SGa6AV8KFW5vX2NvbnRyb2xfY2hhcmFjdGVycxIjbXVzdCBub3QgY29udGFpbiBjb250cm9sIGNoYXJhY3RlcnMaISF0aGlzLm1hdGNoZXMocidbXHgwMC1ceDFmXHg3Zl0nKXICGEAiwwEKEkNyZWF0ZVJvb21SZXNwb25zZRIPCgdyb29tX2lkGAEgASgJEhYKDnNlcnZlcl9hZGRyZXNzGAIgASgJEhIKCmpvaW5fdG9rZW4YAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEhEKCXNlcnZlcl9pZBgFIAEoCRIOCgZyZWdpb24YBiABKAkSOgoWam9pbl90b2tlbl9leHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi3gEKD0pvaW5Sb29tUmVxdWVzdBIrCgdyb29tX2lkGAEgASgJQhq6SBdyFTITXltBLVphLXowLTlfLV17MjJ9JBJ+CgtwbGF5ZXJfbmFtZRgCIAEoCUJpukhmugFfChVub19jb250cm9sX2NoYXJhY3RlcnMSI211c3Qgbm90IGNvbnRhaW4gY29udHJvbCBjaGFyYWN0ZXJzGiEhdGhpcy5tYXRjaGVzKHInW1x4MDAtXHgxZlx4N2ZdJylyAhhAEh4KDHJlam9pbl90b2tlbhgDIAEoCUIIukgFcgMYgBAiwQEKEEpvaW5Sb29tUmVzcG9uc2USDwoHcm9vbV9pZBgBIAEoCRIWCg5zZXJ2ZXJfYWRkcmVzcxgCIAEoCRISCgpqb2luX3Rva2VuGAMgASgJEhEKCXBsYXllcl9pZBgEIAEoCRIRCglzZXJ2ZXJfaWQYBSABKAkSDgoGcmVnaW9uGAYgASgJEjoKFmpvaW5fdG9rZW5fZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj0KDkdldFJvb21SZXF1ZXN0EisKB3Jvb21faWQYASABKAlCGrpIF3IVMhNeW0EtWmEtejAtOV8tXXsyMn0kIjIKD0dldFJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbSIuChNXYXRjaENsdXN0ZXJSZXF1ZXN0EhcKD21heF9pbnRlcnZhbF9tcxgBIAEoDSLjAQoUV2F0Y2hDbHVzdGVyUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHc2VydmVycxgCIAMoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXISIAoFcm9vbXMYAyADKAsyES5yb29tZ2F0ZS52MS5Sb29tEhMKC3RvdGFsX3Jvb21zGAQgASgNEhUKDXRvdGFsX3BsYXllcnMYBSABKA0SKQoGZXZlbnRzGAYgAygLMhkucm9vbWdhdGUudjEuQ2x1c3RlckV2ZW50IpkBCgxDbHVzdGVyRXZlbnQSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoEa2luZBgCIAEoDjIdLnJvb21nYXRlLnYxLkNsdXN0ZXJFdmVudEtpbmQSDwoHcm9vbV9pZBgDIAEoCRIRCglzZXJ2ZXJfaWQYBCABKAkSDgoGZGV0YWlsGAUgASgJKuoCChBDbHVzdGVyRXZlbnRLaW5kEiIKHkNMVVNURVJfRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiUKIUNMVVNURVJfRVZFTlRfS0lORF9ST09NX0FMTE9DQVRFRBABEiMKH0NMVVNURVJfRVZFTlRfS0lORF9ST09NX1JFTU9WRUQQAhIoCiRDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFR0lTVEVSRUQQAxIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1NVU1BFQ1QQBBIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFTU9WRUQQBRIkCiBDTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9NSUdSQVRFRBAGEiAKHENMVVNURVJfRVZFTlRfS0lORF9ST09NX0xPU1QQBxImCiJDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX0RSQUlOSU5HEAgyxQIKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlElUKDFdhdGNoQ2x1c3RlchIgLnJvb21nYXRlLnYxLldhdGNoQ2x1c3RlclJlcXVlc3QaIS5yb29tZ2F0ZS52MS5XYXRjaENsdXN0ZXJSZXNwb25zZTABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_roomgate_v1_common]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9nYXRld2F5LnByb3RvEgtyb29tZ2F0ZS52MSL6BgoRQ3JlYXRlUm9vbVJlcXVlc3QSKgoGcmVnaW9uGAEgASgJQhq6SBdyFRhAMhFeW0EtWmEtejAtOV8uLV0qJBIeCgttYXhfcGxheWVycxgCIAEoDUIJukgGKgQYoI0GEn4KCnJlcXVlc3RfaWQYAyABKAlCarpIZ7oBXwoVbm9fY29udHJvbF9jaGFyYWN0ZXJzEiNtdXN0IG5vdCBjb250YWluIGNvbnRyb2wgY2hhcmFjdGVycxohIXRoaXMubWF0Y2hlcyhyJ1tceDAwLVx4MWZceDdmXScpcgMYgAESfgoLcGxheWVyX25hbWUYBCABKAlCabpIZroBXwoVbm9fY29udHJvbF9jaGFyYWN0ZXJzEiNtdXN0IG5vdCBjb250YWluIGNvbnRyb2wgY2hhcmFjdGVycxohIXRoaXMubWF0Y2hlcyhyJ1tceDAwLVx4MWZceDdmXScpcgIYQBI3CglsYXRlbmNpZXMYBSADKAsyGi5yb29tZ2F0ZS52MS5SZWdpb25MYXRlbmN5Qgi6SAWSAQIQIBKLAQoGbGFiZWxzGAYgAygLMioucm9vbWdhdGUudjEuQ3JlYXRlUm9vbVJlcXVlc3QuTGFiZWxzRW50cnlCT7pITJoBSRAQIiZyJDIiXltBLVphLXowLTldW0EtWmEtejAtOV8uLy1dezAsNjJ9JCodchsyGV5bQS1aYS16MC05Xy46LystXXswLDY0fSQSOQoKdmlzaWJpbGl0eRgHIAEoDjIbLnJvb21nYXRlLnYxLlJvb21WaXNpYmlsaXR5Qgi6SAWCAQIQARIoCgRtb2RlGAggASgJQhq6SBdyFRhAMhFeW0EtWmEtejAtOV8uLV0qJBKMAQoIbWV0YWRhdGEYCSADKAsyLC5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qky6SEmaAUYQECImciQyIl5bQS1aYS16MC05XVtBLVphLXowLTlfLi8tXXswLDYyfSQqGnIYGIACMhNeW15ceDAwLVx4MWZceDdmXSokGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsMBChJDcmVhdGVSb29tUmVzcG9uc2USDwoHcm9vbV9pZBgBIAEoCRIWCg5zZXJ2ZXJfYWRkcmVzcxgCIAEoCRISCgpqb2luX3Rva2VuGAMgASgJEhEKCXBsYXllcl9pZBgEIAEoCRIRCglzZXJ2ZXJfaWQYBSABKAkSDgoGcmVnaW9uGAYgASgJEjoKFmpvaW5fdG9rZW5fZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIt4BCg9Kb2luUm9vbVJlcXVlc3QSKwoHcm9vbV9pZBgBIAEoCUIaukgXchUyE15bQS1aYS16MC05Xy1dezIyfSQSfgoLcGxheWVyX25hbWUYAiABKAlCabpIZroBXwoVbm9fY29udHJvbF9jaGFyYWN0ZXJzEiNtdXN0IG5vdCBjb250YWluIGNvbnRyb2wgY2hhcmFjdGVycxohIXRoaXMubWF0Y2hlcyhyJ1tceDAwLVx4MWZceDdmXScpcgIYQBIeCgxyZWpvaW5fdG9rZW4YAyABKAlCCLpIBXIDGIAQIsEBChBKb2luUm9vbVJlc3BvbnNlEg8KB3Jvb21faWQYASABKAkSFgoOc2VydmVyX2FkZHJlc3MYAiABKAkSEgoKam9pbl90b2tlbhgDIAEoCRIRCglwbGF5ZXJfaWQYBCABKAkSEQoJc2VydmVyX2lkGAUgASgJEg4KBnJlZ2lvbhgGIAEoCRI6ChZqb2luX3Rva2VuX2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLHBQoTSm9pbk9yQ3JlYXRlUmVxdWVzdBIqCgRtb2RlGAEgASgJQhy6SBlyFxABGEAyEV5bQS1aYS16MC05Xy4tXSokEioKBnJlZ2lvbhgCIAEoCUIaukgXchUYQDIRXltBLVphLXowLTlfLi1dKiQSNwoJbGF0ZW5jaWVzGAMgAygLMhoucm9vbWdhdGUudjEuUmVnaW9uTGF0ZW5jeUIIukgFkgECECASHgoLbWF4X3BsYXllcnMYBCABKA1CCbpIBioEGKCNBhKNAQoGbGFiZWxzGAUgAygLMiwucm9vbWdhdGUudjEuSm9pbk9yQ3JlYXRlUmVxdWVzdC5MYWJlbHNFbnRyeUJPukhMmgFJEBAiJnIkMiJeW0EtWmEtejAtOV1bQS1aYS16MC05Xy4vLV17MCw2Mn0kKh1yGzIZXltBLVphLXowLTlfLjovKy1dezAsNjR9JBJ+CgtwbGF5ZXJfbmFtZRgGIAEoCUJpukhmugFfChVub19jb250cm9sX2NoYXJhY3RlcnMSI211c3Qgbm90IGNvbnRhaW4gY29udHJvbCBjaGFyYWN0ZXJzGiEhdGhpcy5tYXRjaGVzKHInW1x4MDAtXHgxZlx4N2ZdJylyAhhAEo4BCghtZXRhZGF0YRgHIAMoCzIuLnJvb21nYXRlLnYxLkpvaW5PckNyZWF0ZVJlcXVlc3QuTWV0YWRhdGFFbnRyeUJMukhJmgFGEBAiJnIkMiJeW0EtWmEtejAtOV1bQS1aYS16MC05Xy4vLV17MCw2Mn0kKhpyGBiAAjITXlteXHgwMC1ceDFmXHg3Zl0qJBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLWAQoUSm9pbk9yQ3JlYXRlUmVzcG9uc2USDwoHcm9vbV9pZBgBIAEoCRIWCg5zZXJ2ZXJfYWRkcmVzcxgCIAEoCRISCgpqb2luX3Rva2VuGAMgASgJEhEKCXBsYXllcl9pZBgEIAEoCRIRCglzZXJ2ZXJfaWQYBSABKAkSDgoGcmVnaW9uGAYgASgJEjoKFmpvaW5fdG9rZW5fZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2NyZWF0ZWQYCCABKAgiuAEKEExpc3RSb29tc1JlcXVlc3QSKAoEbW9kZRgBIAEoCUIaukgXchUYQDIRXltBLVphLXowLTlfLi1dKiQSKgoGcmVnaW9uGAIgASgJQhq6SBdyFRhAMhFeW0EtWmEtejAtOV8uLV0qJBIUCgxpbmNsdWRlX2Z1bGwYAyABKAgSGgoJcGFnZV9zaXplGAQgASgNQge6SAQqAhhkEhwKCnBhZ2VfdG9rZW4YBSABKAlCCLpIBXIDGIABIk4KEUxpc3RSb29tc1Jlc3BvbnNlEiAKBXJvb21zGAEgAygLMhEucm9vbWdhdGUudjEuUm9vbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFAoSTGlzdFJlZ2lvbnNSZXF1ZXN0IlMKE0xpc3RSZWdpb25zUmVzcG9uc2USLAoHcmVnaW9ucxgBIAMoCzIbLnJvb21nYXRlLnYxLlJlZ2lvbkVuZHBvaW50Eg4KBnJlZ2lvbhgCIAEoCSItCg5SZWdpb25FbmRwb2ludBIOCgZyZWdpb24YASABKAkSCwoDdXJsGAIgASgJIj0KDkdldFJvb21SZXF1ZXN0EisKB3Jvb21faWQYASABKAlCGrpIF3IVMhNeW0EtWmEtejAtOV8tXXsyMn0kIjIKD0dldFJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbSIuChNXYXRjaENsdXN0ZXJSZXF1ZXN0EhcKD21heF9pbnRlcnZhbF9tcxgBIAEoDSLjAQoUV2F0Y2hDbHVzdGVyUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHc2VydmVycxgCIAMoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXISIAoFcm9vbXMYAyADKAsyES5yb29tZ2F0ZS52MS5Sb29tEhMKC3RvdGFsX3Jvb21zGAQgASgNEhUKDXRvdGFsX3BsYXllcnMYBSABKA0SKQoGZXZlbnRzGAYgAygLMhkucm9vbWdhdGUudjEuQ2x1c3RlckV2ZW50IpkBCgxDbHVzdGVyRXZlbnQSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoEa2luZBgCIAEoDjIdLnJvb21nYXRlLnYxLkNsdXN0ZXJFdmVudEtpbmQSDwoHcm9vbV9pZBgDIAEoCRIRCglzZXJ2ZXJfaWQYBCABKAkSDgoGZGV0YWlsGAUgASgJKuoCChBDbHVzdGVyRXZlbnRLaW5kEiIKHkNMVVNURVJfRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiUKIUNMVVNURVJfRVZFTlRfS0lORF9ST09NX0FMTE9DQVRFRBABEiMKH0NMVVNURVJfRVZFTlRfS0lORF9ST09NX1JFTU9WRUQQAhIoCiRDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFR0lTVEVSRUQQAxIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1NVU1BFQ1QQBBIlCiFDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX1JFTU9WRUQQBRIkCiBDTFVTVEVSX0VWRU5UX0tJTkRfUk9PTV9NSUdSQVRFRBAGEiAKHENMVVNURVJfRVZFTlRfS0lORF9ST09NX0xPU1QQBxImCiJDTFVTVEVSX0VWRU5UX0tJTkRfU0VSVkVSX0RSQUlOSU5HEAgyuAQKDkdhdGV3YXlTZXJ2aWNlEk0KCkNyZWF0ZVJvb20SHi5yb29tZ2F0ZS52MS5DcmVhdGVSb29tUmVxdWVzdBofLnJvb21nYXRlLnYxLkNyZWF0ZVJvb21SZXNwb25zZRJHCghKb2luUm9vbRIcLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVxdWVzdBodLnJvb21nYXRlLnYxLkpvaW5Sb29tUmVzcG9uc2USUwoMSm9pbk9yQ3JlYXRlEiAucm9vbWdhdGUudjEuSm9pbk9yQ3JlYXRlUmVxdWVzdBohLnJvb21nYXRlLnYxLkpvaW5PckNyZWF0ZVJlc3BvbnNlEkoKCUxpc3RSb29tcxIdLnJvb21nYXRlLnYxLkxpc3RSb29tc1JlcXVlc3QaHi5yb29tZ2F0ZS52MS5MaXN0Um9vbXNSZXNwb25zZRJQCgtMaXN0UmVnaW9ucxIfLnJvb21nYXRlLnYxLkxpc3RSZWdpb25zUmVxdWVzdBogLnJvb21nYXRlLnYxLkxpc3RSZWdpb25zUmVzcG9uc2USRAoHR2V0Um9vbRIbLnJvb21nYXRlLnYxLkdldFJvb21SZXF1ZXN0Ghwucm9vbWdhdGUudjEuR2V0Um9vbVJlc3BvbnNlElUKDFdhdGNoQ2x1c3RlchIgLnJvb21nYXRlLnYxLldhdGNoQ2x1c3RlclJlcXVlc3QaIS5yb29tZ2F0ZS52MS5XYXRjaENsdXN0ZXJSZXNwb25zZTABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_roomgate_v1_common]);
 
 /**
  * @generated from message roomgate.v1.CreateRoomRequest
  */
 export type CreateRoomRequest = Message<"roomgate.v1.CreateRoomRequest"> & {
   /**
-   * Preferred region; servers elsewhere are used when it has none with room.
+   * Preferred region: the room goes there when it has a server with room, else to the region
+   * with the next lowest round-trip time in latencies, else anywhere.
    *
    * @generated from field: string region = 1;
    */
@@ -48,6 +49,40 @@ export type CreateRoomRequest = Message<"roomgate.v1.CreateRoomRequest"> & {
    * @generated from field: string player_name = 4;
    */
   playerName: string;
+
+  /**
+   * The client's round-trip times per region (the SDK measures them against each region's
+   * Gateway /ping): regions are tried from the fastest, after region if that is set.
+   *
+   * @generated from field: repeated roomgate.v1.RegionLatency latencies = 5;
+   */
+  latencies: RegionLatency[];
+
+  /**
+   * Labels the room's server must have, e.g. {"map": "dust", "version": "1.4"}.
+   *
+   * @generated from field: map<string, string> labels = 6;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * PRIVATE (the default) or PUBLIC (listed, filled by JoinOrCreate).
+   *
+   * @generated from field: roomgate.v1.RoomVisibility visibility = 7;
+   */
+  visibility: RoomVisibility;
+
+  /**
+   * @generated from field: string mode = 8;
+   */
+  mode: string;
+
+  /**
+   * Shown in listings; up to 16 entries, values up to 256 characters.
+   *
+   * @generated from field: map<string, string> metadata = 9;
+   */
+  metadata: { [key: string]: string };
 };
 
 /**
@@ -187,6 +222,249 @@ export const JoinRoomResponseSchema: GenMessage<JoinRoomResponse> = /*@__PURE__*
   messageDesc(file_roomgate_v1_gateway, 3);
 
 /**
+ * @generated from message roomgate.v1.JoinOrCreateRequest
+ */
+export type JoinOrCreateRequest = Message<"roomgate.v1.JoinOrCreateRequest"> & {
+  /**
+   * Rooms of other modes are never joined; required.
+   *
+   * @generated from field: string mode = 1;
+   */
+  mode: string;
+
+  /**
+   * Preferred region, then the regions in latencies from the fastest (as in CreateRoom). Open
+   * rooms are looked for in the preferred region, or else in the regions within the Gateway's
+   * quick-join slack of the fastest; a new room falls back to any region with room.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * @generated from field: repeated roomgate.v1.RegionLatency latencies = 3;
+   */
+  latencies: RegionLatency[];
+
+  /**
+   * Seats of the room; only rooms of this size are joined. 0: the deployment's default.
+   *
+   * @generated from field: uint32 max_players = 4;
+   */
+  maxPlayers: number;
+
+  /**
+   * Only rooms created with exactly these labels are joined; a new room's server has them.
+   *
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * @generated from field: string player_name = 6;
+   */
+  playerName: string;
+
+  /**
+   * Metadata of the room if one is created.
+   *
+   * @generated from field: map<string, string> metadata = 7;
+   */
+  metadata: { [key: string]: string };
+};
+
+/**
+ * Describes the message roomgate.v1.JoinOrCreateRequest.
+ * Use `create(JoinOrCreateRequestSchema)` to create a new message.
+ */
+export const JoinOrCreateRequestSchema: GenMessage<JoinOrCreateRequest> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 4);
+
+/**
+ * @generated from message roomgate.v1.JoinOrCreateResponse
+ */
+export type JoinOrCreateResponse = Message<"roomgate.v1.JoinOrCreateResponse"> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * @generated from field: string server_address = 2;
+   */
+  serverAddress: string;
+
+  /**
+   * @generated from field: string join_token = 3;
+   */
+  joinToken: string;
+
+  /**
+   * @generated from field: string player_id = 4;
+   */
+  playerId: string;
+
+  /**
+   * @generated from field: string server_id = 5;
+   */
+  serverId: string;
+
+  /**
+   * @generated from field: string region = 6;
+   */
+  region: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp join_token_expire_time = 7;
+   */
+  joinTokenExpireTime?: Timestamp | undefined;
+
+  /**
+   * True when no open room had a seat and this one was created for the player.
+   *
+   * @generated from field: bool created = 8;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message roomgate.v1.JoinOrCreateResponse.
+ * Use `create(JoinOrCreateResponseSchema)` to create a new message.
+ */
+export const JoinOrCreateResponseSchema: GenMessage<JoinOrCreateResponse> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 5);
+
+/**
+ * @generated from message roomgate.v1.ListRoomsRequest
+ */
+export type ListRoomsRequest = Message<"roomgate.v1.ListRoomsRequest"> & {
+  /**
+   * Empty for any.
+   *
+   * @generated from field: string mode = 1;
+   */
+  mode: string;
+
+  /**
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * Also list rooms without a free seat.
+   *
+   * @generated from field: bool include_full = 3;
+   */
+  includeFull: boolean;
+
+  /**
+   * At most 100; 0 means 20.
+   *
+   * @generated from field: uint32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message roomgate.v1.ListRoomsRequest.
+ * Use `create(ListRoomsRequestSchema)` to create a new message.
+ */
+export const ListRoomsRequestSchema: GenMessage<ListRoomsRequest> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 6);
+
+/**
+ * @generated from message roomgate.v1.ListRoomsResponse
+ */
+export type ListRoomsResponse = Message<"roomgate.v1.ListRoomsResponse"> & {
+  /**
+   * @generated from field: repeated roomgate.v1.Room rooms = 1;
+   */
+  rooms: Room[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message roomgate.v1.ListRoomsResponse.
+ * Use `create(ListRoomsResponseSchema)` to create a new message.
+ */
+export const ListRoomsResponseSchema: GenMessage<ListRoomsResponse> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 7);
+
+/**
+ * @generated from message roomgate.v1.ListRegionsRequest
+ */
+export type ListRegionsRequest = Message<"roomgate.v1.ListRegionsRequest"> & {
+};
+
+/**
+ * Describes the message roomgate.v1.ListRegionsRequest.
+ * Use `create(ListRegionsRequestSchema)` to create a new message.
+ */
+export const ListRegionsRequestSchema: GenMessage<ListRegionsRequest> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 8);
+
+/**
+ * @generated from message roomgate.v1.ListRegionsResponse
+ */
+export type ListRegionsResponse = Message<"roomgate.v1.ListRegionsResponse"> & {
+  /**
+   * @generated from field: repeated roomgate.v1.RegionEndpoint regions = 1;
+   */
+  regions: RegionEndpoint[];
+
+  /**
+   * The region of the Gateway that answered.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+};
+
+/**
+ * Describes the message roomgate.v1.ListRegionsResponse.
+ * Use `create(ListRegionsResponseSchema)` to create a new message.
+ */
+export const ListRegionsResponseSchema: GenMessage<ListRegionsResponse> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 9);
+
+/**
+ * @generated from message roomgate.v1.RegionEndpoint
+ */
+export type RegionEndpoint = Message<"roomgate.v1.RegionEndpoint"> & {
+  /**
+   * @generated from field: string region = 1;
+   */
+  region: string;
+
+  /**
+   * Base URL of the region's Gateway; the client measures round trips with GET {url}/ping.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message roomgate.v1.RegionEndpoint.
+ * Use `create(RegionEndpointSchema)` to create a new message.
+ */
+export const RegionEndpointSchema: GenMessage<RegionEndpoint> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_gateway, 10);
+
+/**
  * @generated from message roomgate.v1.GetRoomRequest
  */
 export type GetRoomRequest = Message<"roomgate.v1.GetRoomRequest"> & {
@@ -201,7 +479,7 @@ export type GetRoomRequest = Message<"roomgate.v1.GetRoomRequest"> & {
  * Use `create(GetRoomRequestSchema)` to create a new message.
  */
 export const GetRoomRequestSchema: GenMessage<GetRoomRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_gateway, 4);
+  messageDesc(file_roomgate_v1_gateway, 11);
 
 /**
  * @generated from message roomgate.v1.GetRoomResponse
@@ -218,7 +496,7 @@ export type GetRoomResponse = Message<"roomgate.v1.GetRoomResponse"> & {
  * Use `create(GetRoomResponseSchema)` to create a new message.
  */
 export const GetRoomResponseSchema: GenMessage<GetRoomResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_gateway, 5);
+  messageDesc(file_roomgate_v1_gateway, 12);
 
 /**
  * @generated from message roomgate.v1.WatchClusterRequest
@@ -237,7 +515,7 @@ export type WatchClusterRequest = Message<"roomgate.v1.WatchClusterRequest"> & {
  * Use `create(WatchClusterRequestSchema)` to create a new message.
  */
 export const WatchClusterRequestSchema: GenMessage<WatchClusterRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_gateway, 6);
+  messageDesc(file_roomgate_v1_gateway, 13);
 
 /**
  * @generated from message roomgate.v1.WatchClusterResponse
@@ -283,7 +561,7 @@ export type WatchClusterResponse = Message<"roomgate.v1.WatchClusterResponse"> &
  * Use `create(WatchClusterResponseSchema)` to create a new message.
  */
 export const WatchClusterResponseSchema: GenMessage<WatchClusterResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_gateway, 7);
+  messageDesc(file_roomgate_v1_gateway, 14);
 
 /**
  * @generated from message roomgate.v1.ClusterEvent
@@ -322,7 +600,7 @@ export type ClusterEvent = Message<"roomgate.v1.ClusterEvent"> & {
  * Use `create(ClusterEventSchema)` to create a new message.
  */
 export const ClusterEventSchema: GenMessage<ClusterEvent> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_gateway, 8);
+  messageDesc(file_roomgate_v1_gateway, 15);
 
 /**
  * @generated from enum roomgate.v1.ClusterEventKind
@@ -409,6 +687,37 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof JoinRoomRequestSchema;
     output: typeof JoinRoomResponseSchema;
+  },
+  /**
+   * Puts the player into an open public room of the mode with a free seat, or creates one.
+   * Atomic: two players never take the same last seat.
+   *
+   * @generated from rpc roomgate.v1.GatewayService.JoinOrCreate
+   */
+  joinOrCreate: {
+    methodKind: "unary";
+    input: typeof JoinOrCreateRequestSchema;
+    output: typeof JoinOrCreateResponseSchema;
+  },
+  /**
+   * Public rooms, newest first, with filters and paging.
+   *
+   * @generated from rpc roomgate.v1.GatewayService.ListRooms
+   */
+  listRooms: {
+    methodKind: "unary";
+    input: typeof ListRoomsRequestSchema;
+    output: typeof ListRoomsResponseSchema;
+  },
+  /**
+   * Each region's Gateway, for clients to measure round-trip times against (GET {url}/ping).
+   *
+   * @generated from rpc roomgate.v1.GatewayService.ListRegions
+   */
+  listRegions: {
+    methodKind: "unary";
+    input: typeof ListRegionsRequestSchema;
+    output: typeof ListRegionsResponseSchema;
   },
   /**
    * Describes a room without joining it.

@@ -1,0 +1,35 @@
+import type { RegionLatency } from "../gen/roomgate/v1/common_pb.js";
+
+// Where a client would rather play, from what it asked for and what it measured.
+
+/** The preferred region, then the measured ones from the fastest (ties by name); no repeats. */
+export function orderRegions(preferred: string, latencies: RegionLatency[]): string[] {
+  const measured = [...latencies].sort((a, b) => a.rttMs - b.rttMs || (a.region < b.region ? -1 : a.region > b.region ? 1 : 0)).map((l) => l.region);
+  return [...new Set([preferred, ...measured].filter((r) => r !== ""))];
+}
+
+/**
+ * Regions whose open rooms a quick-join may fill: the preferred one alone, or else every measured
+ * region within slackMs of the fastest (a room a little farther beats a new empty one), fastest
+ * first. Empty: any region.
+ */
+export function nearRegions(preferred: string, latencies: RegionLatency[], slackMs: number): string[] {
+  if (preferred) return [preferred];
+  if (latencies.length === 0) return [];
+  const fastest = Math.min(...latencies.map((l) => l.rttMs));
+  return orderRegions("", latencies.filter((l) => l.rttMs <= fastest + slackMs));
+}
+
+/** "eu=https://eu.example.com,us=https://us.example.com" (REGION_GATEWAYS). */
+export function parseRegionGateways(text: string): { region: string; url: string }[] {
+  const out: { region: string; url: string }[] = [];
+  for (const pair of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    const region = pair.slice(0, eq).trim();
+    const url = pair.slice(eq + 1).trim();
+    if (eq < 1 || !/^[A-Za-z0-9_.-]+$/.test(region)) throw new Error(`REGION_GATEWAYS: '${pair}' is not region=url`);
+    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`REGION_GATEWAYS: the URL of ${region} must start with http:// or https://`);
+    out.push({ region, url: url.replace(/\/+$/, "") });
+  }
+  return out;
+}
