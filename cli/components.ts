@@ -101,6 +101,7 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     region: str(v, "GATEWAY_REGION") ?? "",
     regionGateways: regionGateways(v),
     quickJoinSlackMs: int(v, "QUICKJOIN_RTT_SLACK_MS"),
+    openWaitMs: int(v, "ALLOCATE_TIMEOUT_MS"),
     log,
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
     corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((s) => s.trim()).filter(Boolean),

@@ -1,59 +1,78 @@
-import { createClient, type Client } from "@connectrpc/connect";
-import type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import { type ResolvedReconnect, resolveReconnect, type RoomgateClientOptions } from "./options.js";
+import { type ResolvedReconnect, resolveReconnect, resolveRegionOptions, type RoomgateClientOptions } from "./options.js";
 import { createGatewayTransport, openSocket } from "./platform.js";
 import type { Ticket } from "./protocol.js";
+import { type MeasureRegionsOptions, type RegionEndpoint, type RegionLatency, RegionMeter, wireLatencies } from "./regions.js";
+import type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
 import { Room } from "./room.js";
-
-export interface CreateRoomOptions {
-  /** Preferred region; the Gateway falls back to others when it has no room there. */
-  region?: string;
-  /** Seats; the deployment's default when left out. */
-  maxPlayers?: number;
-  playerName?: string;
-  /** Idempotency key: retrying with the same key gets the same room and player. */
-  requestId?: string;
-}
-
-export interface JoinRoomOptions {
-  playerName?: string;
-  /**
-   * A join token this player had for the room (Room.joinToken), even an expired one within the
-   * Gateway's rejoin window: the player comes back under the same id, with its seat and the state
-   * it owns. The Gateway refuses a bad token (unauthenticated) or one for another room
-   * (invalid_argument).
-   */
-  rejoinToken?: string;
-}
 
 /** Talks to one Gateway (or a load balancer in front of several) and opens rooms. */
 export class RoomgateClient {
   private readonly gateway: Client<typeof GatewayService>;
   private readonly reconnect: ResolvedReconnect;
+  private readonly meter: RegionMeter;
 
   constructor(gatewayUrl: string, options: RoomgateClientOptions = {}) {
     const protocol = options.protocol ?? "connect";
     if (protocol !== "connect" && protocol !== "grpc-web") throw new TypeError(`protocol must be "connect" or "grpc-web", got ${String(protocol)}`);
     this.gateway = createClient(GatewayService, createGatewayTransport(gatewayUrl, protocol));
     this.reconnect = resolveReconnect(options.reconnect);
+    this.meter = new RegionMeter(async () => {
+      try {
+        return (await this.listRegions()).regions;
+      } catch (e) {
+        // A Gateway older than ListRegions has no regions to offer.
+        if (ConnectError.from(e).code === Code.Unimplemented) return [];
+        throw e;
+      }
+    }, resolveRegionOptions(options.regions));
   }
 
-  /** Creates a room and joins it; resolves once the game server has welcomed this player. */
+  /**
+   * Creates a room and joins it; resolves once the game server has welcomed this player. The room
+   * goes to `region` or the fastest measured region with room (see PlacementOptions).
+   */
   async createRoom(options: CreateRoomOptions = {}): Promise<Room> {
     const ticket = await this.gateway.createRoom({
       region: options.region ?? "",
       maxPlayers: options.maxPlayers ?? 0,
       playerName: options.playerName ?? "",
       requestId: options.requestId ?? "",
+      labels: options.labels ?? {},
+      visibility: visibility(options.visibility),
+      mode: options.mode ?? "",
+      metadata: options.metadata ?? {},
+      latencies: await this.latencies(options),
     });
-    return this.enter(ticket, options.playerName ?? "");
+    // An idempotent retry (same requestId) also counts as created: it is the creator's seat.
+    return this.enter(ticket, options.playerName ?? "", true);
+  }
+
+  /**
+   * Quick-join: a seat in an open public room of the mode (same size and labels), in `region`, or
+   * else in a region within the Gateway's slack of the fastest measured one; or, when no such room
+   * has a free seat, a new public room for the player. Resolves once welcomed; `room.created` says
+   * which it was. Two players never get the same last seat.
+   */
+  async joinOrCreate(options: JoinOrCreateOptions): Promise<Room> {
+    const res = await this.gateway.joinOrCreate({
+      mode: options.mode,
+      region: options.region ?? "",
+      maxPlayers: options.maxPlayers ?? 0,
+      labels: options.labels ?? {},
+      metadata: options.metadata ?? {},
+      playerName: options.playerName ?? "",
+      latencies: await this.latencies(options),
+    });
+    return this.enter(res, options.playerName ?? "", res.created);
   }
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
   async joinRoom(roomId: string, options: JoinRoomOptions = {}): Promise<Room> {
     const ticket = await this.gateway.joinRoom({ roomId, playerName: options.playerName ?? "", rejoinToken: options.rejoinToken ?? "" });
-    return this.enter(ticket, options.playerName ?? "");
+    return this.enter(ticket, options.playerName ?? "", false);
   }
 
   /** Describes a room without joining it; rejects with ConnectError code NotFound when there is none. */
@@ -63,9 +82,63 @@ export class RoomgateClient {
     return res.room;
   }
 
-  private async enter(ticket: Ticket, playerName: string): Promise<Room> {
+  /** One page of public rooms (OPEN or moving), newest first; private rooms are never listed. */
+  async listRooms(options: ListRoomsOptions = {}): Promise<RoomPage> {
+    const res = await this.gateway.listRooms({
+      mode: options.mode ?? "",
+      region: options.region ?? "",
+      includeFull: options.includeFull ?? false,
+      pageSize: options.pageSize ?? 0,
+      pageToken: options.pageToken ?? "",
+    });
+    return { rooms: res.rooms, nextPageToken: res.nextPageToken };
+  }
+
+  /** Every region's Gateway (empty when the deployment has one region), and the answering Gateway's region. */
+  async listRegions(): Promise<{ region: string; regions: RegionEndpoint[] }> {
+    const res = await this.gateway.listRegions({});
+    return { region: res.region, regions: res.regions.map((r) => ({ region: r.region, url: r.url })) };
+  }
+
+  /**
+   * Round-trip times to every region the Gateway lists (ListRegions), fastest first: each region's
+   * GET {url}/ping, one warm-up then `samples` (3) requests one after another, the median; all
+   * regions at once. A region that fails or does not answer within `timeoutMs` is left out; none
+   * listed, none returned. Cached for the client's `regions.cacheMs` (5 minutes; `maxAgeMs: 0`
+   * measures anew), and concurrent calls share one measurement. Rejects only when ListRegions fails.
+   */
+  measureRegions(options: MeasureRegionsOptions = {}): Promise<RegionLatency[]> {
+    return this.meter.measure(options);
+  }
+
+  private async latencies(o: PlacementOptions): Promise<RegionLatency[]> {
+    if (o.latencies) return wireLatencies(o.latencies);
+    if (o.measureRegions === true) return wireLatencies(await this.meter.measure());
+    if (o.measureRegions === false || o.region) return [];
+    try {
+      return wireLatencies(await this.meter.measure());
+    } catch {
+      return []; // a hint only: the Gateway places the room without it
+    }
+  }
+
+  private async enter(ticket: Ticket, playerName: string, created: boolean): Promise<Room> {
     const room = new Room(ticket.roomId, { gateway: this.gateway, openSocket, playerName, reconnect: this.reconnect });
+    room.created = created;
     await room.start(ticket);
     return room;
+  }
+}
+
+function visibility(v: CreateRoomOptions["visibility"]): RoomVisibility {
+  switch (v) {
+    case undefined:
+      return RoomVisibility.UNSPECIFIED; // the Gateway's default: private
+    case "public":
+      return RoomVisibility.PUBLIC;
+    case "private":
+      return RoomVisibility.PRIVATE;
+    default:
+      throw new TypeError(`visibility must be "public" or "private", got ${String(v)}`);
   }
 }

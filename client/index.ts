@@ -16,9 +16,13 @@
 //             platform-web file for importers inside client/.
 // Nothing else needs swapping: no other SDK module imports a -node file or a Node built-in.
 
-export { RoomgateClient, type CreateRoomOptions, type JoinRoomOptions } from "./client.js";
+export { RoomgateClient } from "./client.js";
+export type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
+export type { MeasureRegionsOptions, RegionEndpoint, RegionLatency } from "./regions.js";
 export { Room, type ConnectionState, type RoomEvents, type SetStateOptions, type StateValue } from "./room.js";
 export { RoomServerError } from "./errors.js";
-export type { GatewayProtocol, ReconnectOptions, RoomgateClientOptions } from "./options.js";
+export type { GatewayProtocol, ReconnectOptions, RegionOptions, RoomgateClientOptions } from "./options.js";
 export type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
 export { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
+export type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";
+export { RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";

@@ -11,10 +11,31 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
 }
 
+export interface RegionOptions {
+  /** Timed GET {url}/ping requests per region, after one untimed warm-up; the median counts. Default 3. */
+  samples?: number;
+  /** Longest wait for one request, milliseconds; a region that does not answer in time is left out. Default 2000. */
+  timeoutMs?: number;
+  /** How long a measurement serves createRoom, joinOrCreate and measureRegions, milliseconds. Default 300000 (5 minutes). */
+  cacheMs?: number;
+}
+
 export interface RoomgateClientOptions {
   /** How to talk to the Gateway; default "connect". */
   protocol?: GatewayProtocol;
   reconnect?: ReconnectOptions;
+  /** How round-trip times to the regions are measured (RoomgateClient.measureRegions) and kept. */
+  regions?: RegionOptions;
+}
+
+export type ResolvedRegionOptions = Required<RegionOptions>;
+
+export function resolveRegionOptions(o: RegionOptions = {}): ResolvedRegionOptions {
+  const r = { samples: o.samples ?? 3, timeoutMs: o.timeoutMs ?? 2000, cacheMs: o.cacheMs ?? 300_000 };
+  if (!Number.isInteger(r.samples) || r.samples < 1) throw new RangeError(`regions.samples must be a whole number >= 1, got ${r.samples}`);
+  if (!(r.timeoutMs > 0)) throw new RangeError(`regions.timeoutMs must be > 0, got ${r.timeoutMs}`);
+  if (!(r.cacheMs >= 0)) throw new RangeError(`regions.cacheMs must be >= 0, got ${r.cacheMs}`);
+  return r;
 }
 
 export type ResolvedReconnect = Required<ReconnectOptions> & BackoffOptions;

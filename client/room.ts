@@ -68,12 +68,18 @@ interface PendingPing {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** A room the player is in. Made by RoomgateClient.createRoom / joinRoom, already welcomed. */
+/** A room the player is in. Made by RoomgateClient.createRoom / joinRoom / joinOrCreate, already welcomed. */
 export class Room {
   playerId = "";
   serverId = "";
   serverAddress = "";
   region = "";
+  /**
+   * Whether this player's call made the room: true from createRoom (a retry with the same
+   * requestId included) and from a joinOrCreate that found no open seat; false from joinRoom and
+   * from a joinOrCreate that took a seat in an open room.
+   */
+  created = false;
   /** Everyone in the room, this player included; replaced (never mutated) on every change. */
   players: Player[] = [];
   connection: ConnectionState = "connecting";
@@ -94,7 +100,7 @@ export class Room {
   private nonce = 0;
   private readonly pings = new Map<number, PendingPing>();
 
-  /** @internal Use RoomgateClient.createRoom or joinRoom. */
+  /** @internal Use RoomgateClient.createRoom, joinRoom or joinOrCreate. */
   constructor(
     readonly roomId: string,
     private readonly deps: RoomDeps,

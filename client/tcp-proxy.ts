@@ -1,21 +1,27 @@
 import { createServer, connect, type Socket } from "node:net";
 
 // A loopback TCP proxy for tests: lets a test cut every connection at once, as a network would,
-// while both ends stay up.
+// while both ends stay up; or make the far end look far away (delayMs).
 
 export interface TcpProxy {
   port: number;
   /** Where connections go; may be set after the proxy is listening. */
   targetPort: number;
+  /**
+   * Holds every chunk this long, each way (a round trip costs twice as much); 0 (the default)
+   * forwards at once. Connections keep the delay they were accepted with.
+   */
+  delayMs: number;
   /** Destroys every open connection (both sides); returns how many there were. */
   dropAll(): number;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort = 0): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort = 0, options: { delayMs?: number } = {}): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const server = createServer((client) => {
     const upstream = connect(proxy.targetPort, "127.0.0.1");
+    const delayMs = proxy.delayMs;
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const end = () => {
@@ -25,10 +31,16 @@ export async function startTcpProxy(targetPort = 0): Promise<TcpProxy> {
     };
     for (const s of pair) {
       s.on("error", end);
-      s.on("close", end);
+      // A delayed close would otherwise overtake the data still held back.
+      s.on("close", delayMs > 0 ? () => setTimeout(end, delayMs) : end);
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (delayMs > 0) {
+      relayLater(client, upstream, delayMs);
+      relayLater(upstream, client, delayMs);
+    } else {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -37,6 +49,7 @@ export async function startTcpProxy(targetPort = 0): Promise<TcpProxy> {
   const proxy: TcpProxy = {
     port: (server.address() as { port: number }).port,
     targetPort,
+    delayMs: options.delayMs ?? 0,
     dropAll() {
       const n = pairs.size;
       for (const [a, b] of [...pairs]) {
@@ -52,4 +65,10 @@ export async function startTcpProxy(targetPort = 0): Promise<TcpProxy> {
     },
   };
   return proxy;
+}
+
+/** Forwards each chunk (and the end) delayMs later; timers of one duration fire in order. */
+function relayLater(from: Socket, to: Socket, delayMs: number) {
+  from.on("data", (chunk: Buffer) => setTimeout(() => to.destroyed || to.write(chunk), delayMs));
+  from.on("end", () => setTimeout(() => to.destroyed || to.end(), delayMs));
 }

@@ -40,7 +40,7 @@ export const SETTINGS: Setting[] = [
   { env: "JOIN_TOKEN_TTL_MS", kind: "int", for: GW, default: "30000", help: "Lifetime of a join token; a new room nobody joins within it is removed." },
   { env: "ROOM_DEFAULT_MAX_PLAYERS", kind: "int", for: GW, default: "8", help: "Seats in a room when CreateRoom does not say." },
   { env: "ROOM_MAX_PLAYERS_LIMIT", kind: "int", for: GW, default: "256", help: "Largest max_players a client may ask for." },
-  { env: "ALLOCATE_TIMEOUT_MS", kind: "int", for: GW, default: "5000", help: "Deadline of the Gateway's AllocateRoom call to the Manager." },
+  { env: "ALLOCATE_TIMEOUT_MS", kind: "int", for: GW, default: "5000", help: "Deadline of the Gateway's AllocateRoom call to the Manager; also how long a JoinOrCreate waits for a room another player is creating." },
   { env: "GATEWAY_TRUST_PROXY", kind: "string", for: GW, default: "false", help: "true when the Gateway sits behind a proxy that sets X-Forwarded-For: per-client limits then count the first entry of that header instead of the peer address. Never turn it on for a Gateway clients reach directly (they could claim any address)." },
   { env: "RATE_LIMIT_CREATE_PER_S", kind: "int", for: GW, default: "5", help: "CreateRoom calls per second one client (IP address; IPv6 per /64) may make; beyond it, resource_exhausted. 0: no limit." },
   { env: "RATE_LIMIT_CREATE_BURST", kind: "int", for: GW, default: "10", help: "CreateRoom calls one client may make at once after a quiet spell." },

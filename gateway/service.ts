@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -5,6 +6,7 @@ import { type Room, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_
 import {
   type CreateRoomRequest,
   type CreateRoomResponse,
+  ClusterEventKind,
   CreateRoomResponseSchema,
   GetRoomResponseSchema,
   type GatewayService,
@@ -23,9 +25,10 @@ import { watchCluster } from "./cluster-watch.js";
 import { AllocateRoomRequestSchema } from "../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../common/ids.js";
 import { type JoinTokens, TokenError } from "../common/token.js";
-import type { RoomStore } from "../common/store/store.js";
+import { canonicalLabels, type QuickJoin, type RoomStore } from "../common/store/store.js";
 import type { RoomAllocator } from "./manager-client.js";
 import { nearRegions, orderRegions } from "./regions.js";
+import { untilOpen, Wakeup } from "./room-events.js";
 
 export interface GatewayOptions {
   store: RoomStore;
@@ -42,6 +45,8 @@ export interface GatewayOptions {
   regionGateways?: { region: string; url: string }[];
   /** JoinOrCreate fills open rooms in regions at most this much slower than the fastest; default 30. */
   quickJoinSlackMs?: number;
+  /** How long JoinOrCreate waits for a room another player is creating to open; default 5000. */
+  openWaitMs?: number;
   now?: () => number;
 }
 
@@ -97,30 +102,52 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
     const playerId = newPlayerId();
     const now = this.now();
     const preferred = req.region || (req.latencies.length === 0 ? (this.o.region ?? "") : "");
-    const joined = await this.storeCall(() =>
-      this.o.store.joinPublic({
-        mode: req.mode,
-        maxPlayers,
-        labels: req.labels,
-        regions: nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30),
-        playerId,
-        untilMs: now + this.o.joinTokenTtlMs,
-        nowMs: now,
-      }),
-    );
-    if (joined) return create(JoinOrCreateResponseSchema, { ...this.ticket(joined, playerId, req.playerName), created: false });
-    // Nobody had a seat: a new public room, which the next quick-joins fill. Two players arriving
-    // together may each make one; neither room ever holds more than max_players.
-    const res = await this.allocate({
-      regions: this.regions(req.region, req.latencies),
-      maxPlayers,
-      creatorPlayerId: playerId,
-      labels: req.labels,
-      visibility: RoomVisibility.PUBLIC,
-      mode: req.mode,
-      metadata: req.metadata,
-    });
-    return create(JoinOrCreateResponseSchema, { ...this.ticket(res.room, playerId, req.playerName), created: true });
+    const regions = nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30);
+    const waitMs = this.o.openWaitMs ?? 5000;
+    const deadline = now + waitMs;
+    // Players who find no seat take turns to create a room, so a burst of them fills one room
+    // rather than each making its own: the others wait for it and take its seats while it opens.
+    const turn = `quickjoin:${createHash("sha1").update(JSON.stringify([req.mode, maxPlayers, canonicalLabels(req.labels), regions])).digest("hex")}`;
+    let wakeup: Wakeup | undefined;
+    try {
+      for (;;) {
+        const seat = { playerId, untilMs: this.now() + this.o.joinTokenTtlMs, nowMs: this.now() };
+        const room = await this.quickSeat({ mode: req.mode, maxPlayers, labels: req.labels, regions, ...seat });
+        if (room) return create(JoinOrCreateResponseSchema, { ...this.ticket(room, playerId, req.playerName), created: false });
+        const mine = this.now() >= deadline || (await this.storeCall(() => this.o.store.acquireLease(turn, playerId, this.now(), waitMs)));
+        if (mine) {
+          try {
+            const res = await this.allocate({
+              regions: this.regions(req.region, req.latencies),
+              maxPlayers,
+              creatorPlayerId: playerId,
+              labels: req.labels,
+              visibility: RoomVisibility.PUBLIC,
+              mode: req.mode,
+              metadata: req.metadata,
+            });
+            return create(JoinOrCreateResponseSchema, { ...this.ticket(res.room, playerId, req.playerName), created: true });
+          } finally {
+            await this.o.store.acquireLease(turn, playerId, this.now(), 0).catch(() => undefined);
+          }
+        }
+        // Someone else is creating one: look again once any room opens (or soon anyway).
+        if (!wakeup) wakeup = await this.storeCall(() => Wakeup.on(this.o.store, (e) => e.kind === ClusterEventKind.ROOM_ALLOCATED));
+        else await wakeup.next(Math.min(250, deadline - this.now()));
+      }
+    } finally {
+      wakeup?.close();
+    }
+  }
+
+  /** A held seat in a matching public room, waiting for it to open if it is still opening. */
+  private async quickSeat(q: QuickJoin): Promise<Room | undefined> {
+    const joined = await this.storeCall(() => this.o.store.joinPublic(q));
+    if (!joined || joined.state === RoomState.OPEN) return joined;
+    // Its server is known once it is open. A room that failed to open took its seats with it.
+    const opened = await this.storeCall(() => untilOpen(this.o.store, joined.roomId, this.o.openWaitMs ?? 5000));
+    const held = opened && (await this.storeCall(() => this.o.store.holdSeat(opened.roomId, { ...q, nowMs: this.now(), rejoin: false })));
+    return held && held.kind === "held" ? held.room : undefined;
   }
 
   async listRooms(req: ListRoomsRequest) {

@@ -117,6 +117,8 @@ export interface ClusterOptions {
   gameServerEnv?: Record<string, string>;
   managerEnv?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  /** Environment for Gateway i alone, over gatewayEnv (its GATEWAY_REGION, say). */
+  gatewayEnvs?: Record<string, string>[];
 }
 
 export class Cluster {
@@ -154,7 +156,7 @@ export class Cluster {
   async start() {
     for (let i = 0; i < (this.o.managers ?? 1); i++) await this.startManager(0, i);
     const gws = Array.from({ length: this.o.gateways }, (_, i) =>
-      startComponent("gateway", { ...this.base(), ...NO_CLIENT_LIMITS_ENV, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv }, `gateway-${i}`),
+      startComponent("gateway", { ...this.base(), ...NO_CLIENT_LIMITS_ENV, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv, ...this.o.gatewayEnvs?.[i] }, `gateway-${i}`),
     );
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
     this.gateways = await Promise.all(gws);

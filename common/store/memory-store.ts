@@ -224,7 +224,7 @@ export class MemoryStore implements RoomStore {
       let best: RoomRecord | undefined;
       let bestFree = Infinity;
       for (const rec of this.rooms.values()) {
-        if (rec.quickJoinKey !== key || !joinable(rec, q.nowMs) || (region !== undefined && rec.room.region !== region)) continue;
+        if (rec.quickJoinKey !== key || !queued(rec, q.nowMs) || (region !== undefined && rec.room.region !== region)) continue;
         // Fullest first (as the Redis queue's scores order them; ties by room id).
         const free = freeSeats(rec, q.nowMs);
         if (free < bestFree || (free === bestFree && rec.room.roomId < best!.room.roomId)) [best, bestFree] = [rec, free];
@@ -446,6 +446,11 @@ function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string 
 function freeSeats(rec: RoomRecord, nowMs: number): number {
   for (const [id, until] of rec.holds) if (until <= nowMs) rec.holds.delete(id);
   return rec.room.maxPlayers - rec.room.playerCount - rec.holds.size;
+}
+
+/** Offered to quick-joins: a public room with a seat that is open, or opening. */
+function queued(rec: RoomRecord, nowMs: number): boolean {
+  return rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state !== RoomState.MOVING && freeSeats(rec, nowMs) > 0;
 }
 
 function joinable(rec: RoomRecord, nowMs: number): boolean {

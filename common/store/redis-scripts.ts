@@ -150,7 +150,8 @@ end
 --   {prefix}holds:{roomId}  zset  player id -> when its held seat lapses (its join token expires)
 --   {prefix}holdexp         zset  room id -> when its earliest hold lapses (so listings refresh)
 -- Public rooms are listed, newest first, while OPEN or MOVING; joinable ones also while OPEN with a
--- free seat; quick-join queues hold the joinable ones by free seats:
+-- free seat; quick-join queues hold OPENING and OPEN ones with a free seat, by free seats (a burst
+-- of quick-joins fills the room the first of them is creating):
 --   {prefix}ls:{mode|*}:{region|*}  zset  room id -> createdAt
 --   {prefix}lj:{mode|*}:{region|*}  zset  the same, only joinable rooms
 --   {prefix}q:{qkey}:{region|*}     zset  joinable room id -> free seats
@@ -189,11 +190,15 @@ local function reroom(prefix, roomId, nowMs)
   end
   if not r[1] then return 0 end
   local free = freeSeats(prefix, roomId, nowMs, r[5], r[6])
-  if r[2] ~= '2' or r[1] == '1' then return free end
+  if r[2] ~= '2' then return free end
   local region = r[4] or ''
-  for _, k in ipairs(listKeys(prefix, 'ls', mode, region)) do redis.call('ZADD', k, r[9], roomId) end
+  if r[1] ~= '1' then
+    for _, k in ipairs(listKeys(prefix, 'ls', mode, region)) do redis.call('ZADD', k, r[9], roomId) end
+  end
   if r[1] == '2' and free > 0 then
     for _, k in ipairs(listKeys(prefix, 'lj', mode, region)) do redis.call('ZADD', k, r[9], roomId) end
+  end
+  if r[1] ~= '3' and free > 0 then
     redis.call('ZADD', prefix .. 'q:' .. qkey .. ':' .. region, free, roomId)
     redis.call('ZADD', prefix .. 'q:' .. qkey .. ':*', free, roomId)
   end

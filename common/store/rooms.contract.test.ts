@@ -108,6 +108,16 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(await quick("q4", { mode: "ctf" })).toBeUndefined();
   });
 
+  test("a public room still opening is offered to quick-joins (they wait for it), but not listed", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    const r = await store.allocateRoom(alloc({ visibility: RoomVisibility.PUBLIC, mode: "duel", seats: 2 }));
+    if (r.kind !== "created") throw new Error(r.kind);
+    const joined = await quick("q1", { maxPlayers: 2 });
+    expect(joined).toMatchObject({ roomId: r.room.roomId, freeSeats: 0 });
+    expect(await quick("q2", { maxPlayers: 2 })).toBeUndefined();
+    expect((await store.listRooms({ mode: "", region: "", includeFull: true, limit: 10, nowMs: 3000 })).rooms).toEqual([]);
+  });
+
   test("quick-joins racing for the last seats never over-fill a room", async () => {
     await store.registerServer(reg("a", { maxRooms: 10 }));
     const room = await publicRoom({ seats: 3 });

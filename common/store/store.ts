@@ -164,8 +164,9 @@ export interface RoomStore {
   /** Holds a seat in an OPEN room (rejoin: even when full, the player's seat is its own). */
   holdSeat(roomId: string, seat: SeatRequest & { rejoin: boolean }): Promise<HoldResult>;
   /**
-   * Holds a seat in an OPEN public room that matches, in the first region that has one, fullest
-   * room first; O(log n) in the number of rooms. Undefined when none has a free seat.
+   * Holds a seat in a public room that matches, in the first region that has one, fullest room
+   * first; O(log n) in the number of rooms. The room may still be OPENING (another quick-join is
+   * creating it): the caller waits for it to open. Undefined when none has a free seat.
    */
   joinPublic(q: QuickJoin): Promise<Room | undefined>;
   /** Public rooms (OPEN or MOVING), newest first, from indexes kept per mode and region. */
