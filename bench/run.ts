@@ -1,7 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { cpus, loadavg, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
-import { BUILT_CLI } from "../testkit/cluster.js";
+import { loadavg } from "node:os";
 import { latencyChart } from "./chart.js";
 import { cleanupLatency } from "./cleanup.js";
 import { cpuBetween, sampleCpu } from "./cpu.js";
@@ -13,6 +10,7 @@ import { readOptions } from "./options.js";
 import type { PhaseResult } from "./phase.js";
 import { clockTicks } from "./proc-stat.js";
 import { Progress } from "./progress.js";
+import { machine, RESULTS_DIR, stopController } from "./run-control.js";
 import { redisPairs } from "./redis-baseline.js";
 import { writeResults, type PhaseKey, type RunRecord } from "./results.js";
 import { summaryText } from "./summary.js";
@@ -24,17 +22,9 @@ import { killChildren, livingChildren, Teardown } from "./teardown.js";
 // mesh down again. Exit code: 0 clean, 1 the run failed, 2 it finished but some operations failed
 // or a phase hit its time limit.
 
-const RESULTS_DIR = resolve(dirname(BUILT_CLI), "..", "..", "bench", "results");
 /** How long rooms may take to close after their players left before it counts as a leak. */
 const DRAIN_LIMIT_MS = 15_000;
 
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dirname(RESULTS_DIR), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<number> {
   const o = readOptions();
@@ -46,14 +36,8 @@ async function main(): Promise<number> {
     startedAt: started.toISOString(),
     options: o,
     machine: {
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      loadavgStart: loadavg(),
+      ...machine(),
       clockTicks: clockTicks(),
-      commit: gitCommit(),
     },
     phases: {},
     cpu: {},
@@ -62,14 +46,7 @@ async function main(): Promise<number> {
     problems: [],
   };
 
-  // Ctrl-C and the overall budget stop the run the same way: the current phase reports what it
-  // has, later phases are skipped, and the mesh is still taken down.
-  const stop = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const budget = setTimeout(() => stop.abort(new Error(`time budget of ${o.budgetMs / 1000} s spent`)), o.budgetMs);
-  budget.unref();
+  const { stop, release } = stopController(o.budgetMs);
 
   const logs = new LogWatch();
   try {
@@ -131,14 +108,12 @@ async function main(): Promise<number> {
   } catch (e) {
     record.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   } finally {
-    clearTimeout(budget);
     logs.enter("shutdown");
     note("stopping the mesh ...");
     record.problems.push(...(await teardown.run(note)));
     const strays = livingChildren();
     if (strays.length > 0) record.problems.push(`killed ${killChildren(strays)} child process(es) still alive after shutdown: ${strays.join(", ")}`);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    release();
   }
 
   record.finishedAt = new Date().toISOString();
