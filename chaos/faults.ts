@@ -39,7 +39,7 @@ let replacements = 0;
 async function replaceServer(w: World) {
   const id = `gs-r${++replacements}`;
   await w.cluster.startGameServer(id);
-  await w.cluster.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id);
+  await w.cluster.registered(id);
 }
 
 export const FAULTS: Fault[] = [

@@ -1,4 +1,4 @@
-import { roomClosedLine, startCluster } from "../test/harness/cluster";
+import { leaveAll, startCluster } from "../test/harness/cluster";
 import { codeOf } from "../test/harness/codes";
 import { type Room, RoomgateClient, RoomVisibility } from "./index";
 
@@ -10,19 +10,12 @@ let env: Awaited<ReturnType<typeof startCluster>>;
 beforeAll(async () => {
   env = await startCluster("sdk-quick-join", { gateways: 1, gameServers: 2 });
   await env.cluster.startGameServer("gs-dust", { GAMESERVER_LABELS: "map=dust" });
-  await env.cluster.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === "gs-dust");
+  await env.cluster.registered("gs-dust");
 }, 60_000);
 
 afterAll(async () => {
   await env?.stop();
 }, 60_000);
-
-/** Leaves every room and waits until the Manager has removed them. */
-async function leaveAll(rooms: Room[]) {
-  const closed = [...new Set(rooms.map((r) => r.roomId))].map((id) => env.cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`));
-  await Promise.all(rooms.map((r) => r.leave()));
-  await Promise.all(closed);
-}
 
 function byRoom(players: Room[]): Map<string, Room[]> {
   const m = new Map<string, Room[]>();
@@ -67,7 +60,7 @@ test("seven players quick-join duels of three at once: all welcomed, no room ove
   const open = (await client.listRooms({ mode: "duel", pageSize: 100 })).rooms;
   expect(open.map((r) => [r.roomId, r.freeSeats])).toEqual([[calm[calm.length - 1]!.roomId, 1]]);
   expect((await client.listRooms({ mode: "duel", includeFull: true, pageSize: 100 })).rooms).toHaveLength(all.size);
-  await leaveAll([...rush, ...calm]);
+  await leaveAll(env.cluster, [...rush, ...calm]);
 });
 
 test("listRooms: public rooms with their metadata and free seats, newest first, page by page; never a private one", async () => {
@@ -115,7 +108,7 @@ test("listRooms: public rooms with their metadata and free seats, newest first, 
   expect(everything).not.toContain(unsaid.roomId);
   expect(await codeOf(client.listRooms({ pageToken: "not-one-of-ours" }))).toBe("InvalidArgument");
 
-  await leaveAll([...pub, secret, unsaid, solo, guest]);
+  await leaveAll(env.cluster, [...pub, secret, unsaid, solo, guest]);
   expect((await client.listRooms({ mode: "ffa", includeFull: true })).rooms).toHaveLength(0);
 });
 
@@ -140,5 +133,5 @@ test("labels: rooms go to a server that has them, quick-joins match them exactly
 
   await expect(client.createRoom({ visibility: "secret" as never })).rejects.toThrow(TypeError);
   expect(await codeOf(client.joinOrCreate({ mode: "" }))).toBe("InvalidArgument");
-  await leaveAll([dust, a, b, c]);
+  await leaveAll(env.cluster, [dust, a, b, c]);
 });

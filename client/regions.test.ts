@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { roomClosedLine, startCluster } from "../test/harness/cluster";
+import { leaveAll, startCluster } from "../test/harness/cluster";
 import { type Room, RoomgateClient } from "./index";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
     cluster.startGameServer("near-1", { GAMESERVER_REGION: "near", GAMESERVER_CAPACITY: String(NEAR_ROOMS) }),
     cluster.startGameServer("far-1", { GAMESERVER_REGION: "far" }),
   ]);
-  await Promise.all(["near-1", "far-1"].map((id) => cluster.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id)));
+  await Promise.all(["near-1", "far-1"].map((id) => cluster.registered(id)));
 }, 60_000);
 
 afterAll(async () => {
@@ -39,13 +39,6 @@ afterAll(async () => {
   await nearProxy?.close();
   await farProxy?.close();
 }, 60_000);
-
-/** Leaves every room and waits until the Manager has freed their capacity. */
-async function leaveAll(rooms: Room[]) {
-  const closed = [...new Set(rooms.map((r) => r.roomId))].map((id) => env.cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`));
-  await Promise.all(rooms.map((r) => r.leave()));
-  await Promise.all(closed);
-}
 
 test("GET /ping answers the Gateway's region, uncached, to any origin; ListRegions lists every region's Gateway", async () => {
   for (const [i, region] of [[0, "near"], [1, "far"]] as const) {
@@ -129,11 +122,11 @@ test("createRoom: measured latencies put rooms in the nearest region, then the n
   expect(overflow).toMatchObject({ region: "far", serverId: "far-1" });
   expect(await overflow.ping()).toBeGreaterThan(0);
 
-  await leaveAll(rooms);
+  await leaveAll(env.cluster, rooms);
   // Capacity is back: near again.
   const back = await client.createRoom({ playerName: "back" });
   expect(back.region).toBe("near");
-  await leaveAll([back]);
+  await leaveAll(env.cluster, [back]);
 });
 
 test("joinOrCreate with measured latencies: fills rooms in the nearest region, and joins a far room only when asked for that region", async () => {
@@ -156,6 +149,6 @@ test("joinOrCreate with measured latencies: fills rooms in the nearest region, a
   expect(listed.rooms.map((r) => r.roomId)).toEqual([a.roomId]);
   expect(listed.rooms[0]).toMatchObject({ region: "near", maxPlayers: 2, freeSeats: 0, metadata: { name: "a's duel" } });
   expect((await client.listRooms({ mode: "race", region: "far", includeFull: true })).rooms.map((r) => r.roomId)).toEqual([farRoom.roomId]);
-  await leaveAll([a, b, farRoom, near, there]);
+  await leaveAll(env.cluster, [a, b, farRoom, near, there]);
   await expect(client.getRoom(a.roomId)).rejects.toMatchObject({ code: Code.NotFound });
 });

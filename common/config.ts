@@ -168,12 +168,22 @@ export function str(v: Values, key: string): string | undefined {
   return s === undefined ? undefined : String(s);
 }
 
+/** "k=v,k2=v2" split into trimmed pairs; `raw` is the pair as written, `value` undefined without "=". */
+export function keyValuePairs(text: string): { key: string; value?: string; raw: string }[] {
+  return text
+    .split(",")
+    .map((raw) => raw.trim())
+    .filter((raw) => raw !== "")
+    .map((raw) => {
+      const eq = raw.indexOf("=");
+      return eq < 0 ? { key: raw, raw } : { key: raw.slice(0, eq).trim(), value: raw.slice(eq + 1).trim(), raw };
+    });
+}
+
 /** "k=v,k2=v2" into labels, with the rules the protocol puts on them (gateway.proto). */
 export function parseLabels(text: string, key: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
-    const eq = pair.indexOf("=");
-    const [k, val] = eq < 0 ? [pair, ""] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+  for (const { key: k, value: val = "" } of keyValuePairs(text)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/.test(k)) throw new ConfigError(`${key}: label name '${k}' must be 1-63 letters, digits or _./- (starting with a letter or digit)`);
     if (!/^[A-Za-z0-9_.:/+-]{0,64}$/.test(val)) throw new ConfigError(`${key}: value of '${k}' must be up to 64 letters, digits or _.:/+-`);
     out[k] = val;

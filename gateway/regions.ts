@@ -1,4 +1,5 @@
 import type { RegionLatency } from "../gen/roomgate/v1/common_pb.js";
+import { keyValuePairs } from "../common/config.js";
 
 // Where a client would rather play, from what it asked for and what it measured.
 
@@ -23,11 +24,8 @@ export function nearRegions(preferred: string, latencies: RegionLatency[], slack
 /** "eu=https://eu.example.com,us=https://us.example.com" (REGION_GATEWAYS). */
 export function parseRegionGateways(text: string): { region: string; url: string }[] {
   const out: { region: string; url: string }[] = [];
-  for (const pair of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
-    const eq = pair.indexOf("=");
-    const region = pair.slice(0, eq).trim();
-    const url = pair.slice(eq + 1).trim();
-    if (eq < 1 || !/^[A-Za-z0-9_.-]+$/.test(region)) throw new Error(`REGION_GATEWAYS: '${pair}' is not region=url`);
+  for (const { key: region, value: url, raw } of keyValuePairs(text)) {
+    if (url === undefined || !/^[A-Za-z0-9_.-]+$/.test(region)) throw new Error(`REGION_GATEWAYS: '${raw}' is not region=url`);
     if (!/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`REGION_GATEWAYS: the URL of ${region} must start with http:// or https://`);
     out.push({ region, url: url.replace(/\/+$/, "") });
   }

@@ -20,7 +20,7 @@ beforeAll(async () => {
     cluster.startGameServer("us-a", { GAMESERVER_REGION: "us", GAMESERVER_CAPACITY: "20", GAMESERVER_LABELS: "mode=ctf,version=1.4" }),
     cluster.startGameServer("ap-a", { GAMESERVER_REGION: "ap", GAMESERVER_CAPACITY: "1" }),
   ]);
-  await Promise.all(["eu-a", "us-a", "ap-a"].map((id) => cluster.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id)));
+  await Promise.all(["eu-a", "us-a", "ap-a"].map((id) => cluster.registered(id)));
 }, 60_000);
 
 afterAll(async () => {

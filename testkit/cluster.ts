@@ -149,6 +149,11 @@ export class Cluster {
     });
   }
 
+  /** Resolves once any Manager has registered the game server. */
+  registered(id: string, timeoutMs = 15_000): Promise<LogLine> {
+    return this.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id, timeoutMs, `${id} registered`);
+  }
+
   gatewayUrl(i = 0) {
     return `http://127.0.0.1:${this.gateways[i]!.port}`;
   }
@@ -163,7 +168,7 @@ export class Cluster {
     this.procs.push(...this.gateways.map((g) => g.proc));
     await Promise.all(gss);
     // Servers take rooms once the Manager has registered them.
-    await Promise.all(this.gameServers.map((g) => this.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === g.id)));
+    await Promise.all(this.gameServers.map((g) => this.registered(g.id)));
     return this;
   }
 

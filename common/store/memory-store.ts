@@ -1,5 +1,5 @@
 import { clone, create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import {
   type GameServer,
   GameServerSchema,
@@ -13,14 +13,15 @@ import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
 import {
   type AllocateInput,
   type AllocateResult,
-  canonicalLabels,
   fits,
   hasLabels,
   type HoldResult,
-  type Labels,
+  listCursor,
   type MoveResult,
+  parseListCursor,
   type Placement,
   type QuickJoin,
+  quickJoinKey,
   type RemovedServer,
   type RoomQuery,
   type RoomStore,
@@ -238,8 +239,9 @@ export class MemoryStore implements RoomStore {
   }
 
   async listRooms(q: RoomQuery) {
-    const [afterMs, afterId] = q.after ? [Number(q.after.slice(0, q.after.indexOf("."))), q.after.slice(q.after.indexOf(".") + 1)] : [Infinity, ""];
-    const created = (r: RoomRecord) => Number(r.room.createTime?.seconds ?? 0n) * 1000 + Math.floor((r.room.createTime?.nanos ?? 0) / 1e6);
+    const cursor = q.after ? parseListCursor(q.after) : undefined;
+    const [afterMs, afterId] = cursor ? [Number(cursor.createdMs), cursor.roomId] : [Infinity, ""];
+    const created = (r: RoomRecord) => (r.room.createTime ? timestampMs(r.room.createTime) : 0);
     const page = [...this.rooms.values()]
       .filter(
         (r) =>
@@ -254,7 +256,7 @@ export class MemoryStore implements RoomStore {
       .slice(0, q.limit + 1);
     const rooms = page.slice(0, q.limit);
     const last = rooms[rooms.length - 1];
-    return { rooms: rooms.map((r) => this.view(r, q.nowMs)), next: page.length > q.limit && last ? `${created(last)}.${last.room.roomId}` : undefined };
+    return { rooms: rooms.map((r) => this.view(r, q.nowMs)), next: page.length > q.limit && last ? listCursor(created(last), last.room.roomId) : undefined };
   }
 
   async deleteRoom(roomId: string, serverId?: string) {
@@ -436,10 +438,6 @@ export class MemoryStore implements RoomStore {
     if (this.idempotency.size % 64 !== 0) return;
     for (const [k, v] of this.idempotency) if (v.expiresAt <= nowMs) this.idempotency.delete(k);
   }
-}
-
-function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string {
-  return `${mode}\n${maxPlayers}\n${canonicalLabels(labels)}`;
 }
 
 /** Seats neither taken nor held; lapsed holds go. */

@@ -164,6 +164,12 @@ local function freeSeats(prefix, roomId, nowMs, maxPlayers, players)
   return tonumber(maxPlayers or '0') - tonumber(players or '0') - redis.call('ZCARD', hk)
 end
 
+-- The room's free seats, when its listings need no change.
+local function freeOf(prefix, roomId, nowMs)
+  local r = redis.call('HMGET', prefix .. 'room:' .. roomId, 'maxPlayers', 'players')
+  return freeSeats(prefix, roomId, nowMs, r[1], r[2])
+end
+
 local function listKeys(prefix, kind, mode, region)
   local keys = {}
   for _, m in ipairs(mode ~= '' and {mode, '*'} or {'*'}) do
@@ -242,7 +248,7 @@ local prefix, roomId, seats = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if ARGV[6] == '1' then
   local prior = redis.call('GET', KEYS[2])
   if prior then
-    if redis.call('EXISTS', prefix .. 'room:' .. prior) == 1 then return {'existing', room(prefix, prior, reroom(prefix, prior, tonumber(ARGV[4])))} end
+    if redis.call('EXISTS', prefix .. 'room:' .. prior) == 1 then return {'existing', room(prefix, prior, freeOf(prefix, prior, tonumber(ARGV[4])))} end
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'collision', {}} end
@@ -380,9 +386,9 @@ export const HOLD_SEAT = HELPERS + `
 local prefix, roomId, nowMs = ARGV[1], ARGV[2], tonumber(ARGV[5])
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', {}} end
-if state ~= '2' then return {'unavailable', room(prefix, roomId, reroom(prefix, roomId, nowMs))} end
+if state ~= '2' then return {'unavailable', room(prefix, roomId, freeOf(prefix, roomId, nowMs))} end
 local hk = prefix .. 'holds:' .. roomId
-local free = reroom(prefix, roomId, nowMs)
+local free = freeOf(prefix, roomId, nowMs)
 if ARGV[6] ~= '1' and redis.call('ZSCORE', hk, ARGV[3]) == false and free <= 0 then return {'full', room(prefix, roomId, free)} end
 redis.call('ZADD', hk, ARGV[4], ARGV[3])
 return {'held', room(prefix, roomId, reroom(prefix, roomId, nowMs))}

@@ -21,9 +21,12 @@ import {
   canonicalLabels,
   type HoldResult,
   type Labels,
+  listCursor,
   type MoveResult,
+  parseListCursor,
   type Placement,
   type QuickJoin,
+  quickJoinKey,
   type RemovedServer,
   type RoomQuery,
   type RoomStore,
@@ -195,7 +198,7 @@ export class RedisStore implements RoomStore {
       this.prefix, input.roomId, input.seats, input.nowMs, input.creatorPlayerId,
       input.requestId ? "1" : "0", input.idempotencyTtlMs, JSON.stringify(input.regions), input.strategy, input.openDeadlineMs,
       canonicalLabels(input.labels), input.visibility, input.mode, canonicalLabels(input.metadata),
-      quickJoinKey(input.mode, input.seats, input.labels), input.holdUntilMs, ...input.excluded,
+      shortHash(quickJoinKey(input.mode, input.seats, input.labels)), input.holdUntilMs, ...input.excluded,
     );
     switch (kind) {
       case "created":
@@ -261,18 +264,18 @@ export class RedisStore implements RoomStore {
   }
 
   async joinPublic(q: QuickJoin) {
-    const hash = await this.scripts.rgJoinPublic(this.prefix, quickJoinKey(q.mode, q.maxPlayers, q.labels), q.playerId, q.untilMs, q.nowMs, ...q.regions);
+    const hash = await this.scripts.rgJoinPublic(this.prefix, shortHash(quickJoinKey(q.mode, q.maxPlayers, q.labels)), q.playerId, q.untilMs, q.nowMs, ...q.regions);
     return hash ? roomFromHash(pairsToHash(hash)) : undefined;
   }
 
   async listRooms(q: RoomQuery) {
     const key = `${this.prefix}${q.includeFull ? "ls" : "lj"}:${q.mode || "*"}:${q.region || "*"}`;
-    const [score, after] = q.after ? splitCursor(q.after) : ["+inf", ""];
-    const page = await this.scripts.rgListPage(key, this.prefix, q.nowMs, score, after, q.limit);
+    const cursor = q.after ? parseListCursor(q.after) : { createdMs: "+inf", roomId: "" };
+    const page = await this.scripts.rgListPage(key, this.prefix, q.nowMs, cursor.createdMs, cursor.roomId, q.limit);
     const ids: string[] = [];
     for (let i = 0; i < page.length && ids.length < q.limit; i += 2) ids.push(page[i]!);
     const last = ids.length * 2 - 2;
-    const next = page.length > q.limit * 2 ? `${page[last + 1]}.${page[last]}` : undefined;
+    const next = page.length > q.limit * 2 ? listCursor(page[last + 1]!, page[last]!) : undefined;
     return { rooms: await this.getRooms(ids, q.nowMs), next };
   }
 
@@ -459,16 +462,6 @@ function shortHash(s: string): string {
   return createHash("sha1").update(s).digest("hex").slice(0, 16);
 }
 
-/** Rooms a quick-join may fill share mode, size and labels. */
-function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string {
-  return shortHash(`${mode}\n${maxPlayers}\n${canonicalLabels(labels)}`);
-}
-
-/** A listing cursor: "<createdAt score>.<room id>" (room ids hold no dots). */
-function splitCursor(cursor: string): [string, string] {
-  const dot = cursor.indexOf(".");
-  return [cursor.slice(0, dot), cursor.slice(dot + 1)];
-}
 
 function parseLabels(json: string | undefined): Labels {
   if (!json) return {};

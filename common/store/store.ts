@@ -228,6 +228,21 @@ export function canonicalLabels(labels: Labels): string {
   return JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
+/** Rooms a quick-join may fill share mode, size and labels: this names that group. */
+export function quickJoinKey(mode: string, maxPlayers: number, labels: Labels): string {
+  return `${mode}\n${maxPlayers}\n${canonicalLabels(labels)}`;
+}
+
+/** A listing cursor, "<creation ms>.<room id>" (room ids hold no dots): the last room of a page. */
+export function listCursor(createdMs: number | string, roomId: string): string {
+  return `${createdMs}.${roomId}`;
+}
+
+export function parseListCursor(cursor: string): { createdMs: string; roomId: string } {
+  const dot = cursor.indexOf(".");
+  return { createdMs: cursor.slice(0, dot), roomId: cursor.slice(dot + 1) };
+}
+
 /** A server's labels as placement matches them: its own plus its zone. */
 export function serverLabels(labels: Labels, zone: string): Labels {
   return zone ? { ...labels, zone } : { ...labels };

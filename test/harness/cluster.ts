@@ -34,6 +34,13 @@ export async function startCluster(name: string, o: Partial<ClusterOptions> = {}
   };
 }
 
+/** Everyone leaves; resolves once a Manager has removed each of their rooms. */
+export async function leaveAll(cluster: Cluster, players: { roomId: string; leave(): Promise<unknown> }[]) {
+  const closed = [...new Set(players.map((p) => p.roomId))].map((id) => cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`));
+  await Promise.all(players.map((p) => p.leave()));
+  await Promise.all(closed);
+}
+
 export function roomClosedLine(roomId: string) {
   return (l: { msg: string; roomId?: unknown }) => l.msg === "room closed" && l.roomId === roomId;
 }
