@@ -13,6 +13,8 @@ export interface World {
   /** How long Redis stays down in the Redis fault. */
   redisDownMs: number;
   log(msg: string): void;
+  /** What the current fault did when, for the report (reset before each fault). */
+  marks: { redisDownAt?: number; redisUpAt?: number };
 }
 
 export interface Fault {
@@ -63,10 +65,12 @@ export const FAULTS: Fault[] = [
   {
     name: "restart Redis",
     async inject(w) {
+      w.marks.redisDownAt = Date.now();
       await w.redis.halt("SIGTERM");
       w.log(`  Redis down for ${w.redisDownMs} ms`);
       await new Promise((r) => setTimeout(r, w.redisDownMs)); // the outage itself, not a wait for an event
       await w.redis.restart();
+      w.marks.redisUpAt = Date.now();
     },
     async heal() {},
   },

@@ -18,6 +18,8 @@ export interface PlayerRecord {
   /** The room was gone for good (joinRoom said not_found). */
   lost: boolean;
   moves: number;
+  /** What the SDK and the manual rejoins said when they failed, for the report. */
+  failures: string[];
 }
 
 export interface LoadOptions {
@@ -35,7 +37,7 @@ export class Load {
   private tick = 0;
   private stopped = false;
 
-  constructor(private readonly o: LoadOptions) {}
+  constructor(private readonly o: LoadOptions, private readonly startedAt = Date.now()) {}
 
   get roomIds(): string[] {
     return [...new Set(this.players.map((p) => p.roomId))];
@@ -61,7 +63,7 @@ export class Load {
   }
 
   private track(roomId: string, room: Room, client: RoomgateClient) {
-    const rec: PlayerRecord = { roomId, room, client, worstOutageMs: 0, manualRejoins: 0, lost: false, moves: 0 };
+    const rec: PlayerRecord = { roomId, room, client, worstOutageMs: 0, manualRejoins: 0, lost: false, moves: 0, failures: [] };
     this.players.push(rec);
     this.watch(rec);
   }
@@ -78,6 +80,7 @@ export class Load {
     });
     rec.room.on("closed", (info) => {
       if (!info.error || this.stopped) return;
+      this.note(rec, `SDK gave up: ${info.error.message}`);
       void this.rejoinByHand(rec);
     });
   }
@@ -91,6 +94,7 @@ export class Load {
         this.watch(rec);
         return;
       } catch (e) {
+        this.note(rec, `rejoin by hand failed: ${(e as Error).message}`);
         if ((e as { code?: number }).code === 5 /* NotFound */) {
           rec.lost = true;
           return;
@@ -98,6 +102,10 @@ export class Load {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  private note(rec: PlayerRecord, what: string) {
+    if (rec.failures.length < 10) rec.failures.push(`player ${rec.room.playerId} +${((Date.now() - this.startedAt) / 1000).toFixed(2)} s: ${what}`);
   }
 
   private move() {

@@ -11,8 +11,12 @@ export function table(r: ChaosResult): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   const out = [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)];
-  const kinds = r.faults.filter((f) => f.clientErrors > 0).map((f) => `  ${f.fault}: ${Object.entries(f.errorKinds).map(([k, n]) => `${n}× ${k}`).join(", ")}`);
-  if (kinds.length) out.push("", "client errors:", ...kinds);
+  const errors = r.faults.flatMap((f) =>
+    f.errors.map((e) => `  ${f.fault}, ${e.phase}${e.redisDown ? " (Redis down: inherent)" : ""}, +${(e.failedMs / 1000).toFixed(2)} s: [${e.code}] ${e.message}`),
+  );
+  if (errors.length) out.push("", "client errors (fault, phase, time since the fault began):", ...errors);
+  const lost = r.faults.flatMap((f) => f.lostRooms.map((l) => `  ${f.fault}: room ${l.roomId}\n    ${l.why.join("\n    ")}`));
+  if (lost.length) out.push("", "rooms lost, and why they were given up:", ...lost);
   out.push("", r.inconsistencies.length ? `store inconsistencies:\n  ${r.inconsistencies.join("\n  ")}` : "store consistent: every reservation matches the rooms mapped to its server");
   return out.join("\n");
 }

@@ -6,6 +6,7 @@ import { startRedis } from "../testkit/redis-server.js";
 import { Creator } from "./creator.js";
 import { FAULTS, type World } from "./faults.js";
 import { Load } from "./players.js";
+import { type ClientErrorRecord, classify, EventLog, explainLoss, type FaultTimes, type LostRoom, redisBackAt } from "./trace.js";
 
 // Under a steady load of simulated players, one fault after another; for each: rooms lost,
 // players who had to rejoin by hand, errors clients saw, and how long until every player was
@@ -36,6 +37,14 @@ export interface FaultResult {
   clientErrors: number;
   clientAttempts: number;
   errorKinds: Record<string, number>;
+  /** Each failure of new traffic: its code, message and the phase of the fault it fell in. */
+  errors: ClientErrorRecord[];
+  /** Failures of new traffic outside the Redis-down window: each one a broken promise. */
+  clientErrorsOutsideRedisDown: number;
+  /** Each room counted lost, with why it was given up. */
+  lostRooms: LostRoom[];
+  /** The Redis-down window (from the halt until every process had its connection back), ms since the fault began. */
+  redisDownMs?: { from: number; until: number };
   /** From the fault to every player connected again and seeing every other's latest state. */
   recoveryMs: number;
   /** The longest any one player was not connected. */
@@ -62,12 +71,14 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     gameServerEnv: { REPORT_INTERVAL_MS: String(o.reportIntervalMs), SNAPSHOT_INTERVAL_MS: String(Math.min(1000, o.reportIntervalMs)) },
   });
   const store = new RedisStore({ redis: redis.url, keyPrefix });
-  const world: World = { cluster, redis, store, redisDownMs: o.redisDownMs, log };
+  const world: World = { cluster, redis, store, redisDownMs: o.redisDownMs, log, marks: {} };
+  const events = new EventLog(Date.now());
   let load: Load | undefined;
   let creator: Creator | undefined;
   try {
     log(`starting: Redis (AOF, fsync always), 2 Managers, 2 Gateways, ${o.gameServers} game servers`);
     await cluster.start();
+    await events.start(store);
     const urls = [cluster.gatewayUrl(0), cluster.gatewayUrl(1)];
     load = new Load({ gatewayUrls: urls, rooms: o.rooms, playersPerRoom: o.playersPerRoom, moveEveryMs: 100 });
     await load.start(log);
@@ -81,14 +92,25 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
       load.resetWindow();
       creator.reset();
       const rejoinsBefore = load.players.reduce((n, p) => n + p.manualRejoins, 0);
+      world.marks = {};
       const t0 = Date.now();
       await fault.inject(world);
+      const injected = Date.now();
       await load.allBack(o.recoveryLimitMs);
       const recoveryMs = Date.now() - t0;
       // Observation, not synchronisation: new traffic keeps being counted for the whole window.
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + o.windowMs - Date.now())));
       const after = await placements(store, load.roomIds);
       const lost = load.roomIds.filter((id) => after.get(id) === undefined || load!.players.some((p) => p.roomId === id && p.lost));
+      const times: FaultTimes = { start: t0, injected, back: t0 + recoveryMs };
+      const { redisDownAt, redisUpAt } = world.marks;
+      if (redisDownAt !== undefined && redisUpAt !== undefined) times.redisDown = { from: redisDownAt, until: redisBackAt(cluster, redisDownAt, redisUpAt) };
+      const errors = creator.stats.failures.map((f) => classify(f, times));
+      const lostRooms: LostRoom[] = [];
+      for (const id of lost) {
+        const view = load.players.filter((p) => p.roomId === id).flatMap((p) => p.failures);
+        lostRooms.push(await explainLoss(id, store, events, cluster, view));
+      }
       const result: FaultResult = {
         fault: fault.name,
         roomsLost: lost.length,
@@ -97,11 +119,17 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
         clientErrors: creator.stats.failed,
         clientAttempts: creator.stats.ok + creator.stats.failed,
         errorKinds: Object.fromEntries(creator.stats.errors),
+        errors,
+        clientErrorsOutsideRedisDown: errors.filter((e) => !e.redisDown).length,
+        lostRooms,
+        redisDownMs: times.redisDown && { from: times.redisDown.from - t0, until: times.redisDown.until - t0 },
         recoveryMs,
         worstOutageMs: Math.max(0, ...load.players.map((p) => p.worstOutageMs)),
       };
       faults.push(result);
       log(`  back in ${recoveryMs} ms; rooms lost ${result.roomsLost}, moved ${result.roomsMoved}, manual rejoins ${result.manualRejoins}, client errors ${result.clientErrors}/${result.clientAttempts}`);
+      for (const e of errors) log(`  client error ${e.code} (${e.phase}${e.redisDown ? ", Redis down" : ""}, +${e.failedMs} ms): ${e.message}`);
+      for (const r of lostRooms) log(`  room ${r.roomId} lost:\n    ${r.why.join("\n    ")}`);
       await fault.heal(world);
     }
     await creator.stop();
@@ -110,6 +138,7 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
   } finally {
     await creator?.stop().catch(() => {});
     await load?.stop().catch(() => {});
+    events.stop();
     await cluster.stop(5000).catch(() => {});
     await store.close().catch(() => {});
     await redis.stop();

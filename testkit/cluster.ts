@@ -77,6 +77,9 @@ export class Proc {
   }
 }
 
+/** How long a process may take to say it is ready; ROOMGATE_TEST_READY_MS raises it on a crowded machine. */
+const READY_TIMEOUT_MS = Number(process.env.ROOMGATE_TEST_READY_MS) || 15_000;
+
 export interface Started {
   proc: Proc;
   port: number;
@@ -95,8 +98,14 @@ export async function startComponent(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const proc = new Proc(name, child);
-  const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === readyComponent, 15_000, "ready line");
-  return { proc, port: Number(ready.port), ready };
+  try {
+    const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === readyComponent, READY_TIMEOUT_MS, "ready line");
+    return { proc, port: Number(ready.port), ready };
+  } catch (e) {
+    // Nobody else holds this process: a slow start must not leave it running on its own.
+    await proc.kill("SIGKILL");
+    throw e;
+  }
 }
 
 /**
@@ -150,7 +159,7 @@ export class Cluster {
   }
 
   /** Resolves once any Manager has registered the game server. */
-  registered(id: string, timeoutMs = 15_000): Promise<LogLine> {
+  registered(id: string, timeoutMs = READY_TIMEOUT_MS): Promise<LogLine> {
     return this.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id, timeoutMs, `${id} registered`);
   }
 
@@ -164,9 +173,12 @@ export class Cluster {
       startComponent("gateway", { ...this.base(), ...NO_CLIENT_LIMITS_ENV, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv, ...this.o.gatewayEnvs?.[i] }, `gateway-${i}`),
     );
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
-    this.gateways = await Promise.all(gws);
+    // Every start is awaited, so one that fails leaves no rejection unhandled and stop() has the others.
+    const settled = await Promise.allSettled([...gws, ...gss]);
+    this.gateways = settled.slice(0, gws.length).flatMap((r) => (r.status === "fulfilled" ? [r.value as Started] : []));
     this.procs.push(...this.gateways.map((g) => g.proc));
-    await Promise.all(gss);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
     // Servers take rooms once the Manager has registered them.
     await Promise.all(this.gameServers.map((g) => this.registered(g.id)));
     return this;

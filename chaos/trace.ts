@@ -1,0 +1,110 @@
+import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_pb.js";
+import { RoomState } from "../gen/roomgate/v1/common_pb.js";
+import type { RedisStore } from "../common/store/redis-store.js";
+import type { Cluster, LogLine } from "../testkit/cluster.js";
+import type { CreatorFailure } from "./creator.js";
+
+// What the chaos report needs to explain a failure by itself: the phase of the fault each client
+// error fell in (and whether Redis was down then), and, for each room given up, what the cluster
+// said about it (its events, and the Managers' and servers' warnings that name it).
+
+/** Times of one fault window, ms since the epoch. */
+export interface FaultTimes {
+  start: number;
+  injected: number;
+  back: number;
+  /** Redis down (halted) until every process that lost it had its connection back. */
+  redisDown?: { from: number; until: number };
+}
+
+export interface ClientErrorRecord {
+  /** Connect code name (unavailable, not_found, ...), or "join" when the game server never welcomed. */
+  code: string;
+  message: string;
+  /** Where in the fault it failed: "inject" (the fault under way), "recovery" (until every player was back) or "after". */
+  phase: string;
+  /** The attempt overlapped the Redis-down window: inherent (nothing is placed without the store). */
+  redisDown: boolean;
+  /** When it was made and when it failed, ms since the fault began. */
+  startedMs: number;
+  failedMs: number;
+}
+
+export interface LostRoom {
+  roomId: string;
+  /** Why it was given up, as the cluster told it, oldest first. */
+  why: string[];
+}
+
+export function classify(f: CreatorFailure, t: FaultTimes): ClientErrorRecord {
+  const phase = f.failedAt < t.injected ? "inject" : f.failedAt < t.back ? "recovery" : "after";
+  const redisDown = t.redisDown !== undefined && f.startedAt <= t.redisDown.until && f.failedAt >= t.redisDown.from;
+  return { code: f.code, message: f.message, phase, redisDown, startedMs: f.startedAt - t.start, failedMs: f.failedAt - t.start };
+}
+
+/** The end of a Redis outage: the last "store connection restored" logged after it began. */
+export function redisBackAt(cluster: Cluster, downAt: number, upAt: number): number {
+  let until = upAt;
+  for (const p of cluster.procs) {
+    for (const l of p.lines) {
+      const at = Date.parse(String(l.time));
+      if (l.msg === "store connection restored" && at >= downAt) until = Math.max(until, at);
+    }
+  }
+  return until;
+}
+
+interface Seen {
+  atMs: number;
+  kind: string;
+  serverId: string;
+  detail: string;
+}
+
+const show = (e: Seen) => `+${(e.atMs / 1000).toFixed(2)} s ${e.kind}${e.serverId ? ` ${e.serverId}` : ""}${e.detail ? `: ${e.detail}` : ""}`;
+
+/** Every cluster event, by room and by server, for as long as the run lasts. */
+export class EventLog {
+  private readonly byId = new Map<string, Seen[]>();
+  private unsubscribe?: () => void;
+
+  constructor(private readonly started: number) {}
+
+  async start(store: RedisStore) {
+    this.unsubscribe = await store.subscribeEvents((e) => this.add(e));
+  }
+
+  private add(e: ClusterEvent) {
+    const seen: Seen = { atMs: Date.now() - this.started, kind: ClusterEventKind[e.kind] ?? String(e.kind), serverId: e.serverId, detail: e.detail };
+    for (const id of new Set([e.roomId, e.serverId])) {
+      if (!id) continue;
+      const list = this.byId.get(id) ?? [];
+      if (list.length < 50) list.push(seen);
+      this.byId.set(id, list);
+    }
+  }
+
+  of(id: string): Seen[] {
+    return this.byId.get(id) ?? [];
+  }
+
+  stop() {
+    this.unsubscribe?.();
+  }
+}
+
+/** Why a room counted as lost: the store's record now, its events, its servers' removals, and warnings naming it. */
+export async function explainLoss(roomId: string, store: RedisStore, events: EventLog, cluster: Cluster, playerView: string[]): Promise<LostRoom> {
+  const why: string[] = [];
+  const room = await store.getRoom(roomId).catch(() => undefined);
+  why.push(room ? `store: ${RoomState[room.state]} on ${room.serverId}` : "store: no such room");
+  why.push(...playerView);
+  const roomEvents = events.of(roomId);
+  why.push(...roomEvents.map(show));
+  for (const s of new Set(roomEvents.map((e) => e.serverId).filter(Boolean))) {
+    why.push(...events.of(s).filter((e) => e.kind === "SERVER_REMOVED").map(show));
+  }
+  const named = (l: LogLine) => l.roomId === roomId && (l.level === "warn" || l.level === "error");
+  for (const p of cluster.procs) for (const l of p.lines.filter(named).slice(-5)) why.push(`${p.name} ${l.level}: ${l.msg}${l.error ? ` (${String(l.error)})` : ""}`);
+  return { roomId, why };
+}
