@@ -60,6 +60,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     migrationTimeoutMs: int(v, "MIGRATION_TIMEOUT_MS"),
     maxSnapshotBytes: int(v, "MANAGER_MAX_SNAPSHOT_BYTES"),
     sweepIntervalMs: int(v, "SWEEP_INTERVAL_MS"),
+    storeReconnectMaxMs: int(v, "REDIS_RECONNECT_MAX_MS"),
     managerId: str(v, "MANAGER_ID"),
     placementStrategy: placementStrategy(v),
     credentials: serverCredentials(v),

@@ -15,6 +15,11 @@ export interface FailoverOptions {
   maxOpenAttempts: number;
   migrationTimeoutMs: number;
   missedReports: number;
+  /**
+   * Longest another Manager may take to reconnect to the store once it is back (its Redis
+   * reconnect backoff cap): until then, the servers whose streams it holds cannot report.
+   */
+  storeReconnectMaxMs: number;
   strategy: PlacementStrategy;
   /** Opens a room on its (new) server and waits for it to confirm. */
   open(room: Room, restore: boolean, snapshot?: Uint8Array): Promise<void>;
@@ -39,6 +44,8 @@ export class Failover {
   /** Nobody is declared dead until servers have had a full deadline to reach this Manager and the store. */
   private calmSince: number;
   private storeWasDown = false;
+  /** Added to every server's deadline after calm began: nonzero once the store has been down. */
+  private calmExtraMs = 0;
   private readonly soon = new Set<string>();
 
   constructor(private readonly o: FailoverOptions) {
@@ -86,6 +93,10 @@ export class Failover {
         // Reports could not be recorded while the store was away: everyone gets a new deadline.
         this.storeWasDown = false;
         this.calmSince = now;
+        // This Manager may be the first one back: servers attached to the others report again only
+        // once those have reconnected too, up to one reconnect backoff later. Without this allowance
+        // their servers were declared dead and their rooms moved away from players still playing.
+        this.calmExtraMs = this.o.storeReconnectMaxMs;
         this.o.log.info("room store is back; deadlines start again");
       }
       await this.o.storeBack();
@@ -93,7 +104,7 @@ export class Failover {
         // Each server gets its own full deadline after calm began before it can be declared dead.
         const server = await this.o.store.getServer(s.id);
         const deadlineMs = (server?.reportIntervalMs || 1000) * this.o.missedReports;
-        if (now - this.calmSince >= deadlineMs) await this.bury(s.id, s.epoch, "missed its reports");
+        if (now - this.calmSince >= deadlineMs + this.calmExtraMs) await this.bury(s.id, s.epoch, "missed its reports");
       }
       for (const room of await this.o.store.claimExpiredOpening(now, this.o.openRoomTimeoutMs * 2, BATCH)) await this.reclaim(room);
       const moving = await this.o.store.claimMoving(now, this.moveLeaseMs, BATCH);

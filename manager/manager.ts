@@ -15,6 +15,7 @@ import {
 } from "../gen/roomgate/v1/manager_pb.js";
 import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
+import { DEFAULT_RECONNECT_MAX_DELAY_MS } from "../common/store/redis-connection.js";
 import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
 import { ManagerError, allFull, noConfirmation, noServers, noServersWith, roomMoving, storeDown } from "./errors.js";
@@ -33,6 +34,8 @@ export interface ManagerOptions {
   migrationTimeoutMs: number;
   /** Largest room snapshot kept in the store; larger ones are dropped with a warning. */
   maxSnapshotBytes: number;
+  /** Longest any Manager waits between two attempts to reconnect to the store (default 1000). */
+  storeReconnectMaxMs?: number;
   /** How often this Manager looks for dead servers, stuck rooms and rooms to move. */
   sweepIntervalMs?: number;
   /** Servers to try when one fails to confirm a room. */
@@ -95,6 +98,7 @@ export class Manager {
       maxOpenAttempts: o.maxOpenAttempts ?? 3,
       migrationTimeoutMs: o.migrationTimeoutMs,
       missedReports: o.missedReports,
+      storeReconnectMaxMs: o.storeReconnectMaxMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS,
       strategy: this.strategy,
       open: (room, restore, snapshot) => this.open(room, 0, restore, snapshot),
       command: (serverId, command) => this.command(serverId, command),
