@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { BUILT_CLI, type Cluster } from "../testkit/cluster.js";
+import { BUILT_CLI, type Cluster, type LogLine, type Proc } from "../testkit/cluster.js";
 import type { RedisProcess } from "../testkit/redis-server.js";
 import type { RedisStore } from "../common/store/redis-store.js";
 
@@ -37,6 +37,16 @@ async function busiestServer(w: World) {
   return best;
 }
 
+/** Resolves once every store connection of the process that was lost since `since` is restored. */
+async function storeBack(p: Proc, since: number) {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const after = (l: LogLine) => Date.parse(String(l.time)) >= since;
+  const lost = new Set(p.lines.filter((l) => after(l) && String(l.msg).startsWith("store connection lost")).map((l) => String(l.connection)));
+  for (const connection of lost) {
+    await p.waitFor((l) => after(l) && l.msg === "store connection restored" && l.connection === connection, 15_000, `${connection} store connection restored`);
+  }
+}
+
 let replacements = 0;
 async function replaceServer(w: World) {
   const id = `gs-r${++replacements}`;
@@ -72,7 +82,11 @@ export const FAULTS: Fault[] = [
       await w.redis.restart();
       w.marks.redisUpAt = Date.now();
     },
-    async heal() {},
+    async heal(w) {
+      // Each process reconnects on its own backoff: the fault is over once all of them are back,
+      // not when redis-server is, or its tail would count against the next fault.
+      await Promise.all(w.cluster.procs.map((p) => storeBack(p, w.marks.redisDownAt ?? 0)));
+    },
   },
   {
     name: "drain a game server",

@@ -29,6 +29,9 @@ export function managerTargets(address: string): string[] {
 /** Trailer key on every error the Manager itself answers with (its value: the error kind). */
 export const MANAGER_ERROR_KEY = "roomgate-error";
 
+/** How a Manager's own answer starts when it cannot reach the store (a Gateway then asks another Manager). */
+export const STORE_DOWN = "room store unavailable";
+
 /** The Manager could not be reached at all, as opposed to answering `unavailable` itself. */
 export function unreachable(e: grpc.ServiceError) {
   return e.code === grpc.status.UNAVAILABLE && (e.metadata?.get(MANAGER_ERROR_KEY).length ?? 0) === 0;

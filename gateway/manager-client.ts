@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
-import { ManagerClients } from "../common/manager-channel.js";
+import { ManagerClients, STORE_DOWN, unreachable } from "../common/manager-channel.js";
 
 /** What the Gateway needs of the Manager; an interface so the service can be tested alone. */
 export interface RoomAllocator {
@@ -31,7 +31,7 @@ export class GrpcRoomAllocator implements RoomAllocator {
   async allocateRoom(req: AllocateRoomRequest): Promise<AllocateRoomResponse> {
     const deadline = Date.now() + this.o.timeoutMs;
     try {
-      return await this.managers.ask((client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }), { deadlineMs: deadline });
+      return await this.managers.ask((client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }), { deadlineMs: deadline, retry: nextManager });
     } catch (e) {
       throw fromGrpc(e as grpc.ServiceError);
     }
@@ -40,6 +40,16 @@ export class GrpcRoomAllocator implements RoomAllocator {
   close() {
     this.managers.close();
   }
+}
+
+/**
+ * Worth asking another Manager: one that cannot be reached, and one that answers that it cannot
+ * reach the store. After a Redis restart each Manager reconnects on its own backoff (up to
+ * REDIS_RECONNECT_MAX_MS), so for a moment one may still be away while another serves; the
+ * request is safe to repeat (see allocateRoom) and each Manager is asked at most once.
+ */
+function nextManager(e: grpc.ServiceError): boolean {
+  return unreachable(e) || (e.code === grpc.status.UNAVAILABLE && e.details.startsWith(STORE_DOWN));
 }
 
 /** gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged. */
