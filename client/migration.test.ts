@@ -1,7 +1,11 @@
 import { spawn } from "node:child_process";
 import { BUILT_CLI } from "../testkit/cluster";
 import { startCluster } from "../test/harness/cluster";
-import { type Room, RoomgateClient } from "./index";
+import { createClient } from "@connectrpc/connect";
+import { GatewayService } from "../gen/roomgate/v1/gateway_pb";
+import { Room, RoomgateClient } from "./index";
+import { resolveReconnect } from "./options";
+import { createGatewayTransport, openSocket } from "./platform";
 import { nextEvent, record, text } from "./test-events";
 
 // A room that moves, from the SDK's side: its server drains (SIGTERM, then an operator's
@@ -94,3 +98,20 @@ test("players follow their room through two drains: same ids, restored welcomes,
   await bob.leave();
   await ann.leave();
 }, 90_000);
+
+test("a ticket whose server drains before the player connects: the SDK follows the room there as that player", async () => {
+  // Issue 11's rolling-restart error: the Gateway hands out a ticket, then the server is SIGTERMed
+  // and hands the room over before the player's WebSocket arrives.
+  await env.cluster.startGameServer("gs-follow");
+  await env.cluster.registered("gs-follow");
+  const gateway = createClient(GatewayService, createGatewayTransport(env.cluster.gatewayUrl(0), "connect"));
+  const ticket = await gateway.createRoom({ maxPlayers: 2, playerName: "late" });
+  expect(await env.cluster.gameServer(ticket.serverId).proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+
+  // No reconnects allowed: following a room on its first connection is part of joining it.
+  const room = new Room(ticket.roomId, { gateway, openSocket, playerName: "late", reconnect: resolveReconnect({ maxAttempts: 0 }) });
+  await room.start(ticket);
+  expect({ connection: room.connection, playerId: room.playerId }).toEqual({ connection: "open", playerId: ticket.playerId });
+  expect(room.serverId).not.toBe(ticket.serverId);
+  await room.leave();
+}, 60_000);

@@ -60,6 +60,18 @@ export interface RoomDeps {
 // than the whole reconnect budget.
 const STEP_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 10_000;
+/** Gateway answers asked when the first connection finds its server going away (see Room.follow). */
+const FOLLOW_ATTEMPTS = 5;
+
+/**
+ * The server named in the ticket no longer takes us: it refused the upgrade as draining or
+ * without the room (503, 404), or could not be reached at all (no HTTP status: refused, reset,
+ * or a browser, which hides the status).
+ */
+function serverGoingAway(e: Error): boolean {
+  const status = ((e as { cause?: unknown }).cause as { status?: number } | undefined)?.status;
+  return status === undefined || status === 503 || status === 404;
+}
 
 interface PendingPing {
   sentAt: number;
@@ -186,12 +198,42 @@ export class Room {
 
   /** @internal The first connection; on failure the room is closed and the error thrown. */
   async start(ticket: Ticket): Promise<void> {
+    this.ticket = ticket;
     try {
       await this.attach(ticket);
     } catch (e) {
-      this.finish(ABNORMAL_CLOSURE, "", e as Error);
-      throw e;
+      try {
+        await this.follow(e as Error);
+      } catch (final) {
+        this.finish(ABNORMAL_CLOSURE, "", final as Error);
+        throw final;
+      }
     }
+  }
+
+  /**
+   * The first connection failed. A game server may begin to drain (a rolling deploy) between the
+   * Gateway's answer and our connection: it then refuses us (503) or is gone, and the room is
+   * already on its way to another server. That race is inherent to handing out tickets, so we ask
+   * the Gateway where the room lives now, as the same player (our ticket is our rejoin token), a
+   * bounded number of times. Any other refusal is final.
+   */
+  private async follow(first: Error): Promise<void> {
+    let last = first;
+    let worthIt = serverGoingAway(first);
+    for (let attempt = 0; attempt < FOLLOW_ATTEMPTS && worthIt; attempt++) {
+      await this.wait(attempt === 0 ? 0 : backoffDelay(attempt - 1, this.deps.reconnect));
+      if (this.stop.signal.aborted) break;
+      try {
+        await this.attach(await this.rejoin());
+        return;
+      } catch (e) {
+        last = e as Error;
+        // While the room moves the Gateway answers unavailable, which is worth another look.
+        worthIt = e instanceof ConnectError ? e.code === Code.Unavailable : serverGoingAway(last);
+      }
+    }
+    throw last;
   }
 
   private sendFrame(frame: ClientFrameInit) {
