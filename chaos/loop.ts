@@ -40,7 +40,16 @@ function runOnce(logFile: string): Promise<{ code: number | null; result?: Chaos
     let out = "";
     child.stdout.on("data", (b) => (out += b));
     child.stderr.on("data", (b) => (out += b));
+    // Stopping the loop stops the run under way, which then stops its own processes.
+    let stopped = false;
+    const forward = (signal: NodeJS.Signals) => {
+      stopped = true;
+      child.kill(signal);
+    };
+    process.on("SIGINT", forward).on("SIGTERM", forward);
     child.once("exit", (code) => {
+      process.off("SIGINT", forward).off("SIGTERM", forward);
+      if (stopped) process.exit(130);
       writeFileSync(logFile, out);
       const m = /^results: (\S+\.json) and \.svg$/m.exec(out);
       const result = m ? (JSON.parse(readFileSync(m[1]!, "utf8")) as ChaosResult) : undefined;

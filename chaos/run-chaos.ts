@@ -75,6 +75,13 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
   const events = new EventLog(Date.now());
   let load: Load | undefined;
   let creator: Creator | undefined;
+  // Stopped from outside (Ctrl-C, or chaos:loop stopped): no process of the run outlives it.
+  const onSignal = () => {
+    for (const p of cluster.procs) p.child.kill("SIGKILL");
+    redis.child.kill("SIGKILL");
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   try {
     log(`starting: Redis (AOF, fsync always), 2 Managers, 2 Gateways, ${o.gameServers} game servers`);
     await cluster.start();
@@ -136,6 +143,7 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     await load.allBack(o.recoveryLimitMs);
     return { options: o, faults, inconsistencies: await retrying(() => consistency(store)) };
   } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     await creator?.stop().catch(() => {});
     await load?.stop().catch(() => {});
     events.stop();
