@@ -31,8 +31,10 @@ typecheck: node_modules
 	$(NPX) tsc -p tsconfig.json --noEmit
 	$(NPX) tsc -p web/tsconfig.json --noEmit
 
+# tsc copies no .lua: the store's scripts go next to the compiled store (see common/store/redis/lua.ts).
 build: node_modules build-web $(VALIDATE_PROTO)
 	$(NPX) tsc -p tsconfig.build.json
+	rm -rf dist/common/store/lua && cp -R common/store/lua dist/common/store/lua
 
 # The demo and dashboard the Gateway serves at / and /dashboard.
 build-web: node_modules

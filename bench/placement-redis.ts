@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import * as scripts from "../common/store/redis-scripts.js";
+import { storeScriptNamesBySha } from "../common/store/redis-store.js";
 import { summarize, type Summary } from "./stats.js";
 
 // What the benchmark reads from Redis itself: memory, the reservations the store holds (to check
@@ -23,11 +22,7 @@ export async function reservedRooms(redis: Redis, keyPrefix: string, serverIds: 
 }
 
 /** ioredis runs each defined command as EVALSHA of the script's SHA-1: name them back. */
-const SCRIPT_NAMES = new Map(
-  Object.entries(scripts)
-    .filter((e): e is [string, string] => typeof e[1] === "string")
-    .map(([name, lua]) => [createHash("sha1").update(lua).digest("hex"), name]),
-);
+const SCRIPT_NAMES = storeScriptNamesBySha();
 
 /** Slow-log length while timing; far more than one phase's commands. */
 const TIMING_MAX_ENTRIES = 200_000;

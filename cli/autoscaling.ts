@@ -1,7 +1,6 @@
 import { ConfigError, int, str, type Values } from "../common/config.js";
 import type { Logger } from "../common/log.js";
-import type { RoomStore } from "../common/store/store.js";
-import { Autoscaler, PolicyError, type ScalePolicy, parsePolicies } from "../manager/autoscaler.js";
+import { Autoscaler, type AutoscalerStore, PolicyError, type ScalePolicy, parsePolicies } from "../manager/autoscaler.js";
 import { ProcessProvisioner } from "../manager/process-provisioner.js";
 
 // Autoscaling settings of the `manager` command (AUTOSCALE_*): read and checked before the
@@ -40,7 +39,7 @@ export function autoscalingSettings(v: Values): AutoscalingSettings | undefined 
 }
 
 /** Starts the loop; the returned stop gives the lease up and stops the servers it started. */
-export function startAutoscaling(v: Values, a: AutoscalingSettings, store: RoomStore, managerId: string, managerPort: number, log: Logger) {
+export function startAutoscaling(v: Values, a: AutoscalingSettings, store: AutoscalerStore, managerId: string, managerPort: number, log: Logger) {
   const host = str(v, "MANAGER_HOST") ?? "0.0.0.0";
   const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const provisioner = new ProcessProvisioner({

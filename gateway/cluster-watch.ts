@@ -2,7 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import { type ClusterEvent, type WatchClusterResponse, WatchClusterResponseSchema } from "../gen/roomgate/v1/gateway_pb.js";
-import type { RoomStore } from "../common/store/store.js";
+import type { ClusterEvents, Rooms, ServerRegistry } from "../common/store/store.js";
+
+/** What a cluster watch reads: servers, their rooms, and the events between two snapshots. */
+export type WatchStore = Pick<ServerRegistry, "listServers" | "listServerRooms"> & Pick<Rooms, "getRoom"> & Pick<ClusterEvents, "subscribeEvents">;
 
 export interface WatchLimits {
   /** Most rooms listed in one snapshot (all are counted). */
@@ -16,7 +19,7 @@ export interface WatchLimits {
 export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxRooms: 200, minGapMs: 200, maxPendingEvents: 1000 };
 
 /** One snapshot of the cluster from the store. */
-export async function snapshot(store: RoomStore, events: ClusterEvent[], limits: WatchLimits): Promise<WatchClusterResponse> {
+export async function snapshot(store: WatchStore, events: ClusterEvent[], limits: WatchLimits): Promise<WatchClusterResponse> {
   const servers = await store.listServers();
   const perServer = await Promise.all(servers.map((s) => store.listServerRooms(s.id)));
   const ids = perServer.flat();
@@ -35,7 +38,7 @@ export async function snapshot(store: RoomStore, events: ClusterEvent[], limits:
  * Snapshots for one watcher: one at once, then one after each burst of events and at least
  * every maxIntervalMs, until the signal aborts.
  */
-export async function* watchCluster(store: RoomStore, maxIntervalMs: number, signal: AbortSignal, limits = DEFAULT_WATCH_LIMITS) {
+export async function* watchCluster(store: WatchStore, maxIntervalMs: number, signal: AbortSignal, limits = DEFAULT_WATCH_LIMITS) {
   const pending: ClusterEvent[] = [];
   let wake: (() => void) | undefined;
   const unsubscribe = await store.subscribeEvents((e) => {

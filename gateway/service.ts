@@ -21,17 +21,18 @@ import {
   ListRoomsResponseSchema,
   type WatchClusterRequest,
 } from "../gen/roomgate/v1/gateway_pb.js";
-import { watchCluster } from "./cluster-watch.js";
+import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { AllocateRoomRequestSchema } from "../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../common/ids.js";
 import { type JoinTokens, TokenError } from "../common/token.js";
-import { canonicalLabels, type QuickJoin, type RoomStore } from "../common/store/store.js";
+import { canonicalLabels, type Leases, type Listings, type QuickJoin, type QuickJoins, type Seats } from "../common/store/store.js";
 import type { RoomAllocator } from "./manager-client.js";
 import { nearRegions, orderRegions } from "./regions.js";
 import { untilOpen, Wakeup } from "./room-events.js";
 
 export interface GatewayOptions {
-  store: RoomStore;
+  /** Rooms are placed by the Manager; the Gateway reads them, holds seats, lists and quick-joins. */
+  store: WatchStore & Pick<Seats, "holdSeat"> & QuickJoins & Listings & Leases;
   allocator: RoomAllocator;
   tokens: JoinTokens;
   joinTokenTtlMs: number;
@@ -83,7 +84,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
     const playerId = rejoin?.playerId ?? newPlayerId();
     const now = this.now();
     const held = await this.storeCall(() =>
-      this.o.store.holdSeat(req.roomId, { playerId, untilMs: now + this.o.joinTokenTtlMs, nowMs: now, rejoin: rejoin !== undefined }),
+      this.o.store.holdSeat({ roomId: req.roomId, playerId, untilMs: now + this.o.joinTokenTtlMs, nowMs: now, rejoin: rejoin !== undefined }),
     );
     switch (held.kind) {
       case "missing":
@@ -114,7 +115,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
         const seat = { playerId, untilMs: this.now() + this.o.joinTokenTtlMs, nowMs: this.now() };
         const room = await this.quickSeat({ mode: req.mode, maxPlayers, labels: req.labels, regions, ...seat });
         if (room) return create(JoinOrCreateResponseSchema, { ...this.ticket(room, playerId, req.playerName), created: false });
-        const mine = this.now() >= deadline || (await this.storeCall(() => this.o.store.acquireLease(turn, playerId, this.now(), waitMs)));
+        const mine = this.now() >= deadline || (await this.storeCall(() => this.o.store.acquireLease({ name: turn, owner: playerId, nowMs: this.now(), ttlMs: waitMs })));
         if (mine) {
           try {
             const res = await this.allocate({
@@ -128,7 +129,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
             });
             return create(JoinOrCreateResponseSchema, { ...this.ticket(res.room, playerId, req.playerName), created: true });
           } finally {
-            await this.o.store.acquireLease(turn, playerId, this.now(), 0).catch(() => undefined);
+            await this.o.store.acquireLease({ name: turn, owner: playerId, nowMs: this.now(), ttlMs: 0 }).catch(() => undefined);
           }
         }
         // Someone else is creating one: look again once any room opens (or soon anyway).
@@ -146,7 +147,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
     if (!joined || joined.state === RoomState.OPEN) return joined;
     // Its server is known once it is open. A room that failed to open took its seats with it.
     const opened = await this.storeCall(() => untilOpen(this.o.store, joined.roomId, this.o.openWaitMs ?? 5000));
-    const held = opened && (await this.storeCall(() => this.o.store.holdSeat(opened.roomId, { ...q, nowMs: this.now(), rejoin: false })));
+    const held = opened && (await this.storeCall(() => this.o.store.holdSeat({ roomId: opened.roomId, ...q, nowMs: this.now(), rejoin: false })));
     return held && held.kind === "held" ? held.room : undefined;
   }
 

@@ -3,7 +3,10 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { type GameServer, GameServerState } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
 import type { Logger } from "../common/log.js";
-import type { RoomStore } from "../common/store/store.js";
+import type { ClusterEvents, Leases, ServerRegistry } from "../common/store/store.js";
+
+/** The autoscaler reads and drains servers, under a lease, and tells dashboards. */
+export type AutoscalerStore = ServerRegistry & Leases & Pick<ClusterEvents, "publishEvent">;
 import type { Provisioner, ProvisionedServer } from "./provisioner.js";
 
 // Keeps a buffer of free room slots per region, as Agones' buffer policy keeps ready game
@@ -171,7 +174,7 @@ export function decide(p: ScalePolicy, f: RegionFleet): Decision {
 }
 
 export interface AutoscalerOptions {
-  store: RoomStore;
+  store: AutoscalerStore;
   provisioner: Provisioner;
   policies: ScalePolicy[];
   intervalMs: number;
@@ -215,7 +218,7 @@ export class Autoscaler {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
-    if (this.leading) await this.o.store.acquireLease(LEASE, this.o.managerId, this.now(), 0).catch(() => undefined);
+    if (this.leading) await this.o.store.acquireLease({ name: LEASE, owner: this.o.managerId, nowMs: this.now(), ttlMs: 0 }).catch(() => undefined);
     await this.o.provisioner.close();
   }
 
@@ -228,7 +231,7 @@ export class Autoscaler {
 
   private async pass() {
     try {
-      const leading = await this.o.store.acquireLease(LEASE, this.o.managerId, this.now(), this.leaseMs);
+      const leading = await this.o.store.acquireLease({ name: LEASE, owner: this.o.managerId, nowMs: this.now(), ttlMs: this.leaseMs });
       if (this.storeDown) this.o.log.info("autoscaler reaches the store again");
       this.storeDown = false;
       if (leading !== this.leading) {
@@ -298,12 +301,12 @@ export class Autoscaler {
   private async scaleDown(server: GameServer, why: string, fields: Record<string, unknown>) {
     const { id, epoch } = server;
     // From here no room can be placed on it: allocation and moves take LIVE servers only.
-    if (!(await this.o.store.setServerState(id, epoch, GameServerState.DRAINING))) return; // registered again, or gone
+    if (!(await this.o.store.setServerState({ id, epoch, state: GameServerState.DRAINING }))) return; // registered again, or gone
     const now = await this.o.store.getServer(id);
     if (!now || now.epoch !== epoch) return;
     if (now.reservedRooms > 0) {
       // A room was placed between our look and the drain: keep the server.
-      await this.o.store.setServerState(id, epoch, GameServerState.LIVE);
+      await this.o.store.setServerState({ id, epoch, state: GameServerState.LIVE });
       this.o.log.info("scale-down called off: a room landed on the server", { serverId: id, rooms: now.reservedRooms });
       return;
     }

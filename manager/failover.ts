@@ -3,11 +3,14 @@ import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import type { AttachResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Logger } from "../common/log.js";
-import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
+import type { Liveness, Migration, PlacementStrategy, Rooms, ServerRegistry } from "../common/store/store.js";
+
+/** Failover declares servers dead, reclaims stalled openings and moves rooms. */
+export type FailoverStore = ServerRegistry & Liveness & Rooms & Migration;
 
 export interface FailoverOptions {
   managerId: string;
-  store: RoomStore;
+  store: FailoverStore;
   log: Logger;
   now: () => number;
   sweepIntervalMs: number;
@@ -70,7 +73,7 @@ export class Failover {
 
   async stop() {
     clearInterval(this.timer);
-    await this.o.store.heartbeat(this.o.managerId, this.o.now(), 0);
+    await this.o.store.heartbeat({ managerId: this.o.managerId, nowMs: this.o.now(), ttlMs: 0 });
   }
 
   /** A room this Manager already holds the lease of: move it now rather than at the next sweep. */
@@ -87,8 +90,8 @@ export class Failover {
     this.sweeping = true;
     try {
       const now = this.o.now();
-      await this.o.store.heartbeat(this.o.managerId, now, this.heartbeatTtlMs);
-      const dead = await this.o.store.expiredServers(now, BATCH);
+      await this.o.store.heartbeat({ managerId: this.o.managerId, nowMs: now, ttlMs: this.heartbeatTtlMs });
+      const dead = await this.o.store.expiredServers({ nowMs: now, limit: BATCH });
       if (this.storeWasDown) {
         // Reports could not be recorded while the store was away: everyone gets a new deadline.
         this.storeWasDown = false;
@@ -106,8 +109,8 @@ export class Failover {
         const deadlineMs = (server?.reportIntervalMs || 1000) * this.o.missedReports;
         if (now - this.calmSince >= deadlineMs + this.calmExtraMs) await this.bury(s.id, s.epoch, "missed its reports");
       }
-      for (const room of await this.o.store.claimExpiredOpening(now, this.o.openRoomTimeoutMs * 2, BATCH)) await this.reclaim(room);
-      const moving = await this.o.store.claimMoving(now, this.moveLeaseMs, BATCH);
+      for (const room of await this.o.store.claimExpiredOpening({ nowMs: now, leaseMs: this.o.openRoomTimeoutMs * 2, limit: BATCH })) await this.reclaim(room);
+      const moving = await this.o.store.claimMoving({ nowMs: now, leaseMs: this.moveLeaseMs, limit: BATCH });
       await inParallel(moving, PARALLEL_MOVES, (id) => this.move(id));
     } catch (e) {
       if (!this.storeWasDown) this.o.log.warn("sweep failed; the room store may be down", { error: String(e) });
@@ -119,7 +122,7 @@ export class Failover {
 
   /** Declares one life of a server dead; of several Managers, the store lets exactly one succeed. */
   async bury(serverId: string, epoch: number, why: string) {
-    const removed = await this.o.store.removeServer(serverId, epoch, this.o.now());
+    const removed = await this.o.store.removeServer({ id: serverId, epoch, nowMs: this.o.now() });
     if (!removed) return;
     this.o.buried(serverId, epoch);
     const detail = `${why}; ${removed.moving.length} rooms to move, ${removed.dropped.length} unconfirmed dropped`;
@@ -129,7 +132,7 @@ export class Failover {
     else this.o.log.warn("game server removed", fields);
     for (const roomId of removed.dropped) this.o.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "never confirmed" });
     // Claimable by any Manager at once; this one usually gets there first.
-    const mine = await this.o.store.claimMoving(this.o.now(), this.moveLeaseMs, BATCH);
+    const mine = await this.o.store.claimMoving({ nowMs: this.o.now(), leaseMs: this.moveLeaseMs, limit: BATCH });
     await inParallel(mine, PARALLEL_MOVES, (id) => this.move(id));
   }
 
@@ -139,12 +142,12 @@ export class Failover {
     const excluded: string[] = [];
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
       const now = this.o.now();
-      const r = await this.o.store.moveRoom(roomId, { strategy: this.o.strategy, excluded, nowMs: now });
+      const r = await this.o.store.moveRoom({ roomId, strategy: this.o.strategy, excluded, nowMs: now });
       if (r.kind === "gone") return;
       if (r.kind !== "placed") {
         if (now - r.movingSinceMs >= this.o.migrationTimeoutMs) return this.lose(roomId, r.kind);
         // Try again soon: capacity may come back (a server returns, or the autoscaler adds one).
-        await this.o.store.deferMove(roomId, now + this.o.sweepIntervalMs * 4);
+        await this.o.store.deferMove({ roomId, untilMs: now + this.o.sweepIntervalMs * 4 });
         return;
       }
       try {
@@ -154,13 +157,13 @@ export class Failover {
         excluded.push(r.room.serverId);
         continue;
       }
-      if (await this.o.store.finishMove(roomId, r.room.serverId, this.o.now())) {
+      if (await this.o.store.finishMove({ roomId, serverId: r.room.serverId, nowMs: this.o.now() })) {
         this.o.log.info("room moved", { roomId, serverId: r.room.serverId, snapshotBytes: snapshot?.byteLength ?? 0 });
         this.o.event(ClusterEventKind.ROOM_MIGRATED, { roomId, serverId: r.room.serverId, detail: snapshot ? `restored ${snapshot.byteLength} B` : "no snapshot" });
       }
       return;
     }
-    await this.o.store.deferMove(roomId, this.o.now() + this.o.sweepIntervalMs * 4);
+    await this.o.store.deferMove({ roomId, untilMs: this.o.now() + this.o.sweepIntervalMs * 4 });
   }
 
   private async lose(roomId: string, why: "full" | "none") {

@@ -16,15 +16,18 @@ import {
 import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
 import { DEFAULT_RECONNECT_MAX_DELAY_MS } from "../common/store/redis-connection.js";
-import type { PlacementStrategy, RoomStore } from "../common/store/store.js";
+import type { ClusterEvents, ManagerBus, PlacementStrategy, Seats } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
 import { ManagerError, allFull, noConfirmation, noServers, noServersWith, roomMoving, storeDown } from "./errors.js";
-import { Failover } from "./failover.js";
+import { Failover, type FailoverStore } from "./failover.js";
 import { PendingOpens } from "./pending-opens.js";
 import type { Session } from "./session.js";
 
+/** The Manager places rooms, records what servers report, and runs failover; the bus carries its commands. */
+export type ManagerStore = FailoverStore & Pick<Seats, "setRoomPlayers"> & ManagerBus & Pick<ClusterEvents, "publishEvent">;
+
 export interface ManagerOptions {
-  store: RoomStore;
+  store: ManagerStore;
   log: Logger;
   /** Reports a server may miss before it is dead. */
   missedReports: number;
@@ -180,7 +183,7 @@ export class Manager {
       const room = result.room;
       try {
         await this.open(room, req.firstJoinTimeoutMs);
-        if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId, this.now())))) throw new Error("room was reclaimed before it was confirmed");
+        if (!(await this.store(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.now() })))) throw new Error("room was reclaimed before it was confirmed");
         room.state = RoomState.OPEN;
         this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
         this.event(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
@@ -205,7 +208,7 @@ export class Manager {
     } catch {
       throw noConfirmation();
     }
-    if (!(await this.store(() => this.o.store.confirmRoom(room.roomId, room.serverId, this.now())))) throw noConfirmation();
+    if (!(await this.store(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.now() })))) throw noConfirmation();
     room.state = RoomState.OPEN;
     return room;
   }
@@ -325,7 +328,7 @@ export class Manager {
   private async lostBy(serverId: string, roomId: string) {
     const room = await this.o.store.getRoom(roomId);
     if (!room || room.serverId !== serverId) return;
-    if (room.state === RoomState.OPEN && (await this.o.store.handOver(roomId, serverId, undefined, this.now(), this.failover.moveLeaseMs))) {
+    if (room.state === RoomState.OPEN && (await this.o.store.handOver({ roomId, serverId, nowMs: this.now(), leaseMs: this.failover.moveLeaseMs }))) {
       this.failover.moveSoon(roomId);
     } else if (room.state === RoomState.OPENING && (await this.o.store.deleteRoom(roomId, serverId))) {
       this.event(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "server came back without it" });
@@ -335,7 +338,7 @@ export class Manager {
   private async handle(s: Attached, msg: AttachRequest) {
     switch (msg.msg.case) {
       case "load":
-        if (!(await this.o.store.recordLoad(s.id, s.epoch, msg.msg.value.players, this.now(), this.deathDeadline(s.reportIntervalMs)))) {
+        if (!(await this.o.store.recordLoad({ id: s.id, epoch: s.epoch, players: msg.msg.value.players, nowMs: this.now(), expiresAtMs: this.deathDeadline(s.reportIntervalMs) }))) {
           // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it must
           // register again and learn which rooms are still its own.
           s.session.close("registration is no longer current; register again");
@@ -345,7 +348,7 @@ export class Manager {
         return this.roomEvent(s, msg.msg.value);
       case "draining":
         s.draining = true;
-        await this.o.store.setServerState(s.id, s.epoch, GameServerState.DRAINING);
+        await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.DRAINING });
         this.o.log.info("game server draining", { serverId: s.id });
         this.event(ClusterEventKind.SERVER_DRAINING, { serverId: s.id });
         return;
@@ -367,14 +370,14 @@ export class Manager {
         return;
       }
       case "players":
-        await this.o.store.setRoomPlayers(ev.roomId, s.id, ev.event.value.count, ev.event.value.joinedPlayerIds, this.now());
+        await this.o.store.setRoomPlayers({ roomId: ev.roomId, serverId: s.id, count: ev.event.value.count, joinedPlayerIds: ev.event.value.joinedPlayerIds, nowMs: this.now() });
         return;
       case "snapshot":
         if (ev.event.value.snapshot.byteLength > this.o.maxSnapshotBytes) {
           this.o.log.warn("dropped an oversized room snapshot", { roomId: ev.roomId, bytes: ev.event.value.snapshot.byteLength, limit: this.o.maxSnapshotBytes });
           return;
         }
-        await this.o.store.saveSnapshot(ev.roomId, s.id, ev.event.value.snapshot);
+        await this.o.store.saveSnapshot({ roomId: ev.roomId, serverId: s.id, snapshot: ev.event.value.snapshot });
         return;
       case "closed":
         return this.roomClosed(s, ev.roomId, ev.event.value.reason, ev.event.value.snapshot);
@@ -386,7 +389,7 @@ export class Manager {
   private async roomClosed(s: Attached, roomId: string, reason: RoomCloseReason, snapshot: Uint8Array) {
     if (reason === RoomCloseReason.MIGRATING) {
       const snap = snapshot.byteLength > 0 && snapshot.byteLength <= this.o.maxSnapshotBytes ? snapshot : undefined;
-      if (await this.o.store.handOver(roomId, s.id, snap, this.now(), this.failover.moveLeaseMs)) {
+      if (await this.o.store.handOver({ roomId, serverId: s.id, snapshot: snap, nowMs: this.now(), leaseMs: this.failover.moveLeaseMs })) {
         this.failover.moveSoon(roomId);
         return;
       }
@@ -418,7 +421,7 @@ export class Manager {
       await this.failover.bury(s.id, s.epoch, "drained");
       return;
     }
-    await this.o.store.setServerState(s.id, s.epoch, GameServerState.SUSPECT);
+    await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.SUSPECT });
     this.o.log.warn("game server stream ended; suspect until it returns", { serverId: s.id });
     this.event(ClusterEventKind.SERVER_SUSPECT, { serverId: s.id, detail: "stream ended" });
   }
@@ -459,7 +462,7 @@ export class Manager {
     const s = await this.store(() => this.o.store.getServer(serverId));
     if (!s) throw new ManagerError("not_found", `no game server ${serverId}`);
     if (s.state === GameServerState.SUSPECT) throw new ManagerError("failed_precondition", `server ${serverId} is not connected; it will come back or be declared dead`);
-    await this.store(() => this.o.store.setServerState(serverId, s.epoch, GameServerState.DRAINING));
+    await this.store(() => this.o.store.setServerState({ id: serverId, epoch: s.epoch, state: GameServerState.DRAINING }));
     this.command(serverId, { case: "drain", value: {} });
     this.o.log.info("asked game server to drain", { serverId });
     s.state = GameServerState.DRAINING;

@@ -3,12 +3,11 @@ import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
 import { grpcValidationInterceptor } from "../common/validation.js";
 import type { Logger } from "../common/log.js";
-import type { RoomStore } from "../common/store/store.js";
-import { Manager, type ManagerOptions } from "./manager.js";
+import { Manager, type ManagerOptions, type ManagerStore } from "./manager.js";
 import { managerHandlers } from "./service.js";
 
 export interface ManagerServerOptions extends ManagerOptions {
-  store: RoomStore;
+  store: ManagerStore;
   log: Logger;
   /** TLS or mutual TLS (common/grpc-credentials.ts); cleartext by default. */
   credentials?: grpc.ServerCredentials;

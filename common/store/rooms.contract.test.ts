@@ -1,29 +1,124 @@
-import { RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
-import { alloc, implementations, reg } from "./contract-kit";
-import type { AllocateInput, RoomStore } from "./store";
+import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
+import { alloc, freshStore, implementations, openRoom, reg } from "../../testkit/store-contract";
+import type { RoomStore } from "./store";
 
-// Labels, regions, seats, quick-join and listings, over every store implementation.
+// Room allocation and lifecycle (placement by strategy, region and labels; capacity; idempotency;
+// confirm, reclaim, delete), over every store.
 
-describe.each(implementations)("%s", (_name, make) => {
+describe.each(implementations)("%s rooms", (_name, make) => {
   let store: RoomStore;
   beforeEach(async () => {
-    store = make();
-    await store.heartbeat("m1", 0, 3_600_000);
+    store = await freshStore(make);
   });
   afterEach(async () => {
     await store.close();
   });
 
-  /** An OPEN room (confirmed by its server). */
-  async function open(over: Partial<AllocateInput> = {}) {
-    const r = await store.allocateRoom(alloc(over));
-    if (r.kind !== "created") throw new Error(`allocation: ${r.kind}`);
-    expect(await store.confirmRoom(r.room.roomId, r.room.serverId, over.nowMs ?? 2000)).toBe(true);
-    return r.room;
-  }
-  const publicRoom = (over: Partial<AllocateInput> = {}) => open({ visibility: RoomVisibility.PUBLIC, mode: "duel", ...over });
-  const quick = (playerId: string, over: Partial<Parameters<RoomStore["joinPublic"]>[0]> = {}) =>
-    store.joinPublic({ mode: "duel", maxPlayers: 4, labels: {}, regions: [], playerId, untilMs: 50_000, nowMs: 3000, ...over });
+  test("allocation picks the least-loaded live server and records the room", async () => {
+    await store.registerServer(reg("a", { maxRooms: 4 }));
+    await store.registerServer(reg("b", { maxRooms: 4 }));
+    const r1 = await store.allocateRoom(alloc());
+    const r2 = await store.allocateRoom(alloc());
+    if (r1.kind !== "created" || r2.kind !== "created") throw new Error("expected two rooms");
+    expect(new Set([r1.room.serverId, r2.room.serverId])).toEqual(new Set(["a", "b"]));
+    const got = await store.getRoom(r1.room.roomId);
+    expect(got).toMatchObject({ roomId: r1.room.roomId, serverId: r1.room.serverId, maxPlayers: 4, region: "eu", creatorPlayerId: "p_creator" });
+    expect(got!.serverAddress).toMatch(/^ws:\/\//);
+  });
+
+  test("never exceeds room or seat capacity, and says full", async () => {
+    await store.registerServer(reg("a", { maxRooms: 2, maxPlayers: 100 }));
+    await store.registerServer(reg("b", { maxRooms: 10, maxPlayers: 8 }));
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.allocateRoom(alloc())));
+    const created = results.filter((r) => r.kind === "created");
+    // a: 2 rooms (room limit); b: 2 rooms of 4 seats (seat limit).
+    expect(created).toHaveLength(4);
+    expect(results.filter((r) => r.kind === "full")).toHaveLength(6);
+    expect((await store.getServer("a"))!.reservedRooms).toBe(2);
+    expect((await store.getServer("b"))!.reservedSeats).toBe(8);
+  });
+
+  test("prefers the asked-for region and falls back to others", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1, region: "us" }));
+    await store.registerServer(reg("b", { maxRooms: 5, region: "eu" }));
+    const r1 = await store.allocateRoom(alloc({ regions: ["us"] }));
+    const r2 = await store.allocateRoom(alloc({ regions: ["us"] }));
+    expect(r1.kind === "created" && r1.room.serverId).toBe("a");
+    expect(r2.kind === "created" && r2.room.serverId).toBe("b");
+  });
+
+  test("distributed takes the server with the most free seats; packed the fullest that still fits", async () => {
+    await store.registerServer(reg("small", { maxRooms: 10, maxPlayers: 10 }));
+    await store.registerServer(reg("big", { maxRooms: 10, maxPlayers: 40 }));
+    const spread = await store.allocateRoom(alloc({ seats: 4 }));
+    expect(spread.kind === "created" && spread.room.serverId).toBe("big");
+    // Packed fills "small" (6 free of 10) until a room no longer fits, then goes on to "big".
+    const packed = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await store.allocateRoom(alloc({ seats: 4, strategy: "packed" }));
+      packed.push(r.kind === "created" ? r.room.serverId : r.kind);
+    }
+    expect(packed).toEqual(["small", "small", "big"]);
+    expect(await store.getServer("small")).toMatchObject({ reservedSeats: 8 });
+  });
+
+  test("a server at its room limit leaves the placement index, and comes back when a room goes", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1, maxPlayers: 100 }));
+    await store.registerServer(reg("b", { maxRooms: 5, maxPlayers: 10 }));
+    const first = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(first.kind === "created" && first.room.serverId).toBe("a");
+    const second = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(second.kind === "created" && second.room.serverId).toBe("b");
+    if (first.kind !== "created") throw new Error("expected a room");
+    await store.deleteRoom(first.room.roomId);
+    const third = await store.allocateRoom(alloc({ seats: 2 }));
+    expect(third.kind === "created" && third.room.serverId).toBe("a");
+  });
+
+  test("a server that is not LIVE leaves the index and comes back in the region it registers in", async () => {
+    const a = await store.registerServer(reg("a", { region: "eu" }));
+    await store.setServerState({ id: "a", epoch: a.epoch, state: GameServerState.DRAINING });
+    expect((await store.allocateRoom(alloc({ regions: ["eu"] }))).kind).toBe("none");
+    await store.registerServer(reg("a", { region: "us" }));
+    const r = await store.allocateRoom(alloc({ regions: ["eu"] }));
+    expect(r.kind === "created" && r.room.region).toBe("us");
+  });
+
+  test("skips excluded servers, and says none when no live server is left", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    await store.registerServer(reg("b", { maxRooms: 5 }));
+    for (let i = 0; i < 4; i++) {
+      const r = await store.allocateRoom(alloc({ excluded: ["a"] }));
+      expect(r.kind === "created" && r.room.serverId).toBe("b");
+    }
+    expect((await store.allocateRoom(alloc({ excluded: ["a", "b"] }))).kind).toBe("none");
+  });
+
+  test("skips servers that are not live", async () => {
+    const a = await store.registerServer(reg("a"));
+    expect(await store.setServerState({ id: "a", epoch: a.epoch, state: GameServerState.SUSPECT })).toBe(true);
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
+    expect(await store.setServerState({ id: "a", epoch: a.epoch + 7, state: GameServerState.LIVE })).toBe(false);
+  });
+
+  test("never overwrites an existing room id", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    const input = alloc();
+    expect((await store.allocateRoom(input)).kind).toBe("created");
+    expect((await store.allocateRoom({ ...input, creatorPlayerId: "other" })).kind).toBe("collision");
+    expect((await store.getRoom(input.roomId))!.creatorPlayerId).toBe("p_creator");
+  });
+
+  test("an idempotency key returns the same room, never a twin", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5 }));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => store.allocateRoom(alloc({ requestId: "req-1" }))),
+    );
+    const ids = new Set(results.map((r) => (r.kind === "created" || r.kind === "existing" ? r.room.roomId : r.kind)));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.kind === "created")).toHaveLength(1);
+    expect((await store.getServer("a"))!.reservedRooms).toBe(1);
+  });
 
   test("a room goes only to a server with every required label; the zone counts as one", async () => {
     await store.registerServer(reg("ctf", { maxRooms: 5, labels: { mode: "ctf", version: "1.4" }, zone: "eu-1a" }));
@@ -42,15 +137,15 @@ describe.each(implementations)("%s", (_name, make) => {
   test("labelled servers that are full say full, not none; a moved room keeps its labels", async () => {
     await store.registerServer(reg("a", { maxRooms: 1, labels: { map: "dust" } }));
     await store.registerServer(reg("b", { maxRooms: 5 }));
-    const r = await open({ labels: { map: "dust" } });
+    const r = await openRoom(store, { labels: { map: "dust" } });
     expect(r.serverId).toBe("a");
     expect((await store.allocateRoom(alloc({ labels: { map: "dust" } }))).kind).toBe("full");
     const a = await store.getServer("a");
-    await store.removeServer("a", a!.epoch, 5000);
+    await store.removeServer({ id: "a", epoch: a!.epoch, nowMs: 5000 });
     // Only "b" is left, and it lacks the label: the room waits rather than land on the wrong build.
-    expect((await store.moveRoom(r.roomId, { strategy: "distributed", excluded: [], nowMs: 5100 })).kind).toBe("none");
+    expect((await store.moveRoom({ roomId: r.roomId, strategy: "distributed", excluded: [], nowMs: 5100 })).kind).toBe("none");
     await store.registerServer(reg("a2", { maxRooms: 1, labels: { map: "dust" } }));
-    const moved = await store.moveRoom(r.roomId, { strategy: "distributed", excluded: [], nowMs: 5200 });
+    const moved = await store.moveRoom({ roomId: r.roomId, strategy: "distributed", excluded: [], nowMs: 5200 });
     expect(moved.kind === "placed" && moved.room.serverId).toBe("a2");
   });
 
@@ -66,128 +161,40 @@ describe.each(implementations)("%s", (_name, make) => {
     expect(placed).toEqual(["ap", "eu", "us", "us"]);
   });
 
-  test("a join holds a seat until its token runs out or the player is in; the last seat goes once", async () => {
-    await store.registerServer(reg("a", { maxRooms: 5 }));
-    const room = await open({ seats: 3, holdUntilMs: 10_000 });
-    expect((await store.getRoom(room.roomId, 3000))!.freeSeats).toBe(2); // the creator's seat is held
-    const holds = await Promise.all(["p1", "p2", "p3", "p4"].map((p) => store.holdSeat(room.roomId, { playerId: p, untilMs: 20_000, nowMs: 3000, rejoin: false })));
-    expect(holds.filter((h) => h.kind === "held")).toHaveLength(2);
-    expect(holds.filter((h) => h.kind === "full")).toHaveLength(2);
-    // A player coming back keeps its seat even in a full room.
-    expect((await store.holdSeat(room.roomId, { playerId: "p9", untilMs: 20_000, nowMs: 3000, rejoin: true })).kind).toBe("held");
-    // The creator connected: its held seat is now a taken one, not counted twice.
-    expect(await store.setRoomPlayers(room.roomId, "a", 1, ["p_creator"], 3500)).toBe(true);
-    expect((await store.getRoom(room.roomId, 3500))!.freeSeats).toBe(0);
-    // Tokens expired unused: their seats come back.
-    expect((await store.getRoom(room.roomId, 20_001))!.freeSeats).toBe(2);
-    expect((await store.holdSeat(room.roomId, { playerId: "p5", untilMs: 30_000, nowMs: 20_001, rejoin: false })).kind).toBe("held");
-  });
-
-  test("only OPEN rooms take joins", async () => {
-    await store.registerServer(reg("a", { maxRooms: 5 }));
+  test("deleting a room frees its capacity at once, and only on the named server", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1 }));
     const r = await store.allocateRoom(alloc());
-    if (r.kind !== "created") throw new Error(r.kind);
-    expect((await store.holdSeat(r.room.roomId, { playerId: "x", untilMs: 9000, nowMs: 3000, rejoin: false })).kind).toBe("unavailable");
-    expect((await store.holdSeat("missing".padEnd(22, "x"), { playerId: "x", untilMs: 9000, nowMs: 3000, rejoin: false })).kind).toBe("missing");
+    if (r.kind !== "created") throw new Error("expected a room");
+    expect(await store.deleteRoom(r.room.roomId, "b")).toBe(false);
+    expect(await store.deleteRoom(r.room.roomId, "a")).toBe(true);
+    expect(await store.deleteRoom(r.room.roomId)).toBe(false);
+    expect(await store.getRoom(r.room.roomId)).toBeUndefined();
+    expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(await store.listServerRooms("a")).toEqual([]);
+    expect((await store.allocateRoom(alloc())).kind).toBe("created");
   });
 
-  test("quick-join fills the fullest matching public room first, never a private or mismatched one", async () => {
-    await store.registerServer(reg("a", { maxRooms: 10, maxPlayers: 100, labels: { map: "dust" } }));
-    const emptier = await publicRoom();
-    const fuller = await publicRoom();
-    await store.setRoomPlayers(fuller.roomId, "a", 2, ["p_creator"], 2500);
-    await open({ mode: "duel" }); // private
-    await publicRoom({ seats: 6 }); // other size
-    await publicRoom({ labels: { map: "dust" } }); // other labels
-    await publicRoom({ mode: "race" });
-    // 2 players of 4 against the other room's one held seat: the fuller one until it is full.
-    expect((await quick("q1"))?.roomId).toBe(fuller.roomId);
-    expect((await quick("q2"))?.roomId).toBe(fuller.roomId);
-    expect((await quick("q2b"))?.roomId).toBe(emptier.roomId);
-    expect((await quick("q3", { labels: { map: "dust" } }))?.labels).toEqual({ map: "dust" });
-    expect(await quick("q4", { mode: "ctf" })).toBeUndefined();
+  test("a room is OPENING until its server confirms it", async () => {
+    await store.registerServer(reg("a"));
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    expect(r.room.state).toBe(RoomState.OPENING);
+    expect(await store.confirmRoom({ roomId: r.room.roomId, serverId: "b", nowMs: 3000 })).toBe(false);
+    expect(await store.confirmRoom({ roomId: r.room.roomId, serverId: "a", nowMs: 3000 })).toBe(true);
+    expect(await store.confirmRoom({ roomId: r.room.roomId, serverId: "a", nowMs: 3000 })).toBe(true);
+    expect((await store.getRoom(r.room.roomId))!.state).toBe(RoomState.OPEN);
   });
 
-  test("a public room still opening is offered to quick-joins (they wait for it), but not listed", async () => {
+  test("an OPENING room past its deadline is claimed by one caller at a time", async () => {
     await store.registerServer(reg("a", { maxRooms: 5 }));
-    const r = await store.allocateRoom(alloc({ visibility: RoomVisibility.PUBLIC, mode: "duel", seats: 2 }));
-    if (r.kind !== "created") throw new Error(r.kind);
-    const joined = await quick("q1", { maxPlayers: 2 });
-    expect(joined).toMatchObject({ roomId: r.room.roomId, freeSeats: 0 });
-    expect(await quick("q2", { maxPlayers: 2 })).toBeUndefined();
-    expect((await store.listRooms({ mode: "", region: "", includeFull: true, limit: 10, nowMs: 3000 })).rooms).toEqual([]);
-  });
-
-  test("quick-joins racing for the last seats never over-fill a room", async () => {
-    await store.registerServer(reg("a", { maxRooms: 10 }));
-    const room = await publicRoom({ seats: 3 });
-    const joined = await Promise.all(Array.from({ length: 10 }, (_, i) => quick(`p${i}`, { maxPlayers: 3 })));
-    expect(joined.filter((r) => r?.roomId === room.roomId)).toHaveLength(2);
-    expect(joined.filter((r) => r === undefined)).toHaveLength(8);
-    expect((await store.getRoom(room.roomId, 3000))!.freeSeats).toBe(0);
-    // The holds lapse: the room is joinable again.
-    expect((await quick("late", { maxPlayers: 3, nowMs: 60_001, untilMs: 90_000 }))?.roomId).toBe(room.roomId);
-  });
-
-  test("quick-join looks in the given regions in order", async () => {
-    await store.registerServer(reg("eu", { maxRooms: 5, region: "eu" }));
-    await store.registerServer(reg("us", { maxRooms: 5, region: "us" }));
-    const eu = await publicRoom({ regions: ["eu"] });
-    const us = await publicRoom({ regions: ["us"] });
-    expect((await quick("a", { regions: ["us", "eu"] }))?.roomId).toBe(us.roomId);
-    expect((await quick("b", { regions: ["ap", "eu"] }))?.roomId).toBe(eu.roomId);
-    expect(await quick("c", { regions: ["ap"] })).toBeUndefined();
-  });
-
-  test("listings page through public rooms newest first, with filters, without repeats", async () => {
-    await store.registerServer(reg("eu", { maxRooms: 20, maxPlayers: 200, region: "eu" }));
-    await store.registerServer(reg("us", { maxRooms: 20, maxPlayers: 200, region: "us" }));
-    const made: { id: string; at: number; mode: string; region: string }[] = [];
-    for (let i = 0; i < 9; i++) {
-      // Some share a millisecond: the cursor must still not skip or repeat one.
-      const at = 2000 + Math.floor(i / 2);
-      const mode = i % 3 === 0 ? "race" : "duel";
-      const region = i % 2 === 0 ? "eu" : "us";
-      const r = await publicRoom({ nowMs: at, mode, regions: [region], metadata: { name: `room ${i}` } });
-      made.push({ id: r.roomId, at, mode, region });
-    }
-    await open({ nowMs: 2100 }); // private: never listed
-    const all = async (q: { mode?: string; region?: string; includeFull?: boolean }) => {
-      const seen: string[] = [];
-      let after: string | undefined;
-      for (let page = 0; page < 20; page++) {
-        const res = await store.listRooms({ mode: "", region: "", includeFull: false, limit: 2, nowMs: 3000, ...q, after });
-        expect(res.rooms.length).toBeLessThanOrEqual(2);
-        seen.push(...res.rooms.map((r) => r.roomId));
-        if (!res.next) return seen;
-        after = res.next;
-      }
-      throw new Error("paging never ended");
-    };
-    const newestFirst = (rows: typeof made) => [...rows].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((r) => r.id);
-    expect(await all({})).toEqual(newestFirst(made));
-    expect(await all({ mode: "duel" })).toEqual(newestFirst(made.filter((r) => r.mode === "duel")));
-    expect(await all({ mode: "race", region: "eu" })).toEqual(newestFirst(made.filter((r) => r.mode === "race" && r.region === "eu")));
-    const first = (await store.listRooms({ mode: "", region: "", includeFull: false, limit: 1, nowMs: 3000 })).rooms[0]!;
-    expect(first.metadata.name).toMatch(/^room \d$/);
-    expect(first.freeSeats).toBe(3);
-  });
-
-  test("full and moving rooms are listed only when asked for full ones", async () => {
-    await store.registerServer(reg("a", { maxRooms: 5 }));
-    await store.registerServer(reg("b", { maxRooms: 5 }));
-    const full = await publicRoom({ seats: 2 });
-    await store.setRoomPlayers(full.roomId, full.serverId, 2, ["p_creator"], 2500);
-    const moving = await publicRoom();
-    await store.handOver(moving.roomId, moving.serverId, undefined, 2600, 1000);
-    const ids = async (includeFull: boolean) =>
-      (await store.listRooms({ mode: "", region: "", includeFull, limit: 10, nowMs: 3000 })).rooms.map((r) => r.roomId).sort();
-    expect(await ids(false)).toEqual([]);
-    expect(await ids(true)).toEqual([full.roomId, moving.roomId].sort());
-    // A player leaves the full room: it is joinable again.
-    await store.setRoomPlayers(full.roomId, full.serverId, 1, [], 2700);
-    expect(await ids(false)).toEqual([full.roomId]);
-    await store.deleteRoom(full.roomId);
-    expect(await ids(true)).toEqual([moving.roomId]);
+    const late = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
+    const confirmed = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
+    await store.allocateRoom(alloc({ openDeadlineMs: 9000 }));
+    if (late.kind !== "created" || confirmed.kind !== "created") throw new Error("expected rooms");
+    await store.confirmRoom({ roomId: confirmed.room.roomId, serverId: "a", nowMs: 3000 });
+    const claimed = await store.claimExpiredOpening({ nowMs: 5000, leaseMs: 1000, limit: 10 });
+    expect(claimed.map((r) => r.roomId)).toEqual([late.room.roomId]);
+    expect(await store.claimExpiredOpening({ nowMs: 5500, leaseMs: 1000, limit: 10 })).toEqual([]);
+    expect((await store.claimExpiredOpening({ nowMs: 6000, leaseMs: 1000, limit: 10 })).map((r) => r.roomId)).toEqual([late.room.roomId]);
   });
 });

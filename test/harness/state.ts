@@ -1,13 +1,2 @@
-import { randomBytes } from "node:crypto";
-
-/** The Redis URL of this test run; throws, never skips, when there is none. */
-export function redisUrl(): string {
-  const url = process.env.REDIS_URL;
-  if (!url) throw new Error("no Redis for this test run: global setup did not start one and REDIS_URL is unset");
-  return url;
-}
-
-/** A key prefix of its own for each test, so tests sharing one Redis never see each other's keys. */
-export function uniquePrefix(name: string): string {
-  return `t:${name}:${randomBytes(4).toString("hex")}:`;
-}
+// The run's shared Redis now lives in testkit (the store contract kit uses it too).
+export { redisUrl, uniquePrefix } from "../../testkit/test-redis";

@@ -1,0 +1,42 @@
+-- Places a new room on the best fitting LIVE server: reserves a room slot and its seats, maps the
+-- room as OPENING and holds the creator's seat. A repeated request id returns the first room.
+--- @include "pick"
+--- @include "reservations"
+--- @include "listings"
+local roomKey = KEYS[1]
+local idemKey = KEYS[2]          -- only read or written when useIdem is '1'
+local prefix = ARGV[1]
+local roomId = ARGV[2]
+local seats = tonumber(ARGV[3])
+local nowMs = ARGV[4]
+local creator = ARGV[5]
+local useIdem = ARGV[6]          -- '1' when the request has an idempotency key
+local idemTtlMs = ARGV[7]
+local regions = ARGV[8]          -- JSON array, best first
+local strategy = ARGV[9]
+local openDeadlineMs = ARGV[10]
+local labels = ARGV[11]          -- JSON, canonical
+local visibility = ARGV[12]
+local mode = ARGV[13]
+local metadata = ARGV[14]        -- JSON, canonical
+local qkey = ARGV[15]
+local holdUntilMs = ARGV[16]
+local excluded = set(ARGV, 17)   -- the rest: server ids not to use
+
+if useIdem == '1' then
+  local prior = redis.call('GET', idemKey)
+  if prior then
+    if redis.call('EXISTS', prefix .. 'room:' .. prior) == 1 then return {'existing', room(prefix, prior, freeOf(prefix, prior, tonumber(nowMs)))} end
+  end
+end
+if redis.call('EXISTS', roomKey) == 1 then return {'collision', {}} end
+local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy)
+if not chosen then return {why, {}} end
+redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', nowMs, 'creator', creator,
+  'state', ROOM_OPENING, 'want', regions, 'migrations', 0, 'labels', labels, 'vis', visibility, 'mode', mode, 'meta', metadata,
+  'qkey', qkey)
+place(prefix, roomKey, roomId, chosen, seats)
+redis.call('ZADD', prefix .. 'opening', openDeadlineMs, roomId)
+redis.call('ZADD', prefix .. 'holds:' .. roomId, holdUntilMs, creator)
+if useIdem == '1' then redis.call('SET', idemKey, roomId, 'PX', idemTtlMs) end
+return {'created', room(prefix, roomId, reroom(prefix, roomId, tonumber(nowMs)))}

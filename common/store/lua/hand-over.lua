@@ -1,0 +1,21 @@
+-- The room leaves its server to be moved: releases the reservation, saves the snapshot if given,
+-- and leases the move to the caller.
+--- @include "reservations"
+--- @include "listings"
+local roomKey = KEYS[1]
+local prefix = ARGV[1]
+local roomId = ARGV[2]
+local serverId = ARGV[3]
+local hasSnapshot = ARGV[4]      -- '1' or '0'
+local snapshot = ARGV[5]
+local nowMs = ARGV[6]
+local leaseMs = ARGV[7]
+
+local r = redis.call('HMGET', roomKey, 'serverId', 'state', 'maxPlayers')
+if r[1] ~= serverId or r[2] ~= ROOM_OPEN then return 0 end
+if hasSnapshot == '1' then redis.call('SET', prefix .. 'snap:' .. roomId, snapshot) end
+release(prefix, roomId, serverId, tonumber(r[3]))
+redis.call('HSET', roomKey, 'state', ROOM_MOVING, 'serverId', '', 'address', '', 'players', 0, 'movingSince', nowMs)
+redis.call('ZADD', prefix .. 'moving', tonumber(nowMs) + tonumber(leaseMs), roomId)
+reroom(prefix, roomId, tonumber(nowMs))
+return 1

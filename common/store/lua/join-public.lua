@@ -1,0 +1,27 @@
+-- Holds a seat in a matching public room, in the first region that has one, fullest room first.
+--- @include "listings"
+local prefix = ARGV[1]
+local qkey = ARGV[2]
+local playerId = ARGV[3]
+local untilMs = ARGV[4]
+local nowMs = tonumber(ARGV[5])
+local REGIONS_FROM = 6           -- the rest: regions to look in, best first (none: any)
+
+lapse(prefix, nowMs)
+local regions = {}
+for i = REGIONS_FROM, #ARGV do regions[#regions + 1] = ARGV[i] end
+if #regions == 0 then regions = {'*'} end
+for _, region in ipairs(regions) do
+  local key = prefix .. 'q:' .. qkey .. ':' .. region
+  -- Fullest first, so rooms fill up rather than many rooms each holding a few players.
+  for _ = 1, 8 do
+    local ids = redis.call('ZRANGEBYSCORE', key, 1, '+inf', 'LIMIT', 0, 1)
+    if #ids == 0 then break end
+    local roomId = ids[1]
+    if reroom(prefix, roomId, nowMs) > 0 then
+      redis.call('ZADD', prefix .. 'holds:' .. roomId, untilMs, playerId)
+      return room(prefix, roomId, reroom(prefix, roomId, nowMs))
+    end
+  end
+end
+return false

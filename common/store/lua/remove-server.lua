@@ -1,0 +1,38 @@
+-- Deletes a server still in the given epoch: its open rooms become MOVING (claimable at once),
+-- rooms never confirmed are removed. Nil when the epoch did not match.
+--- @include "server-index"
+--- @include "listings"
+local serverKey = KEYS[1]
+local roomsKey = KEYS[2]
+local serversKey = KEYS[3]
+local expiryKey = KEYS[4]
+local prefix = ARGV[1]
+local id = ARGV[2]
+local epoch = ARGV[3]
+local nowMs = ARGV[4]
+
+if redis.call('HGET', serverKey, 'epoch') ~= epoch then return false end
+local srv = redis.call('HMGET', serverKey, 'region', 'pool')
+unindex(prefix, id, srv[1], srv[2])
+leavePool(prefix, srv[2])
+local moving, dropped = {}, {}
+for _, roomId in ipairs(redis.call('SMEMBERS', roomsKey)) do
+  local rkey = prefix .. 'room:' .. roomId
+  local state = redis.call('HGET', rkey, 'state')
+  if state == ROOM_OPENING then
+    forget(prefix, roomId)
+    redis.call('DEL', rkey, prefix .. 'snap:' .. roomId)
+    redis.call('ZREM', prefix .. 'opening', roomId)
+    dropped[#dropped + 1] = roomId
+  elseif state then
+    if state ~= ROOM_MOVING then redis.call('HSET', rkey, 'movingSince', nowMs) end
+    redis.call('HSET', rkey, 'state', ROOM_MOVING, 'serverId', '', 'address', '', 'players', 0)
+    redis.call('ZADD', prefix .. 'moving', 0, roomId)
+    reroom(prefix, roomId, tonumber(nowMs))
+    moving[#moving + 1] = roomId
+  end
+end
+redis.call('DEL', serverKey, roomsKey)
+redis.call('SREM', serversKey, id)
+redis.call('ZREM', expiryKey, id)
+return {moving, dropped}

@@ -1,0 +1,85 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Room, RoomSchema, RoomState } from "../../../gen/roomgate/v1/common_pb.js";
+import { quickJoinKey } from "../placement.js";
+import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms } from "../rooms.js";
+import type { MemoryState, RoomRecord } from "./state.js";
+
+// The memory store's room allocation and lifecycle.
+
+export class MemoryRooms implements Rooms {
+  private readonly idempotency = new Map<string, { roomId: string; expiresAt: number }>();
+
+  constructor(private readonly s: MemoryState) {}
+
+  async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
+    if (input.requestId) {
+      const prior = this.idempotency.get(input.requestId);
+      if (prior && prior.expiresAt > input.nowMs) {
+        const rec = this.s.rooms.get(prior.roomId);
+        if (rec) return { kind: "existing", room: this.s.view(rec, input.nowMs) };
+      }
+    }
+    if (this.s.rooms.has(input.roomId)) return { kind: "collision" };
+    const best = this.s.pick(input);
+    if (best.kind !== "found") return best;
+    const room = create(RoomSchema, {
+      roomId: input.roomId,
+      maxPlayers: input.seats,
+      createTime: timestampFromMs(input.nowMs),
+      creatorPlayerId: input.creatorPlayerId,
+      state: RoomState.OPENING,
+      visibility: input.visibility,
+      mode: input.mode,
+      metadata: input.metadata,
+      labels: input.labels,
+    });
+    const rec: RoomRecord = {
+      room,
+      wantRegions: input.regions,
+      quickJoinKey: quickJoinKey(input.mode, input.seats, input.labels),
+      holds: new Map([[input.creatorPlayerId, input.holdUntilMs]]),
+      leaseUntil: input.openDeadlineMs,
+    };
+    this.s.rooms.set(room.roomId, rec);
+    this.s.place(rec, best.server);
+    if (input.requestId) {
+      this.idempotency.set(input.requestId, { roomId: room.roomId, expiresAt: input.nowMs + input.idempotencyTtlMs });
+      this.sweepIdempotency(input.nowMs);
+    }
+    return { kind: "created", room: this.s.view(rec, input.nowMs) };
+  }
+
+  async confirmRoom({ roomId, serverId }: RoomOnServer & { nowMs: number }) {
+    const rec = this.s.rooms.get(roomId);
+    if (!rec || rec.room.serverId !== serverId) return false;
+    if (rec.room.state === RoomState.OPENING) {
+      rec.room.state = RoomState.OPEN;
+      rec.leaseUntil = undefined;
+    }
+    return rec.room.state === RoomState.OPEN;
+  }
+
+  async claimExpiredOpening(c: Claim): Promise<Room[]> {
+    return this.s.claim(RoomState.OPENING, c).map((rec) => this.s.view(rec, c.nowMs));
+  }
+
+  async getRoom(roomId: string, nowMs = Date.now()) {
+    const r = this.s.rooms.get(roomId);
+    return r && this.s.view(r, nowMs);
+  }
+
+  async deleteRoom(roomId: string, serverId?: string) {
+    const rec = this.s.rooms.get(roomId);
+    if (!rec || (serverId !== undefined && rec.room.serverId !== serverId)) return false;
+    this.s.unplace(rec);
+    this.s.rooms.delete(roomId);
+    return true;
+  }
+
+  // Amortised: expired keys go when new keys come, so the map never outgrows the TTL window.
+  private sweepIdempotency(nowMs: number) {
+    if (this.idempotency.size % 64 !== 0) return;
+    for (const [k, v] of this.idempotency) if (v.expiresAt <= nowMs) this.idempotency.delete(k);
+  }
+}

@@ -1,0 +1,69 @@
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { RoomState, RoomVisibility } from "../../../gen/roomgate/v1/common_pb.js";
+import { listCursor, parseListCursor, quickJoinKey } from "../placement.js";
+import type { RoomOnServer } from "../rooms.js";
+import type { HoldResult, Listings, QuickJoin, QuickJoins, RoomQuery, SeatRequest, Seats } from "../seats.js";
+import { freeSeats, joinable, type MemoryState, queued, type RoomRecord } from "./state.js";
+
+// The memory store's seats, quick-join and listings.
+
+export class MemorySeats implements Seats, QuickJoins, Listings {
+  constructor(private readonly s: MemoryState) {}
+
+  async holdSeat(seat: SeatRequest & { roomId: string; rejoin: boolean }): Promise<HoldResult> {
+    const rec = this.s.rooms.get(seat.roomId);
+    if (!rec) return { kind: "missing" };
+    if (rec.room.state !== RoomState.OPEN) return { kind: "unavailable", room: this.s.view(rec, seat.nowMs) };
+    if (!seat.rejoin && !rec.holds.has(seat.playerId) && freeSeats(rec, seat.nowMs) <= 0) return { kind: "full", room: this.s.view(rec, seat.nowMs) };
+    rec.holds.set(seat.playerId, seat.untilMs);
+    return { kind: "held", room: this.s.view(rec, seat.nowMs) };
+  }
+
+  async setRoomPlayers(r: RoomOnServer & { count: number; joinedPlayerIds: string[]; nowMs: number }) {
+    const rec = this.s.rooms.get(r.roomId);
+    if (!rec || rec.room.serverId !== r.serverId) return false;
+    rec.room.playerCount = r.count;
+    for (const id of r.joinedPlayerIds) rec.holds.delete(id);
+    return true;
+  }
+
+  async joinPublic(q: QuickJoin) {
+    const key = quickJoinKey(q.mode, q.maxPlayers, q.labels);
+    for (const region of q.regions.length > 0 ? q.regions : [undefined]) {
+      let best: RoomRecord | undefined;
+      let bestFree = Infinity;
+      for (const rec of this.s.rooms.values()) {
+        if (rec.quickJoinKey !== key || !queued(rec, q.nowMs) || (region !== undefined && rec.room.region !== region)) continue;
+        // Fullest first (as the Redis queue's scores order them; ties by room id).
+        const free = freeSeats(rec, q.nowMs);
+        if (free < bestFree || (free === bestFree && rec.room.roomId < best!.room.roomId)) [best, bestFree] = [rec, free];
+      }
+      if (best) {
+        best.holds.set(q.playerId, q.untilMs);
+        return this.s.view(best, q.nowMs);
+      }
+    }
+    return undefined;
+  }
+
+  async listRooms(q: RoomQuery) {
+    const cursor = q.after ? parseListCursor(q.after) : undefined;
+    const [afterMs, afterId] = cursor ? [Number(cursor.createdMs), cursor.roomId] : [Infinity, ""];
+    const created = (r: RoomRecord) => (r.room.createTime ? timestampMs(r.room.createTime) : 0);
+    const page = [...this.s.rooms.values()]
+      .filter(
+        (r) =>
+          r.room.visibility === RoomVisibility.PUBLIC &&
+          r.room.state !== RoomState.OPENING &&
+          (q.includeFull || joinable(r, q.nowMs)) &&
+          (!q.mode || r.room.mode === q.mode) &&
+          (!q.region || r.room.region === q.region),
+      )
+      .filter((r) => created(r) < afterMs || (created(r) === afterMs && r.room.roomId < afterId))
+      .sort((a, b) => created(b) - created(a) || (a.room.roomId < b.room.roomId ? 1 : -1))
+      .slice(0, q.limit + 1);
+    const rooms = page.slice(0, q.limit);
+    const last = rooms[rooms.length - 1];
+    return { rooms: rooms.map((r) => this.s.view(r, q.nowMs)), next: page.length > q.limit && last ? listCursor(created(last), last.room.roomId) : undefined };
+  }
+}

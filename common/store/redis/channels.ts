@@ -1,0 +1,120 @@
+import type { Redis } from "ioredis";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type ClusterEvent, ClusterEventSchema } from "../../../gen/roomgate/v1/gateway_pb.js";
+import { type ClusterEvents, type ManagerBus, listen } from "../channels.js";
+import type { Leases } from "../leases.js";
+import type { Logger } from "../../log.js";
+import { superviseConnection } from "../redis-connection.js";
+import type { RedisContext } from "./context.js";
+import { script } from "./lua.js";
+
+// The Redis store's pub/sub channels (one subscriber connection for both) and leases (timed by
+// Redis's own clock).
+
+export class RedisChannels implements ClusterEvents, ManagerBus {
+  private subscriber?: Promise<Redis>;
+  private readonly listeners = new Set<(e: ClusterEvent) => void>();
+  private readonly busListeners = new Set<(m: Uint8Array) => void>();
+
+  constructor(
+    private readonly c: RedisContext,
+    private readonly ownsClient: boolean,
+    private readonly log?: Logger,
+  ) {}
+
+  async publishEvent(event: ClusterEvent) {
+    await this.c.redis.publish(this.c.keys.events, Buffer.from(toBinary(ClusterEventSchema, event)));
+  }
+
+  async subscribeEvents(listener: (e: ClusterEvent) => void) {
+    await this.subscribed();
+    return listen(this.listeners, listener);
+  }
+
+  async publishBus(message: Uint8Array) {
+    await this.c.redis.publish(this.c.keys.bus, Buffer.from(message));
+  }
+
+  async subscribeBus(listener: (m: Uint8Array) => void) {
+    await this.subscribed();
+    return listen(this.busListeners, listener);
+  }
+
+  /**
+   * The one subscriber connection (a subscribed connection can do nothing else), carrying both
+   * the events and the bus channel; made on first use. A failed first subscription (Redis down)
+   * is not kept: the next subscriber tries again.
+   */
+  private async subscribed(): Promise<void> {
+    const { events, bus } = this.c.keys;
+    this.subscriber ??= (async () => {
+      // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
+      // connection subscribes again on each new connection itself.
+      const sub = this.c.redis.duplicate({ autoResubscribe: false, ...(this.ownsClient ? { enableOfflineQueue: true } : {}) });
+      superviseConnection(sub, this.log, "events", this.ownsClient);
+      let connections = 0;
+      sub.on("ready", () => {
+        if (connections++ === 0) return; // the first subscription is the one awaited below
+        // Events published while it was away are lost (pub/sub is at most once); watchers also
+        // take a fresh snapshot at least every max interval.
+        sub.subscribe(events, bus).catch((e) => {
+          // Lost again: the next connection subscribes. Still connected: start a new connection.
+          this.log?.warn("could not subscribe to cluster events again", { error: String(e) });
+          if (sub.status === "ready") sub.disconnect(true);
+        });
+      });
+      sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+        if (channel.toString() === bus) {
+          for (const l of this.busListeners) l(message);
+          return;
+        }
+        let event: ClusterEvent;
+        try {
+          event = fromBinary(ClusterEventSchema, message);
+        } catch {
+          return; // not ours; a shared Redis may carry anything
+        }
+        for (const l of this.listeners) l(event);
+      });
+      try {
+        await sub.subscribe(events, bus);
+      } catch (e) {
+        sub.disconnect();
+        throw e;
+      }
+      return sub;
+    })();
+    const pending = this.subscriber;
+    await pending.catch((e) => {
+      if (this.subscriber === pending) this.subscriber = undefined;
+      throw e;
+    });
+  }
+
+  async close() {
+    this.listeners.clear();
+    this.busListeners.clear();
+    if (this.subscriber) {
+      const sub = await this.subscriber.catch(() => undefined);
+      await sub?.quit().catch(() => sub.disconnect());
+    }
+  }
+}
+
+export const ACQUIRE_LEASE = script<number>()({
+  file: "acquire-lease",
+  keys: ["leaseKey"],
+  args: ["owner", "ttlMs"],
+  encode: (k, l: { name: string; owner: string; ttlMs: number }) => ({
+    keys: { leaseKey: k.lease(l.name) },
+    args: { owner: l.owner, ttlMs: Math.max(0, Math.floor(l.ttlMs)) },
+  }),
+});
+
+export class RedisLeases implements Leases {
+  constructor(private readonly c: RedisContext) {}
+
+  async acquireLease(l: { name: string; owner: string; nowMs: number; ttlMs: number }) {
+    return (await this.c.run(ACQUIRE_LEASE, l)) === 1;
+  }
+}

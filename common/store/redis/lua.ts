@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Redis } from "ioredis";
+import { GameServerState, RoomState, RoomVisibility } from "../../../gen/roomgate/v1/common_pb.js";
+import type { RedisKeys } from "./keys.js";
+
+// The store's Lua scripts: read from common/store/lua/*.lua once, their `--- @include "name"` lines
+// replaced by lua/includes/name.lua (each include once per script), with the enum values they
+// compare against prepended as constants from gen/. Each Script names its KEYS and ARGV in the
+// order the .lua file binds them to locals (redis/lua.test.ts checks that the two agree).
+
+/**
+ * The .lua files: beside this folder in the sources (jest), and copied next to the compiled
+ * files by `make build` (tsc copies no .lua), so dist/ runs without the sources.
+ */
+export const LUA_DIR = join(__dirname, "..", "lua");
+
+/** Hash fields hold strings, so the scripts compare against the enum values as strings. */
+const CONSTANTS: Record<string, number> = {
+  ROOM_OPENING: RoomState.OPENING,
+  ROOM_OPEN: RoomState.OPEN,
+  ROOM_MOVING: RoomState.MOVING,
+  SERVER_LIVE: GameServerState.LIVE,
+  VISIBILITY_PUBLIC: RoomVisibility.PUBLIC,
+};
+
+const PRELUDE = Object.entries(CONSTANTS)
+  .map(([name, value]) => `local ${name} = '${value}'\n`)
+  .join("");
+
+const INCLUDE = /^--- @include "([\w-]+)"$/gm;
+
+const sources = new Map<string, string>();
+
+/** The script as Redis runs it: constants, includes expanded, then the script's own text. */
+export function scriptSource(file: string): string {
+  let source = sources.get(file);
+  if (source === undefined) {
+    const included = new Set<string>();
+    const expand = (path: string): string =>
+      readLua(path).replace(INCLUDE, (_line, name: string) => {
+        if (included.has(name)) return "";
+        included.add(name);
+        return expand(join(LUA_DIR, "includes", `${name}.lua`));
+      });
+    source = PRELUDE + expand(join(LUA_DIR, `${file}.lua`));
+    sources.set(file, source);
+  }
+  return source;
+}
+
+function readLua(path: string): string {
+  if (!existsSync(path)) throw new Error(`store script ${path} is missing (the build copies common/store/lua next to the compiled store)`);
+  return readFileSync(path, "utf8");
+}
+
+type Value = string | number | Buffer;
+
+export interface Encoded<K extends string, A extends string> {
+  keys: Record<K, string>;
+  args: Record<A, Value>;
+  /** Values after the named ones (a list of ids): the script reads them from the end of ARGV. */
+  rest?: readonly Value[];
+}
+
+/** One script: its .lua file, the names of its KEYS and ARGV in order, and how to fill them. */
+export interface Script<I, R> {
+  readonly file: string;
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  /** The name of the ARGV tail, when the script takes one. */
+  readonly rest?: string;
+  encode(k: RedisKeys, input: I): Encoded<string, string>;
+  /** Only carries the reply's type. */
+  readonly reply?: R;
+}
+
+export function script<R>() {
+  return <I, const K extends string, const A extends string>(def: {
+    file: string;
+    keys: readonly K[];
+    args: readonly A[];
+    rest?: string;
+    encode: (k: RedisKeys, input: I) => Encoded<K, A>;
+  }): Script<I, R> => def;
+}
+
+/** ioredis command name of a script file ("move-room" -> "rgMoveRoom"). */
+function commandName(file: string): string {
+  return "rg" + file.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** Defines the scripts on the client: ioredis then runs each by EVALSHA, loading it when Redis lacks it. */
+export function defineScripts(redis: Redis, scripts: readonly Script<never, unknown>[]) {
+  for (const s of scripts) redis.defineCommand(commandName(s.file), { lua: scriptSource(s.file) });
+}
+
+/** Runs a defined script with the keys and arguments its encoder builds from the named input. */
+export async function run<I, R>(redis: Redis, k: RedisKeys, s: Script<I, R>, input: I): Promise<R> {
+  const e = s.encode(k, input) as Encoded<string, string>;
+  const values = [...s.keys.map((n) => e.keys[n]!), ...s.args.map((n) => e.args[n]!), ...(e.rest ?? [])];
+  const command = (redis as unknown as Record<string, (...a: unknown[]) => Promise<R>>)[commandName(s.file)];
+  if (!command) throw new Error(`store script ${s.file} is not defined on this client`);
+  return command.call(redis, s.keys.length, ...values);
+}
+
+/** Script names by the SHA-1 Redis knows them by ("ALLOCATE"), for reading SLOWLOG entries. */
+export function scriptNamesBySha(files: readonly string[]): Map<string, string> {
+  return new Map(files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), f.toUpperCase().replace(/-/g, "_")]));
+}

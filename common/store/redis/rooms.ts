@@ -1,0 +1,94 @@
+import { canonicalLabels, quickJoinKey } from "../placement.js";
+import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms } from "../rooms.js";
+import type { RedisContext } from "./context.js";
+import { pairsToHash, roomFromHash, shortHash } from "./hashes.js";
+import { script } from "./lua.js";
+
+// The Redis store's room allocation and lifecycle, and the encoders of their scripts.
+
+export const ALLOCATE = script<[string, string[]]>()({
+  file: "allocate",
+  keys: ["roomKey", "idemKey"],
+  args: [
+    "prefix", "roomId", "seats", "nowMs", "creator", "useIdem", "idemTtlMs", "regions", "strategy", "openDeadlineMs", "labels",
+    "visibility", "mode", "metadata", "qkey", "holdUntilMs",
+  ],
+  rest: "excluded",
+  encode: (k, a: AllocateInput) => ({
+    keys: { roomKey: k.room(a.roomId), idemKey: k.idempotency(a.requestId ?? "") },
+    args: {
+      prefix: k.prefix, roomId: a.roomId, seats: a.seats, nowMs: a.nowMs, creator: a.creatorPlayerId, useIdem: a.requestId ? "1" : "0",
+      idemTtlMs: a.idempotencyTtlMs, regions: JSON.stringify(a.regions), strategy: a.strategy, openDeadlineMs: a.openDeadlineMs,
+      labels: canonicalLabels(a.labels), visibility: a.visibility, mode: a.mode, metadata: canonicalLabels(a.metadata),
+      qkey: shortHash(quickJoinKey(a.mode, a.seats, a.labels)), holdUntilMs: a.holdUntilMs,
+    },
+    rest: a.excluded,
+  }),
+});
+
+export const CONFIRM = script<number>()({
+  file: "confirm",
+  keys: ["roomKey"],
+  args: ["prefix", "roomId", "serverId", "nowMs"],
+  encode: (k, r: RoomOnServer & { nowMs: number }) => ({
+    keys: { roomKey: k.room(r.roomId) },
+    args: { prefix: k.prefix, roomId: r.roomId, serverId: r.serverId, nowMs: r.nowMs },
+  }),
+});
+
+/** Leases due work from a sorted set: OPENING rooms to reclaim, or MOVING rooms to move. */
+export const CLAIM = script<string[]>()({
+  file: "claim",
+  keys: ["workKey"],
+  args: ["nowMs", "leaseMs", "limit"],
+  encode: (_k, c: Claim & { workKey: string }) => ({
+    keys: { workKey: c.workKey },
+    args: { nowMs: c.nowMs, leaseMs: c.leaseMs, limit: c.limit },
+  }),
+});
+
+export const DELETE_ROOM = script<number>()({
+  file: "delete-room",
+  keys: ["roomKey"],
+  args: ["prefix", "roomId", "expectedServerId"],
+  encode: (k, d: { roomId: string; serverId?: string }) => ({
+    keys: { roomKey: k.room(d.roomId) },
+    args: { prefix: k.prefix, roomId: d.roomId, expectedServerId: d.serverId ?? "" },
+  }),
+});
+
+export class RedisRooms implements Rooms {
+  constructor(private readonly c: RedisContext) {}
+
+  async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
+    const [kind, hash] = await this.c.run(ALLOCATE, input);
+    switch (kind) {
+      case "created":
+      case "existing":
+        return { kind, room: roomFromHash(pairsToHash(hash)) };
+      case "full":
+      case "none":
+      case "collision":
+        return { kind };
+      default:
+        throw new Error(`unexpected allocation result ${kind}`);
+    }
+  }
+
+  async confirmRoom(r: RoomOnServer & { nowMs: number }) {
+    return (await this.c.run(CONFIRM, r)) === 1;
+  }
+
+  async claimExpiredOpening(c: Claim) {
+    const ids = await this.c.run(CLAIM, { ...c, workKey: this.c.keys.opening });
+    return this.c.getRooms(ids, c.nowMs);
+  }
+
+  async getRoom(roomId: string, nowMs = Date.now()) {
+    return (await this.c.getRooms([roomId], nowMs))[0];
+  }
+
+  async deleteRoom(roomId: string, serverId?: string) {
+    return (await this.c.run(DELETE_ROOM, { roomId, serverId })) === 1;
+  }
+}

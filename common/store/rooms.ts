@@ -1,0 +1,65 @@
+import type { Room, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
+import type { Labels, Placement } from "./placement.js";
+
+// A room's placement and lifecycle: allocated OPENING on a server, confirmed OPEN, reclaimed when
+// its opening stalls, deleted. (Moving rooms: migration.ts.)
+
+/** What a room is besides where it lives (see Room in common.proto). */
+export interface RoomSpec {
+  visibility: RoomVisibility;
+  mode: string;
+  metadata: Labels;
+}
+
+export interface AllocateInput extends Placement, RoomSpec {
+  roomId: string;
+  creatorPlayerId: string;
+  /** Idempotency key; a second allocation with the same key returns the first room. */
+  requestId?: string;
+  idempotencyTtlMs: number;
+  /** After this the room, still OPENING, may be reclaimed by any Manager (its own died). */
+  openDeadlineMs: number;
+  /** The creator's seat is held until then (when its join token expires). */
+  holdUntilMs: number;
+}
+
+export type AllocateResult =
+  | { kind: "created"; room: Room }
+  | { kind: "existing"; room: Room }
+  /** Live servers exist but none has a free room slot and enough free seats. */
+  | { kind: "full" }
+  /** No LIVE server at all (outside the excluded ones). */
+  | { kind: "none" }
+  /** The room id is taken; the caller must pick another id. Never overwrites. */
+  | { kind: "collision" };
+
+/** A room as it lives on one server: calls naming the server change nothing once it moved. */
+export interface RoomOnServer {
+  roomId: string;
+  serverId: string;
+}
+
+/** Work taken under a lease: due items, leased to the caller for leaseMs so no other Manager takes them too. */
+export interface Claim {
+  nowMs: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * A room's life: OPENING (placed, not confirmed) -> OPEN -> MOVING (its server died or handed it
+ * over; re-placed under the same id) -> OPEN ... until deleted. Reservations always follow
+ * serverId, so capacity is never counted twice or leaked.
+ */
+export interface Rooms {
+  /** Atomically picks the best fitting LIVE server, reserves a room slot and its seats, and maps the room as OPENING. */
+  allocateRoom(input: AllocateInput): Promise<AllocateResult>;
+  /** The server opened the room: OPENING becomes OPEN. True when the room is open on that server. */
+  confirmRoom(r: RoomOnServer & { nowMs: number }): Promise<boolean>;
+  /** OPENING rooms past their deadline, leased to the caller. */
+  claimExpiredOpening(c: Claim): Promise<Room[]>;
+  /** The room, its free seats counted at nowMs (default: now). */
+  getRoom(roomId: string, nowMs?: number): Promise<Room | undefined>;
+  /** Removes the mapping, its snapshot and its reservation; with serverId, only if the room is still on that server. */
+  deleteRoom(roomId: string, serverId?: string): Promise<boolean>;
+}

@@ -1,0 +1,83 @@
+import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
+import { alloc, freshStore, implementations, reg } from "../../testkit/store-contract";
+import type { RoomStore } from "./store";
+
+// The server registry and liveness (registration, reports, expiry, Manager heartbeats, removal),
+// over every store.
+
+describe.each(implementations)("%s servers", (_name, make) => {
+  let store: RoomStore;
+  beforeEach(async () => {
+    store = await freshStore(make);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  test("registration bumps the epoch and keeps the server's rooms", async () => {
+    const first = await store.registerServer(reg("a"));
+    const created = await store.allocateRoom(alloc());
+    expect(created.kind).toBe("created");
+    const again = await store.registerServer(reg("a"));
+    expect(again.epoch).toBe(first.epoch + 1);
+    expect(again.roomIds).toHaveLength(1);
+    const s = await store.getServer("a");
+    expect(s).toMatchObject({ id: "a", state: GameServerState.LIVE, reservedRooms: 1, reservedSeats: 4, epoch: again.epoch });
+  });
+
+  test("records load and player counts", async () => {
+    const a = await store.registerServer(reg("a"));
+    expect(await store.recordLoad({ id: "a", epoch: a.epoch, players: 7, nowMs: 5000, expiresAtMs: 8000 })).toBe(true);
+    expect(await store.recordLoad({ id: "a", epoch: a.epoch + 1, players: 7, nowMs: 5000, expiresAtMs: 8000 })).toBe(false);
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    expect(await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "a", count: 3, joinedPlayerIds: [], nowMs: 3000 })).toBe(true);
+    expect(await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "b", count: 1, joinedPlayerIds: [], nowMs: 3000 })).toBe(false);
+    expect((await store.getRoom(r.room.roomId))!.playerCount).toBe(3);
+    const s = await store.getServer("a");
+    expect(s!.players).toBe(7);
+    expect(Number(s!.lastReportTime!.seconds)).toBe(5);
+  });
+
+  test("servers past their expiry are listed oldest first, and a report pushes it back", async () => {
+    const a = await store.registerServer(reg("a", { expiresAtMs: 3000 }));
+    const b = await store.registerServer(reg("b", { expiresAtMs: 2000 }));
+    await store.registerServer(reg("c", { expiresAtMs: 9000 }));
+    expect(await store.expiredServers({ nowMs: 1999, limit: 10 })).toEqual([]);
+    expect(await store.expiredServers({ nowMs: 5000, limit: 10 })).toEqual([{ id: "b", epoch: b.epoch }, { id: "a", epoch: a.epoch }]);
+    expect(await store.expiredServers({ nowMs: 5000, limit: 1 })).toEqual([{ id: "b", epoch: b.epoch }]);
+    await store.recordLoad({ id: "a", epoch: a.epoch, players: 0, nowMs: 4000, expiresAtMs: 7000 });
+    await store.removeServer({ id: "b", epoch: b.epoch, nowMs: 5000 });
+    expect(await store.expiredServers({ nowMs: 5000, limit: 10 })).toEqual([]);
+    expect(await store.expiredServers({ nowMs: 8000, limit: 10 })).toEqual([{ id: "a", epoch: a.epoch }]);
+  });
+
+  test("servers of a Manager that stopped its heartbeat get no new rooms", async () => {
+    await store.registerServer(reg("a", { managerId: "m2", maxRooms: 5 }));
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
+    await store.heartbeat({ managerId: "m2", nowMs: 1000, ttlMs: 3_600_000 });
+    expect((await store.allocateRoom(alloc())).kind).toBe("created");
+    await store.heartbeat({ managerId: "m2", nowMs: 1000, ttlMs: 0 });
+    expect((await store.allocateRoom(alloc())).kind).toBe("none");
+  });
+
+  test("removing a dead server makes its open rooms MOVING and drops unconfirmed ones, unless it re-registered", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 3 }));
+    const rooms: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await store.allocateRoom(alloc());
+      if (r.kind === "created") rooms.push(r.room.roomId);
+    }
+    await store.confirmRoom({ roomId: rooms[0]!, serverId: "a", nowMs: 3000 });
+    await store.confirmRoom({ roomId: rooms[1]!, serverId: "a", nowMs: 3000 });
+    await store.registerServer(reg("a", { maxRooms: 3 }));
+    expect(await store.removeServer({ id: "a", epoch: a.epoch, nowMs: 7000 })).toBeUndefined();
+    const removed = await store.removeServer({ id: "a", epoch: a.epoch + 1, nowMs: 7000 });
+    expect(new Set(removed!.moving)).toEqual(new Set(rooms.slice(0, 2)));
+    expect(removed!.dropped).toEqual([rooms[2]]);
+    expect(await store.getRoom(rooms[2]!)).toBeUndefined();
+    expect(await store.getRoom(rooms[0]!)).toMatchObject({ state: RoomState.MOVING, serverId: "", serverAddress: "" });
+    expect(await store.getServer("a")).toBeUndefined();
+    expect(await store.listServers()).toEqual([]);
+  });
+});
