@@ -3,7 +3,7 @@ import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { type ResolvedReconnect, resolveReconnect, resolveRegionOptions, type RoomgateClientOptions } from "./options.js";
 import { createGatewayTransport, openSocket } from "./platform.js";
-import type { Ticket } from "./protocol.js";
+import type { Ticket } from "./wire.js";
 import { type MeasureRegionsOptions, type RegionEndpoint, type RegionLatency, RegionMeter, wireLatencies } from "./regions.js";
 import type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
 import { Room } from "./room.js";
