@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { BUILT_CLI } from "../testkit/cluster";
-import { startCluster } from "../test/harness/cluster";
-import { type Room, RoomgateClient } from "./index";
-import { nextEvent, record, text } from "./test-events";
+import { BUILT_CLI } from "../../testkit/cluster";
+import { startCluster } from "../harness/cluster";
+import { type Room, RoomgateClient } from "../../client/index";
+import { nextEvent, record, text } from "../../testkit/sdk-events";
 
 // A room that moves, from the SDK's side: its server drains (SIGTERM, then an operator's
 // `roomgate drain`), the room is restored on another server from its snapshot, and both players
