@@ -2,8 +2,8 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { type ResolvedReconnect, resolveReconnect, resolveRegionOptions, type RoomgateClientOptions } from "./options.js";
-import { createGatewayTransport, openSocket } from "./platform.js";
-import type { Ticket } from "./protocol.js";
+import { createGatewayTransport, openSocket } from "#platform";
+import type { Ticket } from "./wire.js";
 import { type MeasureRegionsOptions, type RegionEndpoint, type RegionLatency, RegionMeter, wireLatencies } from "./regions.js";
 import type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
 import { Room } from "./room.js";

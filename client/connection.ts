@@ -1,6 +1,7 @@
 import type { ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
-import { decodeServerFrame, roomUrl, type Ticket } from "./protocol.js";
-import { CLOSE } from "../gameserver/close-codes.js";
+import { decodeServerFrame, type Ticket } from "./wire.js";
+import { CLOSE } from "../protocol/close-codes.js";
+import { roomUrl } from "../protocol/urls.js";
 import type { OpenSocket, RoomSocket } from "./socket.js";
 
 // One WebSocket to one game server, split into its two lives: before the welcome (where any end is
@@ -31,7 +32,7 @@ export function openConnection(open: OpenSocket, ticket: Ticket, timeoutMs: numb
     clearTimeout(timer);
     on.failed(e);
   };
-  const socket = open(roomUrl(ticket), {
+  const socket = open(roomUrl(ticket.serverAddress, ticket.roomId, ticket.joinToken), {
     message: (data) => {
       let frame: ServerFrame;
       try {

@@ -1,20 +1,13 @@
 // The roomgate client SDK: find or create a room through the Gateway, then play over the game
 // server's WebSocket, reconnecting through the Gateway when the connection drops.
 //
-// Runs in Node and in browsers. Everything platform-specific is reached through one module,
-// ./platform.ts, which re-exports the Node pieces (@connectrpc/connect-node, the `ws` package).
-// For a browser bundle, alias that module to ./platform-web.ts (connect-web over fetch, the
-// global WebSocket), for example:
-//   webpack:  new webpack.NormalModuleReplacementPlugin(/^\.\/platform\.js$/, (r) => {
-//               if (/[\\/]client$/.test(r.context)) r.request = "./platform-web.js";
-//             })
-//   Vite / Rollup: resolve.alias (or @rollup/plugin-alias) entry
-//             { find: /^\.\/platform\.js$/, replacement: "./platform-web.js" }
-//             (it matches the specifier only, so keep it to builds where no other
-//             dependency imports a "./platform.js" of its own)
-//   esbuild:  a plugin whose onResolve({ filter: /^\.\/platform\.js$/ }) returns the
-//             platform-web file for importers inside client/.
-// Nothing else needs swapping: no other SDK module imports a -node file or a Node built-in.
+// Runs in Node and in browsers. Everything platform-specific is reached through one import,
+// "#platform" (package.json "imports"): Node gets ./platform-node.ts (@connectrpc/connect-node,
+// the `ws` package); a bundler that targets browsers (Vite by default, webpack and esbuild for a
+// browser target) resolves the "browser" condition and gets ./platform-web.ts (connect-web over
+// fetch, the global WebSocket) as TypeScript source. No alias to configure.
+// No other SDK module imports a -node file or a Node built-in. Outside client/ the SDK uses only
+// gen/ and protocol/.
 
 export { RoomgateClient } from "./client.js";
 export type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";

@@ -1,4 +1,4 @@
-import type { BackoffOptions } from "./backoff.js";
+import type { Backoff } from "../protocol/backoff.js";
 
 export type GatewayProtocol = "connect" | "grpc-web";
 
@@ -38,10 +38,11 @@ export function resolveRegionOptions(o: RegionOptions = {}): ResolvedRegionOptio
   return r;
 }
 
-export type ResolvedReconnect = Required<ReconnectOptions> & BackoffOptions;
+export type ResolvedReconnect = Required<ReconnectOptions> & Backoff;
 
 export function resolveReconnect(o: ReconnectOptions = {}): ResolvedReconnect {
-  const r = { maxAttempts: o.maxAttempts ?? 8, initialDelayMs: o.initialDelayMs ?? 200, maxDelayMs: o.maxDelayMs ?? 3000 };
+  // Equal jitter: the players of a room that lost its server spread their rejoins over half the delay.
+  const r = { maxAttempts: o.maxAttempts ?? 8, initialDelayMs: o.initialDelayMs ?? 200, maxDelayMs: o.maxDelayMs ?? 3000, jitter: 0.5 };
   if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 0) throw new RangeError(`reconnect.maxAttempts must be a whole number >= 0, got ${r.maxAttempts}`);
   if (!(r.initialDelayMs >= 0) || !(r.maxDelayMs >= r.initialDelayMs)) {
     throw new RangeError(`reconnect delays must satisfy 0 <= initialDelayMs <= maxDelayMs, got ${r.initialDelayMs} and ${r.maxDelayMs}`);

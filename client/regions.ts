@@ -1,4 +1,5 @@
 import type { ResolvedRegionOptions } from "./options.js";
+import { PING_PATH } from "../protocol/urls.js";
 
 // Round-trip times to each region's Gateway (GET {url}/ping, a tiny uncached answer), measured
 // with fetch, which Node (20+) and browsers both have, and kept for a while.
@@ -43,7 +44,7 @@ export async function measureEndpoints(endpoints: readonly RegionEndpoint[], sam
 }
 
 async function measureOne(baseUrl: string, samples: number, timeoutMs: number): Promise<number | undefined> {
-  const url = `${baseUrl.replace(/\/+$/, "")}/ping`;
+  const url = `${baseUrl.replace(/\/+$/, "")}${PING_PATH}`;
   const times: number[] = [];
   try {
     await timedGet(url, timeoutMs); // opens the connection (and TLS): not what a game's traffic pays

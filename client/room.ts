@@ -1,14 +1,14 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import type { Player, ServerFrame, StateEntry, Welcome } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../gameserver/close-codes.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../protocol/backoff.js";
+import { CLOSE } from "../protocol/close-codes.js";
 import { openConnection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { finalCloseError, RoomServerError } from "./errors.js";
 import type { ResolvedReconnect } from "./options.js";
 import { playersChange } from "./players.js";
-import { type ClientFrameInit, encodeClientFrame, isFinalClose, type Ticket } from "./protocol.js";
+import { type ClientFrameInit, encodeClientFrame, isFinalClose, type Ticket } from "./wire.js";
 import { ABNORMAL_CLOSURE, type OpenSocket, type RoomSocket } from "./socket.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";

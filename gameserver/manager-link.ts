@@ -9,6 +9,7 @@ import {
 } from "../gen/roomgate/v1/manager_pb.js";
 import { ManagerClients } from "../common/manager-channel.js";
 import type { Logger } from "../common/log.js";
+import { type Backoff, backoffDelay } from "../protocol/backoff.js";
 import type { RoomEvents, RoomHost } from "./room-host.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer, forwards room
@@ -39,8 +40,9 @@ export class ManagerLink implements RoomEvents {
   private stopping = false;
   private reportTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
-  private backoffMs: number;
-  private readonly maxBackoffMs: number;
+  /** Reconnects since the last registration: the next one waits backoffDelay(failures). */
+  private failures = 0;
+  private readonly backoff: Backoff;
   private host?: RoomHost;
   private readonly registeredWaiters: (() => void)[] = [];
   /** Rooms that closed while no Manager listened; told at the next registration. */
@@ -50,16 +52,16 @@ export class ManagerLink implements RoomEvents {
     // A returning Manager gives a server a few report intervals to attach again before it
     // declares it dead, so no retry (ours, or grpc-js's own reconnect backoff, which otherwise
     // grows to two minutes) may wait longer than one interval.
-    this.maxBackoffMs = Math.min(5000, o.registration.reportIntervalMs);
-    this.backoffMs = Math.min(100, this.maxBackoffMs);
+    const maxDelayMs = Math.min(5000, o.registration.reportIntervalMs);
+    this.backoff = { initialDelayMs: Math.min(100, maxDelayMs), maxDelayMs, jitter: 0.5 };
     this.managers = new ManagerClients({
       address: o.managerAddress,
       credentials: o.credentials,
       channelOptions: {
         // The Attach stream may be quiet between reports; keepalive still watches it.
         "grpc.keepalive_permit_without_calls": 1,
-        "grpc.initial_reconnect_backoff_ms": Math.min(100, this.maxBackoffMs),
-        "grpc.max_reconnect_backoff_ms": this.maxBackoffMs,
+        "grpc.initial_reconnect_backoff_ms": this.backoff.initialDelayMs,
+        "grpc.max_reconnect_backoff_ms": this.backoff.maxDelayMs,
       },
     });
   }
@@ -153,10 +155,8 @@ export class ManagerLink implements RoomEvents {
     this.call = undefined;
     this.registered = false;
     if (this.stopping) return;
-    // Jitter spreads a fleet's reconnects; it stays within one interval (0.5x to 1x the backoff).
-    const delay = this.backoffMs * (0.5 + Math.random() / 2);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    // Jitter spreads a fleet's reconnects; it stays within one interval (0.5x to 1x the ceiling).
+    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.failures++, this.backoff));
   }
 
   private onCommand(msg: AttachResponse) {
@@ -165,7 +165,7 @@ export class ManagerLink implements RoomEvents {
       case "registered":
         this.registered = true;
         this.closedWhileAway.clear();
-        this.backoffMs = Math.min(100, this.maxBackoffMs);
+        this.failures = 0;
         host.retainOnly(msg.msg.value.roomIds);
         // This Manager session may hold no snapshot of our rooms yet (a Manager restarted).
         host.markAllDirty();

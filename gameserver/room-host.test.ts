@@ -11,7 +11,7 @@ import {
   type Welcome,
 } from "../gen/roomgate/v1/room_pb.js";
 import { createLogger } from "../common/log";
-import { CLOSE } from "./close-codes";
+import { CLOSE } from "../protocol/close-codes";
 import { type Connection, RoomHost } from "./room-host";
 
 class FakeConn implements Connection {

@@ -12,7 +12,7 @@ import {
   StateEntrySchema,
 } from "../gen/roomgate/v1/room_pb.js";
 import type { Logger } from "../common/log.js";
-import { CLOSE } from "./close-codes.js";
+import { CLOSE } from "../protocol/close-codes.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 
 // The rooms of one game server, free of transport types: a Connection is anything that can send

@@ -2,6 +2,7 @@ import uWS from "uWebSockets.js";
 import type { JoinTokens } from "../common/token.js";
 import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
+import { JOIN_TOKEN_PARAM, ROOMS_PATH } from "../protocol/urls.js";
 import type { Connection, RoomHost } from "./room-host.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade, then hands frames to the
@@ -40,7 +41,7 @@ export class WsServer {
 
   constructor(private readonly o: WsOptions) {
     this.app = uWS.App();
-    this.app.ws<SocketData>("/rooms/:roomId", {
+    this.app.ws<SocketData>(`${ROOMS_PATH}/:roomId`, {
       compression: uWS.DISABLED,
       // uWS drops oversized frames with a bare close; a little headroom lets frames just past our
       // limit get a proper error frame first. Anything beyond this is cut by uWS itself.
@@ -66,7 +67,7 @@ export class WsServer {
       res.writeHeader("content-type", "application/json").end(JSON.stringify({ status: o.host.draining ? "draining" : "ok", ...o.host.stats }));
     });
     this.app.any("/*", (res) => {
-      res.writeStatus(STATUS_TEXT[404]!).end("not found: connect to /rooms/{room_id}?token={join_token}");
+      res.writeStatus(STATUS_TEXT[404]!).end(`not found: connect to ${ROOMS_PATH}/{room_id}?${JOIN_TOKEN_PARAM}={join_token}`);
     });
   }
 
@@ -93,7 +94,7 @@ export class WsServer {
 
   private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t) {
     const roomId = req.getParameter(0) ?? "";
-    const token = req.getQuery("token") ?? "";
+    const token = req.getQuery(JOIN_TOKEN_PARAM) ?? "";
     const key = req.getHeader("sec-websocket-key");
     const protocol = req.getHeader("sec-websocket-protocol");
     const extensions = req.getHeader("sec-websocket-extensions");

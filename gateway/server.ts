@@ -1,6 +1,7 @@
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
+import { PING_PATH } from "../protocol/urls.js";
 import { corsHandler } from "./cors.js";
 import { clientAddress, clientKey } from "./client-address.js";
 import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";
@@ -39,7 +40,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
       if (files?.(req, res)) return;
-      if (req.url === "/ping" && (req.method === "GET" || req.method === "HEAD")) {
+      if (req.url === PING_PATH && (req.method === "GET" || req.method === "HEAD")) {
         // Clients time this to pick a region (ListRegions): tiny, never cached, readable from any page.
         res.writeHead(200, {
           "content-type": "text/plain",

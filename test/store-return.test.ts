@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { RedisStore } from "../common/store/redis-store";
-import { startTcpProxy, type TcpProxy } from "../client/tcp-proxy";
+import { startTcpProxy, type TcpProxy } from "../testkit/tcp-proxy";
 import { type Proc, type Started, startComponent } from "../testkit/cluster";
 import { type RedisProcess, startRedis } from "../testkit/redis-server";
 

@@ -4,6 +4,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/p
 import WebSocket from "ws";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
+import { roomUrl } from "../protocol/urls.js";
 
 // A minimal client for tests and benchmarks: Gateway calls over a chosen protocol, and a player
 // that speaks the WebSocket protocol and lets a test await the frames it expects.
@@ -20,9 +21,8 @@ export function gatewayClient(baseUrl: string, protocol: Protocol = "connect"): 
   return createClient(GatewayService, transport);
 }
 
-export function roomUrl(serverAddress: string, roomId: string, token: string) {
-  return `${serverAddress}/rooms/${encodeURIComponent(roomId)}?token=${encodeURIComponent(token)}`;
-}
+/** Re-exported so tests and benchmarks build room URLs from the one place the servers route. */
+export { roomUrl };
 
 export type FrameCase = NonNullable<ServerFrame["frame"]["case"]>;
 

@@ -2,7 +2,6 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 const web = fileURLToPath(new URL(".", import.meta.url));
-const platformWeb = fileURLToPath(new URL("../client/platform-web.ts", import.meta.url));
 
 // The pages call the Gateway on their own origin. `vite` (dev server) forwards those calls to a
 // running Gateway (`npm start`, or ROOMGATE_GATEWAY), so development needs no CORS either.
@@ -25,14 +24,8 @@ export default defineConfig({
   root: web,
   plugins: [dashboardPath],
   base: "/",
-  resolve: {
-    alias: [
-      // The SDK keeps every Node-only import behind client/platform.ts; browsers get its twin.
-      // The alias matches the specifier only; nothing else these pages bundle (@connectrpc,
-      // @bufbuild) imports a module of that name.
-      { find: /^\.\/platform(\.js|\.ts)?$/, replacement: platformWeb },
-    ],
-  },
+  // The SDK needs no alias here: Vite resolves its "#platform" import (package.json "imports")
+  // under the "browser" condition, to client/platform-web.ts.
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -49,7 +42,7 @@ export default defineConfig({
         // Stable, readable names for what both pages share (otherwise named after a random module).
         manualChunks(id) {
           if (id.includes("/node_modules/")) return "vendor";
-          if (/\/(client|gen|gameserver)\//.test(id)) return "sdk";
+          if (/\/(client|gen|protocol)\//.test(id)) return "sdk";
           if (/\/web\/src\/(dom\.ts|format\.ts|styles\/base\.css)$/.test(id)) return "common";
           return undefined;
         },

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
+import { backoffDelay } from "../../protocol/backoff.js";
 
 // How roomgate's Redis connections behave while Redis is unreachable: every call fails fast
 // (callers answer `unavailable`), nothing a caller has given up on runs later, and the client
@@ -37,8 +38,8 @@ export function failFastOptions(o: ConnectionLimits = {}): RedisOptions {
     // (now a replica) refuses writes: reconnect to reach the new one (the failed call is not resent).
     reconnectOnError: (e: Error) => e.message.startsWith("READONLY"),
     // Exponential from 50 ms, capped, with jitter so a fleet does not reconnect in step; never
-    // gives up.
-    retryStrategy: (times: number) => Math.round(Math.min(cap, 50 * 2 ** Math.min(times - 1, 20)) * (0.5 + Math.random() / 2)),
+    // gives up. ioredis counts attempts from 1.
+    retryStrategy: (times: number) => Math.round(backoffDelay(times - 1, { initialDelayMs: 50, maxDelayMs: cap, jitter: 0.5 })),
   };
 }
 

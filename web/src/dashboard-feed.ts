@@ -1,6 +1,6 @@
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { backoffDelay } from "../../client/backoff.js";
+import { backoffDelay } from "../../protocol/backoff.js";
 import { GatewayService, type WatchClusterResponse } from "../../gen/roomgate/v1/gateway_pb.js";
 
 // The dashboard's one connection: the WatchCluster server stream (pushed by the cluster's events,
@@ -20,7 +20,7 @@ export interface FeedHandlers {
 export const SNAPSHOT_INTERVAL_MS = 1000;
 /** A stream this quiet is dead even if no error has said so (a proxy can hold it open forever). */
 const STALL_MS = 5 * SNAPSHOT_INTERVAL_MS;
-const BACKOFF = { initialDelayMs: 500, maxDelayMs: 15_000 };
+const BACKOFF = { initialDelayMs: 500, maxDelayMs: 15_000, jitter: 0.5 };
 
 /** Starts watching; returns the function that stops. */
 export function watchClusterFeed(baseUrl: string, on: FeedHandlers): () => void {

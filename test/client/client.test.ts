@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { JoinTokens } from "../common/token";
-import { roomClosedLine, startCluster } from "../test/harness/cluster";
-import { codeOf } from "../test/harness/codes";
-import { ErrorCode, RoomgateClient, RoomServerError } from "./index";
-import { nextEvent, nextState, record, text, untext } from "./test-events";
+import { JoinTokens } from "../../common/token";
+import { roomClosedLine, startCluster } from "../harness/cluster";
+import { codeOf } from "../harness/codes";
+import { ErrorCode, RoomgateClient, RoomServerError } from "../../client/index";
+import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
 
 // The SDK against a real mesh of separate processes: one Manager, two Gateways, two game servers.
 

@@ -1,4 +1,5 @@
-// WebSocket close codes the game server uses (RFC 6455 section 7.4, 4000+ are ours).
+// WebSocket close codes of the room protocol: the game server closes with them and the SDK reads
+// them (RFC 6455 section 7.4; 4000 and up are ours).
 export const CLOSE = {
   normal: 1000,
   goingAway: 1001,

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
-import { leaveAll, startCluster } from "../test/harness/cluster";
-import { type Room, RoomgateClient } from "./index";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
+import { leaveAll, startCluster } from "../harness/cluster";
+import { type Room, RoomgateClient } from "../../client/index";
+import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
 
 // Two regions, each with its Gateway and a game server: "near" answers at loopback speed, "far"
 // sits behind a proxy that holds every chunk DELAY_MS each way. ListRegions gives clients the

@@ -1,6 +1,6 @@
-import type { ConnectionState, Room, RoomEvents } from "./room.js";
+import type { ConnectionState, Room, RoomEvents } from "../client/index.js";
 
-// Test helpers: await a Room's events instead of sleeping. Subscribe before causing the event.
+// Test helpers for the SDK: await a Room's events instead of sleeping. Subscribe before causing the event.
 
 type Arg<E extends keyof RoomEvents> = Parameters<RoomEvents[E]>[0];
 

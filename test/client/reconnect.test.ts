@@ -1,7 +1,7 @@
-import { startCluster } from "../test/harness/cluster";
-import { RoomgateClient } from "./index";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
-import { nextEvent, nextState, record, text, untext } from "./test-events";
+import { startCluster } from "../harness/cluster";
+import { RoomgateClient } from "../../client/index";
+import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
+import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
 
 // Connections that drop and rooms that vanish, on a real mesh. Game servers are started here, each
 // in a region of its own so a test can choose where its room lives: "proxied" sits behind a TCP

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { BUILT_CLI } from "../testkit/cluster";
-import { startCluster } from "../test/harness/cluster";
 import { createClient } from "@connectrpc/connect";
-import { GatewayService } from "../gen/roomgate/v1/gateway_pb";
-import { Room, RoomgateClient } from "./index";
-import { resolveReconnect } from "./options";
-import { createGatewayTransport, openSocket } from "./platform";
-import { nextEvent, record, text } from "./test-events";
+import { BUILT_CLI } from "../../testkit/cluster";
+import { startCluster } from "../harness/cluster";
+import { GatewayService } from "../../gen/roomgate/v1/gateway_pb";
+import { Room, RoomgateClient } from "../../client/index";
+import { resolveReconnect } from "../../client/options";
+import { createGatewayTransport, openSocket } from "#platform";
+import { nextEvent, record, text } from "../../testkit/sdk-events";
 
 // A room that moves, from the SDK's side: its server drains (SIGTERM, then an operator's
 // `roomgate drain`), the room is restored on another server from its snapshot, and both players

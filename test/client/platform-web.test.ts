@@ -2,15 +2,26 @@ import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, resolve } from "node:path";
 import WebSocket from "ws";
-import { startCluster } from "../test/harness/cluster";
-import { nextEvent, text } from "./test-events";
+import { startCluster } from "../harness/cluster";
+import { nextEvent, text } from "../../testkit/sdk-events";
 
-// The browser build: what a bundler sees once ./platform.js is aliased to ./platform-web.js, and
-// that build run for real (connect-web over Node's fetch, `ws` standing in for the DOM WebSocket).
+// The browser build: what a bundler sees when it resolves package.json's "imports" under the
+// "browser" condition, and that build run for real (connect-web over Node's fetch, `ws` standing in
+// for the DOM WebSocket).
 
-jest.mock("./platform.js", () => jest.requireActual("./platform-web.js"));
+const root = resolve(__dirname, "../..");
+const packageImports: Record<string, { browser?: string; default: string }> = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")).imports;
 
-/** Every module reachable from `entry` with the browser alias applied, and the packages they use. */
+jest.mock("#platform", () => jest.requireActual("../../client/platform-web.js"));
+
+/** A "#name" import as a browser bundler resolves it: the "browser" target, else "default". */
+function browserImport(spec: string): string {
+  const target = packageImports[spec];
+  if (!target) throw new Error(`package.json has no "imports" entry for ${spec}`);
+  return resolve(root, target.browser ?? target.default);
+}
+
+/** Every module reachable from `entry` under the browser condition, and the packages they use. */
 function browserGraph(entry: string) {
   const files = new Set<string>();
   const packages = new Set<string>();
@@ -22,22 +33,21 @@ function browserGraph(entry: string) {
       .replace(/^\s*\/\/.*$/gm, "");
     for (const m of src.matchAll(/\b(?:import|export)\s[^;]*?from\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"|\brequire\s*\(\s*"([^"]+)"/g)) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
-      if (!spec.startsWith(".")) {
-        packages.add(spec);
-        continue;
-      }
-      const aliased = spec === "./platform.js" ? "./platform-web.js" : spec;
-      visit(resolve(dirname(file), aliased.replace(/\.js$/, ".ts")));
+      if (spec.startsWith("#")) visit(browserImport(spec));
+      else if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else packages.add(spec);
     }
   };
   visit(entry);
-  return { files: [...files].map((f) => f.slice(resolve(__dirname, "..").length + 1)), packages: [...packages] };
+  return { files: [...files].map((f) => f.slice(root.length + 1)), packages: [...packages] };
 }
 
-test("with the alias, nothing Node-only is reachable from index.ts", () => {
-  const { files, packages } = browserGraph(resolve(__dirname, "index.ts"));
+test("under the browser condition, nothing Node-only is reachable from the SDK's index.ts", () => {
+  const { files, packages } = browserGraph(resolve(root, "client/index.ts"));
   expect(files).toEqual(expect.arrayContaining(["client/platform-web.ts", "client/socket-web.ts", "client/transport-web.ts", "client/room.ts"]));
-  expect(files.filter((f) => /-node\.ts$|^client\/platform\.ts$/.test(f))).toEqual([]);
+  expect(files.filter((f) => /-node\.ts$/.test(f))).toEqual([]);
+  // The SDK reaches outside client/ only for the generated contracts and the shared protocol.
+  expect(files.filter((f) => !/^(client|gen|protocol)\//.test(f))).toEqual([]);
   const node = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   expect(packages.filter((p) => node.has(p) || p === "ws" || p.startsWith("@connectrpc/connect-node"))).toEqual([]);
   expect(packages).toContain("@connectrpc/connect-web");
@@ -62,8 +72,8 @@ describe("the browser build against a real mesh", () => {
 
   test.each(["connect", "grpc-web"] as const)("create, join, talk, ping and leave over %s", async (protocol) => {
     // Loaded after the mock is in place, so RoomgateClient is built on platform-web.
-    const { RoomgateClient } = await import("./index.js");
-    expect((await import("./platform.js")).openSocket).toBe((await import("./platform-web.js")).openSocket);
+    const { RoomgateClient } = await import("../../client/index.js");
+    expect((await import("#platform")).openSocket).toBe((await import("../../client/platform-web.js")).openSocket);
     const c = new RoomgateClient(env.cluster.gatewayUrl(0), { protocol });
     const ann = await c.createRoom({ playerName: "ann" });
     const joined = nextEvent(ann, "playerJoined");
