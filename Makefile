@@ -49,7 +49,7 @@ test: lint check-gen typecheck build
 	  exit $$status
 
 bench: build
-	node dist/bench/run.js
+	node dist/bench/rooms/main.js
 
 # Four faults under steady load (loopback only, a few minutes); fails when a room is lost.
 chaos: build

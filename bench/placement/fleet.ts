@@ -1,0 +1,188 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { type AttachRequest, AttachRequestSchema, type AttachResponse, ManagerService, RoomCloseReason } from "../../gen/roomgate/v1/manager_pb.js";
+import { grpcClientConstructor } from "../../common/grpc-adapter.js";
+
+// Simulated game servers: real Attach streams to the Manager, with none of a game server's rooms
+// or sockets behind them. They register, report load on their interval and confirm every
+// open_room at once, so the Manager does all of its per-room work while a server does the least
+// it can. A stream that breaks is a finding, not something to hide by reconnecting: the Manager
+// would have moved that server's rooms meanwhile.
+
+export interface FleetOptions {
+  managerAddress: string;
+  count: number;
+  idPrefix: string;
+  regions: string[];
+  maxRooms: number;
+  maxPlayers: number;
+  reportIntervalMs: number;
+  serversPerConnection: number;
+}
+
+type Msg = MessageInitShape<typeof AttachRequestSchema>["msg"];
+type Stream = grpc.ClientDuplexStream<AttachRequest, AttachResponse>;
+
+const STOP_WAIT_MS = 5000;
+
+class SimulatedServer {
+  readonly rooms = new Set<string>();
+  registered = false;
+  ended = false;
+  private timer?: NodeJS.Timeout;
+  private readonly call: Stream;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    readonly region: string,
+    address: string,
+    client: grpc.Client,
+    private readonly fleet: Fleet,
+  ) {
+    this.call = (client as unknown as { attach(): Stream }).attach();
+    this.done = new Promise((resolve) => this.call.once("status", () => resolve()));
+    this.call.on("data", (msg: AttachResponse) => this.onCommand(msg));
+    // The status event says the same, and says it once; this only keeps Node from throwing.
+    this.call.on("error", () => {});
+    this.call.once("status", (s: grpc.StatusObject) => {
+      this.ended = true;
+      clearInterval(this.timer);
+      clearTimeout(this.timer);
+      if (!fleet.stopping) fleet.problems.push(`${id}: stream ended by the Manager: ${grpc.status[s.code]} ${s.details}`);
+    });
+    const o = fleet.o;
+    this.send({
+      case: "register",
+      value: { serverId: id, address, region, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
+    });
+  }
+
+  private onCommand(msg: AttachResponse) {
+    switch (msg.msg.case) {
+      case "registered":
+        if (this.registered) return;
+        this.registered = true;
+        this.fleet.onRegistered();
+        // Spread over one interval, as a fleet that started at different times would report.
+        this.timer = setTimeout(() => {
+          this.report();
+          this.timer = setInterval(() => this.report(), this.fleet.o.reportIntervalMs);
+        }, Math.random() * this.fleet.o.reportIntervalMs);
+        return;
+      case "openRoom": {
+        const roomId = msg.msg.value.roomId;
+        if (!this.rooms.has(roomId)) {
+          this.rooms.add(roomId);
+          this.fleet.liveRooms++;
+        }
+        this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
+        return;
+      }
+      case "closeRoom": {
+        const roomId = msg.msg.value.roomId;
+        if (this.rooms.delete(roomId)) this.fleet.liveRooms--;
+        this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.CLOSED_BY_MANAGER } } } });
+        return;
+      }
+      case "drain":
+        this.fleet.problems.push(`${this.id}: the Manager asked it to drain`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Says every room closed, as a server does when its rooms empty. */
+  closeAll(): number {
+    const ids = [...this.rooms];
+    for (const roomId of ids) this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.EMPTY } } } });
+    this.rooms.clear();
+    this.fleet.liveRooms -= ids.length;
+    return ids.length;
+  }
+
+  private report() {
+    this.send({ case: "load", value: { players: 0, rooms: this.rooms.size } });
+  }
+
+  private send(msg: Msg) {
+    if (!this.ended) this.call.write(create(AttachRequestSchema, { msg }));
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    if (this.ended) return;
+    this.call.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.done, new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (!this.ended) this.call.cancel();
+  }
+}
+
+export class Fleet {
+  readonly servers: SimulatedServer[] = [];
+  private readonly clients: grpc.Client[] = [];
+  readonly problems: string[] = [];
+  /** Rooms the fleet holds open right now (what the Manager asked for and was told opened). */
+  liveRooms = 0;
+  stopping = false;
+  private registeredCount = 0;
+  private allRegistered?: () => void;
+
+  constructor(readonly o: FleetOptions) {}
+
+  onRegistered() {
+    this.registeredCount++;
+    if (this.registeredCount === this.o.count) this.allRegistered?.();
+  }
+
+  get registered() {
+    return this.registeredCount;
+  }
+
+  /** Opens every stream and resolves once the Manager has acknowledged every registration. */
+  async attach(limitMs: number): Promise<number> {
+    const Client = grpcClientConstructor(ManagerService);
+    const t0 = performance.now();
+    const all = new Promise<void>((resolve) => (this.allRegistered = resolve));
+    for (let i = 0; i < this.o.count; i++) {
+      const c = Math.floor(i / this.o.serversPerConnection);
+      // A local subchannel pool gives each client its own HTTP/2 connection, as separate
+      // game-server processes would have; grpc-js would otherwise share one for the same target.
+      this.clients[c] ??= new Client(this.o.managerAddress, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+      const id = `${this.o.idPrefix}${String(i).padStart(4, "0")}`;
+      // Nothing listens there: the address only has to be a well-formed, distinct ws:// URL.
+      const address = `ws://127.0.0.1:${20_000 + (i % 40_000)}`;
+      this.servers.push(new SimulatedServer(id, this.o.regions[i % this.o.regions.length]!, address, this.clients[c]!, this));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`only ${this.registeredCount} of ${this.o.count} simulated servers registered within ${limitMs} ms; ${this.problems.slice(0, 3).join("; ")}`)), limitMs);
+    });
+    try {
+      await Promise.race([all, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return performance.now() - t0;
+  }
+
+  /** Closes every room the fleet holds; the Manager then frees them in the store. */
+  closeAll(): number {
+    return this.servers.reduce((n, s) => n + s.closeAll(), 0);
+  }
+
+  /** Streams the Manager ended while the benchmark still needed them. */
+  get lost(): number {
+    return this.servers.filter((s) => s.ended).length;
+  }
+
+  async stop() {
+    this.stopping = true;
+    await Promise.all(this.servers.map((s) => s.stop()));
+    for (const c of this.clients) c?.close();
+  }
+}

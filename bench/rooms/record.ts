@@ -1,0 +1,83 @@
+import type { CpuUse } from "../lib/cpu.js";
+import type { Leftovers } from "./drain.js";
+import type { LogFindings } from "../lib/log-watch.js";
+import type { BenchOptions } from "./options.js";
+import type { PhaseResult } from "../lib/phase.js";
+import type { Spread } from "./room-phases.js";
+import { phaseJson } from "../lib/results.js";
+import { ratio, summarize, type Summary } from "../lib/stats.js";
+
+// What a run found, and its JSON form. Every room figure is also given as a multiple of the Redis
+// figure measured in the same run on the same machine.
+
+export type PhaseKey = "warmup" | "redisSequential" | "createSequential" | "closeSequential" | "cleanup" | "redisConcurrent" | "createJoin";
+
+export const PHASE_TITLES: Record<PhaseKey, string> = {
+  warmup: "warm-up create+join+leave (untimed)",
+  redisSequential: "Redis SET+GET pair, 1 client",
+  createSequential: "CreateRoom, 1 client (Connect, gw 0)",
+  closeSequential: "join+leave of those rooms (clean-up)",
+  cleanup: "last leave to room key gone, 1 room at a time",
+  redisConcurrent: "Redis SET+GET pair, N loops",
+  createJoin: "CreateRoom + join to welcome, N clients",
+};
+
+/** The phases whose raw latencies are kept and charted. */
+const MEASURED: PhaseKey[] = ["redisSequential", "createSequential", "cleanup", "redisConcurrent", "createJoin"];
+
+export interface RunRecord {
+  startedAt: string;
+  finishedAt?: string;
+  options: BenchOptions;
+  machine: Record<string, unknown>;
+  mesh?: Record<string, unknown>;
+  phases: Partial<Record<PhaseKey, PhaseResult>>;
+  /** CPU seconds per process during each measured phase. */
+  cpu: Partial<Record<PhaseKey, CpuUse[]>>;
+  spread?: Spread;
+  leftovers: { afterCleanup?: Leftovers; afterLoad?: Leftovers };
+  logs?: LogFindings;
+  skipped: string[];
+  problems: string[];
+  error?: string;
+}
+
+export interface Ratios {
+  createP50OverRedisP50: number;
+  createP99OverRedisP99: number;
+  createJoinP50OverRedisConcurrentP50: number;
+  createJoinP99OverRedisConcurrentP99: number;
+  roomsPerSecondOverPairsPerSecond: number;
+  sequentialCallsPerSecondOverPairsPerSecond: number;
+}
+
+/** The phase's title with its real client count. */
+export function title(r: RunRecord, k: PhaseKey): string {
+  return PHASE_TITLES[k].replace(/\bN\b/, String(r.phases[k]?.concurrency ?? r.options.concurrency));
+}
+
+function summaryOf(r: RunRecord, k: PhaseKey): Summary | undefined {
+  const p = r.phases[k];
+  return p ? summarize(p.latenciesMs) : undefined;
+}
+
+export function ratios(r: RunRecord): Ratios {
+  const rs = summaryOf(r, "redisSequential");
+  const cs = summaryOf(r, "createSequential");
+  const rc = summaryOf(r, "redisConcurrent");
+  const cj = summaryOf(r, "createJoin");
+  return {
+    createP50OverRedisP50: ratio(cs?.p50, rs?.p50),
+    createP99OverRedisP99: ratio(cs?.p99, rs?.p99),
+    createJoinP50OverRedisConcurrentP50: ratio(cj?.p50, rc?.p50),
+    createJoinP99OverRedisConcurrentP99: ratio(cj?.p99, rc?.p99),
+    roomsPerSecondOverPairsPerSecond: ratio(r.phases.createJoin?.rate, r.phases.redisConcurrent?.rate),
+    sequentialCallsPerSecondOverPairsPerSecond: ratio(r.phases.createSequential?.rate, r.phases.redisSequential?.rate),
+  };
+}
+
+export function toJson(r: RunRecord): unknown {
+  const phases: Record<string, unknown> = {};
+  for (const [k, p] of Object.entries(r.phases) as [PhaseKey, PhaseResult][]) phases[k] = { title: title(r, k), ...phaseJson(p, MEASURED.includes(k)) };
+  return { ...r, phases, ratios: ratios(r) };
+}
