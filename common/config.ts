@@ -41,7 +41,8 @@ export const SETTINGS: Setting[] = [
   { env: "ROOM_DEFAULT_MAX_PLAYERS", kind: "int", for: GW, default: "8", help: "Seats in a room when CreateRoom does not say." },
   { env: "ROOM_MAX_PLAYERS_LIMIT", kind: "int", for: GW, default: "256", help: "Largest max_players a client may ask for." },
   { env: "ALLOCATE_TIMEOUT_MS", kind: "int", for: GW, default: "5000", help: "Deadline of the Gateway's AllocateRoom call to the Manager; also how long a JoinOrCreate waits for a room another player is creating." },
-  { env: "GATEWAY_TRUST_PROXY", kind: "string", for: GW, default: "false", help: "true when the Gateway sits behind a proxy that sets X-Forwarded-For: per-client limits then count the first entry of that header instead of the peer address. Never turn it on for a Gateway clients reach directly (they could claim any address)." },
+  { env: "GATEWAY_TRUST_PROXY", kind: "string", for: GW, default: "false", help: "true when the Gateway sits behind a proxy that sets X-Forwarded-For: per-client limits then count the entry GATEWAY_TRUSTED_PROXY_HOPS from the right of that header instead of the peer address. Never turn it on for a Gateway clients reach directly (they could claim any address)." },
+  { env: "GATEWAY_TRUSTED_PROXY_HOPS", kind: "int", for: GW, default: "1", help: "With GATEWAY_TRUST_PROXY: how many proxies in front of the Gateway append to X-Forwarded-For (a load balancer alone: 1; a CDN then a load balancer: 2). The client is the entry this many from the right; entries further left are the client's own words and are ignored." },
   { env: "RATE_LIMIT_CREATE_PER_S", kind: "int", for: GW, default: "5", help: "CreateRoom calls per second one client (IP address; IPv6 per /64) may make; beyond it, resource_exhausted. 0: no limit." },
   { env: "RATE_LIMIT_CREATE_BURST", kind: "int", for: GW, default: "10", help: "CreateRoom calls one client may make at once after a quiet spell." },
   { env: "RATE_LIMIT_JOIN_PER_S", kind: "int", for: GW, default: "20", help: "JoinRoom calls per second one client may make; beyond it, resource_exhausted. 0: no limit." },
@@ -52,6 +53,7 @@ export const SETTINGS: Setting[] = [
   { env: "GATEWAY_REQUEST_TIMEOUT_MS", kind: "int", for: GW, default: "30000", help: "A whole request must arrive within this (HTTP/1.1 and HTTP/2). Responses are not limited: WatchCluster streams run on. 0: no limit." },
   { env: "GATEWAY_KEEPALIVE_TIMEOUT_MS", kind: "int", for: GW, default: "65000", help: "An HTTP/1.1 connection waiting for its next request is closed after this (longer than a load balancer's usual 60 s idle timeout)." },
   { env: "GATEWAY_IDLE_TIMEOUT_MS", kind: "int", for: GW, default: "120000", help: "An HTTP/2 connection with no call open and no traffic is closed (GOAWAY) after this. Open calls are never cut by it. 0: no limit." },
+  { env: "GATEWAY_MAX_CONCURRENT_STREAMS", kind: "int", for: GW, default: "100", help: "Calls one HTTP/2 connection may have open at once (advertised to the client; more are refused with REFUSED_STREAM). At least 1." },
   { env: "REJOIN_WINDOW_MS", kind: "int", for: GW, default: "600000", help: "How long after its expiry a join token still works as JoinRoom's rejoin_token (the player keeps its id)." },
 
   { env: "MANAGER_ADDRESS", kind: "string", for: ["gateway", "gameserver", ...OPS], default: "127.0.0.1:50051", help: "Where Gateways and game servers find the Managers: host:port, a comma-separated list of them, or one DNS name that resolves to several. Calls go to any live one." },
