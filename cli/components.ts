@@ -9,7 +9,7 @@ import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
 import { parseRegionGateways } from "../gateway/regions.js";
-import { gatewayClientLimits, gatewayTimeouts, gatewayMaxConcurrentStreams, gatewayTrustedProxyHops, wsIdleTimeoutS } from "./limits.js";
+import { gatewayClientLimits, gatewayTimeouts, gatewayMaxConcurrentStreams, gatewayTrustedProxyHops, wsIdleTimeoutS, wsMaxBytesPerSecond } from "./limits.js";
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
@@ -155,6 +155,7 @@ export async function startOneGameServer(v: Values, port: number, managerAddress
     maxPlayers: int(v, "GAMESERVER_MAX_PLAYERS"),
     maxFrameBytes: int(v, "MAX_FRAME_BYTES"),
     maxMessagesPerSecond: int(v, "MAX_MESSAGES_PER_SECOND"),
+    maxBytesPerSecond: wsMaxBytesPerSecond(v),
     maxBackpressureBytes: int(v, "MAX_BACKPRESSURE_BYTES"),
     idleTimeoutS: wsIdleTimeoutS(v),
     reconnectGraceMs: int(v, "RECONNECT_GRACE_MS"),
