@@ -53,7 +53,7 @@ export const SETTINGS: Setting[] = [
   { env: "GATEWAY_REQUEST_TIMEOUT_MS", kind: "int", for: GW, default: "30000", help: "A whole request must arrive within this (HTTP/1.1 and HTTP/2). Responses are not limited: WatchCluster streams run on. 0: no limit." },
   { env: "GATEWAY_KEEPALIVE_TIMEOUT_MS", kind: "int", for: GW, default: "65000", help: "An HTTP/1.1 connection waiting for its next request is closed after this (longer than a load balancer's usual 60 s idle timeout)." },
   { env: "GATEWAY_IDLE_TIMEOUT_MS", kind: "int", for: GW, default: "120000", help: "An HTTP/2 connection with no call open and no traffic is closed (GOAWAY) after this. Open calls are never cut by it. 0: no limit." },
-  { env: "GATEWAY_MAX_CONCURRENT_STREAMS", kind: "int", for: GW, default: "100", help: "Calls one HTTP/2 connection may have open at once (advertised to the client; more are refused with REFUSED_STREAM). At least 1." },
+  { env: "GATEWAY_MAX_CONCURRENT_STREAMS", kind: "int", for: GW, default: "100", help: "Calls one HTTP/2 connection may have open at once (advertised to the client; a client that opens more loses the connection). At least 1." },
   { env: "REJOIN_WINDOW_MS", kind: "int", for: GW, default: "600000", help: "How long after its expiry a join token still works as JoinRoom's rejoin_token (the player keeps its id)." },
 
   { env: "MANAGER_ADDRESS", kind: "string", for: ["gateway", "gameserver", ...OPS], default: "127.0.0.1:50051", help: "Where Gateways and game servers find the Managers: host:port, a comma-separated list of them, or one DNS name that resolves to several. Calls go to any live one." },

@@ -32,8 +32,9 @@ export const DEFAULT_TIMEOUTS: ListenerTimeouts = { headersMs: 10_000, requestMs
 
 export interface ListenerOptions {
   /**
-   * Streams one HTTP/2 connection may have open at once, advertised in SETTINGS; streams past it
-   * are refused (RST_STREAM REFUSED_STREAM). Without it, one connection could open millions.
+   * Streams one HTTP/2 connection may have open at once, advertised in SETTINGS; a client that
+   * opens more anyway loses the connection (nghttp2 treats it as a connection error). Without a
+   * cap, one connection could open millions.
    */
   maxConcurrentStreams: number;
   /** A handler threw: the request got a 500 (or was reset) and the process goes on. */
