@@ -1,4 +1,4 @@
-.PHONY: all install gen check-gen lint build build-web typecheck test unit bench chaos clean
+.PHONY: all install gen check-gen lint build build-web typecheck test unit fuzz bench chaos clean
 
 NPX := npx --no-install
 
@@ -47,6 +47,12 @@ test: lint check-gen typecheck build
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
 	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \
 	  exit $$status
+
+# The fuzz tests (test/fuzz-*.test.ts) at length: ROOMGATE_FUZZ_RUNS runs per property (default
+# 2000) from a random seed. A failure prints fast-check's seed and path; run again with
+# ROOMGATE_FUZZ_SEED=<seed> ROOMGATE_FUZZ_PATH=<path> to replay exactly that case.
+fuzz: build
+	ROOMGATE_FUZZ_RUNS=$${ROOMGATE_FUZZ_RUNS:-2000} $(NPX) jest --runInBand --testTimeout=3600000 test/fuzz-
 
 bench: build
 	node dist/bench/rooms/main.js

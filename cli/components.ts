@@ -9,7 +9,7 @@ import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
 import { parseRegionGateways } from "../gateway/regions.js";
-import { gatewayClientLimits, gatewayTimeouts, gatewayTrustProxy, wsIdleTimeoutS } from "./limits.js";
+import { gatewayClientLimits, gatewayTimeouts, gatewayMaxConcurrentStreams, gatewayTrustedProxyHops, wsIdleTimeoutS, wsMaxBytesPerSecond } from "./limits.js";
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
@@ -109,8 +109,9 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     // dist/cli/components.js -> <repo>/web/dist
     webDir: str(v, "GATEWAY_WEB_DIR") ?? resolve(__dirname, "..", "..", "web", "dist"),
     limits: gatewayClientLimits(v),
-    trustProxy: gatewayTrustProxy(v),
+    trustedProxyHops: gatewayTrustedProxyHops(v),
     timeouts: gatewayTimeouts(v),
+    maxConcurrentStreams: gatewayMaxConcurrentStreams(v),
   });
   const port = await gw.listen(str(v, "GATEWAY_HOST")!, int(v, "GATEWAY_PORT"));
   log.info("ready", { component: "gateway", port, tls: !!cert });
@@ -155,6 +156,7 @@ export async function startOneGameServer(v: Values, port: number, managerAddress
     maxPlayers: int(v, "GAMESERVER_MAX_PLAYERS"),
     maxFrameBytes: int(v, "MAX_FRAME_BYTES"),
     maxMessagesPerSecond: int(v, "MAX_MESSAGES_PER_SECOND"),
+    maxBytesPerSecond: wsMaxBytesPerSecond(v),
     maxBackpressureBytes: int(v, "MAX_BACKPRESSURE_BYTES"),
     idleTimeoutS: wsIdleTimeoutS(v),
     reconnectGraceMs: int(v, "RECONNECT_GRACE_MS"),

@@ -13,8 +13,12 @@ export function gatewayClientLimits(v: Values): ClientLimits {
   };
 }
 
-export function gatewayTrustProxy(v: Values): boolean {
-  return bool(v, "GATEWAY_TRUST_PROXY");
+/** How many proxies' X-Forwarded-For entries the Gateway trusts, counted from the right (0: none). */
+export function gatewayTrustedProxyHops(v: Values): number {
+  if (!bool(v, "GATEWAY_TRUST_PROXY")) return 0;
+  const hops = int(v, "GATEWAY_TRUSTED_PROXY_HOPS");
+  if (hops < 1) throw new ConfigError("GATEWAY_TRUSTED_PROXY_HOPS must be at least 1 when GATEWAY_TRUST_PROXY is on");
+  return hops;
 }
 
 export function gatewayTimeouts(v: Values): ListenerTimeouts {
@@ -24,6 +28,20 @@ export function gatewayTimeouts(v: Values): ListenerTimeouts {
     keepAliveMs: int(v, "GATEWAY_KEEPALIVE_TIMEOUT_MS"),
     idleMs: int(v, "GATEWAY_IDLE_TIMEOUT_MS"),
   };
+}
+
+export function gatewayMaxConcurrentStreams(v: Values): number {
+  const n = int(v, "GATEWAY_MAX_CONCURRENT_STREAMS");
+  if (n < 1) throw new ConfigError("GATEWAY_MAX_CONCURRENT_STREAMS must be at least 1");
+  return n;
+}
+
+/** 0 (no limit) or enough for the largest frame, which a smaller budget would refuse for ever. */
+export function wsMaxBytesPerSecond(v: Values): number {
+  const bytes = int(v, "MAX_BYTES_PER_SECOND");
+  const frame = int(v, "MAX_FRAME_BYTES");
+  if (bytes !== 0 && bytes < frame) throw new ConfigError(`MAX_BYTES_PER_SECOND must be 0 (off) or at least MAX_FRAME_BYTES (${frame}), got ${bytes}`);
+  return bytes;
 }
 
 /** uWebSockets.js aborts the process on an idle timeout between 1 and 7 s; refuse it cleanly. */

@@ -140,12 +140,15 @@ export class Room {
    * Sets one key of the room's shared state (an empty value deletes it); everyone else gets a
    * `state` event, and so does this room at once. Throws unless the connection is "open". The
    * server may refuse it (ErrorCode.STATE_LIMIT as an `error` event); `state` then runs ahead of
-   * the server's until the next welcome. Keys this player owns are set again after a reconnect
-   * when the server no longer has them as they were.
+   * the server's until the next welcome. A key another player owns is refused as
+   * ErrorCode.NOT_OWNER, and `state` keeps their value. Keys this player owns are set again after
+   * a reconnect when the server no longer has them as they were.
    */
   setState(key: string, value: Uint8Array, options: SetStateOptions = {}): void {
     const owned = options.owned ?? false;
     this.sendFrame({ case: "setState", value: { key, value, owned } });
+    const owner = this.state.get(key)?.owner;
+    if (owner && owner !== this.playerId) return;
     this.apply(key, value.byteLength > 0 ? { value: value.slice(), owner: owned ? this.playerId : "" } : undefined, this.playerId);
   }
 

@@ -4,6 +4,8 @@ export interface RoomLimits {
   maxFrameBytes: number;
   /** Frames per second per client, with a burst of the same size. */
   maxMessagesPerSecond: number;
+  /** Bytes per second per client, counted over whole frames, with a burst of the same size; 0: no limit. */
+  maxBytesPerSecond: number;
   /** Most rooms at once (also registered with the Manager as capacity). */
   maxRooms: number;
   /** Most players on the server at once. */
@@ -32,12 +34,13 @@ export class RateLimiter {
     this.last = now();
   }
 
-  take(): boolean {
+  /** Takes `n` tokens if there are that many; a refusal takes none. */
+  take(n = 1): boolean {
     const t = this.now();
     this.tokens = Math.min(this.rate, this.tokens + ((t - this.last) / 1000) * this.rate);
     this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 }

@@ -47,6 +47,7 @@ const frame = (f: Parameters<typeof create<typeof ClientFrameSchema>>[1]) => toB
 const LIMITS = {
   maxFrameBytes: 64,
   maxMessagesPerSecond: 3,
+  maxBytesPerSecond: 0,
   maxRooms: 2,
   maxPlayers: 3,
   reconnectGraceMs: 0,
@@ -180,6 +181,26 @@ test("a client over its message rate has frames dropped with one error", () => {
   expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(4);
 });
 
+test("a client over its byte budget has frames dropped with RATE_LIMITED; the budget refills with time", () => {
+  host = makeHost({ maxFrameBytes: 1000, maxMessagesPerSecond: 1000, maxBytesPerSecond: 1000 });
+  host.openRoom("r1", 3, 30_000);
+  const [a, b] = [new FakeConn(), new FakeConn()];
+  host.join("r1", "pa", "", a);
+  host.join("r1", "pb", "", b);
+  const big = frame({ frame: { case: "broadcast", value: { payload: new Uint8Array(400) } } }); // 403 bytes
+  for (let i = 0; i < 10; i++) host.frame("r1", "pa", big, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(2); // 806 of 1000 bytes
+  expect(a.errors()).toEqual([ErrorCode.RATE_LIMITED]);
+  expect((a.frames.at(-1)!.frame.value as { message: string }).message).toBe("more than 1000 bytes per second; frame dropped");
+  expect(a.closed).toBeUndefined();
+  // Small frames still fit in what is left; half a second refills half the budget.
+  host.frame("r1", "pa", frame({ frame: { case: "ping", value: { nonce: 7 } } }), true);
+  expect(a.cases().at(-1)).toBe("pong");
+  now += 500;
+  host.frame("r1", "pa", big, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(3);
+});
+
 const enc = (s: string) => new TextEncoder().encode(s);
 const setState = (key: string, value: string, owned = false) => frame({ frame: { case: "setState", value: { key, value: enc(value), owned } } });
 const stateOf = (entries: { key: string; value: Uint8Array; ownerPlayerId: string }[]) =>
@@ -261,6 +282,53 @@ describe("shared state", () => {
     const c = new FakeConn();
     host.join("r1", "pc", "", c);
     expect(stateOf(c.welcome().state)).toEqual({ flag: "2", "pos/b": "3@pb" });
+  });
+
+  test("an owned key is its owner's: others get NOT_OWNER for a change or a delete, and nothing changes", () => {
+    host.openRoom("r1", 3, 30_000);
+    const [a, b, c] = [new FakeConn(), new FakeConn(), new FakeConn()];
+    host.join("r1", "pa", "", a);
+    host.join("r1", "pb", "", b);
+    host.join("r1", "pc", "", c);
+    host.frame("r1", "pa", setState("pos/a", "1", true), true);
+    host.frame("r1", "pb", setState("pos/a", "666"), true);
+    expect(b.errors()).toEqual([ErrorCode.NOT_OWNER]);
+    expect((b.frames.at(-1)!.frame.value as { message: string }).message).toBe("state key pos/a is owned by player pa");
+    now += 1000; // one error frame a second at most
+    host.frame("r1", "pb", setState("pos/a", "666", true), true); // claiming it is a change too
+    now += 1000;
+    host.frame("r1", "pb", setState("pos/a", ""), true);
+    expect(b.errors()).toEqual([ErrorCode.NOT_OWNER, ErrorCode.NOT_OWNER, ErrorCode.NOT_OWNER]);
+    expect(b.closed).toBeUndefined();
+    expect(c.changes()).toEqual([["pos/a", "1", "pa"]]);
+    // The owner may change it, give it up (owned false), and then anyone may.
+    host.frame("r1", "pa", setState("pos/a", "2", true), true);
+    host.frame("r1", "pa", setState("pos/a", "3"), true);
+    host.frame("r1", "pb", setState("pos/a", "4", true), true);
+    expect(c.changes().map(([k, v, from]) => `${k}=${v}<-${from}`)).toEqual(["pos/a=1<-pa", "pos/a=2<-pa", "pos/a=3<-pa", "pos/a=4<-pb"]);
+    expect(a.errors()).toEqual([]);
+    host.leave("r1", "pc", c);
+    const d = new FakeConn();
+    host.join("r1", "pd", "", d);
+    expect(stateOf(d.welcome().state)).toEqual({ "pos/a": "4@pb" });
+  });
+
+  test("keys of players a restored room still waits for stay theirs until the grace ends", () => {
+    host.openRoom("r1", 3, 30_000, {
+      snapshot: snapshotBytes({ maxPlayers: 3, players: [{ id: "pa" }], state: [{ key: "pos/a", value: enc("1"), ownerPlayerId: "pa" }] }),
+    });
+    const b = new FakeConn();
+    host.join("r1", "pb", "", b);
+    host.frame("r1", "pb", setState("pos/a", "2"), true);
+    expect(b.errors()).toEqual([ErrorCode.NOT_OWNER]);
+    jest.advanceTimersByTime(LIMITS.migrationGraceMs);
+    expect(b.changes()).toEqual([["pos/a", "", ""]]); // pa did not come back: the server deleted it
+    now += 1000;
+    host.frame("r1", "pb", setState("pos/a", "2"), true);
+    expect(b.errors()).toEqual([ErrorCode.NOT_OWNER]);
+    const c = new FakeConn();
+    host.join("r1", "pc", "", c);
+    expect(stateOf(c.welcome().state)).toEqual({ "pos/a": "2" });
   });
 
   test("a seat taken over by a new connection is not a leave: owned keys stay", () => {

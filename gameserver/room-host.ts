@@ -42,6 +42,8 @@ interface Player {
   name: string;
   conn: Connection;
   limiter: RateLimiter;
+  /** The byte budget; absent when MAX_BYTES_PER_SECOND is 0. */
+  bytes?: RateLimiter;
   lastErrorAt: number;
 }
 
@@ -171,7 +173,14 @@ export class RoomHost {
     clearTimeout(room.timer);
     room.timer = undefined;
     room.awaited.delete(playerId);
-    room.players.set(playerId, { id: playerId, name, conn, limiter: new RateLimiter(this.limits.maxMessagesPerSecond, this.now), lastErrorAt: -Infinity });
+    room.players.set(playerId, {
+      id: playerId,
+      name,
+      conn,
+      limiter: new RateLimiter(this.limits.maxMessagesPerSecond, this.now),
+      bytes: this.limits.maxBytesPerSecond > 0 ? new RateLimiter(this.limits.maxBytesPerSecond, this.now) : undefined,
+      lastErrorAt: -Infinity,
+    });
     this.playerCount++;
     room.dirty = true;
     conn.send(
@@ -218,6 +227,10 @@ export class RoomHost {
     }
     if (!player.limiter.take()) {
       return this.reject(player, ErrorCode.RATE_LIMITED, `more than ${this.limits.maxMessagesPerSecond} frames per second; frame dropped`);
+    }
+    // Frames fan out to the whole room: bytes, not only frames, are what a sender costs everyone.
+    if (player.bytes && !player.bytes.take(data.byteLength)) {
+      return this.reject(player, ErrorCode.RATE_LIMITED, `more than ${this.limits.maxBytesPerSecond} bytes per second; frame dropped`);
     }
     let msg: ClientFrame;
     try {
@@ -409,6 +422,9 @@ export class RoomHost {
     const max = this.limits.stateMaxKeyChars;
     if (!key || keyChars(key, max) > max) return this.reject(player, ErrorCode.STATE_LIMIT, `state keys are 1 to ${max} characters`);
     const old = room.state.get(key);
+    if (old?.ownerPlayerId && old.ownerPlayerId !== player.id) {
+      return this.reject(player, ErrorCode.NOT_OWNER, `state key ${key} is owned by player ${old.ownerPlayerId}`);
+    }
     const oldBytes = old ? entryBytes(old.key, old.value) : 0;
     let entry: StateEntry;
     if (value.byteLength === 0) {

@@ -9,15 +9,23 @@ import { peerAddress } from "./listener.js";
 export const clientKey = createContextKey<string>("unknown", { description: "client address for per-client limits" });
 
 /**
- * The client a request counts against: the peer's IP address or, with trustProxy (the Gateway sits
- * behind a proxy that sets it), the first X-Forwarded-For entry. IPv6 clients count per /64, the
- * block one subscriber gets, or one host could take a new address for every call.
+ * The client a request counts against: the peer's IP address or, behind `trustedHops` proxies
+ * that each append the address they saw to X-Forwarded-For, the entry the outermost of them
+ * wrote: the header is read from the right, as everything left of that entry is whatever the
+ * client chose to send. 0 ignores the header. IPv6 clients count per /64, the block one
+ * subscriber gets, or one host could take a new address for every call.
  */
-export function clientAddress(req: HttpRequest, trustProxy: boolean): string {
-  if (trustProxy) {
+export function clientAddress(req: HttpRequest, trustedHops: number): string {
+  if (trustedHops > 0) {
     const header = req.headers["x-forwarded-for"];
-    const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
-    if (first) return normalize(first.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
+    const entries = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean);
+    // Fewer entries than hops: the request came through fewer proxies, the first of which wrote
+    // the leftmost entry.
+    const entry = entries[Math.max(0, entries.length - trustedHops)];
+    if (entry) return normalize(entry.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
   }
   return normalize(peerAddress(req) ?? "unknown");
 }

@@ -30,6 +30,19 @@ export interface ListenerTimeouts {
 
 export const DEFAULT_TIMEOUTS: ListenerTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, idleMs: 120_000 };
 
+export interface ListenerOptions {
+  /**
+   * Streams one HTTP/2 connection may have open at once, advertised in SETTINGS; a client that
+   * opens more anyway loses the connection (nghttp2 treats it as a connection error). Without a
+   * cap, one connection could open millions.
+   */
+  maxConcurrentStreams: number;
+  /** A handler threw: the request got a 500 (or was reset) and the process goes on. */
+  onHandlerError?: (err: unknown) => void;
+}
+
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+
 // Cleartext HTTP/2 sessions run on a replaying stream that Node wraps again, so their requests
 // cannot see the peer's address; the listener notes it for each session here.
 const sessionPeers = new WeakMap<http2.Http2Session, string | undefined>();
@@ -47,7 +60,14 @@ export interface DualServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-export function createDualServer(handler: Handler, tls?: { certFile: string; keyFile: string }, timeouts: ListenerTimeouts = DEFAULT_TIMEOUTS): DualServer {
+export function createDualServer(
+  unguarded: Handler,
+  tls?: { certFile: string; keyFile: string },
+  timeouts: ListenerTimeouts = DEFAULT_TIMEOUTS,
+  options: ListenerOptions = { maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS },
+): DualServer {
+  const handler = guarded(unguarded, options.onHandlerError);
+  const settings = { maxConcurrentStreams: options.maxConcurrentStreams };
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let outer: net.Server;
@@ -69,7 +89,7 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
 
   if (tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), allowHTTP1: true, handshakeTimeout: headersMs, ...h1Timeouts },
+      { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), allowHTTP1: true, handshakeTimeout: headersMs, settings, ...h1Timeouts },
       handler as never,
     );
     // The HTTP/1.1 side of an allowHTTP1 server reads these from the server object.
@@ -81,7 +101,7 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
     // This server never listens itself (it gets its sockets from the outer one), and Node starts
     // checking the headers and request timeouts only on "listening".
     h1.emit("listening");
-    const h2 = http2.createServer(handler as never);
+    const h2 = http2.createServer({ settings }, handler as never);
     let connecting: net.Socket | undefined;
     h2.on("session", (s) => {
       // Emitted from within h2.emit("connection") below, for the socket handed over there.
@@ -145,6 +165,26 @@ export function createDualServer(handler: Handler, tls?: { certFile: string; key
         h1?.close(() => {});
         for (const s of sessions) s.close();
       }),
+  };
+}
+
+/**
+ * The last line of defence: a handler that throws costs its own request a 500 (or a reset, when
+ * the response had begun), never the process.
+ */
+function guarded(handler: Handler, onError: (err: unknown) => void = () => {}): Handler {
+  return (req, res) => {
+    try {
+      handler(req, res);
+    } catch (err) {
+      onError(err);
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end("internal error");
+      } else {
+        res.destroy();
+      }
+    }
   };
 }
 

@@ -72,17 +72,27 @@ describe("clientAddress", () => {
   const req = (remoteAddress: string, xff?: string) => ({ headers: xff ? { "x-forwarded-for": xff } : {}, socket: { remoteAddress } }) as unknown as HttpRequest;
 
   test("the peer address, IPv4-mapped IPv6 as IPv4, IPv6 per /64", () => {
-    expect(clientAddress(req("127.0.0.1"), false)).toBe("127.0.0.1");
-    expect(clientAddress(req("::ffff:10.1.2.3"), false)).toBe("10.1.2.3");
-    expect(clientAddress(req("2001:db8:aa:bb:1:2:3:4"), false)).toBe("2001:db8:aa:bb::/64");
-    expect(clientAddress(req("2001:db8:aa:bb::9"), false)).toBe("2001:db8:aa:bb::/64");
-    expect(clientAddress(req("::1"), false)).toBe("0:0:0:0::/64");
+    expect(clientAddress(req("127.0.0.1"), 0)).toBe("127.0.0.1");
+    expect(clientAddress(req("::ffff:10.1.2.3"), 0)).toBe("10.1.2.3");
+    expect(clientAddress(req("2001:db8:aa:bb:1:2:3:4"), 0)).toBe("2001:db8:aa:bb::/64");
+    expect(clientAddress(req("2001:db8:aa:bb::9"), 0)).toBe("2001:db8:aa:bb::/64");
+    expect(clientAddress(req("::1"), 0)).toBe("0:0:0:0::/64");
   });
 
-  test("X-Forwarded-For only when trusted, and only its first entry", () => {
-    expect(clientAddress(req("10.0.0.1", "203.0.113.7, 10.0.0.9"), false)).toBe("10.0.0.1");
-    expect(clientAddress(req("10.0.0.1", "203.0.113.7, 10.0.0.9"), true)).toBe("203.0.113.7");
-    expect(clientAddress(req("10.0.0.1", "[2001:db8::1]:4711"), true)).toBe("2001:db8:0:0::/64");
-    expect(clientAddress(req("10.0.0.1"), true)).toBe("10.0.0.1");
+  test("X-Forwarded-For only when trusted, read from the right through the trusted hops", () => {
+    expect(clientAddress(req("10.0.0.1", "203.0.113.7, 10.0.0.9"), 0)).toBe("10.0.0.1");
+    expect(clientAddress(req("10.0.0.1", "203.0.113.7, 10.0.0.9"), 1)).toBe("10.0.0.9");
+    expect(clientAddress(req("10.0.0.1", "203.0.113.7, 10.0.0.9"), 2)).toBe("203.0.113.7");
+    expect(clientAddress(req("10.0.0.1", "[2001:db8::1]:4711"), 1)).toBe("2001:db8:0:0::/64");
+    expect(clientAddress(req("10.0.0.1"), 1)).toBe("10.0.0.1");
+  });
+
+  test("a client cannot pick its own address by writing the leftmost X-Forwarded-For entry", () => {
+    // The client sent "X-Forwarded-For: 1.2.3.4"; the one trusted proxy appended the address it saw.
+    for (let i = 0; i < 3; i++) expect(clientAddress(req("10.0.0.1", `${i}.2.3.4, 198.51.100.20`), 1)).toBe("198.51.100.20");
+    // Behind two proxies, the outer one's entry; and headers sent twice count as one list.
+    expect(clientAddress(req("10.0.0.1", "6.6.6.6, 198.51.100.20, 10.0.0.5"), 2)).toBe("198.51.100.20");
+    const twice = { headers: { "x-forwarded-for": ["6.6.6.6", "198.51.100.20"] }, socket: { remoteAddress: "10.0.0.1" } } as unknown as HttpRequest;
+    expect(clientAddress(twice, 1)).toBe("198.51.100.20");
   });
 });

@@ -5,9 +5,10 @@ import { PING_PATH } from "../protocol/urls.js";
 import { corsHandler } from "./cors.js";
 import { clientAddress, clientKey } from "./client-address.js";
 import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";
-import { DEFAULT_TIMEOUTS, type DualServer, type ListenerTimeouts, createDualServer } from "./listener.js";
+import { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_TIMEOUTS, type DualServer, type ListenerTimeouts, createDualServer } from "./listener.js";
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
+import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
 import { type GatewayOptions, GatewayServiceImpl } from "./service.js";
@@ -23,9 +24,11 @@ export interface GatewayServerOptions extends GatewayOptions {
   webDir?: string;
   /** Per-client rate limits and stream caps; none by default. */
   limits?: ClientLimits;
-  /** Count clients by the first X-Forwarded-For entry (only behind a proxy that sets it). */
-  trustProxy?: boolean;
+  /** Proxies in front that append to X-Forwarded-For; clients are counted by what the outermost saw (0: the peer address). */
+  trustedProxyHops?: number;
   timeouts?: ListenerTimeouts;
+  /** Streams one HTTP/2 connection may have open at once (default 100). */
+  maxConcurrentStreams?: number;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
@@ -33,9 +36,9 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
   const impl = new GatewayServiceImpl(o);
   const files = o.webDir ? staticFiles(o.webDir) : undefined;
   const rpc = connectNodeAdapter({
-    routes: routes(impl),
+    routes: withMisreadAsInvalidArgument(routes(impl)),
     // The handlers never see the socket: the client's address reaches the limits this way.
-    contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustProxy ?? false)),
+    contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
     interceptors: [loggingInterceptor(o.log), clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS), validationInterceptor()],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
@@ -65,5 +68,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
   const preflight = corsHandler(o.corsOrigins ?? []);
   return createDualServer((req, res) => {
     if (!preflight(req, res)) rpc(req, res);
-  }, o.tls, o.timeouts ?? DEFAULT_TIMEOUTS);
+  }, o.tls, o.timeouts ?? DEFAULT_TIMEOUTS, {
+    maxConcurrentStreams: o.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
+    onHandlerError: (e) => o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) }),
+  });
 }

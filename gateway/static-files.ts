@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import type { HttpRequest as Req, HttpResponse as Res } from "./http-types.js";
 import { extname, join, normalize, resolve, sep } from "node:path";
 
+// The built web UI, served from one directory.
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -26,7 +27,15 @@ export function staticFiles(dir: string) {
   const root = resolve(dir);
   return (req: Req, res: Res): boolean => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+    } catch {
+      // A malformed percent-escape (e.g. %E0%A4%A) names no file: the client's mistake, not ours.
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+      res.end("bad request: malformed percent-encoding in the path");
+      return true;
+    }
     const rel = PAGES[path] ?? path.slice(1);
     const file = normalize(join(root, rel));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -42,7 +51,12 @@ export function staticFiles(dir: string) {
     const cache = file.includes(`${sep}assets${sep}`) ? "public, max-age=31536000, immutable" : "no-cache";
     res.writeHead(200, { "content-type": type, "cache-control": cache, "content-length": statSync(file).size });
     if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res as NodeJS.WritableStream);
+    else {
+      // A file that vanished or cannot be read mid-way ends this response, not the process.
+      const stream = createReadStream(file);
+      stream.on("error", () => res.destroy());
+      stream.pipe(res as NodeJS.WritableStream);
+    }
     return true;
   };
 }

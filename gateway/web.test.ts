@@ -1,14 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { AllocateRoomResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
-import { silentLogger } from "../common/log";
-import { MemoryStore } from "../common/store/memory-store";
-import { JoinTokens } from "../common/token";
 import { gatewayClient } from "../testkit/client";
+import { buildStandaloneGateway } from "../testkit/standalone-gateway";
 import type { DualServer } from "./listener";
-import { buildGateway } from "./server";
 
 // The Gateway's web side: the built UI at / and /dashboard, CORS for other origins, and RPCs
 // untouched. The Manager is not under test here, so the allocator is a stand-in that fails.
@@ -23,14 +18,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "index.html"), "<h1>demo</h1>");
   writeFileSync(join(dir, "dashboard.html"), "<h1>dashboard</h1>");
   writeFileSync(join(dir, "assets", "app-1a2b.js"), "console.log(1)");
-  gw = buildGateway({
-    store: new MemoryStore(),
-    allocator: { allocateRoom: async () => create(AllocateRoomResponseSchema, {}), close() {} },
-    tokens: new JoinTokens("x".repeat(32)),
-    joinTokenTtlMs: 1000,
-    defaultMaxPlayers: 4,
-    maxPlayersLimit: 8,
-    log: silentLogger,
+  gw = buildStandaloneGateway({
     webDir: dir,
     corsOrigins: ["https://game.example"],
   });

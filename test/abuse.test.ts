@@ -122,7 +122,8 @@ describe("request rules from manager.proto, enforced at the Manager's gRPC edge"
 
 describe("per-client limits at the Gateway", () => {
   test("CreateRoom: a burst, then resource_exhausted with a retry hint; another client is not affected", async () => {
-    const url = await gateway("gw-limits", { RATE_LIMIT_CREATE_PER_S: "1", RATE_LIMIT_CREATE_BURST: "2", GATEWAY_TRUST_PROXY: "true" });
+    // Behind two proxies: the outer one writes the client's address, the inner one the outer's.
+    const url = await gateway("gw-limits", { RATE_LIMIT_CREATE_PER_S: "1", RATE_LIMIT_CREATE_BURST: "2", GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "2" });
     const gw = gatewayClient(url);
     const as = (ip: string) => ({ headers: { "x-forwarded-for": `${ip}, 10.9.9.9` } });
     expect(await codeOf(gw.createRoom({}, as("203.0.113.1")))).toBe("ok");
@@ -131,8 +132,10 @@ describe("per-client limits at the Gateway", () => {
     expect(err.code).toBe(8); // resource_exhausted
     expect(err.rawMessage).toMatch(/^rate limit: at most 1 CreateRoom calls per second \(bursts of 2\) per client; retry in \d+ ms$/);
     expect(err.metadata.get("retry-after")).toBe("1");
-    // Only the first X-Forwarded-For entry counts: a different proxy hop is the same client.
+    // Only the entry the outer proxy wrote counts: a different inner hop is the same client, and
+    // neither is an address the client put in front of it.
     expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "203.0.113.1, 10.1.1.1" } }))).toBe("ResourceExhausted");
+    expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.1, 10.1.1.1" } }))).toBe("ResourceExhausted");
     expect(await codeOf(gw.createRoom({}, as("203.0.113.2")))).toBe("ok");
     // Invalid requests count too: the limit comes before validation.
     expect(await codeOf(gw.createRoom({ region: "x".repeat(100) }, as("203.0.113.2")))).toBe("InvalidArgument");
