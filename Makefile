@@ -1,4 +1,4 @@
-.PHONY: all install gen check-gen lint build build-web typecheck test unit fuzz bench chaos clean
+.PHONY: all install gen check-gen lint style boundaries check build build-web typecheck test unit fuzz bench chaos clean
 
 NPX := npx --no-install
 
@@ -26,6 +26,16 @@ check-gen: gen
 lint: node_modules $(VALIDATE_PROTO)
 	$(NPX) buf lint
 
+# Formatting and lint rules (biome.jsonc); `npm run format` rewrites what this reports.
+style: node_modules
+	$(NPX) biome ci --colors=off --error-on-warnings .
+
+# Import boundaries (.dependency-cruiser.cjs): SDK apart from servers, cores apart from edges, no cycles.
+boundaries: node_modules
+	$(NPX) depcruise --config .dependency-cruiser.cjs .
+
+check: style boundaries
+
 # The web UI has its own tsconfig so that the DOM lib never reaches the server code.
 typecheck: node_modules
 	$(NPX) tsc -p tsconfig.json --noEmit
@@ -42,6 +52,7 @@ build-web: node_modules
 
 # jest's own summary is not a line CI reads, so the totals are printed once more as
 # "tests: N passed, N failed" from its JSON report.
+# `check` joins the line below once the tree is formatted and within its boundaries.
 test: lint check-gen typecheck build
 	@rm -f .jest-results.json
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
