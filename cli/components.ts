@@ -8,7 +8,7 @@ import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
-import { parseRegionGateways } from "../gateway/regions.js";
+import { parseRegionGateways } from "../gateway/region-gateways.js";
 import { gatewayClientLimits, gatewayTimeouts, gatewayMaxConcurrentStreams, gatewayTrustedProxyHops, wsIdleTimeoutS, wsMaxBytesPerSecond } from "./limits.js";
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";

@@ -2,6 +2,9 @@
 // (GATEWAY_PORT=8080); a flag wins over the environment, which wins over the default. This table
 // is the single source for parsing and for `roomgate --help`.
 
+import { RegisterSchema } from "../gen/roomgate/v1/manager_pb.js";
+import { describeViolations, fieldViolations } from "./validation.js";
+
 export type Component = "up" | "gateway" | "manager" | "gameserver" | "drain" | "servers";
 
 export interface Setting {
@@ -183,14 +186,14 @@ export function keyValuePairs(text: string): { key: string; value?: string; raw:
     });
 }
 
-/** "k=v,k2=v2" into labels, with the rules the protocol puts on them (gateway.proto). */
+/**
+ * "k=v,k2=v2" into a game server's labels, held to the rules of the labels it registers with
+ * (Register.labels in manager.proto): the .proto is the one place those rules are written.
+ */
 export function parseLabels(text: string, key: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const { key: k, value: val = "" } of keyValuePairs(text)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/.test(k)) throw new ConfigError(`${key}: label name '${k}' must be 1-63 letters, digits or _./- (starting with a letter or digit)`);
-    if (!/^[A-Za-z0-9_.:/+-]{0,64}$/.test(val)) throw new ConfigError(`${key}: value of '${k}' must be up to 64 letters, digits or _.:/+-`);
-    out[k] = val;
-  }
-  if (Object.keys(out).length > 16) throw new ConfigError(`${key}: at most 16 labels`);
-  return out;
+  const labels: Record<string, string> = {};
+  for (const { key: k, value = "" } of keyValuePairs(text)) labels[k] = value;
+  const broken = fieldViolations(RegisterSchema, { labels }, "labels");
+  if (broken.length > 0) throw new ConfigError(`${key}: ${describeViolations(broken)}`);
+  return labels;
 }

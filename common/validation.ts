@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
 
@@ -15,6 +15,18 @@ export function violationsOf<Desc extends DescMessage>(schema: Desc, message: Me
   if (result.kind === "valid") return [];
   if (result.kind === "invalid") return result.error.violations;
   throw result.error;
+}
+
+/**
+ * The rules one field of `schema` breaks when it holds the value in `init`: how configuration
+ * parsing reuses a .proto rule (say, the labels a game server registers with) instead of
+ * restating it. Only that field's violations count; the rest of the message is left at defaults.
+ */
+export function fieldViolations<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>, field: string): Violation[] {
+  return violationsOf(schema, create(schema, init)).filter((v) => {
+    const first = v.field[0];
+    return first?.kind === "field" && first.name === field;
+  });
 }
 
 /** "field: what is wrong [rule id]" for each violation, joined with "; ". */

@@ -1,14 +1,12 @@
+// The Gateway's client of the Managers: the RoomAllocator the matchmaking core places rooms with.
+
 import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
 import { ManagerClients, STORE_DOWN, unreachable } from "../common/manager-channel.js";
-
-/** What the Gateway needs of the Manager; an interface so the service can be tested alone. */
-export interface RoomAllocator {
-  allocateRoom(req: AllocateRoomRequest): Promise<AllocateRoomResponse>;
-  close(): void;
-}
+import type { RoomAllocator } from "./matchmaking/dependencies.js";
+import { MatchError } from "./matchmaking/errors.js";
 
 export interface GrpcRoomAllocatorOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -52,8 +50,12 @@ function nextManager(e: grpc.ServiceError): boolean {
   return unreachable(e) || (e.code === grpc.status.UNAVAILABLE && e.details.startsWith(STORE_DOWN));
 }
 
-/** gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged. */
-function fromGrpc(e: grpc.ServiceError): ConnectError {
+/**
+ * gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged; a
+ * taken room id is the one answer the core acts on (it retries with another id).
+ */
+function fromGrpc(e: grpc.ServiceError): Error {
+  if (e.code === grpc.status.ALREADY_EXISTS) return new MatchError("room_id_taken", e.details || "manager error");
   if (e.code === grpc.status.DEADLINE_EXCEEDED) return new ConnectError("the manager did not answer in time", Code.Unavailable);
   if (e.code === grpc.status.UNAVAILABLE) return new ConnectError(`manager unavailable: ${e.details}`, Code.Unavailable);
   const code = (e.code as number) in Code ? (e.code as number as Code) : Code.Internal;

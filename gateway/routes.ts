@@ -1,3 +1,5 @@
+// The Gateway's Connect routes: GatewayService served by the edge class in service.ts.
+
 import type { ConnectRouter } from "@connectrpc/connect";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import type { GatewayServiceImpl } from "./service.js";

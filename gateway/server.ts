@@ -1,3 +1,5 @@
+// Builds the Gateway: the Connect routes with their interceptors, /ping, /healthz and the web UI on one listener.
+
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
@@ -11,9 +13,15 @@ import { loggingInterceptor } from "./logging.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
-import { type GatewayOptions, GatewayServiceImpl } from "./service.js";
+import { GatewayServiceImpl } from "./service.js";
+import type { WatchStore } from "./cluster-watch.js";
+import type { MatchStore } from "./matchmaking/dependencies.js";
+import { Matchmaker, type MatchmakerOptions } from "./matchmaking/matchmaker.js";
 
-export interface GatewayServerOptions extends GatewayOptions {
+export interface GatewayServerOptions extends MatchmakerOptions {
+  store: MatchStore & WatchStore;
+  /** Every region's Gateway, for clients to measure (ListRegions). */
+  regionGateways?: { region: string; url: string }[];
   log: Logger;
   tls?: { certFile: string; keyFile: string };
   /** Largest request body accepted, bytes. */
@@ -33,7 +41,7 @@ export interface GatewayServerOptions extends GatewayOptions {
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
 export function buildGateway(o: GatewayServerOptions): DualServer {
-  const impl = new GatewayServiceImpl(o);
+  const impl = new GatewayServiceImpl({ matchmaker: new Matchmaker(o), cluster: o.store, region: o.region, regionGateways: o.regionGateways });
   const files = o.webDir ? staticFiles(o.webDir) : undefined;
   const rpc = connectNodeAdapter({
     routes: withMisreadAsInvalidArgument(routes(impl)),

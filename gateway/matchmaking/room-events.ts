@@ -1,6 +1,8 @@
-import type { ClusterEvent } from "../gen/roomgate/v1/gateway_pb.js";
-import { type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
-import type { ClusterEvents, Rooms } from "../common/store/store.js";
+// Waiting for the cluster: wake-ups on cluster events, and a room until it opens.
+
+import type { ClusterEvent } from "../../gen/roomgate/v1/gateway_pb.js";
+import { type Room, RoomState } from "../../gen/roomgate/v1/common_pb.js";
+import type { EventStore, MatchStore } from "./dependencies.js";
 
 /**
  * Wakes a waiting call when a cluster event it cares about arrives. Events are delivered at most
@@ -11,7 +13,7 @@ export class Wakeup {
 
   private constructor(private readonly unsubscribe: () => void) {}
 
-  static async on(store: Pick<ClusterEvents, "subscribeEvents">, wanted: (e: ClusterEvent) => boolean): Promise<Wakeup> {
+  static async on(store: EventStore, wanted: (e: ClusterEvent) => boolean): Promise<Wakeup> {
     let w: Wakeup | undefined;
     const unsubscribe = await store.subscribeEvents((e) => wanted(e) && w?.wake());
     w = new Wakeup(unsubscribe);
@@ -34,7 +36,7 @@ export class Wakeup {
 }
 
 /** The room once it is OPEN; undefined when it went away or is still not open at the deadline. */
-export async function untilOpen(store: Pick<ClusterEvents, "subscribeEvents"> & Pick<Rooms, "getRoom">, roomId: string, timeoutMs: number, checkMs = 250): Promise<Room | undefined> {
+export async function untilOpen(store: Pick<MatchStore, "getRoom" | "subscribeEvents">, roomId: string, timeoutMs: number, checkMs = 250): Promise<Room | undefined> {
   const wakeup = await Wakeup.on(store, (e) => e.roomId === roomId);
   try {
     const deadline = Date.now() + timeoutMs;

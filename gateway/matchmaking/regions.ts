@@ -1,7 +1,6 @@
-import type { RegionLatency } from "../gen/roomgate/v1/common_pb.js";
-import { keyValuePairs } from "../common/config.js";
-
 // Where a client would rather play, from what it asked for and what it measured.
+
+import type { RegionLatency } from "../../gen/roomgate/v1/common_pb.js";
 
 /** The preferred region, then the measured ones from the fastest (ties by name); no repeats. */
 export function orderRegions(preferred: string, latencies: RegionLatency[]): string[] {
@@ -19,15 +18,4 @@ export function nearRegions(preferred: string, latencies: RegionLatency[], slack
   if (latencies.length === 0) return [];
   const fastest = Math.min(...latencies.map((l) => l.rttMs));
   return orderRegions("", latencies.filter((l) => l.rttMs <= fastest + slackMs));
-}
-
-/** "eu=https://eu.example.com,us=https://us.example.com" (REGION_GATEWAYS). */
-export function parseRegionGateways(text: string): { region: string; url: string }[] {
-  const out: { region: string; url: string }[] = [];
-  for (const { key: region, value: url, raw } of keyValuePairs(text)) {
-    if (url === undefined || !/^[A-Za-z0-9_.-]+$/.test(region)) throw new Error(`REGION_GATEWAYS: '${raw}' is not region=url`);
-    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`REGION_GATEWAYS: the URL of ${region} must start with http:// or https://`);
-    out.push({ region, url: url.replace(/\/+$/, "") });
-  }
-  return out;
 }

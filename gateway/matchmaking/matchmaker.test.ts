@@ -1,0 +1,180 @@
+import { create } from "@bufbuild/protobuf";
+import { RoomState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
+import {
+  CreateRoomRequestSchema,
+  JoinOrCreateRequestSchema,
+  JoinRoomRequestSchema,
+  ListRoomsRequestSchema,
+  type CreateRoomRequest,
+  type JoinOrCreateRequest,
+} from "../../gen/roomgate/v1/gateway_pb.js";
+import { AllocateRoomResponseSchema } from "../../gen/roomgate/v1/manager_pb.js";
+import { MemoryStore } from "../../common/store/memory-store.js";
+import { JoinTokens } from "../../common/token.js";
+import { FakeAllocator } from "../../testkit/fake-allocator.js";
+import type { MatchStore } from "./dependencies.js";
+import { type MatchFailure, MatchError } from "./errors.js";
+import { Matchmaker, type MatchmakerOptions } from "./matchmaker.js";
+
+// The matchmaking core alone: the memory store and a fake allocator stand in for Redis and the
+// Managers, and no transport is involved.
+
+const tokens = new JoinTokens("s".repeat(32));
+
+async function setUp(o: Partial<MatchmakerOptions> = {}) {
+  const store = new MemoryStore();
+  const allocator = await FakeAllocator.withServer(store, "eu");
+  const mm = new Matchmaker({ store, allocator, tokens, joinTokenTtlMs: 10_000, defaultMaxPlayers: 4, maxPlayersLimit: 8, region: "eu", ...o });
+  return { store, allocator, mm };
+}
+
+const createReq = (init: Parameters<typeof create<typeof CreateRoomRequestSchema>>[1] = {}): CreateRoomRequest => create(CreateRoomRequestSchema, init);
+const quickReq = (init: Parameters<typeof create<typeof JoinOrCreateRequestSchema>>[1] = {}): JoinOrCreateRequest => create(JoinOrCreateRequestSchema, { mode: "ffa", ...init });
+
+async function failureOf(p: Promise<unknown>): Promise<MatchFailure | "ok"> {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    if (e instanceof MatchError) return e.failure;
+    throw e;
+  }
+}
+
+test("CreateRoom places a room in this Gateway's region and signs the creator's ticket", async () => {
+  const { allocator, mm } = await setUp();
+  const res = await mm.createRoom(createReq({ playerName: "ana" }));
+  expect(allocator.requests[0]).toMatchObject({ regions: ["eu"], maxPlayers: 4, visibility: RoomVisibility.PRIVATE, firstJoinTimeoutMs: 10_000 });
+  const claims = tokens.verify(res.joinToken, { roomId: res.roomId, serverId: "gs-eu" });
+  expect(claims).toMatchObject({ playerId: res.playerId, playerName: "ana" });
+  expect(res.serverAddress).toBe("ws://eu.test:7001");
+});
+
+test("a CreateRoom retried with its request_id is the same player in the same room", async () => {
+  const { mm } = await setUp();
+  const first = await mm.createRoom(createReq({ requestId: "req-1" }));
+  const again = await mm.createRoom(createReq({ requestId: "req-1" }));
+  expect([again.roomId, again.playerId]).toEqual([first.roomId, first.playerId]);
+});
+
+test("more seats than this Gateway allows is an invalid request; none asked is the default", async () => {
+  const { allocator, mm } = await setUp();
+  expect(await failureOf(mm.createRoom(createReq({ maxPlayers: 9 })))).toBe("invalid_request");
+  expect(await failureOf(mm.joinOrCreate(quickReq({ maxPlayers: 9 })))).toBe("invalid_request");
+  expect(allocator.requests).toHaveLength(0);
+  await mm.createRoom(createReq({ maxPlayers: 0 }));
+  expect(allocator.requests[0]!.maxPlayers).toBe(4);
+});
+
+test("a taken room id is retried once with another id, then reported", async () => {
+  const { allocator, mm } = await setUp();
+  allocator.scripted.push(new MatchError("room_id_taken", "taken"));
+  const res = await mm.createRoom(createReq());
+  expect(allocator.requests).toHaveLength(2);
+  expect(allocator.requests[1]!.roomId).toBe(res.roomId);
+  expect(allocator.requests[0]!.roomId).not.toBe(res.roomId);
+
+  allocator.scripted.push(new MatchError("room_id_taken", "taken"), new MatchError("room_id_taken", "taken again"));
+  expect(await failureOf(mm.createRoom(createReq()))).toBe("room_id_taken");
+  expect(allocator.requests).toHaveLength(4);
+});
+
+test("a Manager's own failure reaches the caller as it is; an answer without a room is a bad answer", async () => {
+  const { allocator, mm } = await setUp();
+  const managerSaid = new Error("no capacity");
+  allocator.scripted.push(managerSaid);
+  await expect(mm.createRoom(createReq())).rejects.toBe(managerSaid);
+  allocator.scripted.push(create(AllocateRoomResponseSchema, {}));
+  expect(await failureOf(mm.createRoom(createReq()))).toBe("bad_manager_answer");
+});
+
+test("JoinRoom holds a seat; a missing, full or opening room is refused by name", async () => {
+  const { store, allocator, mm } = await setUp();
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe("room_not_found");
+  const room = await mm.createRoom(createReq({ maxPlayers: 2 }));
+  const joined = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, playerName: "bo" }));
+  expect(tokens.verify(joined.joinToken, { roomId: room.roomId })).toMatchObject({ playerId: joined.playerId, playerName: "bo" });
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe("room_full");
+
+  let open = () => {};
+  allocator.opening = new Promise<void>((resolve) => (open = resolve));
+  const creating = mm.createRoom(createReq());
+  const opening = await allocator.placed;
+  expect((await store.getRoom(opening.roomId))!.state).toBe(RoomState.OPENING);
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId })))).toBe("room_not_ready");
+  open();
+  await creating;
+});
+
+test("a rejoin token keeps the player's id within the window; others are refused", async () => {
+  const { mm } = await setUp({ rejoinWindowMs: 60_000 });
+  const a = await mm.createRoom(createReq({ playerName: "ana" }));
+  const b = await mm.createRoom(createReq());
+  const back = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }));
+  expect([back.playerId, tokens.verify(back.joinToken).playerName]).toEqual([a.playerId, "ana"]);
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: b.roomId, rejoinToken: a.joinToken })))).toBe("invalid_request");
+  const forged = new JoinTokens("f".repeat(32)).sign({ roomId: a.roomId, playerId: "p", serverId: "gs-eu", playerName: "", expireTimeMs: Date.now() + 1000 });
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: forged })))).toBe("rejoin_refused");
+  const late = new Matchmaker({ store: new MemoryStore(), allocator: new FakeAllocator(new MemoryStore()), tokens, joinTokenTtlMs: 1, defaultMaxPlayers: 2, maxPlayersLimit: 2, rejoinWindowMs: 0, now: () => Date.now() + 60_000 });
+  expect(await failureOf(late.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken })))).toBe("rejoin_refused");
+});
+
+test("a burst of 7 quick-joins for rooms of 3 takes turns to create: 3 rooms, none short of players but the last", async () => {
+  const { allocator, mm } = await setUp();
+  const results = await Promise.all(Array.from({ length: 7 }, () => mm.joinOrCreate(quickReq({ maxPlayers: 3 }))));
+  expect(allocator.requests).toHaveLength(3);
+  const perRoom = new Map<string, number>();
+  for (const r of results) perRoom.set(r.roomId, (perRoom.get(r.roomId) ?? 0) + 1);
+  expect([...perRoom.values()].sort()).toEqual([1, 3, 3]);
+  expect(results.filter((r) => r.created)).toHaveLength(3);
+  expect(allocator.requests.every((r) => r.visibility === RoomVisibility.PUBLIC && r.mode === "ffa")).toBe(true);
+});
+
+test("a quick-join takes a seat in a room that is still opening and waits for it to open", async () => {
+  const { store, allocator, mm } = await setUp();
+  let open = () => {};
+  allocator.opening = new Promise<void>((resolve) => (open = resolve));
+  const first = mm.joinOrCreate(quickReq({ maxPlayers: 2 }));
+  const room = await allocator.placed;
+  let seatHeld = () => {};
+  const held = new Promise<void>((resolve) => (seatHeld = resolve));
+  const joinPublic = store.joinPublic.bind(store);
+  store.joinPublic = async (q) => {
+    const found = await joinPublic(q);
+    if (found) seatHeld();
+    return found;
+  };
+  const second = mm.joinOrCreate(quickReq({ maxPlayers: 2 }));
+  await held;
+  expect((await store.getRoom(room.roomId))!.state).toBe(RoomState.OPENING);
+  open();
+  const [a, b] = await Promise.all([first, second]);
+  expect([a.roomId, a.created, b.roomId, b.created]).toEqual([room.roomId, true, room.roomId, false]);
+  expect(allocator.requests).toHaveLength(1);
+});
+
+test("ListRooms pages through public rooms with the token of the previous page", async () => {
+  const { mm } = await setUp();
+  for (let i = 0; i < 5; i++) await mm.createRoom(createReq({ visibility: RoomVisibility.PUBLIC, mode: "duel" }));
+  await mm.createRoom(createReq({ mode: "duel" }));
+  const seen: string[] = [];
+  let pageToken = "";
+  do {
+    const page = await mm.listRooms(create(ListRoomsRequestSchema, { mode: "duel", pageSize: 2, pageToken }));
+    expect(page.rooms.length).toBeLessThanOrEqual(2);
+    seen.push(...page.rooms.map((r) => r.roomId));
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  expect(new Set(seen).size).toBe(5);
+});
+
+test("a store that fails makes every call store_unavailable", async () => {
+  const down = () => Promise.reject(new Error("connection lost"));
+  const store: MatchStore = { getRoom: down, holdSeat: down, joinPublic: down, listRooms: down, acquireLease: down, subscribeEvents: down };
+  const mm = new Matchmaker({ store, allocator: new FakeAllocator(new MemoryStore()), tokens, joinTokenTtlMs: 1000, defaultMaxPlayers: 2, maxPlayersLimit: 2 });
+  expect(await failureOf(mm.getRoom("A".repeat(22)))).toBe("store_unavailable");
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe("store_unavailable");
+  expect(await failureOf(mm.joinOrCreate(quickReq()))).toBe("store_unavailable");
+  expect(await failureOf(mm.listRooms(create(ListRoomsRequestSchema, {})))).toBe("store_unavailable");
+  await expect(mm.getRoom("A".repeat(22))).rejects.toThrow("room store unavailable: connection lost");
+});

@@ -1,0 +1,181 @@
+// The Gateway's matchmaking core: seats in rooms, quick-join, new rooms through a Manager, public
+// listings. No transport here: the edge (gateway/service.ts) calls it and maps each MatchError.
+
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Room, RoomState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
+import {
+  type CreateRoomRequest,
+  type CreateRoomResponse,
+  CreateRoomResponseSchema,
+  type JoinOrCreateRequest,
+  type JoinOrCreateResponse,
+  JoinOrCreateResponseSchema,
+  type JoinRoomRequest,
+  type JoinRoomResponse,
+  JoinRoomResponseSchema,
+  type ListRoomsRequest,
+  type ListRoomsResponse,
+  ListRoomsResponseSchema,
+} from "../../gen/roomgate/v1/gateway_pb.js";
+import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
+import { newPlayerId, newRoomId } from "../../common/ids.js";
+import { type JoinTokens, TokenError } from "../../common/token.js";
+import type { MatchStore, RoomAllocator } from "./dependencies.js";
+import { MatchError, storeCall } from "./errors.js";
+import { seatOrCreate } from "./quick-join.js";
+import { nearRegions, orderRegions } from "./regions.js";
+
+export interface MatchmakerOptions {
+  store: MatchStore;
+  allocator: RoomAllocator;
+  tokens: JoinTokens;
+  joinTokenTtlMs: number;
+  defaultMaxPlayers: number;
+  maxPlayersLimit: number;
+  /** How long past its expiry a join token still serves as a rejoin_token; default 10 minutes. */
+  rejoinWindowMs?: number;
+  /** This Gateway's region: where rooms go when a client names none and measured none. */
+  region?: string;
+  /** JoinOrCreate fills open rooms in regions at most this much slower than the fastest; default 30. */
+  quickJoinSlackMs?: number;
+  /** How long JoinOrCreate waits for a room another player is creating to open; default 5000. */
+  openWaitMs?: number;
+  now?: () => number;
+}
+
+type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">;
+
+/**
+ * Requests arrive already checked against the rules in gateway.proto (lengths, patterns, room id
+ * shape); only limits that depend on this Gateway's configuration are checked here.
+ */
+export class Matchmaker {
+  private readonly now: () => number;
+
+  constructor(private readonly o: MatchmakerOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  async createRoom(req: CreateRoomRequest): Promise<CreateRoomResponse> {
+    const playerId = newPlayerId();
+    const res = await this.allocate({
+      regions: this.regions(req.region, req.latencies),
+      maxPlayers: this.maxPlayers(req.maxPlayers),
+      requestId: req.requestId,
+      creatorPlayerId: playerId,
+      labels: req.labels,
+      visibility: req.visibility || RoomVisibility.PRIVATE,
+      mode: req.mode,
+      metadata: req.metadata,
+    });
+    // An idempotent retry is the same player in the same room.
+    return create(CreateRoomResponseSchema, this.ticket(res.room, res.created ? playerId : res.room.creatorPlayerId, req.playerName));
+  }
+
+  async joinRoom(req: JoinRoomRequest): Promise<JoinRoomResponse> {
+    // A player coming back (reconnect, or its room moved) keeps its id, and so its seat and state.
+    const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId) : undefined;
+    const playerId = rejoin?.playerId ?? newPlayerId();
+    const now = this.now();
+    const held = await storeCall(() => this.o.store.holdSeat({ roomId: req.roomId, playerId, untilMs: now + this.o.joinTokenTtlMs, nowMs: now, rejoin: rejoin !== undefined }));
+    switch (held.kind) {
+      case "missing":
+        throw new MatchError("room_not_found", `room ${req.roomId} not found`);
+      case "unavailable":
+        // Only its creator's CreateRoom call may still be waiting for an OPENING room's server.
+        throw new MatchError("room_not_ready", held.room.state === RoomState.MOVING ? "room is moving to another server; retry" : "room is still opening; retry");
+      case "full":
+        throw new MatchError("room_full", `room ${req.roomId} is full (${held.room.maxPlayers} seats)`);
+    }
+    return create(JoinRoomResponseSchema, this.ticket(held.room, playerId, req.playerName || rejoin?.playerName || ""));
+  }
+
+  async joinOrCreate(req: JoinOrCreateRequest): Promise<JoinOrCreateResponse> {
+    const maxPlayers = this.maxPlayers(req.maxPlayers);
+    const playerId = newPlayerId();
+    const preferred = req.region || (req.latencies.length === 0 ? (this.o.region ?? "") : "");
+    const regions = nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30);
+    const quick = { store: this.o.store, now: this.now, holdMs: this.o.joinTokenTtlMs, openWaitMs: this.o.openWaitMs ?? 5000 };
+    const ask = { playerId, mode: req.mode, maxPlayers, labels: req.labels, regions };
+    const { room, created } = await seatOrCreate(quick, ask, async () => {
+      const res = await this.allocate({
+        regions: this.regions(req.region, req.latencies),
+        maxPlayers,
+        creatorPlayerId: playerId,
+        labels: req.labels,
+        visibility: RoomVisibility.PUBLIC,
+        mode: req.mode,
+        metadata: req.metadata,
+      });
+      return res.room;
+    });
+    return create(JoinOrCreateResponseSchema, { ...this.ticket(room, playerId, req.playerName), created });
+  }
+
+  /** A page of public rooms, newest first; the page token is the store's cursor (gateway.proto checks its shape). */
+  async listRooms(req: ListRoomsRequest): Promise<ListRoomsResponse> {
+    const query = { mode: req.mode, region: req.region, includeFull: req.includeFull, limit: req.pageSize || 20, after: req.pageToken || undefined, nowMs: this.now() };
+    const page = await storeCall(() => this.o.store.listRooms(query));
+    return create(ListRoomsResponseSchema, { rooms: page.rooms, nextPageToken: page.next ?? "" });
+  }
+
+  async getRoom(roomId: string): Promise<Room> {
+    const room = await storeCall(() => this.o.store.getRoom(roomId, this.now()));
+    if (!room) throw new MatchError("room_not_found", `room ${roomId} not found`);
+    return room;
+  }
+
+  /** A join token we signed for this room, expired at most rejoinWindowMs ago. */
+  private rejoinClaims(token: string, roomId: string) {
+    let claims;
+    try {
+      claims = this.o.tokens.verify(token, { nowMs: this.now() - (this.o.rejoinWindowMs ?? 600_000) });
+    } catch (e) {
+      if (e instanceof TokenError) throw new MatchError("rejoin_refused", `rejoin_token ${e.message.replace(/^join token /, "")}`);
+      throw e;
+    }
+    if (claims.roomId !== roomId) throw new MatchError("invalid_request", "rejoin_token is for another room");
+    return claims;
+  }
+
+  private maxPlayers(asked: number): number {
+    const maxPlayers = asked || this.o.defaultMaxPlayers;
+    if (maxPlayers > this.o.maxPlayersLimit) throw new MatchError("invalid_request", `max_players must be at most ${this.o.maxPlayersLimit}`);
+    return maxPlayers;
+  }
+
+  /** Regions for a new room, best first: what the client asked or measured, else this Gateway's. */
+  private regions(preferred: string, latencies: CreateRoomRequest["latencies"]): string[] {
+    const ordered = orderRegions(preferred, latencies);
+    return ordered.length > 0 || !this.o.region ? ordered : [this.o.region];
+  }
+
+  private async allocate(init: NewRoom): Promise<{ room: Room; created: boolean }> {
+    // A fresh 128-bit id collides only in theory; one retry with another id settles it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const req = create(AllocateRoomRequestSchema, { ...init, roomId: newRoomId(), firstJoinTimeoutMs: this.o.joinTokenTtlMs } as MessageInitShape<typeof AllocateRoomRequestSchema>);
+        const res = await this.o.allocator.allocateRoom(req);
+        if (!res.room) throw new MatchError("bad_manager_answer", "manager returned no room");
+        return { room: res.room, created: res.created };
+      } catch (e) {
+        if (attempt === 0 && e instanceof MatchError && e.failure === "room_id_taken") continue;
+        throw e;
+      }
+    }
+  }
+
+  private ticket(room: Room, playerId: string, playerName: string) {
+    const expireTimeMs = this.now() + this.o.joinTokenTtlMs;
+    return {
+      roomId: room.roomId,
+      serverAddress: room.serverAddress,
+      serverId: room.serverId,
+      region: room.region,
+      playerId,
+      joinToken: this.o.tokens.sign({ roomId: room.roomId, playerId, serverId: room.serverId, playerName, expireTimeMs }),
+      joinTokenExpireTime: timestampFromMs(expireTimeMs),
+    };
+  }
+}
