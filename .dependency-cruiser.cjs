@@ -78,7 +78,9 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
-      conditionNames: ["import", "require", "node", "default", "types"],
+      // "roomgate-source": package.json's "#platform" points Node at the built file; the check
+      // follows the source instead (browsers get platform-web.ts, an SDK entry of its own).
+      conditionNames: ["roomgate-source", "import", "require", "node", "default", "types"],
       extensions: [".ts", ".js", ".mjs", ".cjs", ".d.ts"],
     },
     reporterOptions: { text: { highlightFocused: true } },

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { createContextKey } from "@connectrpc/connect";
 import type { HttpRequest } from "./http-types.js";
-import { peerAddress } from "./listener.js";
+import { peerAddress } from "./peer-address.js";
 
 // Who is calling, for per-client limits. connect-node handlers never see the socket, so the
 // adapter's contextValues hook puts the address under this key for the interceptors to read.

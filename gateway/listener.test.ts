@@ -6,7 +6,8 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDualServer, type DualServer, peerAddress } from "./listener";
+import { createDualServer, type DualServer } from "./listener";
+import { peerAddress } from "./peer-address";
 
 // One port, both HTTP versions: cleartext by sniffing the HTTP/2 preface, TLS by ALPN.
 

@@ -3,6 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Duplex } from "node:stream";
 import { readFileSync } from "node:fs";
+import { notePeer } from "./peer-address.js";
 
 // One port for HTTP/1.1 (browsers, fetch, Connect, gRPC-Web) and HTTP/2 (gRPC, Connect).
 // Cleartext: the first bytes of a connection tell an HTTP/2 client (it opens with the "PRI *"
@@ -42,17 +43,6 @@ export interface ListenerOptions {
 }
 
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
-
-// Cleartext HTTP/2 sessions run on a replaying stream that Node wraps again, so their requests
-// cannot see the peer's address; the listener notes it for each session here.
-const sessionPeers = new WeakMap<http2.Http2Session, string | undefined>();
-
-/** The address of the peer that sent this request, on either HTTP version. */
-export function peerAddress(req: http.IncomingMessage | http2.Http2ServerRequest): string | undefined {
-  const session = "stream" in req ? req.stream?.session : undefined;
-  if (session && sessionPeers.has(session)) return sessionPeers.get(session);
-  return req.socket?.remoteAddress;
-}
 
 export interface DualServer {
   listen(host: string, port: number): Promise<number>;
@@ -105,7 +95,7 @@ export function createDualServer(
     let connecting: net.Socket | undefined;
     h2.on("session", (s) => {
       // Emitted from within h2.emit("connection") below, for the socket handed over there.
-      sessionPeers.set(s, connecting?.remoteAddress);
+      notePeer(s, connecting?.remoteAddress);
       onSession(s);
     });
     outer = net.createServer((socket) => {
