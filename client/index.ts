@@ -12,7 +12,8 @@
 export { RoomgateClient } from "./client.js";
 export type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
 export type { MeasureRegionsOptions, RegionEndpoint, RegionLatency } from "./regions.js";
-export { Room, type ConnectionState, type RoomEvents, type SetStateOptions, type StateValue } from "./room.js";
+export { Room } from "./room.js";
+export type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";
 export { RoomServerError } from "./errors.js";
 export type { GatewayProtocol, ReconnectOptions, RegionOptions, RoomgateClientOptions } from "./options.js";
 export type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
