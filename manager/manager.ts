@@ -13,7 +13,6 @@ import {
   RoomCloseReason,
   type RoomEvent,
 } from "../gen/roomgate/v1/manager_pb.js";
-import { isRoomId } from "../common/ids.js";
 import type { Logger } from "../common/log.js";
 import { DEFAULT_RECONNECT_MAX_DELAY_MS } from "../common/store/redis-connection.js";
 import type { ClusterEvents, ManagerBus, PlacementStrategy, Seats } from "../common/store/store.js";
@@ -66,8 +65,6 @@ export interface AttachHandler {
 }
 
 type Command = MessageInitShape<typeof AttachResponseSchema>["msg"];
-
-const LIMITS = { idChars: 128, regionChars: 64, requestIdChars: 128, maxPlayers: 100_000, minReportMs: 20, maxReportMs: 60_000 };
 
 // Several Managers may share one store: each holds the streams of the servers attached to it,
 // while rooms are placed by atomic store operations over every live server, commands reach a
@@ -137,7 +134,6 @@ export class Manager {
   // ---- allocation ---------------------------------------------------------------------------
 
   async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
-    validateAllocate(req);
     const excluded: string[] = [];
     const attempts = this.o.maxOpenAttempts ?? 3;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -260,10 +256,11 @@ export class Manager {
       onMessage: (msg) => {
         if (ended) return;
         if (!server) {
-          const problem = msg.msg.case === "register" ? validateRegister(msg.msg.value) : "the first message on Attach must be register";
-          if (problem || msg.msg.case !== "register") {
+          // The fields of a registration are checked at the edge (manager.proto); the order is ours.
+          if (msg.msg.case !== "register") {
+            const problem = "the first message on Attach must be register";
             this.o.log.warn("refused registration", { problem });
-            session.close(problem ?? "bad registration");
+            session.close(problem);
             ended = true;
             return;
           }
@@ -500,20 +497,4 @@ export class Manager {
       throw storeDown(e);
     }
   }
-}
-
-function validateAllocate(req: AllocateRoomRequest) {
-  if (!isRoomId(req.roomId)) throw new ManagerError("invalid_argument", "room_id must be 22 base64url characters");
-  if (req.maxPlayers < 1 || req.maxPlayers > LIMITS.maxPlayers) throw new ManagerError("invalid_argument", "max_players out of range");
-  if (req.region.length > LIMITS.regionChars) throw new ManagerError("invalid_argument", "region too long");
-  if (req.requestId.length > LIMITS.requestIdChars) throw new ManagerError("invalid_argument", "request_id too long");
-}
-
-function validateRegister(reg: Register): string | undefined {
-  if (!reg.serverId || reg.serverId.length > LIMITS.idChars) return "server_id must be 1-128 characters";
-  if (!/^wss?:\/\/[^\s/]+/.test(reg.address)) return "address must be a ws:// or wss:// URL";
-  if (reg.region.length > LIMITS.regionChars) return "region too long";
-  if (reg.maxRooms < 1 || reg.maxPlayers < 1) return "max_rooms and max_players must be at least 1";
-  if (reg.reportIntervalMs < LIMITS.minReportMs || reg.reportIntervalMs > LIMITS.maxReportMs) return "report_interval_ms out of range";
-  return undefined;
 }
