@@ -15,13 +15,16 @@ import type { RoomEvents, RoomHost } from "./room-host.js";
 // The game server's side of the Attach stream: registers, reports load on a timer, forwards room
 // events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
 // stream breaks. While it is down, rooms keep running; the next registration tells the Manager
-// which rooms still exist.
+// which rooms still exist. The link drives the RoomHost and hears its RoomEvents (server.ts
+// subscribes it); the host knows nothing of the link.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
   managerAddress: string;
   /** TLS for the link (INTERNAL_TLS_*); cleartext when absent. */
   credentials?: grpc.ChannelCredentials;
+  /** The rooms this link registers, reports and obeys commands for. */
+  host: RoomHost;
   /** What this server registers as; the rooms it runs are added at each registration. */
   registration: Omit<Register, "roomIds" | "closedRoomIds" | "$typeName" | "$unknown">;
   log: Logger;
@@ -43,7 +46,6 @@ export class ManagerLink implements RoomEvents {
   /** Reconnects since the last registration: the next one waits backoffDelay(failures). */
   private failures = 0;
   private readonly backoff: Backoff;
-  private host?: RoomHost;
   private readonly registeredWaiters: (() => void)[] = [];
   /** Rooms that closed while no Manager listened; told at the next registration. */
   private readonly closedWhileAway = new Set<string>();
@@ -66,8 +68,7 @@ export class ManagerLink implements RoomEvents {
     });
   }
 
-  start(host: RoomHost) {
-    this.host = host;
+  start() {
     this.connect();
     this.reportTimer = setInterval(() => this.report(), this.o.registration.reportIntervalMs);
   }
@@ -127,7 +128,7 @@ export class ManagerLink implements RoomEvents {
   }
 
   private connect() {
-    if (this.stopping || !this.host) return;
+    if (this.stopping) return;
     // Each attempt goes to the next Manager in turn, those known to be failing last: when the
     // Manager holding this stream dies, the server re-registers with another within a backoff.
     const { client, target } = this.managers.order()[0]!;
@@ -144,7 +145,7 @@ export class ManagerLink implements RoomEvents {
       create(AttachRequestSchema, {
         msg: {
           case: "register",
-          value: { ...this.o.registration, roomIds: this.host.roomIds(), closedRoomIds: [...this.closedWhileAway] },
+          value: { ...this.o.registration, roomIds: this.o.host.roomIds(), closedRoomIds: [...this.closedWhileAway] },
         },
       }),
     );
@@ -160,7 +161,7 @@ export class ManagerLink implements RoomEvents {
   }
 
   private onCommand(msg: AttachResponse) {
-    const host = this.host!;
+    const host = this.o.host;
     switch (msg.msg.case) {
       case "registered":
         this.registered = true;
@@ -192,8 +193,8 @@ export class ManagerLink implements RoomEvents {
   }
 
   private report() {
-    if (!this.registered || !this.host) return;
-    this.send({ case: "load", value: this.host.stats });
+    if (!this.registered) return;
+    this.send({ case: "load", value: this.o.host.stats });
   }
 
   private send(msg: Init) {

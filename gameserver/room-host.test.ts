@@ -66,23 +66,24 @@ let now: number;
 let host: RoomHost;
 
 function makeHost(limits: Partial<typeof LIMITS> = {}) {
-  return new RoomHost(
+  const host = new RoomHost(
     "gs-1",
     { ...LIMITS, ...limits },
-    {
-      opened: (id) => events.push(`opened ${id}`),
-      players: (id, n) => events.push(`players ${id} ${n}`),
-      closed: (id, r, bytes) => {
-        events.push(`closed ${id} ${RoomCloseReason[r]}`);
-        if (bytes) snapshots.push({ roomId: id, snap: fromBinary(RoomSnapshotSchema, bytes), final: true });
-      },
-      snapshot: (id, bytes) => snapshots.push({ roomId: id, snap: fromBinary(RoomSnapshotSchema, bytes), final: false }),
-    },
     createLogger("test", (line) => {
       if (/ warn /.test(line)) warnings.push(line);
     }),
     () => now,
   );
+  host.subscribe({
+    opened: (id) => events.push(`opened ${id}`),
+    players: (id, n) => events.push(`players ${id} ${n}`),
+    closed: (id, r, bytes) => {
+      events.push(`closed ${id} ${RoomCloseReason[r]}`);
+      if (bytes) snapshots.push({ roomId: id, snap: fromBinary(RoomSnapshotSchema, bytes), final: true });
+    },
+    snapshot: (id, bytes) => snapshots.push({ roomId: id, snap: fromBinary(RoomSnapshotSchema, bytes), final: false }),
+  });
+  return host;
 }
 
 beforeEach(() => {
@@ -110,6 +111,23 @@ test("welcome first, joins and leaves announced, empty room closed at once", () 
   host.leave("r1", "pa", a);
   expect(events).toEqual(["opened r1", "players r1 1", "players r1 2", "players r1 1", "players r1 0", "closed r1 EMPTY"]);
   expect(host.stats).toEqual({ rooms: 0, players: 0 });
+});
+
+test("room events reach every subscriber, in order", () => {
+  const heard: string[] = [];
+  host.subscribe({
+    opened: (id) => heard.push(`opened ${id}`),
+    players: (id, n, joined) => heard.push(`players ${id} ${n} ${joined ?? "-"}`),
+    closed: (id, r) => heard.push(`closed ${id} ${RoomCloseReason[r]}`),
+    snapshot: (id) => heard.push(`snapshot ${id}`),
+  });
+  host.openRoom("r1", 2, 30_000);
+  const a = new FakeConn();
+  host.join("r1", "pa", "ann", a);
+  host.takeSnapshots();
+  host.leave("r1", "pa", a);
+  expect(heard).toEqual(["opened r1", "players r1 1 pa", "snapshot r1", "players r1 0 -", "closed r1 EMPTY"]);
+  expect(events).toEqual(["opened r1", "players r1 1", "players r1 0", "closed r1 EMPTY"]);
 });
 
 test("full rooms, unknown rooms and a full server are refused before the upgrade", () => {

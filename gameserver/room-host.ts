@@ -16,13 +16,15 @@ import { CLOSE } from "../protocol/close-codes.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 
 // The rooms of one game server, free of transport types: a Connection is anything that can send
-// bytes and close; the WebSocket layer and the Manager link plug in from outside.
+// bytes and close. The host knows neither the WebSocket layer nor the Manager link: the sockets
+// call into it, and it tells its RoomEvents to whoever subscribes (the link, wired in server.ts).
 
 export interface Connection {
   send(bytes: Uint8Array): void;
   close(code: number, reason: string): void;
 }
 
+/** What the host tells its subscribers about its rooms. */
 export interface RoomEvents {
   opened(roomId: string): void;
   /** Seats taken (players plus those the room still waits for); `joined`: who just took one. */
@@ -92,15 +94,35 @@ export class RoomHost {
   /** Resolves a finish-mode drain once the last room is gone. */
   private onDrained?: () => void;
   private drainTimer?: NodeJS.Timeout;
+  private readonly subscribers: RoomEvents[] = [];
+  /** Tells every subscriber. */
+  private readonly events: RoomEvents = {
+    opened: (...a) => {
+      for (const s of this.subscribers) s.opened(...a);
+    },
+    players: (...a) => {
+      for (const s of this.subscribers) s.players(...a);
+    },
+    closed: (...a) => {
+      for (const s of this.subscribers) s.closed(...a);
+    },
+    snapshot: (...a) => {
+      for (const s of this.subscribers) s.snapshot(...a);
+    },
+  };
 
   constructor(
     /** Set once the server knows its id (after it has bound its port). */
     public serverId: string,
     private readonly limits: RoomLimits,
-    private readonly events: RoomEvents,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** From now on, `listener` hears of every room opening, filling, snapshotting and closing. */
+  subscribe(listener: RoomEvents) {
+    this.subscribers.push(listener);
+  }
 
   get stats() {
     return { rooms: this.rooms.size, players: this.playerCount };

@@ -7,6 +7,9 @@ import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
 import { WsServer } from "./ws-server.js";
 
+// A game server, wired in one place: the RoomHost (its rooms), the WebSocket layer that feeds
+// it, and the Manager link that drives it and subscribes to its room events.
+
 export interface GameServerOptions extends RoomLimits {
   id?: string;
   host: string;
@@ -54,18 +57,9 @@ export interface GameServer {
 
 /** Listens, then registers with the Manager. Resolves once listening (registration goes on). */
 export async function startGameServer(o: GameServerOptions): Promise<GameServer> {
-  let link: ManagerLink | undefined;
-  // The host needs the link for events and the link needs the host's address: the events are
-  // forwarded once both exist.
-  const events = {
-    opened: (id: string) => link?.opened(id),
-    players: (id: string, n: number, joined?: string) => link?.players(id, n, joined),
-    closed: (id: string, r: number, snapshot?: Uint8Array) => link?.closed(id, r, snapshot),
-    snapshot: (id: string, bytes: Uint8Array) => link?.snapshot(id, bytes),
-  };
   const tokens = new JoinTokens(o.secret);
   let serverId = o.id ?? "";
-  const host = new RoomHost("", o, events, o.log);
+  const host = new RoomHost("", o, o.log);
   const ws = new WsServer({ host, tokens, log: o.log, maxFrameBytes: o.maxFrameBytes, maxBackpressureBytes: o.maxBackpressureBytes, idleTimeoutS: o.idleTimeoutS });
   const port = await ws.listen(o.host, o.port);
   if (!serverId) serverId = `${hostname()}-${port}`;
@@ -76,25 +70,27 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     (stopped ??= (async () => {
       o.log.info("game server draining", { serverId, mode: o.drainMode, rooms: host.stats.rooms });
       // The Manager hears it first, so it places nothing here while the rooms are handed over.
-      theLink.draining();
+      link.draining();
       await host.drain(o.drainMode, o.drainTimeoutMs);
       clearInterval(snapshots);
       ws.stopListening();
-      await theLink.stop(timeoutMs);
+      await link.stop(timeoutMs);
       ws.closeAll();
       o.log.info("game server stopped", { serverId });
     })());
-  const theLink = new ManagerLink({
+  const link = new ManagerLink({
     managerAddress: o.managerAddress,
     credentials: o.credentials,
+    host,
     registration: { serverId, address, region: o.region, zone: o.zone, labels: o.labels, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
-  link = theLink;
+  // The one place the host's room events reach the Manager: the link depends on the host, never back.
+  host.subscribe(link);
   // Snapshots taken while no Manager listens would be lost: the rooms stay dirty until one does.
-  const snapshots = o.snapshotIntervalMs > 0 ? setInterval(() => theLink.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs) : undefined;
-  theLink.start(host);
+  const snapshots = o.snapshotIntervalMs > 0 ? setInterval(() => link.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs) : undefined;
+  link.start();
   o.log.info("game server listening", { serverId, port, address, region: o.region });
-  return { id: serverId, port, address, host, link: theLink, shutdown };
+  return { id: serverId, port, address, host, link, shutdown };
 }

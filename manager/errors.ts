@@ -1,7 +1,8 @@
 import { STORE_DOWN } from "../common/manager-channel.js";
 
-// Named ways a Manager operation fails (as Agones names each allocation failure); the gRPC edge
-// maps each to one status code.
+// Named ways a Manager operation fails (as Agones' allocator names each allocation failure); the
+// gRPC edge maps each kind to one status code. Malformed requests never reach the core: the edge
+// checks them against manager.proto's rules first.
 export type ManagerErrorKind = "invalid_argument" | "resource_exhausted" | "unavailable" | "already_exists" | "failed_precondition" | "not_found";
 
 export class ManagerError extends Error {
@@ -10,10 +11,40 @@ export class ManagerError extends Error {
   }
 }
 
+/** AllocateRoom: no live game server is attached at all (none registered, or every one is suspect or draining). */
 export const noServers = () => new ManagerError("unavailable", "no live game server is attached");
+
+/** AllocateRoom: servers are live, but none has every label the request asks for. */
 export const noServersWith = (labels: Record<string, string>) =>
   new ManagerError("unavailable", `no live game server has the labels ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",")}`);
+
+/** AllocateRoom: every candidate server has all its rooms or seats taken. */
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");
+
+/** AllocateRoom: the servers tried (up to maxOpenAttempts) refused the room or did not open it within openRoomTimeoutMs. */
 export const noConfirmation = () => new ManagerError("unavailable", "no game server confirmed the room in time");
-export const storeDown = (e: unknown) => new ManagerError("unavailable", `${STORE_DOWN}: ${(e as Error).message ?? e}`);
+
+/** AllocateRoom: another request made a room with this id. */
+export const roomExists = (roomId: string) => new ManagerError("already_exists", `room ${roomId} exists`);
+
+/** AllocateRoom: a retry found the room its request made, but it is moving to another server. */
 export const roomMoving = () => new ManagerError("unavailable", "the room is moving to another server; retry");
+
+/** DrainServer: the store knows no server by this id. */
+export const noSuchServer = (serverId: string) => new ManagerError("not_found", `no game server ${serverId}`);
+
+/** DrainServer: the server's stream is gone (SUSPECT); it either comes back or is declared dead. */
+export const serverNotConnected = (serverId: string) =>
+  new ManagerError("failed_precondition", `server ${serverId} is not connected; it will come back or be declared dead`);
+
+/** Any operation: the room store did not answer. */
+export const storeDown = (e: unknown) => new ManagerError("unavailable", `${STORE_DOWN}: ${(e as Error).message ?? e}`);
+
+/** Runs one store call of an operation a caller waits for: any failure of the store is `storeDown`. */
+export async function fromStore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw storeDown(e);
+  }
+}

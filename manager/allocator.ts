@@ -1,0 +1,106 @@
+import { type Room, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import type { AllocateRoomRequest } from "../gen/roomgate/v1/manager_pb.js";
+import type { PlacementStrategy, Rooms } from "../common/store/store.js";
+import type { CommandRouter } from "./commands.js";
+import { ManagerError, allFull, fromStore, noConfirmation, noServers, noServersWith, roomExists, roomMoving } from "./errors.js";
+import type { CoreDeps } from "./deps.js";
+
+// Allocation: the store picks a live server with room and records the room atomically, then the
+// server is asked to open it; a server that refuses or stays silent gives way to the next one.
+// Each way an allocation fails is a named error (errors.ts).
+
+/** The allocator places, confirms and withdraws rooms. */
+export type AllocatorStore = Rooms;
+
+export interface AllocatorOptions extends CoreDeps<AllocatorStore> {
+  /** Sends open_room wherever the server's stream is and waits for its answer. */
+  router: CommandRouter;
+  strategy: PlacementStrategy;
+  /** How long a server has to open a room (the router waits as long). */
+  openRoomTimeoutMs: number;
+  /** How long a request_id names the room it made. */
+  idempotencyTtlMs: number;
+  /** Servers to try when one fails to confirm a room. */
+  maxOpenAttempts: number;
+}
+
+export class Allocator {
+  constructor(private readonly o: AllocatorOptions) {}
+
+  /** Fails with noServers, noServersWith, allFull, noConfirmation, roomExists, roomMoving or storeDown. */
+  async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
+    const excluded: string[] = [];
+    for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
+      const now = this.o.now();
+      const result = await fromStore(() =>
+        this.o.store.allocateRoom({
+          roomId: req.roomId,
+          strategy: this.o.strategy,
+          regions: [...new Set([req.region, ...req.regions].filter((r) => r !== ""))],
+          labels: req.labels,
+          excluded,
+          seats: req.maxPlayers,
+          creatorPlayerId: req.creatorPlayerId,
+          requestId: req.requestId || undefined,
+          idempotencyTtlMs: this.o.idempotencyTtlMs,
+          nowMs: now,
+          openDeadlineMs: now + this.o.openRoomTimeoutMs + 1000,
+          holdUntilMs: now + req.firstJoinTimeoutMs,
+          visibility: req.visibility || RoomVisibility.PRIVATE,
+          mode: req.mode,
+          metadata: req.metadata,
+        }),
+      );
+      switch (result.kind) {
+        case "none":
+          // No live server at all is `unavailable`; "full" is the store's verdict on real candidates.
+          if (excluded.length > 0) throw noConfirmation();
+          throw Object.keys(req.labels).length > 0 ? noServersWith(req.labels) : noServers();
+        case "full":
+          throw allFull();
+        case "collision": {
+          // The same request again (a Gateway retrying on another Manager after one died): the
+          // creator's random player id proves it is ours.
+          const prior = await fromStore(() => this.o.store.getRoom(req.roomId));
+          if (prior && req.creatorPlayerId && prior.creatorPlayerId === req.creatorPlayerId) {
+            return { room: await this.existing(prior, req.firstJoinTimeoutMs), created: true };
+          }
+          throw roomExists(req.roomId);
+        }
+        case "existing":
+          return { room: await this.existing(result.room, req.firstJoinTimeoutMs), created: false };
+      }
+      const room = result.room;
+      try {
+        await this.o.router.open(room, req.firstJoinTimeoutMs);
+        if (!(await fromStore(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() })))) throw new Error("room was reclaimed before it was confirmed");
+        room.state = RoomState.OPEN;
+        this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
+        this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
+        return { room, created: true };
+      } catch (e) {
+        if (e instanceof ManagerError) throw e;
+        this.o.log.warn("server did not open room; trying another", { serverId: room.serverId, error: (e as Error).message });
+        excluded.push(room.serverId);
+        await fromStore(() => this.o.store.deleteRoom(room.roomId, room.serverId));
+      }
+    }
+    throw noConfirmation();
+  }
+
+  /** A retry found the room its request made: hand it out only once its server has it open. */
+  private async existing(room: Room, firstJoinTimeoutMs: number): Promise<Room> {
+    if (room.state === RoomState.OPEN) return room;
+    if (room.state === RoomState.MOVING) throw roomMoving();
+    try {
+      // The first request may still be waiting here, or it ran on a Manager that died.
+      await (this.o.router.inFlight(room.roomId) ?? this.o.router.open(room, firstJoinTimeoutMs));
+    } catch {
+      throw noConfirmation();
+    }
+    if (!(await fromStore(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() })))) throw noConfirmation();
+    room.state = RoomState.OPEN;
+    return room;
+  }
+}

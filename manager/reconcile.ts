@@ -1,0 +1,105 @@
+import { RoomState } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
+import type { RoomMover } from "./room-mover.js";
+import type { Migration, Rooms } from "../common/store/store.js";
+import type { CoreDeps } from "./deps.js";
+
+// Reconciling the store with what game servers say about their rooms. Every way a room's mapping
+// is cleaned up lives here: a room closed (or handed over to move), one closed while no Manager
+// listened, a close the store could not record (replayed once it is back), and a room a server
+// came back without.
+
+/** Reconciliation reads and deletes rooms, and hands rooms over to be moved. */
+export type ReconcilerStore = Pick<Rooms, "getRoom" | "deleteRoom"> & Pick<Migration, "handOver">;
+
+export interface ReconcilerOptions extends CoreDeps<ReconcilerStore> {
+  mover: RoomMover;
+  /** Largest room snapshot kept in the store; a larger final snapshot moves the room without it. */
+  maxSnapshotBytes: number;
+}
+
+/** What a registering server says it has, against what the store maps to it. */
+export interface Registration {
+  serverId: string;
+  /** Rooms the store maps to this server. */
+  mapped: string[];
+  /** Rooms the server still runs. */
+  running: string[];
+  /** Rooms that closed while no Manager listened. */
+  closedWhileAway: string[];
+}
+
+export class Reconciler {
+  /** Rooms that ended while the store could not record it: room id -> server id. */
+  private readonly unrecordedCloses = new Map<string, string>();
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /**
+   * At registration: rooms the store maps here that the server no longer runs (it restarted) move
+   * elsewhere from their last snapshot; rooms it runs that the store does not map here it closes
+   * on `registered`. Returns the rooms it keeps.
+   */
+  async registered(r: Registration): Promise<string[]> {
+    const running = new Set(r.running);
+    const closed = new Set(r.closedWhileAway);
+    const kept: string[] = [];
+    for (const roomId of r.mapped) {
+      if (running.has(roomId)) kept.push(roomId);
+      else if (closed.has(roomId)) await this.roomClosed(r.serverId, roomId, RoomCloseReason.EMPTY, new Uint8Array());
+      else await this.lost(r.serverId, roomId);
+    }
+    return kept;
+  }
+
+  /** A room ended on its server; handed over (MIGRATING) with a snapshot, it moves instead. */
+  async roomClosed(serverId: string, roomId: string, reason: RoomCloseReason, snapshot: Uint8Array) {
+    if (reason === RoomCloseReason.MIGRATING) {
+      const snap = snapshot.byteLength > 0 && snapshot.byteLength <= this.o.maxSnapshotBytes ? snapshot : undefined;
+      if (await this.o.store.handOver({ roomId, serverId, snapshot: snap, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs })) {
+        this.o.mover.moveSoon(roomId);
+        return;
+      }
+    }
+    let deleted: boolean;
+    try {
+      deleted = await this.o.store.deleteRoom(roomId, serverId);
+    } catch (e) {
+      // The room is over whatever the store says: record it as soon as the store is back, or
+      // its mapping and capacity would stay forever.
+      if (this.unrecordedCloses.size < 100_000) this.unrecordedCloses.set(roomId, serverId);
+      throw e;
+    }
+    if (deleted) {
+      this.o.log.debug("room closed", { roomId, serverId, reason });
+      const why = (RoomCloseReason[reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: why });
+    }
+  }
+
+  /** The store answers again: records the closes it could not (stops at the first failure; the next call tries the rest). */
+  async replayUnrecordedCloses() {
+    if (this.unrecordedCloses.size === 0) return;
+    for (const [roomId, serverId] of [...this.unrecordedCloses]) {
+      try {
+        if (await this.o.store.deleteRoom(roomId, serverId)) this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "closed while the store was down" });
+        this.unrecordedCloses.delete(roomId);
+      } catch {
+        return; // down again: the next recovery tries the rest
+      }
+    }
+    if (this.unrecordedCloses.size === 0) this.o.log.info("recorded the rooms that closed while the store was down");
+  }
+
+  /** A server came back without a room the store gave it. */
+  private async lost(serverId: string, roomId: string) {
+    const room = await this.o.store.getRoom(roomId);
+    if (!room || room.serverId !== serverId) return;
+    if (room.state === RoomState.OPEN && (await this.o.store.handOver({ roomId, serverId, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs }))) {
+      this.o.mover.moveSoon(roomId);
+    } else if (room.state === RoomState.OPENING && (await this.o.store.deleteRoom(roomId, serverId))) {
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "server came back without it" });
+    }
+  }
+}

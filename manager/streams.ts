@@ -1,0 +1,163 @@
+import { create } from "@bufbuild/protobuf";
+import { GameServerState } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import { type AttachRequest, AttachResponseSchema, type Register } from "../gen/roomgate/v1/manager_pb.js";
+import type { CommandRouter, HeldStream } from "./commands.js";
+import type { Failover } from "./failover.js";
+import type { Reconciler } from "./reconcile.js";
+import type { RoomEvents } from "./room-events.js";
+import type { AttachHandler, Session } from "./session.js";
+import type { Liveness, ServerRegistry } from "../common/store/store.js";
+import type { CoreDeps } from "./deps.js";
+
+// The Attach stream of each game server: registration first, then load reports, room events and
+// draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
+
+/** The streams register servers, record their reports and mark them draining or suspect. */
+export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoad">;
+
+export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
+  managerId: string;
+  router: CommandRouter;
+  reconciler: Reconciler;
+  roomEvents: RoomEvents;
+  /** Removes a draining server that hung up. */
+  failover: Failover;
+  /** Reports a server may miss before it is dead. */
+  missedReports: number;
+}
+
+/** A game server whose Attach stream this Manager holds. */
+interface Attached extends HeldStream {
+  reportIntervalMs: number;
+  draining: boolean;
+}
+
+export class AttachStreams {
+  /** When each server's failing messages were last logged (one line per server per outage). */
+  private readonly lastFailureLog = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly o: AttachStreamsOptions) {}
+
+  attach(session: Session): AttachHandler {
+    let server: Attached | undefined;
+    let ended = false;
+    // Events of one stream are applied in order: a room's "opened" before its "closed".
+    let chain: Promise<unknown> = Promise.resolve();
+    const run = (fn: () => Promise<unknown>) => {
+      chain = chain.then(fn).catch((e) => this.messageFailed(server?.id ?? "", e));
+    };
+    return {
+      onMessage: (msg) => {
+        if (ended) return;
+        if (!server) {
+          // The fields of a registration are checked at the edge (manager.proto); the order is ours.
+          if (msg.msg.case !== "register") {
+            const problem = "the first message on Attach must be register";
+            this.o.log.warn("refused registration", { problem });
+            session.close(problem);
+            ended = true;
+            return;
+          }
+          const reg = msg.msg.value;
+          const s: Attached = { id: reg.serverId, epoch: 0, reportIntervalMs: reg.reportIntervalMs, session, draining: false };
+          server = s;
+          run(() =>
+            this.register(s, reg).catch((e) => {
+              // Without a registration the server would never get rooms; make it try again.
+              this.o.log.error("registration failed", { serverId: s.id, error: String(e) });
+              session.close("registration failed: " + String(e));
+            }),
+          );
+          return;
+        }
+        const s = server;
+        run(() => this.handle(s, msg));
+      },
+      onEnd: () => {
+        if (ended) return;
+        ended = true;
+        const s = server;
+        if (s) run(() => this.detached(s));
+      },
+    };
+  }
+
+  /** A Manager shutting down leaves the servers as they are: they reconnect, here or elsewhere. */
+  close() {
+    this.closed = true;
+  }
+
+  private deathDeadline(reportIntervalMs: number) {
+    return this.o.now() + reportIntervalMs * this.o.missedReports;
+  }
+
+  private async register(s: Attached, reg: Register) {
+    this.o.router.hold(s)?.session.close("replaced by a newer registration of the same server");
+    const { epoch, roomIds } = await this.o.store.registerServer({
+      id: reg.serverId,
+      address: reg.address,
+      region: reg.region,
+      zone: reg.zone,
+      labels: reg.labels,
+      maxRooms: reg.maxRooms,
+      maxPlayers: reg.maxPlayers,
+      reportIntervalMs: reg.reportIntervalMs,
+      managerId: this.o.managerId,
+      nowMs: this.o.now(),
+      expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
+    });
+    s.epoch = epoch;
+    const kept = await this.o.reconciler.registered({ serverId: s.id, mapped: roomIds, running: reg.roomIds, closedWhileAway: reg.closedRoomIds });
+    s.session.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
+    this.o.log.info("game server registered", { serverId: s.id, address: reg.address, region: reg.region, epoch, rooms: kept.length, manager: this.o.managerId });
+    this.o.events.publish(ClusterEventKind.SERVER_REGISTERED, { serverId: s.id, detail: `${reg.region} ${reg.address}` });
+  }
+
+  private async handle(s: Attached, msg: AttachRequest) {
+    switch (msg.msg.case) {
+      case "load":
+        if (!(await this.o.store.recordLoad({ id: s.id, epoch: s.epoch, players: msg.msg.value.players, nowMs: this.o.now(), expiresAtMs: this.deathDeadline(s.reportIntervalMs) }))) {
+          // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it must
+          // register again and learn which rooms are still its own.
+          s.session.close("registration is no longer current; register again");
+        }
+        return;
+      case "roomEvent":
+        return this.o.roomEvents.apply(s.id, msg.msg.value);
+      case "draining":
+        s.draining = true;
+        await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.DRAINING });
+        this.o.log.info("game server draining", { serverId: s.id });
+        this.o.events.publish(ClusterEventKind.SERVER_DRAINING, { serverId: s.id });
+        return;
+      case "register":
+        this.o.log.warn("ignored a second register on one stream", { serverId: s.id });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The stream ended: no new rooms go there at once; it is dead unless it is back in time. */
+  private async detached(s: Attached) {
+    if (!this.o.router.release(s)) return;
+    if (this.closed) return;
+    if (s.draining) {
+      // A draining server that hangs up has finished: whatever it still held moves now.
+      await this.o.failover.bury(s.id, s.epoch, "drained");
+      return;
+    }
+    await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.SUSPECT });
+    this.o.log.warn("game server stream ended; suspect until it returns", { serverId: s.id });
+    this.o.events.publish(ClusterEventKind.SERVER_SUSPECT, { serverId: s.id, detail: "stream ended" });
+  }
+
+  private messageFailed(serverId: string, e: unknown) {
+    const now = this.o.now();
+    if (now - (this.lastFailureLog.get(serverId) ?? -Infinity) < 5000) return;
+    this.lastFailureLog.set(serverId, now);
+    this.o.log.error("handling game server message failed (further failures of this server are not logged for 5 s)", { serverId, error: String(e) });
+  }
+}
