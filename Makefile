@@ -53,7 +53,7 @@ build-web: node_modules
 # jest's own summary is not a line CI reads, so the totals are printed once more as
 # "tests: N passed, N failed" from its JSON report.
 # `check` joins the line below once the tree is formatted and within its boundaries.
-test: lint check-gen typecheck build
+test: lint check check-gen typecheck build
 	@rm -f .jest-results.json
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
 	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \

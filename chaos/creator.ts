@@ -28,7 +28,10 @@ export class Creator {
   private inFlight = new Set<Promise<void>>();
   private n = 0;
 
-  constructor(private readonly gatewayUrls: string[], private readonly perSecond: number) {}
+  constructor(
+    private readonly gatewayUrls: string[],
+    private readonly perSecond: number,
+  ) {}
 
   start() {
     if (this.perSecond <= 0) return;
@@ -45,7 +48,9 @@ export class Creator {
 
   private once() {
     // No retries of our own: a client-visible error is one the Gateway could not hide.
-    const client = new RoomgateClient(this.gatewayUrls[this.n++ % this.gatewayUrls.length]!, { reconnect: { maxAttempts: 0 } });
+    const client = new RoomgateClient(this.gatewayUrls[this.n++ % this.gatewayUrls.length]!, {
+      reconnect: { maxAttempts: 0 },
+    });
     const startedAt = Date.now();
     const p = client
       .createRoom({ maxPlayers: 2 })
@@ -57,7 +62,11 @@ export class Creator {
           stats.failed++;
           const failure = describe(e, startedAt);
           stats.failures.push(failure);
-          const key = `${failure.code} ${failure.message.replace(/[A-Za-z0-9_-]{22}/g, "<id>").replace(/ws:\/\/[^\s:]+:\d+/g, "<server>")}`.slice(0, 90);
+          const key =
+            `${failure.code} ${failure.message.replace(/[A-Za-z0-9_-]{22}/g, "<id>").replace(/ws:\/\/[^\s:]+:\d+/g, "<server>")}`.slice(
+              0,
+              90,
+            );
           stats.errors.set(key, (stats.errors.get(key) ?? 0) + 1);
         },
       )
@@ -73,7 +82,12 @@ export class Creator {
 
 function describe(e: Error, startedAt: number): CreatorFailure {
   const causes: string[] = [];
-  for (let c = (e as { cause?: unknown }).cause; c instanceof Error && causes.length < 3; c = (c as { cause?: unknown }).cause) causes.push(c.message);
+  for (
+    let c = (e as { cause?: unknown }).cause;
+    c instanceof Error && causes.length < 3;
+    c = (c as { cause?: unknown }).cause
+  )
+    causes.push(c.message);
   const first = e instanceof ConnectError ? e.rawMessage : e.message;
   const message = [first, ...causes.filter((c) => !first.includes(c))].join(" <- ");
   const code = e instanceof ConnectError ? Code[e.code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase() : "join";

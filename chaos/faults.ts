@@ -41,9 +41,17 @@ async function busiestServer(w: World) {
 async function storeBack(p: Proc, since: number) {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   const after = (l: LogLine) => Date.parse(String(l.time)) >= since;
-  const lost = new Set(p.lines.filter((l) => after(l) && String(l.msg).startsWith("store connection lost")).map((l) => String(l.connection)));
+  const lost = new Set(
+    p.lines
+      .filter((l) => after(l) && String(l.msg).startsWith("store connection lost"))
+      .map((l) => String(l.connection)),
+  );
   for (const connection of lost) {
-    await p.waitFor((l) => after(l) && l.msg === "store connection restored" && l.connection === connection, 15_000, `${connection} store connection restored`);
+    await p.waitFor(
+      (l) => after(l) && l.msg === "store connection restored" && l.connection === connection,
+      15_000,
+      `${connection} store connection restored`,
+    );
   }
 }
 
@@ -111,7 +119,9 @@ export const FAULTS: Fault[] = [
     name: "rolling restart of every game server",
     async inject(w) {
       // As a deployment would: a new server first, then SIGTERM (a drain) of one old one, in turn.
-      const old = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+      const old = w.cluster.gameServers.filter(
+        (g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null,
+      );
       for (const g of old) {
         await replaceServer(w);
         await g.proc.kill("SIGTERM");

@@ -17,7 +17,8 @@ export function failureKinds(r: ChaosResult): string[] {
     if (f.roomsLost > 0) kinds.push(`${f.fault}: rooms lost`);
     if (f.manualRejoins > 0) kinds.push(`${f.fault}: manual rejoins`);
     // Errors while Redis is down are inherent (nobody can place a room without the store).
-    for (const e of f.errors.filter((e) => !e.redisDown)) kinds.push(`${f.fault}: client error [${e.code}] ${shape(e.message)}`);
+    for (const e of f.errors.filter((e) => !e.redisDown))
+      kinds.push(`${f.fault}: client error [${e.code}] ${shape(e.message)}`);
   }
   if (r.inconsistencies.length) kinds.push("store inconsistent");
   return [...new Set(kinds)];
@@ -29,14 +30,22 @@ export function inherentErrors(r: ChaosResult): number {
 }
 
 /** A message without its ids and addresses, so the same failure counts as one kind. */
-const shape = (m: string) => m.replace(/[A-Za-z0-9_-]{22}/g, "<id>").replace(/wss?:\/\/[^\s:]+:\d+/g, "<server>").replace(/\d+ ms/g, "N ms").slice(0, 120);
+const shape = (m: string) =>
+  m
+    .replace(/[A-Za-z0-9_-]{22}/g, "<id>")
+    .replace(/wss?:\/\/[^\s:]+:\d+/g, "<server>")
+    .replace(/\d+ ms/g, "N ms")
+    .slice(0, 120);
 
 function runOnce(logFile: string): Promise<{ code: number | null; result?: ChaosResult; tail: string }> {
   return new Promise((done) => {
     // Starting 9 processes at once on a crowded machine can take longer than the usual 15 s: a
     // loop measures faults, not start-up times.
     const env = { ROOMGATE_TEST_READY_MS: "60000", ...process.env };
-    const child = spawn(process.execPath, [resolve(dirname(BUILT_CLI), "..", "chaos", "main.js"), "--short"], { stdio: ["ignore", "pipe", "pipe"], env });
+    const child = spawn(process.execPath, [resolve(dirname(BUILT_CLI), "..", "chaos", "main.js"), "--short"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     let out = "";
     child.stdout.on("data", (b) => (out += b));
     child.stderr.on("data", (b) => (out += b));
@@ -60,8 +69,16 @@ function runOnce(logFile: string): Promise<{ code: number | null; result?: Chaos
 
 async function main() {
   const n = Number(process.argv[2] ?? 30);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_RUNS) throw new Error(`usage: chaos:loop [runs 1..${MAX_RUNS}] (got ${process.argv[2]})`);
-  const dir = resolve(dirname(BUILT_CLI), "..", "..", "chaos", "results", `loop-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_RUNS)
+    throw new Error(`usage: chaos:loop [runs 1..${MAX_RUNS}] (got ${process.argv[2]})`);
+  const dir = resolve(
+    dirname(BUILT_CLI),
+    "..",
+    "..",
+    "chaos",
+    "results",
+    `loop-${new Date().toISOString().replace(/[:.]/g, "-")}`,
+  );
   mkdirSync(dir, { recursive: true });
   const tally = new Map<string, number>();
   let failedRuns = 0;
@@ -80,8 +97,11 @@ async function main() {
     process.stdout.write(`run ${i}/${n} (${secs} s): ${kinds.length ? "FAIL " + kinds.join("; ") : "ok"}${note}\n`);
   }
   process.stdout.write(`\n${n - failedRuns}/${n} runs clean, ${failedRuns} failed (logs: ${dir})\n`);
-  for (const [k, c] of [...tally].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(c).padStart(3)}× ${k}\n`);
-  process.stdout.write(`client errors inside the Redis-down window (inherent, not failures): ${inherent} over ${n} runs\n`);
+  for (const [k, c] of [...tally].sort((a, b) => b[1] - a[1]))
+    process.stdout.write(`  ${String(c).padStart(3)}× ${k}\n`);
+  process.stdout.write(
+    `client errors inside the Redis-down window (inherent, not failures): ${inherent} over ${n} runs\n`,
+  );
   return failedRuns > 0 ? 1 : 0;
 }
 

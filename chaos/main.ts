@@ -12,7 +12,8 @@ async function main() {
   const short = process.argv.includes("--short");
   const o = short ? SHORT : FULL;
   const started = Date.now();
-  const log = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
+  const log = (m: string) =>
+    process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
   const result = await runChaos(o, log);
   process.stdout.write(table(result) + "\n");
   const dir = resolve(dirname(BUILT_CLI), "..", "..", "chaos", "results");

@@ -37,7 +37,10 @@ export class Load {
   private tick = 0;
   private stopped = false;
 
-  constructor(private readonly o: LoadOptions, private readonly startedAt = Date.now()) {}
+  constructor(
+    private readonly o: LoadOptions,
+    private readonly startedAt = Date.now(),
+  ) {}
 
   get roomIds(): string[] {
     return [...new Set(this.players.map((p) => p.roomId))];
@@ -45,7 +48,9 @@ export class Load {
 
   private client(i: number) {
     // Reconnect budget long enough to ride out a dead server's detection and a room's move.
-    return new RoomgateClient(this.o.gatewayUrls[i % this.o.gatewayUrls.length]!, { reconnect: { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1000 } });
+    return new RoomgateClient(this.o.gatewayUrls[i % this.o.gatewayUrls.length]!, {
+      reconnect: { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1000 },
+    });
   }
 
   async start(progress: (m: string) => void) {
@@ -57,13 +62,23 @@ export class Load {
         const c = this.client(r + p);
         this.track(room.roomId, await c.joinRoom(room.roomId, { playerName: `r${r}p${p}` }), c);
       }
-      if ((r + 1) % 5 === 0 || r + 1 === this.o.rooms) progress(`load: ${r + 1}/${this.o.rooms} rooms, ${this.players.length} players`);
+      if ((r + 1) % 5 === 0 || r + 1 === this.o.rooms)
+        progress(`load: ${r + 1}/${this.o.rooms} rooms, ${this.players.length} players`);
     }
     this.timer = setInterval(() => this.move(), this.o.moveEveryMs);
   }
 
   private track(roomId: string, room: Room, client: RoomgateClient) {
-    const rec: PlayerRecord = { roomId, room, client, worstOutageMs: 0, manualRejoins: 0, lost: false, moves: 0, failures: [] };
+    const rec: PlayerRecord = {
+      roomId,
+      room,
+      client,
+      worstOutageMs: 0,
+      manualRejoins: 0,
+      lost: false,
+      moves: 0,
+      failures: [],
+    };
     this.players.push(rec);
     this.watch(rec);
   }
@@ -105,7 +120,8 @@ export class Load {
   }
 
   private note(rec: PlayerRecord, what: string) {
-    if (rec.failures.length < 10) rec.failures.push(`player ${rec.room.playerId} +${((Date.now() - this.startedAt) / 1000).toFixed(2)} s: ${what}`);
+    if (rec.failures.length < 10)
+      rec.failures.push(`player ${rec.room.playerId} +${((Date.now() - this.startedAt) / 1000).toFixed(2)} s: ${what}`);
   }
 
   private move() {

@@ -5,19 +5,34 @@ import type { ChaosResult } from "./run-chaos.js";
 export function table(r: ChaosResult): string {
   const head = ["fault", "rooms lost", "rooms moved", "manual rejoins", "client errors", "recovery", "worst outage"];
   const rows = r.faults.map((f) => [
-    f.fault, String(f.roomsLost), String(f.roomsMoved), String(f.manualRejoins), `${f.clientErrors}/${f.clientAttempts}`,
-    `${(f.recoveryMs / 1000).toFixed(2)} s`, `${(f.worstOutageMs / 1000).toFixed(2)} s`,
+    f.fault,
+    String(f.roomsLost),
+    String(f.roomsMoved),
+    String(f.manualRejoins),
+    `${f.clientErrors}/${f.clientAttempts}`,
+    `${(f.recoveryMs / 1000).toFixed(2)} s`,
+    `${(f.worstOutageMs / 1000).toFixed(2)} s`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   const out = [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)];
   const errors = r.faults.flatMap((f) =>
-    f.errors.map((e) => `  ${f.fault}, ${e.phase}${e.redisDown ? " (Redis down: inherent)" : ""}, +${(e.failedMs / 1000).toFixed(2)} s: [${e.code}] ${e.message}`),
+    f.errors.map(
+      (e) =>
+        `  ${f.fault}, ${e.phase}${e.redisDown ? " (Redis down: inherent)" : ""}, +${(e.failedMs / 1000).toFixed(2)} s: [${e.code}] ${e.message}`,
+    ),
   );
   if (errors.length) out.push("", "client errors (fault, phase, time since the fault began):", ...errors);
-  const lost = r.faults.flatMap((f) => f.lostRooms.map((l) => `  ${f.fault}: room ${l.roomId}\n    ${l.why.join("\n    ")}`));
+  const lost = r.faults.flatMap((f) =>
+    f.lostRooms.map((l) => `  ${f.fault}: room ${l.roomId}\n    ${l.why.join("\n    ")}`),
+  );
   if (lost.length) out.push("", "rooms lost, and why they were given up:", ...lost);
-  out.push("", r.inconsistencies.length ? `store inconsistencies:\n  ${r.inconsistencies.join("\n  ")}` : "store consistent: every reservation matches the rooms mapped to its server");
+  out.push(
+    "",
+    r.inconsistencies.length
+      ? `store inconsistencies:\n  ${r.inconsistencies.join("\n  ")}`
+      : "store consistent: every reservation matches the rooms mapped to its server",
+  );
   return out.join("\n");
 }
 
@@ -25,7 +40,11 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 /** Horizontal bars: recovery time (solid) and the worst single player's outage (light), per fault. */
 export function chart(r: ChaosResult, subtitle: string): string {
-  const W = 860, rowH = 56, left = 220, right = 120, top = 70;
+  const W = 860,
+    rowH = 56,
+    left = 220,
+    right = 120,
+    top = 70;
   const H = top + r.faults.length * rowH + 40;
   const max = Math.max(1000, ...r.faults.map((f) => Math.max(f.recoveryMs, f.worstOutageMs)));
   const x = (ms: number) => left + (ms / max) * (W - left - right);

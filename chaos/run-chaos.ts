@@ -6,7 +6,15 @@ import { startRedis } from "../testkit/redis-server.js";
 import { Creator } from "./creator.js";
 import { FAULTS, type World } from "./faults.js";
 import { Load } from "./players.js";
-import { type ClientErrorRecord, classify, EventLog, explainLoss, type FaultTimes, type LostRoom, redisBackAt } from "./trace.js";
+import {
+  type ClientErrorRecord,
+  classify,
+  EventLog,
+  explainLoss,
+  type FaultTimes,
+  type LostRoom,
+  redisBackAt,
+} from "./trace.js";
 
 // Under a steady load of simulated players, one fault after another; for each: rooms lost,
 // players who had to rejoin by hand, errors clients saw, and how long until every player was
@@ -25,8 +33,26 @@ export interface ChaosOptions {
   windowMs: number;
 }
 
-export const SHORT: ChaosOptions = { rooms: 8, playersPerRoom: 2, gameServers: 3, reportIntervalMs: 200, redisDownMs: 1000, createsPerSecond: 4, recoveryLimitMs: 20_000, windowMs: 2000 };
-export const FULL: ChaosOptions = { rooms: 30, playersPerRoom: 3, gameServers: 4, reportIntervalMs: 1000, redisDownMs: 3000, createsPerSecond: 5, recoveryLimitMs: 45_000, windowMs: 6000 };
+export const SHORT: ChaosOptions = {
+  rooms: 8,
+  playersPerRoom: 2,
+  gameServers: 3,
+  reportIntervalMs: 200,
+  redisDownMs: 1000,
+  createsPerSecond: 4,
+  recoveryLimitMs: 20_000,
+  windowMs: 2000,
+};
+export const FULL: ChaosOptions = {
+  rooms: 30,
+  playersPerRoom: 3,
+  gameServers: 4,
+  reportIntervalMs: 1000,
+  redisDownMs: 3000,
+  createsPerSecond: 5,
+  recoveryLimitMs: 45_000,
+  windowMs: 6000,
+};
 
 export interface FaultResult {
   fault: string;
@@ -68,7 +94,10 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     managers: 2,
     gateways: 2,
     gameServers: o.gameServers,
-    gameServerEnv: { REPORT_INTERVAL_MS: String(o.reportIntervalMs), SNAPSHOT_INTERVAL_MS: String(Math.min(1000, o.reportIntervalMs)) },
+    gameServerEnv: {
+      REPORT_INTERVAL_MS: String(o.reportIntervalMs),
+      SNAPSHOT_INTERVAL_MS: String(Math.min(1000, o.reportIntervalMs)),
+    },
   });
   const store = new RedisStore({ redis: redis.url, keyPrefix });
   const world: World = { cluster, redis, store, redisDownMs: o.redisDownMs, log, marks: {} };
@@ -108,10 +137,13 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
       // Observation, not synchronisation: new traffic keeps being counted for the whole window.
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + o.windowMs - Date.now())));
       const after = await placements(store, load.roomIds);
-      const lost = load.roomIds.filter((id) => after.get(id) === undefined || load!.players.some((p) => p.roomId === id && p.lost));
+      const lost = load.roomIds.filter(
+        (id) => after.get(id) === undefined || load!.players.some((p) => p.roomId === id && p.lost),
+      );
       const times: FaultTimes = { start: t0, injected, back: t0 + recoveryMs };
       const { redisDownAt, redisUpAt } = world.marks;
-      if (redisDownAt !== undefined && redisUpAt !== undefined) times.redisDown = { from: redisDownAt, until: redisBackAt(cluster, redisDownAt, redisUpAt) };
+      if (redisDownAt !== undefined && redisUpAt !== undefined)
+        times.redisDown = { from: redisDownAt, until: redisBackAt(cluster, redisDownAt, redisUpAt) };
       const errors = creator.stats.failures.map((f) => classify(f, times));
       const lostRooms: LostRoom[] = [];
       for (const id of lost) {
@@ -134,8 +166,13 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
         worstOutageMs: Math.max(0, ...load.players.map((p) => p.worstOutageMs)),
       };
       faults.push(result);
-      log(`  back in ${recoveryMs} ms; rooms lost ${result.roomsLost}, moved ${result.roomsMoved}, manual rejoins ${result.manualRejoins}, client errors ${result.clientErrors}/${result.clientAttempts}`);
-      for (const e of errors) log(`  client error ${e.code} (${e.phase}${e.redisDown ? ", Redis down" : ""}, +${e.failedMs} ms): ${e.message}`);
+      log(
+        `  back in ${recoveryMs} ms; rooms lost ${result.roomsLost}, moved ${result.roomsMoved}, manual rejoins ${result.manualRejoins}, client errors ${result.clientErrors}/${result.clientAttempts}`,
+      );
+      for (const e of errors)
+        log(
+          `  client error ${e.code} (${e.phase}${e.redisDown ? ", Redis down" : ""}, +${e.failedMs} ms): ${e.message}`,
+        );
       for (const r of lostRooms) log(`  room ${r.roomId} lost:\n    ${r.why.join("\n    ")}`);
       await fault.heal(world);
     }
@@ -187,8 +224,10 @@ async function consistency(store: RedisStore): Promise<string[]> {
       if (!r || r.serverId !== s.id) problems.push(`${s.id} lists room ${id} that is not mapped to it`);
       else seats += r.maxPlayers;
     }
-    if (s.reservedRooms !== ids.length) problems.push(`${s.id} reserves ${s.reservedRooms} rooms but holds ${ids.length}`);
-    if (s.reservedSeats !== seats) problems.push(`${s.id} reserves ${s.reservedSeats} seats but its rooms have ${seats}`);
+    if (s.reservedRooms !== ids.length)
+      problems.push(`${s.id} reserves ${s.reservedRooms} rooms but holds ${ids.length}`);
+    if (s.reservedSeats !== seats)
+      problems.push(`${s.id} reserves ${s.reservedSeats} seats but its rooms have ${seats}`);
   }
   return problems;
 }

@@ -39,7 +39,14 @@ export interface LostRoom {
 export function classify(f: CreatorFailure, t: FaultTimes): ClientErrorRecord {
   const phase = f.failedAt < t.injected ? "inject" : f.failedAt < t.back ? "recovery" : "after";
   const redisDown = t.redisDown !== undefined && f.startedAt <= t.redisDown.until && f.failedAt >= t.redisDown.from;
-  return { code: f.code, message: f.message, phase, redisDown, startedMs: f.startedAt - t.start, failedMs: f.failedAt - t.start };
+  return {
+    code: f.code,
+    message: f.message,
+    phase,
+    redisDown,
+    startedMs: f.startedAt - t.start,
+    failedMs: f.failedAt - t.start,
+  };
 }
 
 /** The end of a Redis outage: the last "store connection restored" logged after it began. */
@@ -61,7 +68,8 @@ interface Seen {
   detail: string;
 }
 
-const show = (e: Seen) => `+${(e.atMs / 1000).toFixed(2)} s ${e.kind}${e.serverId ? ` ${e.serverId}` : ""}${e.detail ? `: ${e.detail}` : ""}`;
+const show = (e: Seen) =>
+  `+${(e.atMs / 1000).toFixed(2)} s ${e.kind}${e.serverId ? ` ${e.serverId}` : ""}${e.detail ? `: ${e.detail}` : ""}`;
 
 /** Every cluster event, by room and by server, for as long as the run lasts. */
 export class EventLog {
@@ -75,7 +83,12 @@ export class EventLog {
   }
 
   private add(e: ClusterEvent) {
-    const seen: Seen = { atMs: Date.now() - this.started, kind: ClusterEventKind[e.kind] ?? String(e.kind), serverId: e.serverId, detail: e.detail };
+    const seen: Seen = {
+      atMs: Date.now() - this.started,
+      kind: ClusterEventKind[e.kind] ?? String(e.kind),
+      serverId: e.serverId,
+      detail: e.detail,
+    };
     for (const id of new Set([e.roomId, e.serverId])) {
       if (!id) continue;
       const list = this.byId.get(id) ?? [];
@@ -94,7 +107,13 @@ export class EventLog {
 }
 
 /** Why a room counted as lost: the store's record now, its events, its servers' removals, and warnings naming it. */
-export async function explainLoss(roomId: string, store: RedisStore, events: EventLog, cluster: Cluster, playerView: string[]): Promise<LostRoom> {
+export async function explainLoss(
+  roomId: string,
+  store: RedisStore,
+  events: EventLog,
+  cluster: Cluster,
+  playerView: string[],
+): Promise<LostRoom> {
   const why: string[] = [];
   const room = await store.getRoom(roomId).catch(() => undefined);
   why.push(room ? `store: ${RoomState[room.state]} on ${room.serverId}` : "store: no such room");
@@ -102,9 +121,16 @@ export async function explainLoss(roomId: string, store: RedisStore, events: Eve
   const roomEvents = events.of(roomId);
   why.push(...roomEvents.map(show));
   for (const s of new Set(roomEvents.map((e) => e.serverId).filter(Boolean))) {
-    why.push(...events.of(s).filter((e) => e.kind === "SERVER_REMOVED").map(show));
+    why.push(
+      ...events
+        .of(s)
+        .filter((e) => e.kind === "SERVER_REMOVED")
+        .map(show),
+    );
   }
   const named = (l: LogLine) => l.roomId === roomId && (l.level === "warn" || l.level === "error");
-  for (const p of cluster.procs) for (const l of p.lines.filter(named).slice(-5)) why.push(`${p.name} ${l.level}: ${l.msg}${l.error ? ` (${String(l.error)})` : ""}`);
+  for (const p of cluster.procs)
+    for (const l of p.lines.filter(named).slice(-5))
+      why.push(`${p.name} ${l.level}: ${l.msg}${l.error ? ` (${String(l.error)})` : ""}`);
   return { roomId, why };
 }

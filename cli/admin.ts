@@ -28,18 +28,44 @@ const deadline = () => ({ deadline: Date.now() + 5000 });
 export async function drain(v: Values, args: string[]) {
   const [serverId] = args;
   if (!serverId) throw new ConfigError("usage: roomgate drain <server-id> [options]");
-  const res = await ask(v, (c) => callUnary(c, ManagerService.method.drainServer, create(ManagerService.method.drainServer.input, { serverId }), deadline()));
-  process.stdout.write(`draining ${serverId} (${res.server?.address ?? "?"}): it takes no new rooms, moves its rooms and exits\n`);
+  const res = await ask(v, (c) =>
+    callUnary(
+      c,
+      ManagerService.method.drainServer,
+      create(ManagerService.method.drainServer.input, { serverId }),
+      deadline(),
+    ),
+  );
+  process.stdout.write(
+    `draining ${serverId} (${res.server?.address ?? "?"}): it takes no new rooms, moves its rooms and exits\n`,
+  );
 }
 
 /** roomgate servers: the fleet as the store sees it. */
 export async function servers(v: Values) {
-  const res = await ask(v, (c) => callUnary(c, ManagerService.method.listServers, create(ManagerService.method.listServers.input), deadline()));
+  const res = await ask(v, (c) =>
+    callUnary(c, ManagerService.method.listServers, create(ManagerService.method.listServers.input), deadline()),
+  );
   const rows = res.servers.map((s: GameServer) => [
-    s.id, GameServerState[s.state] ?? String(s.state), s.region, s.zone || "-", `${s.reservedRooms}/${s.maxRooms}`, `${s.players}/${s.maxPlayers}`, s.managerId, s.address,
-    Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-",
+    s.id,
+    GameServerState[s.state] ?? String(s.state),
+    s.region,
+    s.zone || "-",
+    `${s.reservedRooms}/${s.maxRooms}`,
+    `${s.players}/${s.maxPlayers}`,
+    s.managerId,
+    s.address,
+    Object.entries(s.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",") || "-",
   ]);
   const head = ["ID", "STATE", "REGION", "ZONE", "ROOMS", "PLAYERS", "MANAGER", "ADDRESS", "LABELS"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+  for (const r of [head, ...rows])
+    process.stdout.write(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd() + "\n",
+    );
 }

@@ -1,6 +1,12 @@
 import { ConfigError, int, str, type Values } from "../common/config.js";
 import type { Logger } from "../common/log.js";
-import { Autoscaler, type AutoscalerStore, PolicyError, type ScalePolicy, parsePolicies } from "../manager/autoscaler.js";
+import {
+  Autoscaler,
+  type AutoscalerStore,
+  PolicyError,
+  type ScalePolicy,
+  parsePolicies,
+} from "../manager/autoscaler.js";
 import { ProcessProvisioner } from "../manager/process-provisioner.js";
 
 // Autoscaling settings of the `manager` command (AUTOSCALE_*): read and checked before the
@@ -19,11 +25,16 @@ export function autoscalingSettings(v: Values): AutoscalingSettings | undefined 
   const provisioner = str(v, "AUTOSCALE_PROVISIONER");
   const policy = str(v, "AUTOSCALE_POLICY");
   if (!provisioner) {
-    if (policy) throw new ConfigError("AUTOSCALE_POLICY is set but AUTOSCALE_PROVISIONER is not: name one (process) or unset the policy");
+    if (policy)
+      throw new ConfigError(
+        "AUTOSCALE_POLICY is set but AUTOSCALE_PROVISIONER is not: name one (process) or unset the policy",
+      );
     return undefined;
   }
-  if (!(PROVISIONERS as readonly string[]).includes(provisioner)) throw new ConfigError(`AUTOSCALE_PROVISIONER must be ${PROVISIONERS.join(" or ")}, got '${provisioner}'`);
-  if (!policy) throw new ConfigError("AUTOSCALE_POLICY is required with AUTOSCALE_PROVISIONER, e.g. eu:buffer=4,min=1,max=5");
+  if (!(PROVISIONERS as readonly string[]).includes(provisioner))
+    throw new ConfigError(`AUTOSCALE_PROVISIONER must be ${PROVISIONERS.join(" or ")}, got '${provisioner}'`);
+  if (!policy)
+    throw new ConfigError("AUTOSCALE_POLICY is required with AUTOSCALE_PROVISIONER, e.g. eu:buffer=4,min=1,max=5");
   let policies: ScalePolicy[];
   try {
     policies = parsePolicies(policy);
@@ -32,16 +43,28 @@ export function autoscalingSettings(v: Values): AutoscalingSettings | undefined 
     throw e;
   }
   if (int(v, "AUTOSCALE_INTERVAL_MS") < 10) throw new ConfigError("AUTOSCALE_INTERVAL_MS must be at least 10");
-  if (int(v, "AUTOSCALE_SERVER_CAPACITY") < 1 || int(v, "AUTOSCALE_SERVER_MAX_PLAYERS") < 1) throw new ConfigError("AUTOSCALE_SERVER_CAPACITY and AUTOSCALE_SERVER_MAX_PLAYERS must be at least 1");
+  if (int(v, "AUTOSCALE_SERVER_CAPACITY") < 1 || int(v, "AUTOSCALE_SERVER_MAX_PLAYERS") < 1)
+    throw new ConfigError("AUTOSCALE_SERVER_CAPACITY and AUTOSCALE_SERVER_MAX_PLAYERS must be at least 1");
   const secret = str(v, "ROOMGATE_SECRET");
-  if (!secret) throw new ConfigError("ROOMGATE_SECRET is required with AUTOSCALE_PROVISIONER=process: the game servers it starts sign-check join tokens with it");
+  if (!secret)
+    throw new ConfigError(
+      "ROOMGATE_SECRET is required with AUTOSCALE_PROVISIONER=process: the game servers it starts sign-check join tokens with it",
+    );
   return { provisioner: provisioner as AutoscalingSettings["provisioner"], policies, secret };
 }
 
 /** Starts the loop; the returned stop gives the lease up and stops the servers it started. */
-export function startAutoscaling(v: Values, a: AutoscalingSettings, store: AutoscalerStore, managerId: string, managerPort: number, log: Logger) {
+export function startAutoscaling(
+  v: Values,
+  a: AutoscalingSettings,
+  store: AutoscalerStore,
+  managerId: string,
+  managerPort: number,
+  log: Logger,
+) {
   const host = str(v, "MANAGER_HOST") ?? "0.0.0.0";
-  const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const reachable =
+    host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const provisioner = new ProcessProvisioner({
     env: {
       MANAGER_ADDRESS: str(v, "AUTOSCALE_MANAGER_ADDRESS") ?? `${reachable}:${managerPort}`,

@@ -9,7 +9,14 @@ import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
 import { parseRegionGateways } from "../gateway/region-gateways.js";
-import { gatewayClientLimits, gatewayTimeouts, gatewayMaxConcurrentStreams, gatewayTrustedProxyHops, wsIdleTimeoutS, wsMaxBytesPerSecond } from "./limits.js";
+import {
+  gatewayClientLimits,
+  gatewayTimeouts,
+  gatewayMaxConcurrentStreams,
+  gatewayTrustedProxyHops,
+  wsIdleTimeoutS,
+  wsMaxBytesPerSecond,
+} from "./limits.js";
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
@@ -39,13 +46,15 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
 export function secret(v: Values, generateIfMissing: boolean): string {
   const s = str(v, "ROOMGATE_SECRET");
   if (s) return s;
-  if (!generateIfMissing) throw new ConfigError("ROOMGATE_SECRET is required (the same value on every Gateway and game server)");
+  if (!generateIfMissing)
+    throw new ConfigError("ROOMGATE_SECRET is required (the same value on every Gateway and game server)");
   return randomBytes(32).toString("base64url");
 }
 
 function placementStrategy(v: Values): PlacementStrategy {
   const s = str(v, "PLACEMENT_STRATEGY") ?? "distributed";
-  if (!(PLACEMENT_STRATEGIES as readonly string[]).includes(s)) throw new ConfigError(`PLACEMENT_STRATEGY must be ${PLACEMENT_STRATEGIES.join(" or ")}, got '${s}'`);
+  if (!(PLACEMENT_STRATEGIES as readonly string[]).includes(s))
+    throw new ConfigError(`PLACEMENT_STRATEGY must be ${PLACEMENT_STRATEGIES.join(" or ")}, got '${s}'`);
   return s as PlacementStrategy;
 }
 
@@ -86,8 +95,18 @@ function regionGateways(v: Values) {
   }
 }
 
-export async function startGateway(v: Values, store: RoomStore, managerAddress: string, secretValue: string, log: Logger) {
-  const allocator = new GrpcRoomAllocator({ managerAddress, timeoutMs: int(v, "ALLOCATE_TIMEOUT_MS"), credentials: channelCredentials(v) });
+export async function startGateway(
+  v: Values,
+  store: RoomStore,
+  managerAddress: string,
+  secretValue: string,
+  log: Logger,
+) {
+  const allocator = new GrpcRoomAllocator({
+    managerAddress,
+    timeoutMs: int(v, "ALLOCATE_TIMEOUT_MS"),
+    credentials: channelCredentials(v),
+  });
   const cert = str(v, "GATEWAY_TLS_CERT");
   const key = str(v, "GATEWAY_TLS_KEY");
   if (!!cert !== !!key) throw new ConfigError("GATEWAY_TLS_CERT and GATEWAY_TLS_KEY go together");
@@ -105,7 +124,10 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
     openWaitMs: int(v, "ALLOCATE_TIMEOUT_MS"),
     log,
     tls: cert && key ? { certFile: cert, keyFile: key } : undefined,
-    corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (str(v, "GATEWAY_CORS_ORIGINS") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     // dist/cli/components.js -> <repo>/web/dist
     webDir: str(v, "GATEWAY_WEB_DIR") ?? resolve(__dirname, "..", "..", "web", "dist"),
     limits: gatewayClientLimits(v),
@@ -126,7 +148,8 @@ export async function startGateway(v: Values, store: RoomStore, managerAddress: 
 
 export function drainMode(v: Values): DrainMode {
   const mode = str(v, "DRAIN_MODE") ?? "migrate";
-  if (!DRAIN_MODES.includes(mode as DrainMode)) throw new ConfigError(`DRAIN_MODE must be ${DRAIN_MODES.join(" or ")}, got '${mode}'`);
+  if (!DRAIN_MODES.includes(mode as DrainMode))
+    throw new ConfigError(`DRAIN_MODE must be ${DRAIN_MODES.join(" or ")}, got '${mode}'`);
   return mode as DrainMode;
 }
 
@@ -139,7 +162,15 @@ export function drainAllowanceMs(v: Values): number {
 }
 
 /** `onDrainRequested`: what the Manager's drain command does; by default the server drains and stops alone. */
-export async function startOneGameServer(v: Values, port: number, managerAddress: string, secretValue: string, log: Logger, id?: string, onDrainRequested?: () => void) {
+export async function startOneGameServer(
+  v: Values,
+  port: number,
+  managerAddress: string,
+  secretValue: string,
+  log: Logger,
+  id?: string,
+  onDrainRequested?: () => void,
+) {
   const gs = await startGameServer({
     id,
     host: str(v, "GAMESERVER_HOST")!,

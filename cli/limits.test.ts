@@ -11,14 +11,22 @@ test("X-Forwarded-For hops: none unless the proxy is trusted, then 1 by default,
   expect(gatewayTrustedProxyHops(gateway([]))).toBe(0);
   expect(gatewayTrustedProxyHops(gateway([], { GATEWAY_TRUSTED_PROXY_HOPS: "3" }))).toBe(0);
   expect(gatewayTrustedProxyHops(gateway([], { GATEWAY_TRUST_PROXY: "true" }))).toBe(1);
-  expect(gatewayTrustedProxyHops(gateway(["--gateway-trusted-proxy-hops", "2"], { GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "5" }))).toBe(2);
-  expect(() => gatewayTrustedProxyHops(gateway([], { GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "0" }))).toThrow(ConfigError);
+  expect(
+    gatewayTrustedProxyHops(
+      gateway(["--gateway-trusted-proxy-hops", "2"], { GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "5" }),
+    ),
+  ).toBe(2);
+  expect(() =>
+    gatewayTrustedProxyHops(gateway([], { GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "0" })),
+  ).toThrow(ConfigError);
 });
 
 test("HTTP/2 concurrent streams: 100 by default, at least 1", () => {
   expect(gatewayMaxConcurrentStreams(gateway([]))).toBe(100);
   expect(gatewayMaxConcurrentStreams(gateway(["--gateway-max-concurrent-streams=10"]))).toBe(10);
-  expect(() => gatewayMaxConcurrentStreams(gateway([], { GATEWAY_MAX_CONCURRENT_STREAMS: "0" }))).toThrow("GATEWAY_MAX_CONCURRENT_STREAMS must be at least 1");
+  expect(() => gatewayMaxConcurrentStreams(gateway([], { GATEWAY_MAX_CONCURRENT_STREAMS: "0" }))).toThrow(
+    "GATEWAY_MAX_CONCURRENT_STREAMS must be at least 1",
+  );
 });
 
 test("WebSocket byte budget: 64 KiB by default, 0 turns it off, never below the largest frame", () => {

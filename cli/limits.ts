@@ -40,13 +40,17 @@ export function gatewayMaxConcurrentStreams(v: Values): number {
 export function wsMaxBytesPerSecond(v: Values): number {
   const bytes = int(v, "MAX_BYTES_PER_SECOND");
   const frame = int(v, "MAX_FRAME_BYTES");
-  if (bytes !== 0 && bytes < frame) throw new ConfigError(`MAX_BYTES_PER_SECOND must be 0 (off) or at least MAX_FRAME_BYTES (${frame}), got ${bytes}`);
+  if (bytes !== 0 && bytes < frame)
+    throw new ConfigError(`MAX_BYTES_PER_SECOND must be 0 (off) or at least MAX_FRAME_BYTES (${frame}), got ${bytes}`);
   return bytes;
 }
 
 /** uWebSockets.js aborts the process on an idle timeout between 1 and 7 s; refuse it cleanly. */
 export function wsIdleTimeoutS(v: Values): number {
   const s = int(v, "IDLE_TIMEOUT_S");
-  if (s !== 0 && s < 8) throw new ConfigError(`IDLE_TIMEOUT_S must be 0 (off) or at least 8 (uWebSockets.js checks with a 4 s granularity), got ${s}`);
+  if (s !== 0 && s < 8)
+    throw new ConfigError(
+      `IDLE_TIMEOUT_S must be 0 (off) or at least 8 (uWebSockets.js checks with a 4 s granularity), got ${s}`,
+    );
   return s;
 }

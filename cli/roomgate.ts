@@ -3,7 +3,15 @@ import { type Component, ConfigError, helpText, int, readSettings, str, type Val
 import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";
 import { drain, servers } from "./admin.js";
-import { drainAllowanceMs, openStore, secret, startGateway, startManager, startOneGameServer, type Stop } from "./components.js";
+import {
+  drainAllowanceMs,
+  openStore,
+  secret,
+  startGateway,
+  startManager,
+  startOneGameServer,
+  type Stop,
+} from "./components.js";
 
 const USAGE = `roomgate: a Gateway, a Manager and game servers that let a multiplayer game outgrow one server.
 
@@ -50,7 +58,12 @@ async function main(argv: string[]) {
 }
 
 /** `shutdown` starts the process's own clean shutdown, exactly as SIGTERM does. */
-type Starter = (v: Values, log: ReturnType<typeof createLogger>, stops: Stop[], shutdown: (why: string) => void) => Promise<void>;
+type Starter = (
+  v: Values,
+  log: ReturnType<typeof createLogger>,
+  stops: Stop[],
+  shutdown: (why: string) => void,
+) => Promise<void>;
 
 const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
   async manager(v, log, stops) {
@@ -66,7 +79,15 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
   },
   async gameserver(v, log, stops, shutdown) {
     // The Manager's drain command drains this server and ends the process, as SIGTERM would.
-    const gs = await startOneGameServer(v, int(v, "GAMESERVER_PORT"), str(v, "MANAGER_ADDRESS")!, secret(v, false), log, str(v, "GAMESERVER_ID"), () => shutdown("drain"));
+    const gs = await startOneGameServer(
+      v,
+      int(v, "GAMESERVER_PORT"),
+      str(v, "MANAGER_ADDRESS")!,
+      secret(v, false),
+      log,
+      str(v, "GAMESERVER_ID"),
+      () => shutdown("drain"),
+    );
     stops.push(gs.stop);
   },
   async up(v, log, stops) {
@@ -79,7 +100,8 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     const base = int(v, "GAMESERVER_PORT");
     // A drain command stops just that server (the default); the process goes on with the other.
     const serverStops: Stop[] = [];
-    for (const port of [base, base === 0 ? 0 : base + 1]) serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
+    for (const port of [base, base === 0 ? 0 : base + 1])
+      serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
     // Both drain at once, so neither is handed the other's rooms on the way out.
     stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));
     const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"));

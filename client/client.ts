@@ -1,11 +1,29 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import { type ResolvedReconnect, resolveReconnect, resolveRegionOptions, type RoomgateClientOptions } from "./options.js";
+import {
+  type ResolvedReconnect,
+  resolveReconnect,
+  resolveRegionOptions,
+  type RoomgateClientOptions,
+} from "./options.js";
 import { createGatewayTransport, openSocket } from "#platform";
 import type { Ticket } from "./wire.js";
-import { type MeasureRegionsOptions, type RegionEndpoint, type RegionLatency, RegionMeter, wireLatencies } from "./regions.js";
-import type { CreateRoomOptions, JoinOrCreateOptions, JoinRoomOptions, ListRoomsOptions, PlacementOptions, RoomPage } from "./requests.js";
+import {
+  type MeasureRegionsOptions,
+  type RegionEndpoint,
+  type RegionLatency,
+  RegionMeter,
+  wireLatencies,
+} from "./regions.js";
+import type {
+  CreateRoomOptions,
+  JoinOrCreateOptions,
+  JoinRoomOptions,
+  ListRoomsOptions,
+  PlacementOptions,
+  RoomPage,
+} from "./requests.js";
 import { Room } from "./room.js";
 
 /** Talks to one Gateway (or a load balancer in front of several) and opens rooms. */
@@ -16,7 +34,8 @@ export class RoomgateClient {
 
   constructor(gatewayUrl: string, options: RoomgateClientOptions = {}) {
     const protocol = options.protocol ?? "connect";
-    if (protocol !== "connect" && protocol !== "grpc-web") throw new TypeError(`protocol must be "connect" or "grpc-web", got ${String(protocol)}`);
+    if (protocol !== "connect" && protocol !== "grpc-web")
+      throw new TypeError(`protocol must be "connect" or "grpc-web", got ${String(protocol)}`);
     this.gateway = createClient(GatewayService, createGatewayTransport(gatewayUrl, protocol));
     this.reconnect = resolveReconnect(options.reconnect);
     this.meter = new RegionMeter(async () => {
@@ -71,7 +90,11 @@ export class RoomgateClient {
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
   async joinRoom(roomId: string, options: JoinRoomOptions = {}): Promise<Room> {
-    const ticket = await this.gateway.joinRoom({ roomId, playerName: options.playerName ?? "", rejoinToken: options.rejoinToken ?? "" });
+    const ticket = await this.gateway.joinRoom({
+      roomId,
+      playerName: options.playerName ?? "",
+      rejoinToken: options.rejoinToken ?? "",
+    });
     return this.enter(ticket, options.playerName ?? "", false);
   }
 

@@ -22,7 +22,12 @@ export interface ConnectionCallbacks {
   dropped(code: number, reason: string, error?: Error): void;
 }
 
-export function openConnection(open: OpenSocket, ticket: Ticket, timeoutMs: number, on: ConnectionCallbacks): RoomSocket {
+export function openConnection(
+  open: OpenSocket,
+  ticket: Ticket,
+  timeoutMs: number,
+  on: ConnectionCallbacks,
+): RoomSocket {
   let welcomed = false;
   let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,7 +56,12 @@ export function openConnection(open: OpenSocket, ticket: Ticket, timeoutMs: numb
     close: (code, reason, error) => {
       if (welcomed) return on.dropped(code, reason, error);
       const why = error?.message ?? `closed with ${code}${reason ? ` ${reason}` : ""}`;
-      fail(new Error(`could not join room ${ticket.roomId} on ${ticket.serverAddress}: ${why}`, error ? { cause: error } : undefined));
+      fail(
+        new Error(
+          `could not join room ${ticket.roomId} on ${ticket.serverAddress}: ${why}`,
+          error ? { cause: error } : undefined,
+        ),
+      );
     },
   });
   timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 // A typed event emitter small enough to ship to browsers (node:events is not there).
 
-type Listeners<T> = { [K in keyof T]: (...args: any[]) => void };
+type Listeners<T> = { [K in keyof T]: (...args: never[]) => void };
 
 export class Emitter<Events extends Listeners<Events>> {
   private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();

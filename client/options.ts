@@ -32,7 +32,8 @@ export type ResolvedRegionOptions = Required<RegionOptions>;
 
 export function resolveRegionOptions(o: RegionOptions = {}): ResolvedRegionOptions {
   const r = { samples: o.samples ?? 3, timeoutMs: o.timeoutMs ?? 2000, cacheMs: o.cacheMs ?? 300_000 };
-  if (!Number.isInteger(r.samples) || r.samples < 1) throw new RangeError(`regions.samples must be a whole number >= 1, got ${r.samples}`);
+  if (!Number.isInteger(r.samples) || r.samples < 1)
+    throw new RangeError(`regions.samples must be a whole number >= 1, got ${r.samples}`);
   if (!(r.timeoutMs > 0)) throw new RangeError(`regions.timeoutMs must be > 0, got ${r.timeoutMs}`);
   if (!(r.cacheMs >= 0)) throw new RangeError(`regions.cacheMs must be >= 0, got ${r.cacheMs}`);
   return r;
@@ -42,10 +43,18 @@ export type ResolvedReconnect = Required<ReconnectOptions> & Backoff;
 
 export function resolveReconnect(o: ReconnectOptions = {}): ResolvedReconnect {
   // Equal jitter: the players of a room that lost its server spread their rejoins over half the delay.
-  const r = { maxAttempts: o.maxAttempts ?? 8, initialDelayMs: o.initialDelayMs ?? 200, maxDelayMs: o.maxDelayMs ?? 3000, jitter: 0.5 };
-  if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 0) throw new RangeError(`reconnect.maxAttempts must be a whole number >= 0, got ${r.maxAttempts}`);
+  const r = {
+    maxAttempts: o.maxAttempts ?? 8,
+    initialDelayMs: o.initialDelayMs ?? 200,
+    maxDelayMs: o.maxDelayMs ?? 3000,
+    jitter: 0.5,
+  };
+  if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 0)
+    throw new RangeError(`reconnect.maxAttempts must be a whole number >= 0, got ${r.maxAttempts}`);
   if (!(r.initialDelayMs >= 0) || !(r.maxDelayMs >= r.initialDelayMs)) {
-    throw new RangeError(`reconnect delays must satisfy 0 <= initialDelayMs <= maxDelayMs, got ${r.initialDelayMs} and ${r.maxDelayMs}`);
+    throw new RangeError(
+      `reconnect delays must satisfy 0 <= initialDelayMs <= maxDelayMs, got ${r.initialDelayMs} and ${r.maxDelayMs}`,
+    );
   }
   return r;
 }

@@ -11,5 +11,8 @@ test("who came and went while we were away; our old and new ids are not changes"
 });
 
 test("our old seat still listed by the server is not a newcomer (its playerLeft comes later)", () => {
-  expect(playersChange([p("me1"), p("a")], "me1", [p("me1"), p("a"), p("me2")], "me2")).toEqual({ joined: [], left: [] });
+  expect(playersChange([p("me1"), p("a")], "me1", [p("me1"), p("a"), p("me2")], "me2")).toEqual({
+    joined: [],
+    left: [],
+  });
 });

@@ -9,7 +9,12 @@ export interface PlayersChange {
 }
 
 /** Others who joined and left between two lists; our own id in each list is not a change. */
-export function playersChange(before: readonly Player[], beforeSelf: string, after: readonly Player[], afterSelf: string): PlayersChange {
+export function playersChange(
+  before: readonly Player[],
+  beforeSelf: string,
+  after: readonly Player[],
+  afterSelf: string,
+): PlayersChange {
   const had = new Set(before.map((p) => p.id));
   const has = new Set(after.map((p) => p.id));
   return {

@@ -72,7 +72,10 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
   const immediate = code === CLOSE.moved;
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    await wait(r.stop, immediate ? (attempt === 0 ? 0 : backoffDelay(attempt - 1, r.reconnect)) : backoffDelay(attempt, r.reconnect));
+    await wait(
+      r.stop,
+      immediate ? (attempt === 0 ? 0 : backoffDelay(attempt - 1, r.reconnect)) : backoffDelay(attempt, r.reconnect),
+    );
     if (r.stop.aborted) return;
     try {
       // The room may have moved since: ask where it lives now, which also gives a fresh token.
@@ -84,13 +87,28 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
     } catch (e) {
       if (r.stop.aborted) return;
       if (ConnectError.from(e).code === Code.NotFound) {
-        return r.finish(code, reason, new Error(`room ${r.roomId} is gone: the Gateway no longer knows it`, { cause: e }));
+        return r.finish(
+          code,
+          reason,
+          new Error(`room ${r.roomId} is gone: the Gateway no longer knows it`, { cause: e }),
+        );
       }
       lastError = e as Error;
-      r.error(new Error(`reconnect attempt ${attempt + 1}/${maxAttempts} to room ${r.roomId} failed: ${lastError.message}`, { cause: e }));
+      r.error(
+        new Error(`reconnect attempt ${attempt + 1}/${maxAttempts} to room ${r.roomId} failed: ${lastError.message}`, {
+          cause: e,
+        }),
+      );
     }
   }
-  r.finish(code, reason, new Error(`room ${r.roomId}: gave up after ${maxAttempts} attempts to reconnect`, lastError ? { cause: lastError } : undefined));
+  r.finish(
+    code,
+    reason,
+    new Error(
+      `room ${r.roomId}: gave up after ${maxAttempts} attempts to reconnect`,
+      lastError ? { cause: lastError } : undefined,
+    ),
+  );
 }
 
 /**
@@ -100,7 +118,10 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
  */
 async function rejoin(r: Rejoining): Promise<Ticket> {
   const call = (rejoinToken: string) =>
-    r.gateway.joinRoom({ roomId: r.roomId, playerName: r.playerName, rejoinToken }, { signal: r.stop, timeoutMs: STEP_TIMEOUT_MS });
+    r.gateway.joinRoom(
+      { roomId: r.roomId, playerName: r.playerName, rejoinToken },
+      { signal: r.stop, timeoutMs: STEP_TIMEOUT_MS },
+    );
   const token = r.joinToken();
   if (!token) return call("");
   try {
@@ -108,7 +129,12 @@ async function rejoin(r: Rejoining): Promise<Ticket> {
   } catch (e) {
     const code = ConnectError.from(e).code;
     if (code !== Code.Unauthenticated && code !== Code.InvalidArgument) throw e;
-    r.error(new Error(`room ${r.roomId}: the Gateway refused our rejoin token (${ConnectError.from(e).rawMessage}); joining as a new player`, { cause: e }));
+    r.error(
+      new Error(
+        `room ${r.roomId}: the Gateway refused our rejoin token (${ConnectError.from(e).rawMessage}); joining as a new player`,
+        { cause: e },
+      ),
+    );
     return call("");
   }
 }

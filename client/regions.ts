@@ -35,9 +35,15 @@ export interface MeasureRegionsOptions {
  * connection after the warm-up). A region whose warm-up or any sample fails, times out or answers
  * other than 2xx is left out. Fastest first, ties by region name.
  */
-export async function measureEndpoints(endpoints: readonly RegionEndpoint[], samples: number, timeoutMs: number): Promise<RegionLatency[]> {
+export async function measureEndpoints(
+  endpoints: readonly RegionEndpoint[],
+  samples: number,
+  timeoutMs: number,
+): Promise<RegionLatency[]> {
   const unique = [...new Map(endpoints.map((e) => [e.region, e])).values()];
-  const measured = await Promise.all(unique.map(async (e) => ({ region: e.region, rttMs: await measureOne(e.url, samples, timeoutMs) })));
+  const measured = await Promise.all(
+    unique.map(async (e) => ({ region: e.region, rttMs: await measureOne(e.url, samples, timeoutMs) })),
+  );
   return measured
     .filter((m): m is RegionLatency => m.rttMs !== undefined)
     .sort((a, b) => a.rttMs - b.rttMs || (a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
@@ -100,18 +106,21 @@ export class RegionMeter {
     const maxAgeMs = Math.min(o.maxAgeMs ?? this.defaults.cacheMs, this.cached?.ttlMs ?? Infinity);
     if (this.cached && performance.now() - this.cached.at <= maxAgeMs) return copy(this.cached.value);
     // Callers with their own sampling get their own measurement (it still refreshes the cache).
-    if (o.samples !== undefined || o.timeoutMs !== undefined) return copy(await this.run(o.samples ?? this.defaults.samples, o.timeoutMs ?? this.defaults.timeoutMs));
+    if (o.samples !== undefined || o.timeoutMs !== undefined)
+      return copy(await this.run(o.samples ?? this.defaults.samples, o.timeoutMs ?? this.defaults.timeoutMs));
     this.running ??= this.run(this.defaults.samples, this.defaults.timeoutMs).finally(() => (this.running = undefined));
     return copy(await this.running);
   }
 
   private async run(samples: number, timeoutMs: number): Promise<RegionLatency[]> {
-    if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`samples must be a whole number >= 1, got ${samples}`);
+    if (!Number.isInteger(samples) || samples < 1)
+      throw new RangeError(`samples must be a whole number >= 1, got ${samples}`);
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
     const endpoints = await this.listRegions();
     const value = await measureEndpoints(endpoints, samples, timeoutMs);
     // Every listed region failing looks like a passing network fault: kept for less time.
-    const ttlMs = endpoints.length > 0 && value.length === 0 ? Math.min(this.defaults.cacheMs, 30_000) : this.defaults.cacheMs;
+    const ttlMs =
+      endpoints.length > 0 && value.length === 0 ? Math.min(this.defaults.cacheMs, 30_000) : this.defaults.cacheMs;
     this.cached = { at: performance.now(), ttlMs, value };
     return value;
   }

@@ -107,7 +107,11 @@ export class Room {
     this.sendFrame({ case: "setState", value: { key, value, owned } });
     const owner = this.state.get(key)?.owner;
     if (owner && owner !== this.playerId) return;
-    this.shared.apply(key, value.byteLength > 0 ? { value: value.slice(), owner: owned ? this.playerId : "" } : undefined, this.playerId);
+    this.shared.apply(
+      key,
+      value.byteLength > 0 ? { value: value.slice(), owner: owned ? this.playerId : "" } : undefined,
+      this.playerId,
+    );
   }
 
   /** To every other player. Throws unless the connection is "open" (watch `connection` to resume). */
@@ -165,7 +169,9 @@ export class Room {
 
   private sendFrame(frame: ClientFrameInit) {
     if (this.connection !== "open" || this.left || !this.socket) {
-      throw new Error(`room ${this.roomId} is ${this.connection === "closed" || !this.left ? this.connection : "being left"}; nothing can be sent now`);
+      throw new Error(
+        `room ${this.roomId} is ${this.connection === "closed" || !this.left ? this.connection : "being left"}; nothing can be sent now`,
+      );
     }
     this.socket.send(encodeClientFrame(frame));
   }
@@ -211,7 +217,8 @@ export class Room {
     this.ticket = ticket;
     this.players = [...w.players];
     this.setConnection("open");
-    for (const [key, v] of state.reassert) this.socket?.send(encodeClientFrame({ case: "setState", value: { key, value: v.value, owned: true } }));
+    for (const [key, v] of state.reassert)
+      this.socket?.send(encodeClientFrame({ case: "setState", value: { key, value: v.value, owned: true } }));
     this.events.emit("welcome", w);
     for (const id of change?.left ?? []) this.events.emit("playerLeft", id);
     for (const p of change?.joined ?? []) this.events.emit("playerJoined", p);
@@ -241,7 +248,11 @@ export class Room {
       case "stateChanged": {
         const { entry, fromPlayerId } = f.frame.value;
         if (!entry) return;
-        this.shared.apply(entry.key, entry.value.byteLength > 0 ? { value: entry.value, owner: entry.ownerPlayerId } : undefined, fromPlayerId);
+        this.shared.apply(
+          entry.key,
+          entry.value.byteLength > 0 ? { value: entry.value, owner: entry.ownerPlayerId } : undefined,
+          fromPlayerId,
+        );
         return;
       }
       case "error":

@@ -41,7 +41,10 @@ export class SharedState {
     // Back as the same player: what we own and the server lost (it drops owned keys when our
     // connection does) or holds an older value of (a snapshot taken before our last change), we
     // set again. Nobody else writes our keys, so our copy is the latest.
-    const reassert = returning !== undefined ? [...before].filter(([key, v]) => v.owner === returning && !sameValue(next.get(key), v)) : [];
+    const reassert =
+      returning !== undefined
+        ? [...before].filter(([key, v]) => v.owner === returning && !sameValue(next.get(key), v))
+        : [];
     for (const [key, v] of reassert) next.set(key, v);
     this.map = next;
     return {

@@ -26,7 +26,10 @@ export const openSocket: OpenSocket = (url, handlers) => {
       if (body.length < MAX_REFUSAL_BODY) body += chunk;
     });
     res.on("end", () => {
-      failure ??= Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body.slice(0, MAX_REFUSAL_BODY)}`.trim()), { status: res.statusCode });
+      failure ??= Object.assign(
+        new Error(`upgrade refused: ${res.statusCode} ${body.slice(0, MAX_REFUSAL_BODY)}`.trim()),
+        { status: res.statusCode },
+      );
       ws.terminate();
     });
     res.on("error", () => ws.terminate());

@@ -5,5 +5,7 @@ import type { GatewayProtocol } from "./options.js";
 // Node: HTTP/1.1 for both protocols, which any load balancer in front of the Gateways speaks.
 
 export function createGatewayTransport(baseUrl: string, protocol: GatewayProtocol): Transport {
-  return protocol === "grpc-web" ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }) : createConnectTransport({ baseUrl, httpVersion: "1.1" });
+  return protocol === "grpc-web"
+    ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1" })
+    : createConnectTransport({ baseUrl, httpVersion: "1.1" });
 }

@@ -7,7 +7,10 @@ import { CLOSE } from "../protocol/close-codes.js";
 // in and out, and which closes end a room for good. URLs and close codes: protocol/.
 
 /** What CreateRoom and JoinRoom both hand out: where to connect, and as whom. */
-export type Ticket = Pick<JoinRoomResponse, "roomId" | "serverAddress" | "joinToken" | "playerId" | "serverId" | "region">;
+export type Ticket = Pick<
+  JoinRoomResponse,
+  "roomId" | "serverAddress" | "joinToken" | "playerId" | "serverId" | "region"
+>;
 
 export type ClientFrameInit = MessageInitShape<typeof ClientFrameSchema>["frame"];
 

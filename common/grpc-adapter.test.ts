@@ -7,8 +7,16 @@ import { callUnary, grpcClientConstructor, grpcServiceDefinition } from "./grpc-
 test("the definition mirrors the descriptor: paths, streaming flags, names", () => {
   const def = grpcServiceDefinition(ManagerService);
   expect(Object.keys(def).sort()).toEqual(["allocateRoom", "attach", "drainServer", "listServers"]);
-  expect(def.attach).toMatchObject({ path: "/roomgate.v1.ManagerService/Attach", requestStream: true, responseStream: true });
-  expect(def.allocateRoom).toMatchObject({ path: "/roomgate.v1.ManagerService/AllocateRoom", requestStream: false, responseStream: false });
+  expect(def.attach).toMatchObject({
+    path: "/roomgate.v1.ManagerService/Attach",
+    requestStream: true,
+    responseStream: true,
+  });
+  expect(def.allocateRoom).toMatchObject({
+    path: "/roomgate.v1.ManagerService/AllocateRoom",
+    requestStream: false,
+    responseStream: false,
+  });
 });
 
 describe("over a real grpc-js server on loopback", () => {
@@ -19,8 +27,12 @@ describe("over a real grpc-js server on loopback", () => {
     server = new grpc.Server();
     server.addService(grpcServiceDefinition(ManagerService), {
       listServers: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-        cb(null, create(ListServersResponseSchema, { servers: [{ id: "gs-1", state: GameServerState.LIVE, maxRooms: 7 }] })),
-      allocateRoom: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: "full" }),
+        cb(
+          null,
+          create(ListServersResponseSchema, { servers: [{ id: "gs-1", state: GameServerState.LIVE, maxRooms: 7 }] }),
+        ),
+      allocateRoom: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+        cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: "full" }),
       attach: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.end(),
     });
     const port = await new Promise<number>((res, rej) =>
@@ -36,14 +48,22 @@ describe("over a real grpc-js server on loopback", () => {
   });
 
   test("messages round-trip through protobuf-es serializers", async () => {
-    const res = await callUnary(client, ManagerService.method.listServers, create(ManagerService.method.listServers.input));
+    const res = await callUnary(
+      client,
+      ManagerService.method.listServers,
+      create(ManagerService.method.listServers.input),
+    );
     expect(res.servers).toHaveLength(1);
     expect(res.servers[0]).toMatchObject({ id: "gs-1", state: GameServerState.LIVE, maxRooms: 7 });
   });
 
   test("status codes reach the caller", async () => {
     await expect(
-      callUnary(client, ManagerService.method.allocateRoom, create(ManagerService.method.allocateRoom.input, { roomId: "x" })),
+      callUnary(
+        client,
+        ManagerService.method.allocateRoom,
+        create(ManagerService.method.allocateRoom.input, { roomId: "x" }),
+      ),
     ).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: "full" });
   });
 });

@@ -1,5 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescService,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 
 // protobuf-es does not generate grpc-js service definitions (protobuf-es issues 252 and 385), so
 // this adapter derives one from the generated service descriptor: one source of truth, no
@@ -42,7 +49,7 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
   request: MessageShape<I>,
   options: grpc.CallOptions = {},
 ): Promise<MessageShape<O>> {
-  const fn = (client as unknown as Record<string, Function>)[method.localName];
+  const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName];
   if (typeof fn !== "function") throw new Error(`client has no method ${method.localName}`);
   return new Promise((resolve, reject) => {
     fn.call(client, request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, res: MessageShape<O>) =>

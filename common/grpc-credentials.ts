@@ -27,19 +27,28 @@ function readPem(v: Values, setting: string): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new ConfigError(`${setting}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `${setting}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 function load(v: Values): Pem {
-  const pem: Pem = { ca: readPem(v, "INTERNAL_TLS_CA"), cert: readPem(v, "INTERNAL_TLS_CERT"), key: readPem(v, "INTERNAL_TLS_KEY") };
-  if (!!pem.cert !== !!pem.key) throw new ConfigError("INTERNAL_TLS_CERT and INTERNAL_TLS_KEY go together: set both or neither");
+  const pem: Pem = {
+    ca: readPem(v, "INTERNAL_TLS_CA"),
+    cert: readPem(v, "INTERNAL_TLS_CERT"),
+    key: readPem(v, "INTERNAL_TLS_KEY"),
+  };
+  if (!!pem.cert !== !!pem.key)
+    throw new ConfigError("INTERNAL_TLS_CERT and INTERNAL_TLS_KEY go together: set both or neither");
   let cert: X509Certificate | undefined;
   if (pem.cert) {
     try {
       cert = new X509Certificate(pem.cert);
     } catch (e) {
-      throw new ConfigError(`INTERNAL_TLS_CERT (${str(v, "INTERNAL_TLS_CERT")}) is not a PEM certificate: ${(e as Error).message}`);
+      throw new ConfigError(
+        `INTERNAL_TLS_CERT (${str(v, "INTERNAL_TLS_CERT")}) is not a PEM certificate: ${(e as Error).message}`,
+      );
     }
   }
   if (pem.key) {
@@ -47,15 +56,20 @@ function load(v: Values): Pem {
     try {
       key = createPrivateKey(pem.key);
     } catch (e) {
-      throw new ConfigError(`INTERNAL_TLS_KEY (${str(v, "INTERNAL_TLS_KEY")}) is not a PEM private key: ${(e as Error).message}`);
+      throw new ConfigError(
+        `INTERNAL_TLS_KEY (${str(v, "INTERNAL_TLS_KEY")}) is not a PEM private key: ${(e as Error).message}`,
+      );
     }
-    if (cert && !cert.checkPrivateKey(key)) throw new ConfigError("INTERNAL_TLS_KEY is not the private key of INTERNAL_TLS_CERT");
+    if (cert && !cert.checkPrivateKey(key))
+      throw new ConfigError("INTERNAL_TLS_KEY is not the private key of INTERNAL_TLS_CERT");
   }
   if (pem.ca) {
     try {
       new X509Certificate(pem.ca);
     } catch (e) {
-      throw new ConfigError(`INTERNAL_TLS_CA (${str(v, "INTERNAL_TLS_CA")}) is not a PEM certificate: ${(e as Error).message}`);
+      throw new ConfigError(
+        `INTERNAL_TLS_CA (${str(v, "INTERNAL_TLS_CA")}) is not a PEM certificate: ${(e as Error).message}`,
+      );
     }
   }
   return pem;
@@ -71,7 +85,9 @@ export function serverCredentials(v: Values): grpc.ServerCredentials {
   const pem = load(v);
   if (!pem.ca && !pem.cert) return grpc.ServerCredentials.createInsecure();
   if (!pem.cert || !pem.key) {
-    throw new ConfigError("INTERNAL_TLS_CA is set but the Manager has no certificate to serve with: set INTERNAL_TLS_CERT and INTERNAL_TLS_KEY too");
+    throw new ConfigError(
+      "INTERNAL_TLS_CA is set but the Manager has no certificate to serve with: set INTERNAL_TLS_CERT and INTERNAL_TLS_KEY too",
+    );
   }
   return grpc.ServerCredentials.createSsl(pem.ca ?? null, [{ cert_chain: pem.cert, private_key: pem.key }], !!pem.ca);
 }

@@ -16,7 +16,10 @@ function envLevel(): Level {
   return v in ORDER ? (v as Level) : "info";
 }
 
-export function createLogger(component: string, sink: (line: string) => void = (l) => process.stderr.write(l + "\n")): Logger {
+export function createLogger(
+  component: string,
+  sink: (line: string) => void = (l) => process.stderr.write(l + "\n"),
+): Logger {
   const min = ORDER[envLevel()];
   const json = process.env.LOG_FORMAT === "json";
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {

@@ -21,7 +21,8 @@ export function managerTargets(address: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (parts.length === 0) throw new Error("MANAGER_ADDRESS names no Manager");
-  for (const p of parts) if (!/^(dns|ipv4|ipv6|unix):|:\d+$/.test(p)) throw new Error(`MANAGER_ADDRESS entry '${p}' must be host:port`);
+  for (const p of parts)
+    if (!/^(dns|ipv4|ipv6|unix):|:\d+$/.test(p)) throw new Error(`MANAGER_ADDRESS entry '${p}' must be host:port`);
   // A plain host:port goes through grpc-js's dns resolver, which returns every address of a name.
   return parts;
 }
@@ -69,8 +70,12 @@ export class ManagerClients {
   order(): { client: grpc.Client; target: string }[] {
     const n = this.clients.length;
     const start = this.next++ % n;
-    const all = Array.from({ length: n }, (_, i) => (start + i) % n).map((i) => ({ client: this.clients[i]!, target: this.targets[i]! }));
-    const failing = (c: grpc.Client) => c.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
+    const all = Array.from({ length: n }, (_, i) => (start + i) % n).map((i) => ({
+      client: this.clients[i]!,
+      target: this.targets[i]!,
+    }));
+    const failing = (c: grpc.Client) =>
+      c.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
     return [...all.filter((c) => !failing(c.client)), ...all.filter((c) => failing(c.client))];
   }
 
@@ -79,7 +84,10 @@ export class ManagerClients {
    * is not worth another Manager (by default: only a Manager that could not be reached at all).
    * Stops at deadlineMs; with no attempt made, fails as DEADLINE_EXCEEDED.
    */
-  async ask<T>(call: (client: grpc.Client) => Promise<T>, o: { deadlineMs?: number; retry?: (e: grpc.ServiceError) => boolean } = {}): Promise<T> {
+  async ask<T>(
+    call: (client: grpc.Client) => Promise<T>,
+    o: { deadlineMs?: number; retry?: (e: grpc.ServiceError) => boolean } = {},
+  ): Promise<T> {
     const retry = o.retry ?? unreachable;
     let last: grpc.ServiceError | undefined;
     for (const { client } of this.order()) {
@@ -91,7 +99,13 @@ export class ManagerClients {
         if (!retry(last)) break;
       }
     }
-    throw last ?? Object.assign(new Error("no Manager answered in time"), { code: grpc.status.DEADLINE_EXCEEDED, details: "no Manager answered in time" });
+    throw (
+      last ??
+      Object.assign(new Error("no Manager answered in time"), {
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: "no Manager answered in time",
+      })
+    );
   }
 
   close() {

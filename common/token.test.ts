@@ -30,7 +30,8 @@ test("expired, other-room, other-server, forged and garbage tokens are refused",
   const tampered = Buffer.from(body!, "base64url");
   tampered[tampered.length - 1] ^= 1;
   expect(reason(() => tokens.verify(`${tampered.toString("base64url")}.${sig}`, { nowMs: 0 }))).toBe("bad_signature");
-  for (const junk of ["", "abc", "a.b.c", ".x", "x".repeat(5000)]) expect(reason(() => tokens.verify(junk, { nowMs: 0 }))).not.toBe("accepted");
+  for (const junk of ["", "abc", "a.b.c", ".x", "x".repeat(5000)])
+    expect(reason(() => tokens.verify(junk, { nowMs: 0 }))).not.toBe("accepted");
 });
 
 test("a short secret is refused at start", () => {

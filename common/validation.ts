@@ -22,7 +22,11 @@ export function violationsOf<Desc extends DescMessage>(schema: Desc, message: Me
  * parsing reuses a .proto rule (say, the labels a game server registers with) instead of
  * restating it. Only that field's violations count; the rest of the message is left at defaults.
  */
-export function fieldViolations<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>, field: string): Violation[] {
+export function fieldViolations<Desc extends DescMessage>(
+  schema: Desc,
+  init: MessageInitShape<Desc>,
+  field: string,
+): Violation[] {
   return violationsOf(schema, create(schema, init)).filter((v) => {
     const first = v.field[0];
     return first?.kind === "field" && first.name === field;

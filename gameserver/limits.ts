@@ -29,7 +29,10 @@ export class RateLimiter {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly rate: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = rate;
     this.last = now();
   }

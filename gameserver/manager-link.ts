@@ -88,7 +88,10 @@ export class ManagerLink implements RoomEvents {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
   }
   players(roomId: string, count: number, joined?: string) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "players", value: { count, joinedPlayerIds: joined ? [joined] : [] } } } });
+    this.send({
+      case: "roomEvent",
+      value: { roomId, event: { case: "players", value: { count, joinedPlayerIds: joined ? [joined] : [] } } },
+    });
   }
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason, snapshot } } } });
@@ -177,7 +180,11 @@ export class ManagerLink implements RoomEvents {
       case "openRoom": {
         const { roomId, maxPlayers, firstJoinTimeoutMs, restore, snapshot } = msg.msg.value;
         const refused = host.openRoom(roomId, maxPlayers, firstJoinTimeoutMs, restore ? { snapshot } : undefined);
-        if (refused) this.send({ case: "roomEvent", value: { roomId, event: { case: "refused", value: { reason: refused.reason } } } });
+        if (refused)
+          this.send({
+            case: "roomEvent",
+            value: { roomId, event: { case: "refused", value: { reason: refused.reason } } },
+          });
         return;
       }
       case "closeRoom":
@@ -201,7 +208,12 @@ export class ManagerLink implements RoomEvents {
     // Events while the stream is down are dropped on purpose: the next registration carries the
     // rooms that still exist, and the Manager reconciles from that.
     // While stopping, only the goodbyes (draining, rooms closed) still go out.
-    if (!this.call && msg?.case === "roomEvent" && msg.value.event?.case === "closed" && this.closedWhileAway.size < 100_000) {
+    if (
+      !this.call &&
+      msg?.case === "roomEvent" &&
+      msg.value.event?.case === "closed" &&
+      this.closedWhileAway.size < 100_000
+    ) {
       this.closedWhileAway.add(msg.value.roomId ?? "");
     }
     if (!this.call || (this.stopping && msg?.case !== "roomEvent" && msg?.case !== "draining")) return;

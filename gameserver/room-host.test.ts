@@ -43,7 +43,8 @@ class FakeConn implements Connection {
   }
 }
 
-const frame = (f: Parameters<typeof create<typeof ClientFrameSchema>>[1]) => toBinary(ClientFrameSchema, create(ClientFrameSchema, f));
+const frame = (f: Parameters<typeof create<typeof ClientFrameSchema>>[1]) =>
+  toBinary(ClientFrameSchema, create(ClientFrameSchema, f));
 const LIMITS = {
   maxFrameBytes: 64,
   maxMessagesPerSecond: 3,
@@ -105,11 +106,23 @@ test("welcome first, joins and leaves announced, empty room closed at once", () 
   host.join("r1", "pb", "bob", b);
   expect(a.cases()).toEqual(["welcome", "playerJoined"]);
   expect(b.cases()).toEqual(["welcome"]);
-  expect(b.frames[0]!.frame.value).toMatchObject({ roomId: "r1", playerId: "pb", serverId: "gs-1", players: [{ id: "pa" }, { id: "pb" }] });
+  expect(b.frames[0]!.frame.value).toMatchObject({
+    roomId: "r1",
+    playerId: "pb",
+    serverId: "gs-1",
+    players: [{ id: "pa" }, { id: "pb" }],
+  });
   host.leave("r1", "pb", b);
   expect(a.cases()).toContain("playerLeft");
   host.leave("r1", "pa", a);
-  expect(events).toEqual(["opened r1", "players r1 1", "players r1 2", "players r1 1", "players r1 0", "closed r1 EMPTY"]);
+  expect(events).toEqual([
+    "opened r1",
+    "players r1 1",
+    "players r1 2",
+    "players r1 1",
+    "players r1 0",
+    "closed r1 EMPTY",
+  ]);
   expect(host.stats).toEqual({ rooms: 0, players: 0 });
 });
 
@@ -209,7 +222,9 @@ test("a client over its byte budget has frames dropped with RATE_LIMITED; the bu
   for (let i = 0; i < 10; i++) host.frame("r1", "pa", big, true);
   expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(2); // 806 of 1000 bytes
   expect(a.errors()).toEqual([ErrorCode.RATE_LIMITED]);
-  expect((a.frames.at(-1)!.frame.value as { message: string }).message).toBe("more than 1000 bytes per second; frame dropped");
+  expect((a.frames.at(-1)!.frame.value as { message: string }).message).toBe(
+    "more than 1000 bytes per second; frame dropped",
+  );
   expect(a.closed).toBeUndefined();
   // Small frames still fit in what is left; half a second refills half the budget.
   host.frame("r1", "pa", frame({ frame: { case: "ping", value: { nonce: 7 } } }), true);
@@ -220,10 +235,14 @@ test("a client over its byte budget has frames dropped with RATE_LIMITED; the bu
 });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const setState = (key: string, value: string, owned = false) => frame({ frame: { case: "setState", value: { key, value: enc(value), owned } } });
+const setState = (key: string, value: string, owned = false) =>
+  frame({ frame: { case: "setState", value: { key, value: enc(value), owned } } });
 const stateOf = (entries: { key: string; value: Uint8Array; ownerPlayerId: string }[]) =>
-  Object.fromEntries(entries.map((e) => [e.key, `${new TextDecoder().decode(e.value)}${e.ownerPlayerId ? `@${e.ownerPlayerId}` : ""}`]));
-const snapshotBytes = (s: Parameters<typeof create<typeof RoomSnapshotSchema>>[1]) => toBinary(RoomSnapshotSchema, create(RoomSnapshotSchema, s));
+  Object.fromEntries(
+    entries.map((e) => [e.key, `${new TextDecoder().decode(e.value)}${e.ownerPlayerId ? `@${e.ownerPlayerId}` : ""}`]),
+  );
+const snapshotBytes = (s: Parameters<typeof create<typeof RoomSnapshotSchema>>[1]) =>
+  toBinary(RoomSnapshotSchema, create(RoomSnapshotSchema, s));
 
 describe("shared state", () => {
   test("set_state reaches everyone else, newcomers get it in their welcome, an empty value deletes", () => {
@@ -323,7 +342,12 @@ describe("shared state", () => {
     host.frame("r1", "pa", setState("pos/a", "2", true), true);
     host.frame("r1", "pa", setState("pos/a", "3"), true);
     host.frame("r1", "pb", setState("pos/a", "4", true), true);
-    expect(c.changes().map(([k, v, from]) => `${k}=${v}<-${from}`)).toEqual(["pos/a=1<-pa", "pos/a=2<-pa", "pos/a=3<-pa", "pos/a=4<-pb"]);
+    expect(c.changes().map(([k, v, from]) => `${k}=${v}<-${from}`)).toEqual([
+      "pos/a=1<-pa",
+      "pos/a=2<-pa",
+      "pos/a=3<-pa",
+      "pos/a=4<-pb",
+    ]);
     expect(a.errors()).toEqual([]);
     host.leave("r1", "pc", c);
     const d = new FakeConn();
@@ -333,7 +357,11 @@ describe("shared state", () => {
 
   test("keys of players a restored room still waits for stay theirs until the grace ends", () => {
     host.openRoom("r1", 3, 30_000, {
-      snapshot: snapshotBytes({ maxPlayers: 3, players: [{ id: "pa" }], state: [{ key: "pos/a", value: enc("1"), ownerPlayerId: "pa" }] }),
+      snapshot: snapshotBytes({
+        maxPlayers: 3,
+        players: [{ id: "pa" }],
+        state: [{ key: "pos/a", value: enc("1"), ownerPlayerId: "pa" }],
+      }),
     });
     const b = new FakeConn();
     host.join("r1", "pb", "", b);
@@ -373,7 +401,12 @@ describe("snapshots", () => {
     now = 1234;
     host.takeSnapshots();
     expect(snapshots.map((s) => s.roomId)).toEqual(["r1"]);
-    expect(snapshots[0]!.snap).toMatchObject({ players: [{ id: "pa", name: "ann" }], maxPlayers: 3, takenAtMs: 1234n, state: [] });
+    expect(snapshots[0]!.snap).toMatchObject({
+      players: [{ id: "pa", name: "ann" }],
+      maxPlayers: 3,
+      takenAtMs: 1234n,
+      state: [],
+    });
     host.takeSnapshots();
     expect(snapshots).toHaveLength(1); // not dirty any more
 
@@ -475,7 +508,10 @@ describe("restore", () => {
     host.openRoom("r1", 3, 1000, { snapshot });
     host.join("r1", "pa", "ann", new FakeConn());
     host.takeSnapshots();
-    expect(snapshots.at(-1)!.snap.players).toEqual([expect.objectContaining({ id: "pa" }), expect.objectContaining({ id: "pb", name: "bob" })]);
+    expect(snapshots.at(-1)!.snap.players).toEqual([
+      expect.objectContaining({ id: "pa" }),
+      expect.objectContaining({ id: "pb", name: "bob" }),
+    ]);
     expect(host.openRoom("r1", 3, 1000, { snapshot: new Uint8Array() })).toBeUndefined();
     expect(events.filter((e) => e.startsWith("opened"))).toEqual(["opened r1", "opened r1"]);
     expect(host.stats).toEqual({ rooms: 1, players: 1 });
@@ -503,7 +539,10 @@ describe("drain", () => {
     host.frame("r1", "pa", setState("pos/a", "1", true), true);
     await host.drain("migrate", 30_000);
     for (const c of [a, b]) {
-      expect(c.closed).toEqual({ code: CLOSE.moved, reason: "room is moving to another server; rejoin through the Gateway" });
+      expect(c.closed).toEqual({
+        code: CLOSE.moved,
+        reason: "room is moving to another server; rejoin through the Gateway",
+      });
       expect(c.errors()).toEqual([]);
     }
     expect(events.filter((e) => e.startsWith("closed"))).toEqual(["closed r1 MIGRATING", "closed r2 MIGRATING"]);

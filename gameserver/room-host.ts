@@ -76,7 +76,8 @@ export interface Refusal {
   reason: string;
 }
 
-const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) => toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
+const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) =>
+  toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
 
 const MOVED_REASON = "room is moving to another server; rejoin through the Gateway";
 
@@ -139,7 +140,12 @@ export class RoomHost {
    * none was taken), keeps the snapshot's players' seats for the migration grace, and does not
    * wait for a first join.
    */
-  openRoom(roomId: string, maxPlayers: number, firstJoinTimeoutMs: number, restore?: { snapshot: Uint8Array }): Refusal | undefined {
+  openRoom(
+    roomId: string,
+    maxPlayers: number,
+    firstJoinTimeoutMs: number,
+    restore?: { snapshot: Uint8Array },
+  ): Refusal | undefined {
     if (this.rooms.has(roomId)) {
       this.events.opened(roomId);
       return undefined;
@@ -174,7 +180,8 @@ export class RoomHost {
     if (this.draining) return { status: 503, reason: "server is shutting down" };
     if (!room) return { status: 404, reason: "no such room on this server" };
     // Players a restored room still waits for keep their seats: newcomers cannot take them.
-    if (!room.awaited.has(playerId) && room.players.size + room.awaited.size >= room.maxPlayers) return { status: 409, reason: "room is full" };
+    if (!room.awaited.has(playerId) && room.players.size + room.awaited.size >= room.maxPlayers)
+      return { status: 409, reason: "room is full" };
     if (this.playerCount >= this.limits.maxPlayers) return { status: 503, reason: "server is full" };
     return undefined;
   }
@@ -219,7 +226,8 @@ export class RoomHost {
         },
       }),
     );
-    if (!previous) this.publish(room, encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
+    if (!previous)
+      this.publish(room, encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
     this.events.players(roomId, room.players.size + room.awaited.size, playerId);
     return true;
   }
@@ -243,30 +251,59 @@ export class RoomHost {
     const room = this.rooms.get(roomId);
     const player = room?.players.get(playerId);
     if (!room || !player) return;
-    if (!isBinary) return this.reject(player, ErrorCode.TEXT_FRAME, "frames must be binary ClientFrame messages", CLOSE.policyViolation);
+    if (!isBinary)
+      return this.reject(
+        player,
+        ErrorCode.TEXT_FRAME,
+        "frames must be binary ClientFrame messages",
+        CLOSE.policyViolation,
+      );
     if (data.byteLength > this.limits.maxFrameBytes) {
-      return this.reject(player, ErrorCode.FRAME_TOO_LARGE, `frame of ${data.byteLength} bytes exceeds the ${this.limits.maxFrameBytes}-byte limit`, CLOSE.tooBig);
+      return this.reject(
+        player,
+        ErrorCode.FRAME_TOO_LARGE,
+        `frame of ${data.byteLength} bytes exceeds the ${this.limits.maxFrameBytes}-byte limit`,
+        CLOSE.tooBig,
+      );
     }
     if (!player.limiter.take()) {
-      return this.reject(player, ErrorCode.RATE_LIMITED, `more than ${this.limits.maxMessagesPerSecond} frames per second; frame dropped`);
+      return this.reject(
+        player,
+        ErrorCode.RATE_LIMITED,
+        `more than ${this.limits.maxMessagesPerSecond} frames per second; frame dropped`,
+      );
     }
     // Frames fan out to the whole room: bytes, not only frames, are what a sender costs everyone.
     if (player.bytes && !player.bytes.take(data.byteLength)) {
-      return this.reject(player, ErrorCode.RATE_LIMITED, `more than ${this.limits.maxBytesPerSecond} bytes per second; frame dropped`);
+      return this.reject(
+        player,
+        ErrorCode.RATE_LIMITED,
+        `more than ${this.limits.maxBytesPerSecond} bytes per second; frame dropped`,
+      );
     }
     let msg: ClientFrame;
     try {
       msg = fromBinary(ClientFrameSchema, data);
     } catch (e) {
-      return this.reject(player, ErrorCode.MALFORMED_FRAME, `not a ClientFrame: ${(e as Error).message}`, CLOSE.policyViolation);
+      return this.reject(
+        player,
+        ErrorCode.MALFORMED_FRAME,
+        `not a ClientFrame: ${(e as Error).message}`,
+        CLOSE.policyViolation,
+      );
     }
     switch (msg.frame.case) {
       case "broadcast":
-        this.publish(room, encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }), playerId);
+        this.publish(
+          room,
+          encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }),
+          playerId,
+        );
         return;
       case "sendTo": {
         const to = room.players.get(msg.frame.value.playerId);
-        if (!to) return this.reject(player, ErrorCode.UNKNOWN_PLAYER, `no player ${msg.frame.value.playerId} in this room`);
+        if (!to)
+          return this.reject(player, ErrorCode.UNKNOWN_PLAYER, `no player ${msg.frame.value.playerId} in this room`);
         to.conn.send(encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }));
         return;
       }
@@ -276,7 +313,12 @@ export class RoomHost {
       case "setState":
         return this.setState(room, player, msg.frame.value);
       default:
-        return this.reject(player, ErrorCode.MALFORMED_FRAME, "ClientFrame has no known frame set", CLOSE.policyViolation);
+        return this.reject(
+          player,
+          ErrorCode.MALFORMED_FRAME,
+          "ClientFrame has no known frame set",
+          CLOSE.policyViolation,
+        );
     }
   }
 
@@ -294,7 +336,10 @@ export class RoomHost {
       for (const p of room.players.values()) p.conn.close(CLOSE.moved, MOVED_REASON);
     } else {
       const shutdown = reason === RoomCloseReason.SHUTDOWN;
-      const bye = encode({ case: "error", value: { code: ErrorCode.ROOM_CLOSING, message: shutdown ? "server shutting down" : "room closed" } });
+      const bye = encode({
+        case: "error",
+        value: { code: ErrorCode.ROOM_CLOSING, message: shutdown ? "server shutting down" : "room closed" },
+      });
       for (const p of room.players.values()) {
         p.conn.send(bye);
         p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, shutdown ? "server shutting down" : "room closed");
@@ -375,12 +420,21 @@ export class RoomHost {
     for (const [id, name] of room.awaited) players.push({ id, name });
     const bytes = toBinary(
       RoomSnapshotSchema,
-      create(RoomSnapshotSchema, { state: [...room.state.values()], players, maxPlayers: room.maxPlayers, takenAtMs: BigInt(this.now()) }),
+      create(RoomSnapshotSchema, {
+        state: [...room.state.values()],
+        players,
+        maxPlayers: room.maxPlayers,
+        takenAtMs: BigInt(this.now()),
+      }),
     );
     if (bytes.byteLength <= this.limits.snapshotMaxBytes) return bytes;
     if (!room.snapshotWarned) {
       room.snapshotWarned = true;
-      this.log.warn("room snapshot too large; not sent", { roomId: room.id, bytes: bytes.byteLength, limit: this.limits.snapshotMaxBytes });
+      this.log.warn("room snapshot too large; not sent", {
+        roomId: room.id,
+        bytes: bytes.byteLength,
+        limit: this.limits.snapshotMaxBytes,
+      });
     }
     return undefined;
   }
@@ -393,7 +447,10 @@ export class RoomHost {
       try {
         snap = fromBinary(RoomSnapshotSchema, bytes);
       } catch (e) {
-        this.log.warn("room snapshot unreadable; restoring the room empty", { roomId: room.id, error: (e as Error).message });
+        this.log.warn("room snapshot unreadable; restoring the room empty", {
+          roomId: room.id,
+          error: (e as Error).message,
+        });
       }
     }
     if (snap) {
@@ -406,7 +463,12 @@ export class RoomHost {
       for (const p of snap.players) if (p.id) room.awaited.set(p.id, p.name);
     }
     room.migrationTimer = setTimeout(() => this.migrationGraceEnded(room.id), this.limits.migrationGraceMs);
-    this.log.info("room restored", { roomId: room.id, keys: room.state.size, awaited: room.awaited.size, takenAtMs: snap ? Number(snap.takenAtMs) : undefined });
+    this.log.info("room restored", {
+      roomId: room.id,
+      keys: room.state.size,
+      awaited: room.awaited.size,
+      takenAtMs: snap ? Number(snap.takenAtMs) : undefined,
+    });
   }
 
   /** Whoever of a restored room's players did not come back is gone for good: their owned keys go too. */
@@ -442,7 +504,8 @@ export class RoomHost {
   private setState(room: Room, player: Player, set: SetState) {
     const { key, value } = set;
     const max = this.limits.stateMaxKeyChars;
-    if (!key || keyChars(key, max) > max) return this.reject(player, ErrorCode.STATE_LIMIT, `state keys are 1 to ${max} characters`);
+    if (!key || keyChars(key, max) > max)
+      return this.reject(player, ErrorCode.STATE_LIMIT, `state keys are 1 to ${max} characters`);
     const old = room.state.get(key);
     if (old?.ownerPlayerId && old.ownerPlayerId !== player.id) {
       return this.reject(player, ErrorCode.NOT_OWNER, `state key ${key} is owned by player ${old.ownerPlayerId}`);
@@ -460,7 +523,11 @@ export class RoomHost {
       }
       const bytes = room.stateBytes - oldBytes + entryBytes(key, value);
       if (bytes > this.limits.stateMaxBytes) {
-        return this.reject(player, ErrorCode.STATE_LIMIT, `room state would take ${bytes} bytes; the limit is ${this.limits.stateMaxBytes}`);
+        return this.reject(
+          player,
+          ErrorCode.STATE_LIMIT,
+          `room state would take ${bytes} bytes; the limit is ${this.limits.stateMaxBytes}`,
+        );
       }
       // A copy: the frame's bytes belong to the socket layer, which may reuse them.
       entry = create(StateEntrySchema, { key, value: value.slice(), ownerPlayerId: set.owned ? player.id : "" });

@@ -60,7 +60,14 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
   const tokens = new JoinTokens(o.secret);
   let serverId = o.id ?? "";
   const host = new RoomHost("", o, o.log);
-  const ws = new WsServer({ host, tokens, log: o.log, maxFrameBytes: o.maxFrameBytes, maxBackpressureBytes: o.maxBackpressureBytes, idleTimeoutS: o.idleTimeoutS });
+  const ws = new WsServer({
+    host,
+    tokens,
+    log: o.log,
+    maxFrameBytes: o.maxFrameBytes,
+    maxBackpressureBytes: o.maxBackpressureBytes,
+    idleTimeoutS: o.idleTimeoutS,
+  });
   const port = await ws.listen(o.host, o.port);
   if (!serverId) serverId = `${hostname()}-${port}`;
   host.serverId = serverId;
@@ -82,14 +89,26 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     managerAddress: o.managerAddress,
     credentials: o.credentials,
     host,
-    registration: { serverId, address, region: o.region, zone: o.zone, labels: o.labels, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
+    registration: {
+      serverId,
+      address,
+      region: o.region,
+      zone: o.zone,
+      labels: o.labels,
+      maxRooms: o.maxRooms,
+      maxPlayers: o.maxPlayers,
+      reportIntervalMs: o.reportIntervalMs,
+    },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
   // The one place the host's room events reach the Manager: the link depends on the host, never back.
   host.subscribe(link);
   // Snapshots taken while no Manager listens would be lost: the rooms stay dirty until one does.
-  const snapshots = o.snapshotIntervalMs > 0 ? setInterval(() => link.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs) : undefined;
+  const snapshots =
+    o.snapshotIntervalMs > 0
+      ? setInterval(() => link.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs)
+      : undefined;
   link.start();
   o.log.info("game server listening", { serverId, port, address, region: o.region });
   return { id: serverId, port, address, host, link, shutdown };

@@ -64,10 +64,14 @@ export class WsServer {
       },
     });
     this.app.get("/healthz", (res) => {
-      res.writeHeader("content-type", "application/json").end(JSON.stringify({ status: o.host.draining ? "draining" : "ok", ...o.host.stats }));
+      res
+        .writeHeader("content-type", "application/json")
+        .end(JSON.stringify({ status: o.host.draining ? "draining" : "ok", ...o.host.stats }));
     });
     this.app.any("/*", (res) => {
-      res.writeStatus(STATUS_TEXT[404]!).end(`not found: connect to ${ROOMS_PATH}/{room_id}?${JOIN_TOKEN_PARAM}={join_token}`);
+      res
+        .writeStatus(STATUS_TEXT[404]!)
+        .end(`not found: connect to ${ROOMS_PATH}/{room_id}?${JOIN_TOKEN_PARAM}={join_token}`);
     });
   }
 
@@ -100,7 +104,10 @@ export class WsServer {
     const extensions = req.getHeader("sec-websocket-extensions");
     const refuse = (status: number, reason: string) => {
       this.o.log.debug("refused connection", { roomId, status, reason });
-      res.writeStatus(STATUS_TEXT[status] ?? STATUS_TEXT[400]!).writeHeader("content-type", "text/plain").end(reason);
+      res
+        .writeStatus(STATUS_TEXT[status] ?? STATUS_TEXT[400]!)
+        .writeHeader("content-type", "text/plain")
+        .end(reason);
     };
     if (!token) return refuse(401, "missing join token");
     let claims;
@@ -112,7 +119,13 @@ export class WsServer {
     }
     const refusal = this.o.host.admit(roomId, claims.playerId);
     if (refusal) return refuse(refusal.status, refusal.reason);
-    res.upgrade<SocketData>({ roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false }, key, protocol, extensions, context);
+    res.upgrade<SocketData>(
+      { roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false },
+      key,
+      protocol,
+      extensions,
+      context,
+    );
   }
 
   private open(ws: uWS.WebSocket<SocketData>) {

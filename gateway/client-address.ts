@@ -43,6 +43,13 @@ function ipv6Prefix64(address: string): string {
   const [head, tail = ""] = address.split("%")[0]!.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
-  return groups.slice(0, 4).map((g) => parseInt(g || "0", 16).toString(16)).join(":") + "::/64";
+  const groups = address.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
+    : left;
+  return (
+    groups
+      .slice(0, 4)
+      .map((g) => parseInt(g || "0", 16).toString(16))
+      .join(":") + "::/64"
+  );
 }

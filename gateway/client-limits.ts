@@ -27,8 +27,14 @@ export const NO_CLIENT_LIMITS: ClientLimits = {
  */
 export function clientLimitsInterceptor(limits: ClientLimits): Interceptor {
   const buckets = new Map<string, { buckets: TokenBuckets; limit: RateLimit }>([
-    [GatewayService.method.createRoom.name, { buckets: new TokenBuckets(limits.createRoom, limits.maxClients), limit: limits.createRoom }],
-    [GatewayService.method.joinRoom.name, { buckets: new TokenBuckets(limits.joinRoom, limits.maxClients), limit: limits.joinRoom }],
+    [
+      GatewayService.method.createRoom.name,
+      { buckets: new TokenBuckets(limits.createRoom, limits.maxClients), limit: limits.createRoom },
+    ],
+    [
+      GatewayService.method.joinRoom.name,
+      { buckets: new TokenBuckets(limits.joinRoom, limits.maxClients), limit: limits.joinRoom },
+    ],
   ]);
   const watches = new ConcurrencyLimit(limits.maxWatchStreams);
   const watchMethod = GatewayService.method.watchCluster.name;
@@ -51,7 +57,10 @@ export function clientLimitsInterceptor(limits: ClientLimits): Interceptor {
     if (req.method.name !== watchMethod) return next(req);
     const release = watches.acquire(client);
     if (!release) {
-      throw new ConnectError(`at most ${limits.maxWatchStreams} WatchCluster streams per client at once; close one first`, Code.ResourceExhausted);
+      throw new ConnectError(
+        `at most ${limits.maxWatchStreams} WatchCluster streams per client at once; close one first`,
+        Code.ResourceExhausted,
+      );
     }
     // The slot is the stream's for as long as it runs: until its messages end, or the call is
     // cancelled, whichever comes first.

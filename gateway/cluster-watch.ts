@@ -1,11 +1,17 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
-import { type ClusterEvent, type WatchClusterResponse, WatchClusterResponseSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import {
+  type ClusterEvent,
+  type WatchClusterResponse,
+  WatchClusterResponseSchema,
+} from "../gen/roomgate/v1/gateway_pb.js";
 import type { ClusterEvents, Rooms, ServerRegistry } from "../common/store/store.js";
 
 /** What a cluster watch reads: servers, their rooms, and the events between two snapshots. */
-export type WatchStore = Pick<ServerRegistry, "listServers" | "listServerRooms"> & Pick<Rooms, "getRoom"> & Pick<ClusterEvents, "subscribeEvents">;
+export type WatchStore = Pick<ServerRegistry, "listServers" | "listServerRooms"> &
+  Pick<Rooms, "getRoom"> &
+  Pick<ClusterEvents, "subscribeEvents">;
 
 export interface WatchLimits {
   /** Most rooms listed in one snapshot (all are counted). */
@@ -19,11 +25,17 @@ export interface WatchLimits {
 export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxRooms: 200, minGapMs: 200, maxPendingEvents: 1000 };
 
 /** One snapshot of the cluster from the store. */
-export async function snapshot(store: WatchStore, events: ClusterEvent[], limits: WatchLimits): Promise<WatchClusterResponse> {
+export async function snapshot(
+  store: WatchStore,
+  events: ClusterEvent[],
+  limits: WatchLimits,
+): Promise<WatchClusterResponse> {
   const servers = await store.listServers();
   const perServer = await Promise.all(servers.map((s) => store.listServerRooms(s.id)));
   const ids = perServer.flat();
-  const rooms = (await Promise.all(ids.slice(0, limits.maxRooms).map((id) => store.getRoom(id)))).filter((r): r is Room => !!r);
+  const rooms = (await Promise.all(ids.slice(0, limits.maxRooms).map((id) => store.getRoom(id)))).filter(
+    (r): r is Room => !!r,
+  );
   return create(WatchClusterResponseSchema, {
     time: timestampNow(),
     servers,
@@ -38,7 +50,12 @@ export async function snapshot(store: WatchStore, events: ClusterEvent[], limits
  * Snapshots for one watcher: one at once, then one after each burst of events and at least
  * every maxIntervalMs, until the signal aborts.
  */
-export async function* watchCluster(store: WatchStore, maxIntervalMs: number, signal: AbortSignal, limits = DEFAULT_WATCH_LIMITS) {
+export async function* watchCluster(
+  store: WatchStore,
+  maxIntervalMs: number,
+  signal: AbortSignal,
+  limits = DEFAULT_WATCH_LIMITS,
+) {
   const pending: ClusterEvent[] = [];
   let wake: (() => void) | undefined;
   const unsubscribe = await store.subscribeEvents((e) => {
@@ -50,7 +67,8 @@ export async function* watchCluster(store: WatchStore, maxIntervalMs: number, si
     while (!signal.aborted) {
       yield await snapshot(store, pending.splice(0), limits);
       await until(signal, maxIntervalMs, (w) => {
-        if (pending.length > 0) w(); // events arrived while the snapshot was being built
+        if (pending.length > 0)
+          w(); // events arrived while the snapshot was being built
         else wake = w;
       });
       wake = undefined;

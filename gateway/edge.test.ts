@@ -72,21 +72,35 @@ test("a handler that throws costs its request a 500, never the process", async (
 
 describe("a body that is not the method's message is invalid_argument, not internal", () => {
   test("Connect, binary", async () => {
-    const res = await fetch(`${base}${CREATE}`, { method: "POST", headers: { "content-type": "application/proto" }, body: GARBAGE });
+    const res = await fetch(`${base}${CREATE}`, {
+      method: "POST",
+      headers: { "content-type": "application/proto" },
+      body: GARBAGE,
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ code: "invalid_argument", message: expect.stringMatching(/^parse binary: /) });
   });
 
   test("Connect, streaming (WatchCluster)", async () => {
-    const res = await fetch(`${base}${WATCH}`, { method: "POST", headers: { "content-type": "application/connect+proto" }, body: envelope(0, GARBAGE) });
+    const res = await fetch(`${base}${WATCH}`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+proto" },
+      body: envelope(0, GARBAGE),
+    });
     const body = Buffer.from(await res.arrayBuffer());
     expect(body[0]).toBe(0b10); // end of stream
-    expect(JSON.parse(body.subarray(5).toString())).toEqual({ error: { code: "invalid_argument", message: expect.stringMatching(/^parse binary: /) } });
+    expect(JSON.parse(body.subarray(5).toString())).toEqual({
+      error: { code: "invalid_argument", message: expect.stringMatching(/^parse binary: /) },
+    });
   });
 
   test("gRPC-Web, undecodable and compressed without an encoding", async () => {
     for (const body of [envelope(0, GARBAGE), envelope(1, GARBAGE)]) {
-      const res = await fetch(`${base}${CREATE}`, { method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body });
+      const res = await fetch(`${base}${CREATE}`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto" },
+        body,
+      });
       const raw = Buffer.from(await res.arrayBuffer());
       const status = res.headers.get("grpc-status") ?? /grpc-status: *(\d+)/.exec(raw.subarray(5).toString())?.[1];
       expect(status).toBe("3");
@@ -97,7 +111,12 @@ describe("a body that is not the method's message is invalid_argument, not inter
     const session = http2.connect(base);
     try {
       const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
-        const req = session.request({ ":method": "POST", ":path": CREATE, "content-type": "application/grpc", te: "trailers" });
+        const req = session.request({
+          ":method": "POST",
+          ":path": CREATE,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
         let got: http2.IncomingHttpHeaders = {};
         req.on("response", (h) => (got = { ...h }));
         req.on("trailers", (t) => (got = { ...got, ...t }));
@@ -174,7 +193,12 @@ function rawH2(port: number, streams: number): Promise<Frame[]> {
       buf = Buffer.concat([buf, chunk]);
       while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
         const len = buf.readUIntBE(0, 3);
-        const f = { type: buf[3]!, flags: buf[4]!, stream: buf.readUInt32BE(5) & 0x7fffffff, payload: buf.subarray(9, 9 + len) };
+        const f = {
+          type: buf[3]!,
+          flags: buf[4]!,
+          stream: buf.readUInt32BE(5) & 0x7fffffff,
+          payload: buf.subarray(9, 9 + len),
+        };
         buf = buf.subarray(9 + len);
         frames.push(f);
         if (f.type === 4 && !(f.flags & 1) && !sent) {

@@ -56,8 +56,25 @@ describe("TLS", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "roomgate-tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     server = createDualServer(echo as never, { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") });
     port = await server.listen("127.0.0.1", 0);
   });
@@ -69,11 +86,13 @@ describe("TLS", () => {
   test("HTTP/2 and HTTP/1.1 over TLS share the port", async () => {
     expect(await h2get(`https://127.0.0.1:${port}`, { rejectUnauthorized: false })).toBe("v2.0");
     const h1 = await new Promise<string>((resolve, reject) => {
-      https.get(`https://127.0.0.1:${port}/`, { rejectUnauthorized: false }, (res) => {
-        let b = "";
-        res.on("data", (c) => (b += c));
-        res.on("end", () => resolve(b));
-      }).on("error", reject);
+      https
+        .get(`https://127.0.0.1:${port}/`, { rejectUnauthorized: false }, (res) => {
+          let b = "";
+          res.on("data", (c) => (b += c));
+          res.on("end", () => resolve(b));
+        })
+        .on("error", reject);
     });
     expect(h1).toBe("v1.1");
     expect(await h2get(`https://127.0.0.1:${port}`, { rejectUnauthorized: false }, "/peer")).toBe("127.0.0.1");
@@ -89,7 +108,10 @@ const SHORT = { headersMs: 300, requestMs: 600, keepAliveMs: 300, idleMs: 300 };
 let slowEndedAt = 0;
 
 /** The handler: /slow answers after 1.5 s (longer than every timeout); anything else at once. */
-const slowOrEcho = (req: { url?: string; httpVersion: string; on(ev: string, fn: () => void): void; resume(): void }, res: { end(s: string): void }) => {
+const slowOrEcho = (
+  req: { url?: string; httpVersion: string; on(ev: string, fn: () => void): void; resume(): void },
+  res: { end(s: string): void },
+) => {
   req.resume();
   if (req.url === "/slow")
     setTimeout(() => {
@@ -191,9 +213,30 @@ describe("timeouts, TLS", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "roomgate-tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-    server = createDualServer(slowOrEcho as never, { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") }, SHORT);
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    server = createDualServer(
+      slowOrEcho as never,
+      { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") },
+      SHORT,
+    );
     port = await server.listen("127.0.0.1", 0);
   });
   afterAll(async () => {

@@ -12,7 +12,10 @@ import { notePeer } from "./peer-address.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
-type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
 
 /**
  * How long the listener waits for clients (ms). None of them cuts a call in flight whose request
@@ -29,7 +32,12 @@ export interface ListenerTimeouts {
   idleMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: ListenerTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, idleMs: 120_000 };
+export const DEFAULT_TIMEOUTS: ListenerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 65_000,
+  idleMs: 120_000,
+};
 
 export interface ListenerOptions {
   /**
@@ -63,14 +71,18 @@ export function createDualServer(
   let outer: net.Server;
   let h1: http.Server | undefined;
   // 0 turns a timeout off. Node refuses a headers timeout longer than the request timeout.
-  const headersMs = timeouts.requestMs > 0 && timeouts.headersMs > 0 ? Math.min(timeouts.headersMs, timeouts.requestMs) : timeouts.headersMs;
+  const headersMs =
+    timeouts.requestMs > 0 && timeouts.headersMs > 0
+      ? Math.min(timeouts.headersMs, timeouts.requestMs)
+      : timeouts.headersMs;
   const shortest = Math.min(headersMs || Infinity, timeouts.requestMs || Infinity);
   const h1Timeouts = {
     headersTimeout: headersMs,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     // How often Node checks the two above (default 30 s, too coarse for short timeouts).
-    connectionsCheckingInterval: shortest === Infinity ? 30_000 : Math.max(50, Math.min(30_000, Math.floor(shortest / 4))),
+    connectionsCheckingInterval:
+      shortest === Infinity ? 30_000 : Math.max(50, Math.min(30_000, Math.floor(shortest / 4))),
   };
   const onSession = (s: http2.ServerHttp2Session) => {
     track(sessions, s);
@@ -79,11 +91,22 @@ export function createDualServer(
 
   if (tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), allowHTTP1: true, handshakeTimeout: headersMs, settings, ...h1Timeouts },
+      {
+        cert: readFileSync(tls.certFile),
+        key: readFileSync(tls.keyFile),
+        allowHTTP1: true,
+        handshakeTimeout: headersMs,
+        settings,
+        ...h1Timeouts,
+      },
       handler as never,
     );
     // The HTTP/1.1 side of an allowHTTP1 server reads these from the server object.
-    Object.assign(secure, { headersTimeout: headersMs, requestTimeout: timeouts.requestMs, keepAliveTimeout: timeouts.keepAliveMs });
+    Object.assign(secure, {
+      headersTimeout: headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+    });
     secure.on("session", onSession);
     outer = secure;
   } else {

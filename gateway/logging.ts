@@ -11,7 +11,12 @@ export function loggingInterceptor(log: Logger): Interceptor {
       return res;
     } catch (e) {
       const err = ConnectError.from(e);
-      const fields = { method: req.method.name, code: err.code, message: err.rawMessage, ms: Math.round(performance.now() - started) };
+      const fields = {
+        method: req.method.name,
+        code: err.code,
+        message: err.rawMessage,
+        ms: Math.round(performance.now() - started),
+      };
       if (err.code === Code.Internal || err.code === Code.Unavailable) log.warn("call failed", fields);
       else log.debug("call failed", fields);
       throw e;

@@ -29,7 +29,10 @@ export class GrpcRoomAllocator implements RoomAllocator {
   async allocateRoom(req: AllocateRoomRequest): Promise<AllocateRoomResponse> {
     const deadline = Date.now() + this.o.timeoutMs;
     try {
-      return await this.managers.ask((client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }), { deadlineMs: deadline, retry: nextManager });
+      return await this.managers.ask(
+        (client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }),
+        { deadlineMs: deadline, retry: nextManager },
+      );
     } catch (e) {
       throw fromGrpc(e as grpc.ServiceError);
     }
@@ -56,8 +59,10 @@ function nextManager(e: grpc.ServiceError): boolean {
  */
 function fromGrpc(e: grpc.ServiceError): Error {
   if (e.code === grpc.status.ALREADY_EXISTS) return new MatchError("room_id_taken", e.details || "manager error");
-  if (e.code === grpc.status.DEADLINE_EXCEEDED) return new ConnectError("the manager did not answer in time", Code.Unavailable);
-  if (e.code === grpc.status.UNAVAILABLE) return new ConnectError(`manager unavailable: ${e.details}`, Code.Unavailable);
+  if (e.code === grpc.status.DEADLINE_EXCEEDED)
+    return new ConnectError("the manager did not answer in time", Code.Unavailable);
+  if (e.code === grpc.status.UNAVAILABLE)
+    return new ConnectError(`manager unavailable: ${e.details}`, Code.Unavailable);
   const code = (e.code as number) in Code ? (e.code as number as Code) : Code.Internal;
   return new ConnectError(e.details || "manager error", code);
 }

@@ -34,7 +34,8 @@ async function correct(res: UniversalServerResponse): Promise<UniversalServerRes
   if (type.startsWith("application/grpc-web") || type.startsWith("application/connect+")) {
     return { ...res, body: fixEnvelopes(res.body) };
   }
-  if (type.startsWith("application/grpc") && res.trailer) return { ...res, body: fixTrailerAfter(res.body, res.trailer) };
+  if (type.startsWith("application/grpc") && res.trailer)
+    return { ...res, body: fixTrailerAfter(res.body, res.trailer) };
   return res;
 }
 
@@ -49,7 +50,10 @@ function fixGrpcStatus(h: Headers) {
   if (MISREAD.test(message)) h.set("grpc-status", INVALID_ARGUMENT);
 }
 
-async function fixConnectUnary(res: UniversalServerResponse, body: AsyncIterable<Uint8Array>): Promise<UniversalServerResponse> {
+async function fixConnectUnary(
+  res: UniversalServerResponse,
+  body: AsyncIterable<Uint8Array>,
+): Promise<UniversalServerResponse> {
   let bytes = Buffer.concat(await collect(body));
   try {
     const err = JSON.parse(bytes.toString("utf8")) as { code?: string; message?: string };
@@ -84,7 +88,14 @@ async function* fixEnvelopes(body: AsyncIterable<Uint8Array>) {
 }
 
 function fixEnvelope(flags: number, data: Buffer): Uint8Array {
-  const out = flags & COMPRESSED ? data : flags & GRPC_WEB_TRAILER ? fixGrpcWebTrailer(data) : flags & END_STREAM ? fixEndStream(data) : data;
+  const out =
+    flags & COMPRESSED
+      ? data
+      : flags & GRPC_WEB_TRAILER
+        ? fixGrpcWebTrailer(data)
+        : flags & END_STREAM
+          ? fixEndStream(data)
+          : data;
   const head = Buffer.alloc(5);
   head[0] = flags;
   head.writeUInt32BE(out.length, 1);
@@ -100,7 +111,7 @@ function fixGrpcWebTrailer(data: Buffer): Buffer {
   if (h.get("grpc-status") !== INTERNAL) return data;
   fixGrpcStatus(h);
   let text = "";
-  h.forEach((value, key) => (text += `${key}: ${value}\r\n`));
+  for (const [key, value] of h) text += `${key}: ${value}\r\n`;
   return Buffer.from(text);
 }
 

@@ -69,7 +69,8 @@ test("ConcurrencyLimit: slots per client, released once", () => {
 });
 
 describe("clientAddress", () => {
-  const req = (remoteAddress: string, xff?: string) => ({ headers: xff ? { "x-forwarded-for": xff } : {}, socket: { remoteAddress } }) as unknown as HttpRequest;
+  const req = (remoteAddress: string, xff?: string) =>
+    ({ headers: xff ? { "x-forwarded-for": xff } : {}, socket: { remoteAddress } }) as unknown as HttpRequest;
 
   test("the peer address, IPv4-mapped IPv6 as IPv4, IPv6 per /64", () => {
     expect(clientAddress(req("127.0.0.1"), 0)).toBe("127.0.0.1");
@@ -89,10 +90,14 @@ describe("clientAddress", () => {
 
   test("a client cannot pick its own address by writing the leftmost X-Forwarded-For entry", () => {
     // The client sent "X-Forwarded-For: 1.2.3.4"; the one trusted proxy appended the address it saw.
-    for (let i = 0; i < 3; i++) expect(clientAddress(req("10.0.0.1", `${i}.2.3.4, 198.51.100.20`), 1)).toBe("198.51.100.20");
+    for (let i = 0; i < 3; i++)
+      expect(clientAddress(req("10.0.0.1", `${i}.2.3.4, 198.51.100.20`), 1)).toBe("198.51.100.20");
     // Behind two proxies, the outer one's entry; and headers sent twice count as one list.
     expect(clientAddress(req("10.0.0.1", "6.6.6.6, 198.51.100.20, 10.0.0.5"), 2)).toBe("198.51.100.20");
-    const twice = { headers: { "x-forwarded-for": ["6.6.6.6", "198.51.100.20"] }, socket: { remoteAddress: "10.0.0.1" } } as unknown as HttpRequest;
+    const twice = {
+      headers: { "x-forwarded-for": ["6.6.6.6", "198.51.100.20"] },
+      socket: { remoteAddress: "10.0.0.1" },
+    } as unknown as HttpRequest;
     expect(clientAddress(twice, 1)).toBe("198.51.100.20");
   });
 });

@@ -8,7 +8,11 @@ test("REGION_GATEWAYS: region=url pairs, trailing slashes dropped", () => {
 });
 
 test("a region name clients could not send back (RegionLatency in common.proto), a pair without a URL, or a URL that is not http(s) is refused", () => {
-  expect(() => parseRegionGateways("eu west=https://x")).toThrow("REGION_GATEWAYS: 'eu west=https://x' is not region=url (region: does not match regex pattern");
+  expect(() => parseRegionGateways("eu west=https://x")).toThrow(
+    "REGION_GATEWAYS: 'eu west=https://x' is not region=url (region: does not match regex pattern",
+  );
   expect(() => parseRegionGateways("eu")).toThrow("REGION_GATEWAYS: 'eu' is not region=url");
-  expect(() => parseRegionGateways("eu=ftp://x")).toThrow("REGION_GATEWAYS: the URL of eu must start with http:// or https://");
+  expect(() => parseRegionGateways("eu=ftp://x")).toThrow(
+    "REGION_GATEWAYS: the URL of eu must start with http:// or https://",
+  );
 });

@@ -11,8 +11,10 @@ export function parseRegionGateways(text: string): { region: string; url: string
     if (url === undefined) throw new Error(`REGION_GATEWAYS: '${raw}' is not region=url`);
     // Clients send each region back in RegionLatency: a name it refuses is of no use here.
     const broken = fieldViolations(RegionLatencySchema, { region }, "region");
-    if (broken.length > 0) throw new Error(`REGION_GATEWAYS: '${raw}' is not region=url (${describeViolations(broken)})`);
-    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`REGION_GATEWAYS: the URL of ${region} must start with http:// or https://`);
+    if (broken.length > 0)
+      throw new Error(`REGION_GATEWAYS: '${raw}' is not region=url (${describeViolations(broken)})`);
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      throw new Error(`REGION_GATEWAYS: the URL of ${region} must start with http:// or https://`);
     out.push({ region, url: url.replace(/\/+$/, "") });
   }
   return out;

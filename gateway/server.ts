@@ -7,7 +7,13 @@ import { PING_PATH } from "../protocol/urls.js";
 import { corsHandler } from "./cors.js";
 import { clientAddress, clientKey } from "./client-address.js";
 import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";
-import { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_TIMEOUTS, type DualServer, type ListenerTimeouts, createDualServer } from "./listener.js";
+import {
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_TIMEOUTS,
+  type DualServer,
+  type ListenerTimeouts,
+  createDualServer,
+} from "./listener.js";
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
@@ -41,13 +47,22 @@ export interface GatewayServerOptions extends MatchmakerOptions {
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
 export function buildGateway(o: GatewayServerOptions): DualServer {
-  const impl = new GatewayServiceImpl({ matchmaker: new Matchmaker(o), cluster: o.store, region: o.region, regionGateways: o.regionGateways });
+  const impl = new GatewayServiceImpl({
+    matchmaker: new Matchmaker(o),
+    cluster: o.store,
+    region: o.region,
+    regionGateways: o.regionGateways,
+  });
   const files = o.webDir ? staticFiles(o.webDir) : undefined;
   const rpc = connectNodeAdapter({
     routes: withMisreadAsInvalidArgument(routes(impl)),
     // The handlers never see the socket: the client's address reaches the limits this way.
     contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
-    interceptors: [loggingInterceptor(o.log), clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS), validationInterceptor()],
+    interceptors: [
+      loggingInterceptor(o.log),
+      clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),
+      validationInterceptor(),
+    ],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
     fallback: (req, res) => {
       if (files?.(req, res)) return;
@@ -74,10 +89,16 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     },
   });
   const preflight = corsHandler(o.corsOrigins ?? []);
-  return createDualServer((req, res) => {
-    if (!preflight(req, res)) rpc(req, res);
-  }, o.tls, o.timeouts ?? DEFAULT_TIMEOUTS, {
-    maxConcurrentStreams: o.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
-    onHandlerError: (e) => o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) }),
-  });
+  return createDualServer(
+    (req, res) => {
+      if (!preflight(req, res)) rpc(req, res);
+    },
+    o.tls,
+    o.timeouts ?? DEFAULT_TIMEOUTS,
+    {
+      maxConcurrentStreams: o.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
+      onHandlerError: (e) =>
+        o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) }),
+    },
+  );
 }

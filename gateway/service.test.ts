@@ -1,7 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import { CreateRoomRequestSchema, GatewayService, GetRoomRequestSchema, JoinRoomRequestSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import {
+  CreateRoomRequestSchema,
+  GatewayService,
+  GetRoomRequestSchema,
+  JoinRoomRequestSchema,
+} from "../gen/roomgate/v1/gateway_pb.js";
 import { RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { AllocateRoomResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
 import { MemoryStore } from "../common/store/memory-store.js";
@@ -25,7 +30,15 @@ const regionGateways = [{ region: "eu", url: "https://eu.example.com" }];
 async function setUp() {
   const store = new MemoryStore();
   const allocator = await FakeAllocator.withServer(store, "eu");
-  const matchmaker = new Matchmaker({ store, allocator, tokens, joinTokenTtlMs: 10_000, defaultMaxPlayers: 2, maxPlayersLimit: 8, region: "eu" });
+  const matchmaker = new Matchmaker({
+    store,
+    allocator,
+    tokens,
+    joinTokenTtlMs: 10_000,
+    defaultMaxPlayers: 2,
+    maxPlayersLimit: 8,
+    region: "eu",
+  });
   const impl = new GatewayServiceImpl({ matchmaker, cluster: store, region: "eu", regionGateways });
   return { store, allocator, impl };
 }
@@ -40,9 +53,19 @@ describe("the service class, called directly", () => {
 
     const room = await impl.createRoom(create(CreateRoomRequestSchema, {}));
     await impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }));
-    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe("ResourceExhausted");
-    const forged = new JoinTokens("f".repeat(32)).sign({ roomId: room.roomId, playerId: "p", serverId: "gs-eu", playerName: "", expireTimeMs: Date.now() + 1000 });
-    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, rejoinToken: forged })))).toBe("Unauthenticated");
+    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe(
+      "ResourceExhausted",
+    );
+    const forged = new JoinTokens("f".repeat(32)).sign({
+      roomId: room.roomId,
+      playerId: "p",
+      serverId: "gs-eu",
+      playerName: "",
+      expireTimeMs: Date.now() + 1000,
+    });
+    expect(
+      await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, rejoinToken: forged }))),
+    ).toBe("Unauthenticated");
 
     let open = () => {};
     allocator.opening = new Promise<void>((resolve) => (open = resolve));
@@ -61,16 +84,40 @@ describe("the service class, called directly", () => {
   test("a Manager's status reaches the client unchanged", async () => {
     const { allocator, impl } = await setUp();
     allocator.scripted.push(new ConnectError("no live game servers", Code.Unavailable));
-    const err = ConnectError.from(await impl.createRoom(create(CreateRoomRequestSchema, {})).then(() => undefined, (e: unknown) => e));
+    const err = ConnectError.from(
+      await impl.createRoom(create(CreateRoomRequestSchema, {})).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect([err.code, err.rawMessage]).toEqual([Code.Unavailable, "no live game servers"]);
   });
 
   test("a store that fails is unavailable, with the reason", async () => {
     const down = () => Promise.reject(new Error("connection lost"));
-    const store: MatchStore = { getRoom: down, holdSeat: down, joinPublic: down, listRooms: down, acquireLease: down, subscribeEvents: down };
-    const matchmaker = new Matchmaker({ store, allocator: new FakeAllocator(new MemoryStore()), tokens, joinTokenTtlMs: 1000, defaultMaxPlayers: 2, maxPlayersLimit: 2 });
+    const store: MatchStore = {
+      getRoom: down,
+      holdSeat: down,
+      joinPublic: down,
+      listRooms: down,
+      acquireLease: down,
+      subscribeEvents: down,
+    };
+    const matchmaker = new Matchmaker({
+      store,
+      allocator: new FakeAllocator(new MemoryStore()),
+      tokens,
+      joinTokenTtlMs: 1000,
+      defaultMaxPlayers: 2,
+      maxPlayersLimit: 2,
+    });
     const impl = new GatewayServiceImpl({ matchmaker, cluster: new MemoryStore() });
-    const err = ConnectError.from(await impl.getRoom(create(GetRoomRequestSchema, { roomId: "A".repeat(22) })).then(() => undefined, (e: unknown) => e));
+    const err = ConnectError.from(
+      await impl.getRoom(create(GetRoomRequestSchema, { roomId: "A".repeat(22) })).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect([err.code, err.rawMessage]).toEqual([Code.Unavailable, "room store unavailable: connection lost"]);
   });
 
@@ -91,13 +138,25 @@ describe("the routes over the in-memory transport", () => {
     const { gw } = await client();
     const created = await gw.createRoom({ playerName: "ana", maxPlayers: 3 });
     const joined = await gw.joinRoom({ roomId: created.roomId, playerName: "bo" });
-    expect(tokens.verify(joined.joinToken, { roomId: created.roomId })).toMatchObject({ playerId: joined.playerId, playerName: "bo" });
-    expect((await gw.getRoom({ roomId: created.roomId })).room).toMatchObject({ roomId: created.roomId, maxPlayers: 3, region: "eu" });
+    expect(tokens.verify(joined.joinToken, { roomId: created.roomId })).toMatchObject({
+      playerId: joined.playerId,
+      playerName: "bo",
+    });
+    expect((await gw.getRoom({ roomId: created.roomId })).room).toMatchObject({
+      roomId: created.roomId,
+      maxPlayers: 3,
+      region: "eu",
+    });
   });
 
   test("requests that break gateway.proto's rules never reach the core", async () => {
     const { gw, allocator } = await client();
-    const err = ConnectError.from(await gw.createRoom({ region: "not a region!" }).then(() => undefined, (e: unknown) => e));
+    const err = ConnectError.from(
+      await gw.createRoom({ region: "not a region!" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.findDetails(ViolationsSchema)[0]!.violations.map((v) => v.ruleId)).toEqual(["string.pattern"]);
     expect(await codeOf(gw.joinRoom({ roomId: "short" }))).toBe("InvalidArgument");
@@ -112,9 +171,21 @@ describe("the routes over the in-memory transport", () => {
     const second = await gw.listRooms({ mode: "duel", pageSize: 2, pageToken: first.nextPageToken });
     expect(second.rooms).toHaveLength(1);
     expect(second.nextPageToken).toBe("");
-    for (const forged of ["forged", Buffer.from(first.nextPageToken).toString("base64url"), `${first.nextPageToken}x`]) {
-      const err = ConnectError.from(await gw.listRooms({ pageToken: forged }).then(() => undefined, (e: unknown) => e));
-      expect([err.code, err.rawMessage]).toEqual([Code.InvalidArgument, "page_token: is not one ListRooms returned [page_token]"]);
+    for (const forged of [
+      "forged",
+      Buffer.from(first.nextPageToken).toString("base64url"),
+      `${first.nextPageToken}x`,
+    ]) {
+      const err = ConnectError.from(
+        await gw.listRooms({ pageToken: forged }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      expect([err.code, err.rawMessage]).toEqual([
+        Code.InvalidArgument,
+        "page_token: is not one ListRooms returned [page_token]",
+      ]);
     }
   });
 });

@@ -17,7 +17,11 @@ const TYPES: Record<string, string> = {
 };
 
 /** Pages with friendly paths; everything else is served by its file name. */
-const PAGES: Record<string, string> = { "/": "index.html", "/dashboard": "dashboard.html", "/dashboard/": "dashboard.html" };
+const PAGES: Record<string, string> = {
+  "/": "index.html",
+  "/dashboard": "dashboard.html",
+  "/dashboard/": "dashboard.html",
+};
 
 /**
  * Serves the built web UI (demo at /, dashboard at /dashboard) from one directory. Only GET and

@@ -49,18 +49,27 @@ test("never serves outside its directory", async () => {
 test("answers CORS preflights for allowed origins only, with connect-es's header lists", async () => {
   const pre = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, {
     method: "OPTIONS",
-    headers: { origin: "https://game.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,connect-protocol-version" },
+    headers: {
+      origin: "https://game.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type,connect-protocol-version",
+    },
   });
   expect(pre.status).toBe(204);
   expect(pre.headers.get("access-control-allow-origin")).toBe("https://game.example");
   expect(pre.headers.get("access-control-allow-headers")).toMatch(/Connect-Protocol-Version/i);
   expect(pre.headers.get("access-control-allow-headers")).toMatch(/X-Grpc-Web/i);
-  const other = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+  const other = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, {
+    method: "OPTIONS",
+    headers: { origin: "https://evil.example" },
+  });
   expect(other.headers.get("access-control-allow-origin")).toBeNull();
 });
 
 test("RPCs still work beside the files, and expose grpc-status to allowed origins", async () => {
-  const err = await gatewayClient(base).getRoom({ roomId: "A".repeat(22) }).catch((e) => e);
+  const err = await gatewayClient(base)
+    .getRoom({ roomId: "A".repeat(22) })
+    .catch((e) => e);
   expect(String(err)).toMatch(/not found/);
   const res = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, {
     method: "POST",

@@ -3,7 +3,16 @@ import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import type { AllocateRoomRequest } from "../gen/roomgate/v1/manager_pb.js";
 import type { PlacementStrategy, Rooms } from "../common/store/store.js";
 import type { CommandRouter } from "./commands.js";
-import { ManagerError, allFull, fromStore, noConfirmation, noServers, noServersWith, roomExists, roomMoving } from "./errors.js";
+import {
+  ManagerError,
+  allFull,
+  fromStore,
+  noConfirmation,
+  noServers,
+  noServersWith,
+  roomExists,
+  roomMoving,
+} from "./errors.js";
 import type { CoreDeps } from "./deps.js";
 
 // Allocation: the store picks a live server with room and records the room atomically, then the
@@ -74,14 +83,26 @@ export class Allocator {
       const room = result.room;
       try {
         await this.o.router.open(room, req.firstJoinTimeoutMs);
-        if (!(await fromStore(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() })))) throw new Error("room was reclaimed before it was confirmed");
+        if (
+          !(await fromStore(() =>
+            this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() }),
+          ))
+        )
+          throw new Error("room was reclaimed before it was confirmed");
         room.state = RoomState.OPEN;
         this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
-        this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, { roomId: room.roomId, serverId: room.serverId, detail: `${room.maxPlayers} seats` });
+        this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, {
+          roomId: room.roomId,
+          serverId: room.serverId,
+          detail: `${room.maxPlayers} seats`,
+        });
         return { room, created: true };
       } catch (e) {
         if (e instanceof ManagerError) throw e;
-        this.o.log.warn("server did not open room; trying another", { serverId: room.serverId, error: (e as Error).message });
+        this.o.log.warn("server did not open room; trying another", {
+          serverId: room.serverId,
+          error: (e as Error).message,
+        });
         excluded.push(room.serverId);
         await fromStore(() => this.o.store.deleteRoom(room.roomId, room.serverId));
       }
@@ -99,7 +120,12 @@ export class Allocator {
     } catch {
       throw noConfirmation();
     }
-    if (!(await fromStore(() => this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() })))) throw noConfirmation();
+    if (
+      !(await fromStore(() =>
+        this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() }),
+      ))
+    )
+      throw noConfirmation();
     room.state = RoomState.OPEN;
     return room;
   }

@@ -42,17 +42,25 @@ const REGION = /^[A-Za-z0-9_.-]{1,64}$/;
  */
 export function parsePolicies(text: string): ScalePolicy[] {
   const out: ScalePolicy[] = [];
-  for (const part of text.split(";").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const colon = part.indexOf(":");
     if (colon < 0) throw new PolicyError(`'${part}': expected region:buffer=N,min=N,max=N`);
     const region = part.slice(0, colon).trim();
     if (!REGION.test(region)) throw new PolicyError(`region '${region}' must be 1-64 of A-Z a-z 0-9 _ . -`);
     if (out.some((p) => p.region === region)) throw new PolicyError(`region '${region}' appears twice`);
     const fields = new Map<string, string>();
-    for (const kv of part.slice(colon + 1).split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const kv of part
+      .slice(colon + 1)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = kv.indexOf("=");
       const key = eq < 0 ? kv : kv.slice(0, eq).trim();
-      if (!["buffer", "min", "max"].includes(key)) throw new PolicyError(`${region}: unknown key '${key}' (expected buffer, min, max)`);
+      if (!["buffer", "min", "max"].includes(key))
+        throw new PolicyError(`${region}: unknown key '${key}' (expected buffer, min, max)`);
       if (eq < 0) throw new PolicyError(`${region}: ${key} needs a value (${key}=N)`);
       if (fields.has(key)) throw new PolicyError(`${region}: ${key} given twice`);
       fields.set(key, kv.slice(eq + 1).trim());
@@ -66,11 +74,13 @@ export function parsePolicies(text: string): ScalePolicy[] {
       return Number(value);
     };
     const raw = fields.get("buffer");
-    if (raw === undefined) throw new PolicyError(`${region}: buffer is required (rooms, or N% of the region's room slots)`);
+    if (raw === undefined)
+      throw new PolicyError(`${region}: buffer is required (rooms, or N% of the region's room slots)`);
     let buffer: ScalePolicy["buffer"];
     if (raw.endsWith("%")) {
       const percent = Number(raw.slice(0, -1));
-      if (!/^\d+(\.\d+)?%$/.test(raw) || !(percent > 0 && percent < 100)) throw new PolicyError(`${region}: a percentage buffer must be above 0% and below 100%, got '${raw}'`);
+      if (!/^\d+(\.\d+)?%$/.test(raw) || !(percent > 0 && percent < 100))
+        throw new PolicyError(`${region}: a percentage buffer must be above 0% and below 100%, got '${raw}'`);
       buffer = { percent };
     } else {
       buffer = { rooms: whole("buffer", raw) };
@@ -152,7 +162,9 @@ export function decide(p: ScalePolicy, f: RegionFleet): Decision {
   while (add < room && free + add * perServer < wantedFree(p, total + add * perServer)) add++;
   if (add > 0) {
     const reason =
-      capacity.healthy < p.min ? `${capacity.healthy} servers, below min ${p.min}` : `${free} free room slots, below the buffer of ${capacity.wanted}`;
+      capacity.healthy < p.min
+        ? `${capacity.healthy} servers, below min ${p.min}`
+        : `${free} free room slots, below the buffer of ${capacity.wanted}`;
     return { kind: "up", add, reason, capacity };
   }
   if (free < capacity.wanted) return { kind: "none", reason: "at max", capacity };
@@ -167,7 +179,12 @@ export function decide(p: ScalePolicy, f: RegionFleet): Decision {
     const left = free - s!.maxRooms;
     const want = wantedFree(p, total - s!.maxRooms);
     if (left >= want) {
-      return { kind: "down", serverId: s!.id, reason: `${free} free room slots; ${left} without it, the buffer is ${want}`, capacity };
+      return {
+        kind: "down",
+        serverId: s!.id,
+        reason: `${free} free room slots; ${left} without it, the buffer is ${want}`,
+        capacity,
+      };
     }
   }
   return { kind: "none", reason: "buffer met", capacity };
@@ -208,7 +225,11 @@ export class Autoscaler {
   }
 
   start() {
-    this.o.log.info("autoscaler started", { provisioner: this.o.provisioner.name, policy: this.o.policies.map(describePolicy).join(";"), intervalMs: this.o.intervalMs });
+    this.o.log.info("autoscaler started", {
+      provisioner: this.o.provisioner.name,
+      policy: this.o.policies.map(describePolicy).join(";"),
+      intervalMs: this.o.intervalMs,
+    });
     this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
     void this.tick();
   }
@@ -218,7 +239,10 @@ export class Autoscaler {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
-    if (this.leading) await this.o.store.acquireLease({ name: LEASE, owner: this.o.managerId, nowMs: this.now(), ttlMs: 0 }).catch(() => undefined);
+    if (this.leading)
+      await this.o.store
+        .acquireLease({ name: LEASE, owner: this.o.managerId, nowMs: this.now(), ttlMs: 0 })
+        .catch(() => undefined);
     await this.o.provisioner.close();
   }
 
@@ -231,13 +255,19 @@ export class Autoscaler {
 
   private async pass() {
     try {
-      const leading = await this.o.store.acquireLease({ name: LEASE, owner: this.o.managerId, nowMs: this.now(), ttlMs: this.leaseMs });
+      const leading = await this.o.store.acquireLease({
+        name: LEASE,
+        owner: this.o.managerId,
+        nowMs: this.now(),
+        ttlMs: this.leaseMs,
+      });
       if (this.storeDown) this.o.log.info("autoscaler reaches the store again");
       this.storeDown = false;
       if (leading !== this.leading) {
         this.leading = leading;
         this.lastState.clear();
-        if (leading) this.o.log.info("autoscaler leads: this Manager scales the fleet", { managerId: this.o.managerId });
+        if (leading)
+          this.o.log.info("autoscaler leads: this Manager scales the fleet", { managerId: this.o.managerId });
         else this.o.log.info("autoscaler follows: another Manager scales the fleet");
       }
       if (!leading || this.stopped) return;
@@ -245,7 +275,11 @@ export class Autoscaler {
       const servers = await this.o.store.listServers();
       for (const policy of this.o.policies) {
         if (this.stopped) return;
-        await this.scaleRegion(policy, servers.filter((s) => s.region === policy.region), provisioned.filter((p) => p.region === policy.region));
+        await this.scaleRegion(
+          policy,
+          servers.filter((s) => s.region === policy.region),
+          provisioned.filter((p) => p.region === policy.region),
+        );
       }
     } catch (e) {
       if (!this.storeDown) this.o.log.warn("autoscaler pass failed; the room store may be down", { error: String(e) });
@@ -265,17 +299,30 @@ export class Autoscaler {
         continue;
       }
       // Never registered (or gone from the store and not back): not capacity, whatever it is doing.
-      this.o.log.warn("started game server is not registered in time; stopping it", { region, serverId: p.serverId, bootTimeoutMs: this.o.bootTimeoutMs });
-      void this.o.provisioner.stop(p.serverId).catch((e) => this.o.log.error("could not stop a game server", { serverId: p.serverId, error: String(e) }));
+      this.o.log.warn("started game server is not registered in time; stopping it", {
+        region,
+        serverId: p.serverId,
+        bootTimeoutMs: this.o.bootTimeoutMs,
+      });
+      void this.o.provisioner
+        .stop(p.serverId)
+        .catch((e) => this.o.log.error("could not stop a game server", { serverId: p.serverId, error: String(e) }));
     }
     // Newest first: the longest-running servers stay.
-    const owned = provisioned.filter((p) => inStore.has(p.serverId)).sort((a, b) => b.startedAtMs - a.startedAtMs).map((p) => p.serverId);
+    const owned = provisioned
+      .filter((p) => inStore.has(p.serverId))
+      .sort((a, b) => b.startedAtMs - a.startedAtMs)
+      .map((p) => p.serverId);
     const d = decide(policy, { servers, booting, owned, newServerRooms: this.o.provisioner.expectedMaxRooms(region) });
     const fields = { region, ...d.capacity };
     if (d.kind === "none") {
       if (this.lastState.get(region) !== d.reason) {
         this.lastState.set(region, d.reason);
-        if (d.reason === "at max") this.o.log.warn("autoscaler at max: the buffer is short and no server may be added", { ...fields, max: policy.max });
+        if (d.reason === "at max")
+          this.o.log.warn("autoscaler at max: the buffer is short and no server may be added", {
+            ...fields,
+            max: policy.max,
+          });
         else this.o.log.debug("autoscaler steady", { ...fields, reason: d.reason });
       }
       return;
@@ -312,8 +359,17 @@ export class Autoscaler {
     }
     this.o.log.info("scaling down", { ...fields, serverId: id, why });
     this.o.store
-      .publishEvent(create(ClusterEventSchema, { time: timestampNow(), kind: ClusterEventKind.SERVER_DRAINING, serverId: id, detail: `autoscaler: scale down (${why})` }))
+      .publishEvent(
+        create(ClusterEventSchema, {
+          time: timestampNow(),
+          kind: ClusterEventKind.SERVER_DRAINING,
+          serverId: id,
+          detail: `autoscaler: scale down (${why})`,
+        }),
+      )
       .catch((e) => this.o.log.debug("could not publish cluster event", { error: String(e) }));
-    void this.o.provisioner.stop(id).catch((e) => this.o.log.error("could not stop a game server", { serverId: id, error: String(e) }));
+    void this.o.provisioner
+      .stop(id)
+      .catch((e) => this.o.log.error("could not stop a game server", { serverId: id, error: String(e) }));
   }
 }

@@ -5,10 +5,16 @@ import { type AttachResponse, type ManagerBusMessage, ManagerBusMessageSchema } 
 // but any Manager may place a room on it, move a room to it or drain it.
 
 export const commandFor = (serverId: string, command: AttachResponse) =>
-  toBinary(ManagerBusMessageSchema, create(ManagerBusMessageSchema, { msg: { case: "command", value: { serverId, command } } }));
+  toBinary(
+    ManagerBusMessageSchema,
+    create(ManagerBusMessageSchema, { msg: { case: "command", value: { serverId, command } } }),
+  );
 
 export const ackOf = (roomId: string, serverId: string, error = "") =>
-  toBinary(ManagerBusMessageSchema, create(ManagerBusMessageSchema, { msg: { case: "ack", value: { roomId, serverId, error } } }));
+  toBinary(
+    ManagerBusMessageSchema,
+    create(ManagerBusMessageSchema, { msg: { case: "ack", value: { roomId, serverId, error } } }),
+  );
 
 /** Undefined for bytes that are not ours; a shared Redis may carry anything. */
 export function readBus(bytes: Uint8Array): ManagerBusMessage | undefined {

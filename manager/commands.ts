@@ -80,7 +80,9 @@ export class CommandRouter {
       local.session.send(command);
       return;
     }
-    this.o.store.publishBus(commandFor(serverId, command)).catch((e) => this.o.log.warn("could not reach the bus", { error: String(e) }));
+    this.o.store
+      .publishBus(commandFor(serverId, command))
+      .catch((e) => this.o.log.warn("could not reach the bus", { error: String(e) }));
   }
 
   /** Sends open_room to the room's server, wherever its stream is, and waits for the answer. */
@@ -88,7 +90,13 @@ export class CommandRouter {
     const done = this.opens.expect(room.roomId, room.serverId, this.o.openRoomTimeoutMs);
     this.command(room.serverId, {
       case: "openRoom",
-      value: { roomId: room.roomId, maxPlayers: room.maxPlayers, firstJoinTimeoutMs, restore, snapshot: snapshot ?? new Uint8Array() },
+      value: {
+        roomId: room.roomId,
+        maxPlayers: room.maxPlayers,
+        firstJoinTimeoutMs,
+        restore,
+        snapshot: snapshot ?? new Uint8Array(),
+      },
     });
     return done;
   }
@@ -101,7 +109,8 @@ export class CommandRouter {
   /** A server answered open_room (an empty error: it opened the room); `serverId` is who answered. */
   async answered(roomId: string, serverId: string, error: string) {
     // The Manager waiting for this answer may be another one (it placed the room, or retried it).
-    if (!this.opens.settle(roomId, error ? new Error(error) : undefined, serverId)) await this.o.store.publishBus(ackOf(roomId, serverId, error));
+    if (!this.opens.settle(roomId, error ? new Error(error) : undefined, serverId))
+      await this.o.store.publishBus(ackOf(roomId, serverId, error));
   }
 
   /** Leaves the bus, ends every stream held here and fails every open still waiting. */

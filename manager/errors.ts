@@ -3,10 +3,19 @@ import { STORE_DOWN } from "../common/manager-channel.js";
 // Named ways a Manager operation fails (as Agones' allocator names each allocation failure); the
 // gRPC edge maps each kind to one status code. Malformed requests never reach the core: the edge
 // checks them against manager.proto's rules first.
-export type ManagerErrorKind = "invalid_argument" | "resource_exhausted" | "unavailable" | "already_exists" | "failed_precondition" | "not_found";
+export type ManagerErrorKind =
+  | "invalid_argument"
+  | "resource_exhausted"
+  | "unavailable"
+  | "already_exists"
+  | "failed_precondition"
+  | "not_found";
 
 export class ManagerError extends Error {
-  constructor(readonly kind: ManagerErrorKind, message: string) {
+  constructor(
+    readonly kind: ManagerErrorKind,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -16,7 +25,12 @@ export const noServers = () => new ManagerError("unavailable", "no live game ser
 
 /** AllocateRoom: servers are live, but none has every label the request asks for. */
 export const noServersWith = (labels: Record<string, string>) =>
-  new ManagerError("unavailable", `no live game server has the labels ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",")}`);
+  new ManagerError(
+    "unavailable",
+    `no live game server has the labels ${Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",")}`,
+  );
 
 /** AllocateRoom: every candidate server has all its rooms or seats taken. */
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");

@@ -7,7 +7,9 @@ import type { Liveness, Rooms, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
 
 /** Failover keeps this Manager's heartbeat, declares servers dead and reclaims stalled openings (moves go through the mover). */
-export type FailoverStore = Liveness & Pick<ServerRegistry, "getServer"> & Pick<Rooms, "claimExpiredOpening" | "deleteRoom">;
+export type FailoverStore = Liveness &
+  Pick<ServerRegistry, "getServer"> &
+  Pick<Rooms, "claimExpiredOpening" | "deleteRoom">;
 
 export interface FailoverOptions extends CoreDeps<FailoverStore> {
   managerId: string;
@@ -86,7 +88,12 @@ export class Failover {
         const deadlineMs = (server?.reportIntervalMs || 1000) * this.o.missedReports;
         if (now - this.calmSince >= deadlineMs + this.calmExtraMs) await this.bury(s.id, s.epoch, "missed its reports");
       }
-      for (const room of await this.o.store.claimExpiredOpening({ nowMs: now, leaseMs: this.o.openRoomTimeoutMs * 2, limit: BATCH })) await this.reclaim(room);
+      for (const room of await this.o.store.claimExpiredOpening({
+        nowMs: now,
+        leaseMs: this.o.openRoomTimeoutMs * 2,
+        limit: BATCH,
+      }))
+        await this.reclaim(room);
       await this.o.mover.moveClaimable(now, BATCH);
     } catch (e) {
       if (!this.storeWasDown) this.o.log.warn("sweep failed; the room store may be down", { error: String(e) });
@@ -106,7 +113,8 @@ export class Failover {
     const fields = { serverId, why, moving: removed.moving.length, dropped: removed.dropped.length };
     if (why === "drained") this.o.log.info("game server removed", fields);
     else this.o.log.warn("game server removed", fields);
-    for (const roomId of removed.dropped) this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "never confirmed" });
+    for (const roomId of removed.dropped)
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "never confirmed" });
     // Claimable by any Manager at once; this one usually gets there first.
     await this.o.mover.moveClaimable(this.o.now(), BATCH);
   }
@@ -115,7 +123,11 @@ export class Failover {
   private async reclaim(room: Room) {
     this.o.router.command(room.serverId, { case: "closeRoom", value: { roomId: room.roomId } });
     if (await this.o.store.deleteRoom(room.roomId, room.serverId)) {
-      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId: room.roomId, serverId: room.serverId, detail: "never confirmed" });
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, {
+        roomId: room.roomId,
+        serverId: room.serverId,
+        detail: "never confirmed",
+      });
     }
   }
 }

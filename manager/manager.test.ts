@@ -1,6 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { GameServerState, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
-import { AllocateRoomRequestSchema, type AttachRequest, AttachRequestSchema, type AttachResponse } from "../gen/roomgate/v1/manager_pb.js";
+import {
+  AllocateRoomRequestSchema,
+  type AttachRequest,
+  AttachRequestSchema,
+  type AttachResponse,
+} from "../gen/roomgate/v1/manager_pb.js";
 import { newRoomId } from "../common/ids";
 import { silentLogger } from "../common/log";
 import { MemoryStore } from "../common/store/memory-store";
@@ -21,7 +26,13 @@ class FakeServer {
   /** Rooms it was told to open, with what it was told. */
   readonly opened = new Map<string, { restore: boolean; snapshot: Uint8Array }>();
 
-  constructor(manager: Manager, readonly id: string, readonly region = "eu", maxRooms = 10, roomIds: string[] = []) {
+  constructor(
+    manager: Manager,
+    readonly id: string,
+    readonly region = "eu",
+    maxRooms = 10,
+    roomIds: string[] = [],
+  ) {
     this.handler = manager.attach({
       send: (m) => {
         this.sent.push(m);
@@ -33,7 +44,18 @@ class FakeServer {
       },
       close: (reason) => (this.closedWith = reason),
     });
-    this.msg({ case: "register", value: { serverId: id, address: `ws://127.0.0.1:1/${id}`, region, maxRooms, maxPlayers: 1000, reportIntervalMs: REPORT_MS, roomIds } });
+    this.msg({
+      case: "register",
+      value: {
+        serverId: id,
+        address: `ws://127.0.0.1:1/${id}`,
+        region,
+        maxRooms,
+        maxPlayers: 1000,
+        reportIntervalMs: REPORT_MS,
+        roomIds,
+      },
+    });
   }
 
   msg(m: AttachRequest["msg"] | { case: string; value: unknown }) {
@@ -45,13 +67,21 @@ class FakeServer {
   }
 
   private answerOpen(roomId: string) {
-    if (this.onOpen === "confirm") this.msg({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
-    if (this.onOpen === "refuse") this.msg({ case: "roomEvent", value: { roomId, event: { case: "refused", value: { reason: "no" } } } });
+    if (this.onOpen === "confirm")
+      this.msg({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
+    if (this.onOpen === "refuse")
+      this.msg({ case: "roomEvent", value: { roomId, event: { case: "refused", value: { reason: "no" } } } });
   }
 }
 
 const request = (over: Partial<{ region: string; maxPlayers: number; requestId: string }> = {}) =>
-  create(AllocateRoomRequestSchema, { roomId: newRoomId(), maxPlayers: 4, creatorPlayerId: "p_1", firstJoinTimeoutMs: 30_000, ...over });
+  create(AllocateRoomRequestSchema, {
+    roomId: newRoomId(),
+    maxPlayers: 4,
+    creatorPlayerId: "p_1",
+    firstJoinTimeoutMs: 30_000,
+    ...over,
+  });
 
 async function kind(p: Promise<unknown>) {
   try {
@@ -68,8 +98,16 @@ const managers: Manager[] = [];
 
 async function newManager(id: string, over: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
   const m = new Manager({
-    store, log: silentLogger, managerId: id, missedReports: 3, openRoomTimeoutMs: 500, idempotencyTtlMs: 60_000,
-    migrationTimeoutMs: 5000, maxSnapshotBytes: 64, sweepIntervalMs: 100, ...over,
+    store,
+    log: silentLogger,
+    managerId: id,
+    missedReports: 3,
+    openRoomTimeoutMs: 500,
+    idempotencyTtlMs: 60_000,
+    migrationTimeoutMs: 5000,
+    maxSnapshotBytes: 64,
+    sweepIntervalMs: 100,
+    ...over,
   });
   await m.start();
   managers.push(m);
@@ -154,7 +192,10 @@ test("a server that refuses or stays silent is skipped and its reservation relea
 test("the same request_id returns the same room", async () => {
   new FakeServer(manager, "a");
   await settle();
-  const [r1, r2] = await Promise.all([manager.allocate(request({ requestId: "k" })), manager.allocate(request({ requestId: "k" }))]);
+  const [r1, r2] = await Promise.all([
+    manager.allocate(request({ requestId: "k" })),
+    manager.allocate(request({ requestId: "k" })),
+  ]);
   expect(r1.room.roomId).toBe(r2.room.roomId);
   expect([r1.created, r2.created].sort()).toEqual([false, true]);
 });
@@ -193,13 +234,24 @@ test("the rooms of a dead server move to a live one under the same id, with thei
   await settle();
   const rooms = [];
   for (let i = 0; i < 3; i++) rooms.push((await manager.allocate(request({ maxPlayers: 5 }))).room);
-  a.msg({ case: "roomEvent", value: { roomId: rooms[0]!.roomId, event: { case: "snapshot", value: { snapshot: new Uint8Array([1, 2, 3]) } } } });
-  a.msg({ case: "roomEvent", value: { roomId: rooms[1]!.roomId, event: { case: "snapshot", value: { snapshot: new Uint8Array(65) } } } }); // over the limit
+  a.msg({
+    case: "roomEvent",
+    value: { roomId: rooms[0]!.roomId, event: { case: "snapshot", value: { snapshot: new Uint8Array([1, 2, 3]) } } },
+  });
+  a.msg({
+    case: "roomEvent",
+    value: { roomId: rooms[1]!.roomId, event: { case: "snapshot", value: { snapshot: new Uint8Array(65) } } },
+  }); // over the limit
   await settle();
   const b = new FakeServer(manager, "b", "eu", 10);
   await advance(REPORT_MS * 4, b); // a stays silent
   for (const r of rooms) {
-    expect(await store.getRoom(r.roomId)).toMatchObject({ state: RoomState.OPEN, serverId: "b", migrations: 1, maxPlayers: 5 });
+    expect(await store.getRoom(r.roomId)).toMatchObject({
+      state: RoomState.OPEN,
+      serverId: "b",
+      migrations: 1,
+      maxPlayers: 5,
+    });
     expect(b.opened.get(r.roomId)!.restore).toBe(true);
   }
   expect([...b.opened.get(rooms[0]!.roomId)!.snapshot]).toEqual([1, 2, 3]);
@@ -245,9 +297,22 @@ test("a room that closed while no Manager listened is removed, not moved", async
   a.handler.onEnd();
   await settle();
   const handler = manager.attach({ send: () => {}, close: () => {} });
-  handler.onMessage(create(AttachRequestSchema, {
-    msg: { case: "register", value: { serverId: "a", address: "ws://127.0.0.1:1", region: "eu", maxRooms: 10, maxPlayers: 1000, reportIntervalMs: REPORT_MS, closedRoomIds: [room.roomId] } },
-  }));
+  handler.onMessage(
+    create(AttachRequestSchema, {
+      msg: {
+        case: "register",
+        value: {
+          serverId: "a",
+          address: "ws://127.0.0.1:1",
+          region: "eu",
+          maxRooms: 10,
+          maxPlayers: 1000,
+          reportIntervalMs: REPORT_MS,
+          closedRoomIds: [room.roomId],
+        },
+      },
+    }),
+  );
   await settle();
   expect(await store.getRoom(room.roomId)).toBeUndefined();
   expect((await store.getServer("a"))!.reservedRooms).toBe(0);
@@ -292,7 +357,10 @@ test("a handed-over room (drain) moves at once and its server stops getting room
   const b = new FakeServer(manager, "b");
   await settle();
   a.msg({ case: "draining", value: {} });
-  a.msg({ case: "roomEvent", value: { roomId: room.roomId, event: { case: "closed", value: { reason: 5, snapshot: new Uint8Array([7]) } } } });
+  a.msg({
+    case: "roomEvent",
+    value: { roomId: room.roomId, event: { case: "closed", value: { reason: 5, snapshot: new Uint8Array([7]) } } },
+  });
   await settle();
   expect(await store.getRoom(room.roomId)).toMatchObject({ state: RoomState.OPEN, serverId: "b", migrations: 1 });
   expect([...b.opened.get(room.roomId)!.snapshot]).toEqual([7]);
@@ -329,8 +397,20 @@ test("a room placed by a Manager that died before its server answered is reclaim
   await settle();
   // What a Manager killed between placing a room and hearing back leaves behind.
   const left = await store.allocateRoom({
-    roomId: newRoomId(), strategy: "distributed", regions: [], labels: {}, excluded: [], seats: 4, creatorPlayerId: "p", idempotencyTtlMs: 1000, nowMs: Date.now(), openDeadlineMs: Date.now() + 1500,
-    holdUntilMs: Date.now() + 1500, visibility: RoomVisibility.PRIVATE, mode: "", metadata: {},
+    roomId: newRoomId(),
+    strategy: "distributed",
+    regions: [],
+    labels: {},
+    excluded: [],
+    seats: 4,
+    creatorPlayerId: "p",
+    idempotencyTtlMs: 1000,
+    nowMs: Date.now(),
+    openDeadlineMs: Date.now() + 1500,
+    holdUntilMs: Date.now() + 1500,
+    visibility: RoomVisibility.PRIVATE,
+    mode: "",
+    metadata: {},
   });
   expect(left.kind).toBe("created");
   expect((await store.getServer("a"))!.reservedRooms).toBe(1);
@@ -362,7 +442,12 @@ test("a restarted Manager buries servers that never come back, moves their rooms
   const back = new FakeServer(next, "back", "eu", 10, backRooms);
   await advance(REPORT_MS * 4, back);
   expect(await store.getServer("gone")).toBeUndefined();
-  for (const r of rooms) expect(await store.getRoom(r.roomId)).toMatchObject({ state: RoomState.OPEN, serverId: "back", migrations: r.serverId === "back" ? 0 : 1 });
+  for (const r of rooms)
+    expect(await store.getRoom(r.roomId)).toMatchObject({
+      state: RoomState.OPEN,
+      serverId: "back",
+      migrations: r.serverId === "back" ? 0 : 1,
+    });
   expect((await store.getServer("back"))!.state).toBe(GameServerState.LIVE);
 });
 

@@ -4,7 +4,12 @@ import { type GameServer, GameServerState, type Room } from "../gen/roomgate/v1/
 import type { AllocateRoomRequest } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
 import { DEFAULT_RECONNECT_MAX_DELAY_MS } from "../common/store/redis-connection.js";
-import type { ClusterEvents as EventChannel, ManagerBus, PlacementStrategy, ServerRegistry } from "../common/store/store.js";
+import type {
+  ClusterEvents as EventChannel,
+  ManagerBus,
+  PlacementStrategy,
+  ServerRegistry,
+} from "../common/store/store.js";
 import { Allocator, type AllocatorStore } from "./allocator.js";
 import { ClusterEvents } from "./cluster-events.js";
 import { CommandRouter } from "./commands.js";
@@ -76,11 +81,37 @@ export class Manager {
     const core = { store, log, now: o.now ?? Date.now, events: new ClusterEvents(store, log) };
     // Each part gets its collaborators through its constructor, lower parts first; none calls back up.
     const router = new CommandRouter({ store, log, openRoomTimeoutMs });
-    const mover = new RoomMover({ ...core, router, strategy, openRoomTimeoutMs, maxOpenAttempts, migrationTimeoutMs, sweepIntervalMs });
+    const mover = new RoomMover({
+      ...core,
+      router,
+      strategy,
+      openRoomTimeoutMs,
+      maxOpenAttempts,
+      migrationTimeoutMs,
+      sweepIntervalMs,
+    });
     const reconciler = new Reconciler({ ...core, mover, maxSnapshotBytes });
-    const failover = new Failover({ ...core, managerId: this.id, router, mover, reconciler, sweepIntervalMs, openRoomTimeoutMs, missedReports, storeReconnectMaxMs });
+    const failover = new Failover({
+      ...core,
+      managerId: this.id,
+      router,
+      mover,
+      reconciler,
+      sweepIntervalMs,
+      openRoomTimeoutMs,
+      missedReports,
+      storeReconnectMaxMs,
+    });
     const roomEvents = new RoomEvents({ ...core, router, reconciler, maxSnapshotBytes });
-    this.streams = new AttachStreams({ ...core, managerId: this.id, router, reconciler, roomEvents, failover, missedReports });
+    this.streams = new AttachStreams({
+      ...core,
+      managerId: this.id,
+      router,
+      reconciler,
+      roomEvents,
+      failover,
+      missedReports,
+    });
     this.allocator = new Allocator({ ...core, router, strategy, openRoomTimeoutMs, idempotencyTtlMs, maxOpenAttempts });
     this.router = router;
     this.failover = failover;
@@ -106,7 +137,9 @@ export class Manager {
     const s = await fromStore(() => this.o.store.getServer(serverId));
     if (!s) throw noSuchServer(serverId);
     if (s.state === GameServerState.SUSPECT) throw serverNotConnected(serverId);
-    await fromStore(() => this.o.store.setServerState({ id: serverId, epoch: s.epoch, state: GameServerState.DRAINING }));
+    await fromStore(() =>
+      this.o.store.setServerState({ id: serverId, epoch: s.epoch, state: GameServerState.DRAINING }),
+    );
     this.router.command(serverId, { case: "drain", value: {} });
     this.o.log.info("asked game server to drain", { serverId });
     s.state = GameServerState.DRAINING;

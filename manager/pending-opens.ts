@@ -18,7 +18,10 @@ export class PendingOpens {
       resolve = res;
       reject = rej;
     });
-    const timer = setTimeout(() => this.settle(roomId, new Error(`server ${serverId} did not open room in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => this.settle(roomId, new Error(`server ${serverId} did not open room in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     this.waiting.set(roomId, { serverId, promise, resolve, reject, timer });
     // Callers that only join an in-flight open must not see an unhandled rejection.
     promise.catch(() => {});

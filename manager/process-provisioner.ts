@@ -100,7 +100,11 @@ export class ProcessProvisioner implements Provisioner {
       const killed = await Promise.race([child.exited.then(() => false), late]);
       clearTimeout(timer);
       if (killed) {
-        this.o.log.warn("game server process did not stop in time; killing it", { serverId, pid: child.proc.pid, timeoutMs: this.o.stopTimeoutMs });
+        this.o.log.warn("game server process did not stop in time; killing it", {
+          serverId,
+          pid: child.proc.pid,
+          timeoutMs: this.o.stopTimeoutMs,
+        });
         child.proc.kill("SIGKILL");
         await child.exited;
       }

@@ -57,7 +57,15 @@ export class Reconciler {
   async roomClosed(serverId: string, roomId: string, reason: RoomCloseReason, snapshot: Uint8Array) {
     if (reason === RoomCloseReason.MIGRATING) {
       const snap = snapshot.byteLength > 0 && snapshot.byteLength <= this.o.maxSnapshotBytes ? snapshot : undefined;
-      if (await this.o.store.handOver({ roomId, serverId, snapshot: snap, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs })) {
+      if (
+        await this.o.store.handOver({
+          roomId,
+          serverId,
+          snapshot: snap,
+          nowMs: this.o.now(),
+          leaseMs: this.o.mover.leaseMs,
+        })
+      ) {
         this.o.mover.moveSoon(roomId);
         return;
       }
@@ -83,7 +91,12 @@ export class Reconciler {
     if (this.unrecordedCloses.size === 0) return;
     for (const [roomId, serverId] of [...this.unrecordedCloses]) {
       try {
-        if (await this.o.store.deleteRoom(roomId, serverId)) this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "closed while the store was down" });
+        if (await this.o.store.deleteRoom(roomId, serverId))
+          this.o.events.publish(ClusterEventKind.ROOM_REMOVED, {
+            roomId,
+            serverId,
+            detail: "closed while the store was down",
+          });
         this.unrecordedCloses.delete(roomId);
       } catch {
         return; // down again: the next recovery tries the rest
@@ -96,7 +109,10 @@ export class Reconciler {
   private async lost(serverId: string, roomId: string) {
     const room = await this.o.store.getRoom(roomId);
     if (!room || room.serverId !== serverId) return;
-    if (room.state === RoomState.OPEN && (await this.o.store.handOver({ roomId, serverId, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs }))) {
+    if (
+      room.state === RoomState.OPEN &&
+      (await this.o.store.handOver({ roomId, serverId, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs }))
+    ) {
       this.o.mover.moveSoon(roomId);
     } else if (room.state === RoomState.OPENING && (await this.o.store.deleteRoom(roomId, serverId))) {
       this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "server came back without it" });

@@ -29,11 +29,21 @@ export class RoomEvents {
         return this.o.router.answered(ev.roomId, serverId, error);
       }
       case "players":
-        await this.o.store.setRoomPlayers({ roomId: ev.roomId, serverId, count: ev.event.value.count, joinedPlayerIds: ev.event.value.joinedPlayerIds, nowMs: this.o.now() });
+        await this.o.store.setRoomPlayers({
+          roomId: ev.roomId,
+          serverId,
+          count: ev.event.value.count,
+          joinedPlayerIds: ev.event.value.joinedPlayerIds,
+          nowMs: this.o.now(),
+        });
         return;
       case "snapshot":
         if (ev.event.value.snapshot.byteLength > this.o.maxSnapshotBytes) {
-          this.o.log.warn("dropped an oversized room snapshot", { roomId: ev.roomId, bytes: ev.event.value.snapshot.byteLength, limit: this.o.maxSnapshotBytes });
+          this.o.log.warn("dropped an oversized room snapshot", {
+            roomId: ev.roomId,
+            bytes: ev.event.value.snapshot.byteLength,
+            limit: this.o.maxSnapshotBytes,
+          });
           return;
         }
         await this.o.store.saveSnapshot({ roomId: ev.roomId, serverId, snapshot: ev.event.value.snapshot });

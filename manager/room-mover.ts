@@ -65,13 +65,21 @@ export class RoomMover {
       try {
         await this.o.router.open(r.room, 0, true, snapshot);
       } catch (e) {
-        this.o.log.warn("server did not take a moved room; trying another", { roomId, serverId: r.room.serverId, error: (e as Error).message });
+        this.o.log.warn("server did not take a moved room; trying another", {
+          roomId,
+          serverId: r.room.serverId,
+          error: (e as Error).message,
+        });
         excluded.push(r.room.serverId);
         continue;
       }
       if (await this.o.store.finishMove({ roomId, serverId: r.room.serverId, nowMs: this.o.now() })) {
         this.o.log.info("room moved", { roomId, serverId: r.room.serverId, snapshotBytes: snapshot?.byteLength ?? 0 });
-        this.o.events.publish(ClusterEventKind.ROOM_MIGRATED, { roomId, serverId: r.room.serverId, detail: snapshot ? `restored ${snapshot.byteLength} B` : "no snapshot" });
+        this.o.events.publish(ClusterEventKind.ROOM_MIGRATED, {
+          roomId,
+          serverId: r.room.serverId,
+          detail: snapshot ? `restored ${snapshot.byteLength} B` : "no snapshot",
+        });
       }
       return;
     }

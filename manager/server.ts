@@ -39,7 +39,9 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     grpcServer,
     listen: async (host, port) => {
       const bound = await new Promise<number>((resolve, reject) => {
-        grpcServer.bindAsync(`${host}:${port}`, o.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+        grpcServer.bindAsync(`${host}:${port}`, o.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
+          err ? reject(err) : resolve(p),
+        );
       });
       // Only once servers can reach us does the grace before anyone is declared dead start.
       await manager.start();

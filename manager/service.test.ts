@@ -1,6 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { AllocateRoomRequestSchema, type AttachRequest, AttachRequestSchema, type AttachResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
+import {
+  AllocateRoomRequestSchema,
+  type AttachRequest,
+  AttachRequestSchema,
+  type AttachResponse,
+  ManagerService,
+} from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary, grpcClientConstructor } from "../common/grpc-adapter";
 import { newRoomId } from "../common/ids";
 import { silentLogger } from "../common/log";
@@ -27,7 +33,13 @@ beforeEach(async () => {
     };
   }
   server = buildManager({
-    store, log: silentLogger, missedReports: 3, openRoomTimeoutMs: 500, idempotencyTtlMs: 60_000, migrationTimeoutMs: 5000, maxSnapshotBytes: 64,
+    store,
+    log: silentLogger,
+    missedReports: 3,
+    openRoomTimeoutMs: 500,
+    idempotencyTtlMs: 60_000,
+    migrationTimeoutMs: 5000,
+    maxSnapshotBytes: 64,
   });
   const port = await server.listen("127.0.0.1", 0);
   client = new (grpcClientConstructor(ManagerService))(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -55,9 +67,21 @@ function attach(...msgs: MessageInitShape<typeof AttachRequestSchema>["msg"][]):
 
 test("invalid AllocateRoom requests are refused before touching the store", async () => {
   const allocate = (over: object) =>
-    statusOf(callUnary(client, ManagerService.method.allocateRoom, create(AllocateRoomRequestSchema, { roomId: newRoomId(), maxPlayers: 4, ...over })));
-  expect(await allocate({ roomId: "short" })).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("room_id") });
-  expect(await allocate({ maxPlayers: 0 })).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("max_players") });
+    statusOf(
+      callUnary(
+        client,
+        ManagerService.method.allocateRoom,
+        create(AllocateRoomRequestSchema, { roomId: newRoomId(), maxPlayers: 4, ...over }),
+      ),
+    );
+  expect(await allocate({ roomId: "short" })).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringContaining("room_id"),
+  });
+  expect(await allocate({ maxPlayers: 0 })).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringContaining("max_players"),
+  });
   expect(storeWrites).toEqual([]);
   // A valid request reaches the core (which finds no server).
   expect((await allocate({})).code).toBe(grpc.status.UNAVAILABLE);
@@ -65,7 +89,10 @@ test("invalid AllocateRoom requests are refused before touching the store", asyn
 });
 
 test("a registration with a bad address is refused before touching the store", async () => {
-  const err = await attach({ case: "register", value: { serverId: "x", address: "http://nope", maxRooms: 1, maxPlayers: 1, reportIntervalMs: 1000 } });
+  const err = await attach({
+    case: "register",
+    value: { serverId: "x", address: "http://nope", maxRooms: 1, maxPlayers: 1, reportIntervalMs: 1000 },
+  });
   expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(err.details).toMatch(/register\.address: does not match regex pattern `\^wss\?:\/\//);
   expect(storeWrites).toEqual([]);

@@ -61,7 +61,13 @@ export class AttachStreams {
             return;
           }
           const reg = msg.msg.value;
-          const s: Attached = { id: reg.serverId, epoch: 0, reportIntervalMs: reg.reportIntervalMs, session, draining: false };
+          const s: Attached = {
+            id: reg.serverId,
+            epoch: 0,
+            reportIntervalMs: reg.reportIntervalMs,
+            session,
+            draining: false,
+          };
           server = s;
           run(() =>
             this.register(s, reg).catch((e) => {
@@ -109,16 +115,39 @@ export class AttachStreams {
       expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
     });
     s.epoch = epoch;
-    const kept = await this.o.reconciler.registered({ serverId: s.id, mapped: roomIds, running: reg.roomIds, closedWhileAway: reg.closedRoomIds });
+    const kept = await this.o.reconciler.registered({
+      serverId: s.id,
+      mapped: roomIds,
+      running: reg.roomIds,
+      closedWhileAway: reg.closedRoomIds,
+    });
     s.session.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
-    this.o.log.info("game server registered", { serverId: s.id, address: reg.address, region: reg.region, epoch, rooms: kept.length, manager: this.o.managerId });
-    this.o.events.publish(ClusterEventKind.SERVER_REGISTERED, { serverId: s.id, detail: `${reg.region} ${reg.address}` });
+    this.o.log.info("game server registered", {
+      serverId: s.id,
+      address: reg.address,
+      region: reg.region,
+      epoch,
+      rooms: kept.length,
+      manager: this.o.managerId,
+    });
+    this.o.events.publish(ClusterEventKind.SERVER_REGISTERED, {
+      serverId: s.id,
+      detail: `${reg.region} ${reg.address}`,
+    });
   }
 
   private async handle(s: Attached, msg: AttachRequest) {
     switch (msg.msg.case) {
       case "load":
-        if (!(await this.o.store.recordLoad({ id: s.id, epoch: s.epoch, players: msg.msg.value.players, nowMs: this.o.now(), expiresAtMs: this.deathDeadline(s.reportIntervalMs) }))) {
+        if (
+          !(await this.o.store.recordLoad({
+            id: s.id,
+            epoch: s.epoch,
+            players: msg.msg.value.players,
+            nowMs: this.o.now(),
+            expiresAtMs: this.deathDeadline(s.reportIntervalMs),
+          }))
+        ) {
           // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it must
           // register again and learn which rooms are still its own.
           s.session.close("registration is no longer current; register again");
@@ -158,6 +187,9 @@ export class AttachStreams {
     const now = this.o.now();
     if (now - (this.lastFailureLog.get(serverId) ?? -Infinity) < 5000) return;
     this.lastFailureLog.set(serverId, now);
-    this.o.log.error("handling game server message failed (further failures of this server are not logged for 5 s)", { serverId, error: String(e) });
+    this.o.log.error("handling game server message failed (further failures of this server are not logged for 5 s)", {
+      serverId,
+      error: String(e),
+    });
   }
 }

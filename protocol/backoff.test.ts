@@ -4,7 +4,9 @@ import { type Backoff, backoffCeiling, backoffDelay } from "./backoff";
 const o: Backoff = { initialDelayMs: 200, maxDelayMs: 3000, jitter: 0.5 };
 
 test("the ceiling doubles from the initial delay and stops at the maximum", () => {
-  expect([0, 1, 2, 3, 4, 5, 10, 100].map((a) => backoffCeiling(a, o))).toEqual([200, 400, 800, 1600, 3000, 3000, 3000, 3000]);
+  expect([0, 1, 2, 3, 4, 5, 10, 100].map((a) => backoffCeiling(a, o))).toEqual([
+    200, 400, 800, 1600, 3000, 3000, 3000, 3000,
+  ]);
 });
 
 test("delays stay within [ceiling/2, ceiling] and never exceed maxDelayMs", () => {

@@ -11,4 +11,3 @@ export const PING_PATH = "/ping";
 export function roomUrl(serverAddress: string, roomId: string, joinToken: string): string {
   return `${serverAddress.replace(/\/+$/, "")}${ROOMS_PATH}/${encodeURIComponent(roomId)}?${JOIN_TOKEN_PARAM}=${encodeURIComponent(joinToken)}`;
 }
-

@@ -33,7 +33,9 @@ const OUT_DIR = resolve(ROOT, "proto-deps");
 const OUT = resolve(OUT_DIR, validateFile.proto.name);
 const require = createRequire(import.meta.url);
 // The package exports no package.json; its main file lives at dist/cjs/index.js below it.
-const pkg = JSON.parse(readFileSync(resolve(dirname(require.resolve("@bufbuild/protovalidate")), "..", "..", "package.json"), "utf8"));
+const pkg = JSON.parse(
+  readFileSync(resolve(dirname(require.resolve("@bufbuild/protovalidate")), "..", "..", "package.json"), "utf8"),
+);
 if (pkg.name !== "@bufbuild/protovalidate") fail("cannot find the package.json of @bufbuild/protovalidate");
 
 // The option messages (descriptor.proto) and the extensions on them (the package's own file).
@@ -45,10 +47,21 @@ function fail(msg) {
 }
 
 const SCALAR = {
-  [Type.DOUBLE]: "double", [Type.FLOAT]: "float", [Type.INT64]: "int64", [Type.UINT64]: "uint64",
-  [Type.INT32]: "int32", [Type.FIXED64]: "fixed64", [Type.FIXED32]: "fixed32", [Type.BOOL]: "bool",
-  [Type.STRING]: "string", [Type.BYTES]: "bytes", [Type.UINT32]: "uint32", [Type.SFIXED32]: "sfixed32",
-  [Type.SFIXED64]: "sfixed64", [Type.SINT32]: "sint32", [Type.SINT64]: "sint64",
+  [Type.DOUBLE]: "double",
+  [Type.FLOAT]: "float",
+  [Type.INT64]: "int64",
+  [Type.UINT64]: "uint64",
+  [Type.INT32]: "int32",
+  [Type.FIXED64]: "fixed64",
+  [Type.FIXED32]: "fixed32",
+  [Type.BOOL]: "bool",
+  [Type.STRING]: "string",
+  [Type.BYTES]: "bytes",
+  [Type.UINT32]: "uint32",
+  [Type.SFIXED32]: "sfixed32",
+  [Type.SFIXED64]: "sfixed64",
+  [Type.SINT32]: "sint32",
+  [Type.SINT64]: "sint64",
 };
 
 const MAX_FIELD_NUMBER = 536870911;
@@ -117,9 +130,11 @@ function printField(f, syntax, inOneof, pad) {
   const extras = [];
   if (present(f, "defaultValue") !== undefined) fail(`default value of ${f.name} is not supported`);
   const jsonName = present(f, "jsonName");
-  if (jsonName !== undefined && jsonName !== protoCamelCase(f.name)) extras.push(`json_name = ${JSON.stringify(jsonName)}`);
+  if (jsonName !== undefined && jsonName !== protoCamelCase(f.name))
+    extras.push(`json_name = ${JSON.stringify(jsonName)}`);
   let opts = bracketOptions(f.options, pad);
-  if (extras.length) opts = opts ? opts.replace(" [\n", ` [\n${pad}  ${extras.join(`,\n${pad}  `)},\n`) : ` [${extras.join(", ")}]`;
+  if (extras.length)
+    opts = opts ? opts.replace(" [\n", ` [\n${pad}  ${extras.join(`,\n${pad}  `)},\n`) : ` [${extras.join(", ")}]`;
   return `${pad}${label}${fieldType(f)} ${f.name} = ${f.number}${opts};`;
 }
 
@@ -164,7 +179,8 @@ function printMessage(m, syntax, pad) {
     if (r.options) fail(`extension range options in ${m.name} are not supported`);
     lines.push(`${inner}extensions ${range(r.start, r.end)};`);
   }
-  if (m.reservedRange.length) lines.push(`${inner}reserved ${m.reservedRange.map((r) => range(r.start, r.end)).join(", ")};`);
+  if (m.reservedRange.length)
+    lines.push(`${inner}reserved ${m.reservedRange.map((r) => range(r.start, r.end)).join(", ")};`);
   if (m.reservedName.length) lines.push(`${inner}reserved ${m.reservedName.map((n) => JSON.stringify(n)).join(", ")};`);
   lines.push(`${pad}}`);
   return lines;
@@ -175,7 +191,8 @@ function printEnum(e, pad) {
   const lines = [`${pad}enum ${e.name} {`, ...optionStatements(e.options, inner)];
   for (const v of e.value) lines.push(`${inner}${v.name} = ${v.number}${bracketOptions(v.options, inner)};`);
   // Enum reserved ranges are inclusive at both ends.
-  if (e.reservedRange.length) lines.push(`${inner}reserved ${e.reservedRange.map((r) => range(r.start, r.end + 1)).join(", ")};`);
+  if (e.reservedRange.length)
+    lines.push(`${inner}reserved ${e.reservedRange.map((r) => range(r.start, r.end + 1)).join(", ")};`);
   if (e.reservedName.length) lines.push(`${inner}reserved ${e.reservedName.map((n) => JSON.stringify(n)).join(", ")};`);
   lines.push(`${pad}}`);
   return lines;
@@ -229,15 +246,21 @@ function normalized(fp) {
 
 function check() {
   const buf = resolve(ROOT, "node_modules", ".bin", "buf");
-  const image = execFileSync(buf, ["build", OUT_DIR, "--as-file-descriptor-set", "--exclude-source-info", "-o", "-"], { cwd: ROOT, maxBuffer: 64 << 20 });
+  const image = execFileSync(buf, ["build", OUT_DIR, "--as-file-descriptor-set", "--exclude-source-info", "-o", "-"], {
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+  });
   const set = fromBinary(FileDescriptorSetSchema, image);
-  const built = set.file.find((f) => f.name === validateFile.proto.name) ?? fail(`buf build gave no ${validateFile.proto.name}`);
+  const built =
+    set.file.find((f) => f.name === validateFile.proto.name) ?? fail(`buf build gave no ${validateFile.proto.name}`);
   const a = normalized(built);
   const b = normalized(validateFile.proto);
   if (Buffer.compare(Buffer.from(a), Buffer.from(b)) !== 0) {
     fail(`${OUT} does not compile to the descriptor embedded in ${pkg.name}@${pkg.version}`);
   }
-  process.stderr.write(`validate-proto: ${validateFile.proto.name} compiles to the embedded descriptor of ${pkg.name}@${pkg.version}\n`);
+  process.stderr.write(
+    `validate-proto: ${validateFile.proto.name} compiles to the embedded descriptor of ${pkg.name}@${pkg.version}\n`,
+  );
 }
 
 const text = printFile(validateFile.proto);

@@ -2,7 +2,13 @@ import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import { AllocateRoomRequestSchema, type AttachRequest, AttachRequestSchema, DrainServerRequestSchema, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
+import {
+  AllocateRoomRequestSchema,
+  type AttachRequest,
+  AttachRequestSchema,
+  DrainServerRequestSchema,
+  ManagerService,
+} from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary, grpcClientConstructor } from "../common/grpc-adapter";
 import { gatewayClient } from "../testkit/client";
 import { type Started, startComponent } from "../testkit/cluster";
@@ -29,7 +35,15 @@ async function gateway(name: string, settings: Record<string, string>) {
   const { o, managerAddress } = env.cluster;
   const g = await startComponent(
     "gateway",
-    { REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, ROOMGATE_SECRET: o.secret, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: managerAddress, ...settings },
+    {
+      REDIS_URL: o.redisUrl,
+      REDIS_KEY_PREFIX: o.keyPrefix,
+      ROOMGATE_SECRET: o.secret,
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_PORT: "0",
+      MANAGER_ADDRESS: managerAddress,
+      ...settings,
+    },
     name,
   );
   extra.push(g);
@@ -48,18 +62,66 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
 describe("request rules from gateway.proto, enforced by protovalidate at the Gateway", () => {
   const ROOM = "A".repeat(22);
   const cases: [string, (gw: ReturnType<typeof gatewayClient>) => Promise<unknown>, string][] = [
-    ["region too long", (gw) => gw.createRoom({ region: "x".repeat(65) }), "region: must be at most 64 characters [string.max_len]"],
-    ["region with a control character", (gw) => gw.createRoom({ region: "eu\n" }), "region: does not match regex pattern `^[A-Za-z0-9_.-]*$` [string.pattern]"],
-    ["max_players past the hard ceiling", (gw) => gw.createRoom({ maxPlayers: 100_001 }), "max_players: must be less than or equal to 100000 [uint32.lte]"],
-    ["request_id too long", (gw) => gw.createRoom({ requestId: "r".repeat(129) }), "request_id: must be at most 128 characters [string.max_len]"],
-    ["request_id with a control character", (gw) => gw.createRoom({ requestId: "a\u007fb" }), "request_id: must not contain control characters [no_control_characters]"],
-    ["creator's name too long", (gw) => gw.createRoom({ playerName: "n".repeat(65) }), "player_name: must be at most 64 characters [string.max_len]"],
-    ["creator's name with NUL", (gw) => gw.createRoom({ playerName: "bad\u0000name" }), "player_name: must not contain control characters [no_control_characters]"],
-    ["join without a room id", (gw) => gw.joinRoom({}), "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [string.pattern]"],
-    ["join a path, not a room id", (gw) => gw.joinRoom({ roomId: "../../etc/passwd" }), "room_id: does not match regex pattern"],
-    ["joining name too long", (gw) => gw.joinRoom({ roomId: ROOM, playerName: "n".repeat(65) }), "player_name: must be at most 64 characters [string.max_len]"],
-    ["joining name with ESC", (gw) => gw.joinRoom({ roomId: ROOM, playerName: "\u001b[31m" }), "player_name: must not contain control characters [no_control_characters]"],
-    ["rejoin token too long", (gw) => gw.joinRoom({ roomId: ROOM, rejoinToken: "t".repeat(2049) }), "rejoin_token: must be at most 2048 characters [string.max_len]"],
+    [
+      "region too long",
+      (gw) => gw.createRoom({ region: "x".repeat(65) }),
+      "region: must be at most 64 characters [string.max_len]",
+    ],
+    [
+      "region with a control character",
+      (gw) => gw.createRoom({ region: "eu\n" }),
+      "region: does not match regex pattern `^[A-Za-z0-9_.-]*$` [string.pattern]",
+    ],
+    [
+      "max_players past the hard ceiling",
+      (gw) => gw.createRoom({ maxPlayers: 100_001 }),
+      "max_players: must be less than or equal to 100000 [uint32.lte]",
+    ],
+    [
+      "request_id too long",
+      (gw) => gw.createRoom({ requestId: "r".repeat(129) }),
+      "request_id: must be at most 128 characters [string.max_len]",
+    ],
+    [
+      "request_id with a control character",
+      (gw) => gw.createRoom({ requestId: "a\u007fb" }),
+      "request_id: must not contain control characters [no_control_characters]",
+    ],
+    [
+      "creator's name too long",
+      (gw) => gw.createRoom({ playerName: "n".repeat(65) }),
+      "player_name: must be at most 64 characters [string.max_len]",
+    ],
+    [
+      "creator's name with NUL",
+      (gw) => gw.createRoom({ playerName: "bad\u0000name" }),
+      "player_name: must not contain control characters [no_control_characters]",
+    ],
+    [
+      "join without a room id",
+      (gw) => gw.joinRoom({}),
+      "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [string.pattern]",
+    ],
+    [
+      "join a path, not a room id",
+      (gw) => gw.joinRoom({ roomId: "../../etc/passwd" }),
+      "room_id: does not match regex pattern",
+    ],
+    [
+      "joining name too long",
+      (gw) => gw.joinRoom({ roomId: ROOM, playerName: "n".repeat(65) }),
+      "player_name: must be at most 64 characters [string.max_len]",
+    ],
+    [
+      "joining name with ESC",
+      (gw) => gw.joinRoom({ roomId: ROOM, playerName: "\u001b[31m" }),
+      "player_name: must not contain control characters [no_control_characters]",
+    ],
+    [
+      "rejoin token too long",
+      (gw) => gw.joinRoom({ roomId: ROOM, rejoinToken: "t".repeat(2049) }),
+      "rejoin_token: must be at most 2048 characters [string.max_len]",
+    ],
     ["describe a malformed room id", (gw) => gw.getRoom({ roomId: "short" }), "room_id: does not match regex pattern"],
   ];
 
@@ -72,12 +134,17 @@ describe("request rules from gateway.proto, enforced by protovalidate at the Gat
   });
 
   test("every violation is reported, over gRPC too; a valid request passes", async () => {
-    const err = await failure(gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({ region: "x".repeat(65), playerName: "\u0000" }));
+    const err = await failure(
+      gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({ region: "x".repeat(65), playerName: "\u0000" }),
+    );
     expect(err.rawMessage).toBe(
       "region: must be at most 64 characters [string.max_len]; player_name: must not contain control characters [no_control_characters]",
     );
     // Non-ASCII counts in characters, not bytes.
-    const ok = await gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({ playerName: "é".repeat(64), region: "" });
+    const ok = await gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({
+      playerName: "é".repeat(64),
+      region: "",
+    });
     expect(ok.roomId).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 });
@@ -103,7 +170,9 @@ describe("request rules from manager.proto, enforced at the Manager's gRPC edge"
       details:
         "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [string.pattern]; region: must be at most 64 characters [string.max_len]; max_players: must be greater than or equal to 1 and less than or equal to 100000 [uint32.gte_lte]",
     });
-    expect(await status(callUnary(client, ManagerService.method.drainServer, create(DrainServerRequestSchema, {})))).toMatchObject({
+    expect(
+      await status(callUnary(client, ManagerService.method.drainServer, create(DrainServerRequestSchema, {}))),
+    ).toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining("server_id: must be at least 1 characters [string.min_len]"),
     });
@@ -113,7 +182,21 @@ describe("request rules from manager.proto, enforced at the Manager's gRPC edge"
     const call = (client as unknown as { attach(): grpc.ClientDuplexStream<AttachRequest, unknown> }).attach();
     const ended = new Promise<grpc.ServiceError>((resolve) => call.on("error", resolve));
     call.on("data", () => {});
-    call.write(create(AttachRequestSchema, { msg: { case: "register", value: { serverId: "gs-x", address: "http://not-ws", region: "eu", maxRooms: 1, maxPlayers: 1, reportIntervalMs: 1000 } } }));
+    call.write(
+      create(AttachRequestSchema, {
+        msg: {
+          case: "register",
+          value: {
+            serverId: "gs-x",
+            address: "http://not-ws",
+            region: "eu",
+            maxRooms: 1,
+            maxPlayers: 1,
+            reportIntervalMs: 1000,
+          },
+        },
+      }),
+    );
     const err = await ended;
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("register.address: does not match regex pattern");
@@ -123,32 +206,52 @@ describe("request rules from manager.proto, enforced at the Manager's gRPC edge"
 describe("per-client limits at the Gateway", () => {
   test("CreateRoom: a burst, then resource_exhausted with a retry hint; another client is not affected", async () => {
     // Behind two proxies: the outer one writes the client's address, the inner one the outer's.
-    const url = await gateway("gw-limits", { RATE_LIMIT_CREATE_PER_S: "1", RATE_LIMIT_CREATE_BURST: "2", GATEWAY_TRUST_PROXY: "true", GATEWAY_TRUSTED_PROXY_HOPS: "2" });
+    const url = await gateway("gw-limits", {
+      RATE_LIMIT_CREATE_PER_S: "1",
+      RATE_LIMIT_CREATE_BURST: "2",
+      GATEWAY_TRUST_PROXY: "true",
+      GATEWAY_TRUSTED_PROXY_HOPS: "2",
+    });
     const gw = gatewayClient(url);
     const as = (ip: string) => ({ headers: { "x-forwarded-for": `${ip}, 10.9.9.9` } });
     expect(await codeOf(gw.createRoom({}, as("203.0.113.1")))).toBe("ok");
     expect(await codeOf(gw.createRoom({}, as("203.0.113.1")))).toBe("ok");
     const err = await failure(gw.createRoom({}, as("203.0.113.1")));
     expect(err.code).toBe(8); // resource_exhausted
-    expect(err.rawMessage).toMatch(/^rate limit: at most 1 CreateRoom calls per second \(bursts of 2\) per client; retry in \d+ ms$/);
+    expect(err.rawMessage).toMatch(
+      /^rate limit: at most 1 CreateRoom calls per second \(bursts of 2\) per client; retry in \d+ ms$/,
+    );
     expect(err.metadata.get("retry-after")).toBe("1");
     // Only the entry the outer proxy wrote counts: a different inner hop is the same client, and
     // neither is an address the client put in front of it.
-    expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "203.0.113.1, 10.1.1.1" } }))).toBe("ResourceExhausted");
-    expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.1, 10.1.1.1" } }))).toBe("ResourceExhausted");
+    expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "203.0.113.1, 10.1.1.1" } }))).toBe(
+      "ResourceExhausted",
+    );
+    expect(await codeOf(gw.createRoom({}, { headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.1, 10.1.1.1" } }))).toBe(
+      "ResourceExhausted",
+    );
     expect(await codeOf(gw.createRoom({}, as("203.0.113.2")))).toBe("ok");
     // Invalid requests count too: the limit comes before validation.
     expect(await codeOf(gw.createRoom({ region: "x".repeat(100) }, as("203.0.113.2")))).toBe("InvalidArgument");
     expect(await codeOf(gw.createRoom({}, as("203.0.113.2")))).toBe("ResourceExhausted");
     // GetRoom is not limited.
-    for (let i = 0; i < 5; i++) expect(await codeOf(gw.getRoom({ roomId: "B".repeat(22) }, as("203.0.113.1")))).toBe("NotFound");
+    for (let i = 0; i < 5; i++)
+      expect(await codeOf(gw.getRoom({ roomId: "B".repeat(22) }, as("203.0.113.1")))).toBe("NotFound");
   });
 
   test("JoinRoom has its own bucket; without GATEWAY_TRUST_PROXY, X-Forwarded-For is ignored", async () => {
-    const url = await gateway("gw-strict", { RATE_LIMIT_JOIN_PER_S: "1", RATE_LIMIT_JOIN_BURST: "3", RATE_LIMIT_CREATE_PER_S: "1", RATE_LIMIT_CREATE_BURST: "1" });
+    const url = await gateway("gw-strict", {
+      RATE_LIMIT_JOIN_PER_S: "1",
+      RATE_LIMIT_JOIN_BURST: "3",
+      RATE_LIMIT_CREATE_PER_S: "1",
+      RATE_LIMIT_CREATE_BURST: "1",
+    });
     const gw = gatewayClient(url, "grpc");
     const codes = [];
-    for (let i = 0; i < 4; i++) codes.push(await codeOf(gw.joinRoom({ roomId: "C".repeat(22) }, { headers: { "x-forwarded-for": `198.51.100.${i}` } })));
+    for (let i = 0; i < 4; i++)
+      codes.push(
+        await codeOf(gw.joinRoom({ roomId: "C".repeat(22) }, { headers: { "x-forwarded-for": `198.51.100.${i}` } })),
+      );
     expect(codes).toEqual(["NotFound", "NotFound", "NotFound", "ResourceExhausted"]);
     expect(await codeOf(gw.createRoom({}))).toBe("ok");
     expect(await codeOf(gw.createRoom({}))).toBe("ResourceExhausted");
@@ -158,7 +261,9 @@ describe("per-client limits at the Gateway", () => {
     const url = await gateway("gw-watch", { WATCH_MAX_STREAMS_PER_CLIENT: "2" });
     const open = async (protocol: "connect" | "grpc") => {
       const abort = new AbortController();
-      const it = gatewayClient(url, protocol).watchCluster({ maxIntervalMs: 60_000 }, { signal: abort.signal })[Symbol.asyncIterator]();
+      const it = gatewayClient(url, protocol)
+        .watchCluster({ maxIntervalMs: 60_000 }, { signal: abort.signal })
+        [Symbol.asyncIterator]();
       await it.next(); // the first snapshot: the stream is open
       return { abort, it };
     };

@@ -61,7 +61,9 @@ const managerLines = () => env.cluster.manager.proc.lines;
 const startedLines = () => managerLines().filter((l) => l.msg === "started game server process");
 /** Servers the autoscaler drained to remove them, from the cluster events it published. */
 const scaleDowns = () =>
-  events.filter((e) => e.kind === ClusterEventKind.SERVER_DRAINING && e.detail.startsWith("autoscaler: scale down")).map((e) => e.serverId);
+  events
+    .filter((e) => e.kind === ClusterEventKind.SERVER_DRAINING && e.detail.startsWith("autoscaler: scale down"))
+    .map((e) => e.serverId);
 const childPids = () => (env ? startedLines().map((l) => Number(l.pid)) : []);
 
 function alive(pid: number) {
@@ -81,7 +83,9 @@ async function regionServers(): Promise<GameServer[]> {
 async function settled() {
   const servers = await regionServers();
   const policy = { region: REGION, buffer: { rooms: BUFFER }, min: MIN, max: MAX };
-  return decide(policy, { servers, booting: [], owned: servers.map((s) => s.id), newServerRooms: CAPACITY }).kind === "none";
+  return (
+    decide(policy, { servers, booting: [], owned: servers.map((s) => s.id), newServerRooms: CAPACITY }).kind === "none"
+  );
 }
 
 /** Resolves once check() holds: checked now and again after every cluster event (each follows a store change). */
@@ -97,7 +101,11 @@ function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000):
     };
     const timer = setTimeout(() => {
       void regionServers().then((s) =>
-        done(new Error(`not within ${timeoutMs} ms: ${what}; servers: ${JSON.stringify(s.map((x) => [x.id, GameServerState[x.state], x.reservedRooms]))}\n${env.cluster.manager.proc.tail(20)}`)),
+        done(
+          new Error(
+            `not within ${timeoutMs} ms: ${what}; servers: ${JSON.stringify(s.map((x) => [x.id, GameServerState[x.state], x.reservedRooms]))}\n${env.cluster.manager.proc.tail(20)}`,
+          ),
+        ),
       );
     }, timeoutMs);
     const wake = () => {
@@ -136,7 +144,10 @@ const rooms: OpenRoom[] = [];
 let scaledDown: string[] = [];
 
 test("a rising load adds servers ahead of it: no resource_exhausted, exactly the servers the policy implies", async () => {
-  await until(`min ${MIN} server registered`, async () => (await regionServers()).filter((s) => s.state === GameServerState.LIVE).length === MIN);
+  await until(
+    `min ${MIN} server registered`,
+    async () => (await regionServers()).filter((s) => s.state === GameServerState.LIVE).length === MIN,
+  );
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const failures: string[] = [];
   for (let k = 1; k <= ROOMS; k++) {
@@ -169,7 +180,11 @@ test("a rising load adds servers ahead of it: no resource_exhausted, exactly the
   expect(servers.reduce((a, s) => a + s.reservedRooms, 0)).toBe(ROOMS);
   // Every room is still where it was created, open, with its player.
   for (const r of rooms) {
-    expect(await env.store.getRoom(r.roomId)).toMatchObject({ serverId: r.serverId, state: RoomState.OPEN, migrations: 0 });
+    expect(await env.store.getRoom(r.roomId)).toMatchObject({
+      serverId: r.serverId,
+      state: RoomState.OPEN,
+      migrations: 0,
+    });
     expect(r.closedEarly).toBeUndefined();
   }
   const ups = managerLines().filter((l) => l.msg === "scaling up");
@@ -187,9 +202,17 @@ test("a falling load removes empty servers down to min, their processes exit, an
   for (const [i, r] of order.entries()) {
     r.leaving = true;
     await r.player.leave();
-    await until(`room ${r.roomId} removed and nothing more to remove`, async () => (await env.store.getRoom(r.roomId)) === undefined && (await settled()));
+    await until(
+      `room ${r.roomId} removed and nothing more to remove`,
+      async () => (await env.store.getRoom(r.roomId)) === undefined && (await settled()),
+    );
     // The rooms still open have not moved.
-    for (const o of order.slice(i + 1)) expect(await env.store.getRoom(o.roomId)).toMatchObject({ serverId: o.serverId, state: RoomState.OPEN, migrations: 0 });
+    for (const o of order.slice(i + 1))
+      expect(await env.store.getRoom(o.roomId)).toMatchObject({
+        serverId: o.serverId,
+        state: RoomState.OPEN,
+        migrations: 0,
+      });
     if (i < order.length - 1) downsWhileOpen = scaleDowns().length;
   }
   expect(downsWhileOpen).toBeGreaterThanOrEqual(1);
@@ -199,12 +222,24 @@ test("a falling load removes empty servers down to min, their processes exit, an
   // Each was drained by the autoscaler (which said why), exited 0, and left the store as drained with nothing to move.
   const proc = env.cluster.manager.proc;
   for (const id of scaledDown) {
-    const stopped = await proc.waitFor((l: LogLine) => l.msg === "game server process stopped" && l.serverId === id, 15_000, `${id} exit`);
+    const stopped = await proc.waitFor(
+      (l: LogLine) => l.msg === "game server process stopped" && l.serverId === id,
+      15_000,
+      `${id} exit`,
+    );
     expect(stopped).toMatchObject({ code: 0, signal: null });
     expect(alive(Number(stopped.pid))).toBe(false);
-    const removed = await proc.waitFor((l: LogLine) => l.msg === "game server removed" && l.serverId === id, 15_000, `${id} removal`);
+    const removed = await proc.waitFor(
+      (l: LogLine) => l.msg === "game server removed" && l.serverId === id,
+      15_000,
+      `${id} removal`,
+    );
     expect(removed).toMatchObject({ level: "info", why: "drained", moving: 0, dropped: 0 });
-    await proc.waitFor((l: LogLine) => l.msg === "scaling down" && l.serverId === id && typeof l.why === "string", 5000, `${id} scale-down line`);
+    await proc.waitFor(
+      (l: LogLine) => l.msg === "scaling down" && l.serverId === id && typeof l.why === "string",
+      5000,
+      `${id} scale-down line`,
+    );
   }
   expect(managerLines().filter((l) => l.msg === "scale-down called off: a room landed on the server")).toEqual([]);
   const kinds = events.map((e) => e.kind);
@@ -226,21 +261,40 @@ test("the Manager's clean shutdown stops the game servers it started", async () 
   const proc = env.cluster.manager.proc;
   expect(await proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
   // Its last lines may still be in the pipe when it has exited.
-  expect(await proc.waitFor((l) => l.msg === "game server process stopped" && l.serverId === last!.id, 5000, "child stopped")).toMatchObject({ code: 0 });
+  expect(
+    await proc.waitFor(
+      (l) => l.msg === "game server process stopped" && l.serverId === last!.id,
+      5000,
+      "child stopped",
+    ),
+  ).toMatchObject({ code: 0 });
   expect(alive(pid)).toBe(false);
   for (const p of childPids()) expect(alive(p)).toBe(false);
 }, 30_000);
 
 test("a Manager refuses to start with autoscaling settings it cannot use", () => {
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [BUILT_CLI, "manager"], { encoding: "utf8", env: { PATH: process.env.PATH!, REDIS_URL: "redis://127.0.0.1:1", ROOMGATE_SECRET: "x".repeat(32), ...env }, timeout: 10_000 });
+    spawnSync(process.execPath, [BUILT_CLI, "manager"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH!, REDIS_URL: "redis://127.0.0.1:1", ROOMGATE_SECRET: "x".repeat(32), ...env },
+      timeout: 10_000,
+    });
   const refusals: [Record<string, string>, RegExp][] = [
     [{ AUTOSCALE_PROVISIONER: "process", AUTOSCALE_POLICY: "eu:buffer=1" }, /AUTOSCALE_POLICY: eu: max is required/],
-    [{ AUTOSCALE_PROVISIONER: "process", AUTOSCALE_POLICY: "eu:buffer=1,min=3,max=2" }, /AUTOSCALE_POLICY: eu: min \(3\) is above max \(2\)/],
+    [
+      { AUTOSCALE_PROVISIONER: "process", AUTOSCALE_POLICY: "eu:buffer=1,min=3,max=2" },
+      /AUTOSCALE_POLICY: eu: min \(3\) is above max \(2\)/,
+    ],
     [{ AUTOSCALE_PROVISIONER: "process" }, /AUTOSCALE_POLICY is required/],
     [{ AUTOSCALE_POLICY: "eu:buffer=1,max=2" }, /AUTOSCALE_PROVISIONER is not/],
-    [{ AUTOSCALE_PROVISIONER: "kubernetes", AUTOSCALE_POLICY: "eu:buffer=1,max=2" }, /AUTOSCALE_PROVISIONER must be process/],
-    [{ AUTOSCALE_PROVISIONER: "process", AUTOSCALE_POLICY: "eu:buffer=1,max=2", ROOMGATE_SECRET: "" }, /ROOMGATE_SECRET is required/],
+    [
+      { AUTOSCALE_PROVISIONER: "kubernetes", AUTOSCALE_POLICY: "eu:buffer=1,max=2" },
+      /AUTOSCALE_PROVISIONER must be process/,
+    ],
+    [
+      { AUTOSCALE_PROVISIONER: "process", AUTOSCALE_POLICY: "eu:buffer=1,max=2", ROOMGATE_SECRET: "" },
+      /ROOMGATE_SECRET is required/,
+    ],
   ];
   for (const [env, error] of refusals) {
     const out = run(env);

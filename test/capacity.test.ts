@@ -18,7 +18,11 @@ beforeAll(async () => {
   await Promise.all(
     Object.entries(CAPACITY).map(([id, cap]) => env.cluster.startGameServer(id, { GAMESERVER_CAPACITY: String(cap) })),
   );
-  await Promise.all(Object.keys(CAPACITY).map((id) => env.cluster.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === id)));
+  await Promise.all(
+    Object.keys(CAPACITY).map((id) =>
+      env.cluster.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === id),
+    ),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -26,7 +30,10 @@ afterAll(async () => {
 }, 60_000);
 
 test(`${CALLS} concurrent creates over two Gateways get exactly ${TOTAL} rooms`, async () => {
-  const clients = [gatewayClient(env.cluster.gatewayUrl(0), "connect"), gatewayClient(env.cluster.gatewayUrl(1), "grpc")];
+  const clients = [
+    gatewayClient(env.cluster.gatewayUrl(0), "connect"),
+    gatewayClient(env.cluster.gatewayUrl(1), "grpc"),
+  ];
   // Watch the reservations while the burst runs: the invariant must hold at every moment we can
   // see, not only at the end.
   const watcher = new Redis(redisUrl());

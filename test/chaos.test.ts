@@ -13,8 +13,13 @@ test("a game server killed, a Manager killed, Redis restarted, a server drained,
     // Every client error counts except those overlapping the Redis-down window (nothing is placed
     // without the store); a failure shows each error with its phase and each lost room with why.
     const outside = f.errors.filter((e) => !e.redisDown);
-    expect({ fault: f.fault, roomsLost: f.roomsLost, lostRooms: f.lostRooms, manualRejoins: f.manualRejoins, clientErrors: outside })
-      .toEqual({ fault: f.fault, roomsLost: 0, lostRooms: [], manualRejoins: 0, clientErrors: [] });
+    expect({
+      fault: f.fault,
+      roomsLost: f.roomsLost,
+      lostRooms: f.lostRooms,
+      manualRejoins: f.manualRejoins,
+      clientErrors: outside,
+    }).toEqual({ fault: f.fault, roomsLost: 0, lostRooms: [], manualRejoins: 0, clientErrors: [] });
     expect(f.clientErrorsOutsideRedisDown).toBe(0);
   }
   // Only the Redis fault has a Redis-down window.

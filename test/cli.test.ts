@@ -4,7 +4,11 @@ import { BUILT_CLI, startComponent } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
 
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [BUILT_CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH!, ...env }, timeout: 10_000 });
+  spawnSync(process.execPath, [BUILT_CLI, ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH!, ...env },
+    timeout: 10_000,
+  });
 
 test("--help documents every flag and environment variable", () => {
   const out = run(["--help"]);
@@ -33,7 +37,15 @@ test("separate components refuse to start without what they need", () => {
 });
 
 test("`roomgate up` runs the whole mesh in one process on the embedded store", async () => {
-  const up = await startComponent("up", { GATEWAY_PORT: "0", MANAGER_PORT: "0", GAMESERVER_PORT: "0", GATEWAY_HOST: "127.0.0.1", MANAGER_HOST: "127.0.0.1", GAMESERVER_HOST: "127.0.0.1", REDIS_URL: "" });
+  const up = await startComponent("up", {
+    GATEWAY_PORT: "0",
+    MANAGER_PORT: "0",
+    GAMESERVER_PORT: "0",
+    GATEWAY_HOST: "127.0.0.1",
+    MANAGER_HOST: "127.0.0.1",
+    GAMESERVER_HOST: "127.0.0.1",
+    REDIS_URL: "",
+  });
   try {
     // Both game servers register before the first room can be spread.
     const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;

@@ -22,9 +22,16 @@ function watch(url: string, protocol: "connect" | "grpc-web" | "grpc") {
   const waiters: { match: (r: WatchClusterResponse) => boolean; resolve: (r: WatchClusterResponse) => void }[] = [];
   const done = (async () => {
     try {
-      for await (const res of gatewayClient(url, protocol).watchCluster({ maxIntervalMs: 60_000 }, { signal: abort.signal })) {
+      for await (const res of gatewayClient(url, protocol).watchCluster(
+        { maxIntervalMs: 60_000 },
+        { signal: abort.signal },
+      )) {
         seen.push(res);
-        for (const w of [...waiters]) if (w.match(res)) waiters.splice(waiters.indexOf(w), 1), w.resolve(res);
+        for (const w of [...waiters]) {
+          if (!w.match(res)) continue;
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(res);
+        }
       }
     } catch (e) {
       if (!abort.signal.aborted) throw e;
@@ -37,7 +44,13 @@ function watch(url: string, protocol: "connect" | "grpc-web" | "grpc") {
       if (hit) return Promise.resolve(hit);
       return new Promise<WatchClusterResponse>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error("no matching snapshot")), ms);
-        waiters.push({ match, resolve: (r) => (clearTimeout(t), resolve(r)) });
+        waiters.push({
+          match,
+          resolve: (r) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        });
       });
     },
     stop: async () => {
@@ -55,15 +68,21 @@ test("a watcher sees the servers, then a room's allocation and its clean-up as t
     expect(first.servers.map((s) => s.id).sort()).toEqual(env.cluster.gameServers.map((g) => g.id).sort());
     const gw = gatewayClient(env.cluster.gatewayUrl(0));
     const r = await gw.createRoom({ maxPlayers: 3 });
-    const allocated = await w.until((s) => s.events.some((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED && e.roomId === r.roomId));
+    const allocated = await w.until((s) =>
+      s.events.some((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED && e.roomId === r.roomId),
+    );
     expect(allocated.rooms.find((x) => x.roomId === r.roomId)).toMatchObject({ serverId: r.serverId, maxPlayers: 3 });
     expect(allocated.totalRooms).toBeGreaterThanOrEqual(1);
 
     const p = await Player.join(r.serverAddress, r.roomId, r.joinToken);
     await p.player.leave();
-    const removed = await w.until((s) => s.events.some((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === r.roomId));
+    const removed = await w.until((s) =>
+      s.events.some((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === r.roomId),
+    );
     expect(removed.rooms.find((x) => x.roomId === r.roomId)).toBeUndefined();
-    expect(removed.events.find((e) => e.roomId === r.roomId && e.kind === ClusterEventKind.ROOM_REMOVED)!.detail).toBe("empty");
+    expect(removed.events.find((e) => e.roomId === r.roomId && e.kind === ClusterEventKind.ROOM_REMOVED)!.detail).toBe(
+      "empty",
+    );
     // Pushed, not polled: with a 60 s interval, every snapshot after the first came from an event.
     expect(w.seen.length).toBeLessThan(10);
   } finally {

@@ -10,14 +10,26 @@ let env: Awaited<ReturnType<typeof startCluster>>;
 
 async function startRegisteredGameServer(id: string, extra: Record<string, string>) {
   const gs = await env.cluster.startGameServer(id, extra);
-  await env.cluster.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === id, 15_000, `${id} registered`);
+  await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server registered" && l.serverId === id,
+    15_000,
+    `${id} registered`,
+  );
   return gs;
 }
 
 beforeAll(async () => {
   env = await startCluster("drain", { gateways: 1, gameServers: 0 });
-  await startRegisteredGameServer("gs-finish", { GAMESERVER_REGION: "finish", DRAIN_MODE: "finish", DRAIN_TIMEOUT_MS: "60000" });
-  await startRegisteredGameServer("gs-deadline", { GAMESERVER_REGION: "deadline", DRAIN_MODE: "finish", DRAIN_TIMEOUT_MS: "1000" });
+  await startRegisteredGameServer("gs-finish", {
+    GAMESERVER_REGION: "finish",
+    DRAIN_MODE: "finish",
+    DRAIN_TIMEOUT_MS: "60000",
+  });
+  await startRegisteredGameServer("gs-deadline", {
+    GAMESERVER_REGION: "deadline",
+    DRAIN_MODE: "finish",
+    DRAIN_TIMEOUT_MS: "1000",
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -36,7 +48,10 @@ test("finish: after SIGTERM the room plays on and takes no newcomer; when its pl
 
   const server = env.cluster.gameServer("gs-finish").proc;
   let exited = false;
-  const exit = server.kill("SIGTERM").then((x) => ((exited = true), x));
+  const exit = server.kill("SIGTERM").then((x) => {
+    exited = true;
+    return x;
+  });
   await server.waitFor(drainingLine, 5000, "draining");
 
   // Those in the room still play: messages, state, pings.
@@ -48,13 +63,19 @@ test("finish: after SIGTERM the room plays on and takes no newcomer; when its pl
   expect((await ann.player.next("pong")).frame.value.nonce).toBe(3);
   // A newcomer is refused at the upgrade.
   const cy = await gw.joinRoom({ roomId: r.roomId, playerName: "cy" });
-  await expect(Player.connect(`${cy.serverAddress}/rooms/${r.roomId}?token=${encodeURIComponent(cy.joinToken)}`)).rejects.toMatchObject({ status: 503 });
+  await expect(
+    Player.connect(`${cy.serverAddress}/rooms/${r.roomId}?token=${encodeURIComponent(cy.joinToken)}`),
+  ).rejects.toMatchObject({ status: 503 });
   expect(exited).toBe(false);
 
   await bob.player.leave();
   await ann.player.leave();
   expect(await exit).toEqual({ code: 0, signal: null });
-  await env.cluster.manager.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === "gs-finish", 5000, "removal");
+  await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server removed" && l.serverId === "gs-finish",
+    5000,
+    "removal",
+  );
 });
 
 test("finish: a room still playing at DRAIN_TIMEOUT_MS is handed over (4002) and the server exits 0", async () => {
@@ -66,7 +87,10 @@ test("finish: a room still playing at DRAIN_TIMEOUT_MS is handed over (4002) and
   const exit = server.kill("SIGTERM");
   await server.waitFor(drainingLine, 5000, "draining");
   const drainingAt = Date.now();
-  expect(await ann.player.closed).toEqual({ code: 4002, reason: "room is moving to another server; rejoin through the Gateway" });
+  expect(await ann.player.closed).toEqual({
+    code: 4002,
+    reason: "room is moving to another server; rejoin through the Gateway",
+  });
   // The room played on until the deadline (a little less counted from here: the log line comes after the signal).
   expect(Date.now() - drainingAt).toBeGreaterThanOrEqual(800);
   expect(await exit).toEqual({ code: 0, signal: null });

@@ -42,12 +42,20 @@ test("a game server killed with SIGKILL: its rooms move to the others under the 
   const killedAt = Date.now();
   await victim.proc.kill("SIGKILL");
   expect((await inVictim.player.closed).code).toBe(1006);
-  const removed = await env.cluster.manager.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === victim.id, 5000, "removal");
+  const removed = await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server removed" && l.serverId === victim.id,
+    5000,
+    "removal",
+  );
   // Suspect at once, dead after three missed reports (plus scheduling slack).
   expect(Date.now() - killedAt).toBeLessThan(REPORT_MS * 3 + 1500);
   expect(removed.moving).toBe(victimRooms.length);
   for (const r of victimRooms) {
-    const moved = await env.cluster.manager.proc.waitFor((l) => l.msg === "room moved" && l.roomId === r.roomId, 5000, "room moved");
+    const moved = await env.cluster.manager.proc.waitFor(
+      (l) => l.msg === "room moved" && l.roomId === r.roomId,
+      5000,
+      "room moved",
+    );
     expect(moved.serverId).not.toBe(victim.id);
     expect(await env.store.getRoom(r.roomId)).toMatchObject({ serverId: moved.serverId, migrations: 1 });
     expect((await gw.joinRoom({ roomId: r.roomId })).serverId).toBe(moved.serverId);
@@ -69,7 +77,9 @@ test("a game server killed with SIGKILL: its rooms move to the others under the 
 
 test("SIGTERM: the server takes no rooms, hands its rooms over (sockets closed with 4002), and the Manager forgets it", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
-  const live = env.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+  const live = env.cluster.gameServers.filter(
+    (g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null,
+  );
   const target = live[0]!;
   let r = await gw.createRoom({});
   for (let i = 0; i < 30 && r.serverId !== target.id; i++) r = await gw.createRoom({});
@@ -83,7 +93,11 @@ test("SIGTERM: the server takes no rooms, hands its rooms over (sockets closed w
   expect(closed).toEqual({ code: 4002, reason: "room is moving to another server; rejoin through the Gateway" });
   expect(p.player.frames.filter((f) => f.frame.case === "error")).toEqual([]);
   expect(await exit).toEqual({ code: 0, signal: null });
-  await env.cluster.manager.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === target.id && l.why === "drained", 5000, "drained");
+  await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server removed" && l.serverId === target.id && l.why === "drained",
+    5000,
+    "drained",
+  );
   const after = await Promise.all(Array.from({ length: 4 }, () => gw.createRoom({})));
   for (const a of after) expect(a.serverId).not.toBe(target.id);
 });

@@ -35,15 +35,26 @@ const SELF = "$self";
 const LAST = 0xfffffffe;
 const BYSTANDER = "$bystander";
 
-const payload = fc.oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 16_000, maxLength: 17_000 }) });
-const key = fc.oneof(fc.constantFrom("", "k", "pos/$bystander", "pos/$self", "🎲".repeat(40), "k".repeat(129)), fc.string({ maxLength: 140, unit: "binary" }));
-const playerId = fc.oneof(fc.constantFrom(SELF, BYSTANDER, "", "p_nobody"), fc.string({ maxLength: 80, unit: "binary" }));
+const payload = fc.oneof(
+  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 16_000, maxLength: 17_000 }) },
+);
+const key = fc.oneof(
+  fc.constantFrom("", "k", "pos/$bystander", "pos/$self", "🎲".repeat(40), "k".repeat(129)),
+  fc.string({ maxLength: 140, unit: "binary" }),
+);
+const playerId = fc.oneof(
+  fc.constantFrom(SELF, BYSTANDER, "", "p_nobody"),
+  fc.string({ maxLength: 80, unit: "binary" }),
+);
 
 const frameArb: fc.Arbitrary<FrameInit> = fc.oneof(
   payload.map((p) => ({ case: "broadcast" as const, value: { payload: p } })),
   fc.tuple(playerId, payload).map(([id, p]) => ({ case: "sendTo" as const, value: { playerId: id, payload: p } })),
   fc.nat({ max: 2 ** 32 - 1 }).map((nonce) => ({ case: "ping" as const, value: { nonce } })),
-  fc.tuple(key, fc.oneof(fc.constant(new Uint8Array()), fc.uint8Array({ maxLength: 2000 })), fc.boolean()).map(([k, value, owned]) => ({ case: "setState" as const, value: { key: k, value, owned } })),
+  fc
+    .tuple(key, fc.oneof(fc.constant(new Uint8Array()), fc.uint8Array({ maxLength: 2000 })), fc.boolean())
+    .map(([k, value, owned]) => ({ case: "setState" as const, value: { key: k, value, owned } })),
   fc.constant({ case: undefined }),
 );
 
@@ -57,7 +68,10 @@ async function roomWithBystander() {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const created = await gw.createRoom({ maxPlayers: 16 });
   const bystander = await Player.join(created.serverAddress, created.roomId, created.joinToken);
-  bystander.player.send({ case: "setState", value: { key: `pos/${bystander.welcome.playerId}`, value: new Uint8Array([1]), owned: true } });
+  bystander.player.send({
+    case: "setState",
+    value: { key: `pos/${bystander.welcome.playerId}`, value: new Uint8Array([1]), owned: true },
+  });
   let nonce = 0;
   return {
     bystander,
@@ -66,7 +80,8 @@ async function roomWithBystander() {
       const joined = await gw.joinRoom({ roomId: created.roomId });
       const sender = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
       try {
-        for (const f of frames({ self: sender.welcome.playerId, bystander: bystander.welcome.playerId })) sender.player.sendRaw(Buffer.from(f.bytes as Uint8Array));
+        for (const f of frames({ self: sender.welcome.playerId, bystander: bystander.welcome.playerId }))
+          sender.player.sendRaw(Buffer.from(f.bytes as Uint8Array));
         // Frames are handled in order: the pong (or a close for a bad frame) says all of them were.
         sender.player.send({ case: "ping", value: { nonce: LAST } });
         const pong = (async () => {
@@ -90,35 +105,48 @@ async function roomWithBystander() {
 function encode(f: FrameInit, ids: { self: string; bystander: string }) {
   const swap = (s = "") => s.replace(SELF, ids.self).replace(BYSTANDER, ids.bystander);
   let frame = f;
-  if (frame?.case === "sendTo") frame = { case: "sendTo", value: { ...frame.value, playerId: swap(frame.value.playerId) } };
+  if (frame?.case === "sendTo")
+    frame = { case: "sendTo", value: { ...frame.value, playerId: swap(frame.value.playerId) } };
   if (frame?.case === "setState") frame = { case: "setState", value: { ...frame.value, key: swap(frame.value.key) } };
   return toBinary(ClientFrameSchema, create(ClientFrameSchema, { frame }));
 }
 
 const QUICK_VALID = 100;
-test("well-formed ClientFrames with hostile content: never more than an error or a close for the sender", async () => {
-  const room = await roomWithBystander();
-  const property = fc.asyncProperty(fc.array(frameArb, { minLength: 1, maxLength: 12 }), async (list) => {
-    await room.run((ids) => list.map((f) => ({ bytes: encode(f, ids) })));
-  });
-  await fc.assert(property, fuzzParameters("gameserver-frames", QUICK_VALID));
-  await room.bystander.player.leave();
-}, fuzzTimeoutMs(QUICK_VALID, 60));
+test(
+  "well-formed ClientFrames with hostile content: never more than an error or a close for the sender",
+  async () => {
+    const room = await roomWithBystander();
+    const property = fc.asyncProperty(fc.array(frameArb, { minLength: 1, maxLength: 12 }), async (list) => {
+      await room.run((ids) => list.map((f) => ({ bytes: encode(f, ids) })));
+    });
+    await fc.assert(property, fuzzParameters("gameserver-frames", QUICK_VALID));
+    await room.bystander.player.leave();
+  },
+  fuzzTimeoutMs(QUICK_VALID, 60),
+);
 
 const QUICK_BYTES = 100;
-test("random bytes and text frames, alone or after good ones: the sender is closed at worst", async () => {
-  const junk = fc.oneof(
-    fc.uint8Array({ maxLength: 40 }).map((b): Wire => ({ bytes: b })),
-    fc.uint8Array({ maxLength: 20_000 }).map((b): Wire => ({ bytes: b })),
-    fc.string({ maxLength: 100 }).map((s): Wire => ({ bytes: s })),
-  );
-  const room = await roomWithBystander();
-  const property = fc.asyncProperty(fc.array(frameArb, { maxLength: 3 }), fc.array(junk, { minLength: 1, maxLength: 4 }), async (good, bad) => {
-    await room.run((ids) => [...good.map((f) => ({ bytes: encode(f, ids) })), ...bad]);
-  });
-  await fc.assert(property, fuzzParameters("gameserver-bytes", QUICK_BYTES));
-  await room.bystander.player.leave();
-}, fuzzTimeoutMs(QUICK_BYTES, 60));
+test(
+  "random bytes and text frames, alone or after good ones: the sender is closed at worst",
+  async () => {
+    const junk = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((b): Wire => ({ bytes: b })),
+      fc.uint8Array({ maxLength: 20_000 }).map((b): Wire => ({ bytes: b })),
+      fc.string({ maxLength: 100 }).map((s): Wire => ({ bytes: s })),
+    );
+    const room = await roomWithBystander();
+    const property = fc.asyncProperty(
+      fc.array(frameArb, { maxLength: 3 }),
+      fc.array(junk, { minLength: 1, maxLength: 4 }),
+      async (good, bad) => {
+        await room.run((ids) => [...good.map((f) => ({ bytes: encode(f, ids) })), ...bad]);
+      },
+    );
+    await fc.assert(property, fuzzParameters("gameserver-bytes", QUICK_BYTES));
+    await room.bystander.player.leave();
+  },
+  fuzzTimeoutMs(QUICK_BYTES, 60),
+);
 
 test("after the fuzz, every process is up and an honest client creates, joins and broadcasts", async () => {
   expect(allAlive(env.cluster)).toBe(true);

@@ -31,7 +31,8 @@ afterAll(async () => {
 }, 60_000);
 
 const RPC_PATHS = GatewayService.methods.map((m) => `/${GatewayService.typeName}/${m.name}`);
-const printable = (max: number) => fc.string({ maxLength: max, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+const printable = (max: number) =>
+  fc.string({ maxLength: max, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
 const anyChars = (max: number) => fc.string({ maxLength: max, unit: "binary" });
 
 // GET and HEAD reach the static files and /ping as well as the RPCs: they come up most.
@@ -43,27 +44,108 @@ const methodArb = fc.oneof(
 const hex = fc.constantFrom(..."0123456789abcdefABCDEFxz");
 const percent = fc.tuple(hex, hex).map(([a, b]) => `%${a}${b}`);
 const pathArb = fc.oneof(
-  fc.constantFrom("/", "/dashboard", "/dashboard/", "/ping", "/healthz", "/%E0%A4%A", "/%", "/index.html", "/assets/x.js", "*", "/../../etc/passwd", "//", "/?", ...RPC_PATHS),
+  fc.constantFrom(
+    "/",
+    "/dashboard",
+    "/dashboard/",
+    "/ping",
+    "/healthz",
+    "/%E0%A4%A",
+    "/%",
+    "/index.html",
+    "/assets/x.js",
+    "*",
+    "/../../etc/passwd",
+    "//",
+    "/?",
+    ...RPC_PATHS,
+  ),
   fc.tuple(fc.constantFrom(...RPC_PATHS), anyChars(10)).map(([p, s]) => p + s),
   fc.webPath(),
   fc
-    .array(fc.oneof(fc.constantFrom("/", "%", ".", "..", "?", "#", "%00", "%2e", "%2f", "%E0", "%A4", "%C0%AF", "%zz", "assets", "roomgate.v1.GatewayService"), percent, anyChars(4)), { maxLength: 8 })
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          "/",
+          "%",
+          ".",
+          "..",
+          "?",
+          "#",
+          "%00",
+          "%2e",
+          "%2f",
+          "%E0",
+          "%A4",
+          "%C0%AF",
+          "%zz",
+          "assets",
+          "roomgate.v1.GatewayService",
+        ),
+        percent,
+        anyChars(4),
+      ),
+      { maxLength: 8 },
+    )
     .map((parts) => "/" + parts.join("")),
 );
 
 const headerNames = [
-  "content-type", "content-encoding", "accept-encoding", "connect-protocol-version", "connect-timeout-ms", "connect-content-encoding",
-  "connect-accept-encoding", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "x-grpc-web", "te", "x-forwarded-for", "origin",
-  "access-control-request-method", "access-control-request-headers", "authorization", "cookie", "range", "if-none-match", "expect",
+  "content-type",
+  "content-encoding",
+  "accept-encoding",
+  "connect-protocol-version",
+  "connect-timeout-ms",
+  "connect-content-encoding",
+  "connect-accept-encoding",
+  "grpc-timeout",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "x-grpc-web",
+  "te",
+  "x-forwarded-for",
+  "origin",
+  "access-control-request-method",
+  "access-control-request-headers",
+  "authorization",
+  "cookie",
+  "range",
+  "if-none-match",
+  "expect",
 ];
 const headerValue = fc.oneof(
-  fc.constantFrom("gzip", "br", "identity", "deflate", "1", "0", "-1", "99999999999999999999", "1S", "10m", "*", "null", "https://evil.example", "trailers",
-    "application/proto", "application/json", "application/connect+proto", "application/grpc-web+proto", "application/grpc", "text/plain", "bytes=0-1,5-", "100-continue"),
+  fc.constantFrom(
+    "gzip",
+    "br",
+    "identity",
+    "deflate",
+    "1",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1S",
+    "10m",
+    "*",
+    "null",
+    "https://evil.example",
+    "trailers",
+    "application/proto",
+    "application/json",
+    "application/connect+proto",
+    "application/grpc-web+proto",
+    "application/grpc",
+    "text/plain",
+    "bytes=0-1,5-",
+    "100-continue",
+  ),
   printable(80),
 );
 const headerArb = fc.oneof(
   fc.tuple(fc.constantFrom(...headerNames), headerValue),
-  fc.tuple(printable(20).map((n) => n.replace(/[^A-Za-z0-9-]/g, "") || "x-fuzz"), anyChars(40)),
+  fc.tuple(
+    printable(20).map((n) => n.replace(/[^A-Za-z0-9-]/g, "") || "x-fuzz"),
+    anyChars(40),
+  ),
 );
 
 /** A response no request may cause: a server error (503, the Manager unavailable, excepted). */
@@ -71,7 +153,8 @@ function serverError(res: RawResponse | undefined): string | undefined {
   if (!res) return undefined; // the server may hang up on what it cannot parse
   if (res.status >= 500 && res.status !== 503) return `HTTP ${res.status}: ${res.body.toString().slice(0, 200)}`;
   const grpcStatus = res.headers["grpc-status"] ?? /grpc-status: *(\d+)/.exec(res.body.toString("latin1"))?.[1];
-  if (grpcStatus === "13" || grpcStatus === "2") return `grpc-status ${grpcStatus}: ${res.body.toString("latin1").slice(0, 200)}`;
+  if (grpcStatus === "13" || grpcStatus === "2")
+    return `grpc-status ${grpcStatus}: ${res.body.toString("latin1").slice(0, 200)}`;
   const code = /"code":"(internal|unknown|data_loss)"/.exec(res.body.toString("latin1"))?.[1];
   if (code) return `Connect code ${code}: ${res.body.toString().slice(0, 200)}`;
   return undefined;
@@ -85,16 +168,20 @@ async function check(req: Parameters<typeof rawRequest>[1]) {
 }
 
 const QUICK_HTTP = 300;
-test("any method, path and headers: never a server error; the Gateway stays up", async () => {
-  const property = fc.asyncProperty(
-    methodArb,
-    pathArb,
-    fc.array(headerArb, { maxLength: 6 }),
-    fc.oneof(fc.constant(new Uint8Array()), fc.uint8Array({ maxLength: 2000 })),
-    async (method, path, headers, body) => check({ method, path, headers, body }),
-  );
-  await fc.assert(property, fuzzParameters("gateway-http", QUICK_HTTP));
-}, fuzzTimeoutMs(QUICK_HTTP, 30));
+test(
+  "any method, path and headers: never a server error; the Gateway stays up",
+  async () => {
+    const property = fc.asyncProperty(
+      methodArb,
+      pathArb,
+      fc.array(headerArb, { maxLength: 6 }),
+      fc.oneof(fc.constant(new Uint8Array()), fc.uint8Array({ maxLength: 2000 })),
+      async (method, path, headers, body) => check({ method, path, headers, body }),
+    );
+    await fc.assert(property, fuzzParameters("gateway-http", QUICK_HTTP));
+  },
+  fuzzTimeoutMs(QUICK_HTTP, 30),
+);
 
 type Framing = "connect-json" | "connect-proto" | "grpc-web-proto" | "grpc-web-json";
 
@@ -110,36 +197,58 @@ function envelope(flags: number, data: Uint8Array, lengthOverride?: number) {
 function rpcArb(method: DescMethod) {
   const input: DescMessage = method.input;
   const payload = fc.oneof(
-    { weight: 4, arbitrary: messageArbitrary(input).map((m) => ({ binary: toBinary(input, m), json: Buffer.from(toJsonString(input, m)) })) },
+    {
+      weight: 4,
+      arbitrary: messageArbitrary(input).map((m) => ({
+        binary: toBinary(input, m),
+        json: Buffer.from(toJsonString(input, m)),
+      })),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => ({ binary: b, json: b })) },
     { weight: 1, arbitrary: fc.json({ maxDepth: 3 }).map((j) => ({ binary: Buffer.from(j), json: Buffer.from(j) })) },
   );
-  return fc.record({
-    framing: fc.constantFrom<Framing>("connect-json", "connect-proto", "grpc-web-proto", "grpc-web-json"),
-    payload,
-    // Damage: cut the bytes short, or flip one.
-    cut: fc.option(fc.nat(), { freq: 4 }),
-    flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { freq: 4 }),
-    flags: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 0x80, 0xff) }),
-    lengthOverride: fc.option(fc.nat({ max: 2 ** 32 - 1 }), { freq: 6 }),
-    headers: fc.array(headerArb, { maxLength: 3 }),
-  }).map((r) => {
-    let bytes = Buffer.from(r.framing.endsWith("json") ? r.payload.json : r.payload.binary);
-    if (r.cut !== null && bytes.length) bytes = bytes.subarray(0, r.cut % bytes.length);
-    if (r.flip !== null && bytes.length) bytes[r.flip[0] % bytes.length] ^= r.flip[1];
-    const streaming = method.methodKind !== "unary";
-    const grpcWeb = r.framing.startsWith("grpc-web");
-    const type = grpcWeb ? `application/${r.framing.replace("-proto", "+proto").replace("-json", "+json")}` : `application/${streaming ? "connect+" : ""}${r.framing.endsWith("json") ? "json" : "proto"}`;
-    const body = grpcWeb || streaming ? envelope(r.flags, bytes, r.lengthOverride ?? undefined) : bytes;
-    return { method: "POST", path: `/${GatewayService.typeName}/${method.name}`, headers: [["content-type", type] as [string, string], ...r.headers], body };
-  });
+  return fc
+    .record({
+      framing: fc.constantFrom<Framing>("connect-json", "connect-proto", "grpc-web-proto", "grpc-web-json"),
+      payload,
+      // Damage: cut the bytes short, or flip one.
+      cut: fc.option(fc.nat(), { freq: 4 }),
+      flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { freq: 4 }),
+      flags: fc.oneof(
+        { weight: 6, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.constantFrom(1, 2, 0x80, 0xff) },
+      ),
+      lengthOverride: fc.option(fc.nat({ max: 2 ** 32 - 1 }), { freq: 6 }),
+      headers: fc.array(headerArb, { maxLength: 3 }),
+    })
+    .map((r) => {
+      let bytes = Buffer.from(r.framing.endsWith("json") ? r.payload.json : r.payload.binary);
+      if (r.cut !== null && bytes.length) bytes = bytes.subarray(0, r.cut % bytes.length);
+      if (r.flip !== null && bytes.length) bytes[r.flip[0] % bytes.length] ^= r.flip[1];
+      const streaming = method.methodKind !== "unary";
+      const grpcWeb = r.framing.startsWith("grpc-web");
+      const type = grpcWeb
+        ? `application/${r.framing.replace("-proto", "+proto").replace("-json", "+json")}`
+        : `application/${streaming ? "connect+" : ""}${r.framing.endsWith("json") ? "json" : "proto"}`;
+      const body = grpcWeb || streaming ? envelope(r.flags, bytes, r.lengthOverride ?? undefined) : bytes;
+      return {
+        method: "POST",
+        path: `/${GatewayService.typeName}/${method.name}`,
+        headers: [["content-type", type] as [string, string], ...r.headers],
+        body,
+      };
+    });
 }
 
 const QUICK_RPC = 400;
-test("every RPC, Connect JSON and binary and gRPC-Web: hostile messages and broken bodies get a client error, never internal", async () => {
-  const property = fc.asyncProperty(fc.constantFrom(...GatewayService.methods).chain(rpcArb), check);
-  await fc.assert(property, fuzzParameters("gateway-rpc", QUICK_RPC));
-}, fuzzTimeoutMs(QUICK_RPC, 30));
+test(
+  "every RPC, Connect JSON and binary and gRPC-Web: hostile messages and broken bodies get a client error, never internal",
+  async () => {
+    const property = fc.asyncProperty(fc.constantFrom(...GatewayService.methods).chain(rpcArb), check);
+    await fc.assert(property, fuzzParameters("gateway-rpc", QUICK_RPC));
+  },
+  fuzzTimeoutMs(QUICK_RPC, 30),
+);
 
 test("after the fuzz, every process is up and an honest client creates, joins and broadcasts", async () => {
   expect(allAlive(env.cluster)).toBe(true);

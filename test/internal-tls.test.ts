@@ -23,7 +23,11 @@ const gameserver = pki.leaf("gameserver", ca, "client");
 const otherCa = pki.ca("other-ca");
 const stranger = pki.leaf("stranger", otherCa, "client");
 
-const tlsEnv = (leaf: Issued, trust: Issued = ca) => ({ INTERNAL_TLS_CA: trust.cert, INTERNAL_TLS_CERT: leaf.cert, INTERNAL_TLS_KEY: leaf.key });
+const tlsEnv = (leaf: Issued, trust: Issued = ca) => ({
+  INTERNAL_TLS_CA: trust.cert,
+  INTERNAL_TLS_CERT: leaf.cert,
+  INTERNAL_TLS_KEY: leaf.key,
+});
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 
@@ -47,7 +51,9 @@ async function listServersWith(credentials: grpc.ChannelCredentials): Promise<{ 
   const Client = grpcClientConstructor(ManagerService);
   const client = new Client(env.cluster.managerAddress, credentials);
   try {
-    await callUnary(client, ManagerService.method.listServers, create(ListServersRequestSchema), { deadline: Date.now() + 5000 });
+    await callUnary(client, ManagerService.method.listServers, create(ListServersRequestSchema), {
+      deadline: Date.now() + 5000,
+    });
     return { code: grpc.status.OK, details: "" };
   } catch (e) {
     return { code: (e as grpc.ServiceError).code, details: (e as grpc.ServiceError).details };
@@ -83,7 +89,9 @@ test("the Manager refuses a client without a certificate, and one that speaks cl
 
 test("wrong CA either way: a client certificate the Manager does not trust, a Manager the client does not trust", async () => {
   // The stranger trusts the right CA but its certificate is signed by another one.
-  const untrustedClient = await listServersWith(channelCredentials({ INTERNAL_TLS_CA: ca.cert, INTERNAL_TLS_CERT: stranger.cert, INTERNAL_TLS_KEY: stranger.key }));
+  const untrustedClient = await listServersWith(
+    channelCredentials({ INTERNAL_TLS_CA: ca.cert, INTERNAL_TLS_CERT: stranger.cert, INTERNAL_TLS_KEY: stranger.key }),
+  );
   expect(untrustedClient.code).toBe(grpc.status.UNAVAILABLE);
   // A proper client certificate, but the client checks the Manager against the other CA.
   const untrustedServer = await listServersWith(channelCredentials(tlsEnv(gateway, otherCa)));
@@ -93,14 +101,24 @@ test("wrong CA either way: a client certificate the Manager does not trust, a Ma
 
 describe("configuration errors, at start", () => {
   test("partial or unreadable settings are a ConfigError that names them", () => {
-    expect(() => serverCredentials({ INTERNAL_TLS_CERT: manager.cert })).toThrow(new ConfigError("INTERNAL_TLS_CERT and INTERNAL_TLS_KEY go together: set both or neither"));
+    expect(() => serverCredentials({ INTERNAL_TLS_CERT: manager.cert })).toThrow(
+      new ConfigError("INTERNAL_TLS_CERT and INTERNAL_TLS_KEY go together: set both or neither"),
+    );
     expect(() => channelCredentials({ INTERNAL_TLS_KEY: gateway.key })).toThrow(ConfigError);
-    expect(() => serverCredentials({ INTERNAL_TLS_CA: ca.cert })).toThrow(/INTERNAL_TLS_CA is set but the Manager has no certificate/);
-    expect(() => serverCredentials({ ...tlsEnv(manager), INTERNAL_TLS_CA: join(pki.dir, "missing.pem") })).toThrow(/INTERNAL_TLS_CA: cannot read .*missing\.pem: ENOENT/);
-    expect(() => serverCredentials({ INTERNAL_TLS_CERT: manager.cert, INTERNAL_TLS_KEY: gateway.key })).toThrow("INTERNAL_TLS_KEY is not the private key of INTERNAL_TLS_CERT");
+    expect(() => serverCredentials({ INTERNAL_TLS_CA: ca.cert })).toThrow(
+      /INTERNAL_TLS_CA is set but the Manager has no certificate/,
+    );
+    expect(() => serverCredentials({ ...tlsEnv(manager), INTERNAL_TLS_CA: join(pki.dir, "missing.pem") })).toThrow(
+      /INTERNAL_TLS_CA: cannot read .*missing\.pem: ENOENT/,
+    );
+    expect(() => serverCredentials({ INTERNAL_TLS_CERT: manager.cert, INTERNAL_TLS_KEY: gateway.key })).toThrow(
+      "INTERNAL_TLS_KEY is not the private key of INTERNAL_TLS_CERT",
+    );
     const garbage = join(pki.dir, "garbage.pem");
     writeFileSync(garbage, "not a certificate");
-    expect(() => channelCredentials({ INTERNAL_TLS_CA: garbage })).toThrow(/INTERNAL_TLS_CA .* is not a PEM certificate/);
+    expect(() => channelCredentials({ INTERNAL_TLS_CA: garbage })).toThrow(
+      /INTERNAL_TLS_CA .* is not a PEM certificate/,
+    );
     // Nothing set: cleartext.
     expect(serverCredentials({})._isSecure()).toBe(false);
     expect(channelCredentials({})._isSecure()).toBe(false);
@@ -109,7 +127,14 @@ describe("configuration errors, at start", () => {
 
   test("a component given only part of the TLS settings refuses to start, saying why", () => {
     const run = spawnSync(process.execPath, [BUILT_CLI, "manager"], {
-      env: { ...process.env, REDIS_URL: "redis://127.0.0.1:1", MANAGER_PORT: "0", MANAGER_HOST: "127.0.0.1", INTERNAL_TLS_KEY: manager.key, INTERNAL_TLS_CERT: "" },
+      env: {
+        ...process.env,
+        REDIS_URL: "redis://127.0.0.1:1",
+        MANAGER_PORT: "0",
+        MANAGER_HOST: "127.0.0.1",
+        INTERNAL_TLS_KEY: manager.key,
+        INTERNAL_TLS_CERT: "",
+      },
       encoding: "utf8",
       timeout: 15_000,
     });

@@ -41,9 +41,21 @@ test("rooms survive a Manager restart and stale ones are reconciled away", async
 
   const restarted = await cluster.restartManager();
   const survivors = cluster.gameServers.filter((g) => g !== victim);
-  await Promise.all(survivors.map((g) => restarted.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === g.id, 15_000, `${g.id} back`)));
-  await restarted.proc.waitFor((l) => l.msg === "game server removed" && l.serverId === victim.id, 5000, "victim removed");
-  const moved = await restarted.proc.waitFor((l) => l.msg === "room moved" && l.roomId === doomed.roomId, 5000, "doomed room moved");
+  await Promise.all(
+    survivors.map((g) =>
+      restarted.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === g.id, 15_000, `${g.id} back`),
+    ),
+  );
+  await restarted.proc.waitFor(
+    (l) => l.msg === "game server removed" && l.serverId === victim.id,
+    5000,
+    "victim removed",
+  );
+  const moved = await restarted.proc.waitFor(
+    (l) => l.msg === "room moved" && l.roomId === doomed.roomId,
+    5000,
+    "doomed room moved",
+  );
   expect(survivors.map((g) => g.id)).toContain(moved.serverId);
   expect(await store.getRoom(doomed.roomId)).toMatchObject({ serverId: moved.serverId, migrations: 1 });
   expect(await store.getServer(victim.id)).toBeUndefined();

@@ -17,7 +17,11 @@ beforeAll(async () => {
   const { cluster } = env;
   await Promise.all([
     cluster.startGameServer("eu-a", { GAMESERVER_REGION: "eu", GAMESERVER_ZONE: "eu-1a", GAMESERVER_CAPACITY: "20" }),
-    cluster.startGameServer("us-a", { GAMESERVER_REGION: "us", GAMESERVER_CAPACITY: "20", GAMESERVER_LABELS: "mode=ctf,version=1.4" }),
+    cluster.startGameServer("us-a", {
+      GAMESERVER_REGION: "us",
+      GAMESERVER_CAPACITY: "20",
+      GAMESERVER_LABELS: "mode=ctf,version=1.4",
+    }),
     cluster.startGameServer("ap-a", { GAMESERVER_REGION: "ap", GAMESERVER_CAPACITY: "1" }),
   ]);
   await Promise.all(["eu-a", "us-a", "ap-a"].map((id) => cluster.registered(id)));
@@ -29,7 +33,11 @@ afterAll(async () => {
 
 test("a room goes to the fastest region with room, then the next fastest, and the answer says where", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl());
-  const latencies = [{ region: "us", rttMs: 90 }, { region: "ap", rttMs: 20 }, { region: "eu", rttMs: 45 }];
+  const latencies = [
+    { region: "us", rttMs: 90 },
+    { region: "ap", rttMs: 20 },
+    { region: "eu", rttMs: 45 },
+  ];
   const first = await gw.createRoom({ latencies });
   expect(first).toMatchObject({ region: "ap", serverId: "ap-a" });
   const second = await gw.createRoom({ latencies }); // ap's one server holds one room
@@ -52,7 +60,11 @@ test("labels pick the server that has them; labels nobody has are refused clearl
 
 test("quick-join fills a public room to max_players and never past it, even when players race", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl());
-  const tickets = await Promise.all(Array.from({ length: 7 }, (_, i) => gw.joinOrCreate({ mode: "duel", maxPlayers: 3, region: "eu", playerName: `p${i}` })));
+  const tickets = await Promise.all(
+    Array.from({ length: 7 }, (_, i) =>
+      gw.joinOrCreate({ mode: "duel", maxPlayers: 3, region: "eu", playerName: `p${i}` }),
+    ),
+  );
   const perRoom = new Map<string, number>();
   for (const t of tickets) perRoom.set(t.roomId, (perRoom.get(t.roomId) ?? 0) + 1);
   for (const n of perRoom.values()) expect(n).toBeLessThanOrEqual(3);
@@ -80,7 +92,14 @@ test("ListRooms pages through public rooms with filters and never shows private 
   const gw = gatewayClient(env.cluster.gatewayUrl());
   const made = [];
   for (let i = 0; i < 5; i++) {
-    made.push(await gw.createRoom({ visibility: RoomVisibility.PUBLIC, mode: "lobby", region: "eu", metadata: { name: `table ${i}` } }));
+    made.push(
+      await gw.createRoom({
+        visibility: RoomVisibility.PUBLIC,
+        mode: "lobby",
+        region: "eu",
+        metadata: { name: `table ${i}` },
+      }),
+    );
   }
   const hidden = await gw.createRoom({ mode: "lobby", region: "eu" });
   const seen: string[] = [];
@@ -88,7 +107,8 @@ test("ListRooms pages through public rooms with filters and never shows private 
   for (let page = 0; page < 10; page++) {
     const res = await gw.listRooms({ mode: "lobby", pageSize: 2, pageToken });
     expect(res.rooms.length).toBeLessThanOrEqual(2);
-    for (const r of res.rooms) expect(r).toMatchObject({ mode: "lobby", visibility: RoomVisibility.PUBLIC, region: "eu" });
+    for (const r of res.rooms)
+      expect(r).toMatchObject({ mode: "lobby", visibility: RoomVisibility.PUBLIC, region: "eu" });
     seen.push(...res.rooms.map((r) => r.roomId));
     pageToken = res.nextPageToken;
     if (!pageToken) break;
@@ -107,7 +127,10 @@ test("every region's Gateway is listed, and /ping answers its region", async () 
   const gw = gatewayClient(env.cluster.gatewayUrl());
   const regions = await gw.listRegions({});
   expect(regions.region).toBe("eu");
-  expect(regions.regions.map((r) => [r.region, r.url])).toEqual([["eu", "http://127.0.0.1:1"], ["us", "http://127.0.0.1:2"]]);
+  expect(regions.regions.map((r) => [r.region, r.url])).toEqual([
+    ["eu", "http://127.0.0.1:1"],
+    ["us", "http://127.0.0.1:2"],
+  ]);
   const ping = await fetch(`${env.cluster.gatewayUrl()}/ping`);
   expect(ping.status).toBe(200);
   expect(ping.headers.get("cache-control")).toBe("no-store");

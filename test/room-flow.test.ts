@@ -31,7 +31,10 @@ test("create on one Gateway, join on the other, talk, leave: the mapping is gone
   expect(ann.welcome).toMatchObject({ roomId: created.roomId, playerId: created.playerId, serverId: created.serverId });
   const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
   expect(bob.welcome.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
-  expect((await ann.player.next("playerJoined")).frame.value.player).toMatchObject({ id: joined.playerId, name: "bob" });
+  expect((await ann.player.next("playerJoined")).frame.value.player).toMatchObject({
+    id: joined.playerId,
+    name: "bob",
+  });
 
   ann.player.broadcast(new TextEncoder().encode("hello bob"));
   const m = await bob.player.next("message");
@@ -85,10 +88,18 @@ test("malformed Gateway requests get invalid_argument, unknown rooms not_found",
   // Bodies that do not decode at all get a clear error and the Gateway keeps serving. A JSON body
   // of the wrong shape is invalid_argument; connect-es reports undecodable binary as internal.
   const url = `${env.cluster.gatewayUrl(0)}/roomgate.v1.GatewayService/CreateRoom`;
-  const json = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"maxPlayers":"lots"}' });
+  const json = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"maxPlayers":"lots"}',
+  });
   expect(json.status).toBe(400);
   expect(await json.json()).toMatchObject({ code: "invalid_argument" });
-  const bin = await fetch(url, { method: "POST", headers: { "content-type": "application/proto" }, body: new Uint8Array([0xff, 0xff, 0xff, 0xff]) });
+  const bin = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/proto" },
+    body: new Uint8Array([0xff, 0xff, 0xff, 0xff]),
+  });
   expect(await bin.json()).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/parse binary/) });
   expect(await codeOf(gw.createRoom({}))).toBe("ok");
 });
@@ -116,10 +127,22 @@ describe("join tokens", () => {
     expect((await refused(base)).status).toBe(401);
     expect((await refused(`${base}?token=garbage`)).status).toBe(401);
     const forger = new JoinTokens("not-the-cluster-secret!!");
-    const forged = forger.sign({ roomId: room.roomId, playerId: "p_x", serverId: room.serverId, playerName: "", expireTimeMs: Date.now() + 60_000 });
+    const forged = forger.sign({
+      roomId: room.roomId,
+      playerId: "p_x",
+      serverId: room.serverId,
+      playerName: "",
+      expireTimeMs: Date.now() + 60_000,
+    });
     expect((await refused(`${base}?token=${forged}`)).body).toMatch(/bad signature/);
     const real = new JoinTokens(env.cluster.o.secret);
-    const expired = real.sign({ roomId: room.roomId, playerId: "p_x", serverId: room.serverId, playerName: "", expireTimeMs: Date.now() - 1 });
+    const expired = real.sign({
+      roomId: room.roomId,
+      playerId: "p_x",
+      serverId: room.serverId,
+      playerName: "",
+      expireTimeMs: Date.now() - 1,
+    });
     expect((await refused(`${base}?token=${expired}`)).body).toMatch(/expired/);
     const other = await gatewayClient(env.cluster.gatewayUrl(1)).createRoom({});
     expect((await refused(`${base}?token=${other.joinToken}`)).body).toMatch(/wrong room|wrong server/);

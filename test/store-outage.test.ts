@@ -62,7 +62,12 @@ async function timed(p: Promise<unknown>): Promise<{ code: string; ms: number; m
 }
 
 /** Polls a condition until it holds or the deadline passes (for state that has no event). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -72,7 +77,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ""}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -88,8 +94,10 @@ function alive(p: Proc) {
   return p.child.exitCode === null && p.child.signalCode === null;
 }
 
-const storeLost = (l: { msg: string; connection?: unknown }) => l.msg.startsWith("store connection lost") && l.connection === "commands";
-const storeBack = (l: { msg: string; connection?: unknown }) => l.msg === "store connection restored" && l.connection === "commands";
+const storeLost = (l: { msg: string; connection?: unknown }) =>
+  l.msg.startsWith("store connection lost") && l.connection === "commands";
+const storeBack = (l: { msg: string; connection?: unknown }) =>
+  l.msg === "store connection restored" && l.connection === "commands";
 
 /** The room ids the store maps, read from the keys themselves. */
 async function storedRoomIds(): Promise<string[]> {
@@ -135,7 +143,9 @@ test("while Redis is down: unavailable within the bound, games go on, nothing ex
   const haltedAt = Date.now();
   await redis.halt("SIGTERM");
   // Every component with a store notices on its own connection.
-  await Promise.all([cluster.manager, ...cluster.gateways].map((c) => c.proc.waitFor(storeLost, 5000, "store connection lost")));
+  await Promise.all(
+    [cluster.manager, ...cluster.gateways].map((c) => c.proc.waitFor(storeLost, 5000, "store connection lost")),
+  );
 
   const slowest = { ms: 0, what: "" };
   const took: number[] = [];
@@ -183,14 +193,26 @@ test("after Redis returns: rooms can be joined and created again, with no restar
   expect(redisBackAt).toBeGreaterThan(0);
   const gws = [gatewayClient(cluster.gatewayUrl(0)), gatewayClient(cluster.gatewayUrl(1), "grpc-web")];
   const [roomA, roomB] = [...live.keys()];
-  const rejoined = await eventually("JoinRoom through the Gateway", async () => {
-    const r = await gws[1]!.joinRoom({ roomId: roomA!, playerName: "late" });
-    return r;
-  }, 10_000, 20);
+  const rejoined = await eventually(
+    "JoinRoom through the Gateway",
+    async () => {
+      const r = await gws[1]!.joinRoom({ roomId: roomA!, playerName: "late" });
+      return r;
+    },
+    10_000,
+    20,
+  );
   const joinMs = Date.now() - redisBackAt;
-  const created = await eventually("CreateRoom through the Gateway", () => gws[0]!.createRoom({ playerName: "new" }), 10_000, 20);
+  const created = await eventually(
+    "CreateRoom through the Gateway",
+    () => gws[0]!.createRoom({ playerName: "new" }),
+    10_000,
+    20,
+  );
   const createMs = Date.now() - redisBackAt;
-  const restored = await Promise.all([cluster.manager, ...cluster.gateways].map((c) => c.proc.waitFor(storeBack, 5000, "store connection restored")));
+  const restored = await Promise.all(
+    [cluster.manager, ...cluster.gateways].map((c) => c.proc.waitFor(storeBack, 5000, "store connection restored")),
+  );
   const baseline = [];
   for (let i = 0; i < 10; i++) baseline.push((await timed(gws[i % 2]!.getRoom({ roomId: roomA! }))).ms);
   baseline.sort((x, y) => x - y);
@@ -244,15 +266,21 @@ test("after Redis returns: rooms can be joined and created again, with no restar
 test("after Redis returns: servers stay live and the store maps exactly the rooms the game servers run", async () => {
   for (const p of cluster.procs) expect({ proc: p.name, alive: alive(p) }).toEqual({ proc: p.name, alive: true });
   // ioredis prints "Unhandled error event" when nobody listens for a connection's errors.
-  const unhandled = cluster.procs.flatMap((p) => p.lines.filter((l) => /unhandled/i.test(l.msg)).map((l) => `${p.name}: ${l.msg}`));
+  const unhandled = cluster.procs.flatMap((p) =>
+    p.lines.filter((l) => /unhandled/i.test(l.msg)).map((l) => `${p.name}: ${l.msg}`),
+  );
   expect(unhandled).toEqual([]);
 
   // Fresh load reports reach the store again, and no server was buried for the outage.
   for (const gs of cluster.gameServers) {
-    await eventually(`a load report of ${gs.id} after the outage`, async () => {
-      const s = await store.getServer(gs.id);
-      return s?.lastReportTime && timestampMs(s.lastReportTime) > redisBackAt ? s : undefined;
-    }, 5000);
+    await eventually(
+      `a load report of ${gs.id} after the outage`,
+      async () => {
+        const s = await store.getServer(gs.id);
+        return s?.lastReportTime && timestampMs(s.lastReportTime) > redisBackAt ? s : undefined;
+      },
+      5000,
+    );
     const s = await store.getServer(gs.id);
     expect(s?.state).toBe(GameServerState.LIVE);
   }
@@ -261,10 +289,14 @@ test("after Redis returns: servers stay live and the store maps exactly the room
   const expected = [...live.keys()].sort();
   // Reconciliation may take a moment (the Manager replays the room ends it could not record at
   // its next sweep); the room that closed during the outage must go.
-  const settled = await eventually("the store to map exactly the running rooms", async () => {
-    const ids = await storedRoomIds();
-    return ids.length === expected.length && ids.every((id, i) => id === expected[i]) ? ids : undefined;
-  }, 5000).catch(async (e) => {
+  const settled = await eventually(
+    "the store to map exactly the running rooms",
+    async () => {
+      const ids = await storedRoomIds();
+      return ids.length === expected.length && ids.every((id, i) => id === expected[i]) ? ids : undefined;
+    },
+    5000,
+  ).catch(async (e) => {
     const ids = await storedRoomIds();
     const stale = ids.filter((id) => !live.has(id));
     const missing = expected.filter((id) => !ids.includes(id));
@@ -278,7 +310,10 @@ test("after Redis returns: servers stay live and the store maps exactly the room
 
   // Each server's own count, its set in the store and its reservations agree: nothing doubled.
   for (const gs of cluster.gameServers) {
-    const mine = [...live.entries()].filter(([, r]) => r.serverId === gs.id).map(([id]) => id).sort();
+    const mine = [...live.entries()]
+      .filter(([, r]) => r.serverId === gs.id)
+      .map(([id]) => id)
+      .sort();
     expect((await store.listServerRooms(gs.id)).sort()).toEqual(mine);
     expect((await healthz(gs.port)).rooms).toBe(mine.length);
     expect((await store.getServer(gs.id))?.reservedRooms).toBe(mine.length);

@@ -34,16 +34,38 @@ test("a Manager back on the store first does not bury the servers of one still r
   redis = await startRedis({ appendfsync: "always" });
   proxy = await startTcpProxy(redis.port);
   store = new RedisStore({ redis: redis.url, keyPrefix: PREFIX });
-  const base = { REDIS_KEY_PREFIX: PREFIX, ROOMGATE_SECRET: randomBytes(24).toString("base64url"), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: "0" };
-  const a = await startComponent("manager", { ...base, REDIS_URL: redis.url, MANAGER_ID: "a", REDIS_RECONNECT_MAX_MS: String(A_RECONNECT_MAX_MS) }, "manager-a");
+  const base = {
+    REDIS_KEY_PREFIX: PREFIX,
+    ROOMGATE_SECRET: randomBytes(24).toString("base64url"),
+    MANAGER_HOST: "127.0.0.1",
+    MANAGER_PORT: "0",
+  };
+  const a = await startComponent(
+    "manager",
+    { ...base, REDIS_URL: redis.url, MANAGER_ID: "a", REDIS_RECONNECT_MAX_MS: String(A_RECONNECT_MAX_MS) },
+    "manager-a",
+  );
   started.push(a);
-  const b = await startComponent("manager", { ...base, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, MANAGER_ID: "b", REDIS_RECONNECT_MAX_MS: "100" }, "manager-b");
+  const b = await startComponent(
+    "manager",
+    { ...base, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, MANAGER_ID: "b", REDIS_RECONNECT_MAX_MS: "100" },
+    "manager-b",
+  );
   started.push(b);
   // The server's stream is on B alone: only B can record its reports.
-  const gs = await startComponent("gameserver", {
-    ...base, REDIS_URL: redis.url, GAMESERVER_HOST: "127.0.0.1", GAMESERVER_PORT: "0", GAMESERVER_ID: "gs-b",
-    MANAGER_ADDRESS: `127.0.0.1:${b.port}`, REPORT_INTERVAL_MS: String(REPORT_MS),
-  }, "gs-b");
+  const gs = await startComponent(
+    "gameserver",
+    {
+      ...base,
+      REDIS_URL: redis.url,
+      GAMESERVER_HOST: "127.0.0.1",
+      GAMESERVER_PORT: "0",
+      GAMESERVER_ID: "gs-b",
+      MANAGER_ADDRESS: `127.0.0.1:${b.port}`,
+      REPORT_INTERVAL_MS: String(REPORT_MS),
+    },
+    "gs-b",
+  );
   started.push(gs);
   await b.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === "gs-b");
   const before = await store.getServer("gs-b");
@@ -61,7 +83,9 @@ test("a Manager back on the store first does not bury the servers of one still r
   proxy.targetPort = redis.port;
 
   // Once a report of the server is recorded again, it is safe: each one pushes its deadline on.
-  await waitFor("a report of gs-b recorded after B came back", async () => ((await reportAt("gs-b")) > bBackAt ? true : undefined));
+  await waitFor("a report of gs-b recorded after B came back", async () =>
+    (await reportAt("gs-b")) > bBackAt ? true : undefined,
+  );
   expect(gone(a.proc)).toEqual([]);
   expect((await store.getServer("gs-b"))?.epoch).toBe(before!.epoch);
 }, 60_000);

@@ -37,8 +37,14 @@ test("a silent client is closed at the idle timeout; a pinging one and one that 
   const url = (t: string) => roomUrl(room.serverAddress, room.roomId, t);
   const started = performance.now();
   const silent = await connect(url(room.joinToken), false);
-  const pinging = await connect(url((await gw.joinRoom({ roomId: room.roomId, playerName: "pinging" })).joinToken), false);
-  const answering = await connect(url((await gw.joinRoom({ roomId: room.roomId, playerName: "answering" })).joinToken), true);
+  const pinging = await connect(
+    url((await gw.joinRoom({ roomId: room.roomId, playerName: "pinging" })).joinToken),
+    false,
+  );
+  const answering = await connect(
+    url((await gw.joinRoom({ roomId: room.roomId, playerName: "answering" })).joinToken),
+    true,
+  );
 
   // The pinging client sends an application ping every 2 s and counts the pongs.
   let pongs = 0;
@@ -47,7 +53,9 @@ test("a silent client is closed at the idle timeout; a pinging one and one that 
   });
   let nonce = 0;
   const pinger = setInterval(() => {
-    pinging.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { frame: { case: "ping", value: { nonce: ++nonce } } })));
+    pinging.ws.send(
+      toBinary(ClientFrameSchema, create(ClientFrameSchema, { frame: { case: "ping", value: { nonce: ++nonce } } })),
+    );
   }, 2000);
   let serverPings = 0;
   answering.ws.on("ping", () => serverPings++);

@@ -52,7 +52,11 @@ export class Player {
       ws.once("unexpected-response", (_req, res) => {
         let body = "";
         res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+        res.on("end", () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body }),
+          ),
+        );
       });
       ws.once("error", reject);
     });
@@ -66,7 +70,10 @@ export class Player {
   }
 
   /** The next frame of the given case not yet consumed by `next` (frames are kept in order). */
-  next<C extends FrameCase>(kind: C, timeoutMs = 10_000): Promise<ServerFrame & { frame: Extract<ServerFrame["frame"], { case: C }> }> {
+  next<C extends FrameCase>(
+    kind: C,
+    timeoutMs = 10_000,
+  ): Promise<ServerFrame & { frame: Extract<ServerFrame["frame"], { case: C }> }> {
     const match = (f: ServerFrame) => f.frame.case === kind;
     for (let i = this.consumed; i < this.frames.length; i++) {
       if (match(this.frames[i]!)) {

@@ -22,7 +22,10 @@ export class Proc {
   private readonly waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     this.exited = new Promise((res) => child.once("exit", (code, signal) => res({ code, signal })));
     const rl = createInterface({ input: child.stderr! });
     rl.on("line", (raw) => {
@@ -53,7 +56,10 @@ export class Proc {
     const seen = this.lines.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => rej(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`)),
+        timeoutMs,
+      );
       const exit = () => rej(new Error(`${this.name} exited while waiting for ${what}:\n${this.tail()}`));
       this.child.once("exit", exit);
       this.waiters.push({
@@ -68,7 +74,10 @@ export class Proc {
   }
 
   tail(n = 15) {
-    return this.lines.slice(-n).map((l) => JSON.stringify(l)).join("\n");
+    return this.lines
+      .slice(-n)
+      .map((l) => JSON.stringify(l))
+      .join("\n");
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM") {
@@ -99,7 +108,11 @@ export async function startComponent(
   });
   const proc = new Proc(name, child);
   try {
-    const ready = await proc.waitFor((l) => l.msg === "ready" && l.component === readyComponent, READY_TIMEOUT_MS, "ready line");
+    const ready = await proc.waitFor(
+      (l) => l.msg === "ready" && l.component === readyComponent,
+      READY_TIMEOUT_MS,
+      "ready line",
+    );
     return { proc, port: Number(ready.port), ready };
   } catch (e) {
     // Nobody else holds this process: a slow start must not leave it running on its own.
@@ -112,7 +125,11 @@ export async function startComponent(
  * Every test and benchmark client calls from 127.0.0.1, which per-client limits would count as
  * one client; clusters run without them unless gatewayEnv sets them (as the limits' tests do).
  */
-export const NO_CLIENT_LIMITS_ENV: Record<string, string> = { RATE_LIMIT_CREATE_PER_S: "0", RATE_LIMIT_JOIN_PER_S: "0", WATCH_MAX_STREAMS_PER_CLIENT: "0" };
+export const NO_CLIENT_LIMITS_ENV: Record<string, string> = {
+  RATE_LIMIT_CREATE_PER_S: "0",
+  RATE_LIMIT_JOIN_PER_S: "0",
+  WATCH_MAX_STREAMS_PER_CLIENT: "0",
+};
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -160,7 +177,11 @@ export class Cluster {
 
   /** Resolves once any Manager has registered the game server. */
   registered(id: string, timeoutMs = READY_TIMEOUT_MS): Promise<LogLine> {
-    return this.waitForAnyManager((l) => l.msg === "game server registered" && l.serverId === id, timeoutMs, `${id} registered`);
+    return this.waitForAnyManager(
+      (l) => l.msg === "game server registered" && l.serverId === id,
+      timeoutMs,
+      `${id} registered`,
+    );
   }
 
   gatewayUrl(i = 0) {
@@ -170,7 +191,19 @@ export class Cluster {
   async start() {
     for (let i = 0; i < (this.o.managers ?? 1); i++) await this.startManager(0, i);
     const gws = Array.from({ length: this.o.gateways }, (_, i) =>
-      startComponent("gateway", { ...this.base(), ...NO_CLIENT_LIMITS_ENV, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", MANAGER_ADDRESS: this.managerAddress, ...this.o.gatewayEnv, ...this.o.gatewayEnvs?.[i] }, `gateway-${i}`),
+      startComponent(
+        "gateway",
+        {
+          ...this.base(),
+          ...NO_CLIENT_LIMITS_ENV,
+          GATEWAY_HOST: "127.0.0.1",
+          GATEWAY_PORT: "0",
+          MANAGER_ADDRESS: this.managerAddress,
+          ...this.o.gatewayEnv,
+          ...this.o.gatewayEnvs?.[i],
+        },
+        `gateway-${i}`,
+      ),
     );
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
     // Every start is awaited, so one that fails leaves no rejection unhandled and stop() has the others.
@@ -193,7 +226,11 @@ export class Cluster {
 
   private async startManager(port: number, i: number) {
     const name = i === 0 ? "manager" : `manager-${i}`;
-    const m = await startComponent("manager", { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv }, name);
+    const m = await startComponent(
+      "manager",
+      { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv },
+      name,
+    );
     this.managers[i] = m;
     this.procs.push(m.proc);
     return m;
@@ -202,7 +239,15 @@ export class Cluster {
   async startGameServer(id: string, env: Record<string, string> = {}) {
     const gs = await startComponent(
       "gameserver",
-      { ...this.base(), GAMESERVER_HOST: "127.0.0.1", GAMESERVER_PORT: "0", GAMESERVER_ID: id, MANAGER_ADDRESS: this.managerAddress, ...this.o.gameServerEnv, ...env },
+      {
+        ...this.base(),
+        GAMESERVER_HOST: "127.0.0.1",
+        GAMESERVER_PORT: "0",
+        GAMESERVER_ID: id,
+        MANAGER_ADDRESS: this.managerAddress,
+        ...this.o.gameServerEnv,
+        ...env,
+      },
       id,
     );
     const started = { ...gs, id };
@@ -219,7 +264,11 @@ export class Cluster {
 
   /** SIGTERM everything, game servers first; SIGKILL what is still alive after timeoutMs. */
   async stop(timeoutMs = 10_000) {
-    const order = [...this.gameServers.map((g) => g.proc), ...this.gateways.map((g) => g.proc), ...this.managers.map((m) => m.proc)];
+    const order = [
+      ...this.gameServers.map((g) => g.proc),
+      ...this.gateways.map((g) => g.proc),
+      ...this.managers.map((m) => m.proc),
+    ];
     for (const p of order) {
       const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
       await p.kill("SIGTERM");

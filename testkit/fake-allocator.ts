@@ -4,7 +4,11 @@
 import { create } from "@bufbuild/protobuf";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
-import { type AllocateRoomRequest, type AllocateRoomResponse, AllocateRoomResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
+import {
+  type AllocateRoomRequest,
+  type AllocateRoomResponse,
+  AllocateRoomResponseSchema,
+} from "../gen/roomgate/v1/manager_pb.js";
 import type { RoomStore } from "../common/store/store.js";
 import type { RoomAllocator } from "../gateway/matchmaking/dependencies.js";
 import { MatchError } from "../gateway/matchmaking/errors.js";
@@ -22,9 +26,24 @@ export class FakeAllocator implements RoomAllocator {
   constructor(private readonly store: RoomStore) {}
 
   /** A store with one LIVE server in `region`, and an allocator over it. */
-  static async withServer(store: RoomStore, region = "local", capacity = { maxRooms: 100, maxPlayers: 1000 }): Promise<FakeAllocator> {
+  static async withServer(
+    store: RoomStore,
+    region = "local",
+    capacity = { maxRooms: 100, maxPlayers: 1000 },
+  ): Promise<FakeAllocator> {
     const now = Date.now();
-    await store.registerServer({ id: `gs-${region}`, address: `ws://${region}.test:7001`, region, zone: "", labels: {}, ...capacity, reportIntervalMs: 1000, managerId: "", nowMs: now, expiresAtMs: now + 3_600_000 });
+    await store.registerServer({
+      id: `gs-${region}`,
+      address: `ws://${region}.test:7001`,
+      region,
+      zone: "",
+      labels: {},
+      ...capacity,
+      reportIntervalMs: 1000,
+      managerId: "",
+      nowMs: now,
+      expiresAtMs: now + 3_600_000,
+    });
     return new FakeAllocator(store);
   }
 
@@ -65,7 +84,13 @@ export class FakeAllocator implements RoomAllocator {
     this.placed = new Promise<Room>((resolve) => (this.placedOne = resolve));
     await this.opening;
     await this.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: Date.now() });
-    await this.store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED, roomId: room.roomId, serverId: room.serverId }));
+    await this.store.publishEvent(
+      create(ClusterEventSchema, {
+        kind: ClusterEventKind.ROOM_ALLOCATED,
+        roomId: room.roomId,
+        serverId: room.serverId,
+      }),
+    );
     return create(AllocateRoomResponseSchema, { room: (await this.store.getRoom(room.roomId))!, created: true });
   }
 

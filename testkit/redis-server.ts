@@ -73,7 +73,8 @@ export async function startRedis(portOrOptions?: number | RedisServerOptions): P
     },
     halt,
     async restart() {
-      if (child.exitCode === null && child.signalCode === null) throw new Error("redis-server is still running; halt it first");
+      if (child.exitCode === null && child.signalCode === null)
+        throw new Error("redis-server is still running; halt it first");
       child = await launch(args);
     },
     stop: async () => {
@@ -98,11 +99,16 @@ async function launch(args: string[]): Promise<ChildProcess> {
         resolve();
       }
     };
-    const onExit = (code: number | null) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${out}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`redis-server exited with ${code} before it was ready:\n${out}`));
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     child.once("error", (e) =>
-      reject(new Error(`cannot start redis-server (${e.message}); install it (apt-get install redis-server) or set REDIS_URL`)),
+      reject(
+        new Error(
+          `cannot start redis-server (${e.message}); install it (apt-get install redis-server) or set REDIS_URL`,
+        ),
+      ),
     );
     child.once("exit", onExit);
   });

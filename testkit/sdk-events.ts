@@ -5,11 +5,20 @@ import type { ConnectionState, Room, RoomEvents } from "../client/index.js";
 type Arg<E extends keyof RoomEvents> = Parameters<RoomEvents[E]>[0];
 
 /** The first `event` (matching `match`, if given) from now on. */
-export function nextEvent<E extends keyof RoomEvents>(room: Room, event: E, match: (a: Arg<E>) => boolean = () => true, timeoutMs = 15_000): Promise<Arg<E>> {
+export function nextEvent<E extends keyof RoomEvents>(
+  room: Room,
+  event: E,
+  match: (a: Arg<E>) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<Arg<E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`room ${room.roomId}: no matching ${String(event)} event within ${timeoutMs} ms (connection ${room.connection})`));
+      reject(
+        new Error(
+          `room ${room.roomId}: no matching ${String(event)} event within ${timeoutMs} ms (connection ${room.connection})`,
+        ),
+      );
     }, timeoutMs);
     const off = room.on(event, ((a: Arg<E>) => {
       if (!match(a)) return;
@@ -30,7 +39,11 @@ export function nextState(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`room ${room.roomId}: no matching change of state key ${key} within ${timeoutMs} ms (connection ${room.connection})`));
+      reject(
+        new Error(
+          `room ${room.roomId}: no matching change of state key ${key} within ${timeoutMs} ms (connection ${room.connection})`,
+        ),
+      );
     }, timeoutMs);
     const off = room.on("state", (k, value, from) => {
       if (k !== key || !match(value, from)) return;
@@ -55,7 +68,15 @@ export function record(room: Room) {
     room.on("message", (m) => messages.push(m)),
     room.on("state", (key, value, from) => changes.push(`${key}=${value ? untext(value) : ""}<-${from}`)),
   ];
-  return { states, errors, messages, changes, stop: () => offs.forEach((off) => off()) };
+  return {
+    states,
+    errors,
+    messages,
+    changes,
+    stop: () => {
+      for (const off of offs) off();
+    },
+  };
 }
 
 export const text = (s: string) => new TextEncoder().encode(s);

@@ -13,15 +13,37 @@ export const implementations: [string, () => RoomStore][] = [
 ];
 
 export const reg = (id: string, over: Partial<ServerRegistration> = {}): ServerRegistration => ({
-  id, address: `ws://127.0.0.1:${id.length}`, region: "eu", zone: "", labels: {}, maxRooms: 2, maxPlayers: 16, reportIntervalMs: 1000,
-  managerId: "m1", nowMs: 1000, expiresAtMs: 4000, ...over,
+  id,
+  address: `ws://127.0.0.1:${id.length}`,
+  region: "eu",
+  zone: "",
+  labels: {},
+  maxRooms: 2,
+  maxPlayers: 16,
+  reportIntervalMs: 1000,
+  managerId: "m1",
+  nowMs: 1000,
+  expiresAtMs: 4000,
+  ...over,
 });
 
 let seq = 0;
 export const alloc = (over: Partial<AllocateInput> = {}): AllocateInput => ({
-  roomId: `room${++seq}`.padEnd(22, "x"), strategy: "distributed", regions: [], labels: {}, excluded: [],
-  seats: 4, creatorPlayerId: "p_creator", idempotencyTtlMs: 60_000, nowMs: 2000, openDeadlineMs: 4000, holdUntilMs: 60_000,
-  visibility: RoomVisibility.PRIVATE, mode: "", metadata: {}, ...over,
+  roomId: `room${++seq}`.padEnd(22, "x"),
+  strategy: "distributed",
+  regions: [],
+  labels: {},
+  excluded: [],
+  seats: 4,
+  creatorPlayerId: "p_creator",
+  idempotencyTtlMs: 60_000,
+  nowMs: 2000,
+  openDeadlineMs: 4000,
+  holdUntilMs: 60_000,
+  visibility: RoomVisibility.PRIVATE,
+  mode: "",
+  metadata: {},
+  ...over,
 });
 
 /** A fresh store in which Manager m1 (every reg()'s) is alive for an hour of store time. */
@@ -35,7 +57,11 @@ export async function freshStore(make: () => RoomStore): Promise<RoomStore> {
 export async function openRoom(store: RoomStore, over: Partial<AllocateInput> = {}) {
   const r = await store.allocateRoom(alloc(over));
   if (r.kind !== "created") throw new Error(`allocation: ${r.kind}`);
-  const confirmed = await store.confirmRoom({ roomId: r.room.roomId, serverId: r.room.serverId, nowMs: over.nowMs ?? 2000 });
+  const confirmed = await store.confirmRoom({
+    roomId: r.room.roomId,
+    serverId: r.room.serverId,
+    nowMs: over.nowMs ?? 2000,
+  });
   if (!confirmed) throw new Error("the room's server could not confirm it");
   return r.room;
 }

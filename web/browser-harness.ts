@@ -18,10 +18,21 @@ export async function launchBrowser(): Promise<Browser> {
   try {
     return await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   } catch (e) {
-    throw new Error(`cannot launch the browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): ${(e as Error).message}`);
+    throw new Error(
+      `cannot launch the browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -64,7 +75,8 @@ export async function startMesh(port = 0): Promise<Mesh> {
 /** Both at once; whichever did start is stopped again when the other fails, so nothing is left running. */
 export async function startMeshAndBrowser(): Promise<{ mesh: Mesh; browser: Browser }> {
   const [mesh, browser] = await Promise.allSettled([startMesh(), launchBrowser()]);
-  if (mesh.status === "fulfilled" && browser.status === "fulfilled") return { mesh: mesh.value, browser: browser.value };
+  if (mesh.status === "fulfilled" && browser.status === "fulfilled")
+    return { mesh: mesh.value, browser: browser.value };
   if (mesh.status === "fulfilled") await mesh.value.stop();
   if (browser.status === "fulfilled") await browser.value.close();
   throw mesh.status === "rejected" ? mesh.reason : (browser as PromiseRejectedResult).reason;
@@ -142,7 +154,14 @@ export async function walk(page: Page, playerId: string, axis: "x" | "y", keys: 
 }
 
 /** Resolves once the page shows the player's dot passing the given mark on one axis. */
-export async function waitForDot(page: Page, playerId: string, axis: "x" | "y", test: "above" | "below", mark: number, timeout = 5000) {
+export async function waitForDot(
+  page: Page,
+  playerId: string,
+  axis: "x" | "y",
+  test: "above" | "below",
+  mark: number,
+  timeout = 5000,
+) {
   await page.waitForFunction(
     ({ playerId, axis, test, mark }) => {
       const dot = document.querySelector<HTMLElement>(`[data-testid="dot"][data-player-id="${playerId}"]`);

@@ -18,7 +18,8 @@ afterAll(async () => {
 
 const pages = new Pages(() => browser);
 const roomRow = (page: Page, roomId: string) => page.locator(`[data-testid="room-row"][data-room-id="${roomId}"]`);
-const event = (page: Page, kind: string, roomId: string) => page.locator(`[data-testid="event"][data-kind="${kind}"][data-room-id="${roomId}"]`);
+const event = (page: Page, kind: string, roomId: string) =>
+  page.locator(`[data-testid="event"][data-kind="${kind}"][data-room-id="${roomId}"]`);
 
 test("the dashboard shows a demo room with its server, then its clean-up", async () => {
   const dash = await pages.open();
@@ -45,9 +46,15 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   const rb = await inRoom(b);
   expect(rb.serverId).toBe(ra.serverId);
   // Player counts come from the servers' own reports, about once a second.
-  await roomRow(dash, ra.roomId).getByTestId("room-players").filter({ hasText: /^2 \/ 8$/ }).waitFor({ timeout: 5000 });
+  await roomRow(dash, ra.roomId)
+    .getByTestId("room-players")
+    .filter({ hasText: /^2 \/ 8$/ })
+    .waitFor({ timeout: 5000 });
   await dash.getByTestId("total-players").filter({ hasText: /^2$/ }).waitFor({ timeout: 5000 });
-  await dash.locator(`[data-testid="server-row"][data-server-id="${ra.serverId}"] [data-testid="server-players"]`).filter({ hasText: /^2$/ }).waitFor({ timeout: 5000 });
+  await dash
+    .locator(`[data-testid="server-row"][data-server-id="${ra.serverId}"] [data-testid="server-players"]`)
+    .filter({ hasText: /^2$/ })
+    .waitFor({ timeout: 5000 });
   expect(await dash.getByTestId("total-rooms").textContent()).toBe("1");
 
   // A moment for the chart to draw a few points, then the pictures.
@@ -66,7 +73,9 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   expect(await event(dash, "room-removed", ra.roomId).getAttribute("data-server-id")).toBe(ra.serverId);
 
   // Newest first: the clean-up is listed above the allocation.
-  const kinds = await dash.locator(`[data-testid="event"][data-room-id="${ra.roomId}"]`).evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
+  const kinds = await dash
+    .locator(`[data-testid="event"][data-room-id="${ra.roomId}"]`)
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
   expect(kinds).toEqual(["room-removed", "room-allocated"]);
 
   console.log(`screenshot: ${await screenshot(dash, "dashboard-after-cleanup.png")}`);

@@ -1,5 +1,15 @@
 import type { Browser } from "playwright-core";
-import { dotPosition, inRoom, type Mesh, Pages, PHONE, screenshot, startMeshAndBrowser, waitForDot, walk } from "./browser-harness";
+import {
+  dotPosition,
+  inRoom,
+  type Mesh,
+  Pages,
+  PHONE,
+  screenshot,
+  startMeshAndBrowser,
+  waitForDot,
+  walk,
+} from "./browser-harness";
 
 // The demo in a real browser: two players meet through a share link and see each other move.
 
@@ -15,7 +25,6 @@ afterAll(async () => {
   await browser?.close();
   await mesh?.stop();
 }, 30_000);
-
 
 test("two players meet through the share link and see each other's dots move", async () => {
   const a = await pages.open();
@@ -62,7 +71,12 @@ test("two players meet through the share link and see each other's dots move", a
   await waitForSamePosition(a, b, ra.selfId);
 
   // The pages show a measured round trip once a ping came back.
-  for (const p of [a, b]) await p.waitForFunction(() => (document.querySelector<HTMLElement>('[data-testid="rtt"]')?.dataset.ms ?? "") !== "", undefined, { timeout: 5000 });
+  for (const p of [a, b])
+    await p.waitForFunction(
+      () => (document.querySelector<HTMLElement>('[data-testid="rtt"]')?.dataset.ms ?? "") !== "",
+      undefined,
+      { timeout: 5000 },
+    );
   expect(await a.getByTestId("rtt").textContent()).toMatch(/^\d+(\.\d)? ms$/);
 
   // Let the glide settle so the picture shows both dots where they are.
@@ -157,18 +171,27 @@ test("a link to a room that is gone says so and offers a new room", async () => 
 });
 
 async function expectPlayers(page: import("playwright-core").Page, ids: string[]) {
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="player"]').length === n, ids.length, { timeout: 5000 });
-  const shown = await page.locator('[data-testid="player"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-player-id")));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="player"]').length === n, ids.length, {
+    timeout: 5000,
+  });
+  const shown = await page
+    .locator('[data-testid="player"]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-player-id")));
   expect([...shown].sort()).toEqual([...ids].sort());
 }
 
 /** Waits until both pages hold the same latest position for a player (it stopped and the last update arrived). */
-async function waitForSamePosition(a: import("playwright-core").Page, b: import("playwright-core").Page, playerId: string) {
+async function waitForSamePosition(
+  a: import("playwright-core").Page,
+  b: import("playwright-core").Page,
+  playerId: string,
+) {
   const deadline = Date.now() + 5000;
   for (;;) {
     const [pa, pb] = [await dotPosition(a, playerId), await dotPosition(b, playerId)];
     if (pa.x === pb.x && pa.y === pb.y) return pa;
-    if (Date.now() > deadline) throw new Error(`pages disagree on ${playerId}: ${JSON.stringify(pa)} vs ${JSON.stringify(pb)}`);
+    if (Date.now() > deadline)
+      throw new Error(`pages disagree on ${playerId}: ${JSON.stringify(pa)} vs ${JSON.stringify(pb)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

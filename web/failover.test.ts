@@ -84,7 +84,11 @@ test("a page whose game server is killed reconnects to the room on another serve
   await a.locator('[data-testid="state"][data-state="reconnecting"]').waitFor({ timeout: 5000 });
 
   // Both pages come back by themselves, as the same players, in the same room, on the survivor.
-  const moved = await env.cluster.manager.proc.waitFor((l) => l.msg === "room moved" && l.roomId === ra.roomId, 10_000, "room moved");
+  const moved = await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "room moved" && l.roomId === ra.roomId,
+    10_000,
+    "room moved",
+  );
   const [ba, bb] = [await inRoom(a), await inRoom(b)];
   for (const back of [ba, bb]) expect(back).toMatchObject({ roomId: ra.roomId, serverId: moved.serverId });
   expect(ba.selfId).toBe(ra.selfId);

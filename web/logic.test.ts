@@ -34,7 +34,9 @@ test("a target is walked to and then dropped; keys win over it", () => {
   s = step(s.pos, { dx: 0, dy: 0, target: { x: 100, y: 200 } }, 0.1);
   s = step(s.pos, { dx: 0, dy: 0, target: { x: 100, y: 200 } }, 0.1);
   expect(s).toEqual({ pos: { x: 100, y: 200 } });
-  expect(step({ x: 100, y: 100 }, { dx: 1, dy: 0, target: { x: 100, y: 900 } }, 0.1)).toEqual({ pos: { x: 140, y: 100 } });
+  expect(step({ x: 100, y: 100 }, { dx: 1, dy: 0, target: { x: 100, y: 900 } }, 0.1)).toEqual({
+    pos: { x: 140, y: 100 },
+  });
   // Targets outside the board are pulled in.
   expect(step({ x: 50, y: 50 }, { dx: 0, dy: 0, target: { x: -100, y: 50 } }, 0.1).pos.x).toBe(EDGE);
 });

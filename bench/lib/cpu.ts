@@ -53,10 +53,20 @@ export class CpuSampler {
   }
 
   between(a: CpuSample, b: CpuSample): CpuBetween {
-    const procs = this.procs.map((p) => ({ name: p.name, pid: p.pid, seconds: diff(a.procs.get(p.name), b.procs.get(p.name)) }));
+    const procs = this.procs.map((p) => ({
+      name: p.name,
+      pid: p.pid,
+      seconds: diff(a.procs.get(p.name), b.procs.get(p.name)),
+    }));
     const busy = diff(a.busy, b.busy);
-    const ours = procs.every((p) => p.seconds !== undefined) ? procs.reduce((sum, p) => sum + p.seconds!, 0) : undefined;
-    return { procs, others: busy === undefined || ours === undefined ? undefined : Math.max(0, busy - ours), steal: diff(a.steal, b.steal) };
+    const ours = procs.every((p) => p.seconds !== undefined)
+      ? procs.reduce((sum, p) => sum + p.seconds!, 0)
+      : undefined;
+    return {
+      procs,
+      others: busy === undefined || ours === undefined ? undefined : Math.max(0, busy - ours),
+      steal: diff(a.steal, b.steal),
+    };
   }
 
   /** Waits until other processes use at most maxCores over one window, or maxWaitMs has passed. */

@@ -36,22 +36,34 @@ export function latencyChart(title: string, subtitle: string, series: Series[]):
     .map((s) => ({ ...s, summary: summarize(s.samples)!, curve: new Distribution(s.samples, CURVE_SCALE, 3) }));
   // The last rank a series can show is 1 - 1/n; the axis reaches the largest such nine.
   const xMax = Math.max(1, Math.ceil(Math.max(0, ...data.map((d) => Math.log10(d.summary.n)))));
-  const y = decades(data.map((d) => d.summary.min), data.map((d) => d.summary.max), 0.01, 1);
+  const y = decades(
+    data.map((d) => d.summary.min),
+    data.map((d) => d.summary.max),
+    0.01,
+    1,
+  );
   const px = (x: number) => M.left + (Math.min(x, xMax) / xMax) * PW;
   const py = (ms: number) => M.top + PH - ((Math.log10(Math.max(ms, 10 ** y.lo)) - y.lo) / (y.hi - y.lo)) * PH;
 
   const out = svgPage(W, H, M.left, title, subtitle);
   // Grid: decades (labelled) and 2x/5x within them on y; each nine, plus the median, on x.
   decadeGrid(out, M.left, M.left + PW, y, py, msLabel, 8);
-  const xTicks: [number, string][] = [[0, "0%"], [nines(0.5), "50%"]];
+  const xTicks: [number, string][] = [
+    [0, "0%"],
+    [nines(0.5), "50%"],
+  ];
   for (let k = 1; k <= xMax; k++) xTicks.push([k, `${(100 - 100 / 10 ** k).toFixed(Math.max(0, k - 2))}%`]);
   for (const [x, label] of xTicks) {
     out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${M.top}" y2="${M.top + PH}" stroke="#ccc"/>`);
     out.push(`<text x="${px(x)}" y="${M.top + PH + 18}" text-anchor="middle">${label}</text>`);
   }
   out.push(`<rect x="${M.left}" y="${M.top}" width="${PW}" height="${PH}" fill="none" stroke="#888"/>`);
-  out.push(`<text x="${M.left + PW / 2}" y="${H - 16}" text-anchor="middle">percentile (each step right is one more nine)</text>`);
-  out.push(`<text transform="translate(20 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle">latency (log scale)</text>`);
+  out.push(
+    `<text x="${M.left + PW / 2}" y="${H - 16}" text-anchor="middle">percentile (each step right is one more nine)</text>`,
+  );
+  out.push(
+    `<text transform="translate(20 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle">latency (log scale)</text>`,
+  );
 
   data.forEach((d, idx) => {
     const s = d.summary;
@@ -70,7 +82,9 @@ export function latencyChart(title: string, subtitle: string, series: Series[]):
     const lx = M.left + PW + 16;
     out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${d.color}" stroke-width="3"${dash}/>`);
     out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(d.label)}</text>`);
-    out.push(`<text x="${lx + 30}" y="${ly + 20}" fill="#555">p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms</text>`);
+    out.push(
+      `<text x="${lx + 30}" y="${ly + 20}" fill="#555">p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms</text>`,
+    );
     out.push(`<text x="${lx + 30}" y="${ly + 36}" fill="#555">max ${s.max.toFixed(3)} ms, n=${s.n}</text>`);
   });
   return svgEnd(out);

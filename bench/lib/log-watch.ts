@@ -32,7 +32,8 @@ export class LogWatch {
       if (level !== "warn" && level !== "error" && level !== "raw") return;
       const byProc = (this.findings.counts[this.phase] ??= {});
       byProc[proc.name] = (byProc[proc.name] ?? 0) + 1;
-      if (this.findings.samples.length < MAX_SAMPLES) this.findings.samples.push(`[${this.phase}] ${proc.name} ${level}: ${msg.slice(0, 300)}`);
+      if (this.findings.samples.length < MAX_SAMPLES)
+        this.findings.samples.push(`[${this.phase}] ${proc.name} ${level}: ${msg.slice(0, 300)}`);
     });
   }
 

@@ -28,7 +28,8 @@ export class EnvOptions {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     const list = raw.split(",").map((s) => Number(s.trim()));
-    if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${name} must be a comma-separated list of whole numbers >= 1, got '${raw}'`);
+    if (list.some((n) => !Number.isInteger(n) || n < 1))
+      throw new Error(`${name} must be a comma-separated list of whole numbers >= 1, got '${raw}'`);
     return list;
   }
 }

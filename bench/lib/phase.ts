@@ -128,5 +128,11 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const cut = timedOut ? `time limit hit: ${r.aborted} aborted, ${r.abandoned} abandoned` : "";
   spec.progress.end(cut);
   // A copy: an abandoned operation that settles later must not change a reported result.
-  return { ...r, latenciesMs: r.latenciesMs.slice(), perSecond: Array.from(r.perSecond, (n) => n ?? 0), errorKinds: { ...r.errorKinds }, errorSamples: r.errorSamples.slice() };
+  return {
+    ...r,
+    latenciesMs: r.latenciesMs.slice(),
+    perSecond: Array.from(r.perSecond, (n) => n ?? 0),
+    errorKinds: { ...r.errorKinds },
+    errorSamples: r.errorSamples.slice(),
+  };
 }

@@ -46,7 +46,9 @@ export function phaseErrorLines(label: string, p: PhaseResult): string[] {
   for (const [kind, n] of Object.entries(p.errorKinds)) out.push(`  ${label}: ${kind} x${n}`);
   for (const s of p.errorSamples) out.push(`    e.g. ${s}`);
   if (p.timedOut || p.aborted || p.abandoned) {
-    out.push(`  ${label}: stopped early (${p.started}/${p.total} started, ${p.aborted} aborted, ${p.abandoned} abandoned)`);
+    out.push(
+      `  ${label}: stopped early (${p.started}/${p.total} started, ${p.aborted} aborted, ${p.abandoned} abandoned)`,
+    );
   }
   return out;
 }
@@ -54,7 +56,9 @@ export function phaseErrorLines(label: string, p: PhaseResult): string[] {
 /** The components' warn/error log lines under a heading; nothing when there were none. */
 export function logLines(logs: LogFindings | undefined, heading: string): string[] {
   if (!logs) return [];
-  const lines = Object.entries(logs.counts).flatMap(([phase, byProc]) => Object.entries(byProc).map(([proc, n]) => `  ${phase}: ${proc} ${n} line(s)`));
+  const lines = Object.entries(logs.counts).flatMap(([phase, byProc]) =>
+    Object.entries(byProc).map(([proc, n]) => `  ${phase}: ${proc} ${n} line(s)`),
+  );
   return lines.length > 0 ? ["", heading, ...lines, ...logs.samples.map((s) => `    ${s}`)] : [];
 }
 

@@ -10,7 +10,11 @@ export const RESULTS_DIR = resolve(dirname(BUILT_CLI), "..", "..", "bench", "res
 
 export function git(args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd: dirname(RESULTS_DIR), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", args, {
+      cwd: dirname(RESULTS_DIR),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 // What both hand-written SVG charts share: escaping, the page with its title, and the decade grid
 // of a log-scale latency axis.
 
-export const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** The opening lines: white page, bold title and grey subtitle at x. */
 export function svgPage(width: number, height: number, x: number, title: string, subtitle: string): string[] {
@@ -39,7 +40,11 @@ export function decadeGrid(
   for (let e = d.lo; e <= d.hi; e++) {
     const v = 10 ** e;
     out.push(`<line x1="${x1}" x2="${x2}" y1="${py(v)}" y2="${py(v)}" stroke="#ccc"/>`);
-    out.push(`<text x="${x1 - labelDx}" y="${py(v) + 4}" text-anchor="end">${esc(label(Number(v.toPrecision(1))))}</text>`);
-    if (e < d.hi) for (const m of [2, 5]) out.push(`<line x1="${x1}" x2="${x2}" y1="${py(m * v)}" y2="${py(m * v)}" stroke="#eee"/>`);
+    out.push(
+      `<text x="${x1 - labelDx}" y="${py(v) + 4}" text-anchor="end">${esc(label(Number(v.toPrecision(1))))}</text>`,
+    );
+    if (e < d.hi)
+      for (const m of [2, 5])
+        out.push(`<line x1="${x1}" x2="${x2}" y1="${py(m * v)}" y2="${py(m * v)}" stroke="#eee"/>`);
   }
 }

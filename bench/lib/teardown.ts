@@ -22,7 +22,10 @@ export class Teardown {
       try {
         await Promise.race([
           Promise.resolve().then(step.run),
-          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`did not finish within ${STEP_LIMIT_MS} ms`)), STEP_LIMIT_MS))),
+          new Promise(
+            (_, reject) =>
+              (timer = setTimeout(() => reject(new Error(`did not finish within ${STEP_LIMIT_MS} ms`)), STEP_LIMIT_MS)),
+          ),
         ]);
       } catch (e) {
         const msg = `teardown: ${step.name}: ${(e as Error).message}`;
@@ -54,6 +57,7 @@ function killChildren(pids: number[]): number {
 export async function shutdown(teardown: Teardown, log: (msg: string) => void): Promise<string[]> {
   const problems = await teardown.run(log);
   const strays = livingChildren();
-  if (strays.length > 0) problems.push(`killed ${killChildren(strays)} child process(es) still alive after shutdown: ${strays.join(", ")}`);
+  if (strays.length > 0)
+    problems.push(`killed ${killChildren(strays)} child process(es) still alive after shutdown: ${strays.join(", ")}`);
   return problems;
 }

@@ -23,7 +23,8 @@ const PANEL_W = 330;
 const LEFT_X = 80;
 const RIGHT_X = LEFT_X + PANEL_W + 110;
 
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number) =>
+  v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
 export function placementChart(title: string, subtitle: string, servers: number[], series: ChartSeries[]): string {
   const out = svgPage(W, H, LEFT_X, title, subtitle);
@@ -47,9 +48,13 @@ export function placementChart(title: string, subtitle: string, servers: number[
       out.push(`<text x="${px(x0, n)}" y="${TOP + PH + 18}" text-anchor="middle">${n.toLocaleString("en-US")}</text>`);
     }
     out.push(`<rect x="${x0}" y="${TOP}" width="${PANEL_W}" height="${PH}" fill="none" stroke="#888"/>`);
-    out.push(`<text x="${x0 + PANEL_W / 2}" y="${TOP + PH + 40}" text-anchor="middle">registered game servers (log scale)</text>`);
+    out.push(
+      `<text x="${x0 + PANEL_W / 2}" y="${TOP + PH + 40}" text-anchor="middle">registered game servers (log scale)</text>`,
+    );
     out.push(`<text x="${x0}" y="${TOP - 10}" font-weight="bold">${esc(label)}</text>`);
-    out.push(`<text transform="translate(${x0 - 55} ${TOP + PH / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
+    out.push(
+      `<text transform="translate(${x0 - 55} ${TOP + PH / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
+    );
   };
 
   frame(LEFT_X, "AllocateRoom latency, 1 call at a time", "latency, ms (log scale)");
@@ -62,13 +67,27 @@ export function placementChart(title: string, subtitle: string, servers: number[
   }
 
   // Series sit close together when nothing grows: the first labels its points above, the next below.
-  const line = (x0: number, values: (number | undefined)[], py: (v: number) => number, color: string, dashed: boolean, below: boolean) => {
-    const pts = servers.map((n, i) => [n, values[i]] as const).filter((p): p is readonly [number, number] => p[1] !== undefined && p[1] > 0);
+  const line = (
+    x0: number,
+    values: (number | undefined)[],
+    py: (v: number) => number,
+    color: string,
+    dashed: boolean,
+    below: boolean,
+  ) => {
+    const pts = servers
+      .map((n, i) => [n, values[i]] as const)
+      .filter((p): p is readonly [number, number] => p[1] !== undefined && p[1] > 0);
     const dash = dashed ? ` stroke-dasharray="6 4"` : "";
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map(([n, v]) => `${px(x0, n).toFixed(1)},${py(v).toFixed(1)}`).join(" ")}"/>`);
+    if (pts.length > 1)
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map(([n, v]) => `${px(x0, n).toFixed(1)},${py(v).toFixed(1)}`).join(" ")}"/>`,
+      );
     for (const [n, v] of pts) {
       out.push(`<circle cx="${px(x0, n).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3.5" fill="${color}"/>`);
-      out.push(`<text x="${(px(x0, n) + 6).toFixed(1)}" y="${(py(v) + (below ? 15 : -6)).toFixed(1)}" fill="${color}" font-size="11">${fmt(v)}</text>`);
+      out.push(
+        `<text x="${(px(x0, n) + 6).toFixed(1)}" y="${(py(v) + (below ? 15 : -6)).toFixed(1)}" fill="${color}" font-size="11">${fmt(v)}</text>`,
+      );
     }
   };
   series.forEach((s, idx) => {

@@ -102,7 +102,9 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
     });
     const cpu = new PlacementCpu({ manager: m.proc.pid, redis: c.redisPid });
 
-    note(`attaching ${n} simulated servers (${maxRooms} rooms, ${maxRooms * o.seats} players each; regions ${o.regions.join(", ")}) ...`);
+    note(
+      `attaching ${n} simulated servers (${maxRooms} rooms, ${maxRooms * o.seats} players each; regions ${o.regions.join(", ")}) ...`,
+    );
     fleet = new Fleet({
       managerAddress: m.address,
       count: n,
@@ -127,7 +129,13 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
       const seconds = (performance.now() - t0) / 1000;
       const d = cpu.seconds(a, cpu.sample());
       const share = (v: number | undefined) => (v === undefined ? undefined : v / seconds);
-      r.idle = { seconds, manager: share(d.manager), redis: share(d.redis), client: share(d.client), others: share(d.others) };
+      r.idle = {
+        seconds,
+        manager: share(d.manager),
+        redis: share(d.redis),
+        client: share(d.client),
+        others: share(d.others),
+      };
     }
 
     allocator = new Allocator(m.address);
@@ -146,7 +154,10 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
     };
     const quiet = async (): Promise<QuietWait> => {
       const q = await cpu.quiet(o.quietCores, o.quietWaitMs, c.signal);
-      if (!q.quiet) note(`the rest of the machine still uses ${q.othersCores?.toFixed(2)} cores after ${(q.waitedMs / 1000).toFixed(0)} s; measuring anyway`);
+      if (!q.quiet)
+        note(
+          `the rest of the machine still uses ${q.othersCores?.toFixed(2)} cores after ${(q.waitedMs / 1000).toFixed(0)} s; measuring anyway`,
+        );
       return q;
     };
     const point = async (label: string): Promise<Point> => {
@@ -163,10 +174,25 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
       if (!c.signal.aborted) {
         waits.concurrent = await quiet();
         const a = cpu.sample();
-        concurrent = await phase(`${label}, ${o.concurrency} in flight`, o.throughputCalls, o.concurrency, o.phaseLimitMs);
+        concurrent = await phase(
+          `${label}, ${o.concurrency} in flight`,
+          o.throughputCalls,
+          o.concurrency,
+          o.phaseLimitMs,
+        );
         concurrentCpu = cpu.seconds(a, cpu.sample());
       }
-      return { roomsBefore, roomsAfter: f.liveRooms, redisUsedMemory, sequential, sequentialCpu, redisScripts, concurrent, cpu: concurrentCpu, quiet: waits };
+      return {
+        roomsBefore,
+        roomsAfter: f.liveRooms,
+        redisUsedMemory,
+        sequential,
+        sequentialCpu,
+        redisScripts,
+        concurrent,
+        cpu: concurrentCpu,
+        quiet: waits,
+      };
     };
 
     if (o.warmup > 0 && !c.signal.aborted) {
@@ -180,11 +206,17 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
       let left = closed;
       while (left > 0 && performance.now() - t0 < EMPTY_LIMIT_MS && !c.signal.aborted) {
         await sleep(100, c.signal);
-        left = await reservedRooms(c.admin, r.keyPrefix, f.servers.map((s) => s.id));
+        left = await reservedRooms(
+          c.admin,
+          r.keyPrefix,
+          f.servers.map((s) => s.id),
+        );
       }
       r.warmup = { calls: w.ok, rate: w.rate, closed, emptyAfterMs: performance.now() - t0, left };
       if (left > 0) r.problems.push(`${left} warm-up rooms still reserved ${EMPTY_LIMIT_MS} ms after they closed`);
-      note(`warm-up: ${w.ok} rooms at ${w.rate.toFixed(0)}/s, closed again; store empty after ${(r.warmup.emptyAfterMs / 1000).toFixed(1)} s`);
+      note(
+        `warm-up: ${w.ok} rooms at ${w.rate.toFixed(0)}/s, closed again; store empty after ${(r.warmup.emptyAfterMs / 1000).toFixed(1)} s`,
+      );
       // The same pause as after the fill, so both points start from the same kind of quiet.
       await sleep(SETTLE_MS, c.signal);
     }
@@ -192,13 +224,23 @@ export async function runConfig(n: number, c: ConfigContext): Promise<ConfigResu
     if (!c.signal.aborted) {
       const missing = Math.max(0, o.rooms - f.liveRooms);
       r.fill = await phase(`fill to ${o.rooms} rooms`, missing, o.fillConcurrency, o.fillLimitMs);
-      if (f.liveRooms < o.rooms) r.problems.push(`the fill reached ${f.liveRooms} of ${o.rooms} rooms; the second point is measured there`);
+      if (f.liveRooms < o.rooms)
+        r.problems.push(`the fill reached ${f.liveRooms} of ${o.rooms} rooms; the second point is measured there`);
       c.logs.enter(`${tag}: settle`);
       await sleep(SETTLE_MS, c.signal);
     }
     if (!c.signal.aborted) r.full = await point(`${Math.round(f.liveRooms / 1000)}k rooms`);
-    r.check = { fleetRooms: f.liveRooms, storeReservedRooms: await reservedRooms(c.admin, r.keyPrefix, f.servers.map((s) => s.id)), lostStreams: f.lost };
-    if (r.check.fleetRooms !== r.check.storeReservedRooms) r.problems.push(`the store reserves ${r.check.storeReservedRooms} rooms, the fleet holds ${r.check.fleetRooms}`);
+    r.check = {
+      fleetRooms: f.liveRooms,
+      storeReservedRooms: await reservedRooms(
+        c.admin,
+        r.keyPrefix,
+        f.servers.map((s) => s.id),
+      ),
+      lostStreams: f.lost,
+    };
+    if (r.check.fleetRooms !== r.check.storeReservedRooms)
+      r.problems.push(`the store reserves ${r.check.storeReservedRooms} rooms, the fleet holds ${r.check.fleetRooms}`);
   } catch (e) {
     r.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
     note(`failed: ${errorText(e)}`);

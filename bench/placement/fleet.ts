@@ -1,6 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { type AttachRequest, AttachRequestSchema, type AttachResponse, ManagerService, RoomCloseReason } from "../../gen/roomgate/v1/manager_pb.js";
+import {
+  type AttachRequest,
+  AttachRequestSchema,
+  type AttachResponse,
+  ManagerService,
+  RoomCloseReason,
+} from "../../gen/roomgate/v1/manager_pb.js";
 import { grpcClientConstructor } from "../../common/grpc-adapter.js";
 
 // Simulated game servers: real Attach streams to the Manager, with none of a game server's rooms
@@ -49,12 +55,20 @@ class SimulatedServer {
       this.ended = true;
       clearInterval(this.timer);
       clearTimeout(this.timer);
-      if (!fleet.stopping) fleet.problems.push(`${id}: stream ended by the Manager: ${grpc.status[s.code]} ${s.details}`);
+      if (!fleet.stopping)
+        fleet.problems.push(`${id}: stream ended by the Manager: ${grpc.status[s.code]} ${s.details}`);
     });
     const o = fleet.o;
     this.send({
       case: "register",
-      value: { serverId: id, address, region, maxRooms: o.maxRooms, maxPlayers: o.maxPlayers, reportIntervalMs: o.reportIntervalMs },
+      value: {
+        serverId: id,
+        address,
+        region,
+        maxRooms: o.maxRooms,
+        maxPlayers: o.maxPlayers,
+        reportIntervalMs: o.reportIntervalMs,
+      },
     });
   }
 
@@ -82,7 +96,10 @@ class SimulatedServer {
       case "closeRoom": {
         const roomId = msg.msg.value.roomId;
         if (this.rooms.delete(roomId)) this.fleet.liveRooms--;
-        this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.CLOSED_BY_MANAGER } } } });
+        this.send({
+          case: "roomEvent",
+          value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.CLOSED_BY_MANAGER } } },
+        });
         return;
       }
       case "drain":
@@ -96,7 +113,11 @@ class SimulatedServer {
   /** Says every room closed, as a server does when its rooms empty. */
   closeAll(): number {
     const ids = [...this.rooms];
-    for (const roomId of ids) this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.EMPTY } } } });
+    for (const roomId of ids)
+      this.send({
+        case: "roomEvent",
+        value: { roomId, event: { case: "closed", value: { reason: RoomCloseReason.EMPTY } } },
+      });
     this.rooms.clear();
     this.fleet.liveRooms -= ids.length;
     return ids.length;
@@ -152,15 +173,27 @@ export class Fleet {
       const c = Math.floor(i / this.o.serversPerConnection);
       // A local subchannel pool gives each client its own HTTP/2 connection, as separate
       // game-server processes would have; grpc-js would otherwise share one for the same target.
-      this.clients[c] ??= new Client(this.o.managerAddress, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+      this.clients[c] ??= new Client(this.o.managerAddress, grpc.credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      });
       const id = `${this.o.idPrefix}${String(i).padStart(4, "0")}`;
       // Nothing listens there: the address only has to be a well-formed, distinct ws:// URL.
       const address = `ws://127.0.0.1:${20_000 + (i % 40_000)}`;
-      this.servers.push(new SimulatedServer(id, this.o.regions[i % this.o.regions.length]!, address, this.clients[c]!, this));
+      this.servers.push(
+        new SimulatedServer(id, this.o.regions[i % this.o.regions.length]!, address, this.clients[c]!, this),
+      );
     }
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`only ${this.registeredCount} of ${this.o.count} simulated servers registered within ${limitMs} ms; ${this.problems.slice(0, 3).join("; ")}`)), limitMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `only ${this.registeredCount} of ${this.o.count} simulated servers registered within ${limitMs} ms; ${this.problems.slice(0, 3).join("; ")}`,
+            ),
+          ),
+        limitMs,
+      );
     });
     try {
       await Promise.race([all, limit]);

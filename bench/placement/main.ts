@@ -50,7 +50,15 @@ async function main(): Promise<number> {
     record.redisVersion = /^redis_version:(.*)$/m.exec(await admin.info("server"))?.[1]?.trim();
     for (const n of o.servers) {
       if (stop.signal.aborted) break;
-      const c = await runConfig(n, { o, redisUrl: redis.url, redisPid: redis.child.pid, admin, progress, logs, signal: stop.signal });
+      const c = await runConfig(n, {
+        o,
+        redisUrl: redis.url,
+        redisPid: redis.child.pid,
+        admin,
+        progress,
+        logs,
+        signal: stop.signal,
+      });
       record.configs.push(c);
     }
     if (stop.signal.aborted) record.problems.push(errorText(stop.signal.reason));
@@ -70,7 +78,8 @@ async function main(): Promise<number> {
     files.json = writeResult(`placement-${stamp}.json`, JSON.stringify(placementJson(record), null, 2) + "\n");
     const done = record.configs.filter((c) => c.small || c.full);
     if (done.length > 0) {
-      const seq = (pick: "small" | "full", q: "p50" | "p99") => done.map((c) => summarize(c[pick]?.sequential.latenciesMs ?? [])?.[q]);
+      const seq = (pick: "small" | "full", q: "p50" | "p99") =>
+        done.map((c) => summarize(c[pick]?.sequential.latenciesMs ?? [])?.[q]);
       const rate = (pick: "small" | "full") => done.map((c) => c[pick]?.concurrent?.rate);
       const m = record.machine as { cpus?: number; cpuModel?: string };
       const svg = placementChart(
@@ -78,8 +87,20 @@ async function main(): Promise<number> {
         `${record.startedAt}  |  ${m.cpus} CPUs, ${m.cpuModel}  |  ${o.calls} sequential calls, ${o.throughputCalls} at ${o.concurrency} in flight`,
         done.map((c) => c.servers),
         [
-          { label: "~0 rooms", color: "#1f77b4", p50: seq("small", "p50"), p99: seq("small", "p99"), rate: rate("small") },
-          { label: `${Math.round(o.rooms / 1000)}k rooms`, color: "#d62728", p50: seq("full", "p50"), p99: seq("full", "p99"), rate: rate("full") },
+          {
+            label: "~0 rooms",
+            color: "#1f77b4",
+            p50: seq("small", "p50"),
+            p99: seq("small", "p99"),
+            rate: rate("small"),
+          },
+          {
+            label: `${Math.round(o.rooms / 1000)}k rooms`,
+            color: "#d62728",
+            p50: seq("full", "p50"),
+            p99: seq("full", "p99"),
+            rate: rate("full"),
+          },
         ],
       );
       files.svg = writeResult(`placement-${stamp}.svg`, svg);
@@ -90,7 +111,13 @@ async function main(): Promise<number> {
   process.stdout.write(placementSummary(record, files));
 
   if (record.error || record.configs.some((c) => c.error)) return 1;
-  const phases = record.configs.flatMap((c) => [c.small?.sequential, c.small?.concurrent, c.fill, c.full?.sequential, c.full?.concurrent]);
+  const phases = record.configs.flatMap((c) => [
+    c.small?.sequential,
+    c.small?.concurrent,
+    c.fill,
+    c.full?.sequential,
+    c.full?.concurrent,
+  ]);
   const incomplete = phases.some((p) => !p || p.errors > 0 || p.timedOut || p.aborted > 0 || p.abandoned > 0);
   const inconsistent = record.configs.some((c) => c.problems.length > 0);
   return incomplete || inconsistent || stop.signal.aborted ? 2 : 0;

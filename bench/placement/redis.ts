@@ -45,7 +45,8 @@ export async function scriptTimes(redis: Redis): Promise<Record<string, Summary>
   for (const [, , micros, args] of entries) {
     const cmd = String(args[0] ?? "").toLowerCase();
     if (cmd === "config" || cmd === "slowlog") continue;
-    const name = cmd === "evalsha" ? (SCRIPT_NAMES.get(String(args[1])) ?? `script ${String(args[1]).slice(0, 8)}`) : cmd;
+    const name =
+      cmd === "evalsha" ? (SCRIPT_NAMES.get(String(args[1])) ?? `script ${String(args[1]).slice(0, 8)}`) : cmd;
     let list = byName.get(name);
     if (!list) byName.set(name, (list = []));
     list.push(micros);

@@ -33,8 +33,11 @@ function pointRow(c: ConfigResult, label: string, pt: Point | undefined): string
   const s = pt && summarize(pt.sequential.latenciesMs);
   const q = pt?.concurrent && summarize(pt.concurrent.latenciesMs);
   const script = pt?.redisScripts?.ALLOCATE;
-  const share = (cpuS: number | undefined, p: PhaseResult | undefined) => (cpuS === undefined || !p?.elapsedMs ? "n/a" : `${((100 * cpuS * 1000) / p.elapsedMs).toFixed(0)}%`);
-  const elsewhere = pt ? `${share(pt.sequentialCpu.others, pt.sequential)} / ${share(pt.cpu.others, pt.concurrent)}` : "n/a";
+  const share = (cpuS: number | undefined, p: PhaseResult | undefined) =>
+    cpuS === undefined || !p?.elapsedMs ? "n/a" : `${((100 * cpuS * 1000) / p.elapsedMs).toFixed(0)}%`;
+  const elsewhere = pt
+    ? `${share(pt.sequentialCpu.others, pt.sequential)} / ${share(pt.cpu.others, pt.concurrent)}`
+    : "n/a";
   const cut = (p: PhaseResult | undefined) => (p && (p.timedOut || p.errors > 0 || p.aborted > 0) ? "*" : "");
   return [
     num(c.servers),
@@ -56,10 +59,15 @@ function pointRow(c: ConfigResult, label: string, pt: Point | undefined): string
 
 function configRow(c: ConfigResult): string[] {
   const pct = (v: number | undefined) => (v === undefined ? "n/a" : `${(100 * v).toFixed(1)}%`);
-  const grew = c.small?.redisUsedMemory !== undefined && c.full?.redisUsedMemory !== undefined && c.full.roomsBefore > c.small.roomsBefore
-    ? (c.full.redisUsedMemory - c.small.redisUsedMemory) / (c.full.roomsBefore - c.small.roomsBefore)
-    : undefined;
-  const check = c.check ? `${num(c.check.fleetRooms)} / ${num(c.check.storeReservedRooms)} / ${c.check.lostStreams}` : "n/a";
+  const grew =
+    c.small?.redisUsedMemory !== undefined &&
+    c.full?.redisUsedMemory !== undefined &&
+    c.full.roomsBefore > c.small.roomsBefore
+      ? (c.full.redisUsedMemory - c.small.redisUsedMemory) / (c.full.roomsBefore - c.small.roomsBefore)
+      : undefined;
+  const check = c.check
+    ? `${num(c.check.fleetRooms)} / ${num(c.check.storeReservedRooms)} / ${c.check.lostStreams}`
+    : "n/a";
   return [
     num(c.servers),
     num(c.maxRoomsPerServer),
@@ -101,12 +109,19 @@ const SCRIPTS = ["ALLOCATE", "CONFIRM", "publish", "RECORD_LOAD"];
 function scriptRows(r: PlacementRecord): string[][] {
   const rows: string[][] = [];
   for (const c of r.configs) {
-    for (const [label, pt] of [["~0 rooms", c.small], [`${Math.round(r.options.rooms / 1000)}k rooms`, c.full]] as const) {
+    for (const [label, pt] of [
+      ["~0 rooms", c.small],
+      [`${Math.round(r.options.rooms / 1000)}k rooms`, c.full],
+    ] as const) {
       if (!pt?.redisScripts) continue;
-      rows.push([num(c.servers), label, ...SCRIPTS.map((k) => {
-        const s = pt.redisScripts?.[k];
-        return s ? `${num(s.n)}  ${us(s.p50)}/${us(s.p99)}` : "-";
-      })]);
+      rows.push([
+        num(c.servers),
+        label,
+        ...SCRIPTS.map((k) => {
+          const s = pt.redisScripts?.[k];
+          return s ? `${num(s.n)}  ${us(s.p50)}/${us(s.p99)}` : "-";
+        }),
+      ]);
     }
   }
   return rows;
@@ -121,36 +136,84 @@ export function placementSummary(r: PlacementRecord, files: ResultFiles): string
   const out: string[] = [];
   const m = r.machine as { cpus?: number; cpuModel?: string; node?: string; commit?: string; dirty?: boolean };
   out.push(`roomgate placement benchmark  ${r.startedAt}`);
-  out.push(`machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}, commit ${m.commit ?? "?"}${m.dirty ? " (working tree modified)" : ""}, redis ${r.redisVersion ?? "?"}`);
+  out.push(
+    `machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}, commit ${m.commit ?? "?"}${m.dirty ? " (working tree modified)" : ""}, redis ${r.redisVersion ?? "?"}`,
+  );
   out.push(
     `setup: 1 Manager process (Redis store, defaults), simulated game servers on real Attach streams (${o.serversPerConnection === 1 ? "one connection each" : `${o.serversPerConnection} per connection`}, ` +
       `load report every ${o.reportIntervalMs} ms, regions ${o.regions.join("/")}), AllocateRoom over gRPC straight to the Manager, ${o.seats} seats per room, all on 127.0.0.1`,
   );
   out.push("");
-  out.push(`AllocateRoom: "seq" = ${num(o.calls)} calls one at a time; "x${o.concurrency}" = ${num(o.throughputCalls)} calls, ${o.concurrency} in flight (alloc/s is its rate).`);
-  out.push(`in-Redis: execution time of the store's ALLOCATE script inside Redis during the sequential calls (SLOWLOG at 0 µs): placement itself, without network or scheduling.`);
-  out.push(`CPU columns: CPU ms per allocation during the x${o.concurrency} phase (/proc utime+stime, fleet upkeep included); client = this process (allocator and simulated fleet);`);
-  out.push(`others = every other process on the machine during the seq and the x${o.concurrency} phase, in % of one core: a disturbed phase shows here`);
-  out.push(`(each phase first waits up to ${o.quietWaitMs / 1000} s for the others to use under ${Math.round(o.quietCores * 100)}% of a core).`);
-  const rows = r.configs.flatMap((c) => [pointRow(c, "~0 rooms", c.small), pointRow(c, `${Math.round(o.rooms / 1000)}k rooms`, c.full)]);
+  out.push(
+    `AllocateRoom: "seq" = ${num(o.calls)} calls one at a time; "x${o.concurrency}" = ${num(o.throughputCalls)} calls, ${o.concurrency} in flight (alloc/s is its rate).`,
+  );
+  out.push(
+    `in-Redis: execution time of the store's ALLOCATE script inside Redis during the sequential calls (SLOWLOG at 0 µs): placement itself, without network or scheduling.`,
+  );
+  out.push(
+    `CPU columns: CPU ms per allocation during the x${o.concurrency} phase (/proc utime+stime, fleet upkeep included); client = this process (allocator and simulated fleet);`,
+  );
+  out.push(
+    `others = every other process on the machine during the seq and the x${o.concurrency} phase, in % of one core: a disturbed phase shows here`,
+  );
+  out.push(
+    `(each phase first waits up to ${o.quietWaitMs / 1000} s for the others to use under ${Math.round(o.quietCores * 100)}% of a core).`,
+  );
+  const rows = r.configs.flatMap((c) => [
+    pointRow(c, "~0 rooms", c.small),
+    pointRow(c, `${Math.round(o.rooms / 1000)}k rooms`, c.full),
+  ]);
   out.push(
     table(
-      ["servers", "point", "live rooms", "seq p50 ms", "seq p99 ms", "in-Redis µs p50/p99", `x${o.concurrency} p50 ms`, `x${o.concurrency} p99 ms`, "alloc/s", "manager cpu ms", "redis cpu ms", "client cpu ms", "others seq/x64", "redis MiB"],
+      [
+        "servers",
+        "point",
+        "live rooms",
+        "seq p50 ms",
+        "seq p99 ms",
+        "in-Redis µs p50/p99",
+        `x${o.concurrency} p50 ms`,
+        `x${o.concurrency} p99 ms`,
+        "alloc/s",
+        "manager cpu ms",
+        "redis cpu ms",
+        "client cpu ms",
+        "others seq/x64",
+        "redis MiB",
+      ],
       rows,
     ),
   );
-  if (rows.some((row) => row.some((cell) => cell.endsWith("*")))) out.push("  (* the phase had errors or hit its time limit; see below)");
+  if (rows.some((row) => row.some((cell) => cell.endsWith("*"))))
+    out.push("  (* the phase had errors or hit its time limit; see below)");
   out.push("");
-  out.push(`per fleet size (idle = ${(o.idleMs / 1000).toFixed(0)} s with every server reporting and no allocations, in % of one core):`);
+  out.push(
+    `per fleet size (idle = ${(o.idleMs / 1000).toFixed(0)} s with every server reporting and no allocations, in % of one core):`,
+  );
   out.push(
     table(
-      ["servers", "max rooms/server", "register s", "idle manager", "idle redis", "idle client", "idle others", "fill alloc/s", "fill s", "redis B/room", "fleet / store rooms / lost streams"],
+      [
+        "servers",
+        "max rooms/server",
+        "register s",
+        "idle manager",
+        "idle redis",
+        "idle client",
+        "idle others",
+        "fill alloc/s",
+        "fill s",
+        "redis B/room",
+        "fleet / store rooms / lost streams",
+      ],
       r.configs.map(configRow),
     ),
   );
   const scripts = scriptRows(r);
   if (scripts.length > 0) {
-    out.push("", "store commands inside Redis during the sequential calls, µs (n: how many ran; load reports and dashboard events included):");
+    out.push(
+      "",
+      "store commands inside Redis during the sequential calls, µs (n: how many ran; load reports and dashboard events included):",
+    );
     out.push(table(["servers", "point", ...SCRIPTS.map((k) => `${k} n p50/p99`)], scripts));
   }
   const growth = growthLines(r);
@@ -168,7 +231,8 @@ export function placementSummary(r: PlacementRecord, files: ResultFiles): string
   }
   if (errors.length > 0) out.push("", "errors and problems:", ...errors);
   out.push(...logLines(r.logs, "warn/error log lines from the Manager:"), ...problemLines(r.problems, r.error), "");
-  if (r.startedAt && r.finishedAt) out.push(`wall time: ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(0)} s`);
+  if (r.startedAt && r.finishedAt)
+    out.push(`wall time: ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(0)} s`);
   out.push(...fileLines(files));
   return out.join("\n") + "\n";
 }
@@ -176,12 +240,21 @@ export function placementSummary(r: PlacementRecord, files: ResultFiles): string
 /** Phase summaries instead of raw samples, except the sequential ones, which are small and the point. */
 function pointJson(pt: Point | undefined) {
   if (!pt) return undefined;
-  return { ...pt, sequential: phaseJson(pt.sequential, true), concurrent: pt.concurrent && phaseJson(pt.concurrent, false) };
+  return {
+    ...pt,
+    sequential: phaseJson(pt.sequential, true),
+    concurrent: pt.concurrent && phaseJson(pt.concurrent, false),
+  };
 }
 
 export function placementJson(r: PlacementRecord): unknown {
   return {
     ...r,
-    configs: r.configs.map((c) => ({ ...c, small: pointJson(c.small), fill: c.fill && phaseJson(c.fill, false), full: pointJson(c.full) })),
+    configs: r.configs.map((c) => ({
+      ...c,
+      small: pointJson(c.small),
+      fill: c.fill && phaseJson(c.fill, false),
+      full: pointJson(c.full),
+    })),
   };
 }

@@ -25,7 +25,8 @@ async function untilGone(redis: Redis, key: string, t0: number, signal: AbortSig
     const exists = await redis.exists(key);
     const ms = performance.now() - t0;
     if (exists === 0) return ms;
-    if (ms >= GIVE_UP_MS) throw new OpError("room key not removed", `${key} still in Redis ${GIVE_UP_MS} ms after the last player left`);
+    if (ms >= GIVE_UP_MS)
+      throw new OpError("room key not removed", `${key} still in Redis ${GIVE_UP_MS} ms after the last player left`);
   }
 }
 
@@ -47,7 +48,8 @@ export async function cleanupLatency(p: RoomPhaseInput & { total: number }): Pro
         let left: Promise<boolean> | undefined;
         try {
           // Without this a wrong key name would read as an instant clean-up.
-          if ((await redis.exists(key)) !== 1) throw new OpError("room key missing", `${key} not in Redis while the room is joined`);
+          if ((await redis.exists(key)) !== 1)
+            throw new OpError("room key missing", `${key} not in Redis while the room is joined`);
           const t0 = performance.now();
           left = leave(ws);
           return await untilGone(redis, key, t0, signal);

@@ -40,7 +40,12 @@ async function countKeys(redis: Redis, pattern: string): Promise<number> {
   return n;
 }
 
-export async function waitForEmpty(cluster: Cluster, redis: Redis, keyPrefix: string, limitMs: number): Promise<Leftovers> {
+export async function waitForEmpty(
+  cluster: Cluster,
+  redis: Redis,
+  keyPrefix: string,
+  limitMs: number,
+): Promise<Leftovers> {
   const t0 = performance.now();
   for (;;) {
     const rooms = await serverRooms(cluster);

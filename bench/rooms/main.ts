@@ -70,7 +70,10 @@ async function main(): Promise<number> {
     const cpu = new CpuSampler(m.tracked);
     const common = { mesh: m, progress, signal: stop.signal, limitMs: o.phaseLimitMs };
     /** Runs one phase with its CPU use and log lines attributed to it; skipped once stopped. */
-    const phase = async <T extends { result: PhaseResult }>(key: PhaseKey, fn: () => Promise<T>): Promise<T | undefined> => {
+    const phase = async <T extends { result: PhaseResult }>(
+      key: PhaseKey,
+      fn: () => Promise<T>,
+    ): Promise<T | undefined> => {
       if (stop.signal.aborted) {
         record.skipped.push(key);
         return undefined;
@@ -85,9 +88,18 @@ async function main(): Promise<number> {
     const wrap = (p: Promise<PhaseResult>) => p.then((result) => ({ result }));
     const small = Math.min(o.concurrency, 10);
 
-    if (o.warmup > 0) await phase("warmup", () => createJoinLeave({ ...common, name: "warm-up", total: o.warmup, concurrency: small }));
-    const redis = { redisUrl: m.redisUrl, keyPrefix: m.keyPrefix, progress, signal: stop.signal, limitMs: o.phaseLimitMs };
-    await phase("redisSequential", () => wrap(redisPairs({ ...redis, name: "Redis SET+GET sequential", total: o.sequential, concurrency: 1 })));
+    if (o.warmup > 0)
+      await phase("warmup", () => createJoinLeave({ ...common, name: "warm-up", total: o.warmup, concurrency: small }));
+    const redis = {
+      redisUrl: m.redisUrl,
+      keyPrefix: m.keyPrefix,
+      progress,
+      signal: stop.signal,
+      limitMs: o.phaseLimitMs,
+    };
+    await phase("redisSequential", () =>
+      wrap(redisPairs({ ...redis, name: "Redis SET+GET sequential", total: o.sequential, concurrency: 1 })),
+    );
     const seq = await phase("createSequential", () => sequentialCreates({ ...common, total: o.sequential }));
     if (seq && seq.rooms.length > 0) {
       await phase("closeSequential", () => wrap(closeRooms({ ...common, rooms: seq.rooms, concurrency: small })));
@@ -97,8 +109,14 @@ async function main(): Promise<number> {
     }
     // Here, on a drained and otherwise idle mesh, so the figure is the clean-up path itself.
     if (o.cleanup > 0) await phase("cleanup", () => cleanupLatency({ ...common, total: o.cleanup }));
-    await phase("redisConcurrent", () => wrap(redisPairs({ ...redis, name: `Redis SET+GET x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency })));
-    const load = await phase("createJoin", () => createJoinLeave({ ...common, name: `create+join x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency }));
+    await phase("redisConcurrent", () =>
+      wrap(
+        redisPairs({ ...redis, name: `Redis SET+GET x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency }),
+      ),
+    );
+    const load = await phase("createJoin", () =>
+      createJoinLeave({ ...common, name: `create+join x${o.concurrency}`, total: o.rooms, concurrency: o.concurrency }),
+    );
     if (load) record.spread = load.spread;
     // After an interrupt, rooms whose create finished but join did not wait out their tokens:
     // waiting for them would only delay the shutdown that was asked for.
@@ -122,13 +140,22 @@ async function main(): Promise<number> {
   const p = record.phases;
   const series = [
     { label: "Redis SET+GET, 1 client", color: "#7f7f7f", samples: p.redisSequential?.latenciesMs ?? [] },
-    { label: `Redis SET+GET, ${o.concurrency} loops`, color: "#7f7f7f", dashed: true, samples: p.redisConcurrent?.latenciesMs ?? [] },
+    {
+      label: `Redis SET+GET, ${o.concurrency} loops`,
+      color: "#7f7f7f",
+      dashed: true,
+      samples: p.redisConcurrent?.latenciesMs ?? [],
+    },
     { label: "CreateRoom, 1 client", color: "#1f77b4", samples: p.createSequential?.latenciesMs ?? [] },
     { label: "last leave to key gone", color: "#2ca02c", samples: p.cleanup?.latenciesMs ?? [] },
     { label: `create+join, ${o.concurrency} clients`, color: "#d62728", samples: p.createJoin?.latenciesMs ?? [] },
   ];
   const svg = series.some((s) => s.samples.length > 0)
-    ? latencyChart("roomgate latency distributions", `${record.startedAt}  |  ${record.machine.cpus} CPUs, ${record.machine.cpuModel}`, series)
+    ? latencyChart(
+        "roomgate latency distributions",
+        `${record.startedAt}  |  ${record.machine.cpus} CPUs, ${record.machine.cpuModel}`,
+        series,
+      )
     : undefined;
   const files: ResultFiles = {};
   try {

@@ -64,7 +64,9 @@ export async function startMesh(o: BenchOptions, teardown: Teardown, log: (msg: 
   const tracked: Tracked[] = [
     { name: "manager", pid: cluster.manager.proc.pid },
     ...cluster.gateways.map((g) => ({ name: g.proc.name, pid: g.proc.pid })),
-    ...[...cluster.gameServers].sort((a, b) => a.id.localeCompare(b.id)).map((g) => ({ name: g.proc.name, pid: g.proc.pid })),
+    ...[...cluster.gameServers]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((g) => ({ name: g.proc.name, pid: g.proc.pid })),
     { name: "redis", pid: redisPid },
     { name: "bench client", pid: process.pid },
   ];

@@ -10,7 +10,14 @@ import { ratio, summarize, type Summary } from "../lib/stats.js";
 // What a run found, and its JSON form. Every room figure is also given as a multiple of the Redis
 // figure measured in the same run on the same machine.
 
-export type PhaseKey = "warmup" | "redisSequential" | "createSequential" | "closeSequential" | "cleanup" | "redisConcurrent" | "createJoin";
+export type PhaseKey =
+  | "warmup"
+  | "redisSequential"
+  | "createSequential"
+  | "closeSequential"
+  | "cleanup"
+  | "redisConcurrent"
+  | "createJoin";
 
 export const PHASE_TITLES: Record<PhaseKey, string> = {
   warmup: "warm-up create+join+leave (untimed)",
@@ -78,6 +85,7 @@ export function ratios(r: RunRecord): Ratios {
 
 export function toJson(r: RunRecord): unknown {
   const phases: Record<string, unknown> = {};
-  for (const [k, p] of Object.entries(r.phases) as [PhaseKey, PhaseResult][]) phases[k] = { title: title(r, k), ...phaseJson(p, MEASURED.includes(k)) };
+  for (const [k, p] of Object.entries(r.phases) as [PhaseKey, PhaseResult][])
+    phases[k] = { title: title(r, k), ...phaseJson(p, MEASURED.includes(k)) };
   return { ...r, phases, ratios: ratios(r) };
 }

@@ -26,9 +26,12 @@ export async function redisPairs(p: RedisPhaseInput): Promise<PhaseResult> {
     for (let i = 0; i < p.concurrency; i++) clients.push(redisClient(p.redisUrl));
     // Connecting and the first, cold round trips are not part of a pair's latency.
     await Promise.all(clients.map((c) => c.connect()));
-    await Promise.all(clients.map(async (c, i) => {
-      for (let n = 0; n < WARM_PAIRS; n++) await c.set(`${p.keyPrefix}bench:warm:${i}`, VALUE).then(() => c.get(`${p.keyPrefix}bench:warm:${i}`));
-    }));
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let n = 0; n < WARM_PAIRS; n++)
+          await c.set(`${p.keyPrefix}bench:warm:${i}`, VALUE).then(() => c.get(`${p.keyPrefix}bench:warm:${i}`));
+      }),
+    );
     return await runPhase({
       ...p,
       op: async (i, w) => {
@@ -38,7 +41,11 @@ export async function redisPairs(p: RedisPhaseInput): Promise<PhaseResult> {
         await c.set(key, VALUE);
         const got = await c.get(key);
         const ms = performance.now() - t0;
-        if (got !== VALUE) throw new OpError("redis value mismatch", `GET ${key} returned ${got === null ? "nothing" : "another value"}`);
+        if (got !== VALUE)
+          throw new OpError(
+            "redis value mismatch",
+            `GET ${key} returned ${got === null ? "nothing" : "another value"}`,
+          );
         return ms;
       },
     });

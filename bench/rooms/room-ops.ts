@@ -12,10 +12,18 @@ export const OP_TIMEOUT_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 /** Opens the room's socket and resolves once the welcome frame arrived. */
-export function joinUntilWelcome(serverAddress: string, roomId: string, token: string, signal: AbortSignal): Promise<WebSocket> {
+export function joinUntilWelcome(
+  serverAddress: string,
+  roomId: string,
+  token: string,
+  signal: AbortSignal,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const ws = new WebSocket(roomUrl(serverAddress, roomId, token), { handshakeTimeout: OP_TIMEOUT_MS, perMessageDeflate: false });
+    const ws = new WebSocket(roomUrl(serverAddress, roomId, token), {
+      handshakeTimeout: OP_TIMEOUT_MS,
+      perMessageDeflate: false,
+    });
     ws.binaryType = "nodebuffer";
     // Errors after we are done with the socket (a reset during close) must not crash the run.
     ws.on("error", () => {});
@@ -41,15 +49,25 @@ export function joinUntilWelcome(serverAddress: string, roomId: string, token: s
       if (frame.case === "welcome") return finish();
       if (frame.case === "error") return finish(new OpError("error frame before welcome", frame.value.message));
     };
-    const timer = setTimeout(() => finish(new OpError("welcome timeout", `no welcome within ${OP_TIMEOUT_MS} ms`)), OP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new OpError("welcome timeout", `no welcome within ${OP_TIMEOUT_MS} ms`)),
+      OP_TIMEOUT_MS,
+    );
     signal.addEventListener("abort", onAbort, { once: true });
     ws.on("message", onMessage);
     ws.once("unexpected-response", (_req, res) => {
       res.resume();
-      finish(new OpError(`upgrade refused ${res.statusCode}`, `game server answered ${res.statusCode} ${res.statusMessage ?? ""}`));
+      finish(
+        new OpError(
+          `upgrade refused ${res.statusCode}`,
+          `game server answered ${res.statusCode} ${res.statusMessage ?? ""}`,
+        ),
+      );
     });
     ws.once("error", (e) => finish(new OpError(`ws ${(e as NodeJS.ErrnoException).code ?? "error"}`, e.message)));
-    ws.once("close", (code, reason) => finish(new OpError(`closed before welcome ${code}`, reason.toString() || `close code ${code}`)));
+    ws.once("close", (code, reason) =>
+      finish(new OpError(`closed before welcome ${code}`, reason.toString() || `close code ${code}`)),
+    );
   });
 }
 

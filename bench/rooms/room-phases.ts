@@ -36,7 +36,9 @@ export function createRoom(client: Gateway, name: string, signal: AbortSignal): 
 }
 
 /** Phase 2: one client, one call at a time, through gateway 0: latency without queueing. */
-export async function sequentialCreates(p: RoomPhaseInput & { total: number }): Promise<{ result: PhaseResult; rooms: CreateRoomResponse[] }> {
+export async function sequentialCreates(
+  p: RoomPhaseInput & { total: number },
+): Promise<{ result: PhaseResult; rooms: CreateRoomResponse[] }> {
   const client = gatewayClient(p.mesh.cluster.gatewayUrl(0), "connect");
   const rooms: CreateRoomResponse[] = [];
   const result = await runPhase({
@@ -58,7 +60,9 @@ export async function sequentialCreates(p: RoomPhaseInput & { total: number }): 
  * Joins and leaves rooms that were created but not joined, so they close now instead of when
  * their join tokens expire (30 s later, in the middle of another phase's measurement).
  */
-export async function closeRooms(p: RoomPhaseInput & { rooms: CreateRoomResponse[]; concurrency: number }): Promise<PhaseResult> {
+export async function closeRooms(
+  p: RoomPhaseInput & { rooms: CreateRoomResponse[]; concurrency: number },
+): Promise<PhaseResult> {
   return runPhase({
     ...p,
     name: "close sequential rooms",
@@ -76,9 +80,13 @@ export async function closeRooms(p: RoomPhaseInput & { rooms: CreateRoomResponse
  * Phase 3 (and the warm-up): `concurrency` clients, spread over the gateways, each creating a room,
  * joining it until welcome (the measured latency) and leaving so the room is freed.
  */
-export async function createJoinLeave(p: RoomPhaseInput & { name: string; total: number; concurrency: number }): Promise<{ result: PhaseResult; spread: Spread }> {
+export async function createJoinLeave(
+  p: RoomPhaseInput & { name: string; total: number; concurrency: number },
+): Promise<{ result: PhaseResult; spread: Spread }> {
   const gateways = p.mesh.cluster.gateways.length;
-  const clients = Array.from({ length: p.concurrency }, (_, w) => gatewayClient(p.mesh.cluster.gatewayUrl(w % gateways), "connect"));
+  const clients = Array.from({ length: p.concurrency }, (_, w) =>
+    gatewayClient(p.mesh.cluster.gatewayUrl(w % gateways), "connect"),
+  );
   const spread = newSpread();
   const result = await runPhase({
     ...p,

@@ -44,7 +44,12 @@ function cpuRows(r: RunRecord): string[][] {
   ]);
   const system = use.filter((u) => u.name !== "bench client" && u.seconds !== undefined);
   const total = system.reduce((a, u) => a + u.seconds!, 0);
-  rows.push(["all but the client", total.toFixed(2), `${((100 * total) / wall).toFixed(0)}%`, p.ok ? ((1000 * total) / p.ok).toFixed(3) : "n/a"]);
+  rows.push([
+    "all but the client",
+    total.toFixed(2),
+    `${((100 * total) / wall).toFixed(0)}%`,
+    p.ok ? ((1000 * total) / p.ok).toFixed(3) : "n/a",
+  ]);
   return rows;
 }
 
@@ -52,10 +57,16 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
   const out: string[] = [];
   const m = r.machine as { cpuModel?: string; cpus?: number; node?: string; loadavgStart?: number[] };
   out.push(`roomgate benchmark  ${r.startedAt}`);
-  out.push(`machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}, load average at start ${m.loadavgStart?.map((v) => v.toFixed(2)).join(" ")}`);
+  out.push(
+    `machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}, load average at start ${m.loadavgStart?.map((v) => v.toFixed(2)).join(" ")}`,
+  );
   if (r.mesh) out.push(`mesh: ${(r.mesh as { description?: string }).description}`);
   const rows = phaseRows(r);
-  if (rows.length > 0) out.push("", table(["phase", "ops", "ok", "errors", "mean ms", "p50 ms", "p99 ms", "max ms", "ops/s", "wall s"], rows));
+  if (rows.length > 0)
+    out.push(
+      "",
+      table(["phase", "ops", "ok", "errors", "mean ms", "p50 ms", "p99 ms", "max ms", "ops/s", "wall s"], rows),
+    );
 
   const q = ratios(r);
   const c = r.options.concurrency;
@@ -66,7 +77,12 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
     ["CreateRoom p99 / Redis pair p99 (both 1 client)", times(q.createP99OverRedisP99)],
     [`create+join p50 / Redis pair p50 (both ${c} concurrent)`, times(q.createJoinP50OverRedisConcurrentP50)],
     [`create+join p99 / Redis pair p99 (both ${c} concurrent)`, times(q.createJoinP99OverRedisConcurrentP99)],
-    [`rooms/s / Redis pairs/s (both ${c} concurrent)`, Number.isFinite(rr) ? `${rr.toFixed(4)}  (Redis does ${(1 / rr).toFixed(1)} pairs in the time of one room)` : "n/a"],
+    [
+      `rooms/s / Redis pairs/s (both ${c} concurrent)`,
+      Number.isFinite(rr)
+        ? `${rr.toFixed(4)}  (Redis does ${(1 / rr).toFixed(1)} pairs in the time of one room)`
+        : "n/a",
+    ],
     ["CreateRoom/s / Redis pairs/s (both 1 client)", Number.isFinite(sr) ? sr.toFixed(4) : "n/a"],
   ];
   const labelWidth = Math.max(...ratioLines.map(([l]) => l.length));
@@ -78,25 +94,49 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
   const cpu = cpuRows(r);
   if (cpu.length > 0) {
     out.push("");
-    out.push(`CPU during the loaded phase (${num((r.phases.createJoin!.elapsedMs) / 1000, 1)} s wall; /proc/<pid>/stat utime+stime):`);
+    out.push(
+      `CPU during the loaded phase (${num(r.phases.createJoin!.elapsedMs / 1000, 1)} s wall; /proc/<pid>/stat utime+stime):`,
+    );
     out.push(table(["process", "cpu s", "of 1 core", "cpu ms/room"], cpu));
   }
 
   if (r.spread) {
     out.push("");
-    out.push(`rooms per game server: ${Object.entries(r.spread.byServer).sort().map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
-    out.push(`rooms per gateway:     ${Object.entries(r.spread.byGateway).sort().map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+    out.push(
+      `rooms per game server: ${
+        Object.entries(r.spread.byServer)
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "none"
+      }`,
+    );
+    out.push(
+      `rooms per gateway:     ${
+        Object.entries(r.spread.byGateway)
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "none"
+      }`,
+    );
     if (r.spread.uncleanLeaves > 0) out.push(`leaves cut after a close timeout: ${r.spread.uncleanLeaves}`);
     const perSecond = r.phases.createJoin?.perSecond ?? [];
     // The last bucket is a partial second, so it is left out rather than read as a slowdown.
-    if (perSecond.length > 1) out.push(`rooms done in each second of the loaded phase: ${perSecond.slice(0, -1).join(" ")}`);
+    if (perSecond.length > 1)
+      out.push(`rooms done in each second of the loaded phase: ${perSecond.slice(0, -1).join(" ")}`);
   }
   for (const [when, l] of Object.entries(r.leftovers) as [string, Leftovers][]) {
-    const rooms = Object.entries(l.serverRooms).sort().map(([k, v]) => `${k} ${v ?? "?"}`).join(", ");
-    out.push(`${when === "afterLoad" ? "after the loaded phase" : "after clean-up"}: ${l.drained ? "drained" : "NOT drained"} in ${(l.waitedMs / 1000).toFixed(1)} s; rooms on servers: ${rooms}; room keys in Redis: ${l.redisRoomKeys}`);
+    const rooms = Object.entries(l.serverRooms)
+      .sort()
+      .map(([k, v]) => `${k} ${v ?? "?"}`)
+      .join(", ");
+    out.push(
+      `${when === "afterLoad" ? "after the loaded phase" : "after clean-up"}: ${l.drained ? "drained" : "NOT drained"} in ${(l.waitedMs / 1000).toFixed(1)} s; rooms on servers: ${rooms}; room keys in Redis: ${l.redisRoomKeys}`,
+    );
   }
 
-  const errorLines = (Object.entries(r.phases) as [PhaseKey, PhaseResult][]).flatMap(([k, p]) => phaseErrorLines(title(r, k), p));
+  const errorLines = (Object.entries(r.phases) as [PhaseKey, PhaseResult][]).flatMap(([k, p]) =>
+    phaseErrorLines(title(r, k), p),
+  );
   if (errorLines.length > 0) out.push("", "errors:", ...errorLines);
   out.push(...logLines(r.logs, "warn/error log lines from the components:"));
   if (r.skipped.length > 0) out.push("", `skipped: ${r.skipped.join(", ")}`);

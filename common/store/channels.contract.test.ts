@@ -44,14 +44,21 @@ describe.each(implementations)("%s channels", (_name, make) => {
       b.push(e);
       if (b.length === 2) bGotTwo();
     });
-    await store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED, roomId: "r1", serverId: "a" }));
+    await store.publishEvent(
+      create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED, roomId: "r1", serverId: "a" }),
+    );
     await firstForA;
     stopA();
-    await store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_REMOVED, roomId: "r1", detail: "empty" }));
+    await store.publishEvent(
+      create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_REMOVED, roomId: "r1", detail: "empty" }),
+    );
     await twoForB;
     // Both listeners hear an event in the same turn, so by now A would have heard the second.
     expect(a.map((e) => e.kind)).toEqual([ClusterEventKind.ROOM_ALLOCATED]);
-    expect(b.map((e) => [e.kind, e.roomId])).toEqual([[ClusterEventKind.ROOM_ALLOCATED, "r1"], [ClusterEventKind.ROOM_REMOVED, "r1"]]);
+    expect(b.map((e) => [e.kind, e.roomId])).toEqual([
+      [ClusterEventKind.ROOM_ALLOCATED, "r1"],
+      [ClusterEventKind.ROOM_REMOVED, "r1"],
+    ]);
     expect(b[1]!.detail).toBe("empty");
   });
 });

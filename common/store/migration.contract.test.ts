@@ -26,12 +26,18 @@ describe.each(implementations)("%s migration", (_name, make) => {
 
     expect(await store.claimMoving({ nowMs: 8000, leaseMs: 5000, limit: 10 })).toEqual([id]);
     expect(await store.claimMoving({ nowMs: 9000, leaseMs: 5000, limit: 10 })).toEqual([]);
-    expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9000 })).toEqual({ kind: "none", movingSinceMs: 7000 });
+    expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9000 })).toEqual({
+      kind: "none",
+      movingSinceMs: 7000,
+    });
 
     await store.registerServer(reg("b", { maxRooms: 2 }));
     await store.registerServer(reg("c", { maxRooms: 2 }));
     const first = await store.moveRoom({ roomId: id, strategy: "distributed", excluded: ["c"], nowMs: 9000 });
-    expect(first).toMatchObject({ kind: "placed", room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 } });
+    expect(first).toMatchObject({
+      kind: "placed",
+      room: { roomId: id, serverId: "b", state: RoomState.MOVING, maxPlayers: 6 },
+    });
     expect(await store.getServer("b")).toMatchObject({ reservedRooms: 1, reservedSeats: 6 });
     // b never confirmed: the next attempt gives b's reservation back before taking c's.
     const second = await store.moveRoom({ roomId: id, strategy: "distributed", excluded: ["b"], nowMs: 9500 });
@@ -41,7 +47,9 @@ describe.each(implementations)("%s migration", (_name, make) => {
     expect(await store.finishMove({ roomId: id, serverId: "c", nowMs: 9000 })).toBe(true);
     expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
     expect(await store.getSnapshot(id)).toEqual(snap);
-    expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9500 })).toEqual({ kind: "gone" });
+    expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9500 })).toEqual({
+      kind: "gone",
+    });
     expect(await store.claimMoving({ nowMs: 20_000, leaseMs: 5000, limit: 10 })).toEqual([]);
     expect(await store.listServerRooms("c")).toEqual([id]);
 
@@ -55,10 +63,16 @@ describe.each(implementations)("%s migration", (_name, make) => {
     const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
     const id = r.room.roomId;
-    expect(await store.handOver({ roomId: id, serverId: "a", snapshot: new Uint8Array([9]), nowMs: 5000, leaseMs: 3000 })).toBe(false); // not open yet
+    expect(
+      await store.handOver({ roomId: id, serverId: "a", snapshot: new Uint8Array([9]), nowMs: 5000, leaseMs: 3000 }),
+    ).toBe(false); // not open yet
     await store.confirmRoom({ roomId: id, serverId: "a", nowMs: 3000 });
-    expect(await store.handOver({ roomId: id, serverId: "b", snapshot: new Uint8Array([9]), nowMs: 5000, leaseMs: 3000 })).toBe(false);
-    expect(await store.handOver({ roomId: id, serverId: "a", snapshot: new Uint8Array([9, 9]), nowMs: 5000, leaseMs: 3000 })).toBe(true);
+    expect(
+      await store.handOver({ roomId: id, serverId: "b", snapshot: new Uint8Array([9]), nowMs: 5000, leaseMs: 3000 }),
+    ).toBe(false);
+    expect(
+      await store.handOver({ roomId: id, serverId: "a", snapshot: new Uint8Array([9, 9]), nowMs: 5000, leaseMs: 3000 }),
+    ).toBe(true);
     expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
     expect(await store.listServerRooms("a")).toEqual([]);
     expect(await store.getSnapshot(id)).toEqual(new Uint8Array([9, 9]));

@@ -26,7 +26,12 @@ export interface Placement {
 }
 
 /** How full a server is, 0..1: the larger of its room and seat reservations. */
-export function serverLoad(s: { reservedRooms: number; reservedSeats: number; maxRooms: number; maxPlayers: number }): number {
+export function serverLoad(s: {
+  reservedRooms: number;
+  reservedSeats: number;
+  maxRooms: number;
+  maxPlayers: number;
+}): number {
   const rooms = s.maxRooms > 0 ? s.reservedRooms / s.maxRooms : 1;
   const seats = s.maxPlayers > 0 ? s.reservedSeats / s.maxPlayers : 1;
   return Math.max(rooms, seats);
@@ -61,6 +66,9 @@ export function hasLabels(have: Labels, want: Labels): boolean {
   return Object.entries(want).every(([k, v]) => have[k] === v);
 }
 
-export function fits(s: { reservedRooms: number; reservedSeats: number; maxRooms: number; maxPlayers: number }, seats: number): boolean {
+export function fits(
+  s: { reservedRooms: number; reservedSeats: number; maxRooms: number; maxPlayers: number },
+  seats: number,
+): boolean {
   return s.reservedRooms + 1 <= s.maxRooms && s.reservedSeats + seats <= s.maxPlayers;
 }

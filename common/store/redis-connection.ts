@@ -39,7 +39,8 @@ export function failFastOptions(o: ConnectionLimits = {}): RedisOptions {
     reconnectOnError: (e: Error) => e.message.startsWith("READONLY"),
     // Exponential from 50 ms, capped, with jitter so a fleet does not reconnect in step; never
     // gives up. ioredis counts attempts from 1.
-    retryStrategy: (times: number) => Math.round(backoffDelay(times - 1, { initialDelayMs: 50, maxDelayMs: cap, jitter: 0.5 })),
+    retryStrategy: (times: number) =>
+      Math.round(backoffDelay(times - 1, { initialDelayMs: 50, maxDelayMs: cap, jitter: 0.5 })),
   };
 }
 
@@ -54,7 +55,9 @@ export function superviseConnection(client: Redis, log: Logger | undefined, conn
   const lost = (error: string) => {
     if (downSince !== undefined) return;
     downSince = Date.now();
-    const msg = everReady ? "store connection lost; calls fail as unavailable until it is back" : "store unreachable; retrying";
+    const msg = everReady
+      ? "store connection lost; calls fail as unavailable until it is back"
+      : "store unreachable; retrying";
     log?.warn(msg, { connection, error });
   };
   client.once("ready", () => {

@@ -40,7 +40,9 @@ test("down: calls fail at once and never run later; back: it reconnects, keeps i
   const t0 = Date.now();
   await expect(store.getRoom("AAAAAAAAAAAAAAAAAAAAAA")).rejects.toThrow();
   await expect(store.redis.set("o:written-while-down", "1")).rejects.toThrow();
-  await expect(store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED }))).rejects.toThrow();
+  await expect(
+    store.publishEvent(create(ClusterEventSchema, { kind: ClusterEventKind.ROOM_ALLOCATED })),
+  ).rejects.toThrow();
   expect(Date.now() - t0).toBeLessThan(300);
 
   await redis.restart();

@@ -16,8 +16,23 @@ import { RECORD_LOAD, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_
 
 /** Every store script; defined once on the client, then run by EVALSHA. */
 export const STORE_SCRIPTS = [
-  ALLOCATE, CONFIRM, CLAIM, DELETE_ROOM, REGISTER, SET_STATE, RECORD_LOAD, REMOVE_SERVER, HOLD_SEAT, SET_ROOM_PLAYERS, JOIN_PUBLIC,
-  LIST_PAGE, SAVE_SNAPSHOT, HAND_OVER, MOVE_ROOM, FINISH_MOVE, ACQUIRE_LEASE,
+  ALLOCATE,
+  CONFIRM,
+  CLAIM,
+  DELETE_ROOM,
+  REGISTER,
+  SET_STATE,
+  RECORD_LOAD,
+  REMOVE_SERVER,
+  HOLD_SEAT,
+  SET_ROOM_PLAYERS,
+  JOIN_PUBLIC,
+  LIST_PAGE,
+  SAVE_SNAPSHOT,
+  HAND_OVER,
+  MOVE_ROOM,
+  FINISH_MOVE,
+  ACQUIRE_LEASE,
 ] as const;
 
 export interface RedisStoreOptions extends ConnectionLimits {
@@ -63,7 +78,10 @@ function connect(options: RedisStoreOptions): { redis: Redis; ownsClient: boolea
   // Commands fail fast while Redis is unreachable (callers turn that into `unavailable`) and
   // the client reconnects in the background: see redis-connection.ts.
   const defaults = failFastOptions(options);
-  const redis = typeof options.redis === "string" ? new Redis(options.redis, defaults) : new Redis({ ...defaults, ...options.redis });
+  const redis =
+    typeof options.redis === "string"
+      ? new Redis(options.redis, defaults)
+      : new Redis({ ...defaults, ...options.redis });
   superviseConnection(redis, options.log, "commands");
   return { redis, ownsClient: true };
 }

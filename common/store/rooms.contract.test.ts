@@ -22,7 +22,13 @@ describe.each(implementations)("%s rooms", (_name, make) => {
     if (r1.kind !== "created" || r2.kind !== "created") throw new Error("expected two rooms");
     expect(new Set([r1.room.serverId, r2.room.serverId])).toEqual(new Set(["a", "b"]));
     const got = await store.getRoom(r1.room.roomId);
-    expect(got).toMatchObject({ roomId: r1.room.roomId, serverId: r1.room.serverId, maxPlayers: 4, region: "eu", creatorPlayerId: "p_creator" });
+    expect(got).toMatchObject({
+      roomId: r1.room.roomId,
+      serverId: r1.room.serverId,
+      maxPlayers: 4,
+      region: "eu",
+      creatorPlayerId: "p_creator",
+    });
     expect(got!.serverAddress).toMatch(/^ws:\/\//);
   });
 
@@ -123,7 +129,11 @@ describe.each(implementations)("%s rooms", (_name, make) => {
   test("a room goes only to a server with every required label; the zone counts as one", async () => {
     await store.registerServer(reg("ctf", { maxRooms: 5, labels: { mode: "ctf", version: "1.4" }, zone: "eu-1a" }));
     await store.registerServer(reg("dm", { maxRooms: 5, labels: { mode: "dm", version: "1.4" }, zone: "eu-1b" }));
-    for (const [labels, server] of [[{ mode: "dm" }, "dm"], [{ zone: "eu-1a" }, "ctf"], [{ mode: "ctf", version: "1.4" }, "ctf"]] as const) {
+    for (const [labels, server] of [
+      [{ mode: "dm" }, "dm"],
+      [{ zone: "eu-1a" }, "ctf"],
+      [{ mode: "ctf", version: "1.4" }, "ctf"],
+    ] as const) {
       const r = await store.allocateRoom(alloc({ labels }));
       expect(r.kind === "created" && r.room.serverId).toBe(server);
       if (r.kind === "created") expect(r.room.labels).toEqual(labels);
@@ -143,7 +153,9 @@ describe.each(implementations)("%s rooms", (_name, make) => {
     const a = await store.getServer("a");
     await store.removeServer({ id: "a", epoch: a!.epoch, nowMs: 5000 });
     // Only "b" is left, and it lacks the label: the room waits rather than land on the wrong build.
-    expect((await store.moveRoom({ roomId: r.roomId, strategy: "distributed", excluded: [], nowMs: 5100 })).kind).toBe("none");
+    expect((await store.moveRoom({ roomId: r.roomId, strategy: "distributed", excluded: [], nowMs: 5100 })).kind).toBe(
+      "none",
+    );
     await store.registerServer(reg("a2", { maxRooms: 1, labels: { map: "dust" } }));
     const moved = await store.moveRoom({ roomId: r.roomId, strategy: "distributed", excluded: [], nowMs: 5200 });
     expect(moved.kind === "placed" && moved.room.serverId).toBe("a2");
@@ -195,6 +207,8 @@ describe.each(implementations)("%s rooms", (_name, make) => {
     const claimed = await store.claimExpiredOpening({ nowMs: 5000, leaseMs: 1000, limit: 10 });
     expect(claimed.map((r) => r.roomId)).toEqual([late.room.roomId]);
     expect(await store.claimExpiredOpening({ nowMs: 5500, leaseMs: 1000, limit: 10 })).toEqual([]);
-    expect((await store.claimExpiredOpening({ nowMs: 6000, leaseMs: 1000, limit: 10 })).map((r) => r.roomId)).toEqual([late.room.roomId]);
+    expect((await store.claimExpiredOpening({ nowMs: 6000, leaseMs: 1000, limit: 10 })).map((r) => r.roomId)).toEqual([
+      late.room.roomId,
+    ]);
   });
 });

@@ -14,40 +14,85 @@ describe.each(implementations)("%s seats", (_name, make) => {
     await store.close();
   });
 
-  const publicRoom = (over: Partial<AllocateInput> = {}) => openRoom(store, { visibility: RoomVisibility.PUBLIC, mode: "duel", ...over });
+  const publicRoom = (over: Partial<AllocateInput> = {}) =>
+    openRoom(store, { visibility: RoomVisibility.PUBLIC, mode: "duel", ...over });
   const quick = (playerId: string, over: Partial<Parameters<RoomStore["joinPublic"]>[0]> = {}) =>
-    store.joinPublic({ mode: "duel", maxPlayers: 4, labels: {}, regions: [], playerId, untilMs: 50_000, nowMs: 3000, ...over });
+    store.joinPublic({
+      mode: "duel",
+      maxPlayers: 4,
+      labels: {},
+      regions: [],
+      playerId,
+      untilMs: 50_000,
+      nowMs: 3000,
+      ...over,
+    });
 
   test("a join holds a seat until its token runs out or the player is in; the last seat goes once", async () => {
     await store.registerServer(reg("a", { maxRooms: 5 }));
     const room = await openRoom(store, { seats: 3, holdUntilMs: 10_000 });
     expect((await store.getRoom(room.roomId, 3000))!.freeSeats).toBe(2); // the creator's seat is held
-    const holds = await Promise.all(["p1", "p2", "p3", "p4"].map((p) => store.holdSeat({ roomId: room.roomId, playerId: p, untilMs: 20_000, nowMs: 3000, rejoin: false })));
+    const holds = await Promise.all(
+      ["p1", "p2", "p3", "p4"].map((p) =>
+        store.holdSeat({ roomId: room.roomId, playerId: p, untilMs: 20_000, nowMs: 3000, rejoin: false }),
+      ),
+    );
     expect(holds.filter((h) => h.kind === "held")).toHaveLength(2);
     expect(holds.filter((h) => h.kind === "full")).toHaveLength(2);
     // A player coming back keeps its seat even in a full room.
-    expect((await store.holdSeat({ roomId: room.roomId, playerId: "p9", untilMs: 20_000, nowMs: 3000, rejoin: true })).kind).toBe("held");
+    expect(
+      (await store.holdSeat({ roomId: room.roomId, playerId: "p9", untilMs: 20_000, nowMs: 3000, rejoin: true })).kind,
+    ).toBe("held");
     // The creator connected: its held seat is now a taken one, not counted twice.
-    expect(await store.setRoomPlayers({ roomId: room.roomId, serverId: "a", count: 1, joinedPlayerIds: ["p_creator"], nowMs: 3500 })).toBe(true);
+    expect(
+      await store.setRoomPlayers({
+        roomId: room.roomId,
+        serverId: "a",
+        count: 1,
+        joinedPlayerIds: ["p_creator"],
+        nowMs: 3500,
+      }),
+    ).toBe(true);
     expect((await store.getRoom(room.roomId, 3500))!.freeSeats).toBe(0);
     // Tokens expired unused: their seats come back.
     expect((await store.getRoom(room.roomId, 20_001))!.freeSeats).toBe(2);
-    expect((await store.holdSeat({ roomId: room.roomId, playerId: "p5", untilMs: 30_000, nowMs: 20_001, rejoin: false })).kind).toBe("held");
+    expect(
+      (await store.holdSeat({ roomId: room.roomId, playerId: "p5", untilMs: 30_000, nowMs: 20_001, rejoin: false }))
+        .kind,
+    ).toBe("held");
   });
 
   test("only OPEN rooms take joins", async () => {
     await store.registerServer(reg("a", { maxRooms: 5 }));
     const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error(r.kind);
-    expect((await store.holdSeat({ roomId: r.room.roomId, playerId: "x", untilMs: 9000, nowMs: 3000, rejoin: false })).kind).toBe("unavailable");
-    expect((await store.holdSeat({ roomId: "missing".padEnd(22, "x"), playerId: "x", untilMs: 9000, nowMs: 3000, rejoin: false })).kind).toBe("missing");
+    expect(
+      (await store.holdSeat({ roomId: r.room.roomId, playerId: "x", untilMs: 9000, nowMs: 3000, rejoin: false })).kind,
+    ).toBe("unavailable");
+    expect(
+      (
+        await store.holdSeat({
+          roomId: "missing".padEnd(22, "x"),
+          playerId: "x",
+          untilMs: 9000,
+          nowMs: 3000,
+          rejoin: false,
+        })
+      ).kind,
+    ).toBe("missing");
   });
 
   test("quick-join fills the fullest matching public room first, never a private or mismatched one", async () => {
     await store.registerServer(reg("a", { maxRooms: 10, maxPlayers: 100, labels: { map: "dust" } }));
     const emptier = await publicRoom();
     const fuller = await publicRoom();
-    await store.setRoomPlayers({ roomId: fuller.roomId, serverId: "a", count: 2, joinedPlayerIds: ["p_creator"], nowMs: 2500 });
+    await store.setRoomPlayers({
+      roomId: fuller.roomId,
+      serverId: "a",
+      count: 2,
+      joinedPlayerIds: ["p_creator"],
+      nowMs: 2500,
+    });
     await openRoom(store, { mode: "duel" }); // private
     await publicRoom({ seats: 6 }); // other size
     await publicRoom({ labels: { map: "dust" } }); // other labels
@@ -67,7 +112,9 @@ describe.each(implementations)("%s seats", (_name, make) => {
     const joined = await quick("q1", { maxPlayers: 2 });
     expect(joined).toMatchObject({ roomId: r.room.roomId, freeSeats: 0 });
     expect(await quick("q2", { maxPlayers: 2 })).toBeUndefined();
-    expect((await store.listRooms({ mode: "", region: "", includeFull: true, limit: 10, nowMs: 3000 })).rooms).toEqual([]);
+    expect((await store.listRooms({ mode: "", region: "", includeFull: true, limit: 10, nowMs: 3000 })).rooms).toEqual(
+      [],
+    );
   });
 
   test("quick-joins racing for the last seats never over-fill a room", async () => {
@@ -108,7 +155,15 @@ describe.each(implementations)("%s seats", (_name, make) => {
       const seen: string[] = [];
       let after: string | undefined;
       for (let page = 0; page < 20; page++) {
-        const res = await store.listRooms({ mode: "", region: "", includeFull: false, limit: 2, nowMs: 3000, ...q, after });
+        const res = await store.listRooms({
+          mode: "",
+          region: "",
+          includeFull: false,
+          limit: 2,
+          nowMs: 3000,
+          ...q,
+          after,
+        });
         expect(res.rooms.length).toBeLessThanOrEqual(2);
         seen.push(...res.rooms.map((r) => r.roomId));
         if (!res.next) return seen;
@@ -116,11 +171,15 @@ describe.each(implementations)("%s seats", (_name, make) => {
       }
       throw new Error("paging never ended");
     };
-    const newestFirst = (rows: typeof made) => [...rows].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+    const newestFirst = (rows: typeof made) =>
+      [...rows].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((r) => r.id);
     expect(await all({})).toEqual(newestFirst(made));
     expect(await all({ mode: "duel" })).toEqual(newestFirst(made.filter((r) => r.mode === "duel")));
-    expect(await all({ mode: "race", region: "eu" })).toEqual(newestFirst(made.filter((r) => r.mode === "race" && r.region === "eu")));
-    const first = (await store.listRooms({ mode: "", region: "", includeFull: false, limit: 1, nowMs: 3000 })).rooms[0]!;
+    expect(await all({ mode: "race", region: "eu" })).toEqual(
+      newestFirst(made.filter((r) => r.mode === "race" && r.region === "eu")),
+    );
+    const first = (await store.listRooms({ mode: "", region: "", includeFull: false, limit: 1, nowMs: 3000 }))
+      .rooms[0]!;
     expect(first.metadata.name).toMatch(/^room \d$/);
     expect(first.freeSeats).toBe(3);
   });
@@ -129,15 +188,35 @@ describe.each(implementations)("%s seats", (_name, make) => {
     await store.registerServer(reg("a", { maxRooms: 5 }));
     await store.registerServer(reg("b", { maxRooms: 5 }));
     const full = await publicRoom({ seats: 2 });
-    await store.setRoomPlayers({ roomId: full.roomId, serverId: full.serverId, count: 2, joinedPlayerIds: ["p_creator"], nowMs: 2500 });
+    await store.setRoomPlayers({
+      roomId: full.roomId,
+      serverId: full.serverId,
+      count: 2,
+      joinedPlayerIds: ["p_creator"],
+      nowMs: 2500,
+    });
     const moving = await publicRoom();
-    await store.handOver({ roomId: moving.roomId, serverId: moving.serverId, snapshot: undefined, nowMs: 2600, leaseMs: 1000 });
+    await store.handOver({
+      roomId: moving.roomId,
+      serverId: moving.serverId,
+      snapshot: undefined,
+      nowMs: 2600,
+      leaseMs: 1000,
+    });
     const ids = async (includeFull: boolean) =>
-      (await store.listRooms({ mode: "", region: "", includeFull, limit: 10, nowMs: 3000 })).rooms.map((r) => r.roomId).sort();
+      (await store.listRooms({ mode: "", region: "", includeFull, limit: 10, nowMs: 3000 })).rooms
+        .map((r) => r.roomId)
+        .sort();
     expect(await ids(false)).toEqual([]);
     expect(await ids(true)).toEqual([full.roomId, moving.roomId].sort());
     // A player leaves the full room: it is joinable again.
-    await store.setRoomPlayers({ roomId: full.roomId, serverId: full.serverId, count: 1, joinedPlayerIds: [], nowMs: 2700 });
+    await store.setRoomPlayers({
+      roomId: full.roomId,
+      serverId: full.serverId,
+      count: 1,
+      joinedPlayerIds: [],
+      nowMs: 2700,
+    });
     expect(await ids(false)).toEqual([full.roomId]);
     await store.deleteRoom(full.roomId);
     expect(await ids(true)).toEqual([moving.roomId]);

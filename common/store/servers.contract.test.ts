@@ -22,17 +22,29 @@ describe.each(implementations)("%s servers", (_name, make) => {
     expect(again.epoch).toBe(first.epoch + 1);
     expect(again.roomIds).toHaveLength(1);
     const s = await store.getServer("a");
-    expect(s).toMatchObject({ id: "a", state: GameServerState.LIVE, reservedRooms: 1, reservedSeats: 4, epoch: again.epoch });
+    expect(s).toMatchObject({
+      id: "a",
+      state: GameServerState.LIVE,
+      reservedRooms: 1,
+      reservedSeats: 4,
+      epoch: again.epoch,
+    });
   });
 
   test("records load and player counts", async () => {
     const a = await store.registerServer(reg("a"));
     expect(await store.recordLoad({ id: "a", epoch: a.epoch, players: 7, nowMs: 5000, expiresAtMs: 8000 })).toBe(true);
-    expect(await store.recordLoad({ id: "a", epoch: a.epoch + 1, players: 7, nowMs: 5000, expiresAtMs: 8000 })).toBe(false);
+    expect(await store.recordLoad({ id: "a", epoch: a.epoch + 1, players: 7, nowMs: 5000, expiresAtMs: 8000 })).toBe(
+      false,
+    );
     const r = await store.allocateRoom(alloc());
     if (r.kind !== "created") throw new Error("expected a room");
-    expect(await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "a", count: 3, joinedPlayerIds: [], nowMs: 3000 })).toBe(true);
-    expect(await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "b", count: 1, joinedPlayerIds: [], nowMs: 3000 })).toBe(false);
+    expect(
+      await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "a", count: 3, joinedPlayerIds: [], nowMs: 3000 }),
+    ).toBe(true);
+    expect(
+      await store.setRoomPlayers({ roomId: r.room.roomId, serverId: "b", count: 1, joinedPlayerIds: [], nowMs: 3000 }),
+    ).toBe(false);
     expect((await store.getRoom(r.room.roomId))!.playerCount).toBe(3);
     const s = await store.getServer("a");
     expect(s!.players).toBe(7);
@@ -44,7 +56,10 @@ describe.each(implementations)("%s servers", (_name, make) => {
     const b = await store.registerServer(reg("b", { expiresAtMs: 2000 }));
     await store.registerServer(reg("c", { expiresAtMs: 9000 }));
     expect(await store.expiredServers({ nowMs: 1999, limit: 10 })).toEqual([]);
-    expect(await store.expiredServers({ nowMs: 5000, limit: 10 })).toEqual([{ id: "b", epoch: b.epoch }, { id: "a", epoch: a.epoch }]);
+    expect(await store.expiredServers({ nowMs: 5000, limit: 10 })).toEqual([
+      { id: "b", epoch: b.epoch },
+      { id: "a", epoch: a.epoch },
+    ]);
     expect(await store.expiredServers({ nowMs: 5000, limit: 1 })).toEqual([{ id: "b", epoch: b.epoch }]);
     await store.recordLoad({ id: "a", epoch: a.epoch, players: 0, nowMs: 4000, expiresAtMs: 7000 });
     await store.removeServer({ id: "b", epoch: b.epoch, nowMs: 5000 });

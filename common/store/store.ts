@@ -19,6 +19,16 @@ export * from "./seats.js";
 export * from "./servers.js";
 export * from "./placement.js";
 
-export interface RoomStore extends ServerRegistry, Liveness, Rooms, Seats, QuickJoins, Listings, Migration, ClusterEvents, ManagerBus, Leases {
+export interface RoomStore
+  extends ServerRegistry,
+    Liveness,
+    Rooms,
+    Seats,
+    QuickJoins,
+    Listings,
+    Migration,
+    ClusterEvents,
+    ManagerBus,
+    Leases {
   close(): Promise<void>;
 }

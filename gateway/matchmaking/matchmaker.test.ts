@@ -24,12 +24,23 @@ const tokens = new JoinTokens("s".repeat(32));
 async function setUp(o: Partial<MatchmakerOptions> = {}) {
   const store = new MemoryStore();
   const allocator = await FakeAllocator.withServer(store, "eu");
-  const mm = new Matchmaker({ store, allocator, tokens, joinTokenTtlMs: 10_000, defaultMaxPlayers: 4, maxPlayersLimit: 8, region: "eu", ...o });
+  const mm = new Matchmaker({
+    store,
+    allocator,
+    tokens,
+    joinTokenTtlMs: 10_000,
+    defaultMaxPlayers: 4,
+    maxPlayersLimit: 8,
+    region: "eu",
+    ...o,
+  });
   return { store, allocator, mm };
 }
 
-const createReq = (init: Parameters<typeof create<typeof CreateRoomRequestSchema>>[1] = {}): CreateRoomRequest => create(CreateRoomRequestSchema, init);
-const quickReq = (init: Parameters<typeof create<typeof JoinOrCreateRequestSchema>>[1] = {}): JoinOrCreateRequest => create(JoinOrCreateRequestSchema, { mode: "ffa", ...init });
+const createReq = (init: Parameters<typeof create<typeof CreateRoomRequestSchema>>[1] = {}): CreateRoomRequest =>
+  create(CreateRoomRequestSchema, init);
+const quickReq = (init: Parameters<typeof create<typeof JoinOrCreateRequestSchema>>[1] = {}): JoinOrCreateRequest =>
+  create(JoinOrCreateRequestSchema, { mode: "ffa", ...init });
 
 async function failureOf(p: Promise<unknown>): Promise<MatchFailure | "ok"> {
   try {
@@ -44,7 +55,12 @@ async function failureOf(p: Promise<unknown>): Promise<MatchFailure | "ok"> {
 test("CreateRoom places a room in this Gateway's region and signs the creator's ticket", async () => {
   const { allocator, mm } = await setUp();
   const res = await mm.createRoom(createReq({ playerName: "ana" }));
-  expect(allocator.requests[0]).toMatchObject({ regions: ["eu"], maxPlayers: 4, visibility: RoomVisibility.PRIVATE, firstJoinTimeoutMs: 10_000 });
+  expect(allocator.requests[0]).toMatchObject({
+    regions: ["eu"],
+    maxPlayers: 4,
+    visibility: RoomVisibility.PRIVATE,
+    firstJoinTimeoutMs: 10_000,
+  });
   const claims = tokens.verify(res.joinToken, { roomId: res.roomId, serverId: "gs-eu" });
   expect(claims).toMatchObject({ playerId: res.playerId, playerName: "ana" });
   expect(res.serverAddress).toBe("ws://eu.test:7001");
@@ -90,10 +106,15 @@ test("a Manager's own failure reaches the caller as it is; an answer without a r
 
 test("JoinRoom holds a seat; a missing, full or opening room is refused by name", async () => {
   const { store, allocator, mm } = await setUp();
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe("room_not_found");
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe(
+    "room_not_found",
+  );
   const room = await mm.createRoom(createReq({ maxPlayers: 2 }));
   const joined = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, playerName: "bo" }));
-  expect(tokens.verify(joined.joinToken, { roomId: room.roomId })).toMatchObject({ playerId: joined.playerId, playerName: "bo" });
+  expect(tokens.verify(joined.joinToken, { roomId: room.roomId })).toMatchObject({
+    playerId: joined.playerId,
+    playerName: "bo",
+  });
   expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe("room_full");
 
   let open = () => {};
@@ -101,7 +122,9 @@ test("JoinRoom holds a seat; a missing, full or opening room is refused by name"
   const creating = mm.createRoom(createReq());
   const opening = await allocator.placed;
   expect((await store.getRoom(opening.roomId))!.state).toBe(RoomState.OPENING);
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId })))).toBe("room_not_ready");
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId })))).toBe(
+    "room_not_ready",
+  );
   open();
   await creating;
 });
@@ -112,11 +135,32 @@ test("a rejoin token keeps the player's id within the window; others are refused
   const b = await mm.createRoom(createReq());
   const back = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }));
   expect([back.playerId, tokens.verify(back.joinToken).playerName]).toEqual([a.playerId, "ana"]);
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: b.roomId, rejoinToken: a.joinToken })))).toBe("invalid_request");
-  const forged = new JoinTokens("f".repeat(32)).sign({ roomId: a.roomId, playerId: "p", serverId: "gs-eu", playerName: "", expireTimeMs: Date.now() + 1000 });
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: forged })))).toBe("rejoin_refused");
-  const late = new Matchmaker({ store: new MemoryStore(), allocator: new FakeAllocator(new MemoryStore()), tokens, joinTokenTtlMs: 1, defaultMaxPlayers: 2, maxPlayersLimit: 2, rejoinWindowMs: 0, now: () => Date.now() + 60_000 });
-  expect(await failureOf(late.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken })))).toBe("rejoin_refused");
+  expect(
+    await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: b.roomId, rejoinToken: a.joinToken }))),
+  ).toBe("invalid_request");
+  const forged = new JoinTokens("f".repeat(32)).sign({
+    roomId: a.roomId,
+    playerId: "p",
+    serverId: "gs-eu",
+    playerName: "",
+    expireTimeMs: Date.now() + 1000,
+  });
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: forged })))).toBe(
+    "rejoin_refused",
+  );
+  const late = new Matchmaker({
+    store: new MemoryStore(),
+    allocator: new FakeAllocator(new MemoryStore()),
+    tokens,
+    joinTokenTtlMs: 1,
+    defaultMaxPlayers: 2,
+    maxPlayersLimit: 2,
+    rejoinWindowMs: 0,
+    now: () => Date.now() + 60_000,
+  });
+  expect(
+    await failureOf(late.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }))),
+  ).toBe("rejoin_refused");
 });
 
 test("a burst of 7 quick-joins for rooms of 3 takes turns to create: 3 rooms, none short of players but the last", async () => {
@@ -170,10 +214,26 @@ test("ListRooms pages through public rooms with the token of the previous page",
 
 test("a store that fails makes every call store_unavailable", async () => {
   const down = () => Promise.reject(new Error("connection lost"));
-  const store: MatchStore = { getRoom: down, holdSeat: down, joinPublic: down, listRooms: down, acquireLease: down, subscribeEvents: down };
-  const mm = new Matchmaker({ store, allocator: new FakeAllocator(new MemoryStore()), tokens, joinTokenTtlMs: 1000, defaultMaxPlayers: 2, maxPlayersLimit: 2 });
+  const store: MatchStore = {
+    getRoom: down,
+    holdSeat: down,
+    joinPublic: down,
+    listRooms: down,
+    acquireLease: down,
+    subscribeEvents: down,
+  };
+  const mm = new Matchmaker({
+    store,
+    allocator: new FakeAllocator(new MemoryStore()),
+    tokens,
+    joinTokenTtlMs: 1000,
+    defaultMaxPlayers: 2,
+    maxPlayersLimit: 2,
+  });
   expect(await failureOf(mm.getRoom("A".repeat(22)))).toBe("store_unavailable");
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe("store_unavailable");
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe(
+    "store_unavailable",
+  );
   expect(await failureOf(mm.joinOrCreate(quickReq()))).toBe("store_unavailable");
   expect(await failureOf(mm.listRooms(create(ListRoomsRequestSchema, {})))).toBe("store_unavailable");
   await expect(mm.getRoom("A".repeat(22))).rejects.toThrow("room store unavailable: connection lost");

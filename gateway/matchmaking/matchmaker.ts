@@ -70,7 +70,10 @@ export class Matchmaker {
       metadata: req.metadata,
     });
     // An idempotent retry is the same player in the same room.
-    return create(CreateRoomResponseSchema, this.ticket(res.room, res.created ? playerId : res.room.creatorPlayerId, req.playerName));
+    return create(
+      CreateRoomResponseSchema,
+      this.ticket(res.room, res.created ? playerId : res.room.creatorPlayerId, req.playerName),
+    );
   }
 
   async joinRoom(req: JoinRoomRequest): Promise<JoinRoomResponse> {
@@ -78,13 +81,26 @@ export class Matchmaker {
     const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId) : undefined;
     const playerId = rejoin?.playerId ?? newPlayerId();
     const now = this.now();
-    const held = await storeCall(() => this.o.store.holdSeat({ roomId: req.roomId, playerId, untilMs: now + this.o.joinTokenTtlMs, nowMs: now, rejoin: rejoin !== undefined }));
+    const held = await storeCall(() =>
+      this.o.store.holdSeat({
+        roomId: req.roomId,
+        playerId,
+        untilMs: now + this.o.joinTokenTtlMs,
+        nowMs: now,
+        rejoin: rejoin !== undefined,
+      }),
+    );
     switch (held.kind) {
       case "missing":
         throw new MatchError("room_not_found", `room ${req.roomId} not found`);
       case "unavailable":
         // Only its creator's CreateRoom call may still be waiting for an OPENING room's server.
-        throw new MatchError("room_not_ready", held.room.state === RoomState.MOVING ? "room is moving to another server; retry" : "room is still opening; retry");
+        throw new MatchError(
+          "room_not_ready",
+          held.room.state === RoomState.MOVING
+            ? "room is moving to another server; retry"
+            : "room is still opening; retry",
+        );
       case "full":
         throw new MatchError("room_full", `room ${req.roomId} is full (${held.room.maxPlayers} seats)`);
     }
@@ -96,7 +112,12 @@ export class Matchmaker {
     const playerId = newPlayerId();
     const preferred = req.region || (req.latencies.length === 0 ? (this.o.region ?? "") : "");
     const regions = nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30);
-    const quick = { store: this.o.store, now: this.now, holdMs: this.o.joinTokenTtlMs, openWaitMs: this.o.openWaitMs ?? 5000 };
+    const quick = {
+      store: this.o.store,
+      now: this.now,
+      holdMs: this.o.joinTokenTtlMs,
+      openWaitMs: this.o.openWaitMs ?? 5000,
+    };
     const ask = { playerId, mode: req.mode, maxPlayers, labels: req.labels, regions };
     const { room, created } = await seatOrCreate(quick, ask, async () => {
       const res = await this.allocate({
@@ -115,7 +136,14 @@ export class Matchmaker {
 
   /** A page of public rooms, newest first; the page token is the store's cursor (gateway.proto checks its shape). */
   async listRooms(req: ListRoomsRequest): Promise<ListRoomsResponse> {
-    const query = { mode: req.mode, region: req.region, includeFull: req.includeFull, limit: req.pageSize || 20, after: req.pageToken || undefined, nowMs: this.now() };
+    const query = {
+      mode: req.mode,
+      region: req.region,
+      includeFull: req.includeFull,
+      limit: req.pageSize || 20,
+      after: req.pageToken || undefined,
+      nowMs: this.now(),
+    };
     const page = await storeCall(() => this.o.store.listRooms(query));
     return create(ListRoomsResponseSchema, { rooms: page.rooms, nextPageToken: page.next ?? "" });
   }
@@ -132,7 +160,8 @@ export class Matchmaker {
     try {
       claims = this.o.tokens.verify(token, { nowMs: this.now() - (this.o.rejoinWindowMs ?? 600_000) });
     } catch (e) {
-      if (e instanceof TokenError) throw new MatchError("rejoin_refused", `rejoin_token ${e.message.replace(/^join token /, "")}`);
+      if (e instanceof TokenError)
+        throw new MatchError("rejoin_refused", `rejoin_token ${e.message.replace(/^join token /, "")}`);
       throw e;
     }
     if (claims.roomId !== roomId) throw new MatchError("invalid_request", "rejoin_token is for another room");
@@ -141,7 +170,8 @@ export class Matchmaker {
 
   private maxPlayers(asked: number): number {
     const maxPlayers = asked || this.o.defaultMaxPlayers;
-    if (maxPlayers > this.o.maxPlayersLimit) throw new MatchError("invalid_request", `max_players must be at most ${this.o.maxPlayersLimit}`);
+    if (maxPlayers > this.o.maxPlayersLimit)
+      throw new MatchError("invalid_request", `max_players must be at most ${this.o.maxPlayersLimit}`);
     return maxPlayers;
   }
 
@@ -155,7 +185,11 @@ export class Matchmaker {
     // A fresh 128-bit id collides only in theory; one retry with another id settles it.
     for (let attempt = 0; ; attempt++) {
       try {
-        const req = create(AllocateRoomRequestSchema, { ...init, roomId: newRoomId(), firstJoinTimeoutMs: this.o.joinTokenTtlMs } as MessageInitShape<typeof AllocateRoomRequestSchema>);
+        const req = create(AllocateRoomRequestSchema, {
+          ...init,
+          roomId: newRoomId(),
+          firstJoinTimeoutMs: this.o.joinTokenTtlMs,
+        } as MessageInitShape<typeof AllocateRoomRequestSchema>);
         const res = await this.o.allocator.allocateRoom(req);
         if (!res.room) throw new MatchError("bad_manager_answer", "manager returned no room");
         return { room: res.room, created: res.created };
@@ -174,7 +208,13 @@ export class Matchmaker {
       serverId: room.serverId,
       region: room.region,
       playerId,
-      joinToken: this.o.tokens.sign({ roomId: room.roomId, playerId, serverId: room.serverId, playerName, expireTimeMs }),
+      joinToken: this.o.tokens.sign({
+        roomId: room.roomId,
+        playerId,
+        serverId: room.serverId,
+        playerName,
+        expireTimeMs,
+      }),
       joinTokenExpireTime: timestampFromMs(expireTimeMs),
     };
   }

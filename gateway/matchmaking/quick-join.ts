@@ -33,24 +33,37 @@ export interface QuickJoinOptions {
  * room rather than each making its own: the others wait for it and take its seats while it opens.
  * After openWaitMs a player stops waiting for its turn and creates a room anyway.
  */
-export async function seatOrCreate(o: QuickJoinOptions, ask: QuickJoinAsk, create: () => Promise<Room>): Promise<{ room: Room; created: boolean }> {
+export async function seatOrCreate(
+  o: QuickJoinOptions,
+  ask: QuickJoinAsk,
+  create: () => Promise<Room>,
+): Promise<{ room: Room; created: boolean }> {
   const deadline = o.now() + o.openWaitMs;
-  const turn = `quickjoin:${createHash("sha1").update(JSON.stringify([ask.mode, ask.maxPlayers, canonicalLabels(ask.labels), ask.regions])).digest("hex")}`;
+  const turn = `quickjoin:${createHash("sha1")
+    .update(JSON.stringify([ask.mode, ask.maxPlayers, canonicalLabels(ask.labels), ask.regions]))
+    .digest("hex")}`;
   let wakeup: Wakeup | undefined;
   try {
     for (;;) {
       const room = await quickSeat(o, ask);
       if (room) return { room, created: false };
-      const mine = o.now() >= deadline || (await storeCall(() => o.store.acquireLease({ name: turn, owner: ask.playerId, nowMs: o.now(), ttlMs: o.openWaitMs })));
+      const mine =
+        o.now() >= deadline ||
+        (await storeCall(() =>
+          o.store.acquireLease({ name: turn, owner: ask.playerId, nowMs: o.now(), ttlMs: o.openWaitMs }),
+        ));
       if (mine) {
         try {
           return { room: await create(), created: true };
         } finally {
-          await o.store.acquireLease({ name: turn, owner: ask.playerId, nowMs: o.now(), ttlMs: 0 }).catch(() => undefined);
+          await o.store
+            .acquireLease({ name: turn, owner: ask.playerId, nowMs: o.now(), ttlMs: 0 })
+            .catch(() => undefined);
         }
       }
       // Someone else is creating one: look again once any room opens (or soon anyway).
-      if (!wakeup) wakeup = await storeCall(() => Wakeup.on(o.store, (e) => e.kind === ClusterEventKind.ROOM_ALLOCATED));
+      if (!wakeup)
+        wakeup = await storeCall(() => Wakeup.on(o.store, (e) => e.kind === ClusterEventKind.ROOM_ALLOCATED));
       else await wakeup.next(Math.min(250, deadline - o.now()));
     }
   } finally {
@@ -65,6 +78,10 @@ async function quickSeat(o: QuickJoinOptions, ask: QuickJoinAsk): Promise<Room |
   if (!joined || joined.state === RoomState.OPEN) return joined;
   // Its server is known once it is open. A room that failed to open took its seats with it.
   const opened = await storeCall(() => untilOpen(o.store, joined.roomId, o.openWaitMs));
-  const held = opened && (await storeCall(() => o.store.holdSeat({ roomId: opened.roomId, playerId: ask.playerId, untilMs, nowMs: o.now(), rejoin: false })));
+  const held =
+    opened &&
+    (await storeCall(() =>
+      o.store.holdSeat({ roomId: opened.roomId, playerId: ask.playerId, untilMs, nowMs: o.now(), rejoin: false }),
+    ));
   return held && held.kind === "held" ? held.room : undefined;
 }

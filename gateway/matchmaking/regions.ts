@@ -4,7 +4,9 @@ import type { RegionLatency } from "../../gen/roomgate/v1/common_pb.js";
 
 /** The preferred region, then the measured ones from the fastest (ties by name); no repeats. */
 export function orderRegions(preferred: string, latencies: RegionLatency[]): string[] {
-  const measured = [...latencies].sort((a, b) => a.rttMs - b.rttMs || (a.region < b.region ? -1 : a.region > b.region ? 1 : 0)).map((l) => l.region);
+  const measured = [...latencies]
+    .sort((a, b) => a.rttMs - b.rttMs || (a.region < b.region ? -1 : a.region > b.region ? 1 : 0))
+    .map((l) => l.region);
   return [...new Set([preferred, ...measured].filter((r) => r !== ""))];
 }
 
@@ -17,5 +19,8 @@ export function nearRegions(preferred: string, latencies: RegionLatency[], slack
   if (preferred) return [preferred];
   if (latencies.length === 0) return [];
   const fastest = Math.min(...latencies.map((l) => l.rttMs));
-  return orderRegions("", latencies.filter((l) => l.rttMs <= fastest + slackMs));
+  return orderRegions(
+    "",
+    latencies.filter((l) => l.rttMs <= fastest + slackMs),
+  );
 }

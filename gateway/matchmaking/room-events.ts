@@ -36,7 +36,12 @@ export class Wakeup {
 }
 
 /** The room once it is OPEN; undefined when it went away or is still not open at the deadline. */
-export async function untilOpen(store: Pick<MatchStore, "getRoom" | "subscribeEvents">, roomId: string, timeoutMs: number, checkMs = 250): Promise<Room | undefined> {
+export async function untilOpen(
+  store: Pick<MatchStore, "getRoom" | "subscribeEvents">,
+  roomId: string,
+  timeoutMs: number,
+  checkMs = 250,
+): Promise<Room | undefined> {
   const wakeup = await Wakeup.on(store, (e) => e.roomId === roomId);
   try {
     const deadline = Date.now() + timeoutMs;

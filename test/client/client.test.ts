@@ -34,7 +34,13 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   const bobJoined = nextEvent(ann, "playerJoined");
   const bob = await bobClient.joinRoom(ann.roomId, { playerName: "bob" });
   const bobLog = record(bob);
-  expect(bob).toMatchObject({ roomId: ann.roomId, serverId: ann.serverId, serverAddress: ann.serverAddress, region: ann.region, connection: "open" });
+  expect(bob).toMatchObject({
+    roomId: ann.roomId,
+    serverId: ann.serverId,
+    serverAddress: ann.serverAddress,
+    region: ann.region,
+    connection: "open",
+  });
   expect(bob.playerId).not.toBe(ann.playerId);
   expect(bob.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
   expect(await bobJoined).toMatchObject({ id: bob.playerId, name: "bob" });
@@ -132,8 +138,18 @@ test("shared state: others see every change, newcomers get it in their welcome, 
   // Ann's own view ran ahead: the server does not say which set it refused (documented).
   expect(ann.state.has("k".repeat(129))).toBe(true);
 
-  expect(annLog.changes).toEqual([`score=1<-${ann.playerId}`, `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`, `score=<-${ann.playerId}`, `${bobKey}=<-`, `${"k".repeat(129)}=x<-${ann.playerId}`]);
-  expect(bobLog.changes).toEqual([`score=1<-${ann.playerId}`, `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`, `score=<-${ann.playerId}`]);
+  expect(annLog.changes).toEqual([
+    `score=1<-${ann.playerId}`,
+    `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`,
+    `score=<-${ann.playerId}`,
+    `${bobKey}=<-`,
+    `${"k".repeat(129)}=x<-${ann.playerId}`,
+  ]);
+  expect(bobLog.changes).toEqual([
+    `score=1<-${ann.playerId}`,
+    `${bobKey}=\u0001\u0000\u0007\u0000\t<-${bob.playerId}`,
+    `score=<-${ann.playerId}`,
+  ]);
   for (const r of [late, cy, ann]) await r.leave();
 });
 
@@ -142,7 +158,13 @@ test("rejoin tokens: ours for this room keep the player's id (within the rejoin 
   const ann = await c.createRoom({ playerName: "ann" });
   const other = await c.createRoom({ playerName: "olga" });
   const ours = new JoinTokens(env.cluster.o.secret);
-  const claims = (expireTimeMs: number) => ({ roomId: ann.roomId, playerId: "p_returning", serverId: ann.serverId, playerName: "zed", expireTimeMs });
+  const claims = (expireTimeMs: number) => ({
+    roomId: ann.roomId,
+    playerId: "p_returning",
+    serverId: ann.serverId,
+    playerName: "zed",
+    expireTimeMs,
+  });
 
   // Expired a minute ago: well within the default ten-minute window. The name comes with it.
   const zed = await c.joinRoom(ann.roomId, { rejoinToken: ours.sign(claims(Date.now() - 60_000)) });

@@ -30,7 +30,10 @@ function nextMove(room: Room) {
 }
 
 async function drainWithCli(serverId: string) {
-  const cli = spawn(process.execPath, [BUILT_CLI, "drain", serverId], { env: { ...process.env, MANAGER_ADDRESS: env.cluster.managerAddress }, stdio: ["ignore", "pipe", "pipe"] });
+  const cli = spawn(process.execPath, [BUILT_CLI, "drain", serverId], {
+    env: { ...process.env, MANAGER_ADDRESS: env.cluster.managerAddress },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   cli.stdout.on("data", (b) => (out += b));
   cli.stderr.on("data", (b) => (out += b));
@@ -39,7 +42,9 @@ async function drainWithCli(serverId: string) {
 }
 
 test("players follow their room through two drains: same ids, restored welcomes, state and owned keys kept", async () => {
-  const c = new RoomgateClient(env.cluster.gatewayUrl(0), { reconnect: { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1000 } });
+  const c = new RoomgateClient(env.cluster.gatewayUrl(0), {
+    reconnect: { maxAttempts: 12, initialDelayMs: 100, maxDelayMs: 1000 },
+  });
   const ann = await c.createRoom({ playerName: "ann" });
   const bob = await c.joinRoom(ann.roomId, { playerName: "bob" });
   const [annLog, bobLog] = [record(ann), record(bob)];
@@ -61,8 +66,10 @@ test("players follow their room through two drains: same ids, restored welcomes,
       expect(room.serverId).not.toBe(from);
     }
     // Whoever came back second finds the first in its welcome; the first hears the join.
-    if (!ann.players.some((p) => p.id === bob.playerId)) await nextEvent(ann, "playerJoined", (p) => p.id === bob.playerId);
-    if (!bob.players.some((p) => p.id === ann.playerId)) await nextEvent(bob, "playerJoined", (p) => p.id === ann.playerId);
+    if (!ann.players.some((p) => p.id === bob.playerId))
+      await nextEvent(ann, "playerJoined", (p) => p.id === bob.playerId);
+    if (!bob.players.some((p) => p.id === ann.playerId))
+      await nextEvent(bob, "playerJoined", (p) => p.id === ann.playerId);
     for (const room of [ann, bob]) {
       expect(room.state.get("score")).toEqual({ value: text("3"), owner: "" });
       expect(room.state.get(annKey)?.owner).toBe(ann.playerId);
@@ -109,9 +116,17 @@ test("a ticket whose server drains before the player connects: the SDK follows t
   expect(await env.cluster.gameServer(ticket.serverId).proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
 
   // No reconnects allowed: following a room on its first connection is part of joining it.
-  const room = new Room(ticket.roomId, { gateway, openSocket, playerName: "late", reconnect: resolveReconnect({ maxAttempts: 0 }) });
+  const room = new Room(ticket.roomId, {
+    gateway,
+    openSocket,
+    playerName: "late",
+    reconnect: resolveReconnect({ maxAttempts: 0 }),
+  });
   await room.start(ticket);
-  expect({ connection: room.connection, playerId: room.playerId }).toEqual({ connection: "open", playerId: ticket.playerId });
+  expect({ connection: room.connection, playerId: room.playerId }).toEqual({
+    connection: "open",
+    playerId: ticket.playerId,
+  });
   expect(room.serverId).not.toBe(ticket.serverId);
   await room.leave();
 }, 60_000);

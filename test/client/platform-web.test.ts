@@ -10,7 +10,9 @@ import { nextEvent, text } from "../../testkit/sdk-events";
 // for the DOM WebSocket).
 
 const root = resolve(__dirname, "../..");
-const packageImports: Record<string, { browser?: string; default: string }> = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")).imports;
+const packageImports: Record<string, { browser?: string; default: string }> = JSON.parse(
+  readFileSync(resolve(root, "package.json"), "utf8"),
+).imports;
 
 jest.mock("#platform", () => jest.requireActual("../../client/platform-web.js"));
 
@@ -31,7 +33,9 @@ function browserGraph(entry: string) {
     const src = readFileSync(file, "utf8")
       .replace(/\/\*[\s\S]*?\*\//g, "")
       .replace(/^\s*\/\/.*$/gm, "");
-    for (const m of src.matchAll(/\b(?:import|export)\s[^;]*?from\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"|\brequire\s*\(\s*"([^"]+)"/g)) {
+    for (const m of src.matchAll(
+      /\b(?:import|export)\s[^;]*?from\s+"([^"]+)"|\bimport\s*\(\s*"([^"]+)"|\brequire\s*\(\s*"([^"]+)"/g,
+    )) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith("#")) visit(browserImport(spec));
       else if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
@@ -44,7 +48,14 @@ function browserGraph(entry: string) {
 
 test("under the browser condition, nothing Node-only is reachable from the SDK's index.ts", () => {
   const { files, packages } = browserGraph(resolve(root, "client/index.ts"));
-  expect(files).toEqual(expect.arrayContaining(["client/platform-web.ts", "client/socket-web.ts", "client/transport-web.ts", "client/room.ts"]));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      "client/platform-web.ts",
+      "client/socket-web.ts",
+      "client/transport-web.ts",
+      "client/room.ts",
+    ]),
+  );
   expect(files.filter((f) => /-node\.ts$/.test(f))).toEqual([]);
   // The SDK reaches outside client/ only for the generated contracts and the shared protocol.
   expect(files.filter((f) => !/^(client|gen|protocol)\//.test(f))).toEqual([]);

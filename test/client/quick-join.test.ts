@@ -25,12 +25,15 @@ function byRoom(players: Room[]): Map<string, Room[]> {
 
 test("seven players quick-join duels of three at once: all welcomed, no room over three; one at a time, rooms fill before a new one is made", async () => {
   const client = new RoomgateClient(env.cluster.gatewayUrl(0));
-  const quickJoin = (name: string) => client.joinOrCreate({ mode: "duel", maxPlayers: 3, playerName: name, metadata: { by: name } });
+  const quickJoin = (name: string) =>
+    client.joinOrCreate({ mode: "duel", maxPlayers: 3, playerName: name, metadata: { by: name } });
 
   // Each resolves only once the game server has welcomed the player: nobody was turned away.
   const rush = await Promise.all(Array.from({ length: 7 }, (_, i) => quickJoin(`rush-${i}`)));
   const rooms = byRoom(rush);
-  console.log(`7 concurrent quick-joins: ${rooms.size} rooms of ${[...rooms.values()].map((r) => r.length).join(", ")} players`);
+  console.log(
+    `7 concurrent quick-joins: ${rooms.size} rooms of ${[...rooms.values()].map((r) => r.length).join(", ")} players`,
+  );
   expect(rush.every((p) => p.connection === "open")).toBe(true);
   // Those who find no seat take turns creating, and the rest take the new room's seats.
   expect(rooms.size).toBe(Math.ceil(7 / 3));
@@ -39,12 +42,18 @@ test("seven players quick-join duels of three at once: all welcomed, no room ove
     const creators = members.filter((p) => p.created);
     expect(creators).toHaveLength(1); // made by exactly one of them, with that one's metadata
     const info = await client.getRoom(roomId);
-    expect(info).toMatchObject({ mode: "duel", maxPlayers: 3, visibility: RoomVisibility.PUBLIC, freeSeats: 3 - members.length });
+    expect(info).toMatchObject({
+      mode: "duel",
+      maxPlayers: 3,
+      visibility: RoomVisibility.PUBLIC,
+      freeSeats: 3 - members.length,
+    });
     expect(info.metadata).toEqual({ by: creators[0]!.players.find((p) => p.id === creators[0]!.playerId)?.name });
   }
 
   // One at a time: a quick-join makes a room only when no duel room has a free seat.
-  const freeSeats = async () => (await client.listRooms({ mode: "duel", pageSize: 100 })).rooms.reduce((n, r) => n + r.freeSeats, 0);
+  const freeSeats = async () =>
+    (await client.listRooms({ mode: "duel", pageSize: 100 })).rooms.reduce((n, r) => n + r.freeSeats, 0);
   const seatsLeft = await freeSeats();
   expect(seatsLeft).toBe(3 * rooms.size - 7);
   const calm: Room[] = [];
@@ -66,10 +75,29 @@ test("seven players quick-join duels of three at once: all welcomed, no room ove
 test("listRooms: public rooms with their metadata and free seats, newest first, page by page; never a private one", async () => {
   const client = new RoomgateClient(env.cluster.gatewayUrl(0), { protocol: "grpc-web" });
   const pub: Room[] = [];
-  for (let i = 0; i < 5; i++) pub.push(await client.createRoom({ visibility: "public", mode: "ffa", maxPlayers: 4, metadata: { name: `arena ${i}`, map: "dust" }, playerName: `host-${i}` }));
-  const secret = await client.createRoom({ visibility: "private", mode: "ffa", maxPlayers: 4, metadata: { name: "secret" } });
+  for (let i = 0; i < 5; i++)
+    pub.push(
+      await client.createRoom({
+        visibility: "public",
+        mode: "ffa",
+        maxPlayers: 4,
+        metadata: { name: `arena ${i}`, map: "dust" },
+        playerName: `host-${i}`,
+      }),
+    );
+  const secret = await client.createRoom({
+    visibility: "private",
+    mode: "ffa",
+    maxPlayers: 4,
+    metadata: { name: "secret" },
+  });
   const unsaid = await client.createRoom({ mode: "ffa", maxPlayers: 4 }); // private by default
-  const solo = await client.createRoom({ visibility: "public", mode: "ffa", maxPlayers: 1, metadata: { name: "solo" } });
+  const solo = await client.createRoom({
+    visibility: "public",
+    mode: "ffa",
+    maxPlayers: 1,
+    metadata: { name: "solo" },
+  });
   const guest = await client.joinRoom(pub[1]!.roomId, { playerName: "guest" });
   const newestFirst = [...pub].reverse().map((r) => r.roomId);
 
@@ -87,7 +115,13 @@ test("listRooms: public rooms with their metadata and free seats, newest first, 
   expect(listed.map((r) => r.roomId)).toEqual(newestFirst);
   for (const r of listed) {
     const i = pub.findIndex((p) => p.roomId === r.roomId);
-    expect(r).toMatchObject({ mode: "ffa", region: "local", visibility: RoomVisibility.PUBLIC, maxPlayers: 4, freeSeats: i === 1 ? 2 : 3 });
+    expect(r).toMatchObject({
+      mode: "ffa",
+      region: "local",
+      visibility: RoomVisibility.PUBLIC,
+      maxPlayers: 4,
+      freeSeats: i === 1 ? 2 : 3,
+    });
     expect(r.metadata).toEqual({ name: `arena ${i}`, map: "dust" });
   }
   // Full rooms only when asked for; private ones never, whatever the filters.
@@ -122,7 +156,8 @@ test("labels: rooms go to a server that has them, quick-joins match them exactly
   expect((await client.getRoom(dust.roomId)).labels).toEqual({ map: "dust" });
   expect(await codeOf(client.createRoom({ labels: { map: "nowhere" } }))).toBe("Unavailable"); // no live server has them
 
-  const ctf = (name: string, labels?: Record<string, string>) => client.joinOrCreate({ mode: "ctf", maxPlayers: 2, playerName: name, labels });
+  const ctf = (name: string, labels?: Record<string, string>) =>
+    client.joinOrCreate({ mode: "ctf", maxPlayers: 2, playerName: name, labels });
   const a = await ctf("a", { map: "dust" });
   expect(a).toMatchObject({ created: true, serverId: "gs-dust" });
   const b = await ctf("b"); // no labels: another kind of room

@@ -13,7 +13,11 @@ let fragileProxy: TcpProxy;
 
 async function startRegisteredGameServer(id: string, extra: Record<string, string>) {
   const gs = await env.cluster.startGameServer(id, extra);
-  await env.cluster.manager.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === id, 15_000, `${id} registered`);
+  await env.cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server registered" && l.serverId === id,
+    15_000,
+    `${id} registered`,
+  );
   return gs;
 }
 
@@ -30,7 +34,10 @@ beforeAll(async () => {
   });
   proxy.targetPort = proxied.port;
   fragileProxy = await startTcpProxy();
-  const fragile = await startRegisteredGameServer("gs-fragile", { GAMESERVER_REGION: "fragile", GAMESERVER_PUBLIC_ADDRESS: `ws://127.0.0.1:${fragileProxy.port}` });
+  const fragile = await startRegisteredGameServer("gs-fragile", {
+    GAMESERVER_REGION: "fragile",
+    GAMESERVER_PUBLIC_ADDRESS: `ws://127.0.0.1:${fragileProxy.port}`,
+  });
   fragileProxy.targetPort = fragile.port;
   await startRegisteredGameServer("gs-doomed", { GAMESERVER_REGION: "doomed" });
 }, 60_000);
@@ -120,14 +127,22 @@ test("after a network drop both players come back to the same room as themselves
 // (the connection dies before any HTTP answer), or the other game server, which refuses the
 // upgrade because the token names another server.
 test.each([
-  ["a dead port", async () => {
-    const dead = await startTcpProxy();
-    await dead.close();
-    return { port: dead.port, failure: /socket hang up|ECONNRESET/ };
-  }],
-  ["a server that refuses the upgrade", async () => ({ port: env.cluster.gameServer("gs-doomed").port, failure: /upgrade refused: 401 .*wrong server/ })],
+  [
+    "a dead port",
+    async () => {
+      const dead = await startTcpProxy();
+      await dead.close();
+      return { port: dead.port, failure: /socket hang up|ECONNRESET/ };
+    },
+  ],
+  [
+    "a server that refuses the upgrade",
+    async () => ({ port: env.cluster.gameServer("gs-doomed").port, failure: /upgrade refused: 401 .*wrong server/ }),
+  ],
 ])("connections to %s count as failed attempts; running out of them closes the room", async (_what, target) => {
-  const c = new RoomgateClient(env.cluster.gatewayUrl(0), { reconnect: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 40 } });
+  const c = new RoomgateClient(env.cluster.gatewayUrl(0), {
+    reconnect: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 40 },
+  });
   const ann = await c.createRoom({ region: "proxied", playerName: "ann" });
   const log = record(ann);
   const realTarget = proxy.targetPort;
@@ -139,7 +154,9 @@ test.each([
     const info = await closed;
     expect(info.error?.message).toBe(`room ${ann.roomId}: gave up after 3 attempts to reconnect`);
     expect(log.states).toEqual(["reconnecting", "closed"]);
-    expect(log.errors.map((e) => e.message)).toEqual([1, 2, 3].map((n) => expect.stringMatching(new RegExp(`^reconnect attempt ${n}/3 to room .* failed: `))));
+    expect(log.errors.map((e) => e.message)).toEqual(
+      [1, 2, 3].map((n) => expect.stringMatching(new RegExp(`^reconnect attempt ${n}/3 to room .* failed: `))),
+    );
     for (const e of log.errors) expect(e.message).toMatch(failure);
     expect(() => ann.broadcast(text("x"))).toThrow(/closed/);
   } finally {
@@ -148,7 +165,9 @@ test.each([
 });
 
 test("leave() while reconnecting stops at once: no further attempts, closed with 1000", async () => {
-  const c = new RoomgateClient(env.cluster.gatewayUrl(0), { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+  const c = new RoomgateClient(env.cluster.gatewayUrl(0), {
+    reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+  });
   const ann = await c.createRoom({ region: "proxied", playerName: "ann" });
   const log = record(ann);
   const reconnecting = nextEvent(ann, "connection", (s) => s === "reconnecting");
@@ -182,7 +201,9 @@ test("a room whose only player's connection drops is gone: the SDK learns it fro
 
 test("SIGTERM drains the server: its rooms are handed over, players are closed with 4002 and ask the Gateway again at once", async () => {
   // Backoff far longer than the test: only the immediate first attempt that 4002 earns can run.
-  const c = new RoomgateClient(env.cluster.gatewayUrl(0), { reconnect: { maxAttempts: 1, initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+  const c = new RoomgateClient(env.cluster.gatewayUrl(0), {
+    reconnect: { maxAttempts: 1, initialDelayMs: 60_000, maxDelayMs: 60_000 },
+  });
   const ann = await c.createRoom({ region: "doomed", playerName: "ann" });
   expect(ann.serverId).toBe("gs-doomed");
   ann.setState(`pos/${ann.playerId}`, text("here"), { owned: true });
@@ -208,7 +229,9 @@ test("SIGTERM drains the server: its rooms are handed over, players are closed w
   } else {
     expect(closed?.code).toBe(4002);
   }
-  console.log(`after the drain: ${outcome === "open" ? `back in the room on ${ann.serverId}` : `closed: ${closed?.error?.message}`}`);
+  console.log(
+    `after the drain: ${outcome === "open" ? `back in the room on ${ann.serverId}` : `closed: ${closed?.error?.message}`}`,
+  );
   await ann.leave();
   expect(await exited).toEqual({ code: 0, signal: null });
   expect(doomed.lines.some((l) => l.msg === "game server draining" && l.mode === "migrate")).toBe(true);

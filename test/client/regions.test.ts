@@ -41,7 +41,10 @@ afterAll(async () => {
 }, 60_000);
 
 test("GET /ping answers the Gateway's region, uncached, to any origin; ListRegions lists every region's Gateway", async () => {
-  for (const [i, region] of [[0, "near"], [1, "far"]] as const) {
+  for (const [i, region] of [
+    [0, "near"],
+    [1, "far"],
+  ] as const) {
     const res = await fetch(`${env.cluster.gatewayUrl(i)}/ping`, { headers: { origin: "https://game.example" } });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(region);
@@ -59,8 +62,14 @@ test("GET /ping answers the Gateway's region, uncached, to any origin; ListRegio
     { region: "near", url: `http://127.0.0.1:${nearProxy.port}` },
     { region: "far", url: `http://127.0.0.1:${farProxy.port}` },
   ];
-  expect(await new RoomgateClient(env.cluster.gatewayUrl(0)).listRegions()).toEqual({ region: "near", regions: configured });
-  expect(await new RoomgateClient(env.cluster.gatewayUrl(1), { protocol: "grpc-web" }).listRegions()).toEqual({ region: "far", regions: configured });
+  expect(await new RoomgateClient(env.cluster.gatewayUrl(0)).listRegions()).toEqual({
+    region: "near",
+    regions: configured,
+  });
+  expect(await new RoomgateClient(env.cluster.gatewayUrl(1), { protocol: "grpc-web" }).listRegions()).toEqual({
+    region: "far",
+    regions: configured,
+  });
 });
 
 test("measureRegions: the delayed region comes second with the larger round trip; cached; a region that times out is left out", async () => {
@@ -113,11 +122,21 @@ test("createRoom: measured latencies put rooms in the nearest region, then the n
   const first = await create({ playerName: "measured-1" });
   expect(first).toMatchObject({ region: "near", serverId: "near-1", created: true, connection: "open" });
   // Latencies given are sent as they are: here far is "faster".
-  expect((await create({ latencies: [{ region: "far", rttMs: 3 }, { region: "near", rttMs: 40 }] })).region).toBe("far");
+  expect(
+    (
+      await create({
+        latencies: [
+          { region: "far", rttMs: 3 },
+          { region: "near", rttMs: 40 },
+        ],
+      })
+    ).region,
+  ).toBe("far");
   // A named region wins without measuring.
   expect((await create({ region: "far" })).region).toBe("far");
   // Fill the near server; the next room goes to the next fastest region.
-  for (let i = rooms.filter((r) => r.region === "near").length; i < NEAR_ROOMS; i++) expect((await create({ playerName: `measured-${i + 1}` })).region).toBe("near");
+  for (let i = rooms.filter((r) => r.region === "near").length; i < NEAR_ROOMS; i++)
+    expect((await create({ playerName: `measured-${i + 1}` })).region).toBe("near");
   const overflow = await create({ playerName: "overflow", measureRegions: true });
   expect(overflow).toMatchObject({ region: "far", serverId: "far-1" });
   expect(await overflow.ping()).toBeGreaterThan(0);
@@ -138,7 +157,13 @@ test("joinOrCreate with measured latencies: fills rooms in the nearest region, a
   expect(b.players.map((p) => p.name).sort()).toEqual(["a", "b"]);
 
   // A public room in the far region, far beyond the Gateway's 30 ms quick-join slack.
-  const farRoom = await client.createRoom({ region: "far", visibility: "public", mode: "race", maxPlayers: 2, playerName: "f" });
+  const farRoom = await client.createRoom({
+    region: "far",
+    visibility: "public",
+    mode: "race",
+    maxPlayers: 2,
+    playerName: "f",
+  });
   expect(farRoom.region).toBe("far");
   const near = await client.joinOrCreate({ mode: "race", maxPlayers: 2, playerName: "n" });
   expect(near).toMatchObject({ created: true, region: "near" });
@@ -147,8 +172,15 @@ test("joinOrCreate with measured latencies: fills rooms in the nearest region, a
 
   const listed = await client.listRooms({ mode: "duel", includeFull: true });
   expect(listed.rooms.map((r) => r.roomId)).toEqual([a.roomId]);
-  expect(listed.rooms[0]).toMatchObject({ region: "near", maxPlayers: 2, freeSeats: 0, metadata: { name: "a's duel" } });
-  expect((await client.listRooms({ mode: "race", region: "far", includeFull: true })).rooms.map((r) => r.roomId)).toEqual([farRoom.roomId]);
+  expect(listed.rooms[0]).toMatchObject({
+    region: "near",
+    maxPlayers: 2,
+    freeSeats: 0,
+    metadata: { name: "a's duel" },
+  });
+  expect(
+    (await client.listRooms({ mode: "race", region: "far", includeFull: true })).rooms.map((r) => r.roomId),
+  ).toEqual([farRoom.roomId]);
   await leaveAll(env.cluster, [a, b, farRoom, near, there]);
   await expect(client.getRoom(a.roomId)).rejects.toMatchObject({ code: Code.NotFound });
 });

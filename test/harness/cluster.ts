@@ -36,7 +36,9 @@ export async function startCluster(name: string, o: Partial<ClusterOptions> = {}
 
 /** Everyone leaves; resolves once a Manager has removed each of their rooms. */
 export async function leaveAll(cluster: Cluster, players: { roomId: string; leave(): Promise<unknown> }[]) {
-  const closed = [...new Set(players.map((p) => p.roomId))].map((id) => cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`));
+  const closed = [...new Set(players.map((p) => p.roomId))].map((id) =>
+    cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`),
+  );
   await Promise.all(players.map((p) => p.leave()));
   await Promise.all(closed);
 }

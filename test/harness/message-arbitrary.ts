@@ -4,7 +4,21 @@ import fc from "fast-check";
 // Any message of a schema, valid on the wire but hostile in content: strings of any characters
 // and length, numbers at their extremes, unknown enum values, nested messages a level or two deep.
 
-const interestingStrings = fc.constantFrom("", " ", "../../etc/passwd", "%00", "\u0000", "\u202e", "é".repeat(64), "x".repeat(2049), "A".repeat(22), "eu", "*", "{}", "🎲");
+const interestingStrings = fc.constantFrom(
+  "",
+  " ",
+  "../../etc/passwd",
+  "%00",
+  "\u0000",
+  "\u202e",
+  "é".repeat(64),
+  "x".repeat(2049),
+  "A".repeat(22),
+  "eu",
+  "*",
+  "{}",
+  "🎲",
+);
 
 function scalar(t: ScalarType): fc.Arbitrary<unknown> {
   switch (t) {
@@ -34,7 +48,8 @@ function scalar(t: ScalarType): fc.Arbitrary<unknown> {
 
 function single(f: DescField, kind: "scalar" | "enum" | "message", depth: number): fc.Arbitrary<unknown> {
   if (kind === "enum") return fc.integer({ min: -2, max: 12 });
-  if (kind === "message") return depth > 0 ? initArbitrary((f as { message: DescMessage }).message, depth - 1) : fc.constant(undefined);
+  if (kind === "message")
+    return depth > 0 ? initArbitrary((f as { message: DescMessage }).message, depth - 1) : fc.constant(undefined);
   return scalar((f as { scalar: ScalarType }).scalar);
 }
 

@@ -23,7 +23,13 @@ export interface RawResponse {
  * cut after `quietMs` without data.
  */
 export function rawRequest(port: number, r: RawRequest, quietMs = 200): Promise<RawResponse | undefined> {
-  const head = [`${r.method} ${r.path} HTTP/1.1`, "host: 127.0.0.1", "connection: close", `content-length: ${r.body.byteLength}`, ...r.headers.map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `${r.method} ${r.path} HTTP/1.1`,
+    "host: 127.0.0.1",
+    "connection: close",
+    `content-length: ${r.body.byteLength}`,
+    ...r.headers.map(([k, v]) => `${k}: ${v}`),
+  ];
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let data = Buffer.alloc(0);
@@ -39,7 +45,9 @@ export function rawRequest(port: number, r: RawRequest, quietMs = 200): Promise<
       timer = setTimeout(done, quietMs);
     });
     socket.on("close", done);
-    socket.on("error", (e: NodeJS.ErrnoException) => (e.code === "ECONNRESET" || e.code === "EPIPE" ? done() : reject(e)));
+    socket.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "ECONNRESET" || e.code === "EPIPE" ? done() : reject(e),
+    );
     socket.end(Buffer.concat([Buffer.from(head.join("\r\n") + "\r\n\r\n", "latin1"), r.body]));
   });
 }

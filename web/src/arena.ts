@@ -39,7 +39,13 @@ export class ArenaView {
     const label = h("span", { class: "dot-name" }, name || "player");
     const el = h(
       "div",
-      { class: self ? "dot self" : "dot", "data-testid": "dot", "data-player-id": id, "data-self": self ? "true" : "false", style: `--dot: ${playerColor(id)}` },
+      {
+        class: self ? "dot self" : "dot",
+        "data-testid": "dot",
+        "data-player-id": id,
+        "data-self": self ? "true" : "false",
+        style: `--dot: ${playerColor(id)}`,
+      },
       h("span", { class: "dot-body" }),
       label,
     );

@@ -28,9 +28,13 @@ export class Controls {
     // A key released while the window had no focus would otherwise stay "held" forever.
     window.addEventListener("blur", () => this.held.clear(), opts);
     arena.addEventListener("pointerdown", (e) => this.pointerDown(e), opts);
-    arena.addEventListener("pointermove", (e) => {
-      if (e.pointerId === this.dragging) this.target = this.toArena(e);
-    }, opts);
+    arena.addEventListener(
+      "pointermove",
+      (e) => {
+        if (e.pointerId === this.dragging) this.target = this.toArena(e);
+      },
+      opts,
+    );
     const release = (e: PointerEvent) => {
       if (e.pointerId === this.dragging) this.dragging = undefined;
     };
@@ -44,7 +48,10 @@ export class Controls {
     let dy = 0;
     for (const code of this.held) {
       const d = DIRECTIONS[code];
-      if (d) (dx += d[0]), (dy += d[1]);
+      if (d) {
+        dx += d[0];
+        dy += d[1];
+      }
     }
     dx = Math.sign(dx);
     dy = Math.sign(dy);
@@ -91,5 +98,10 @@ export class Controls {
 }
 
 function isTyping(t: EventTarget | null): boolean {
-  return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable);
+  return (
+    t instanceof HTMLInputElement ||
+    t instanceof HTMLTextAreaElement ||
+    t instanceof HTMLSelectElement ||
+    (t instanceof HTMLElement && t.isContentEditable)
+  );
 }

@@ -48,11 +48,24 @@ export class ClusterChart {
     const w = width - PAD.left - PAD.right;
     const hgt = HEIGHT - PAD.top - PAD.bottom;
     const from = this.now - WINDOW_MS;
-    const max = niceMax(Math.max(4, ...this.samples.filter((s) => s.t >= from - 60_000).flatMap((s) => (Number.isNaN(s.players) ? [] : [s.players, s.rooms]))));
+    const max = niceMax(
+      Math.max(
+        4,
+        ...this.samples
+          .filter((s) => s.t >= from - 60_000)
+          .flatMap((s) => (Number.isNaN(s.players) ? [] : [s.players, s.rooms])),
+      ),
+    );
     const x = (t: number) => PAD.left + Math.max(0, Math.min(1, (t - from) / WINDOW_MS)) * w;
     const y = (v: number) => PAD.top + hgt - (v / max) * hgt;
 
-    const svg = el("svg", { width, height: HEIGHT, viewBox: `0 0 ${width} ${HEIGHT}`, role: "img", "aria-label": "players and rooms over the last five minutes" });
+    const svg = el("svg", {
+      width,
+      height: HEIGHT,
+      viewBox: `0 0 ${width} ${HEIGHT}`,
+      role: "img",
+      "aria-label": "players and rooms over the last five minutes",
+    });
     for (let i = 0; i <= 4; i++) {
       const v = (max / 4) * i;
       svg.append(el("line", { x1: PAD.left, x2: PAD.left + w, y1: y(v), y2: y(v), class: i === 0 ? "axis" : "grid" }));
@@ -63,12 +76,27 @@ export class ClusterChart {
     for (let m = 5; m >= 0; m--) {
       if ((5 - m) % every !== 0 && m !== 0) continue;
       const tx = x(this.now - m * 60_000);
-      svg.append(text(tx, HEIGHT - 6, m === 0 ? "now" : `−${m} min`, m === 5 ? "tick start" : m === 0 ? "tick end" : "tick middle"));
+      svg.append(
+        text(
+          tx,
+          HEIGHT - 6,
+          m === 0 ? "now" : `−${m} min`,
+          m === 5 ? "tick start" : m === 0 ? "tick end" : "tick middle",
+        ),
+      );
     }
     if (this.samples.length > 0) {
       svg.append(el("path", { d: area(this.samples, x, y, (s) => s.players, PAD.top + hgt), class: "area players" }));
-      svg.append(el("path", { d: line(this.samples, x, y, (s) => s.players), class: "line players", "data-testid": "chart-players" }));
-      svg.append(el("path", { d: line(this.samples, x, y, (s) => s.rooms), class: "line rooms", "data-testid": "chart-rooms" }));
+      svg.append(
+        el("path", {
+          d: line(this.samples, x, y, (s) => s.players),
+          class: "line players",
+          "data-testid": "chart-players",
+        }),
+      );
+      svg.append(
+        el("path", { d: line(this.samples, x, y, (s) => s.rooms), class: "line rooms", "data-testid": "chart-rooms" }),
+      );
       const last = this.latest;
       if (last) {
         svg.append(el("circle", { cx: x(last.t), cy: y(last.players), r: 3.5, class: "last-point players" }));
@@ -101,7 +129,11 @@ function area(samples: Sample[], x: (t: number) => number, y: (v: number) => num
   let d = "";
   let run: Sample[] = [];
   const flush = () => {
-    if (run.length > 1) d += `M${x(run[0]!.t).toFixed(1)},${base}` + run.map((s) => `L${x(s.t).toFixed(1)},${y(pick(s)).toFixed(1)}`).join("") + `L${x(run.at(-1)!.t).toFixed(1)},${base}Z`;
+    if (run.length > 1)
+      d +=
+        `M${x(run[0]!.t).toFixed(1)},${base}` +
+        run.map((s) => `L${x(s.t).toFixed(1)},${y(pick(s)).toFixed(1)}`).join("") +
+        `L${x(run.at(-1)!.t).toFixed(1)},${base}Z`;
     run = [];
   };
   for (const s of samples) {

@@ -31,7 +31,14 @@ export class EventLog {
   }
 
   note(text: string) {
-    this.prepend(h("li", { class: "event note", "data-testid": "event", "data-kind": "note" }, h("time", {}, formatClock(new Date())), h("span", { class: "event-text" }, text)));
+    this.prepend(
+      h(
+        "li",
+        { class: "event note", "data-testid": "event", "data-kind": "note" },
+        h("time", {}, formatClock(new Date())),
+        h("span", { class: "event-text" }, text),
+      ),
+    );
     this.trim();
   }
 
@@ -50,7 +57,13 @@ function eventItem(e: ClusterEvent): HTMLElement {
   const when = e.time ? timestampDate(e.time) : new Date();
   return h(
     "li",
-    { class: `event ${kind.slug}`, "data-testid": "event", "data-kind": kind.slug, "data-room-id": e.roomId || undefined, "data-server-id": e.serverId || undefined },
+    {
+      class: `event ${kind.slug}`,
+      "data-testid": "event",
+      "data-kind": kind.slug,
+      "data-room-id": e.roomId || undefined,
+      "data-server-id": e.serverId || undefined,
+    },
     h("time", { datetime: when.toISOString() }, formatClock(when)),
     h("span", { class: `badge ${kind.slug}` }, kind.label),
     h("span", { class: "event-text" }, ...describe(e)),
@@ -62,8 +75,10 @@ function describe(e: ClusterEvent): (Node | string)[] {
   const server = e.serverId ? h("span", { class: "mono" }, e.serverId) : undefined;
   const detail = e.detail ? h("span", { class: "sub" }, ` (${e.detail})`) : undefined;
   const parts: (Node | string | undefined)[] =
-    e.kind === ClusterEventKind.ROOM_ALLOCATED ? [room, " on ", server, detail]
-    : e.kind === ClusterEventKind.ROOM_REMOVED ? [room, " from ", server, detail]
-    : [server ?? room, detail];
+    e.kind === ClusterEventKind.ROOM_ALLOCATED
+      ? [room, " on ", server, detail]
+      : e.kind === ClusterEventKind.ROOM_REMOVED
+        ? [room, " from ", server, detail]
+        : [server ?? room, detail];
   return parts.filter((p): p is Node | string => p !== undefined);
 }

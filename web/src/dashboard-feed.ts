@@ -31,7 +31,14 @@ export function watchClusterFeed(baseUrl: string, on: FeedHandlers): () => void 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
-      stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      stop.signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
 
   void (async () => {

@@ -46,12 +46,18 @@ export class ClusterView {
     const seats = sum(res.servers, (s) => s.reservedSeats);
     const seatsMax = sum(res.servers, (s) => s.maxPlayers);
     setText(this.totals.servers, String(res.servers.length));
-    setText(this.totals.serversSub, `${live} live${res.servers.length > live ? `, ${res.servers.length - live} not taking rooms` : ""}`);
+    setText(
+      this.totals.serversSub,
+      `${live} live${res.servers.length > live ? `, ${res.servers.length - live} not taking rooms` : ""}`,
+    );
     setText(this.totals.rooms, String(res.totalRooms));
     setText(this.totals.roomsSub, `of ${roomSlots} room slots`);
     setText(this.totals.players, String(res.totalPlayers));
     setText(this.totals.seats, String(seats));
-    setText(this.totals.seatsSub, `of ${seatsMax} (${percent(seats, seatsMax).toFixed(seatsMax > 0 && seats > 0 && seats * 100 < seatsMax ? 1 : 0)} %)`);
+    setText(
+      this.totals.seatsSub,
+      `of ${seatsMax} (${percent(seats, seatsMax).toFixed(seatsMax > 0 && seats > 0 && seats * 100 < seatsMax ? 1 : 0)} %)`,
+    );
   }
 
   private renderServers(servers: GameServer[], now: number) {
@@ -81,8 +87,18 @@ function serverRow(s: GameServer, now: number): HTMLElement {
     h("td", {}, h("div", { class: "mono strong" }, s.id), h("div", { class: "sub mono opt" }, s.address)),
     h("td", { class: "opt" }, s.region || "–"),
     h("td", {}, h("span", { class: `badge ${state}` }, state)),
-    h("td", { class: "num opt", "data-testid": "server-rooms" }, `${s.reservedRooms}`, h("span", { class: "of" }, ` / ${s.maxRooms}`)),
-    h("td", { class: "num opt", "data-testid": "server-seats" }, `${s.reservedSeats}`, h("span", { class: "of" }, ` / ${s.maxPlayers}`)),
+    h(
+      "td",
+      { class: "num opt", "data-testid": "server-rooms" },
+      `${s.reservedRooms}`,
+      h("span", { class: "of" }, ` / ${s.maxRooms}`),
+    ),
+    h(
+      "td",
+      { class: "num opt", "data-testid": "server-seats" },
+      `${s.reservedSeats}`,
+      h("span", { class: "of" }, ` / ${s.maxPlayers}`),
+    ),
     h("td", { class: "num", "data-testid": "server-players" }, String(s.players)),
     h("td", { class: late ? "num opt late" : "num opt", "data-testid": "server-report-age" }, formatAge(age)),
     h("td", { class: "load-col" }, loadBar(s)),
@@ -115,7 +131,12 @@ function roomRow(r: Room, now: number): HTMLElement {
     "tr",
     { "data-testid": "room-row", "data-room-id": r.roomId, "data-server-id": r.serverId },
     h("td", { class: "mono strong", "data-testid": "room-id" }, r.roomId),
-    h("td", { class: "mono", "data-testid": "room-server" }, r.serverId, r.region ? h("span", { class: "sub opt" }, ` · ${r.region}`) : null),
+    h(
+      "td",
+      { class: "mono", "data-testid": "room-server" },
+      r.serverId,
+      r.region ? h("span", { class: "sub opt" }, ` · ${r.region}`) : null,
+    ),
     h(
       "td",
       { class: "num", "data-testid": "room-players" },

@@ -16,7 +16,10 @@ lobby.name.value = savedName();
 
 lobby.form.addEventListener("submit", (e) => {
   e.preventDefault();
-  void enter(() => client.createRoom({ playerName: playerName(), maxPlayers: Number(lobby.seats.value) }), "Creating a room…");
+  void enter(
+    () => client.createRoom({ playerName: playerName(), maxPlayers: Number(lobby.seats.value) }),
+    "Creating a room…",
+  );
 });
 
 function playerName(): string {
@@ -53,9 +56,11 @@ async function enter(open: () => Promise<Room>, busyText: string) {
 
 function describe(e: unknown): string {
   if (e instanceof ConnectError) {
-    if (e.code === Code.NotFound) return "That room does not exist any more (rooms close when their last player leaves). Create a new one!";
+    if (e.code === Code.NotFound)
+      return "That room does not exist any more (rooms close when their last player leaves). Create a new one!";
     if (e.code === Code.InvalidArgument) return `That link does not name a room: ${e.rawMessage}.`;
-    if (e.code === Code.ResourceExhausted) return "The cluster is full right now: no game server has a free seat. Try again in a moment.";
+    if (e.code === Code.ResourceExhausted)
+      return "The cluster is full right now: no game server has a free seat. Try again in a moment.";
     if (e.code === Code.Unavailable) return `The Gateway cannot reach a game server right now (${e.rawMessage}).`;
     return e.rawMessage || e.message;
   }

@@ -33,7 +33,10 @@ export function step(pos: Pos, intent: Intent, dtSeconds: number): Step {
     const target = clamp(intent.target);
     const dist = Math.hypot(target.x - pos.x, target.y - pos.y);
     if (dist <= reach) return { pos: target };
-    return { pos: { x: pos.x + ((target.x - pos.x) / dist) * reach, y: pos.y + ((target.y - pos.y) / dist) * reach }, target };
+    return {
+      pos: { x: pos.x + ((target.x - pos.x) / dist) * reach, y: pos.y + ((target.y - pos.y) / dist) * reach },
+      target,
+    };
   }
   return { pos };
 }

@@ -1,7 +1,33 @@
 // A friendly default name, remembered per browser so a player keeps it across rooms.
 
-const ADJECTIVES = ["Swift", "Brave", "Calm", "Lucky", "Sunny", "Quiet", "Bold", "Clever", "Jolly", "Nimble", "Witty", "Zesty"];
-const ANIMALS = ["Otter", "Falcon", "Panda", "Lynx", "Koala", "Heron", "Fox", "Gecko", "Bison", "Puffin", "Orca", "Moth"];
+const ADJECTIVES = [
+  "Swift",
+  "Brave",
+  "Calm",
+  "Lucky",
+  "Sunny",
+  "Quiet",
+  "Bold",
+  "Clever",
+  "Jolly",
+  "Nimble",
+  "Witty",
+  "Zesty",
+];
+const ANIMALS = [
+  "Otter",
+  "Falcon",
+  "Panda",
+  "Lynx",
+  "Koala",
+  "Heron",
+  "Fox",
+  "Gecko",
+  "Bison",
+  "Puffin",
+  "Orca",
+  "Moth",
+];
 const KEY = "roomgate.demo.name";
 export const MAX_NAME = 24;
 

@@ -25,5 +25,8 @@ export function spawnPosition(id: string): Pos {
   const h = hash(`spawn:${id}`);
   const margin = ARENA_SIZE * 0.15;
   const span = ARENA_SIZE - 2 * margin;
-  return { x: Math.round(margin + (h & 0xffff) / 0xffff * span), y: Math.round(margin + (h >>> 16) / 0xffff * span) };
+  return {
+    x: Math.round(margin + ((h & 0xffff) / 0xffff) * span),
+    y: Math.round(margin + ((h >>> 16) / 0xffff) * span),
+  };
 }

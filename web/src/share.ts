@@ -15,11 +15,13 @@ export function shareLink(roomId: string, href = location.href): string {
 
 /** Puts the room in the address bar without a reload (or takes it out). */
 export function showRoomInUrl(roomId: string | undefined) {
-  const url = roomId ? shareLink(roomId) : (() => {
-    const u = new URL(location.href);
-    u.searchParams.delete("room");
-    return u.toString();
-  })();
+  const url = roomId
+    ? shareLink(roomId)
+    : (() => {
+        const u = new URL(location.href);
+        u.searchParams.delete("room");
+        return u.toString();
+      })();
   history.replaceState(null, "", url);
 }
 

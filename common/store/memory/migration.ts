@@ -33,13 +33,23 @@ export class MemoryMigration implements Migration {
     return this.s.claim(RoomState.MOVING, c).map((rec) => rec.room.roomId);
   }
 
-  async moveRoom(m: { roomId: string; strategy: PlacementStrategy; excluded: string[]; nowMs: number }): Promise<MoveResult> {
+  async moveRoom(m: {
+    roomId: string;
+    strategy: PlacementStrategy;
+    excluded: string[];
+    nowMs: number;
+  }): Promise<MoveResult> {
     const rec = this.s.rooms.get(m.roomId);
     if (!rec || rec.room.state !== RoomState.MOVING) return { kind: "gone" };
     // An earlier attempt that the server never confirmed gives its reservation back first.
     if (rec.room.serverId) this.s.unplace(rec, m.nowMs);
     const best = this.s.pick({
-      strategy: m.strategy, excluded: m.excluded, nowMs: m.nowMs, regions: rec.wantRegions, labels: rec.room.labels, seats: rec.room.maxPlayers,
+      strategy: m.strategy,
+      excluded: m.excluded,
+      nowMs: m.nowMs,
+      regions: rec.wantRegions,
+      labels: rec.room.labels,
+      seats: rec.room.maxPlayers,
     });
     if (best.kind !== "found") return { kind: best.kind, movingSinceMs: rec.movingSince ?? m.nowMs };
     this.s.place(rec, best.server);

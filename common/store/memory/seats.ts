@@ -14,7 +14,8 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
     const rec = this.s.rooms.get(seat.roomId);
     if (!rec) return { kind: "missing" };
     if (rec.room.state !== RoomState.OPEN) return { kind: "unavailable", room: this.s.view(rec, seat.nowMs) };
-    if (!seat.rejoin && !rec.holds.has(seat.playerId) && freeSeats(rec, seat.nowMs) <= 0) return { kind: "full", room: this.s.view(rec, seat.nowMs) };
+    if (!seat.rejoin && !rec.holds.has(seat.playerId) && freeSeats(rec, seat.nowMs) <= 0)
+      return { kind: "full", room: this.s.view(rec, seat.nowMs) };
     rec.holds.set(seat.playerId, seat.untilMs);
     return { kind: "held", room: this.s.view(rec, seat.nowMs) };
   }
@@ -33,10 +34,12 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
       let best: RoomRecord | undefined;
       let bestFree = Infinity;
       for (const rec of this.s.rooms.values()) {
-        if (rec.quickJoinKey !== key || !queued(rec, q.nowMs) || (region !== undefined && rec.room.region !== region)) continue;
+        if (rec.quickJoinKey !== key || !queued(rec, q.nowMs) || (region !== undefined && rec.room.region !== region))
+          continue;
         // Fullest first (as the Redis queue's scores order them; ties by room id).
         const free = freeSeats(rec, q.nowMs);
-        if (free < bestFree || (free === bestFree && rec.room.roomId < best!.room.roomId)) [best, bestFree] = [rec, free];
+        if (free < bestFree || (free === bestFree && rec.room.roomId < best!.room.roomId))
+          [best, bestFree] = [rec, free];
       }
       if (best) {
         best.holds.set(q.playerId, q.untilMs);
@@ -64,6 +67,9 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
       .slice(0, q.limit + 1);
     const rooms = page.slice(0, q.limit);
     const last = rooms[rooms.length - 1];
-    return { rooms: rooms.map((r) => this.s.view(r, q.nowMs)), next: page.length > q.limit && last ? listCursor(created(last), last.room.roomId) : undefined };
+    return {
+      rooms: rooms.map((r) => this.s.view(r, q.nowMs)),
+      next: page.length > q.limit && last ? listCursor(created(last), last.room.roomId) : undefined,
+    };
   }
 }

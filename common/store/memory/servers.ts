@@ -1,7 +1,14 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { GameServerSchema, GameServerState, RoomState } from "../../../gen/roomgate/v1/common_pb.js";
-import type { LoadReport, Liveness, RemovedServer, ServerEpoch, ServerRegistration, ServerRegistry } from "../servers.js";
+import type {
+  LoadReport,
+  Liveness,
+  RemovedServer,
+  ServerEpoch,
+  ServerRegistration,
+  ServerRegistry,
+} from "../servers.js";
 import type { MemoryState } from "./state.js";
 
 // The memory store's server registry and liveness.

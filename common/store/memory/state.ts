@@ -1,5 +1,12 @@
 import { clone } from "@bufbuild/protobuf";
-import { type GameServer, GameServerState, type Room, RoomSchema, RoomState, RoomVisibility } from "../../../gen/roomgate/v1/common_pb.js";
+import {
+  type GameServer,
+  GameServerState,
+  type Room,
+  RoomSchema,
+  RoomState,
+  RoomVisibility,
+} from "../../../gen/roomgate/v1/common_pb.js";
 import { fits, hasLabels, type Placement, serverLabels } from "../placement.js";
 
 // The memory store's state, shared by its parts (one per concern), and the placement rules they
@@ -109,9 +116,13 @@ export function freeSeats(rec: RoomRecord, nowMs: number): number {
 
 /** Offered to quick-joins: a public room with a seat that is open, or opening. */
 export function queued(rec: RoomRecord, nowMs: number): boolean {
-  return rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state !== RoomState.MOVING && freeSeats(rec, nowMs) > 0;
+  return (
+    rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state !== RoomState.MOVING && freeSeats(rec, nowMs) > 0
+  );
 }
 
 export function joinable(rec: RoomRecord, nowMs: number): boolean {
-  return rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state === RoomState.OPEN && freeSeats(rec, nowMs) > 0;
+  return (
+    rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state === RoomState.OPEN && freeSeats(rec, nowMs) > 0
+  );
 }

@@ -50,7 +50,10 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
     this.subscriber ??= (async () => {
       // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
       // connection subscribes again on each new connection itself.
-      const sub = this.c.redis.duplicate({ autoResubscribe: false, ...(this.ownsClient ? { enableOfflineQueue: true } : {}) });
+      const sub = this.c.redis.duplicate({
+        autoResubscribe: false,
+        ...(this.ownsClient ? { enableOfflineQueue: true } : {}),
+      });
       superviseConnection(sub, this.log, "events", this.ownsClient);
       let connections = 0;
       sub.on("ready", () => {

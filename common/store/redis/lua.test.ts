@@ -9,17 +9,23 @@ import { LUA_DIR, scriptSource } from "./lua";
 function header(file: string) {
   const text = readFileSync(join(LUA_DIR, `${file}.lua`), "utf8");
   const bound = (table: string) =>
-    [...text.matchAll(new RegExp(`^local (\\w+) = (?:tonumber\\()?${table}\\[(\\d+)\\]`, "gm"))].map((m) => ({ name: m[1], index: Number(m[2]) }));
+    [...text.matchAll(new RegExp(`^local (\\w+) = (?:tonumber\\()?${table}\\[(\\d+)\\]`, "gm"))].map((m) => ({
+      name: m[1],
+      index: Number(m[2]),
+    }));
   const tail = /^local \w+ = (?:set\(ARGV, (\d+)\)|(\d+)) *--/m.exec(text);
   return { keys: bound("KEYS"), args: bound("ARGV"), tailFrom: tail ? Number(tail[1] ?? tail[2]) : undefined };
 }
 
-test.each(STORE_SCRIPTS.map((s) => [s.file, s] as const))("%s: the encoder's names are the script's, in order", (_file, s) => {
-  const h = header(s.file);
-  expect(h.keys).toEqual(s.keys.map((name, i) => ({ name, index: i + 1 })));
-  expect(h.args).toEqual(s.args.map((name, i) => ({ name, index: i + 1 })));
-  expect(h.tailFrom).toBe(s.rest ? s.args.length + 1 : undefined);
-});
+test.each(STORE_SCRIPTS.map((s) => [s.file, s] as const))(
+  "%s: the encoder's names are the script's, in order",
+  (_file, s) => {
+    const h = header(s.file);
+    expect(h.keys).toEqual(s.keys.map((name, i) => ({ name, index: i + 1 })));
+    expect(h.args).toEqual(s.args.map((name, i) => ({ name, index: i + 1 })));
+    expect(h.tailFrom).toBe(s.rest ? s.args.length + 1 : undefined);
+  },
+);
 
 test("scripts compare against gen/'s enum values, never bare state numbers", () => {
   for (const s of STORE_SCRIPTS) {

@@ -51,7 +51,8 @@ export function scriptSource(file: string): string {
 }
 
 function readLua(path: string): string {
-  if (!existsSync(path)) throw new Error(`store script ${path} is missing (the build copies common/store/lua next to the compiled store)`);
+  if (!existsSync(path))
+    throw new Error(`store script ${path} is missing (the build copies common/store/lua next to the compiled store)`);
   return readFileSync(path, "utf8");
 }
 
@@ -107,5 +108,7 @@ export async function run<I, R>(redis: Redis, k: RedisKeys, s: Script<I, R>, inp
 
 /** Script names by the SHA-1 Redis knows them by ("ALLOCATE"), for reading SLOWLOG entries. */
 export function scriptNamesBySha(files: readonly string[]): Map<string, string> {
-  return new Map(files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), f.toUpperCase().replace(/-/g, "_")]));
+  return new Map(
+    files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), f.toUpperCase().replace(/-/g, "_")]),
+  );
 }

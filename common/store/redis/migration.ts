@@ -25,8 +25,13 @@ export const HAND_OVER = script<number>()({
   encode: (k, h: RoomOnServer & { snapshot?: Uint8Array; nowMs: number; leaseMs: number }) => ({
     keys: { roomKey: k.room(h.roomId) },
     args: {
-      prefix: k.prefix, roomId: h.roomId, serverId: h.serverId, hasSnapshot: h.snapshot ? "1" : "0",
-      snapshot: h.snapshot ? Buffer.from(h.snapshot) : "", nowMs: h.nowMs, leaseMs: h.leaseMs,
+      prefix: k.prefix,
+      roomId: h.roomId,
+      serverId: h.serverId,
+      hasSnapshot: h.snapshot ? "1" : "0",
+      snapshot: h.snapshot ? Buffer.from(h.snapshot) : "",
+      nowMs: h.nowMs,
+      leaseMs: h.leaseMs,
     },
   }),
 });
@@ -73,7 +78,12 @@ export class RedisMigration implements Migration {
     return this.c.run(CLAIM, { ...c, workKey: this.c.keys.moving });
   }
 
-  async moveRoom(m: { roomId: string; strategy: PlacementStrategy; excluded: string[]; nowMs: number }): Promise<MoveResult> {
+  async moveRoom(m: {
+    roomId: string;
+    strategy: PlacementStrategy;
+    excluded: string[];
+    nowMs: number;
+  }): Promise<MoveResult> {
     const [kind, data] = await this.c.run(MOVE_ROOM, m);
     switch (kind) {
       case "placed":

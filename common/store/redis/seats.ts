@@ -13,7 +13,14 @@ export const HOLD_SEAT = script<[string, string[]]>()({
   args: ["prefix", "roomId", "playerId", "untilMs", "nowMs", "rejoin"],
   encode: (k, s: SeatRequest & { roomId: string; rejoin: boolean }) => ({
     keys: { roomKey: k.room(s.roomId) },
-    args: { prefix: k.prefix, roomId: s.roomId, playerId: s.playerId, untilMs: s.untilMs, nowMs: s.nowMs, rejoin: s.rejoin ? "1" : "0" },
+    args: {
+      prefix: k.prefix,
+      roomId: s.roomId,
+      playerId: s.playerId,
+      untilMs: s.untilMs,
+      nowMs: s.nowMs,
+      rejoin: s.rejoin ? "1" : "0",
+    },
   }),
 });
 
@@ -36,7 +43,13 @@ export const JOIN_PUBLIC = script<string[] | null>()({
   rest: "regions",
   encode: (k, q: QuickJoin) => ({
     keys: {},
-    args: { prefix: k.prefix, qkey: shortHash(quickJoinKey(q.mode, q.maxPlayers, q.labels)), playerId: q.playerId, untilMs: q.untilMs, nowMs: q.nowMs },
+    args: {
+      prefix: k.prefix,
+      qkey: shortHash(quickJoinKey(q.mode, q.maxPlayers, q.labels)),
+      playerId: q.playerId,
+      untilMs: q.untilMs,
+      nowMs: q.nowMs,
+    },
     rest: q.regions,
   }),
 });

@@ -1,6 +1,13 @@
 import type { GameServer, GameServerState } from "../../../gen/roomgate/v1/common_pb.js";
 import { canonicalLabels, serverLabels } from "../placement.js";
-import type { LoadReport, Liveness, RemovedServer, ServerEpoch, ServerRegistration, ServerRegistry } from "../servers.js";
+import type {
+  LoadReport,
+  Liveness,
+  RemovedServer,
+  ServerEpoch,
+  ServerRegistration,
+  ServerRegistry,
+} from "../servers.js";
 import type { RedisContext } from "./context.js";
 import { serverFromHash, shortHash } from "./hashes.js";
 import { script } from "./lua.js";
@@ -10,15 +17,46 @@ import { script } from "./lua.js";
 export const REGISTER = script<[number, string[]]>()({
   file: "register",
   keys: ["serverKey", "roomsKey", "serversKey", "expiryKey"],
-  args: ["prefix", "id", "address", "region", "maxRooms", "maxPlayers", "reportIntervalMs", "nowMs", "managerId", "expiresAtMs", "zone", "labels", "pool", "poolLabels"],
+  args: [
+    "prefix",
+    "id",
+    "address",
+    "region",
+    "maxRooms",
+    "maxPlayers",
+    "reportIntervalMs",
+    "nowMs",
+    "managerId",
+    "expiresAtMs",
+    "zone",
+    "labels",
+    "pool",
+    "poolLabels",
+  ],
   encode: (k, reg: ServerRegistration) => {
     const pool = canonicalLabels(serverLabels(reg.labels, reg.zone));
     return {
-      keys: { serverKey: k.server(reg.id), roomsKey: k.serverRooms(reg.id), serversKey: k.servers, expiryKey: k.expiry },
+      keys: {
+        serverKey: k.server(reg.id),
+        roomsKey: k.serverRooms(reg.id),
+        serversKey: k.servers,
+        expiryKey: k.expiry,
+      },
       args: {
-        prefix: k.prefix, id: reg.id, address: reg.address, region: reg.region, maxRooms: reg.maxRooms, maxPlayers: reg.maxPlayers,
-        reportIntervalMs: reg.reportIntervalMs, nowMs: reg.nowMs, managerId: reg.managerId, expiresAtMs: reg.expiresAtMs, zone: reg.zone,
-        labels: canonicalLabels(reg.labels), pool: shortHash(pool), poolLabels: pool,
+        prefix: k.prefix,
+        id: reg.id,
+        address: reg.address,
+        region: reg.region,
+        maxRooms: reg.maxRooms,
+        maxPlayers: reg.maxPlayers,
+        reportIntervalMs: reg.reportIntervalMs,
+        nowMs: reg.nowMs,
+        managerId: reg.managerId,
+        expiresAtMs: reg.expiresAtMs,
+        zone: reg.zone,
+        labels: canonicalLabels(reg.labels),
+        pool: shortHash(pool),
+        poolLabels: pool,
       },
     };
   },
