@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// The `roomgate` command: one binary for every component (gateway, manager, gameserver, up) and the operator commands.
 import { type Component, ConfigError, helpText, int, readSettings, str, type Values } from "../common/config.js";
 import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";

@@ -1,3 +1,4 @@
+// Builds the Manager: its core (manager.ts) behind the grpc-js edge (service.ts), with protovalidate on every request.
 import * as grpc from "@grpc/grpc-js";
 import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
