@@ -1,0 +1,82 @@
+// Player frames: relays, pings, bad frames, and the per-sender rate and byte budgets.
+import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
+import { CLOSE } from "../protocol/close-codes.js";
+import { FakeConn, frame, RoomHostFixture } from "../testkit/room-host-fixture.js";
+
+const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
+
+test("broadcast reaches everyone else with the sender's id; ping gets pong", () => {
+  t.host.openRoom("r1", 3, 30_000);
+  const [a, b, c] = [new FakeConn(), new FakeConn(), new FakeConn()];
+  t.host.join("r1", "pa", "", a);
+  t.host.join("r1", "pb", "", b);
+  t.host.join("r1", "pc", "", c);
+  t.host.frame(
+    "r1",
+    "pa",
+    frame({ frame: { case: "broadcast", value: { payload: new Uint8Array([1, 2, 3]) } } }),
+    true,
+  );
+  for (const conn of [b, c]) {
+    const m = conn.frames.at(-1)!;
+    expect(m.frame.case).toBe("message");
+    expect(m.frame.value).toMatchObject({ fromPlayerId: "pa", payload: new Uint8Array([1, 2, 3]) });
+  }
+  expect(a.cases()).not.toContain("message");
+  t.host.frame("r1", "pb", frame({ frame: { case: "ping", value: { nonce: 7 } } }), true);
+  expect(b.frames.at(-1)!.frame).toMatchObject({ case: "pong", value: { nonce: 7 } });
+});
+
+test("bad frames cost the sender an error and a close, never the room", () => {
+  t.host.openRoom("r1", 3, 30_000);
+  const [a, b, c] = [new FakeConn(), new FakeConn(), new FakeConn()];
+  t.host.join("r1", "pa", "", a);
+  t.host.join("r1", "pb", "", b);
+  t.host.join("r1", "pc", "", c);
+  t.host.frame("r1", "pa", new Uint8Array([0xff, 0xff, 0xff]), true);
+  expect(a.frames.at(-1)!.frame).toMatchObject({ case: "error", value: { code: ErrorCode.MALFORMED_FRAME } });
+  expect(a.closed?.code).toBe(CLOSE.policyViolation);
+  t.host.frame("r1", "pb", new Uint8Array(65), true);
+  expect(b.frames.at(-1)!.frame).toMatchObject({ case: "error", value: { code: ErrorCode.FRAME_TOO_LARGE } });
+  expect(b.closed?.code).toBe(CLOSE.tooBig);
+  t.host.frame("r1", "pc", new TextEncoder().encode("hello"), false);
+  expect(c.closed?.code).toBe(CLOSE.policyViolation);
+  expect(t.host.stats.rooms).toBe(1);
+});
+
+test("a client over its message rate has frames dropped with one error", () => {
+  t.host.openRoom("r1", 3, 30_000);
+  const [a, b] = [new FakeConn(), new FakeConn()];
+  t.host.join("r1", "pa", "", a);
+  t.host.join("r1", "pb", "", b);
+  const msg = frame({ frame: { case: "broadcast", value: { payload: new Uint8Array([1]) } } });
+  for (let i = 0; i < 10; i++) t.host.frame("r1", "pa", msg, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(3);
+  expect(a.frames.filter((f) => f.frame.case === "error")).toHaveLength(1);
+  expect(a.closed).toBeUndefined();
+  t.now += 1000;
+  t.host.frame("r1", "pa", msg, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(4);
+});
+
+test("a client over its byte budget has frames dropped with RATE_LIMITED; the budget refills with time", () => {
+  t.host = t.makeHost({ maxFrameBytes: 1000, maxMessagesPerSecond: 1000, maxBytesPerSecond: 1000 });
+  t.host.openRoom("r1", 3, 30_000);
+  const [a, b] = [new FakeConn(), new FakeConn()];
+  t.host.join("r1", "pa", "", a);
+  t.host.join("r1", "pb", "", b);
+  const big = frame({ frame: { case: "broadcast", value: { payload: new Uint8Array(400) } } }); // 403 bytes
+  for (let i = 0; i < 10; i++) t.host.frame("r1", "pa", big, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(2); // 806 of 1000 bytes
+  expect(a.errors()).toEqual([ErrorCode.RATE_LIMITED]);
+  expect((a.frames.at(-1)!.frame.value as { message: string }).message).toBe(
+    "more than 1000 bytes per second; frame dropped",
+  );
+  expect(a.closed).toBeUndefined();
+  // Small frames still fit in what is left; half a second refills half the budget.
+  t.host.frame("r1", "pa", frame({ frame: { case: "ping", value: { nonce: 7 } } }), true);
+  expect(a.cases().at(-1)).toBe("pong");
+  t.now += 500;
+  t.host.frame("r1", "pa", big, true);
+  expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(3);
+});

@@ -1,0 +1,94 @@
+// One room of a game server: its players, its shared state and the seats it keeps for players
+// of a room that moved here. It knows no limits and no timers' meaning: the host decides those.
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
+import { ErrorCode, ServerFrameSchema, type StateEntry } from "../gen/roomgate/v1/room_pb.js";
+import { CLOSE } from "../protocol/close-codes.js";
+import type { RateLimiter } from "./limits.js";
+
+export interface Connection {
+  send(bytes: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface Player {
+  id: string;
+  name: string;
+  conn: Connection;
+  limiter: RateLimiter;
+  /** The byte budget; absent when MAX_BYTES_PER_SECOND is 0. */
+  bytes?: RateLimiter;
+  lastErrorAt: number;
+}
+
+const MOVED_REASON = "room is moving to another server; rejoin through the Gateway";
+
+export const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) =>
+  toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
+
+/** What one entry counts against ROOM_STATE_MAX_BYTES: its key in UTF-8 plus its value. */
+export const entryBytes = (key: string, value: Uint8Array) => Buffer.byteLength(key, "utf8") + value.byteLength;
+
+export class Room {
+  readonly players = new Map<string, Player>();
+  /** Closes the room when nobody joins in time, or nobody returns within the grace. */
+  timer?: NodeJS.Timeout;
+  /** The shared state, key -> entry; `stateBytes` is its size as the limits count it. */
+  readonly state = new Map<string, StateEntry>();
+  stateBytes = 0;
+  /** State or players changed since the last snapshot. */
+  dirty = false;
+  /** A snapshot over the size limit was already logged. */
+  snapshotWarned = false;
+  /** The room moved here from another server (OpenRoom.restore). */
+  restored = false;
+  /** Players of the snapshot a restored room was made from who have not come back yet: id -> name. */
+  readonly awaited = new Map<string, string>();
+  /** Ends the wait for `awaited`. */
+  migrationTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    public maxPlayers: number,
+  ) {}
+
+  /** Seats taken: players plus those the room still waits for. */
+  get seats() {
+    return this.players.size + this.awaited.size;
+  }
+
+  publish(bytes: Uint8Array, exceptPlayerId?: string) {
+    for (const p of this.players.values()) if (p.id !== exceptPlayerId) p.conn.send(bytes);
+  }
+
+  /** Deletes the keys a player owned, telling everyone present. */
+  dropOwnedKeys(playerId: string) {
+    for (const e of [...this.state.values()]) {
+      if (e.ownerPlayerId !== playerId) continue;
+      this.state.delete(e.key);
+      this.stateBytes -= entryBytes(e.key, e.value);
+      this.dirty = true;
+      this.publish(encode({ case: "stateChanged", value: { entry: { key: e.key }, fromPlayerId: "" } }));
+    }
+  }
+
+  /** Sends every player off: closed with 4002 (moved) for MIGRATING, otherwise told why and closed. */
+  sendOff(reason: RoomCloseReason) {
+    // The Manager moved the room elsewhere or ended it (this server was cut off meanwhile, say):
+    // either way the Gateway knows, so the player asks it rather than being told the room is over.
+    if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) {
+      // No error frame: nothing went wrong for the player, who simply rejoins through the Gateway.
+      for (const p of this.players.values()) p.conn.close(CLOSE.moved, MOVED_REASON);
+    } else {
+      const shutdown = reason === RoomCloseReason.SHUTDOWN;
+      const bye = encode({
+        case: "error",
+        value: { code: ErrorCode.ROOM_CLOSING, message: shutdown ? "server shutting down" : "room closed" },
+      });
+      for (const p of this.players.values()) {
+        p.conn.send(bye);
+        p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, shutdown ? "server shutting down" : "room closed");
+      }
+    }
+  }
+}
