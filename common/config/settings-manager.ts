@@ -1,0 +1,71 @@
+import { MG, OPS, type Setting } from "./component.js";
+
+// Settings of the Manager: where it listens and is found, placement, health and migration.
+
+/** The Manager's settings, in --help order. */
+export const MANAGER_SETTINGS: Setting[] = [
+  {
+    env: "MANAGER_ADDRESS",
+    kind: "string",
+    for: ["gateway", "gameserver", ...OPS],
+    default: "127.0.0.1:50051",
+    help: "Where Gateways and game servers find the Managers: host:port, a comma-separated list of them, or one DNS name that resolves to several. Calls go to any live one.",
+  },
+  { env: "MANAGER_HOST", kind: "string", for: MG, default: "0.0.0.0", help: "Interface the Manager listens on." },
+  { env: "MANAGER_PORT", kind: "int", for: MG, default: "50051", help: "Manager gRPC port (0 picks a free port)." },
+  {
+    env: "MISSED_REPORTS",
+    kind: "int",
+    for: MG,
+    default: "3",
+    help: "A server that sends no report for this many of its report intervals is dead and its rooms move to other servers.",
+  },
+  {
+    env: "OPEN_ROOM_TIMEOUT_MS",
+    kind: "int",
+    for: MG,
+    default: "2000",
+    help: "How long the Manager waits for a game server to confirm a new room before trying another.",
+  },
+  {
+    env: "IDEMPOTENCY_TTL_MS",
+    kind: "int",
+    for: MG,
+    default: "600000",
+    help: "How long a CreateRoom request_id keeps returning the same room.",
+  },
+  {
+    env: "PLACEMENT_STRATEGY",
+    kind: "string",
+    for: MG,
+    default: "distributed",
+    help: "distributed: a new room goes to the server with the most free seats (spreads load); packed: to the fullest server that still fits (fills servers so idle ones can be removed).",
+  },
+  {
+    env: "MANAGER_ID",
+    kind: "string",
+    for: MG,
+    help: "Name of this Manager among those sharing a store (default: hostname-pid-random).",
+  },
+  {
+    env: "MIGRATION_TIMEOUT_MS",
+    kind: "int",
+    for: MG,
+    default: "30000",
+    help: "How long a room whose server died or drained may wait for a server with room before it is given up.",
+  },
+  {
+    env: "MANAGER_MAX_SNAPSHOT_BYTES",
+    kind: "int",
+    for: MG,
+    default: "262144",
+    help: "Largest room snapshot the Manager keeps in the store; larger ones are dropped with a warning.",
+  },
+  {
+    env: "SWEEP_INTERVAL_MS",
+    kind: "int",
+    for: MG,
+    default: "250",
+    help: "How often each Manager looks for dead servers, rooms to move and unconfirmed rooms of a dead Manager.",
+  },
+];

@@ -1,0 +1,67 @@
+import { ALL, OPS, type Setting } from "./component.js";
+
+// Settings every component reads: the store, the join-token secret, logging, internal TLS and
+// shutdown.
+
+/** The store, the join-token secret and logging; listed first in --help. */
+export const SHARED_SETTINGS: Setting[] = [
+  {
+    env: "REDIS_URL",
+    kind: "string",
+    for: ALL,
+    help: "Redis for rooms and servers, e.g. redis://127.0.0.1:6379. Required when components run as separate processes; `up` uses the embedded store without it.",
+  },
+  {
+    env: "REDIS_KEY_PREFIX",
+    kind: "string",
+    for: ALL,
+    default: "rg:",
+    help: "Prefix of every Redis key, so deployments can share a Redis.",
+  },
+  {
+    env: "REDIS_COMMAND_TIMEOUT_MS",
+    kind: "int",
+    for: ["up", "gateway", "manager"],
+    default: "1000",
+    help: "Longest a Redis command may take before the call fails as unavailable. While Redis is unreachable, calls fail at once.",
+  },
+  {
+    env: "REDIS_RECONNECT_MAX_MS",
+    kind: "int",
+    for: ["up", "gateway", "manager"],
+    default: "1000",
+    help: "Longest wait between two attempts to reconnect to Redis (backoff from 50 ms, forever); bounds how long recovery takes once Redis is back.",
+  },
+  {
+    env: "ROOMGATE_SECRET",
+    kind: "string",
+    for: ALL,
+    help: "Secret (16+ bytes) that signs join tokens; the same on every Gateway and game server. `up` makes a random one when unset; other commands refuse to start without it.",
+  },
+  { env: "LOG_LEVEL", kind: "string", for: ALL, default: "info", help: "debug, info, warn or error." },
+  { env: "LOG_FORMAT", kind: "string", for: ALL, default: "text", help: "text, or json for one JSON object per line." },
+];
+
+/** Internal TLS and shutdown; listed last in --help. */
+export const PROCESS_SETTINGS: Setting[] = [
+  {
+    env: "INTERNAL_TLS_CERT",
+    kind: "string",
+    for: [...ALL, ...OPS],
+    help: "PEM certificate for internal gRPC: the Manager serves TLS with it, Gateways and game servers present it as their client certificate. With INTERNAL_TLS_KEY; unset: internal gRPC is cleartext.",
+  },
+  { env: "INTERNAL_TLS_KEY", kind: "string", for: [...ALL, ...OPS], help: "PEM private key of INTERNAL_TLS_CERT." },
+  {
+    env: "INTERNAL_TLS_CA",
+    kind: "string",
+    for: [...ALL, ...OPS],
+    help: "PEM CA bundle for internal gRPC: Gateways and game servers verify the Manager against it, and the Manager requires client certificates signed by it (mutual TLS).",
+  },
+  {
+    env: "SHUTDOWN_TIMEOUT_MS",
+    kind: "int",
+    for: ALL,
+    default: "10000",
+    help: "Longest a clean shutdown may take before the process exits anyway; a game server in DRAIN_MODE finish gets DRAIN_TIMEOUT_MS on top.",
+  },
+];
