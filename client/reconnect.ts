@@ -2,6 +2,7 @@
 // (reconnect), ask the Gateway where the room lives now, as the same player (rejoin), and attach again.
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
+import { abortableWait } from "../protocol/abortable-wait.js";
 import { backoffDelay } from "../protocol/backoff.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import type { ResolvedReconnect } from "./options.js";
@@ -141,14 +142,5 @@ async function rejoin(r: Rejoining): Promise<Ticket> {
 
 /** Resolves after ms, or at once when the room is left or given up. */
 function wait(stop: AbortSignal, ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop.addEventListener("abort", done);
-  });
+  return ms <= 0 ? Promise.resolve() : abortableWait(stop, ms);
 }

@@ -7,6 +7,7 @@ import {
   WatchClusterResponseSchema,
 } from "../gen/roomgate/v1/gateway_pb.js";
 import type { ClusterEvents, Rooms, ServerRegistry } from "../common/store/store.js";
+import { abortableWait } from "../protocol/abortable-wait.js";
 
 /** What a cluster watch reads: servers, their rooms, and the events between two snapshots. */
 export type WatchStore = Pick<ServerRegistry, "listServers" | "listServerRooms"> &
@@ -66,29 +67,15 @@ export async function* watchCluster(
   try {
     while (!signal.aborted) {
       yield await snapshot(store, pending.splice(0), limits);
-      await until(signal, maxIntervalMs, (w) => {
+      await abortableWait(signal, maxIntervalMs, (w) => {
         if (pending.length > 0)
           w(); // events arrived while the snapshot was being built
         else wake = w;
       });
       wake = undefined;
-      if (pending.length > 0) await until(signal, limits.minGapMs);
+      if (pending.length > 0) await abortableWait(signal, limits.minGapMs);
     }
   } finally {
     unsubscribe();
   }
-}
-
-/** Resolves after ms, on abort, or when the registered waker is called. */
-function until(signal: AbortSignal, ms: number, register?: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-    register?.(done);
-  });
 }

@@ -30,6 +30,33 @@ function h2get(url: string, opts: http2.SecureClientSessionOptions = {}, path = 
   });
 }
 
+// A throwaway self-signed certificate for localhost, as cert.pem and key.pem in a fresh temp dir.
+function selfSignedCertDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "roomgate-tls-"));
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  return dir;
+}
+
+const tlsFiles = (dir: string) => ({ certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") });
+
 describe("cleartext", () => {
   let server: DualServer;
   let port: number;
@@ -55,27 +82,8 @@ describe("TLS", () => {
   let port: number;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "roomgate-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    server = createDualServer(echo as never, { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") });
+    dir = selfSignedCertDir();
+    server = createDualServer(echo as never, tlsFiles(dir));
     port = await server.listen("127.0.0.1", 0);
   });
   afterAll(async () => {
@@ -212,31 +220,8 @@ describe("timeouts, TLS", () => {
   let port: number;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "roomgate-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    server = createDualServer(
-      slowOrEcho as never,
-      { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") },
-      SHORT,
-    );
+    dir = selfSignedCertDir();
+    server = createDualServer(slowOrEcho as never, tlsFiles(dir), SHORT);
     port = await server.listen("127.0.0.1", 0);
   });
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { JoinTokens } from "../common/token.js";
 import { FakeAllocator } from "../testkit/fake-allocator.js";
 import { MatchError } from "./matchmaking/errors.js";
 import { Matchmaker } from "./matchmaking/matchmaker.js";
-import type { MatchStore } from "./matchmaking/dependencies.js";
+import { matchmakerWithDownStore } from "../testkit/down-store.js";
 import { routes } from "./routes.js";
 import { GatewayServiceImpl } from "./service.js";
 import { validationInterceptor } from "./validation.js";
@@ -94,23 +94,7 @@ describe("the service class, called directly", () => {
   });
 
   test("a store that fails is unavailable, with the reason", async () => {
-    const down = () => Promise.reject(new Error("connection lost"));
-    const store: MatchStore = {
-      getRoom: down,
-      holdSeat: down,
-      joinPublic: down,
-      listRooms: down,
-      acquireLease: down,
-      subscribeEvents: down,
-    };
-    const matchmaker = new Matchmaker({
-      store,
-      allocator: new FakeAllocator(new MemoryStore()),
-      tokens,
-      joinTokenTtlMs: 1000,
-      defaultMaxPlayers: 2,
-      maxPlayersLimit: 2,
-    });
+    const matchmaker = matchmakerWithDownStore(tokens);
     const impl = new GatewayServiceImpl({ matchmaker, cluster: new MemoryStore() });
     const err = ConnectError.from(
       await impl.getRoom(create(GetRoomRequestSchema, { roomId: "A".repeat(22) })).then(

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { SETTINGS, flagName } from "../common/config";
-import { BUILT_CLI, startComponent } from "../testkit/cluster";
+import { BUILT_CLI, startUp } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
 
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -37,19 +37,9 @@ test("separate components refuse to start without what they need", () => {
 });
 
 test("`roomgate up` runs the whole mesh in one process on the embedded store", async () => {
-  const up = await startComponent("up", {
-    GATEWAY_PORT: "0",
-    MANAGER_PORT: "0",
-    GAMESERVER_PORT: "0",
-    GATEWAY_HOST: "127.0.0.1",
-    MANAGER_HOST: "127.0.0.1",
-    GAMESERVER_HOST: "127.0.0.1",
-    REDIS_URL: "",
-  });
+  // Both game servers register before the first room can be spread.
+  const up = await startUp();
   try {
-    // Both game servers register before the first room can be spread.
-    const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;
-    await up.proc.waitFor(() => registered() >= 2, 10_000, "two registrations");
     const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
     const r = await gw.createRoom({ playerName: "solo" });
     const j = await gw.joinRoom({ roomId: r.roomId });

@@ -1,5 +1,5 @@
 import { gatewayClient, Player } from "../testkit/client";
-import { startCluster } from "./harness/cluster";
+import { startCluster, startRegisteredGameServer } from "./harness/cluster";
 
 // DRAIN_MODE finish on real processes: rooms play on after SIGTERM (no newcomers) and the server
 // exits when they are done, or hands them over at DRAIN_TIMEOUT_MS. (DRAIN_MODE migrate, the
@@ -8,24 +8,14 @@ import { startCluster } from "./harness/cluster";
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 
-async function startRegisteredGameServer(id: string, extra: Record<string, string>) {
-  const gs = await env.cluster.startGameServer(id, extra);
-  await env.cluster.manager.proc.waitFor(
-    (l) => l.msg === "game server registered" && l.serverId === id,
-    15_000,
-    `${id} registered`,
-  );
-  return gs;
-}
-
 beforeAll(async () => {
   env = await startCluster("drain", { gateways: 1, gameServers: 0 });
-  await startRegisteredGameServer("gs-finish", {
+  await startRegisteredGameServer(env.cluster, "gs-finish", {
     GAMESERVER_REGION: "finish",
     DRAIN_MODE: "finish",
     DRAIN_TIMEOUT_MS: "60000",
   });
-  await startRegisteredGameServer("gs-deadline", {
+  await startRegisteredGameServer(env.cluster, "gs-deadline", {
     GAMESERVER_REGION: "deadline",
     DRAIN_MODE: "finish",
     DRAIN_TIMEOUT_MS: "1000",

@@ -121,6 +121,28 @@ export async function startComponent(
   }
 }
 
+/** `roomgate up` on loopback and the embedded store, resolved once both its game servers have registered. */
+export async function startUp(env: Record<string, string> = {}): Promise<Started> {
+  const up = await startComponent("up", {
+    GATEWAY_PORT: "0",
+    MANAGER_PORT: "0",
+    GAMESERVER_PORT: "0",
+    GATEWAY_HOST: "127.0.0.1",
+    MANAGER_HOST: "127.0.0.1",
+    GAMESERVER_HOST: "127.0.0.1",
+    REDIS_URL: "",
+    ...env,
+  });
+  try {
+    const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;
+    await up.proc.waitFor(() => registered() >= 2, 10_000, "two game server registrations");
+    return up;
+  } catch (e) {
+    await up.proc.kill("SIGKILL");
+    throw e;
+  }
+}
+
 /**
  * Every test and benchmark client calls from 127.0.0.1, which per-client limits would count as
  * one client; clusters run without them unless gatewayEnv sets them (as the limits' tests do).

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { type Proc, startComponent } from "../testkit/cluster";
+import { type Proc, startUp } from "../testkit/cluster";
 
 // What the browser tests share: Debian's chromium driven by playwright-core, and a whole mesh
 // (`roomgate up`) whose Gateway serves the built pages from web/dist.
@@ -48,18 +48,7 @@ export async function startMesh(port = 0): Promise<Mesh> {
   if (!existsSync(resolve(WEB_DIST, "index.html")) || !existsSync(resolve(WEB_DIST, "dashboard.html"))) {
     throw new Error(`the web UI is not built (${WEB_DIST}): run 'npm run build:web' before these tests`);
   }
-  const up = await startComponent("up", {
-    GATEWAY_PORT: String(port),
-    MANAGER_PORT: "0",
-    GAMESERVER_PORT: "0",
-    GATEWAY_HOST: "127.0.0.1",
-    MANAGER_HOST: "127.0.0.1",
-    GAMESERVER_HOST: "127.0.0.1",
-    REDIS_URL: "",
-    GATEWAY_WEB_DIR: WEB_DIST,
-  });
-  const registered = () => up.proc.lines.filter((l) => l.msg === "game server registered").length;
-  await up.proc.waitFor(() => registered() >= 2, 10_000, "two game server registrations");
+  const up = await startUp({ GATEWAY_PORT: String(port), GATEWAY_WEB_DIR: WEB_DIST });
   return {
     url: `http://127.0.0.1:${up.port}`,
     port: up.port,
@@ -80,6 +69,22 @@ export async function startMeshAndBrowser(): Promise<{ mesh: Mesh; browser: Brow
   if (mesh.status === "fulfilled") await mesh.value.stop();
   if (browser.status === "fulfilled") await browser.value.close();
   throw mesh.status === "rejected" ? mesh.reason : (browser as PromiseRejectedResult).reason;
+}
+
+/**
+ * A test file's mesh and browser: started in its beforeAll, closed in its afterAll. A test that
+ * restarts the mesh puts the new one in `mesh` so that it is the one stopped.
+ */
+export function meshAndBrowserForFile(): { mesh: Mesh; browser: Browser } {
+  const env = {} as { mesh: Mesh; browser: Browser };
+  beforeAll(async () => {
+    Object.assign(env, await startMeshAndBrowser());
+  }, 60_000);
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.mesh?.stop();
+  }, 30_000);
+  return env;
 }
 
 /** Collects a page's console and uncaught errors, so a test can show them and insist there were none. */

@@ -1,36 +1,26 @@
-import type { Browser, Page } from "playwright-core";
-import { inRoom, type Mesh, Pages, screenshot, startMesh, startMeshAndBrowser } from "./browser-harness";
+import type { Page } from "playwright-core";
+import { inRoom, Pages, screenshot, startMesh, meshAndBrowserForFile } from "./browser-harness";
 
 // The dashboard in a real browser, fed by the WatchCluster stream: a room made through the demo
 // appears with its server, then goes away with a clean-up event once its players are gone.
 
-let mesh: Mesh;
-let browser: Browser;
+const env = meshAndBrowserForFile();
 
-beforeAll(async () => {
-  ({ mesh, browser } = await startMeshAndBrowser());
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await mesh?.stop();
-}, 30_000);
-
-const pages = new Pages(() => browser);
+const pages = new Pages(() => env.browser);
 const roomRow = (page: Page, roomId: string) => page.locator(`[data-testid="room-row"][data-room-id="${roomId}"]`);
 const event = (page: Page, kind: string, roomId: string) =>
   page.locator(`[data-testid="event"][data-kind="${kind}"][data-room-id="${roomId}"]`);
 
 test("the dashboard shows a demo room with its server, then its clean-up", async () => {
   const dash = await pages.open();
-  await dash.goto(`${mesh.url}/dashboard`);
+  await dash.goto(`${env.mesh.url}/dashboard`);
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
   await dash.locator('[data-testid="server-row"]').nth(1).waitFor();
   expect(await dash.locator('[data-testid="server-row"]').count()).toBe(2);
   expect(await dash.getByTestId("total-servers").textContent()).toBe("2");
 
   const a = await pages.open();
-  await a.goto(mesh.url);
+  await a.goto(env.mesh.url);
   await a.getByTestId("name-input").fill("Ann");
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
@@ -84,20 +74,20 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
 
 test("the dashboard shows a broken stream and reconnects when the Gateway is back", async () => {
   const dash = await pages.open();
-  await dash.goto(`${mesh.url}/dashboard`);
+  await dash.goto(`${env.mesh.url}/dashboard`);
   const state = dash.getByTestId("stream-state");
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
 
   // The whole mesh goes away (its Gateway with it) and comes back on the same port.
-  const port = mesh.port;
-  await mesh.stop();
+  const port = env.mesh.port;
+  await env.mesh.stop();
   await dash.locator('[data-testid="stream-state"][data-state="reconnecting"]').waitFor({ timeout: 10_000 });
   expect(await state.textContent()).toMatch(/^reconnecting in \d+\.\d s$/);
   // The last snapshot stays on screen, marked as possibly out of date.
   expect(await dash.evaluate(() => document.body.hasAttribute("data-stale"))).toBe(true);
   console.log(`screenshot: ${await screenshot(dash, "dashboard-reconnecting.png")}`);
 
-  mesh = await startMesh(port);
+  env.mesh = await startMesh(port);
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 20_000 });
   await dash.locator('[data-testid="event"][data-kind="note"]').filter({ hasText: "reconnected" }).waitFor();
   await dash.locator('[data-testid="server-row"]').nth(1).waitFor();

@@ -1,39 +1,27 @@
-import type { Browser } from "playwright-core";
 import {
   dotPosition,
   inRoom,
-  type Mesh,
   Pages,
   PHONE,
   screenshot,
-  startMeshAndBrowser,
+  meshAndBrowserForFile,
   waitForDot,
   walk,
 } from "./browser-harness";
 
 // The demo in a real browser: two players meet through a share link and see each other move.
 
-let mesh: Mesh;
-let browser: Browser;
-const pages = new Pages(() => browser);
-
-beforeAll(async () => {
-  ({ mesh, browser } = await startMeshAndBrowser());
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await mesh?.stop();
-}, 30_000);
+const env = meshAndBrowserForFile();
+const pages = new Pages(() => env.browser);
 
 test("two players meet through the share link and see each other's dots move", async () => {
   const a = await pages.open();
-  await a.goto(mesh.url);
+  await a.goto(env.mesh.url);
   await a.getByTestId("name-input").fill("Ann");
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
   expect(new URL(a.url()).searchParams.get("room")).toBe(ra.roomId);
-  expect(ra.shareLink).toBe(`${mesh.url}/?room=${ra.roomId}`);
+  expect(ra.shareLink).toBe(`${env.mesh.url}/?room=${ra.roomId}`);
   expect(await a.getByTestId("region").textContent()).toBe("local");
 
   const b = await pages.open();
@@ -88,7 +76,7 @@ test("two players meet through the share link and see each other's dots move", a
 
 test("a phone-width page joins by link, taps to move, and fits the screen", async () => {
   const a = await pages.open();
-  await a.goto(mesh.url);
+  await a.goto(env.mesh.url);
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
 
@@ -130,7 +118,7 @@ test("positions live in the room's state: a newcomer sees every dot where it sta
       }
     } as typeof WebSocket;
   });
-  await a.goto(mesh.url);
+  await a.goto(env.mesh.url);
   await a.getByTestId("create-room").click();
   const ra = await inRoom(a);
   // A walks away from its spawn point and stops there.
@@ -163,7 +151,7 @@ test("positions live in the room's state: a newcomer sees every dot where it sta
 
 test("a link to a room that is gone says so and offers a new room", async () => {
   const page = await pages.open();
-  await page.goto(`${mesh.url}/?room=AAAAAAAAAAAAAAAAAAAAAA`);
+  await page.goto(`${env.mesh.url}/?room=AAAAAAAAAAAAAAAAAAAAAA`);
   const status = page.getByTestId("lobby-status");
   await status.filter({ hasText: "does not exist" }).waitFor({ timeout: 10_000 });
   expect(await page.getByTestId("create-room").isEnabled()).toBe(true);

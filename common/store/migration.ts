@@ -14,6 +14,14 @@ export type MoveResult =
   /** The room is no longer moving (it was deleted, or another Manager finished the move). */
   | { kind: "gone" };
 
+/** A MOVING room to place again, on a server outside `excluded`. */
+export interface MoveRequest {
+  roomId: string;
+  strategy: PlacementStrategy;
+  excluded: string[];
+  nowMs: number;
+}
+
 export interface Migration {
   /** Keeps the room's latest snapshot, if the room is open on that server. */
   saveSnapshot(s: RoomOnServer & { snapshot: Uint8Array }): Promise<boolean>;
@@ -29,7 +37,7 @@ export interface Migration {
    * Reserves a MOVING room (its own seats) on the best fitting LIVE server, releasing any earlier
    * tentative one. The room keeps the regions and labels it was created with.
    */
-  moveRoom(m: { roomId: string; strategy: PlacementStrategy; excluded: string[]; nowMs: number }): Promise<MoveResult>;
+  moveRoom(m: MoveRequest): Promise<MoveResult>;
   /** The new server opened the moved room: MOVING becomes OPEN. */
   finishMove(r: RoomOnServer & { nowMs: number }): Promise<boolean>;
   /** Lets the move be claimed again at untilMs (no server had room). */

@@ -12,7 +12,7 @@ import { AllocateRoomResponseSchema } from "../../gen/roomgate/v1/manager_pb.js"
 import { MemoryStore } from "../../common/store/memory-store.js";
 import { JoinTokens } from "../../common/token.js";
 import { FakeAllocator } from "../../testkit/fake-allocator.js";
-import type { MatchStore } from "./dependencies.js";
+import { matchmakerWithDownStore } from "../../testkit/down-store.js";
 import { type MatchFailure, MatchError } from "./errors.js";
 import { Matchmaker, type MatchmakerOptions } from "./matchmaker.js";
 
@@ -213,23 +213,7 @@ test("ListRooms pages through public rooms with the token of the previous page",
 });
 
 test("a store that fails makes every call store_unavailable", async () => {
-  const down = () => Promise.reject(new Error("connection lost"));
-  const store: MatchStore = {
-    getRoom: down,
-    holdSeat: down,
-    joinPublic: down,
-    listRooms: down,
-    acquireLease: down,
-    subscribeEvents: down,
-  };
-  const mm = new Matchmaker({
-    store,
-    allocator: new FakeAllocator(new MemoryStore()),
-    tokens,
-    joinTokenTtlMs: 1000,
-    defaultMaxPlayers: 2,
-    maxPlayersLimit: 2,
-  });
+  const mm = matchmakerWithDownStore(tokens);
   expect(await failureOf(mm.getRoom("A".repeat(22)))).toBe("store_unavailable");
   expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe(
     "store_unavailable",

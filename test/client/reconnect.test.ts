@@ -1,4 +1,4 @@
-import { startCluster } from "../harness/cluster";
+import { startCluster, startRegisteredGameServer } from "../harness/cluster";
 import { RoomgateClient } from "../../client/index";
 import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
 import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
@@ -11,21 +11,11 @@ let env: Awaited<ReturnType<typeof startCluster>>;
 let proxy: TcpProxy;
 let fragileProxy: TcpProxy;
 
-async function startRegisteredGameServer(id: string, extra: Record<string, string>) {
-  const gs = await env.cluster.startGameServer(id, extra);
-  await env.cluster.manager.proc.waitFor(
-    (l) => l.msg === "game server registered" && l.serverId === id,
-    15_000,
-    `${id} registered`,
-  );
-  return gs;
-}
-
 beforeAll(async () => {
   env = await startCluster("sdk-reconnect", { gateways: 1, gameServers: 0 });
   // The proxy must listen first: its address is what the game server registers as public.
   proxy = await startTcpProxy();
-  const proxied = await startRegisteredGameServer("gs-proxied", {
+  const proxied = await startRegisteredGameServer(env.cluster, "gs-proxied", {
     GAMESERVER_REGION: "proxied",
     GAMESERVER_PUBLIC_ADDRESS: `ws://127.0.0.1:${proxy.port}`,
     // When every player's connection drops at once the room is empty; the grace keeps it for
@@ -34,12 +24,12 @@ beforeAll(async () => {
   });
   proxy.targetPort = proxied.port;
   fragileProxy = await startTcpProxy();
-  const fragile = await startRegisteredGameServer("gs-fragile", {
+  const fragile = await startRegisteredGameServer(env.cluster, "gs-fragile", {
     GAMESERVER_REGION: "fragile",
     GAMESERVER_PUBLIC_ADDRESS: `ws://127.0.0.1:${fragileProxy.port}`,
   });
   fragileProxy.targetPort = fragile.port;
-  await startRegisteredGameServer("gs-doomed", { GAMESERVER_REGION: "doomed" });
+  await startRegisteredGameServer(env.cluster, "gs-doomed", { GAMESERVER_REGION: "doomed" });
 }, 60_000);
 
 afterAll(async () => {

@@ -34,6 +34,17 @@ export async function startCluster(name: string, o: Partial<ClusterOptions> = {}
   };
 }
 
+/** Starts a game server with `extra` env and resolves once the first Manager has registered it. */
+export async function startRegisteredGameServer(cluster: Cluster, id: string, extra: Record<string, string>) {
+  const gs = await cluster.startGameServer(id, extra);
+  await cluster.manager.proc.waitFor(
+    (l) => l.msg === "game server registered" && l.serverId === id,
+    15_000,
+    `${id} registered`,
+  );
+  return gs;
+}
+
 /** Everyone leaves; resolves once a Manager has removed each of their rooms. */
 export async function leaveAll(cluster: Cluster, players: { roomId: string; leave(): Promise<unknown> }[]) {
   const closed = [...new Set(players.map((p) => p.roomId))].map((id) =>

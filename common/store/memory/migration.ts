@@ -1,6 +1,5 @@
 import { RoomState } from "../../../gen/roomgate/v1/common_pb.js";
-import type { Migration, MoveResult } from "../migration.js";
-import type { PlacementStrategy } from "../placement.js";
+import type { Migration, MoveRequest, MoveResult } from "../migration.js";
 import type { Claim, RoomOnServer } from "../rooms.js";
 import type { MemoryState } from "./state.js";
 
@@ -33,12 +32,7 @@ export class MemoryMigration implements Migration {
     return this.s.claim(RoomState.MOVING, c).map((rec) => rec.room.roomId);
   }
 
-  async moveRoom(m: {
-    roomId: string;
-    strategy: PlacementStrategy;
-    excluded: string[];
-    nowMs: number;
-  }): Promise<MoveResult> {
+  async moveRoom(m: MoveRequest): Promise<MoveResult> {
     const rec = this.s.rooms.get(m.roomId);
     if (!rec || rec.room.state !== RoomState.MOVING) return { kind: "gone" };
     // An earlier attempt that the server never confirmed gives its reservation back first.

@@ -1,10 +1,9 @@
-import type { Migration, MoveResult } from "../migration.js";
-import type { PlacementStrategy } from "../placement.js";
+import type { Migration, MoveRequest, MoveResult } from "../migration.js";
 import type { Claim, RoomOnServer } from "../rooms.js";
 import type { RedisContext } from "./context.js";
 import { pairsToHash, roomFromHash } from "./hashes.js";
 import { script } from "./lua.js";
-import { CLAIM } from "./rooms.js";
+import { CLAIM, roomOnServerScript } from "./rooms.js";
 
 // The Redis store's snapshots and moving rooms, and the encoders of their scripts.
 
@@ -41,22 +40,14 @@ export const MOVE_ROOM = script<[string, string[] | string]>()({
   keys: ["roomKey"],
   args: ["prefix", "roomId", "strategy", "nowMs"],
   rest: "excluded",
-  encode: (k, m: { roomId: string; strategy: PlacementStrategy; excluded: string[]; nowMs: number }) => ({
+  encode: (k, m: MoveRequest) => ({
     keys: { roomKey: k.room(m.roomId) },
     args: { prefix: k.prefix, roomId: m.roomId, strategy: m.strategy, nowMs: m.nowMs },
     rest: m.excluded,
   }),
 });
 
-export const FINISH_MOVE = script<number>()({
-  file: "finish-move",
-  keys: ["roomKey"],
-  args: ["prefix", "roomId", "serverId", "nowMs"],
-  encode: (k, r: RoomOnServer & { nowMs: number }) => ({
-    keys: { roomKey: k.room(r.roomId) },
-    args: { prefix: k.prefix, roomId: r.roomId, serverId: r.serverId, nowMs: r.nowMs },
-  }),
-});
+export const FINISH_MOVE = roomOnServerScript("finish-move");
 
 export class RedisMigration implements Migration {
   constructor(private readonly c: RedisContext) {}
@@ -78,12 +69,7 @@ export class RedisMigration implements Migration {
     return this.c.run(CLAIM, { ...c, workKey: this.c.keys.moving });
   }
 
-  async moveRoom(m: {
-    roomId: string;
-    strategy: PlacementStrategy;
-    excluded: string[];
-    nowMs: number;
-  }): Promise<MoveResult> {
+  async moveRoom(m: MoveRequest): Promise<MoveResult> {
     const [kind, data] = await this.c.run(MOVE_ROOM, m);
     switch (kind) {
       case "placed":

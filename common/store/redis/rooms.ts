@@ -52,15 +52,19 @@ export const ALLOCATE = script<[string, string[]]>()({
   }),
 });
 
-export const CONFIRM = script<number>()({
-  file: "confirm",
-  keys: ["roomKey"],
-  args: ["prefix", "roomId", "serverId", "nowMs"],
-  encode: (k, r: RoomOnServer & { nowMs: number }) => ({
-    keys: { roomKey: k.room(r.roomId) },
-    args: { prefix: k.prefix, roomId: r.roomId, serverId: r.serverId, nowMs: r.nowMs },
-  }),
-});
+/** A script on a room and the server that opened it (confirm, finish-move): the same keys and arguments. */
+export const roomOnServerScript = (file: string) =>
+  script<number>()({
+    file,
+    keys: ["roomKey"],
+    args: ["prefix", "roomId", "serverId", "nowMs"],
+    encode: (k, r: RoomOnServer & { nowMs: number }) => ({
+      keys: { roomKey: k.room(r.roomId) },
+      args: { prefix: k.prefix, roomId: r.roomId, serverId: r.serverId, nowMs: r.nowMs },
+    }),
+  });
+
+export const CONFIRM = roomOnServerScript("confirm");
 
 /** Leases due work from a sorted set: OPENING rooms to reclaim, or MOVING rooms to move. */
 export const CLAIM = script<string[]>()({
