@@ -33,6 +33,9 @@ export const MANAGER_ERROR_KEY = "roomgate-error";
 /** How a Manager's own answer starts when it cannot reach the store (a Gateway then asks another Manager). */
 export const STORE_DOWN = "room store unavailable";
 
+/** How a Manager's answer starts when the servers that fit are held by another Manager it cannot vouch for (ask another). */
+export const SERVERS_UNREACHED = "game servers unreached";
+
 /** The Manager could not be reached at all, as opposed to answering `unavailable` itself. */
 export function unreachable(e: grpc.ServiceError) {
   return e.code === grpc.status.UNAVAILABLE && (e.metadata?.get(MANAGER_ERROR_KEY).length ?? 0) === 0;

@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
-import { ManagerClients, STORE_DOWN, unreachable } from "../common/manager-channel.js";
+import { ManagerClients, SERVERS_UNREACHED, STORE_DOWN, unreachable } from "../common/manager-channel.js";
 import type { RoomAllocator } from "./matchmaking/dependencies.js";
 import { MatchError } from "./matchmaking/errors.js";
 
@@ -44,13 +44,18 @@ export class GrpcRoomAllocator implements RoomAllocator {
 }
 
 /**
- * Worth asking another Manager: one that cannot be reached, and one that answers that it cannot
- * reach the store. After a Redis restart each Manager reconnects on its own backoff (up to
- * REDIS_RECONNECT_MAX_MS), so for a moment one may still be away while another serves; the
- * request is safe to repeat (see allocateRoom) and each Manager is asked at most once.
+ * Worth asking another Manager: one that cannot be reached, one that answers that it cannot reach
+ * the store, and one that cannot vouch for the Manager holding the servers that fit. After a Redis
+ * restart each Manager reconnects on its own backoff (up to REDIS_RECONNECT_MAX_MS) and writes its
+ * heartbeat at its next sweep, so for a moment one may still be away while another serves; the
+ * Manager holding a server can always place on it. The request is safe to repeat (see
+ * allocateRoom) and each Manager is asked at most once.
  */
 function nextManager(e: grpc.ServiceError): boolean {
-  return unreachable(e) || (e.code === grpc.status.UNAVAILABLE && e.details.startsWith(STORE_DOWN));
+  if (unreachable(e)) return true;
+  return (
+    e.code === grpc.status.UNAVAILABLE && (e.details.startsWith(STORE_DOWN) || e.details.startsWith(SERVERS_UNREACHED))
+  );
 }
 
 /**

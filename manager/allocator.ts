@@ -12,6 +12,7 @@ import {
   noServersWith,
   roomExists,
   roomMoving,
+  serversUnreached,
 } from "./errors.js";
 import type { CoreDeps } from "./deps.js";
 
@@ -23,6 +24,8 @@ import type { CoreDeps } from "./deps.js";
 export type AllocatorStore = Rooms;
 
 export interface AllocatorOptions extends CoreDeps<AllocatorStore> {
+  /** This Manager: the servers whose streams it holds are reachable even before its heartbeat is back. */
+  managerId: string;
   /** Sends open_room wherever the server's stream is and waits for its answer. */
   router: CommandRouter;
   strategy: PlacementStrategy;
@@ -59,6 +62,7 @@ export class Allocator {
           visibility: req.visibility || RoomVisibility.PRIVATE,
           mode: req.mode,
           metadata: req.metadata,
+          managerId: this.o.managerId,
         }),
       );
       switch (result.kind) {
@@ -68,6 +72,8 @@ export class Allocator {
           throw Object.keys(req.labels).length > 0 ? noServersWith(req.labels) : noServers();
         case "full":
           throw allFull();
+        case "unreached":
+          throw serversUnreached();
         case "collision": {
           // The same request again (a Gateway retrying on another Manager after one died): the
           // creator's random player id proves it is ours.

@@ -1,4 +1,4 @@
-import { STORE_DOWN } from "../common/manager-channel.js";
+import { SERVERS_UNREACHED, STORE_DOWN } from "../common/manager-channel.js";
 
 // Named ways a Manager operation fails (as Agones' allocator names each allocation failure); the
 // gRPC edge maps each kind to one status code. Malformed requests never reach the core: the edge
@@ -30,6 +30,16 @@ export const noServersWith = (labels: Record<string, string>) =>
     `no live game server has the labels ${Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(",")}`,
+  );
+
+/**
+ * AllocateRoom: a server that fits is live, but the Manager holding it is not heard from (dead,
+ * or still reconnecting to the store after an outage). A Gateway asks another Manager.
+ */
+export const serversUnreached = () =>
+  new ManagerError(
+    "unavailable",
+    `${SERVERS_UNREACHED}: the game servers that fit are held by a Manager not heard from`,
   );
 
 /** AllocateRoom: every candidate server has all its rooms or seats taken. */

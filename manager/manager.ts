@@ -112,7 +112,15 @@ export class Manager {
       failover,
       missedReports,
     });
-    this.allocator = new Allocator({ ...core, router, strategy, openRoomTimeoutMs, idempotencyTtlMs, maxOpenAttempts });
+    this.allocator = new Allocator({
+      ...core,
+      managerId: this.id,
+      router,
+      strategy,
+      openRoomTimeoutMs,
+      idempotencyTtlMs,
+      maxOpenAttempts,
+    });
     this.router = router;
     this.failover = failover;
   }

@@ -86,9 +86,13 @@ export class RoomMover {
     await this.o.store.deferMove({ roomId, untilMs: this.o.now() + this.o.sweepIntervalMs * 4 });
   }
 
-  private async lose(roomId: string, why: "full" | "none") {
+  private async lose(roomId: string, why: "full" | "none" | "unreached") {
     if (!(await this.o.store.deleteRoom(roomId))) return;
-    const detail = why === "full" ? "no server had room for it in time" : "no live server in time";
+    const detail = {
+      full: "no server had room for it in time",
+      none: "no live server in time",
+      unreached: "no server whose Manager is heard from in time",
+    }[why];
     this.o.log.error("room lost", { roomId, why: detail });
     this.o.events.publish(ClusterEventKind.ROOM_LOST, { roomId, detail });
   }

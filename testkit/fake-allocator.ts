@@ -75,6 +75,7 @@ export class FakeAllocator implements RoomAllocator {
         throw new MatchError("room_id_taken", `room ${req.roomId} exists`);
       case "full":
       case "none":
+      case "unreached":
         throw new Error(`no server for the room (${result.kind})`);
       case "existing":
         return create(AllocateRoomResponseSchema, { room: result.room, created: false });

@@ -11,6 +11,8 @@ export type MoveResult =
   /** No server fits now; movingSinceMs says how long the room has been waiting. */
   | { kind: "full"; movingSinceMs: number }
   | { kind: "none"; movingSinceMs: number }
+  /** A server fits but its Manager is not heard from (see AllocateResult). */
+  | { kind: "unreached"; movingSinceMs: number }
   /** The room is no longer moving (it was deleted, or another Manager finished the move). */
   | { kind: "gone" };
 

@@ -23,6 +23,11 @@ export interface Placement {
   excluded: string[];
   seats: number;
   nowMs: number;
+  /**
+   * The Manager asking: the servers whose streams it holds are reachable whatever the store says
+   * of its heartbeat (after a Redis restart every heartbeat has expired until the next sweep).
+   */
+  managerId?: string;
 }
 
 /** How full a server is, 0..1: the larger of its room and seat reservations. */

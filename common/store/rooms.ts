@@ -30,6 +30,12 @@ export type AllocateResult =
   | { kind: "full" }
   /** No LIVE server at all (outside the excluded ones). */
   | { kind: "none" }
+  /**
+   * A server that fits is live, but the Manager holding its stream is not heard from (dead, or not
+   * back on the store yet after an outage): nobody could tell it to open the room. Another Manager
+   * may hold it; ask again there.
+   */
+  | { kind: "unreached" }
   /** The room id is taken; the caller must pick another id. Never overwrites. */
   | { kind: "collision" };
 

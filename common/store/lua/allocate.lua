@@ -21,7 +21,8 @@ local mode = ARGV[13]
 local metadata = ARGV[14]        -- JSON, canonical
 local qkey = ARGV[15]
 local holdUntilMs = ARGV[16]
-local excluded = set(ARGV, 17)   -- the rest: server ids not to use
+local managerId = ARGV[17]       -- the Manager asking: its own servers are reachable
+local excluded = set(ARGV, 18)   -- the rest: server ids not to use
 
 if useIdem == '1' then
   local prior = redis.call('GET', idemKey)
@@ -30,7 +31,7 @@ if useIdem == '1' then
   end
 end
 if redis.call('EXISTS', roomKey) == 1 then return {'collision', {}} end
-local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy)
+local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy, managerId)
 if not chosen then return {why, {}} end
 redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', nowMs, 'creator', creator,
   'state', ROOM_OPENING, 'want', regions, 'migrations', 0, 'labels', labels, 'vis', visibility, 'mode', mode, 'meta', metadata,

@@ -17,7 +17,7 @@ if r[2] and r[2] ~= '' then
   release(prefix, roomId, r[2], seats)
   redis.call('HSET', roomKey, 'serverId', '', 'address', '')
 end
-local chosen, why = pick(prefix, cjson.decode(r[4] or '[]'), cjson.decode(r[6] or '{}'), seats, excluded, strategy)
+local chosen, why = pick(prefix, cjson.decode(r[4] or '[]'), cjson.decode(r[6] or '{}'), seats, excluded, strategy, '')
 if not chosen then return {why, r[5] or nowMs} end
 place(prefix, roomKey, roomId, chosen, seats)
 return {'placed', room(prefix, roomId, reroom(prefix, roomId, tonumber(nowMs)))}

@@ -39,15 +39,15 @@ export class MemoryState {
   readonly managers = new Map<string, number>();
 
   /** The wanted regions in order, then any; within each the strategy's pick (see PlacementStrategy). */
-  pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" } | { kind: "none" } {
+  pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" | "none" | "unreached" } {
     const excluded = new Set(p.excluded);
-    const usable = [...this.servers.values()].filter(
+    const candidates = [...this.servers.values()].filter(
       (s) =>
-        s.state === GameServerState.LIVE &&
-        !excluded.has(s.id) &&
-        (!s.managerId || (this.managers.get(s.managerId) ?? 0) > p.nowMs) &&
-        hasLabels(serverLabels(s.labels, s.zone), p.labels),
+        s.state === GameServerState.LIVE && !excluded.has(s.id) && hasLabels(serverLabels(s.labels, s.zone), p.labels),
     );
+    const reached = (s: GameServer) =>
+      !s.managerId || s.managerId === p.managerId || (this.managers.get(s.managerId) ?? 0) > p.nowMs;
+    const usable = candidates.filter(reached);
     const fitting = usable.filter((s) => fits(s, p.seats));
     const free = (s: GameServer) => s.maxPlayers - s.reservedSeats;
     const better = (a: GameServer, b: GameServer) => (p.strategy === "packed" ? free(a) < free(b) : free(a) > free(b));
@@ -56,7 +56,9 @@ export class MemoryState {
       for (const s of tier) if (!best || better(s, best)) best = s;
       if (best) return { kind: "found", server: best };
     }
-    return { kind: usable.length > 0 ? "full" : "none" };
+    const silent = candidates.filter((s) => !reached(s));
+    if (silent.some((s) => fits(s, p.seats))) return { kind: "unreached" };
+    return { kind: usable.length > 0 ? "full" : silent.length > 0 ? "unreached" : "none" };
   }
 
   place(rec: RoomRecord, s: GameServer) {

@@ -76,6 +76,7 @@ export class RedisMigration implements Migration {
         return { kind, room: roomFromHash(pairsToHash(data as string[])) };
       case "full":
       case "none":
+      case "unreached":
         return { kind, movingSinceMs: Number(data) };
       case "gone":
         return { kind };

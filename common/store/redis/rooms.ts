@@ -26,6 +26,7 @@ export const ALLOCATE = script<[string, string[]]>()({
     "metadata",
     "qkey",
     "holdUntilMs",
+    "managerId",
   ],
   rest: "excluded",
   encode: (k, a: AllocateInput) => ({
@@ -47,6 +48,7 @@ export const ALLOCATE = script<[string, string[]]>()({
       metadata: canonicalLabels(a.metadata),
       qkey: shortHash(quickJoinKey(a.mode, a.seats, a.labels)),
       holdUntilMs: a.holdUntilMs,
+      managerId: a.managerId ?? "",
     },
     rest: a.excluded,
   }),
@@ -98,6 +100,7 @@ export class RedisRooms implements Rooms {
         return { kind, room: roomFromHash(pairsToHash(hash)) };
       case "full":
       case "none":
+      case "unreached":
       case "collision":
         return { kind };
       default:

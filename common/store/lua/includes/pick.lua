@@ -14,16 +14,24 @@ local function pools(prefix, want)
   return out
 end
 
--- Not excluded, and its stream is held by a Manager that is alive (so an open reaches it).
-local function usable(prefix, id, excluded)
-  if excluded[id] then return false end
-  local mgr = redis.call('HGET', prefix .. 'server:' .. id, 'manager')
-  return (not mgr) or mgr == '' or redis.call('EXISTS', prefix .. 'mgr:' .. mgr) == 1
+-- A pick's context: prefix, excluded (set of ids), self (the asking Manager's id, or ''), and
+-- silent, set when a server that fits was passed over only because its Manager is not heard from.
+-- Not excluded, and its stream is held by a Manager that is alive (so an open reaches it). The
+-- Manager asking is alive whatever the store holds: after a Redis restart every heartbeat key has
+-- expired until each Manager's next sweep writes it again.
+local function usable(ctx, id)
+  if ctx.excluded[id] then return false end
+  local mgr = redis.call('HGET', ctx.prefix .. 'server:' .. id, 'manager')
+  if (not mgr) or mgr == '' or mgr == ctx.self or redis.call('EXISTS', ctx.prefix .. 'mgr:' .. mgr) == 1 then
+    return true
+  end
+  ctx.silent = true
+  return false
 end
 
 -- The first usable server with at least `seats` free: the most free (distributed) or the
 -- fewest that still fit (packed). O(log n) plus the few it has to skip.
-local function first(prefix, set, seats, excluded, packed)
+local function first(ctx, set, seats, packed)
   local offset = 0
   while true do
     local ids
@@ -34,18 +42,18 @@ local function first(prefix, set, seats, excluded, packed)
     end
     if #ids == 0 then return nil end
     for _, id in ipairs(ids) do
-      if usable(prefix, id, excluded) then return id end
+      if usable(ctx, id) then return id end
     end
     offset = offset + #ids
   end
 end
 
 -- The strategy's best server over the matching pools' sets with this suffix (a region or none).
-local function best(prefix, suffix, ps, seats, excluded, packed)
+local function best(ctx, suffix, ps, seats, packed)
   local id, score
   for _, pool in ipairs(ps) do
-    local key = prefix .. 'avail:' .. pool .. suffix
-    local c = first(prefix, key, seats, excluded, packed)
+    local key = ctx.prefix .. 'avail:' .. pool .. suffix
+    local c = first(ctx, key, seats, packed)
     if c then
       local sc = tonumber(redis.call('ZSCORE', key, c))
       if not id or (packed and sc < score) or ((not packed) and sc > score) then id, score = c, sc end
@@ -54,24 +62,28 @@ local function best(prefix, suffix, ps, seats, excluded, packed)
   return id
 end
 
--- regions: the ones to try, best first; then any. want: required labels.
-local function pick(prefix, regions, want, seats, excluded, strategy)
+-- regions: the ones to try, best first; then any. want: required labels. self: the asking
+-- Manager ('' for none).
+local function pick(prefix, regions, want, seats, excluded, strategy, self)
   local packed = strategy == 'packed'
+  local ctx = { prefix = prefix, excluded = excluded, self = self, silent = false }
   local ps = pools(prefix, want)
   for _, region in ipairs(regions) do
-    local b = best(prefix, ':' .. region, ps, seats, excluded, packed)
+    local b = best(ctx, ':' .. region, ps, seats, packed)
     if b then return b, nil end
   end
-  local b = best(prefix, '', ps, seats, excluded, packed)
+  local b = best(ctx, '', ps, seats, packed)
   if b then return b, nil end
-  -- Nothing fits: "full" if a usable server with the labels is live at all, else "none" (only on
-  -- failure, a scan).
+  -- A server that fits is there, but its Manager is silent: dead, or not back on the store yet.
+  if ctx.silent then return nil, 'unreached' end
+  -- Nothing fits: "full" if a usable server with the labels is live at all, else "unreached" if
+  -- one is live behind a silent Manager, else "none" (only on failure, a scan).
   local matching = {}
   for _, p in ipairs(ps) do matching[p] = true end
   for _, id in ipairs(redis.call('SMEMBERS', prefix .. 'live')) do
-    if matching[redis.call('HGET', prefix .. 'server:' .. id, 'pool') or ''] and usable(prefix, id, excluded) then return nil, 'full' end
+    if matching[redis.call('HGET', prefix .. 'server:' .. id, 'pool') or ''] and usable(ctx, id) then return nil, 'full' end
   end
-  return nil, 'none'
+  return nil, ctx.silent and 'unreached' or 'none'
 end
 
 -- The values from index `from` on, as a set (the excluded server ids that end ARGV).
