@@ -1,12 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { AllocateRoomRequestSchema } from "../gen/roomgate/v1/manager_pb";
 import { newRoomId } from "../common/ids";
-import { RedisStore } from "../common/store/redis-store";
 import { GrpcRoomAllocator } from "../gateway/manager-client";
-import { startTcpProxy, type TcpProxy } from "../testkit/tcp-proxy";
-import { type Started, startComponent } from "../testkit/cluster";
-import { type RedisProcess, startRedis } from "../testkit/redis-server";
+import { type LateManager, startLateManager } from "../testkit/late-manager";
 
 // Issue 11: after a Redis restart, CreateRoom failed with "no live game server is attached" while
 // every server was live. A Manager's heartbeat key expires while Redis is down, and until that
@@ -20,18 +16,12 @@ const PREFIX = "restart:";
 const REDIS_DOWN_MS = 1500;
 const B_AWAY_MS = 1500;
 
-let redis: RedisProcess;
-let proxy: TcpProxy;
-let store: RedisStore;
-let allocator: GrpcRoomAllocator;
-const started: Started[] = [];
+let late: LateManager | undefined;
+let allocator: GrpcRoomAllocator | undefined;
 
 afterAll(async () => {
   allocator?.close();
-  for (const s of started.reverse()) await s.proc.kill("SIGTERM");
-  await store?.close();
-  await proxy?.close();
-  await redis?.stop();
+  await late?.stop();
 }, 30_000);
 
 interface Outcome {
@@ -41,38 +31,8 @@ interface Outcome {
 }
 
 test("right after a Redis restart a room is placed, or the answer says to retry; never 'no server'", async () => {
-  redis = await startRedis({ appendfsync: "always" });
-  proxy = await startTcpProxy(redis.port);
-  store = new RedisStore({ redis: redis.url, keyPrefix: PREFIX });
-  const base = {
-    REDIS_KEY_PREFIX: PREFIX,
-    ROOMGATE_SECRET: randomBytes(24).toString("base64url"),
-    MANAGER_HOST: "127.0.0.1",
-    MANAGER_PORT: "0",
-  };
-  const a = await startComponent("manager", { ...base, REDIS_URL: redis.url, MANAGER_ID: "a" }, "manager-a");
-  started.push(a);
-  const b = await startComponent(
-    "manager",
-    { ...base, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, MANAGER_ID: "b", REDIS_RECONNECT_MAX_MS: "100" },
-    "manager-b",
-  );
-  started.push(b);
-  const gs = await startComponent(
-    "gameserver",
-    {
-      ...base,
-      REDIS_URL: redis.url,
-      GAMESERVER_HOST: "127.0.0.1",
-      GAMESERVER_PORT: "0",
-      GAMESERVER_ID: "gs-b",
-      MANAGER_ADDRESS: `127.0.0.1:${b.port}`,
-      REPORT_INTERVAL_MS: "500",
-    },
-    "gs-b",
-  );
-  started.push(gs);
-  await b.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === "gs-b");
+  late = await startLateManager({ prefix: PREFIX, reportMs: 500 });
+  const { a, b, redis } = late;
   allocator = new GrpcRoomAllocator({
     managerAddress: `127.0.0.1:${a.port},127.0.0.1:${b.port}`,
     timeoutMs: 3000,
@@ -81,7 +41,7 @@ test("right after a Redis restart a room is placed, or the answer says to retry;
   const allocate = async () => {
     const at = Date.now();
     try {
-      const res = await allocator.allocateRoom(
+      const res = await allocator!.allocateRoom(
         create(AllocateRoomRequestSchema, {
           roomId: newRoomId(),
           maxPlayers: 2,
@@ -97,10 +57,7 @@ test("right after a Redis restart a room is placed, or the answer says to retry;
   await allocate();
   expect(outcomes[0]).toMatchObject({ ok: true, message: "gs-b" });
 
-  proxy.targetPort = 1; // nothing listens there: B's reconnects are refused
-  proxy.dropAll();
-  await redis.halt("SIGTERM");
-  await a.proc.waitFor((l) => l.msg === "sweep failed; the room store may be down", 10_000, "A's failed sweep");
+  await late.outage();
   await new Promise((r) => setTimeout(r, REDIS_DOWN_MS)); // the outage itself, not a wait for an event
   await redis.restart();
 
@@ -110,7 +67,7 @@ test("right after a Redis restart a room is placed, or the answer says to retry;
     while (!stop) await allocate();
   })();
   await new Promise((r) => setTimeout(r, B_AWAY_MS)); // B's late reconnect itself
-  proxy.targetPort = redis.port;
+  late.letBBack();
   const bBack = await b.proc.waitFor(
     (l) => l.msg === "room store is back; deadlines start again",
     10_000,

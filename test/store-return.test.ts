@@ -1,8 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { RedisStore } from "../common/store/redis-store";
-import { startTcpProxy, type TcpProxy } from "../testkit/tcp-proxy";
-import { type Proc, type Started, startComponent } from "../testkit/cluster";
-import { type RedisProcess, startRedis } from "../testkit/redis-server";
+import { type LateManager, startLateManager } from "../testkit/late-manager";
+import type { Proc } from "../testkit/cluster";
 
 // Issue 11: after a Redis restart the Managers reconnect one after another (each on its own
 // backoff). The first one back must not declare dead the game servers whose streams another
@@ -16,71 +13,31 @@ const A_RECONNECT_MAX_MS = 3000;
 /** B stays away this long after A is back: past a server's deadline (3 reports), within the allowance. */
 const B_AWAY_MS = 2000;
 
-let redis: RedisProcess;
-let proxy: TcpProxy;
-let store: RedisStore;
-const started: Started[] = [];
+let late: LateManager | undefined;
 
 afterAll(async () => {
-  for (const s of started.reverse()) await s.proc.kill("SIGTERM");
-  await store?.close();
-  await proxy?.close();
-  await redis?.stop();
+  await late?.stop();
 }, 30_000);
 
 const line = (msg: string) => (l: { msg: string }) => l.msg === msg;
 
 test("a Manager back on the store first does not bury the servers of one still reconnecting", async () => {
-  redis = await startRedis({ appendfsync: "always" });
-  proxy = await startTcpProxy(redis.port);
-  store = new RedisStore({ redis: redis.url, keyPrefix: PREFIX });
-  const base = {
-    REDIS_KEY_PREFIX: PREFIX,
-    ROOMGATE_SECRET: randomBytes(24).toString("base64url"),
-    MANAGER_HOST: "127.0.0.1",
-    MANAGER_PORT: "0",
-  };
-  const a = await startComponent(
-    "manager",
-    { ...base, REDIS_URL: redis.url, MANAGER_ID: "a", REDIS_RECONNECT_MAX_MS: String(A_RECONNECT_MAX_MS) },
-    "manager-a",
-  );
-  started.push(a);
-  const b = await startComponent(
-    "manager",
-    { ...base, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, MANAGER_ID: "b", REDIS_RECONNECT_MAX_MS: "100" },
-    "manager-b",
-  );
-  started.push(b);
-  // The server's stream is on B alone: only B can record its reports.
-  const gs = await startComponent(
-    "gameserver",
-    {
-      ...base,
-      REDIS_URL: redis.url,
-      GAMESERVER_HOST: "127.0.0.1",
-      GAMESERVER_PORT: "0",
-      GAMESERVER_ID: "gs-b",
-      MANAGER_ADDRESS: `127.0.0.1:${b.port}`,
-      REPORT_INTERVAL_MS: String(REPORT_MS),
-    },
-    "gs-b",
-  );
-  started.push(gs);
-  await b.proc.waitFor((l) => l.msg === "game server registered" && l.serverId === "gs-b");
+  late = await startLateManager({
+    prefix: PREFIX,
+    aEnv: { REDIS_RECONNECT_MAX_MS: String(A_RECONNECT_MAX_MS) },
+    reportMs: REPORT_MS,
+  });
+  const { a, redis, store } = late;
   const before = await store.getServer("gs-b");
   expect(before?.managerId).toBe("b");
 
   // B loses Redis and stays away; Redis itself goes down and comes back; A notices both.
-  proxy.targetPort = 1; // nothing listens there: B's reconnects are refused
-  proxy.dropAll();
-  await redis.halt("SIGTERM");
-  await a.proc.waitFor(line("sweep failed; the room store may be down"), 10_000, "A's failed sweep");
+  await late.outage();
   await redis.restart();
   await a.proc.waitFor(line("room store is back; deadlines start again"), 10_000, "A back on the store");
   await new Promise((r) => setTimeout(r, B_AWAY_MS)); // B's late reconnect itself, not a wait for an event
   const bBackAt = Date.now();
-  proxy.targetPort = redis.port;
+  late.letBBack();
 
   // Once a report of the server is recorded again, it is safe: each one pushes its deadline on.
   await waitFor("a report of gs-b recorded after B came back", async () =>
@@ -92,7 +49,7 @@ test("a Manager back on the store first does not bury the servers of one still r
 
 /** The server's last recorded report, ms since the epoch (0 when it has none). */
 async function reportAt(id: string): Promise<number> {
-  return Number((await store.redis.hget(`${PREFIX}server:${id}`, "reportAt")) ?? 0);
+  return Number((await late!.store.redis.hget(`${PREFIX}server:${id}`, "reportAt")) ?? 0);
 }
 
 function gone(p: Proc) {
