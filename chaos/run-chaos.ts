@@ -3,6 +3,7 @@ import { RoomState } from "../gen/roomgate/v1/common_pb.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { Cluster } from "../testkit/cluster.js";
 import { startRedis } from "../testkit/redis-server.js";
+import { consistency } from "./consistency.js";
 import { Creator } from "./creator.js";
 import { FAULTS, type World } from "./faults.js";
 import { Load } from "./players.js";
@@ -178,7 +179,7 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     }
     await creator.stop();
     await load.allBack(o.recoveryLimitMs);
-    return { options: o, faults, inconsistencies: await retrying(() => consistency(store)) };
+    return { options: o, faults, inconsistencies: await retrying(() => consistency(store.redis, keyPrefix)) };
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     await creator?.stop().catch(() => {});
@@ -213,21 +214,3 @@ async function retrying<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T>
   }
 }
 
-/** Every server's reservations match the rooms mapped to it, and every mapped room exists. */
-async function consistency(store: RedisStore): Promise<string[]> {
-  const problems: string[] = [];
-  for (const s of await store.listServers()) {
-    const ids = await store.listServerRooms(s.id);
-    let seats = 0;
-    for (const id of ids) {
-      const r = await store.getRoom(id);
-      if (!r || r.serverId !== s.id) problems.push(`${s.id} lists room ${id} that is not mapped to it`);
-      else seats += r.maxPlayers;
-    }
-    if (s.reservedRooms !== ids.length)
-      problems.push(`${s.id} reserves ${s.reservedRooms} rooms but holds ${ids.length}`);
-    if (s.reservedSeats !== seats)
-      problems.push(`${s.id} reserves ${s.reservedSeats} seats but its rooms have ${seats}`);
-  }
-  return problems;
-}
