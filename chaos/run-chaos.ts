@@ -213,4 +213,3 @@ async function retrying<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T>
     }
   }
 }
-
