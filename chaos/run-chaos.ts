@@ -15,6 +15,8 @@ import {
   type FaultTimes,
   type LostRoom,
   redisBackAt,
+  roomNamed,
+  roomTrace,
 } from "./trace.js";
 
 // Under a steady load of simulated players, one fault after another; for each: rooms lost,
@@ -146,6 +148,10 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
       if (redisDownAt !== undefined && redisUpAt !== undefined)
         times.redisDown = { from: redisDownAt, until: redisBackAt(cluster, redisDownAt, redisUpAt) };
       const errors = creator.stats.failures.map((f) => classify(f, times));
+      for (const e of errors) {
+        const roomId = roomNamed(e.message);
+        if (roomId) e.why = roomTrace(roomId, events, cluster);
+      }
       const lostRooms: LostRoom[] = [];
       for (const id of lost) {
         const view = load.players.filter((p) => p.roomId === id).flatMap((p) => p.failures);
@@ -170,10 +176,12 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
       log(
         `  back in ${recoveryMs} ms; rooms lost ${result.roomsLost}, moved ${result.roomsMoved}, manual rejoins ${result.manualRejoins}, client errors ${result.clientErrors}/${result.clientAttempts}`,
       );
-      for (const e of errors)
+      for (const e of errors) {
         log(
           `  client error ${e.code} (${e.phase}${e.redisDown ? ", Redis down" : ""}, +${e.failedMs} ms): ${e.message}`,
         );
+        if (e.why?.length) log(`    ${e.why.join("\n    ")}`);
+      }
       for (const r of lostRooms) log(`  room ${r.roomId} lost:\n    ${r.why.join("\n    ")}`);
       await fault.heal(world);
     }

@@ -28,6 +28,8 @@ export interface ClientErrorRecord {
   /** When it was made and when it failed, ms since the fault began. */
   startedMs: number;
   failedMs: number;
+  /** When the message names a room: what the cluster said about that room (see roomTrace). */
+  why?: string[];
 }
 
 export interface LostRoom {
@@ -114,10 +116,23 @@ export async function explainLoss(
   cluster: Cluster,
   playerView: string[],
 ): Promise<LostRoom> {
-  const why: string[] = [];
   const room = await store.getRoom(roomId).catch(() => undefined);
-  why.push(room ? `store: ${RoomState[room.state]} on ${room.serverId}` : "store: no such room");
-  why.push(...playerView);
+  const why = [room ? `store: ${RoomState[room.state]} on ${room.serverId}` : "store: no such room", ...playerView];
+  why.push(...roomTrace(roomId, events, cluster, (l) => l.level === "warn" || l.level === "error"));
+  return { roomId, why };
+}
+
+/**
+ * What the cluster said about one room: its events, the removals of the servers it was on, and the
+ * log lines naming it that `keep` selects (the last 8 of each process).
+ */
+export function roomTrace(
+  roomId: string,
+  events: EventLog,
+  cluster: Cluster,
+  keep: (l: LogLine) => boolean = () => true,
+) {
+  const why: string[] = [];
   const roomEvents = events.of(roomId);
   why.push(...roomEvents.map(show));
   for (const s of new Set(roomEvents.map((e) => e.serverId).filter(Boolean))) {
@@ -128,9 +143,12 @@ export async function explainLoss(
         .map(show),
     );
   }
-  const named = (l: LogLine) => l.roomId === roomId && (l.level === "warn" || l.level === "error");
+  const named = (l: LogLine) => l.roomId === roomId && keep(l);
   for (const p of cluster.procs)
-    for (const l of p.lines.filter(named).slice(-5))
-      why.push(`${p.name} ${l.level}: ${l.msg}${l.error ? ` (${String(l.error)})` : ""}`);
-  return { roomId, why };
+    for (const l of p.lines.filter(named).slice(-8))
+      why.push(`${p.name} ${String(l.time ?? "")} ${l.level}: ${l.msg}${l.error ? ` (${String(l.error)})` : ""}`);
+  return why;
 }
+
+/** The room a client error names, if any (room ids are 22 url-safe characters). */
+export const roomNamed = (message: string) => /\broom ([A-Za-z0-9_-]{22})\b/.exec(message)?.[1];
