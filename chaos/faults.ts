@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { BUILT_CLI, type Cluster, type LogLine, type Proc } from "../testkit/cluster.js";
+import { runCli } from "../testkit/cli.js";
+import type { Cluster, LogLine, Proc } from "../testkit/cluster.js";
 import type { RedisProcess } from "../testkit/redis-server.js";
 import type { RedisStore } from "../common/store/redis-store.js";
 
@@ -101,14 +101,7 @@ export const FAULTS: Fault[] = [
     async inject(w) {
       const target = await busiestServer(w);
       // What an operator types; the server moves its rooms and exits on its own.
-      const cli = spawn(process.execPath, [BUILT_CLI, "drain", target.id], {
-        env: { ...process.env, MANAGER_ADDRESS: w.cluster.managerAddress },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      cli.stdout.on("data", (b) => (out += b));
-      cli.stderr.on("data", (b) => (out += b));
-      const code = await new Promise<number | null>((r) => cli.once("exit", r));
+      const { code, out } = await runCli(["drain", target.id], { MANAGER_ADDRESS: w.cluster.managerAddress });
       if (code !== 0) throw new Error(`roomgate drain ${target.id} exited ${code}: ${out}`);
       const exit = await target.proc.exited;
       if (exit.code !== 0) throw new Error(`${target.id} exited with ${JSON.stringify(exit)} after draining`);

@@ -10,14 +10,7 @@
 // gen/ and protocol/.
 
 export { RoomgateClient } from "./client.js";
-export type {
-  CreateRoomOptions,
-  JoinOrCreateOptions,
-  JoinRoomOptions,
-  ListRoomsOptions,
-  PlacementOptions,
-  RoomPage,
-} from "./requests.js";
+export type * from "./requests.js";
 export type { MeasureRegionsOptions, RegionEndpoint, RegionLatency } from "./regions.js";
 export { Room } from "./room.js";
 export type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";

@@ -1,7 +1,8 @@
 import type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";
 import type { RegionLatency } from "./regions.js";
 
-// What RoomgateClient's calls take and give, beyond the generated messages.
+// What RoomgateClient's calls take and give, beyond the generated messages. All of it is public:
+// index.ts re-exports every type here.
 
 /**
  * Where the room should be: a new room goes to the first of these regions with room; joinOrCreate

@@ -1,13 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, createRegistry, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
+import { file_roomgate_v1_rules } from "../gen/roomgate/v1/rules_pb.js";
 
 // Request rules live in the .proto files as (buf.validate.field) options; protovalidate reads them
 // from the generated descriptors. Both edges (the Gateway's Connect service and the Manager's
-// gRPC service) check every request against them before any handler sees it.
+// gRPC service) check every request against them before any handler sees it. Rules that several
+// fields share are predefined once in rules.proto; the validator knows them through its registry.
 
-const validator = createValidator();
+const validator = createValidator({ registry: createRegistry(file_roomgate_v1_rules) });
 
 /** The rules a message breaks, or an empty list. Rules that do not compile are a bug: it throws. */
 export function violationsOf<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Violation[] {

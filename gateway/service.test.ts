@@ -142,7 +142,7 @@ describe("the routes over the in-memory transport", () => {
       ),
     );
     expect(err.code).toBe(Code.InvalidArgument);
-    expect(err.findDetails(ViolationsSchema)[0]!.violations.map((v) => v.ruleId)).toEqual(["string.pattern"]);
+    expect(err.findDetails(ViolationsSchema)[0]!.violations.map((v) => v.ruleId)).toEqual(["name.pattern"]);
     expect(await codeOf(gw.joinRoom({ roomId: "short" }))).toBe("InvalidArgument");
     expect(allocator.requests).toHaveLength(0);
   });

@@ -65,12 +65,12 @@ describe("request rules from gateway.proto, enforced by protovalidate at the Gat
     [
       "region too long",
       (gw) => gw.createRoom({ region: "x".repeat(65) }),
-      "region: must be at most 64 characters [string.max_len]",
+      "region: must be at most 64 characters [name.max_len]",
     ],
     [
       "region with a control character",
       (gw) => gw.createRoom({ region: "eu\n" }),
-      "region: does not match regex pattern `^[A-Za-z0-9_.-]*$` [string.pattern]",
+      "region: does not match regex pattern `^[A-Za-z0-9_.-]*$` [name.pattern]",
     ],
     [
       "max_players past the hard ceiling",
@@ -100,7 +100,7 @@ describe("request rules from gateway.proto, enforced by protovalidate at the Gat
     [
       "join without a room id",
       (gw) => gw.joinRoom({}),
-      "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [string.pattern]",
+      "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [room_id]",
     ],
     [
       "join a path, not a room id",
@@ -138,7 +138,7 @@ describe("request rules from gateway.proto, enforced by protovalidate at the Gat
       gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({ region: "x".repeat(65), playerName: "\u0000" }),
     );
     expect(err.rawMessage).toBe(
-      "region: must be at most 64 characters [string.max_len]; player_name: must not contain control characters [no_control_characters]",
+      "region: must be at most 64 characters [name.max_len]; player_name: must not contain control characters [no_control_characters]",
     );
     // Non-ASCII counts in characters, not bytes.
     const ok = await gatewayClient(env.cluster.gatewayUrl(0), "grpc").createRoom({
@@ -168,13 +168,15 @@ describe("request rules from manager.proto, enforced at the Manager's gRPC edge"
     expect(await status(callUnary(client, ManagerService.method.allocateRoom, bad))).toEqual({
       code: grpc.status.INVALID_ARGUMENT,
       details:
-        "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [string.pattern]; region: must be at most 64 characters [string.max_len]; max_players: must be greater than or equal to 1 and less than or equal to 100000 [uint32.gte_lte]",
+        "room_id: does not match regex pattern `^[A-Za-z0-9_-]{22}$` [room_id]; region: must be at most 64 characters [name.max_len]; max_players: must be greater than or equal to 1 and less than or equal to 100000 [uint32.gte_lte]",
     });
     expect(
       await status(callUnary(client, ManagerService.method.drainServer, create(DrainServerRequestSchema, {}))),
     ).toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
-      details: expect.stringContaining("server_id: must be at least 1 characters [string.min_len]"),
+      details: expect.stringContaining(
+        "server_id: must be 1 to 128 characters, none of them control characters [server_id]",
+      ),
     });
   });
 

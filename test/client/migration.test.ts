@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
 import { createClient } from "@connectrpc/connect";
-import { BUILT_CLI } from "../../testkit/cluster";
+import { runCli } from "../../testkit/cli";
 import { startCluster } from "../harness/cluster";
 import { GatewayService } from "../../gen/roomgate/v1/gateway_pb";
 import { Room, RoomgateClient } from "../../client/index";
@@ -30,15 +29,10 @@ function nextMove(room: Room) {
 }
 
 async function drainWithCli(serverId: string) {
-  const cli = spawn(process.execPath, [BUILT_CLI, "drain", serverId], {
-    env: { ...process.env, MANAGER_ADDRESS: env.cluster.managerAddress },
-    stdio: ["ignore", "pipe", "pipe"],
+  expect(await runCli(["drain", serverId], { MANAGER_ADDRESS: env.cluster.managerAddress })).toEqual({
+    code: 0,
+    out: expect.stringContaining(`draining ${serverId}`),
   });
-  let out = "";
-  cli.stdout.on("data", (b) => (out += b));
-  cli.stderr.on("data", (b) => (out += b));
-  const code = await new Promise<number | null>((r) => cli.once("exit", r));
-  expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining(`draining ${serverId}`) });
 }
 
 test("players follow their room through two drains: same ids, restored welcomes, state and owned keys kept", async () => {
