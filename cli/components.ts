@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { ConfigError, int, parseLabels, str, type Values } from "../common/config.js";
-import { channelCredentials, internalTlsEnabled, serverCredentials } from "../common/grpc-credentials.js";
+import { checkServerId, ConfigError, int, parseLabels, str, type Values } from "../common/config.js";
+import {
+  channelCredentials,
+  checkManagerExposure,
+  internalTlsEnabled,
+  mutualTlsEnabled,
+  serverCredentials,
+} from "../common/grpc-credentials.js";
 import type { Logger } from "../common/log.js";
 import { JoinTokens } from "../common/token.js";
 import { MemoryStore } from "../common/store/memory-store.js";
@@ -59,6 +65,7 @@ function placementStrategy(v: Values): PlacementStrategy {
 }
 
 export async function startManager(v: Values, store: RoomStore, log: Logger) {
+  checkManagerExposure(v, log);
   const autoscaling = autoscalingSettings(v);
   const m = buildManager({
     store,
@@ -73,11 +80,19 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     managerId: str(v, "MANAGER_ID"),
     placementStrategy: placementStrategy(v),
     credentials: serverCredentials(v),
+    // Only client certificates name their holder: roles need mutual TLS.
+    trustDomain: mutualTlsEnabled(v) ? str(v, "INTERNAL_TLS_TRUST_DOMAIN") : undefined,
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));
   // Its game servers stop (drain) while this Manager still serves them.
   const scaler = autoscaling && startAutoscaling(v, autoscaling, store, m.manager.id, port, log.child("autoscaler"));
-  log.info("ready", { component: "manager", port, tls: internalTlsEnabled(v) });
+  log.info("ready", {
+    component: "manager",
+    host: str(v, "MANAGER_HOST"),
+    port,
+    tls: internalTlsEnabled(v),
+    roles: mutualTlsEnabled(v),
+  });
   return {
     port,
     stop: async () => {
@@ -172,7 +187,7 @@ export async function startOneGameServer(
   onDrainRequested?: () => void,
 ) {
   const gs = await startGameServer({
-    id,
+    id: id === undefined ? undefined : checkServerId(id, "GAMESERVER_ID"),
     host: str(v, "GAMESERVER_HOST")!,
     port,
     publicAddress: str(v, "GAMESERVER_PUBLIC_ADDRESS"),

@@ -4,6 +4,6 @@
 // It lives in config/, one file per concern; this file keeps the one import path for callers.
 
 export type { Component, Setting } from "./config/component.js";
-export { keyValuePairs, parseLabels } from "./config/labels.js";
+export { checkServerId, keyValuePairs, parseLabels } from "./config/labels.js";
 export { bool, ConfigError, flagName, helpText, int, readSettings, str, type Values } from "./config/read.js";
 export { SETTINGS } from "./config/settings.js";

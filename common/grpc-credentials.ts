@@ -1,7 +1,9 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isIPv4 } from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { ConfigError, str, type Values } from "./config.js";
+import { bool, ConfigError, str, type Values } from "./config.js";
+import type { Logger } from "./log.js";
 
 // TLS for the internal gRPC links (game servers and Gateways to the Manager), from three
 // settings: INTERNAL_TLS_CERT and INTERNAL_TLS_KEY (this component's certificate), and
@@ -78,6 +80,37 @@ function load(v: Values): Pem {
 /** True when internal gRPC runs over TLS with these settings. */
 export function internalTlsEnabled(v: Values): boolean {
   return !!(str(v, "INTERNAL_TLS_CA") || str(v, "INTERNAL_TLS_CERT") || str(v, "INTERNAL_TLS_KEY"));
+}
+
+/** True when the Manager requires client certificates: the only setting where callers have identities. */
+export function mutualTlsEnabled(v: Values): boolean {
+  return !!(str(v, "INTERNAL_TLS_CA") && str(v, "INTERNAL_TLS_CERT") && str(v, "INTERNAL_TLS_KEY"));
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
+}
+
+/**
+ * A Manager's port lets its callers register game servers, place rooms and drain servers, so it
+ * may face other hosts only with mutual TLS, or when the operator says in so many words that the
+ * network is private (INSECURE_INTERNAL), which is then logged at every start.
+ */
+export function checkManagerExposure(v: Values, log: Logger) {
+  const host = str(v, "MANAGER_HOST") ?? "";
+  if (isLoopback(host) || mutualTlsEnabled(v)) return;
+  if (bool(v, "INSECURE_INTERNAL")) {
+    log.warn(
+      "INSECURE: the Manager listens beyond loopback without mutual TLS (--insecure-internal): anyone who reaches its port can register game servers, allocate rooms and drain servers",
+      { host },
+    );
+    return;
+  }
+  throw new ConfigError(
+    `MANAGER_HOST ${host || "(all interfaces)"} is reachable from other hosts, and without mutual TLS anyone there could register game servers, allocate rooms and drain servers. ` +
+      "Set INTERNAL_TLS_CA, INTERNAL_TLS_CERT and INTERNAL_TLS_KEY (README: mTLS identities), or listen on 127.0.0.1, " +
+      "or accept the risk on a network only your components reach with --insecure-internal (INSECURE_INTERNAL=true)",
+  );
 }
 
 /** What the Manager binds with: insecure, TLS, or mutual TLS when a CA is given. */

@@ -4,6 +4,7 @@ import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
 import { grpcValidationInterceptor } from "../common/validation.js";
 import type { Logger } from "../common/log.js";
+import { roleInterceptor } from "./authorization.js";
 import { Manager, type ManagerOptions, type ManagerStore } from "./manager.js";
 import { managerHandlers } from "./service.js";
 
@@ -12,6 +13,11 @@ export interface ManagerServerOptions extends ManagerOptions {
   log: Logger;
   /** TLS or mutual TLS (common/grpc-credentials.ts); cleartext by default. */
   credentials?: grpc.ServerCredentials;
+  /**
+   * Under mutual TLS: the SPIFFE trust domain whose certificate identities decide who may call
+   * what (authorization.ts). Unset: every caller the transport lets in may call anything.
+   */
+  trustDomain?: string;
 }
 
 export interface ManagerServer {
@@ -31,8 +37,12 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
-    // Every request is checked against the rules in manager.proto before a handler sees it.
-    interceptors: [grpcValidationInterceptor(ManagerService)],
+    // Who may call what comes first; then every request is checked against the rules in
+    // manager.proto before a handler sees it.
+    interceptors: [
+      ...(o.trustDomain === undefined ? [] : [roleInterceptor(ManagerService, o.trustDomain, o.log)]),
+      grpcValidationInterceptor(ManagerService),
+    ],
   });
   grpcServer.addService(grpcServiceDefinition(ManagerService), managerHandlers(manager, o.log));
   return {

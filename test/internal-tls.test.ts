@@ -18,8 +18,9 @@ import { startCluster } from "./harness/cluster";
 const pki = new TestPki();
 const ca = pki.ca("roomgate-ca");
 const manager = pki.leaf("manager", ca, "server");
-const gateway = pki.leaf("gateway", ca, "client");
-const gameserver = pki.leaf("gameserver", ca, "client");
+const gateway = pki.leaf("gateway", ca, "client", "spiffe://roomgate/gateway");
+const gameserver = pki.leaf("gameserver", ca, "client", "spiffe://roomgate/gameserver/gs-0");
+const operator = pki.leaf("operator", ca, "client", "spiffe://roomgate/operator");
 const otherCa = pki.ca("other-ca");
 const stranger = pki.leaf("stranger", otherCa, "client");
 
@@ -76,7 +77,7 @@ test("the cluster works over mutual TLS: a game server attaches, a Gateway alloc
 });
 
 test("a client with a certificate from the right CA gets in", async () => {
-  expect(await listServersWith(channelCredentials(tlsEnv(gateway)))).toEqual({ code: grpc.status.OK, details: "" });
+  expect(await listServersWith(channelCredentials(tlsEnv(operator)))).toEqual({ code: grpc.status.OK, details: "" });
 });
 
 test("the Manager refuses a client without a certificate, and one that speaks cleartext", async () => {

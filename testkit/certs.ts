@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // Certificates made with openssl at test time: CAs, and leaf certificates they sign, for servers
-// (SAN 127.0.0.1 and localhost) and clients. Files only; nothing is installed anywhere.
+// (SAN 127.0.0.1 and localhost) and clients (with a SPIFFE ID when asked). Files only; nothing is installed anywhere.
 
 export interface Issued {
   cert: string;
@@ -45,8 +45,11 @@ export class TestPki {
     return issued;
   }
 
-  /** A leaf signed by `ca`: a server certificate for loopback, or a client certificate. */
-  leaf(name: string, ca: Issued, usage: "server" | "client"): Issued {
+  /**
+   * A leaf signed by `ca`: a server certificate for loopback, or a client certificate; `uri` is
+   * a URI SAN, the identity a Manager reads (spiffe://roomgate/gateway...).
+   */
+  leaf(name: string, ca: Issued, usage: "server" | "client", uri?: string): Issued {
     const issued = { cert: join(this.dir, `${name}.pem`), key: join(this.dir, `${name}.key`) };
     const csr = join(this.dir, `${name}.csr`);
     const ext = join(this.dir, `${name}.ext`);
@@ -54,7 +57,8 @@ export class TestPki {
       ext,
       usage === "server"
         ? "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
-        : "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+        : "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" +
+            (uri ? `subjectAltName=URI:${uri}\n` : ""),
     );
     this.openssl(
       "req",

@@ -6,7 +6,8 @@ export interface Setting {
   env: string;
   help: string;
   default?: string;
-  kind: "string" | "int";
+  /** A "bool" flag may stand alone (`--insecure-internal` means true); read it with bool(). */
+  kind: "string" | "int" | "bool";
   for: Component[];
 }
 

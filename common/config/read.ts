@@ -23,7 +23,9 @@ export function readSettings(component: Component, argv: string[], env: NodeJS.P
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const setting = byFlag.get(name);
     if (!setting) throw new ConfigError(`unknown option ${name} for '${component}' (see roomgate ${component} --help)`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    // A yes/no flag on its own means yes; so does one followed by another option.
+    const bare = eq < 0 && setting.kind === "bool" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--"));
+    const value = eq > 0 ? arg.slice(eq + 1) : bare ? "true" : argv[++i];
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     flags.set(setting.env, value);
   }

@@ -131,6 +131,12 @@ export const GATEWAY_SETTINGS: Setting[] = [
     help: "Most clients whose rate-limit state a Gateway keeps; past it the least recently seen is forgotten (idle clients are dropped anyway once their bucket has refilled).",
   },
   {
+    env: "ADMIN_TOKEN",
+    kind: "string",
+    for: GW,
+    help: "Operator bearer token (16+ characters): WatchCluster and the dashboard need it as `authorization: Bearer <token>`. Unset: WatchCluster is refused. `up` makes a random one and prints the dashboard URL with it.",
+  },
+  {
     env: "WATCH_MAX_STREAMS_PER_CLIENT",
     kind: "int",
     for: GW,

@@ -11,7 +11,27 @@ export const MANAGER_SETTINGS: Setting[] = [
     default: "127.0.0.1:50051",
     help: "Where Gateways and game servers find the Managers: host:port, a comma-separated list of them, or one DNS name that resolves to several. Calls go to any live one.",
   },
-  { env: "MANAGER_HOST", kind: "string", for: MG, default: "0.0.0.0", help: "Interface the Manager listens on." },
+  {
+    env: "MANAGER_HOST",
+    kind: "string",
+    for: MG,
+    default: "127.0.0.1",
+    help: "Interface the Manager listens on. Anything but loopback needs mutual TLS (INTERNAL_TLS_CA, _CERT, _KEY) or --insecure-internal.",
+  },
+  {
+    env: "INSECURE_INTERNAL",
+    kind: "bool",
+    for: MG,
+    default: "false",
+    help: "Let the Manager listen on a non-loopback MANAGER_HOST without mutual TLS: anyone who reaches its port can register game servers, allocate rooms and drain servers. Only on a network nobody else reaches; logged as a warning at start.",
+  },
+  {
+    env: "INTERNAL_TLS_TRUST_DOMAIN",
+    kind: "string",
+    for: MG,
+    default: "roomgate",
+    help: "Trust domain of the SPIFFE IDs the Manager reads from client certificates under mutual TLS: spiffe://<domain>/gateway, spiffe://<domain>/operator, spiffe://<domain>/gameserver/<server-id>.",
+  },
   { env: "MANAGER_PORT", kind: "int", for: MG, default: "50051", help: "Manager gRPC port (0 picks a free port)." },
   {
     env: "MISSED_REPORTS",
