@@ -14,6 +14,7 @@ import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
+import { MIN_ADMIN_TOKEN_CHARS } from "../gateway/admin-token.js";
 import { parseRegionGateways } from "../gateway/region-gateways.js";
 import {
   gatewayClientLimits,
@@ -55,6 +56,17 @@ export function secret(v: Values, generateIfMissing: boolean): string {
   if (!generateIfMissing)
     throw new ConfigError("ROOMGATE_SECRET is required (the same value on every Gateway and game server)");
   return randomBytes(32).toString("base64url");
+}
+
+/** ADMIN_TOKEN, held to its minimum length; `up` makes one when it is unset, a Gateway goes without. */
+export function adminToken(v: Values, generateIfMissing: boolean): string | undefined {
+  const t = str(v, "ADMIN_TOKEN");
+  if (t !== undefined) {
+    if (t.length < MIN_ADMIN_TOKEN_CHARS)
+      throw new ConfigError(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters`);
+    return t;
+  }
+  return generateIfMissing ? randomBytes(24).toString("base64url") : undefined;
 }
 
 function placementStrategy(v: Values): PlacementStrategy {
@@ -116,6 +128,7 @@ export async function startGateway(
   managerAddress: string,
   secretValue: string,
   log: Logger,
+  operatorToken = adminToken(v, false),
 ) {
   const allocator = new GrpcRoomAllocator({
     managerAddress,
@@ -149,9 +162,11 @@ export async function startGateway(
     trustedProxyHops: gatewayTrustedProxyHops(v),
     timeouts: gatewayTimeouts(v),
     maxConcurrentStreams: gatewayMaxConcurrentStreams(v),
+    adminToken: operatorToken,
   });
   const port = await gw.listen(str(v, "GATEWAY_HOST")!, int(v, "GATEWAY_PORT"));
-  log.info("ready", { component: "gateway", port, tls: !!cert });
+  if (!operatorToken) log.info("no ADMIN_TOKEN: WatchCluster and the dashboard are off");
+  log.info("ready", { component: "gateway", port, tls: !!cert, admin: !!operatorToken });
   return {
     port,
     stop: async () => {

@@ -5,6 +5,7 @@ import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";
 import { drain, servers } from "./admin.js";
 import {
+  adminToken,
   drainAllowanceMs,
   openStore,
   secret,
@@ -105,13 +106,16 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
       serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
     // Both drain at once, so neither is handed the other's rooms on the way out.
     stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));
-    const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"));
+    const operatorToken = adminToken(v, true)!;
+    const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"), operatorToken);
     stops.push(gateway.stop);
     const url = `http://127.0.0.1:${gateway.port}`;
+    // The token rides in the fragment, which browsers never send: it stays out of every log.
     process.stdout.write(
       `\nroomgate is up: Gateway ${url} (Connect, gRPC-Web, gRPC), Manager ${managerAddress}, ` +
         `store: ${str(v, "REDIS_URL") ? "Redis" : "embedded"}.\n` +
-        `Play the demo: ${url}/   Cluster dashboard: ${url}/dashboard\n` +
+        `Play the demo: ${url}/\n` +
+        `Cluster dashboard (operator token ADMIN_TOKEN in the link): ${url}/dashboard#token=${encodeURIComponent(operatorToken)}\n` +
         `Try: npx buf curl --schema proto --protocol connect ${url}/roomgate.v1.GatewayService/CreateRoom -d '{}'\n\n`,
     );
   },

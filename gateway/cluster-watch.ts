@@ -1,8 +1,9 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import type { Room } from "../gen/roomgate/v1/common_pb.js";
+import { type Room, RoomSchema, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import {
   type ClusterEvent,
+  ClusterEventSchema,
   type WatchClusterResponse,
   WatchClusterResponseSchema,
 } from "../gen/roomgate/v1/gateway_pb.js";
@@ -48,8 +49,25 @@ export async function snapshot(
 }
 
 /**
- * Snapshots for one watcher: one at once, then one after each burst of events and at least
- * every maxIntervalMs, until the signal aborts.
+ * A private room's id is all JoinRoom needs, so the stream never carries one: private rooms are
+ * listed without it, and an event names a room only when this watcher saw that room public, in
+ * this snapshot or the one before (the others go without it). Returns the rooms seen public now.
+ * Rooms and events are copied first: the store and the other watchers share them.
+ */
+export function hidePrivateIds(res: WatchClusterResponse, seenPublic: ReadonlySet<string>): Set<string> {
+  const nowPublic = new Set(res.rooms.filter((r) => r.visibility === RoomVisibility.PUBLIC).map((r) => r.roomId));
+  res.rooms = res.rooms.map((r) => (nowPublic.has(r.roomId) ? r : { ...clone(RoomSchema, r), roomId: "" }));
+  res.events = res.events.map((e) =>
+    !e.roomId || nowPublic.has(e.roomId) || seenPublic.has(e.roomId)
+      ? e
+      : { ...clone(ClusterEventSchema, e), roomId: "" },
+  );
+  return nowPublic;
+}
+
+/**
+ * Snapshots for one watcher, private room ids hidden: one at once, then one after each burst
+ * of events and at least every maxIntervalMs, until the signal aborts.
  */
 export async function* watchCluster(
   store: WatchStore,
@@ -64,9 +82,12 @@ export async function* watchCluster(
     if (pending.length > limits.maxPendingEvents) pending.splice(0, pending.length - limits.maxPendingEvents);
     wake?.();
   });
+  let seenPublic = new Set<string>();
   try {
     while (!signal.aborted) {
-      yield await snapshot(store, pending.splice(0), limits);
+      const res = await snapshot(store, pending.splice(0), limits);
+      seenPublic = hidePrivateIds(res, seenPublic);
+      yield res;
       await abortableWait(signal, maxIntervalMs, (w) => {
         if (pending.length > 0)
           w(); // events arrived while the snapshot was being built

@@ -20,6 +20,7 @@ import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
 import { GatewayServiceImpl } from "./service.js";
+import { AdminToken } from "./admin-token.js";
 import type { WatchStore } from "./cluster-watch.js";
 import type { MatchStore } from "./matchmaking/dependencies.js";
 import { Matchmaker, type MatchmakerOptions } from "./matchmaking/matchmaker.js";
@@ -43,6 +44,8 @@ export interface GatewayServerOptions extends MatchmakerOptions {
   timeouts?: ListenerTimeouts;
   /** Streams one HTTP/2 connection may have open at once (default 100). */
   maxConcurrentStreams?: number;
+  /** The operator's bearer token (WatchCluster, the dashboard); unset: WatchCluster is refused. */
+  adminToken?: string;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
@@ -50,6 +53,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
   const impl = new GatewayServiceImpl({
     matchmaker: new Matchmaker(o),
     cluster: o.store,
+    admin: new AdminToken(o.adminToken),
     region: o.region,
     regionGateways: o.regionGateways,
   });

@@ -17,6 +17,7 @@ import { Matchmaker } from "./matchmaking/matchmaker.js";
 import { matchmakerWithDownStore } from "../testkit/down-store.js";
 import { routes } from "./routes.js";
 import { GatewayServiceImpl } from "./service.js";
+import { AdminToken } from "./admin-token.js";
 import { validationInterceptor } from "./validation.js";
 import { codeOf } from "../test/harness/codes.js";
 
@@ -26,6 +27,7 @@ import { codeOf } from "../test/harness/codes.js";
 
 const tokens = new JoinTokens("s".repeat(32));
 const regionGateways = [{ region: "eu", url: "https://eu.example.com" }];
+const admin = new AdminToken("a".repeat(16));
 
 async function setUp() {
   const store = new MemoryStore();
@@ -39,7 +41,7 @@ async function setUp() {
     maxPlayersLimit: 8,
     region: "eu",
   });
-  const impl = new GatewayServiceImpl({ matchmaker, cluster: store, region: "eu", regionGateways });
+  const impl = new GatewayServiceImpl({ matchmaker, cluster: store, admin, region: "eu", regionGateways });
   return { store, allocator, impl };
 }
 
@@ -95,7 +97,7 @@ describe("the service class, called directly", () => {
 
   test("a store that fails is unavailable, with the reason", async () => {
     const matchmaker = matchmakerWithDownStore(tokens);
-    const impl = new GatewayServiceImpl({ matchmaker, cluster: new MemoryStore() });
+    const impl = new GatewayServiceImpl({ matchmaker, cluster: new MemoryStore(), admin });
     const err = ConnectError.from(
       await impl.getRoom(create(GetRoomRequestSchema, { roomId: "A".repeat(22) })).then(
         () => undefined,

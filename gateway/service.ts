@@ -13,6 +13,7 @@ import {
   type ListRoomsRequest,
   type WatchClusterRequest,
 } from "../gen/roomgate/v1/gateway_pb.js";
+import type { AdminToken } from "./admin-token.js";
 import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { type MatchFailure, MatchError } from "./matchmaking/errors.js";
 import type { Matchmaker } from "./matchmaking/matchmaker.js";
@@ -21,6 +22,8 @@ export interface GatewayServiceDeps {
   matchmaker: Matchmaker;
   /** What WatchCluster streams. */
   cluster: WatchStore;
+  /** The operator's credential, which WatchCluster needs. */
+  admin: AdminToken;
   /** This Gateway's region (ListRegions). */
   region?: string;
   /** Every region's Gateway, for clients to measure (ListRegions). */
@@ -82,6 +85,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   async *watchCluster(req: WatchClusterRequest, ctx: HandlerContext) {
+    this.d.admin.check("WatchCluster", ctx.requestHeader.get("authorization"));
     const maxIntervalMs = Math.min(60_000, Math.max(250, req.maxIntervalMs || 1000));
     try {
       yield* watchCluster(this.d.cluster, maxIntervalMs, ctx.signal);

@@ -10,7 +10,7 @@ import {
   ManagerService,
 } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary, grpcClientConstructor } from "../common/grpc-adapter";
-import { gatewayClient } from "../testkit/client";
+import { AS_OPERATOR, gatewayClient, TEST_ADMIN_TOKEN } from "../testkit/client";
 import { type Started, startComponent } from "../testkit/cluster";
 import { startCluster } from "./harness/cluster";
 import { codeOf } from "./harness/codes";
@@ -42,6 +42,7 @@ async function gateway(name: string, settings: Record<string, string>) {
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: "0",
       MANAGER_ADDRESS: managerAddress,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       ...settings,
     },
     name,
@@ -262,7 +263,7 @@ describe("per-client limits at the Gateway", () => {
     const open = async (protocol: "connect" | "grpc") => {
       const abort = new AbortController();
       const it = gatewayClient(url, protocol)
-        .watchCluster({ maxIntervalMs: 60_000 }, { signal: abort.signal })
+        .watchCluster({ maxIntervalMs: 60_000 }, { ...AS_OPERATOR, signal: abort.signal })
         [Symbol.asyncIterator]();
       await it.next(); // the first snapshot: the stream is open
       return { abort, it };
@@ -295,7 +296,7 @@ test("Gateway timeouts far shorter than the snapshot interval never cut a WatchC
   const count = async (protocol: "connect" | "grpc") => {
     const started = performance.now();
     let n = 0;
-    for await (const _ of gatewayClient(url, protocol).watchCluster({ maxIntervalMs: 1000 })) {
+    for await (const _ of gatewayClient(url, protocol).watchCluster({ maxIntervalMs: 1000 }, AS_OPERATOR)) {
       if (++n === 3) break;
     }
     return performance.now() - started;

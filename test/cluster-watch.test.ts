@@ -1,9 +1,11 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind, type WatchClusterResponse } from "../gen/roomgate/v1/gateway_pb.js";
-import { gatewayClient, Player } from "../testkit/client";
+import { AS_OPERATOR, gatewayClient, Player } from "../testkit/client";
 import { startCluster } from "./harness/cluster";
 
 // The dashboard's feed: a server stream from the Gateway, pushed by events from the Manager
-// through the store, across processes.
+// through the store, across processes; for the operator alone, and without private room ids.
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 
@@ -24,7 +26,7 @@ function watch(url: string, protocol: "connect" | "grpc-web" | "grpc") {
     try {
       for await (const res of gatewayClient(url, protocol).watchCluster(
         { maxIntervalMs: 60_000 },
-        { signal: abort.signal },
+        { ...AS_OPERATOR, signal: abort.signal },
       )) {
         seen.push(res);
         for (const w of [...waiters]) {
@@ -67,7 +69,7 @@ test("a watcher sees the servers, then a room's allocation and its clean-up as t
     const first = await w.until(() => true);
     expect(first.servers.map((s) => s.id).sort()).toEqual(env.cluster.gameServers.map((g) => g.id).sort());
     const gw = gatewayClient(env.cluster.gatewayUrl(0));
-    const r = await gw.createRoom({ maxPlayers: 3 });
+    const r = await gw.createRoom({ maxPlayers: 3, visibility: RoomVisibility.PUBLIC, mode: "watch" });
     const allocated = await w.until((s) =>
       s.events.some((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED && e.roomId === r.roomId),
     );
@@ -85,6 +87,34 @@ test("a watcher sees the servers, then a room's allocation and its clean-up as t
     );
     // Pushed, not polled: with a 60 s interval, every snapshot after the first came from an event.
     expect(w.seen.length).toBeLessThan(10);
+  } finally {
+    await w.stop();
+  }
+});
+
+test("an anonymous client gets unauthenticated, not the cluster (issue 10)", async () => {
+  const err = await (async () => {
+    for await (const _ of gatewayClient(env.cluster.gatewayUrl(0), "grpc").watchCluster({})) return undefined;
+  })().catch((e: unknown) => ConnectError.from(e));
+  expect(err?.code).toBe(Code.Unauthenticated);
+});
+
+test("even the operator never sees a private room's id: not in rooms, not in events (issue 10)", async () => {
+  const w = watch(env.cluster.gatewayUrl(1), "connect");
+  try {
+    await w.until(() => true);
+    const gw = gatewayClient(env.cluster.gatewayUrl(0));
+    const hidden = await gw.createRoom({ maxPlayers: 2 });
+    const p = await Player.join(hidden.serverAddress, hidden.roomId, hidden.joinToken);
+    const listed = await w.until((s) => s.rooms.some((r) => r.serverId === hidden.serverId && r.roomId === ""));
+    expect(listed.rooms.find((r) => r.roomId === "")).toMatchObject({ maxPlayers: 2, playerCount: 1 });
+    await p.player.leave();
+    await w.until((s) =>
+      s.events.some((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.serverId === hidden.serverId),
+    );
+    const allocated = w.seen.flatMap((s) => s.events).filter((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED);
+    expect(allocated.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(w.seen, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(hidden.roomId);
   } finally {
     await w.stop();
   }

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { GameServerState } from "../gen/roomgate/v1/common_pb.js";
+import { GameServerState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import { isRoomId } from "../common/ids";
 import { RedisStore } from "../common/store/redis-store";
 import { Cluster, type Proc } from "../testkit/cluster";
-import { gatewayClient, Player } from "../testkit/client";
+import { AS_OPERATOR, gatewayClient, Player } from "../testkit/client";
 import { type RedisProcess, startRedis } from "../testkit/redis-server";
 
 // Redis goes away and comes back. Meanwhile the Gateways and the Manager answer `unavailable`
@@ -173,7 +173,7 @@ test("while Redis is down: unavailable within the bound, games go on, nothing ex
     n++;
   }
   // A new dashboard stream ends with unavailable too, instead of hanging.
-  await check("WatchCluster", gws[0]!.watchCluster({ maxIntervalMs: 250 })[Symbol.asyncIterator]().next());
+  await check("WatchCluster", gws[0]!.watchCluster({ maxIntervalMs: 250 }, AS_OPERATOR)[Symbol.asyncIterator]().next());
   took.sort((x, y) => x - y);
   console.log(
     `store outage: ${n} rounds in ${Date.now() - haltedAt} ms; ${took.length} calls answered unavailable, ` +
@@ -249,9 +249,12 @@ test("after Redis returns: rooms can be joined and created again, with no restar
 
   // The dashboard feed works again and carries events (its subscription came back).
   const abort = new AbortController();
-  const stream = gws[1]!.watchCluster({ maxIntervalMs: 60_000 }, { signal: abort.signal })[Symbol.asyncIterator]();
+  const stream = gws[1]!
+    .watchCluster({ maxIntervalMs: 60_000 }, { ...AS_OPERATOR, signal: abort.signal })
+    [Symbol.asyncIterator]();
   await stream.next(); // the first snapshot
-  const watched = await gws[0]!.createRoom({});
+  // Public: the stream names no private room.
+  const watched = await gws[0]!.createRoom({ visibility: RoomVisibility.PUBLIC, mode: "outage" });
   const q = await Player.join(watched.serverAddress, watched.roomId, watched.joinToken);
   live.set(watched.roomId, { a: q.player, b: q.player, serverId: watched.serverId });
   for (;;) {

@@ -21,6 +21,11 @@ export function gatewayClient(baseUrl: string, protocol: Protocol = "connect"): 
   return createClient(GatewayService, transport);
 }
 
+/** The operator token every test cluster's Gateways run with (ADMIN_TOKEN). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+/** Call options that carry it: WatchCluster needs them. */
+export const AS_OPERATOR = { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } };
+
 /** Re-exported so tests and benchmarks build room URLs from the one place the servers route. */
 export { roomUrl };
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { basename, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { TEST_ADMIN_TOKEN } from "./client.js";
 
 // Starts roomgate components as separate processes on loopback (from the built CLI) and waits for
 // each one's `ready` log line: no sleeps, no fixed ports. Shared by the integration tests and
@@ -131,6 +132,7 @@ export async function startUp(env: Record<string, string> = {}): Promise<Started
     MANAGER_HOST: "127.0.0.1",
     GAMESERVER_HOST: "127.0.0.1",
     REDIS_URL: "",
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...env,
   });
   try {
@@ -218,6 +220,7 @@ export class Cluster {
         {
           ...this.base(),
           ...NO_CLIENT_LIMITS_ENV,
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           GATEWAY_HOST: "127.0.0.1",
           GATEWAY_PORT: "0",
           MANAGER_ADDRESS: this.managerAddress,

@@ -71,7 +71,13 @@ function eventItem(e: ClusterEvent): HTMLElement {
 }
 
 function describe(e: ClusterEvent): (Node | string)[] {
-  const room = e.roomId ? h("span", { class: "mono strong" }, e.roomId) : undefined;
+  const isRoom = [ClusterEventKind.ROOM_ALLOCATED, ClusterEventKind.ROOM_REMOVED].includes(e.kind);
+  // A room the Gateway did not see public comes without its id.
+  const room = e.roomId
+    ? h("span", { class: "mono strong" }, e.roomId)
+    : isRoom
+      ? h("span", { class: "sub" }, "a private room")
+      : undefined;
   const server = e.serverId ? h("span", { class: "mono" }, e.serverId) : undefined;
   const detail = e.detail ? h("span", { class: "sub" }, ` (${e.detail})`) : undefined;
   const parts: (Node | string | undefined)[] =

@@ -1,4 +1,4 @@
-import { ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { backoffDelay } from "../../protocol/backoff.js";
 import { GatewayService, type WatchClusterResponse } from "../../gen/roomgate/v1/gateway_pb.js";
@@ -9,7 +9,10 @@ import { GatewayService, type WatchClusterResponse } from "../../gen/roomgate/v1
 export type FeedState =
   | { kind: "connecting" }
   | { kind: "live"; reconnected: boolean }
-  | { kind: "reconnecting"; attempt: number; retryAt: number; error: string };
+  | { kind: "reconnecting"; attempt: number; retryAt: number; error: string }
+  // The Gateway refused the operator token (unauthenticated) or has none (failed_precondition):
+  // retrying cannot help, so the feed stops.
+  | { kind: "denied"; code: Code; error: string };
 
 export interface FeedHandlers {
   snapshot(res: WatchClusterResponse): void;
@@ -22,8 +25,9 @@ export const SNAPSHOT_INTERVAL_MS = 1000;
 const STALL_MS = 5 * SNAPSHOT_INTERVAL_MS;
 const BACKOFF = { initialDelayMs: 500, maxDelayMs: 15_000, jitter: 0.5 };
 
-/** Starts watching; returns the function that stops. */
-export function watchClusterFeed(baseUrl: string, on: FeedHandlers): () => void {
+/** Starts watching with the operator's token (ADMIN_TOKEN); returns the function that stops. */
+export function watchClusterFeed(baseUrl: string, token: string, on: FeedHandlers): () => void {
+  const headers = { authorization: `Bearer ${token}` };
   // Binary Connect: the smallest frames, and fetch streams them in every current browser.
   const client = createClient(GatewayService, createConnectTransport({ baseUrl, useBinaryFormat: true }));
   const stop = new AbortController();
@@ -58,7 +62,10 @@ export function watchClusterFeed(baseUrl: string, on: FeedHandlers): () => void 
       try {
         arm();
         let first = true;
-        for await (const res of client.watchCluster({ maxIntervalMs: SNAPSHOT_INTERVAL_MS }, { signal: call.signal })) {
+        for await (const res of client.watchCluster(
+          { maxIntervalMs: SNAPSHOT_INTERVAL_MS },
+          { signal: call.signal, headers },
+        )) {
           arm();
           if (first) {
             first = false;
@@ -70,7 +77,12 @@ export function watchClusterFeed(baseUrl: string, on: FeedHandlers): () => void 
         }
       } catch (e) {
         const reason = call.signal.reason;
-        error = reason instanceof Error ? reason.message : ConnectError.from(e).rawMessage;
+        const err = ConnectError.from(e);
+        if (!(reason instanceof Error) && (err.code === Code.Unauthenticated || err.code === Code.FailedPrecondition)) {
+          on.state({ kind: "denied", code: err.code, error: err.rawMessage });
+          return;
+        }
+        error = reason instanceof Error ? reason.message : err.rawMessage;
       } finally {
         clearTimeout(watchdog);
         stop.signal.removeEventListener("abort", onStop);

@@ -129,8 +129,15 @@ function roomRow(r: Room, now: number): HTMLElement {
   const created = createdMs(r);
   return h(
     "tr",
-    { "data-testid": "room-row", "data-room-id": r.roomId, "data-server-id": r.serverId },
-    h("td", { class: "mono strong", "data-testid": "room-id" }, r.roomId),
+    { "data-testid": "room-row", "data-room-id": r.roomId || undefined, "data-server-id": r.serverId },
+    // The Gateway never sends a private room's id: it would be all anyone needs to join.
+    r.roomId
+      ? h("td", { class: "mono strong", "data-testid": "room-id" }, r.roomId)
+      : h(
+          "td",
+          { class: "sub", "data-testid": "room-id", title: "private rooms are listed without their id" },
+          "private",
+        ),
     h(
       "td",
       { class: "mono", "data-testid": "room-server" },
