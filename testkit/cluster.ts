@@ -20,6 +20,8 @@ export interface LogLine {
 
 export class Proc {
   readonly lines: LogLine[] = [];
+  /** What the process printed on stdout (its first 64 KiB): `up`'s banner with its links. */
+  stdout = "";
   private readonly waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -45,7 +47,29 @@ export class Proc {
         }
       }
     });
-    child.stdout!.resume();
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      if (this.stdout.length < 65_536) this.stdout += chunk;
+    });
+  }
+
+  /** Resolves with the first match of `re` in stdout, once printed. */
+  printed(re: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    return new Promise((res, rej) => {
+      const look = () => {
+        const m = re.exec(this.stdout);
+        if (!m) return false;
+        clearTimeout(timer);
+        this.child.stdout!.off("data", look);
+        res(m);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.child.stdout!.off("data", look);
+        rej(new Error(`${this.name}: nothing on stdout matched ${re} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!look()) this.child.stdout!.on("data", look);
+    });
   }
 
   get pid() {

@@ -38,6 +38,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 export interface Mesh {
   url: string;
+  /** The dashboard link `up` printed, with its operator token in the fragment. */
+  dashboardUrl: string;
   port: number;
   proc: Proc;
   stop(): Promise<void>;
@@ -49,8 +51,13 @@ export async function startMesh(port = 0): Promise<Mesh> {
     throw new Error(`the web UI is not built (${WEB_DIST}): run 'npm run build:web' before these tests`);
   }
   const up = await startUp({ GATEWAY_PORT: String(port), GATEWAY_WEB_DIR: WEB_DIST });
+  const [, dashboardUrl] = await up.proc.printed(/Cluster dashboard[^\n]*: (\S+)\n/).catch(async (e) => {
+    await up.proc.kill("SIGKILL");
+    throw e;
+  });
   return {
     url: `http://127.0.0.1:${up.port}`,
+    dashboardUrl: dashboardUrl!,
     port: up.port,
     proc: up.proc,
     async stop() {

@@ -2,18 +2,21 @@ import type { Page } from "playwright-core";
 import { inRoom, Pages, screenshot, startMesh, meshAndBrowserForFile } from "./browser-harness";
 
 // The dashboard in a real browser, fed by the WatchCluster stream: a room made through the demo
-// appears with its server, then goes away with a clean-up event once its players are gone.
+// appears with its server (never its id: it is private), then goes away with a clean-up event
+// once its players are gone; the operator's token is asked for once per tab.
 
 const env = meshAndBrowserForFile();
 
 const pages = new Pages(() => env.browser);
-const roomRow = (page: Page, roomId: string) => page.locator(`[data-testid="room-row"][data-room-id="${roomId}"]`);
-const event = (page: Page, kind: string, roomId: string) =>
-  page.locator(`[data-testid="event"][data-kind="${kind}"][data-room-id="${roomId}"]`);
+// Demo rooms are private: the dashboard lists them, and their events, without their ids.
+const privateRoomRow = (page: Page, serverId: string) =>
+  page.locator(`[data-testid="room-row"]:not([data-room-id])[data-server-id="${serverId}"]`);
+const privateEvent = (page: Page, kind: string, serverId: string) =>
+  page.locator(`[data-testid="event"][data-kind="${kind}"]:not([data-room-id])[data-server-id="${serverId}"]`);
 
-test("the dashboard shows a demo room with its server, then its clean-up", async () => {
+test("the dashboard shows a demo room with its server, then its clean-up, never its id", async () => {
   const dash = await pages.open();
-  await dash.goto(`${env.mesh.url}/dashboard`);
+  await dash.goto(env.mesh.dashboardUrl);
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
   await dash.locator('[data-testid="server-row"]').nth(1).waitFor();
   expect(await dash.locator('[data-testid="server-row"]').count()).toBe(2);
@@ -26,17 +29,16 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   const ra = await inRoom(a);
 
   // Pushed by the allocation: the room, on the server the demo shows, and an event saying so.
-  await roomRow(dash, ra.roomId).waitFor({ timeout: 5000 });
-  expect(await roomRow(dash, ra.roomId).getByTestId("room-server").textContent()).toContain(ra.serverId);
-  await event(dash, "room-allocated", ra.roomId).waitFor({ timeout: 5000 });
-  expect(await event(dash, "room-allocated", ra.roomId).getAttribute("data-server-id")).toBe(ra.serverId);
+  await privateRoomRow(dash, ra.serverId).waitFor({ timeout: 5000 });
+  expect(await privateRoomRow(dash, ra.serverId).getByTestId("room-id").textContent()).toBe("private");
+  await privateEvent(dash, "room-allocated", ra.serverId).waitFor({ timeout: 5000 });
 
   const b = await pages.open();
   await b.goto(ra.shareLink);
   const rb = await inRoom(b);
   expect(rb.serverId).toBe(ra.serverId);
   // Player counts come from the servers' own reports, about once a second.
-  await roomRow(dash, ra.roomId)
+  await privateRoomRow(dash, ra.serverId)
     .getByTestId("room-players")
     .filter({ hasText: /^2 \/ 8$/ })
     .waitFor({ timeout: 5000 });
@@ -57,24 +59,73 @@ test("the dashboard shows a demo room with its server, then its clean-up", async
   await a.getByTestId("lobby").waitFor();
   expect(new URL(a.url()).searchParams.get("room")).toBeNull();
   await b.close();
-  await event(dash, "room-removed", ra.roomId).waitFor({ timeout: 10_000 });
-  await roomRow(dash, ra.roomId).waitFor({ state: "detached", timeout: 5000 });
+  await privateEvent(dash, "room-removed", ra.serverId).waitFor({ timeout: 10_000 });
+  await privateRoomRow(dash, ra.serverId).waitFor({ state: "detached", timeout: 5000 });
   await dash.getByTestId("total-rooms").filter({ hasText: /^0$/ }).waitFor({ timeout: 5000 });
-  expect(await event(dash, "room-removed", ra.roomId).getAttribute("data-server-id")).toBe(ra.serverId);
 
   // Newest first: the clean-up is listed above the allocation.
   const kinds = await dash
-    .locator(`[data-testid="event"][data-room-id="${ra.roomId}"]`)
+    .locator(`[data-testid="event"]:not([data-room-id])[data-server-id="${ra.serverId}"]`)
     .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
   expect(kinds).toEqual(["room-removed", "room-allocated"]);
+  // The id the demo shares was never on the operator's page (issue 10: it is all JoinRoom needs).
+  expect(await dash.content()).not.toContain(ra.roomId);
 
   console.log(`screenshot: ${await screenshot(dash, "dashboard-after-cleanup.png")}`);
   expect(pages.errors()).toEqual([]);
 }, 60_000);
 
+test("the dashboard asks for the operator token once per tab, and says what to do when it is wrong", async () => {
+  const dash = await pages.open();
+  const gate = dash.getByTestId("admin-gate");
+  const live = dash.locator('[data-testid="stream-state"][data-state="live"]');
+  // No token: only the form, which says where the token comes from; the cluster stays hidden.
+  await dash.goto(`${env.mesh.url}/dashboard`);
+  await gate.waitFor();
+  expect(await dash.getByTestId("admin-gate-message").textContent()).toMatch(/enter the Gateway's ADMIN_TOKEN/);
+  expect(await dash.locator("main.dash").isVisible()).toBe(false);
+  console.log(`screenshot: ${await screenshot(dash, "dashboard-token-prompt.png")}`);
+
+  // A wrong token: the Gateway's refusal, and the form again; nothing is kept.
+  await dash.getByTestId("admin-token").fill("not-the-operator-token");
+  await dash.getByTestId("admin-submit").click();
+  await dash
+    .getByTestId("admin-gate-message")
+    .filter({ hasText: /refused this token/ })
+    .waitFor({ timeout: 10_000 });
+  expect(await dash.getByTestId("admin-form").isVisible()).toBe(true);
+  expect(await dash.evaluate(() => sessionStorage.length)).toBe(0);
+
+  // The right one (from the link `up` printed): the cluster, live.
+  const token = decodeURIComponent(new URL(env.mesh.dashboardUrl).hash.replace(/^#token=/, ""));
+  await dash.getByTestId("admin-token").fill(token);
+  await dash.getByTestId("admin-submit").click();
+  await live.waitFor({ timeout: 10_000 });
+  expect(await gate.isHidden()).toBe(true);
+  await dash.locator('[data-testid="server-row"]').nth(1).waitFor();
+
+  // Kept for the tab: a reload asks nothing.
+  await dash.reload();
+  await live.waitFor({ timeout: 10_000 });
+  expect(await gate.isHidden()).toBe(true);
+
+  // The printed link signs a fresh tab in and leaves the address bar without the token.
+  const linked = await pages.open();
+  await linked.goto(env.mesh.dashboardUrl);
+  await linked.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
+  expect(new URL(linked.url()).hash).toBe("");
+  expect(linked.url()).toBe(`${env.mesh.url}/dashboard`);
+
+  // Another tab of its own (another browser context) has to ask again.
+  const other = await pages.open();
+  await other.goto(`${env.mesh.url}/dashboard`);
+  await other.getByTestId("admin-gate").waitFor();
+  expect(pages.errors()).toEqual([]);
+}, 60_000);
+
 test("the dashboard shows a broken stream and reconnects when the Gateway is back", async () => {
   const dash = await pages.open();
-  await dash.goto(`${env.mesh.url}/dashboard`);
+  await dash.goto(env.mesh.dashboardUrl);
   const state = dash.getByTestId("stream-state");
   await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
 

@@ -25,6 +25,8 @@ const tokenInput = byTestId<HTMLInputElement>("admin-token");
 /** Shows the token form with why it is there; without `canRetry`, only the reason (no token will do). */
 function lock(message: string, canRetry: boolean) {
   document.body.toggleAttribute("data-locked", true);
+  pill.dataset.state = "locked";
+  setText(pill, "locked");
   gate.hidden = false;
   form.hidden = !canRetry;
   setText(gateMessage, message);
@@ -43,7 +45,6 @@ function showState(s: FeedState) {
     if (s.reconnected) log.note("Stream reconnected; events from while it was down are not listed.");
   }
   if (s.kind === "denied") {
-    setText(pill, "locked");
     if (s.code === Code.Unauthenticated) {
       forgetToken();
       lock(`The Gateway refused this token (${s.error}). Enter its ADMIN_TOKEN.`, true);
@@ -89,6 +90,6 @@ const token = storedToken();
 if (token) open(token);
 else
   lock(
-    "The cluster dashboard is for operators: enter the Gateway's ADMIN_TOKEN (`roomgate up` prints a link that carries it).",
+    "The cluster dashboard is for operators: enter the Gateway's ADMIN_TOKEN (roomgate up prints a link that carries it).",
     true,
   );
