@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { SETTINGS, flagName } from "../common/config";
 import { BUILT_CLI, startUp } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
@@ -37,9 +38,23 @@ test("separate components refuse to start without what they need", () => {
 });
 
 test("`roomgate up` runs the whole mesh in one process on the embedded store", async () => {
-  // Both game servers register before the first room can be spread.
-  const up = await startUp();
+  // Both game servers register before the first room can be spread. Defaults for the Manager's
+  // interface and the operator token, as a user gets them.
+  const up = await startUp({ MANAGER_HOST: "", ADMIN_TOKEN: "" });
   try {
+    // Issue 10: the internal port is private, and the operator token is made and printed.
+    const manager = up.proc.lines.find((l) => l.msg === "ready" && l.component === "manager");
+    expect(manager).toMatchObject({ host: "127.0.0.1", tls: false });
+    const [, link, token] = await up.proc.printed(/Cluster dashboard[^\n]*: (\S+\/dashboard#token=([\w-]{32,}))\n/);
+    expect(link).toBe(`http://127.0.0.1:${up.port}/dashboard#token=${token}`);
+    const watch = (headers: Record<string, string>) =>
+      (async () => {
+        for await (const res of gatewayClient(`http://127.0.0.1:${up.port}`).watchCluster({}, { headers }))
+          return res.servers.length;
+        return undefined;
+      })().catch((e: unknown) => ConnectError.from(e).code);
+    expect(await watch({})).toBe(Code.Unauthenticated);
+    expect(await watch({ authorization: `Bearer ${token}` })).toBe(2);
     const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
     const r = await gw.createRoom({ playerName: "solo" });
     const j = await gw.joinRoom({ roomId: r.roomId });
