@@ -24,6 +24,14 @@ async function ask<T>(v: Values, call: (client: grpc.Client) => Promise<T>): Pro
 
 const deadline = () => ({ deadline: Date.now() + 5000 });
 
+/** The operator's token, for a Manager that has ADMIN_TOKEN set (one that has not ignores it). */
+function operatorMetadata(v: Values): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  const token = str(v, "ADMIN_TOKEN");
+  if (token) metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
+}
+
 /** roomgate drain <server-id>: the server takes no new rooms, hands its rooms over and exits. */
 export async function drain(v: Values, args: string[]) {
   const [serverId] = args;
@@ -34,6 +42,7 @@ export async function drain(v: Values, args: string[]) {
       ManagerService.method.drainServer,
       create(ManagerService.method.drainServer.input, { serverId }),
       deadline(),
+      operatorMetadata(v),
     ),
   );
   process.stdout.write(
@@ -44,7 +53,13 @@ export async function drain(v: Values, args: string[]) {
 /** roomgate servers: the fleet as the store sees it. */
 export async function servers(v: Values) {
   const res = await ask(v, (c) =>
-    callUnary(c, ManagerService.method.listServers, create(ManagerService.method.listServers.input), deadline()),
+    callUnary(
+      c,
+      ManagerService.method.listServers,
+      create(ManagerService.method.listServers.input),
+      deadline(),
+      operatorMetadata(v),
+    ),
   );
   const rows = res.servers.map((s: GameServer) => [
     s.id,

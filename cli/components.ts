@@ -14,7 +14,7 @@ import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
-import { MIN_ADMIN_TOKEN_CHARS } from "../gateway/admin-token.js";
+import { MIN_ADMIN_TOKEN_CHARS } from "../common/admin-token.js";
 import { parseRegionGateways } from "../gateway/region-gateways.js";
 import {
   gatewayClientLimits,
@@ -76,7 +76,7 @@ function placementStrategy(v: Values): PlacementStrategy {
   return s as PlacementStrategy;
 }
 
-export async function startManager(v: Values, store: RoomStore, log: Logger) {
+export async function startManager(v: Values, store: RoomStore, log: Logger, operatorToken = adminToken(v, false)) {
   checkManagerExposure(v, log);
   const autoscaling = autoscalingSettings(v);
   const m = buildManager({
@@ -94,6 +94,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     credentials: serverCredentials(v),
     // Only client certificates name their holder: roles need mutual TLS.
     trustDomain: mutualTlsEnabled(v) ? str(v, "INTERNAL_TLS_TRUST_DOMAIN") : undefined,
+    adminToken: operatorToken,
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));
   // Its game servers stop (drain) while this Manager still serves them.
@@ -104,6 +105,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger) {
     port,
     tls: internalTlsEnabled(v),
     roles: mutualTlsEnabled(v),
+    operatorToken: !!operatorToken,
   });
   return {
     port,

@@ -96,7 +96,9 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     const key = secret(v, true);
     const store = openStore(v, true, log.child("store"));
     stops.push(() => store.close());
-    const manager = await startManager(v, store, log.child("manager"));
+    // One operator token for the dashboard and the Manager's operator calls (drain, servers).
+    const operatorToken = adminToken(v, true)!;
+    const manager = await startManager(v, store, log.child("manager"), operatorToken);
     stops.push(manager.stop);
     const managerAddress = `127.0.0.1:${manager.port}`;
     const base = int(v, "GAMESERVER_PORT");
@@ -106,7 +108,6 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
       serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
     // Both drain at once, so neither is handed the other's rooms on the way out.
     stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));
-    const operatorToken = adminToken(v, true)!;
     const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"), operatorToken);
     stops.push(gateway.stop);
     const url = `http://127.0.0.1:${gateway.port}`;
@@ -116,6 +117,7 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
         `store: ${str(v, "REDIS_URL") ? "Redis" : "embedded"}.\n` +
         `Play the demo: ${url}/\n` +
         `Cluster dashboard (operator token ADMIN_TOKEN in the link): ${url}/dashboard#token=${encodeURIComponent(operatorToken)}\n` +
+        `Operator commands need the same token: ADMIN_TOKEN=${operatorToken} roomgate servers --manager-address ${managerAddress}\n` +
         `Try: npx buf curl --schema proto --protocol connect ${url}/roomgate.v1.GatewayService/CreateRoom -d '{}'\n\n`,
     );
   },

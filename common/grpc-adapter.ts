@@ -48,11 +48,12 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
   method: { localName: string; input: I; output: O },
   request: MessageShape<I>,
   options: grpc.CallOptions = {},
+  metadata = new grpc.Metadata(),
 ): Promise<MessageShape<O>> {
   const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName];
   if (typeof fn !== "function") throw new Error(`client has no method ${method.localName}`);
   return new Promise((resolve, reject) => {
-    fn.call(client, request, new grpc.Metadata(), options, (err: grpc.ServiceError | null, res: MessageShape<O>) =>
+    fn.call(client, request, metadata, options, (err: grpc.ServiceError | null, res: MessageShape<O>) =>
       err ? reject(err) : resolve(res),
     );
   });

@@ -11,7 +11,7 @@ import {
 import { MemoryStore } from "../common/store/memory-store.js";
 import { JoinTokens } from "../common/token.js";
 import { FakeAllocator } from "../testkit/fake-allocator.js";
-import { AdminToken } from "./admin-token.js";
+import { AdminToken } from "../common/admin-token.js";
 import { Matchmaker } from "./matchmaking/matchmaker.js";
 import { routes } from "./routes.js";
 import { GatewayServiceImpl } from "./service.js";
@@ -76,7 +76,7 @@ test("a Gateway without ADMIN_TOKEN refuses WatchCluster to everyone, saying why
     const err = (await firstSnapshot(client, authorization)) as ConnectError;
     expect([err.code, err.rawMessage]).toEqual([
       Code.FailedPrecondition,
-      "WatchCluster is off on this Gateway: it was started without ADMIN_TOKEN (set one to let operators in)",
+      "WatchCluster is off here: this process was started without ADMIN_TOKEN (set one to let operators in)",
     ]);
   }
 });

@@ -20,7 +20,7 @@ import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
 import { GatewayServiceImpl } from "./service.js";
-import { AdminToken } from "./admin-token.js";
+import { AdminToken } from "../common/admin-token.js";
 import type { WatchStore } from "./cluster-watch.js";
 import type { MatchStore } from "./matchmaking/dependencies.js";
 import { Matchmaker, type MatchmakerOptions } from "./matchmaking/matchmaker.js";

@@ -17,7 +17,7 @@ import { Matchmaker } from "./matchmaking/matchmaker.js";
 import { matchmakerWithDownStore } from "../testkit/down-store.js";
 import { routes } from "./routes.js";
 import { GatewayServiceImpl } from "./service.js";
-import { AdminToken } from "./admin-token.js";
+import { AdminToken } from "../common/admin-token.js";
 import { validationInterceptor } from "./validation.js";
 import { codeOf } from "../test/harness/codes.js";
 

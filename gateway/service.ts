@@ -13,7 +13,8 @@ import {
   type ListRoomsRequest,
   type WatchClusterRequest,
 } from "../gen/roomgate/v1/gateway_pb.js";
-import type { AdminToken } from "./admin-token.js";
+import type { AdminToken } from "../common/admin-token.js";
+import { requireOperator } from "./admin-token.js";
 import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { type MatchFailure, MatchError } from "./matchmaking/errors.js";
 import type { Matchmaker } from "./matchmaking/matchmaker.js";
@@ -85,7 +86,7 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   }
 
   async *watchCluster(req: WatchClusterRequest, ctx: HandlerContext) {
-    this.d.admin.check("WatchCluster", ctx.requestHeader.get("authorization"));
+    requireOperator(this.d.admin, "WatchCluster", ctx.requestHeader.get("authorization"));
     const maxIntervalMs = Math.min(60_000, Math.max(250, req.maxIntervalMs || 1000));
     try {
       yield* watchCluster(this.d.cluster, maxIntervalMs, ctx.signal);

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { AttachRequest } from "../gen/roomgate/v1/manager_pb.js";
+import { type AdminToken, adminRefusal } from "../common/admin-token.js";
 import type { Logger } from "../common/log.js";
 import { type PeerIdentity, type PeerRole, peerIdentity } from "./peer-identity.js";
 
@@ -56,6 +57,44 @@ export function roleInterceptor(
               name === "Attach" && !("problem" in who) ? registrationRefusal(who, message as AttachRequest) : undefined;
             if (late) return deny(late);
             nextMessage(message);
+          },
+          onReceiveHalfClose: (nextHalfClose) => {
+            if (!denied) nextHalfClose();
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
+}
+
+/**
+ * With ADMIN_TOKEN set on the Manager, its operator methods also need the operator's bearer token
+ * (`roomgate drain` and `servers` send it): on one host, or behind --insecure-internal, the port
+ * alone says nothing about who calls. Without it, the transport (loopback, mTLS roles) decides.
+ */
+export function operatorTokenInterceptor(
+  service: GenService<GenServiceMethods>,
+  token: AdminToken,
+  log: Logger,
+): grpc.ServerInterceptor {
+  const names = new Map(service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.name]));
+  return (method, call) => {
+    const name = names.get(method.path) ?? method.path;
+    if (METHOD_ROLES[name] !== "operator") return new grpc.ServerInterceptingCall(call);
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        let denied = false;
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            const verdict = token.verdict(String(metadata.get("authorization")[0] ?? ""));
+            if (verdict === "ok" || verdict === "unset") return nextMetadata(metadata);
+            denied = true;
+            log.warn("operator token refused", { method: name, peer: call.getPeer(), verdict });
+            intercepting.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: adminRefusal(name, verdict) });
+          },
+          onReceiveMessage: (message, nextMessage) => {
+            if (!denied) nextMessage(message);
           },
           onReceiveHalfClose: (nextHalfClose) => {
             if (!denied) nextHalfClose();

@@ -4,7 +4,8 @@ import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
 import { grpcValidationInterceptor } from "../common/validation.js";
 import type { Logger } from "../common/log.js";
-import { roleInterceptor } from "./authorization.js";
+import { AdminToken } from "../common/admin-token.js";
+import { operatorTokenInterceptor, roleInterceptor } from "./authorization.js";
 import { Manager, type ManagerOptions, type ManagerStore } from "./manager.js";
 import { managerHandlers } from "./service.js";
 
@@ -18,6 +19,8 @@ export interface ManagerServerOptions extends ManagerOptions {
    * what (authorization.ts). Unset: every caller the transport lets in may call anything.
    */
   trustDomain?: string;
+  /** ADMIN_TOKEN: when set, ListServers and DrainServer need it as a bearer token too. */
+  adminToken?: string;
 }
 
 export interface ManagerServer {
@@ -41,6 +44,7 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     // manager.proto before a handler sees it.
     interceptors: [
       ...(o.trustDomain === undefined ? [] : [roleInterceptor(ManagerService, o.trustDomain, o.log)]),
+      ...(o.adminToken ? [operatorTokenInterceptor(ManagerService, new AdminToken(o.adminToken), o.log)] : []),
       grpcValidationInterceptor(ManagerService),
     ],
   });

@@ -55,6 +55,14 @@ test("`roomgate up` runs the whole mesh in one process on the embedded store", a
       })().catch((e: unknown) => ConnectError.from(e).code);
     expect(await watch({})).toBe(Code.Unauthenticated);
     expect(await watch({ authorization: `Bearer ${token}` })).toBe(2);
+    // The Manager's operator calls take the same token: `roomgate servers` without it is refused.
+    const [, managerAddress] = await up.proc.printed(/--manager-address (\S+)\n/);
+    const anonymous = run(["servers", "--manager-address", managerAddress!]);
+    expect(anonymous.status).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/UNAUTHENTICATED: ListServers needs the operator token/);
+    const operator = run(["servers", "--manager-address", managerAddress!], { ADMIN_TOKEN: token! });
+    expect(operator.status).toBe(0);
+    expect(operator.stdout.trim().split("\n")).toHaveLength(3); // the header and two servers
     const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
     const r = await gw.createRoom({ playerName: "solo" });
     const j = await gw.joinRoom({ roomId: r.roomId });

@@ -133,8 +133,8 @@ export const GATEWAY_SETTINGS: Setting[] = [
   {
     env: "ADMIN_TOKEN",
     kind: "string",
-    for: GW,
-    help: "Operator bearer token (16+ characters): WatchCluster and the dashboard need it as `authorization: Bearer <token>`. Unset: WatchCluster is refused. `up` makes a random one and prints the dashboard URL with it.",
+    for: [...GW, "manager", "drain", "servers"],
+    help: "Operator bearer token (16+ characters), sent as `authorization: Bearer <token>`. A Gateway requires it for WatchCluster and the dashboard, and refuses them without one set; a Manager with one requires it for ListServers and DrainServer; `drain` and `servers` send it. `up` makes a random one and prints the dashboard URL with it.",
   },
   {
     env: "WATCH_MAX_STREAMS_PER_CLIENT",
