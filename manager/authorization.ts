@@ -30,33 +30,49 @@ export function registrationRefusal(who: PeerIdentity, msg: AttachRequest): stri
   return `${who.uri} may attach only as game server '${who.serverId}', not '${msg.msg.value.serverId}'`;
 }
 
-/** The grpc-js server interceptor that applies the table above to every call of `service`. */
-export function roleInterceptor(
+/** A refused call: the status it ends with, and the warning logged. */
+interface Refusal {
+  code: grpc.status;
+  details: string;
+  logMsg: string;
+}
+
+/** What a guard looks at: the call's metadata (first), then each message the client sends. */
+interface Guard {
+  metadata?(metadata: grpc.Metadata): Refusal | undefined;
+  message?(message: unknown): Refusal | undefined;
+}
+
+/**
+ * A grpc-js server interceptor that ends a call of `service` as soon as its guard refuses it;
+ * nothing refused reaches the next interceptor or the handler. No guard: the call passes.
+ */
+function guardInterceptor(
   service: GenService<GenServiceMethods>,
-  trustDomain: string,
   log: Logger,
+  guardFor: (method: string, call: grpc.ServerInterceptingCallInterface) => Guard | undefined,
 ): grpc.ServerInterceptor {
   const names = new Map(service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.name]));
   return (method, call) => {
     const name = names.get(method.path) ?? method.path;
-    const who = peerIdentity(call.getAuthContext()?.sslPeerCertificate, trustDomain);
+    const guard = guardFor(name, call);
+    if (!guard) return new grpc.ServerInterceptingCall(call);
     let denied = false;
     const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) => {
-        const deny = (why: string) => {
+        const refused = (r: Refusal | undefined) => {
+          if (!r) return false;
           denied = true;
-          log.warn("permission denied", { method: name, peer: call.getPeer(), why });
-          intercepting.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: why });
+          log.warn(r.logMsg, { method: name, peer: call.getPeer(), why: r.details });
+          intercepting.sendStatus({ code: r.code, details: r.details });
+          return true;
         };
-        const up = refusal(who, name);
         next({
-          onReceiveMetadata: (metadata, nextMetadata) => (up ? deny(up) : nextMetadata(metadata)),
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            if (!refused(guard.metadata?.(metadata))) nextMetadata(metadata);
+          },
           onReceiveMessage: (message, nextMessage) => {
-            if (denied) return;
-            const late =
-              name === "Attach" && !("problem" in who) ? registrationRefusal(who, message as AttachRequest) : undefined;
-            if (late) return deny(late);
-            nextMessage(message);
+            if (!denied && !refused(guard.message?.(message))) nextMessage(message);
           },
           onReceiveHalfClose: (nextHalfClose) => {
             if (!denied) nextHalfClose();
@@ -66,6 +82,27 @@ export function roleInterceptor(
     });
     return intercepting;
   };
+}
+
+const permissionDenied = (details: string | undefined): Refusal | undefined =>
+  details === undefined ? undefined : { code: grpc.status.PERMISSION_DENIED, details, logMsg: "permission denied" };
+
+/** The interceptor that applies the table above to every call of `service`. */
+export function roleInterceptor(
+  service: GenService<GenServiceMethods>,
+  trustDomain: string,
+  log: Logger,
+): grpc.ServerInterceptor {
+  return guardInterceptor(service, log, (name, call) => {
+    const who = peerIdentity(call.getAuthContext()?.sslPeerCertificate, trustDomain);
+    return {
+      metadata: () => permissionDenied(refusal(who, name)),
+      message: (msg) =>
+        name === "Attach" && !("problem" in who)
+          ? permissionDenied(registrationRefusal(who, msg as AttachRequest))
+          : undefined,
+    };
+  });
 }
 
 /**
@@ -78,30 +115,19 @@ export function operatorTokenInterceptor(
   token: AdminToken,
   log: Logger,
 ): grpc.ServerInterceptor {
-  const names = new Map(service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.name]));
-  return (method, call) => {
-    const name = names.get(method.path) ?? method.path;
-    if (METHOD_ROLES[name] !== "operator") return new grpc.ServerInterceptingCall(call);
-    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
-      start: (next) => {
-        let denied = false;
-        next({
-          onReceiveMetadata: (metadata, nextMetadata) => {
+  return guardInterceptor(service, log, (name) =>
+    METHOD_ROLES[name] !== "operator"
+      ? undefined
+      : {
+          metadata: (metadata) => {
             const verdict = token.verdict(String(metadata.get("authorization")[0] ?? ""));
-            if (verdict === "ok" || verdict === "unset") return nextMetadata(metadata);
-            denied = true;
-            log.warn("operator token refused", { method: name, peer: call.getPeer(), verdict });
-            intercepting.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: adminRefusal(name, verdict) });
+            if (verdict === "ok" || verdict === "unset") return undefined;
+            return {
+              code: grpc.status.UNAUTHENTICATED,
+              details: adminRefusal(name, verdict),
+              logMsg: "operator token refused",
+            };
           },
-          onReceiveMessage: (message, nextMessage) => {
-            if (!denied) nextMessage(message);
-          },
-          onReceiveHalfClose: (nextHalfClose) => {
-            if (!denied) nextHalfClose();
-          },
-        });
-      },
-    });
-    return intercepting;
-  };
+        },
+  );
 }
