@@ -56,7 +56,15 @@ export function grpcValidationInterceptor(service: GenService<GenServiceMethods>
         next({
           onReceiveMessage: (message, nextMessage) => {
             if (failed) return;
-            const violations = violationsOf(schema, message);
+            let violations: Violation[];
+            try {
+              violations = violationsOf(schema, message);
+            } catch (e) {
+              // Thrown inside a grpc-js listener it would end the process: this call fails instead.
+              failed = true;
+              intercepting.sendStatus({ code: grpc.status.INTERNAL, details: `could not check the request: ${e}` });
+              return;
+            }
             if (violations.length === 0) return nextMessage(message);
             failed = true;
             intercepting.sendStatus({ code: grpc.status.INVALID_ARGUMENT, details: describeViolations(violations) });

@@ -60,7 +60,14 @@ function guardInterceptor(
     let denied = false;
     const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) => {
-        const refused = (r: Refusal | undefined) => {
+        const refused = (check: () => Refusal | undefined) => {
+          let r: Refusal | undefined;
+          try {
+            r = check();
+          } catch (e) {
+            // Thrown inside a grpc-js listener it would end the process: this call fails instead.
+            r = { code: grpc.status.INTERNAL, details: `could not check the call: ${e}`, logMsg: "guard failed" };
+          }
           if (!r) return false;
           denied = true;
           log.warn(r.logMsg, { method: name, peer: call.getPeer(), why: r.details });
@@ -69,10 +76,10 @@ function guardInterceptor(
         };
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
-            if (!refused(guard.metadata?.(metadata))) nextMetadata(metadata);
+            if (!refused(() => guard.metadata?.(metadata))) nextMetadata(metadata);
           },
           onReceiveMessage: (message, nextMessage) => {
-            if (!denied && !refused(guard.message?.(message))) nextMessage(message);
+            if (!denied && !refused(() => guard.message?.(message))) nextMessage(message);
           },
           onReceiveHalfClose: (nextHalfClose) => {
             if (!denied) nextHalfClose();
