@@ -1,0 +1,148 @@
+// Plain values on the wire: what a player sends a room, what a room sends a player (ctx.send),
+// and what a snapshot holds. JSON's shapes plus byte arrays, without JSON's text: objects,
+// arrays, strings, numbers, booleans, null and Uint8Array. Decoding is bounded, because the
+// bytes may come from a hostile client.
+import { Reader, readNumber, TAG, WireError, Writer, writeNumber } from "./wire.js";
+
+/** What can cross the wire. `undefined` in an object means the key is absent, in an array null. */
+export type WireValue = null | boolean | number | string | Uint8Array | WireValue[] | { [key: string]: WireValue };
+
+export interface DecodeLimits {
+  /** Nesting deeper than this is refused (a stack is finite). */
+  maxDepth: number;
+  /** Entries of one object or array beyond this are refused. */
+  maxEntries: number;
+}
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxDepth: 32, maxEntries: 65_536 };
+
+/** An object literal (of any realm: a vm context's or a worker's too), not a class instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/** A Uint8Array (or Buffer) of any realm. */
+export function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array || Object.prototype.toString.call(v) === "[object Uint8Array]";
+}
+
+/** Why a value cannot be sent: names the key path and the type found there. */
+export class UnsupportedValueError extends Error {
+  constructor(
+    /** Where, as /key/key. */
+    public path: string,
+    private readonly found: string,
+  ) {
+    super();
+    this.name = "UnsupportedValueError";
+    this.message = this.text();
+  }
+
+  /** Callers that know the key above the path add it as the error unwinds. */
+  prepend(key: string | number): void {
+    this.path = `/${key}${this.path}`;
+    this.message = this.text();
+  }
+
+  private text(): string {
+    return `${this.path || "(root)"} holds ${this.found}: use plain objects, arrays, strings, numbers, booleans, null or Uint8Array`;
+  }
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === "object" && v !== null) return `a ${v.constructor?.name ?? "null-prototype object"}`;
+  return `a ${typeof v}`;
+}
+
+export function writeValue(w: Writer, v: unknown, path = ""): void {
+  switch (typeof v) {
+    case "number":
+      writeNumber(w, v, false);
+      return;
+    case "string":
+      w.u8(TAG.string);
+      w.string(v);
+      return;
+    case "boolean":
+      w.u8(v ? TAG.true : TAG.false);
+      return;
+    case "undefined":
+      w.u8(TAG.null);
+      return;
+  }
+  if (v === null) {
+    w.u8(TAG.null);
+  } else if (Array.isArray(v)) {
+    w.u8(TAG.array);
+    w.varint(v.length);
+    for (let i = 0; i < v.length; i++) writeValue(w, v[i], `${path}/${i}`);
+  } else if (isBytes(v)) {
+    w.u8(TAG.bytes);
+    w.bytes(v);
+  } else if (isPlainObject(v)) {
+    let n = 0;
+    for (const k in v) if (v[k] !== undefined) n++;
+    w.u8(TAG.object);
+    w.varint(n);
+    for (const k in v) {
+      if (v[k] === undefined) continue;
+      w.string(k);
+      writeValue(w, v[k], `${path}/${k}`);
+    }
+  } else {
+    throw new UnsupportedValueError(path, describe(v));
+  }
+}
+
+export function encodeValue(v: unknown): Uint8Array {
+  const w = new Writer(64);
+  writeValue(w, v);
+  return w.finish();
+}
+
+export function readValue(r: Reader, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, depth = 0): WireValue {
+  const tag = r.u8();
+  const n = readNumber(r, tag);
+  if (n !== undefined) return n;
+  switch (tag) {
+    case TAG.null:
+      return null;
+    case TAG.false:
+      return false;
+    case TAG.true:
+      return true;
+    case TAG.string:
+      return r.string();
+    case TAG.bytes:
+      return r.bytes();
+  }
+  if (tag !== TAG.array && tag !== TAG.object) throw new WireError(`unknown value tag ${tag}`);
+  if (depth >= limits.maxDepth) throw new WireError(`nested deeper than ${limits.maxDepth}`);
+  const count = r.varint();
+  if (count > limits.maxEntries) throw new WireError(`${count} entries, more than ${limits.maxEntries}`);
+  if (tag === TAG.array) {
+    const out: WireValue[] = [];
+    for (let i = 0; i < count; i++) out.push(readValue(r, limits, depth + 1));
+    return out;
+  }
+  // Keys like "__proto__" must stay data: a null-prototype object would surprise room code, so
+  // such keys are defined as own properties instead of assigned.
+  const out: Record<string, WireValue> = {};
+  for (let i = 0; i < count; i++) {
+    const k = r.string();
+    const v = readValue(r, limits, depth + 1);
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** One whole value; trailing bytes are an error. Throws WireError on anything malformed. */
+export function decodeValue(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): WireValue {
+  const r = new Reader(bytes);
+  const v = readValue(r, limits);
+  if (!r.done) throw new WireError(`${bytes.byteLength - r.pos} bytes after the value`);
+  return v;
+}
