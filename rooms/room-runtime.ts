@@ -1,0 +1,405 @@
+// One running logic room, without a network: the host (the game server later, the testing kit
+// now) hands it players, their input bytes and the time, and gets frames to deliver. Every hook
+// call is guarded: a throw is logged with the room's id and type and closes the room (or, with
+// onError "drop-input", drops that input), so room code never takes its host down.
+import { type Logger, silentLogger } from "../common/log.js";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeValue, type WireValue } from "../protocol/sync/values.js";
+import { Writer } from "../protocol/sync/wire.js";
+import { createContext, encodeMessage } from "./context.js";
+import { withFields } from "./room-log.js";
+import { RoomSchedule } from "./schedule.js";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
+import { Mirror } from "./sync/mirror.js";
+import type { AnyRoomDefinition, CreateInfo, Player, RoomContext } from "./types.js";
+
+export interface RoomTransport {
+  /** Delivers one server frame (protocol/sync/wire.ts FRAME) to one player. */
+  send(playerId: string, frame: Uint8Array): void;
+  /** The room is closed: end every player's connection with this reason. Called once. */
+  closed(reason: string): void;
+}
+
+export interface RoomInit {
+  readonly roomId: string;
+  /** The room's max_players; the definition's maxPlayers lowers it. Default 8. */
+  readonly maxPlayers?: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly transport: RoomTransport;
+  readonly log?: Logger;
+  /** Milliseconds from a monotonic clock, to count CPU time and tick durations. Default performance.now. */
+  readonly stopwatch?: () => number;
+  /** Bounds on what a player's input may decode to. */
+  readonly inputLimits?: DecodeLimits;
+}
+
+export interface RoomStats {
+  /** Time spent in this room's hooks, sync and encoding, in ms. */
+  cpuMs: number;
+  ticks: number;
+  skippedTicks: number;
+  /** Ticks (onTick and sync) that took longer than the tick budget. */
+  overruns: number;
+  lastTickMs: number;
+  /** Inputs dropped because onMessage threw (onError "drop-input"). */
+  droppedInputs: number;
+  /** Inputs that were not a value (never reached onMessage). */
+  undecodableInputs: number;
+  framesSent: number;
+  bytesSent: number;
+}
+
+export type JoinOutcome = { ok: true } | { ok: false; reason: string };
+export type InputOutcome = "ok" | "undecodable" | "not-in-room" | "closed";
+
+interface Seat {
+  readonly player: Player;
+  /** What this player has, when a visibility rule gives each player a view of their own. */
+  readonly mirror?: Mirror;
+}
+
+type Outgoing = { to?: string; except?: string; bytes: Uint8Array };
+
+export class RoomRuntime {
+  readonly id: string;
+  readonly type: string;
+  readonly maxPlayers: number;
+  readonly stats: RoomStats = {
+    cpuMs: 0,
+    ticks: 0,
+    skippedTicks: 0,
+    overruns: 0,
+    lastTickMs: 0,
+    droppedInputs: 0,
+    undecodableInputs: 0,
+    framesSent: 0,
+    bytesSent: 0,
+  };
+  state: Record<string, unknown> = {};
+  readonly seats = new Map<string, Seat>();
+  readonly players = new Map<string, Player>();
+  readonly schedule: RoomSchedule;
+  readonly ctx: RoomContext<Record<string, unknown>>;
+  readonly log: Logger;
+  private readonly shared?: Mirror;
+  private readonly writer = new Writer(1024);
+  private readonly outbox: Outgoing[] = [];
+  private readonly stopwatch: () => number;
+  private readonly float32: boolean;
+  private readonly tickBudgetMs: number;
+  private closing?: { reason: string; graceful: boolean };
+  private closedWith?: string;
+  private lastOverrunLog = Number.NEGATIVE_INFINITY;
+  private overrunsUnlogged = 0;
+
+  private constructor(
+    readonly definition: AnyRoomDefinition,
+    private readonly init: RoomInit,
+  ) {
+    this.id = init.roomId;
+    this.type = definition.type;
+    this.maxPlayers = Math.min(init.maxPlayers ?? 8, definition.maxPlayers ?? Number.POSITIVE_INFINITY);
+    this.log = withFields(init.log ?? silentLogger, { roomId: this.id, roomType: this.type });
+    this.stopwatch = init.stopwatch ?? (() => performance.now());
+    this.float32 = definition.precision === "float32";
+    const tickHz = definition.tickHz ?? 0;
+    this.tickBudgetMs = definition.tickBudgetMs ?? (tickHz > 0 ? 1000 / tickHz : Number.POSITIVE_INFINITY);
+    this.schedule = new RoomSchedule(tickHz);
+    if (!definition.visibility) this.shared = new Mirror(this.float32);
+    this.ctx = createContext(this);
+  }
+
+  /** A new room: initialState, then onCreate. A throw there leaves it closed (see closedReason). */
+  static create(definition: AnyRoomDefinition, init: RoomInit): RoomRuntime {
+    const room = new RoomRuntime(definition, init);
+    const create: CreateInfo = Object.freeze({
+      roomId: room.id,
+      maxPlayers: room.maxPlayers,
+      metadata: Object.freeze({ ...init.metadata }),
+    });
+    room.enter(() => {
+      if (definition.initialState && !room.call("initialState", () => (room.state = definition.initialState!(create))))
+        return;
+      if (room.call("onCreate", () => definition.onCreate?.(room.ctx, create))) room.flush();
+    });
+    return room;
+  }
+
+  /** A room resumed from `snapshot()` bytes: onRestore instead of onCreate. Throws SnapshotError when unreadable. */
+  static restore(definition: AnyRoomDefinition, snapshot: Uint8Array, init: RoomInit): RoomRuntime {
+    const data = decodeSnapshot(snapshot, definition.type);
+    const room = new RoomRuntime(definition, init);
+    room.state = data.state;
+    const s = room.schedule;
+    s.now = data.nowMs;
+    s.tick = data.tick;
+    s.lastSlot = data.lastSlot;
+    s.nextTimerId = data.nextTimerId;
+    for (const t of data.timers) s.insert(t);
+    room.stats.ticks = data.tick;
+    room.enter(() => {
+      const info = Object.freeze({ players: Object.freeze(data.players), extra: data.extra });
+      if (room.call("onRestore", () => definition.onRestore?.(room.ctx, info))) room.flush();
+    });
+    return room;
+  }
+
+  get ticking(): boolean {
+    return this.schedule.tickHz > 0;
+  }
+
+  /** Why the room closed; undefined while it runs. */
+  get closedReason(): string | undefined {
+    return this.closedWith;
+  }
+
+  /** Room time (ms) of the next tick or timer, for a driver to wake up at. */
+  nextDueMs(): number | undefined {
+    return this.closedWith === undefined ? this.schedule.nextDueMs() : undefined;
+  }
+
+  join(who: { id: string; name: string; claims?: Record<string, unknown> }): JoinOutcome {
+    if (this.closedWith !== undefined) return { ok: false, reason: "room is closed" };
+    if (this.seats.has(who.id)) {
+      // The same player again (a new connection on this server): their seat and view go on.
+      this.measure(() => this.sendFull(this.seats.get(who.id)!));
+      return { ok: true };
+    }
+    if (this.seats.size >= this.maxPlayers) return { ok: false, reason: "room is full" };
+    const player: Player = Object.freeze({ id: who.id, name: who.name, claims: Object.freeze({ ...who.claims }) });
+    let outcome: JoinOutcome = { ok: true };
+    this.enter(() => {
+      const seat: Seat = { player, mirror: this.shared ? undefined : new Mirror(this.float32) };
+      this.seats.set(player.id, seat);
+      this.players.set(player.id, player);
+      let refusal: string | undefined;
+      const ok = this.call("onJoin", () => {
+        const r = this.definition.onJoin?.(this.ctx, player);
+        if (r && typeof r === "object" && "refuse" in r) refusal = String(r.refuse);
+        return r;
+      });
+      if (!ok || refusal !== undefined || this.closing) {
+        this.seats.delete(player.id);
+        this.players.delete(player.id);
+        outcome = { ok: false, reason: refusal ?? (ok ? "room is closing" : "room error") };
+        return;
+      }
+      this.sendFull(seat);
+      if (!this.ticking) this.flush();
+    });
+    return outcome;
+  }
+
+  leave(playerId: string, consented: boolean): void {
+    const seat = this.seats.get(playerId);
+    if (!seat || this.closedWith !== undefined) return;
+    this.enter(() => {
+      this.seats.delete(playerId);
+      this.players.delete(playerId);
+      if (this.call("onLeave", () => this.definition.onLeave?.(this.ctx, seat.player, consented)) && !this.ticking) {
+        this.flush();
+      }
+    });
+  }
+
+  /** A player's input: one encoded value (protocol/sync/values.ts). Undecodable input never reaches onMessage. */
+  message(playerId: string, bytes: Uint8Array): InputOutcome {
+    if (this.closedWith !== undefined) return "closed";
+    const seat = this.seats.get(playerId);
+    if (!seat) return "not-in-room";
+    let input: WireValue;
+    try {
+      input = decodeValue(bytes, this.init.inputLimits ?? DEFAULT_DECODE_LIMITS);
+    } catch {
+      this.stats.undecodableInputs++;
+      return "undecodable";
+    }
+    this.enter(() => {
+      if (this.call("onMessage", () => this.definition.onMessage?.(this.ctx, seat.player, input)) && !this.ticking) {
+        this.flush();
+      }
+    });
+    return "ok";
+  }
+
+  /** Runs what is due up to room time `toMs`: timers, then at most one tick (late ticks are skipped and counted). */
+  advance(toMs: number): void {
+    if (this.closedWith !== undefined) return;
+    this.enter(() => {
+      while (!this.closing) {
+        const due = this.schedule.takeDue(toMs);
+        if (!due) return;
+        if (due.kind === "timer") {
+          const { timer, skipped } = due;
+          const handler = this.definition.timers?.[timer.name];
+          if (this.call(`timer ${timer.name}`, () => handler?.(this.ctx, timer.data, { skipped })) && !this.ticking) {
+            this.flush();
+          }
+          continue;
+        }
+        const t0 = this.stopwatch();
+        this.stats.ticks = this.schedule.tick;
+        this.stats.skippedTicks += due.skipped;
+        const info = Object.freeze({ tick: this.schedule.tick, elapsedMs: due.elapsedMs, skipped: due.skipped });
+        if (this.call("onTick", () => this.definition.onTick?.(this.ctx, info))) this.flush();
+        this.tickTook(this.stopwatch() - t0);
+      }
+    });
+  }
+
+  /** The room between two events, as bytes (rooms/snapshot.ts); undefined when closed or onSnapshot threw. */
+  snapshot(): Uint8Array | undefined {
+    if (this.closedWith !== undefined) return undefined;
+    let bytes: Uint8Array | undefined;
+    this.enter(() => {
+      let extra: WireValue = null;
+      if (!this.call("onSnapshot", () => (extra = this.definition.onSnapshot?.(this.ctx) ?? null))) return;
+      const s = this.schedule;
+      this.call("snapshot", () => {
+        bytes = encodeSnapshot({
+          type: this.type,
+          nowMs: s.now,
+          tick: s.tick,
+          lastSlot: s.lastSlot,
+          nextTimerId: s.nextTimerId,
+          timers: [...s.timers],
+          state: this.state,
+          players: [...this.players.values()],
+          extra,
+        });
+      });
+    });
+    return bytes;
+  }
+
+  /** Closes the room from outside (its host is going away): players get the last state, then `reason`. */
+  close(reason: string): void {
+    if (this.closedWith !== undefined) return;
+    this.closing ??= { reason, graceful: true };
+    this.enter(() => {});
+  }
+
+  /** ctx.close: the room ends after the hook that asked. */
+  requestClose(reason: string): void {
+    this.closing ??= { reason, graceful: true };
+  }
+
+  queue(out: { to?: string; except?: string; message: unknown }): void {
+    this.outbox.push({ to: out.to, except: out.except, bytes: encodeMessage(out.message) });
+  }
+
+  private measure(fn: () => void): void {
+    const t0 = this.stopwatch();
+    try {
+      fn();
+    } finally {
+      this.stats.cpuMs += this.stopwatch() - t0;
+    }
+  }
+
+  /** Every way in: counts CPU time, and finishes a close that a hook asked for or caused. */
+  private enter(fn: () => void): void {
+    this.measure(fn);
+    if (this.closing && this.closedWith === undefined) this.measure(() => this.finish());
+  }
+
+  private call(hook: string, fn: () => unknown): boolean {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.then(undefined, (e) => this.failedLater(hook, e));
+      return true;
+    } catch (e) {
+      this.failed(hook, e);
+      return false;
+    }
+  }
+
+  private failed(hook: string, e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.log.error("room hook threw", { hook, error: err.message, stack: err.stack });
+    if (this.closedWith !== undefined) return;
+    if (this.definition.onError === "drop-input" && (hook === "onMessage" || hook === "onJoin")) {
+      if (hook === "onMessage") this.stats.droppedInputs++;
+      return;
+    }
+    // Whatever the hook changed before it threw is not sent: the room ends where it was.
+    this.closing ??= { reason: `room error: ${hook} failed`, graceful: false };
+  }
+
+  private failedLater(hook: string, e: unknown): void {
+    this.failed(hook, e);
+    if (this.closing && this.closedWith === undefined) this.measure(() => this.finish());
+  }
+
+  private tickTook(ms: number): void {
+    this.stats.lastTickMs = ms;
+    if (ms <= this.tickBudgetMs) return;
+    this.stats.overruns++;
+    this.overrunsUnlogged++;
+    // At most one line a second per room: a room that is always late must not flood the log.
+    const now = this.stopwatch();
+    if (now - this.lastOverrunLog < 1000) return;
+    this.lastOverrunLog = now;
+    this.log.warn("room tick over budget", {
+      tick: this.schedule.tick,
+      durationMs: Math.round(ms * 1000) / 1000,
+      budgetMs: this.tickBudgetMs,
+      overrunsSinceLastLine: this.overrunsUnlogged,
+    });
+    this.overrunsUnlogged = 0;
+  }
+
+  private deliver(playerId: string, bytes: Uint8Array): void {
+    this.stats.framesSent++;
+    this.stats.bytesSent += bytes.byteLength;
+    this.init.transport.send(playerId, bytes);
+  }
+
+  private sendFull(seat: Seat): void {
+    const w = this.writer;
+    if (seat.mirror) {
+      if (!this.call("sync", () => seat.mirror!.diff(this.definition.visibility!(this.state, seat.player), w))) return;
+      seat.mirror.full(w);
+    } else {
+      this.shared!.full(w);
+    }
+    this.deliver(seat.player.id, w.finish());
+  }
+
+  /** This tick's state to every player (one patch each at most), then the messages queued meanwhile. */
+  private flush(): void {
+    const w = this.writer;
+    const synced = this.call("sync", () => {
+      if (this.shared) {
+        if (!this.shared.diff(this.state, w) || this.seats.size === 0) return;
+        const bytes = w.finish();
+        for (const id of this.seats.keys()) this.deliver(id, bytes);
+        return;
+      }
+      for (const seat of this.seats.values()) {
+        if (seat.mirror!.diff(this.definition.visibility!(this.state, seat.player), w))
+          this.deliver(seat.player.id, w.finish());
+      }
+    });
+    if (!synced) return;
+    for (const out of this.outbox) {
+      if (out.to !== undefined) {
+        if (this.seats.has(out.to)) this.deliver(out.to, out.bytes);
+        continue;
+      }
+      for (const id of this.seats.keys()) if (id !== out.except) this.deliver(id, out.bytes);
+    }
+    this.outbox.length = 0;
+  }
+
+  private finish(): void {
+    const { reason, graceful } = this.closing!;
+    if (graceful) this.flush();
+    this.closedWith = reason;
+    this.call("onDispose", () => this.definition.onDispose?.(this.ctx, reason));
+    this.schedule.cancelAll();
+    this.seats.clear();
+    this.players.clear();
+    this.outbox.length = 0;
+    this.init.transport.closed(reason);
+  }
+}
