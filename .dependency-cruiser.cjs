@@ -4,7 +4,7 @@
 // Tests and the helpers only tests (and the bench/chaos tools) use.
 const TEST = "^(test|testkit)/|\\.test\\.ts$";
 // The shipped code: SDK, servers, CLI and the web pages' sources.
-const PRODUCT = "^(client|common|gateway|manager|gameserver|cli|web/src)/";
+const PRODUCT = "^(client|common|gateway|manager|gameserver|cli|rooms|web/src)/";
 // Edges: files that speak a transport or wire a process together. Everything else in a server
 // folder is a core. An edge is named for its job, so a new one needs no change here:
 // server.ts, service.ts (RPC handlers), routes.ts, listener.ts, main.ts, *-server.ts, and all of cli/.
@@ -19,7 +19,22 @@ module.exports = {
       comment: "The SDK (client/) ships to browsers and games: it imports only itself, gen/ and packages.",
       severity: "error",
       from: { path: "^client/", pathNot: TEST },
-      to: { path: "^(gateway|manager|gameserver|common|cli)/" },
+      to: { path: "^(gateway|manager|gameserver|common|cli|rooms)/" },
+    },
+    {
+      name: "protocol-stands-alone",
+      comment: "protocol/ is what the SDK and the servers share: it imports only itself (and packages).",
+      severity: "error",
+      from: { path: "^protocol/", pathNot: TEST },
+      to: { path: "^(gen|common|gateway|manager|gameserver|cli|client|rooms|testkit|test)/" },
+    },
+    {
+      name: "rooms-network-free",
+      comment:
+        "Room logic (rooms/, roomgate/server and roomgate/testing) runs without a network or a server: the game server hosts it, never the reverse.",
+      severity: "error",
+      from: { path: "^rooms/" },
+      to: { path: "^(gateway|manager|gameserver|cli|client|testkit)/" },
     },
     {
       name: "sdk-holds-only-sdk",

@@ -1,23 +1,27 @@
 // The `ctx` every hook gets: a thin face over the runtime, so room code sees its state, players,
 // clock and timers and can talk to players, and nothing of the host.
-import { writeValue } from "../protocol/sync/values.js";
-import { FRAME, Writer } from "../protocol/sync/wire.js";
-import type { RoomRuntime } from "./room-runtime.js";
-import type { RoomContext, RoomTimers } from "./types.js";
+import type { Logger } from "../common/log.js";
+import type { RoomSchedule } from "./schedule.js";
+import type { AnyRoomDefinition, Player, RoomContext, RoomTimers } from "./types.js";
 
-/** A message frame: FRAME.message, then the value. Throws UnsupportedValueError for what cannot be sent. */
-export function encodeMessage(message: unknown): Uint8Array {
-  const w = new Writer(64);
-  w.u8(FRAME.message);
-  writeValue(w, message);
-  return w.finish();
+/** What a context needs of its room (the runtime). */
+export interface ContextHost {
+  readonly id: string;
+  readonly type: string;
+  readonly definition: AnyRoomDefinition;
+  readonly schedule: RoomSchedule;
+  readonly players: ReadonlyMap<string, Player>;
+  readonly log: Logger;
+  state: Record<string, unknown>;
+  queue(out: { to?: string; except?: string; message: unknown }): void;
+  requestClose(reason: string): void;
 }
 
 function checkDelay(ms: number, what: string): void {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${what} must be a finite number of ms >= 0, not ${ms}`);
 }
 
-export function createContext(room: RoomRuntime): RoomContext<Record<string, unknown>> {
+export function createContext(room: ContextHost): RoomContext<Record<string, unknown>> {
   const s = room.schedule;
   const handlerOf = (name: string) => {
     if (typeof room.definition.timers?.[name] !== "function") {

@@ -4,12 +4,11 @@
 // onError "drop-input", drops that input), so room code never takes its host down.
 import { type Logger, silentLogger } from "../common/log.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeValue, type WireValue } from "../protocol/sync/values.js";
-import { Writer } from "../protocol/sync/wire.js";
-import { createContext, encodeMessage } from "./context.js";
+import { createContext } from "./context.js";
 import { withFields } from "./room-log.js";
 import { RoomSchedule } from "./schedule.js";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
-import { Mirror } from "./sync/mirror.js";
+import { RoomSync } from "./room-sync.js";
 import type { AnyRoomDefinition, CreateInfo, Player, RoomContext } from "./types.js";
 
 export interface RoomTransport {
@@ -51,14 +50,6 @@ export interface RoomStats {
 export type JoinOutcome = { ok: true } | { ok: false; reason: string };
 export type InputOutcome = "ok" | "undecodable" | "not-in-room" | "closed";
 
-interface Seat {
-  readonly player: Player;
-  /** What this player has, when a visibility rule gives each player a view of their own. */
-  readonly mirror?: Mirror;
-}
-
-type Outgoing = { to?: string; except?: string; bytes: Uint8Array };
-
 export class RoomRuntime {
   readonly id: string;
   readonly type: string;
@@ -75,16 +66,12 @@ export class RoomRuntime {
     bytesSent: 0,
   };
   state: Record<string, unknown> = {};
-  readonly seats = new Map<string, Seat>();
   readonly players = new Map<string, Player>();
   readonly schedule: RoomSchedule;
   readonly ctx: RoomContext<Record<string, unknown>>;
   readonly log: Logger;
-  private readonly shared?: Mirror;
-  private readonly writer = new Writer(1024);
-  private readonly outbox: Outgoing[] = [];
+  private readonly sync: RoomSync;
   private readonly stopwatch: () => number;
-  private readonly float32: boolean;
   private readonly tickBudgetMs: number;
   private closing?: { reason: string; graceful: boolean };
   private closedWith?: string;
@@ -100,11 +87,12 @@ export class RoomRuntime {
     this.maxPlayers = Math.min(init.maxPlayers ?? 8, definition.maxPlayers ?? Number.POSITIVE_INFINITY);
     this.log = withFields(init.log ?? silentLogger, { roomId: this.id, roomType: this.type });
     this.stopwatch = init.stopwatch ?? (() => performance.now());
-    this.float32 = definition.precision === "float32";
     const tickHz = definition.tickHz ?? 0;
     this.tickBudgetMs = definition.tickBudgetMs ?? (tickHz > 0 ? 1000 / tickHz : Number.POSITIVE_INFINITY);
     this.schedule = new RoomSchedule(tickHz);
-    if (!definition.visibility) this.shared = new Mirror(this.float32);
+    this.sync = new RoomSync(definition.precision === "float32", definition.visibility, (id, frame) =>
+      this.deliver(id, frame),
+    );
     this.ctx = createContext(this);
   }
 
@@ -159,17 +147,17 @@ export class RoomRuntime {
 
   join(who: { id: string; name: string; claims?: Record<string, unknown> }): JoinOutcome {
     if (this.closedWith !== undefined) return { ok: false, reason: "room is closed" };
-    if (this.seats.has(who.id)) {
+    const seated = this.sync.seats.get(who.id);
+    if (seated) {
       // The same player again (a new connection on this server): their seat and view go on.
-      this.measure(() => this.sendFull(this.seats.get(who.id)!));
+      this.enter(() => this.call("sync", () => this.sync.sendFull(seated, this.state)));
       return { ok: true };
     }
-    if (this.seats.size >= this.maxPlayers) return { ok: false, reason: "room is full" };
+    if (this.sync.seats.size >= this.maxPlayers) return { ok: false, reason: "room is full" };
     const player: Player = Object.freeze({ id: who.id, name: who.name, claims: Object.freeze({ ...who.claims }) });
     let outcome: JoinOutcome = { ok: true };
     this.enter(() => {
-      const seat: Seat = { player, mirror: this.shared ? undefined : new Mirror(this.float32) };
-      this.seats.set(player.id, seat);
+      const seat = this.sync.seat(player);
       this.players.set(player.id, player);
       let refusal: string | undefined;
       const ok = this.call("onJoin", () => {
@@ -178,22 +166,21 @@ export class RoomRuntime {
         return r;
       });
       if (!ok || refusal !== undefined || this.closing) {
-        this.seats.delete(player.id);
+        this.sync.seats.delete(player.id);
         this.players.delete(player.id);
         outcome = { ok: false, reason: refusal ?? (ok ? "room is closing" : "room error") };
         return;
       }
-      this.sendFull(seat);
-      if (!this.ticking) this.flush();
+      if (this.call("sync", () => this.sync.sendFull(seat, this.state)) && !this.ticking) this.flush();
     });
     return outcome;
   }
 
   leave(playerId: string, consented: boolean): void {
-    const seat = this.seats.get(playerId);
+    const seat = this.sync.seats.get(playerId);
     if (!seat || this.closedWith !== undefined) return;
     this.enter(() => {
-      this.seats.delete(playerId);
+      this.sync.seats.delete(playerId);
       this.players.delete(playerId);
       if (this.call("onLeave", () => this.definition.onLeave?.(this.ctx, seat.player, consented)) && !this.ticking) {
         this.flush();
@@ -204,7 +191,7 @@ export class RoomRuntime {
   /** A player's input: one encoded value (protocol/sync/values.ts). Undecodable input never reaches onMessage. */
   message(playerId: string, bytes: Uint8Array): InputOutcome {
     if (this.closedWith !== undefined) return "closed";
-    const seat = this.seats.get(playerId);
+    const seat = this.sync.seats.get(playerId);
     if (!seat) return "not-in-room";
     let input: WireValue;
     try {
@@ -284,7 +271,7 @@ export class RoomRuntime {
   }
 
   queue(out: { to?: string; except?: string; message: unknown }): void {
-    this.outbox.push({ to: out.to, except: out.except, bytes: encodeMessage(out.message) });
+    this.sync.queue(out);
   }
 
   private measure(fn: () => void): void {
@@ -354,41 +341,9 @@ export class RoomRuntime {
     this.init.transport.send(playerId, bytes);
   }
 
-  private sendFull(seat: Seat): void {
-    const w = this.writer;
-    if (seat.mirror) {
-      if (!this.call("sync", () => seat.mirror!.diff(this.definition.visibility!(this.state, seat.player), w))) return;
-      seat.mirror.full(w);
-    } else {
-      this.shared!.full(w);
-    }
-    this.deliver(seat.player.id, w.finish());
-  }
-
   /** This tick's state to every player (one patch each at most), then the messages queued meanwhile. */
   private flush(): void {
-    const w = this.writer;
-    const synced = this.call("sync", () => {
-      if (this.shared) {
-        if (!this.shared.diff(this.state, w) || this.seats.size === 0) return;
-        const bytes = w.finish();
-        for (const id of this.seats.keys()) this.deliver(id, bytes);
-        return;
-      }
-      for (const seat of this.seats.values()) {
-        if (seat.mirror!.diff(this.definition.visibility!(this.state, seat.player), w))
-          this.deliver(seat.player.id, w.finish());
-      }
-    });
-    if (!synced) return;
-    for (const out of this.outbox) {
-      if (out.to !== undefined) {
-        if (this.seats.has(out.to)) this.deliver(out.to, out.bytes);
-        continue;
-      }
-      for (const id of this.seats.keys()) if (id !== out.except) this.deliver(id, out.bytes);
-    }
-    this.outbox.length = 0;
+    this.call("sync", () => this.sync.flush(this.state));
   }
 
   private finish(): void {
@@ -397,9 +352,8 @@ export class RoomRuntime {
     this.closedWith = reason;
     this.call("onDispose", () => this.definition.onDispose?.(this.ctx, reason));
     this.schedule.cancelAll();
-    this.seats.clear();
+    this.sync.clear();
     this.players.clear();
-    this.outbox.length = 0;
     this.init.transport.closed(reason);
   }
 }
