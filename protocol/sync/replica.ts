@@ -5,7 +5,7 @@
 // a patch names a node by id and lists its changed keys, so a move of one dot costs its id, two
 // key numbers and two numbers, not a path of strings.
 import { DEFAULT_DECODE_LIMITS, readValue, type WireValue } from "./values.js";
-import { FRAME, KEY, Reader, readNumber, TAG, WireError } from "./wire.js";
+import { FRAME, KEY, Reader, readLeaf, TAG, WireError } from "./wire.js";
 
 export interface StateReplica<S = unknown> {
   /** The state as this player may see it; undefined until the first full frame. */
@@ -52,20 +52,8 @@ const MAX_DEPTH = 64;
 
 function readTree(replica: StateReplica<unknown>, r: Reader, depth: number): unknown {
   const tag = r.u8();
-  const n = readNumber(r, tag);
-  if (n !== undefined) return n;
-  switch (tag) {
-    case TAG.null:
-      return null;
-    case TAG.false:
-      return false;
-    case TAG.true:
-      return true;
-    case TAG.string:
-      return r.string();
-    case TAG.bytes:
-      return r.bytes();
-  }
+  const leaf = readLeaf(r, tag);
+  if (leaf !== undefined) return leaf;
   if (depth >= MAX_DEPTH) throw new WireError(`state nested deeper than ${MAX_DEPTH}`);
   if (tag === TAG.array) {
     const arr: unknown[] = [];

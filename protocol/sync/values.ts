@@ -2,7 +2,9 @@
 // and what a snapshot holds. JSON's shapes plus byte arrays, without JSON's text: objects,
 // arrays, strings, numbers, booleans, null and Uint8Array. Decoding is bounded, because the
 // bytes may come from a hostile client.
-import { Reader, readNumber, TAG, WireError, Writer, writeNumber } from "./wire.js";
+import { isBytes, Reader, readLeaf, TAG, WireError, Writer, writeLeaf } from "./wire.js";
+
+export { isBytes };
 
 /** What can cross the wire. `undefined` in an object means the key is absent, in an array null. */
 export type WireValue = null | boolean | number | string | Uint8Array | WireValue[] | { [key: string]: WireValue };
@@ -20,11 +22,6 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-/** A Uint8Array (or Buffer) of any realm. */
-export function isBytes(v: unknown): v is Uint8Array {
-  return v instanceof Uint8Array || Object.prototype.toString.call(v) === "[object Uint8Array]";
 }
 
 /** Why a value cannot be sent: names the key path and the type found there. */
@@ -56,30 +53,11 @@ export function describe(v: unknown): string {
 }
 
 export function writeValue(w: Writer, v: unknown, path = ""): void {
-  switch (typeof v) {
-    case "number":
-      writeNumber(w, v, false);
-      return;
-    case "string":
-      w.u8(TAG.string);
-      w.string(v);
-      return;
-    case "boolean":
-      w.u8(v ? TAG.true : TAG.false);
-      return;
-    case "undefined":
-      w.u8(TAG.null);
-      return;
-  }
-  if (v === null) {
-    w.u8(TAG.null);
-  } else if (Array.isArray(v)) {
+  if (writeLeaf(w, v, false)) return;
+  if (Array.isArray(v)) {
     w.u8(TAG.array);
     w.varint(v.length);
     for (let i = 0; i < v.length; i++) writeValue(w, v[i], `${path}/${i}`);
-  } else if (isBytes(v)) {
-    w.u8(TAG.bytes);
-    w.bytes(v);
   } else if (isPlainObject(v)) {
     let n = 0;
     for (const k in v) if (v[k] !== undefined) n++;
@@ -103,20 +81,8 @@ export function encodeValue(v: unknown): Uint8Array {
 
 export function readValue(r: Reader, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, depth = 0): WireValue {
   const tag = r.u8();
-  const n = readNumber(r, tag);
-  if (n !== undefined) return n;
-  switch (tag) {
-    case TAG.null:
-      return null;
-    case TAG.false:
-      return false;
-    case TAG.true:
-      return true;
-    case TAG.string:
-      return r.string();
-    case TAG.bytes:
-      return r.bytes();
-  }
+  const leaf = readLeaf(r, tag);
+  if (leaf !== undefined) return leaf;
   if (tag !== TAG.array && tag !== TAG.object) throw new WireError(`unknown value tag ${tag}`);
   if (depth >= limits.maxDepth) throw new WireError(`nested deeper than ${limits.maxDepth}`);
   const count = r.varint();

@@ -212,8 +212,45 @@ export function writeNumber(w: Writer, v: number, float32: boolean): void {
   }
 }
 
-/** Reads the number whose tag was just read; undefined when the tag is not a number's. */
-export function readNumber(r: Reader, tag: number): number | undefined {
+/** A Uint8Array (or Buffer) of any realm. */
+export function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array || Object.prototype.toString.call(v) === "[object Uint8Array]";
+}
+
+/**
+ * Writes a value that is not a container (undefined as null); false, writing nothing, for an
+ * object or array. `float32`: non-integers as float32.
+ */
+export function writeLeaf(w: Writer, v: unknown, float32: boolean): boolean {
+  switch (typeof v) {
+    case "number":
+      writeNumber(w, v, float32);
+      return true;
+    case "string":
+      w.u8(TAG.string);
+      w.string(v);
+      return true;
+    case "boolean":
+      w.u8(v ? TAG.true : TAG.false);
+      return true;
+    case "undefined":
+      w.u8(TAG.null);
+      return true;
+  }
+  if (v === null) {
+    w.u8(TAG.null);
+    return true;
+  }
+  if (isBytes(v)) {
+    w.u8(TAG.bytes);
+    w.bytes(v);
+    return true;
+  }
+  return false;
+}
+
+/** Reads the value of a leaf tag just read; undefined when the tag opens an object or array (or is unknown). */
+export function readLeaf(r: Reader, tag: number): null | boolean | number | string | Uint8Array | undefined {
   if (tag >= TAG.smallInt) return tag - TAG.smallInt;
   switch (tag) {
     case TAG.uint:
@@ -224,6 +261,16 @@ export function readNumber(r: Reader, tag: number): number | undefined {
       return r.f32();
     case TAG.f64:
       return r.f64();
+    case TAG.null:
+      return null;
+    case TAG.false:
+      return false;
+    case TAG.true:
+      return true;
+    case TAG.string:
+      return r.string();
+    case TAG.bytes:
+      return r.bytes();
     default:
       return undefined;
   }

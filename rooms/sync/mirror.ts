@@ -3,8 +3,8 @@
 // against it. Diffing plain objects needs no schema, no proxies and no setters: room code mutates
 // its state as it likes and the sync finds what changed once per tick. Each object and array gets
 // a numeric id and each key a number the first time it is sent, so a patch names them compactly.
-import { describe, isBytes, isPlainObject, UnsupportedValueError } from "../../protocol/sync/values.js";
-import { FRAME, KEY, TAG, type Writer, writeNumber } from "../../protocol/sync/wire.js";
+import { describe, isPlainObject, UnsupportedValueError } from "../../protocol/sync/values.js";
+import { FRAME, isBytes, KEY, TAG, type Writer, writeLeaf } from "../../protocol/sync/wire.js";
 
 type Leaf = null | boolean | number | string | Uint8Array;
 class MObj {
@@ -102,15 +102,17 @@ export class Mirror {
       }
     }
     if (open) w.varint(KEY.end);
-    for (const k in s) {
-      const old = m.map.get(k);
-      if (!(old instanceof MObj || old instanceof MArr) || old.born === this.seq) continue;
-      try {
-        if (old instanceof MObj) this.diffObject(s[k] as Record<string, unknown>, old, w);
-        else this.diffArray(s[k] as unknown[], old, w);
-      } catch (e) {
-        at(e, k);
-      }
+    for (const k in s) this.descend(s[k], m.map.get(k), k, w);
+  }
+
+  /** The second pass: into a child container the audience already had (its own changes, its own group). */
+  private descend(v: unknown, old: MNode | undefined, key: string | number, w: Writer): void {
+    if (!(old instanceof MObj || old instanceof MArr) || old.born === this.seq) return;
+    try {
+      if (old instanceof MObj) this.diffObject(v as Record<string, unknown>, old, w);
+      else this.diffArray(v as unknown[], old, w);
+    } catch (e) {
+      at(e, key);
     }
   }
 
@@ -139,16 +141,7 @@ export class Mirror {
       m.items.length = n;
     }
     if (open) w.varint(KEY.end);
-    for (let i = 0; i < n; i++) {
-      const old = m.items[i];
-      if (!(old instanceof MObj || old instanceof MArr) || old.born === this.seq) continue;
-      try {
-        if (old instanceof MObj) this.diffObject(s[i] as Record<string, unknown>, old, w);
-        else this.diffArray(s[i] as unknown[], old, w);
-      } catch (e) {
-        at(e, i);
-      }
-    }
+    for (let i = 0; i < n; i++) this.descend(s[i], m.items[i], i, w);
   }
 
   /**
@@ -181,24 +174,12 @@ export class Mirror {
 
   /** Writes a value the audience does not have yet, and returns its record. */
   private build(v: unknown, w: Writer): MNode {
-    switch (typeof v) {
-      case "number": {
-        const f32 = this.float32 && !Number.isInteger(v);
-        writeNumber(w, v, f32);
-        return f32 ? Math.fround(v) : v;
-      }
-      case "string":
-        w.u8(TAG.string);
-        w.string(v);
-        return v;
-      case "boolean":
-        w.u8(v ? TAG.true : TAG.false);
-        return v;
+    if (typeof v === "number" && this.float32 && !Number.isInteger(v)) {
+      writeLeaf(w, v, true);
+      return Math.fround(v);
     }
-    if (v === null || v === undefined) {
-      w.u8(TAG.null);
-      return null;
-    }
+    if (writeLeaf(w, v, false))
+      return v === undefined ? null : isBytes(v) ? Uint8Array.prototype.slice.call(v) : (v as Leaf);
     if (Array.isArray(v)) {
       const node = new MArr(this.nextId++, this.seq);
       w.u8(TAG.array);
@@ -212,11 +193,6 @@ export class Mirror {
         }
       }
       return node;
-    }
-    if (isBytes(v)) {
-      w.u8(TAG.bytes);
-      w.bytes(v);
-      return Uint8Array.prototype.slice.call(v);
     }
     if (!isPlainObject(v)) throw new UnsupportedValueError("", describe(v));
     const node = new MObj(this.nextId++, this.seq);
@@ -249,18 +225,8 @@ export class Mirror {
       w.varint(m.id);
       w.varint(m.items.length);
       for (const child of m.items) this.writeNode(child, w);
-    } else if (typeof m === "number") {
-      writeNumber(w, m, false);
-    } else if (typeof m === "string") {
-      w.u8(TAG.string);
-      w.string(m);
-    } else if (typeof m === "boolean") {
-      w.u8(m ? TAG.true : TAG.false);
-    } else if (m === null) {
-      w.u8(TAG.null);
     } else {
-      w.u8(TAG.bytes);
-      w.bytes(m);
+      writeLeaf(w, m, false);
     }
   }
 }
