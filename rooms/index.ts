@@ -19,7 +19,8 @@ export { RoomRuntime } from "./room-runtime.js";
 export type { InputOutcome, JoinOutcome, RoomInit, RoomStats, RoomTransport } from "./room-runtime.js";
 export { SnapshotError } from "./snapshot.js";
 
-const TYPE_NAME = /^[a-z0-9_-]{1,64}$/;
+// 48 at most: a server advertises each type it runs as the label "room-type/<type>" (63 at most).
+const TYPE_NAME = /^[a-z0-9_-]{1,48}$/;
 
 /**
  * Declares a room type. Checks what can be checked before any room runs, so a bad module fails
@@ -31,7 +32,7 @@ export function defineRoom<S extends object = Record<string, unknown>, In = Wire
   const d = definition;
   const where = `room type ${JSON.stringify(d.type)}`;
   if (typeof d.type !== "string" || !TYPE_NAME.test(d.type)) {
-    throw new TypeError(`${where}: a type is 1 to 64 characters of a-z, 0-9, _ and -`);
+    throw new TypeError(`${where}: a type is 1 to 48 characters of a-z, 0-9, _ and -`);
   }
   if (d.type === "relay") throw new TypeError(`${where}: "relay" is the built-in type`);
   if (d.tickHz !== undefined && !(Number.isFinite(d.tickHz) && d.tickHz > 0 && d.tickHz <= 1000)) {
@@ -54,8 +55,15 @@ export function defineRoom<S extends object = Record<string, unknown>, In = Wire
   return Object.freeze({ ...d });
 }
 
-/** Checks a room module's default export: a list of definitions with distinct types. */
-export function roomModuleTypes(exported: unknown): AnyRoomDefinition[] {
+/**
+ * The room definitions of an imported room module (what `await import(path)` gave): its default
+ * export, a list of definitions with distinct types. An ES module's namespace and a CommonJS
+ * build of one (whose default export sits one level down) both work.
+ */
+export function roomModuleDefinitions(namespace: unknown): AnyRoomDefinition[] {
+  let exported = (namespace as { default?: unknown } | null)?.default;
+  const inner = exported as { __esModule?: boolean; default?: unknown } | undefined;
+  if (!Array.isArray(exported) && inner?.__esModule) exported = inner.default;
   if (!Array.isArray(exported))
     throw new TypeError("a room module's default export must be a list of room definitions");
   const seen = new Set<string>();

@@ -79,7 +79,7 @@ export interface RestoreInfo {
 
 /** One room type. Every hook is optional and synchronous (a rejected promise counts as a throw). */
 export interface RoomDefinition<S extends object = Record<string, unknown>, In = WireValue, Out = WireValue, V = S> {
-  /** The type name CreateRoom's room_type names; [a-z0-9_-], 1 to 64 characters. */
+  /** The type name CreateRoom's room_type will name; [a-z0-9_-], 1 to 48 characters. */
   readonly type: string;
   /** onTick calls per second (1 to 1000); without it the room has no tick and syncs after every event. */
   readonly tickHz?: number;
