@@ -1,9 +1,11 @@
+import type { InputOf, MessageOf, ViewOf } from "roomgate/server";
 import { restoreTestRoom, type TestPlayer, testRoom } from "roomgate/testing";
 import { applyServerFrame, createStateReplica } from "../protocol/sync/replica.js";
 import { KEY, TAG } from "../protocol/sync/wire.js";
-import { type CardsInput, type CardsMessage, type CardsView, cards, HAND_SIZE, TURN_MS } from "./cards.js";
+import { type CardsView, cards, HAND_SIZE, TURN_MS } from "./cards.js";
 
-type Seat = TestPlayer<CardsInput, CardsMessage, CardsView>;
+// A client types its copy from the definition alone.
+type Seat = TestPlayer<InputOf<typeof cards>, MessageOf<typeof cards>, ViewOf<typeof cards>>;
 
 function table() {
   const room = testRoom(cards, { roomId: "table-1" });

@@ -5,7 +5,9 @@ import type { AnyRoomDefinition, RoomDefinition, WireValue } from "./types.js";
 export type {
   AnyRoomDefinition,
   CreateInfo,
+  InputOf,
   JoinResult,
+  MessageOf,
   Player,
   RestoreInfo,
   RoomClock,
@@ -13,6 +15,7 @@ export type {
   RoomDefinition,
   RoomTimers,
   TickInfo,
+  ViewOf,
   WireValue,
 } from "./types.js";
 export { RoomRuntime } from "./room-runtime.js";

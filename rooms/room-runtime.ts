@@ -131,6 +131,11 @@ export class RoomRuntime {
     return room;
   }
 
+  /** Time spent in this room's hooks, sync and encoding so far, in ms (for the dashboard). */
+  get cpuMs(): number {
+    return this.stats.cpuMs;
+  }
+
   get ticking(): boolean {
     return this.schedule.tickHz > 0;
   }

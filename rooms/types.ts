@@ -118,6 +118,16 @@ export interface RoomDefinition<S extends object = Record<string, unknown>, In =
   onRestore?(ctx: RoomContext<S, Out>, restored: RestoreInfo): unknown;
 }
 
+/** What a player of room type D sees (its visibility view, or its state): for typing a client's copy. */
+// biome-ignore lint/suspicious/noExplicitAny: matching any definition
+export type ViewOf<D> = D extends RoomDefinition<any, any, any, infer V> ? V : never;
+/** What a client of room type D sends. */
+// biome-ignore lint/suspicious/noExplicitAny: matching any definition
+export type InputOf<D> = D extends RoomDefinition<any, infer In, any, any> ? In : never;
+/** What room type D sends with ctx.send and ctx.broadcast. */
+// biome-ignore lint/suspicious/noExplicitAny: matching any definition
+export type MessageOf<D> = D extends RoomDefinition<any, any, infer Out, any> ? Out : never;
+
 /** A definition as the runtime stores it, whatever its type parameters. */
 // biome-ignore lint/suspicious/noExplicitAny: a list of room types holds every state type
 export type AnyRoomDefinition = RoomDefinition<any, any, any, any>;
