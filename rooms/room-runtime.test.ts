@@ -80,6 +80,18 @@ describe("a room's life", () => {
     expect(room.stats.skippedTicks).toBe(4);
   });
 
+  test("a player already in the room who connects again gets the state afresh, without a second onJoin", () => {
+    let joins = 0;
+    const room = testRoom(defineRoom({ ...counter, type: "rejoin", onJoin: () => void joins++ }));
+    const ann = room.join({ id: "ann", name: "ann" });
+    ann.send("inc");
+    room.tick();
+    room.join({ id: "ann", name: "ann" });
+    expect(joins).toBe(1);
+    expect(ann.frames.map((f) => f[0])).toEqual([FRAME.full, FRAME.patch, FRAME.full]);
+    expect(ann.state).toEqual({ n: 1, log: [] });
+  });
+
   test("undecodable input never reaches onMessage", () => {
     const room = testRoom(counter);
     const ann = room.join("ann");
