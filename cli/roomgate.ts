@@ -4,6 +4,7 @@ import { type Component, ConfigError, helpText, int, readSettings, str, type Val
 import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";
 import { drain, servers } from "./admin.js";
+import { startAdmin } from "./admin-listener.js";
 import {
   adminToken,
   drainAllowanceMs,
@@ -56,6 +57,9 @@ async function main(argv: string[]) {
   const shutdown = onShutdownSignal(log, int(v, "SHUTDOWN_TIMEOUT_MS") + drainAllowanceMs(v) + 2000, async () => {
     for (const stop of stops.reverse()) await stop();
   });
+  // Metrics and probes first and closed last: /readyz says "starting" until the components are in.
+  const admin = await startAdmin(v, log);
+  if (admin) stops.push(admin.close);
   await START[component as keyof typeof START](v, log, stops, shutdown);
 }
 

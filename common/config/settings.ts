@@ -1,4 +1,5 @@
 import type { Setting } from "./component.js";
+import { ADMIN_SETTINGS } from "./settings-admin.js";
 import { AUTOSCALING_SETTINGS } from "./settings-autoscaling.js";
 import { GAMESERVER_SETTINGS } from "./settings-gameserver.js";
 import { GATEWAY_SETTINGS } from "./settings-gateway.js";
@@ -14,4 +15,5 @@ export const SETTINGS: Setting[] = [
   ...AUTOSCALING_SETTINGS,
   ...GAMESERVER_SETTINGS,
   ...PROCESS_SETTINGS,
+  ...ADMIN_SETTINGS,
 ];
