@@ -11,6 +11,7 @@ import {
 } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import type { RoomLimits } from "./limits.js";
+import { countFrameRefusal } from "./metrics.js";
 import { encode, entryBytes, type Player, type Room } from "./room.js";
 
 /** Characters as people count them (code points), without splitting a short key at all. */
@@ -133,6 +134,7 @@ export class FrameHandler {
   }
 
   private reject(player: Player, code: ErrorCode, message: string, closeCode?: number) {
+    countFrameRefusal(code);
     // One error frame a second at most, so a flood of bad frames cannot make us flood back.
     const t = this.now();
     if (closeCode !== undefined || t - player.lastErrorAt >= 1000) {

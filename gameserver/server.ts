@@ -6,6 +6,7 @@ import type { RoomLimits } from "./limits.js";
 import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
 import { WsServer } from "./ws-server.js";
+import { exportServerStats } from "./metrics.js";
 
 // A game server, wired in one place: the RoomHost (its rooms), the WebSocket layer that feeds
 // it, and the Manager link that drives it and subscribes to its room events.
@@ -69,6 +70,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     idleTimeoutS: o.idleTimeoutS,
   });
   const port = await ws.listen(o.host, o.port);
+  const unexport = exportServerStats(host);
   if (!serverId) serverId = `${hostname()}-${port}`;
   host.serverId = serverId;
   const address = o.publicAddress ?? `ws://127.0.0.1:${port}`;
@@ -83,6 +85,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       ws.stopListening();
       await link.stop(timeoutMs);
       ws.closeAll();
+      unexport();
       o.log.info("game server stopped", { serverId });
     })());
   const link = new ManagerLink({

@@ -4,6 +4,8 @@ import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
 import { JOIN_TOKEN_PARAM, ROOMS_PATH } from "../protocol/urls.js";
 import type { Connection, RoomHost } from "./room-host.js";
+import { ws as counts } from "./metrics.js";
+import { refusals } from "../common/metrics/refusals.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade, then hands frames to the
 // RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
@@ -54,10 +56,12 @@ export class WsServer {
       open: (ws) => this.open(ws),
       message: (ws, message, isBinary) => {
         const d = ws.getUserData();
+        counts.framesIn++;
+        counts.bytesIn += message.byteLength;
         o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
       },
       close: (ws) => {
-        this.sockets.delete(ws);
+        if (this.sockets.delete(ws)) counts.open--;
         const d = ws.getUserData();
         d.closed = true;
         if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn);
@@ -109,16 +113,25 @@ export class WsServer {
         .writeHeader("content-type", "text/plain")
         .end(reason);
     };
-    if (!token) return refuse(401, "missing join token");
+    if (!token) {
+      refusals.gameserver.token++;
+      return refuse(401, "missing join token");
+    }
     let claims;
     try {
       claims = this.o.tokens.verify(token, { roomId, serverId: this.o.host.serverId });
     } catch (e) {
-      if (e instanceof TokenError) return refuse(401, e.message);
+      if (e instanceof TokenError) {
+        refusals.gameserver.token++;
+        return refuse(401, e.message);
+      }
       throw e;
     }
     const refusal = this.o.host.admit(roomId, claims.playerId);
-    if (refusal) return refuse(refusal.status, refusal.reason);
+    if (refusal) {
+      refusals.gameserver.admission++;
+      return refuse(refusal.status, refusal.reason);
+    }
     res.upgrade<SocketData>(
       { roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false },
       key,
@@ -130,10 +143,15 @@ export class WsServer {
 
   private open(ws: uWS.WebSocket<SocketData>) {
     this.sockets.add(ws);
+    counts.opened++;
+    counts.open++;
     const d = ws.getUserData();
     const conn: Connection = {
       send: (bytes) => {
-        if (!d.closed) ws.send(bytes, true);
+        if (d.closed) return;
+        counts.framesOut++;
+        counts.bytesOut += bytes.byteLength;
+        ws.send(bytes, true);
       },
       close: (code, reason) => {
         if (d.closed) return;

@@ -16,6 +16,7 @@ import {
 } from "./listener.js";
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
+import { metricsInterceptor } from "./metrics.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
@@ -63,6 +64,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     // The handlers never see the socket: the client's address reaches the limits this way.
     contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
     interceptors: [
+      metricsInterceptor(),
       loggingInterceptor(o.log),
       clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),
       validationInterceptor(),

@@ -4,6 +4,7 @@ import { type AttachResponse, AttachResponseSchema } from "../gen/roomgate/v1/ma
 import type { Logger } from "../common/log.js";
 import type { ManagerBus } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
+import { countBus } from "./metrics.js";
 import { PendingOpens } from "./pending-opens.js";
 import type { Session } from "./session.js";
 
@@ -80,6 +81,7 @@ export class CommandRouter {
       local.session.send(command);
       return;
     }
+    countBus("sent");
     this.o.store
       .publishBus(commandFor(serverId, command))
       .catch((e) => this.o.log.warn("could not reach the bus", { error: String(e) }));
@@ -109,8 +111,8 @@ export class CommandRouter {
   /** A server answered open_room (an empty error: it opened the room); `serverId` is who answered. */
   async answered(roomId: string, serverId: string, error: string) {
     // The Manager waiting for this answer may be another one (it placed the room, or retried it).
-    if (!this.opens.settle(roomId, error ? new Error(error) : undefined, serverId))
-      await this.o.store.publishBus(ackOf(roomId, serverId, error));
+    if (!this.opens.settle(roomId, error ? new Error(error) : undefined, serverId)) countBus("sent");
+    await this.o.store.publishBus(ackOf(roomId, serverId, error));
   }
 
   /** Leaves the bus, ends every stream held here and fails every open still waiting. */
@@ -125,6 +127,7 @@ export class CommandRouter {
   private onBus(bytes: Uint8Array) {
     const msg = readBus(bytes);
     if (!msg) return;
+    countBus("received");
     if (msg.msg.case === "command") {
       const { serverId, command } = msg.msg.value;
       if (command) this.held.get(serverId)?.session.send(command as AttachResponse);

@@ -15,13 +15,15 @@ export class ManagerError extends Error {
   constructor(
     readonly kind: ManagerErrorKind,
     message: string,
+    /** Which named failure, for metrics (roomgate_allocations_total's result); bounded, never an id. */
+    readonly reason: string = kind,
   ) {
     super(message);
   }
 }
 
 /** AllocateRoom: no live game server is attached at all (none registered, or every one is suspect or draining). */
-export const noServers = () => new ManagerError("unavailable", "no live game server is attached");
+export const noServers = () => new ManagerError("unavailable", "no live game server is attached", "no_servers");
 
 /** AllocateRoom: servers are live, but none has every label the request asks for. */
 export const noServersWith = (labels: Record<string, string>) =>
@@ -30,6 +32,7 @@ export const noServersWith = (labels: Record<string, string>) =>
     `no live game server has the labels ${Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(",")}`,
+    "no_servers",
   );
 
 /**
@@ -40,19 +43,22 @@ export const serversUnreached = () =>
   new ManagerError(
     "unavailable",
     `${SERVERS_UNREACHED}: the game servers that fit are held by a Manager not heard from`,
+    "unreached",
   );
 
 /** AllocateRoom: every candidate server has all its rooms or seats taken. */
-export const allFull = () => new ManagerError("resource_exhausted", "every game server is full");
+export const allFull = () => new ManagerError("resource_exhausted", "every game server is full", "full");
 
 /** AllocateRoom: the servers tried (up to maxOpenAttempts) refused the room or did not open it within openRoomTimeoutMs. */
-export const noConfirmation = () => new ManagerError("unavailable", "no game server confirmed the room in time");
+export const noConfirmation = () =>
+  new ManagerError("unavailable", "no game server confirmed the room in time", "no_confirmation");
 
 /** AllocateRoom: another request made a room with this id. */
-export const roomExists = (roomId: string) => new ManagerError("already_exists", `room ${roomId} exists`);
+export const roomExists = (roomId: string) => new ManagerError("already_exists", `room ${roomId} exists`, "exists");
 
 /** AllocateRoom: a retry found the room its request made, but it is moving to another server. */
-export const roomMoving = () => new ManagerError("unavailable", "the room is moving to another server; retry");
+export const roomMoving = () =>
+  new ManagerError("unavailable", "the room is moving to another server; retry", "moving");
 
 /** DrainServer: the store knows no server by this id. */
 export const noSuchServer = (serverId: string) => new ManagerError("not_found", `no game server ${serverId}`);
@@ -62,7 +68,8 @@ export const serverNotConnected = (serverId: string) =>
   new ManagerError("failed_precondition", `server ${serverId} is not connected; it will come back or be declared dead`);
 
 /** Any operation: the room store did not answer. */
-export const storeDown = (e: unknown) => new ManagerError("unavailable", `${STORE_DOWN}: ${(e as Error).message ?? e}`);
+export const storeDown = (e: unknown) =>
+  new ManagerError("unavailable", `${STORE_DOWN}: ${(e as Error).message ?? e}`, "store_down");
 
 /** Runs one store call of an operation a caller waits for: any failure of the store is `storeDown`. */
 export async function fromStore<T>(call: () => Promise<T>): Promise<T> {

@@ -20,6 +20,7 @@ import { RoomEvents, type RoomEventsStore } from "./room-events.js";
 import { RoomMover, type RoomMoverStore } from "./room-mover.js";
 import type { AttachHandler, Session } from "./session.js";
 import { AttachStreams, type StreamsStore } from "./streams.js";
+import { exportClusterGauges, measuredAllocation } from "./metrics.js";
 
 // The Manager core, wired in one place: allocation (allocator.ts), command routing (commands.ts),
 // the Attach streams (streams.ts), room events (room-events.ts), cleanup and reconciliation
@@ -70,6 +71,7 @@ export class Manager {
   private readonly streams: AttachStreams;
   private readonly failover: Failover;
   private readonly allocator: Allocator;
+  private unexport?: () => void;
 
   constructor(private readonly o: ManagerOptions) {
     const { store, log, openRoomTimeoutMs, maxSnapshotBytes, missedReports, migrationTimeoutMs, idempotencyTtlMs } = o;
@@ -129,10 +131,11 @@ export class Manager {
   async start() {
     await this.failover.start();
     await this.router.joinBus();
+    this.unexport = exportClusterGauges(this.o.store);
   }
 
   allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
-    return this.allocator.allocate(req);
+    return measuredAllocation(() => this.allocator.allocate(req));
   }
 
   /** A game server opened an Attach stream. */
@@ -163,6 +166,7 @@ export class Manager {
    * streams that never end on their own; game servers reconnect (to another Manager, if any).
    */
   close() {
+    this.unexport?.();
     this.streams.close();
     this.failover.stop().catch((e) => this.o.log.debug("could not withdraw the heartbeat", { error: String(e) }));
     this.router.close("manager shutting down");

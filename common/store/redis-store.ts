@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
 import { ComposedStore } from "./composed-store.js";
 import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
+import { instrumentRedis } from "./redis/command-metrics.js";
 import { ACQUIRE_LEASE, RedisChannels, RedisLeases } from "./redis/channels.js";
 import { RedisContext } from "./redis/context.js";
 import { RedisKeys } from "./redis/keys.js";
@@ -50,6 +51,7 @@ export class RedisStore extends ComposedStore {
 
   constructor(options: RedisStoreOptions) {
     const { redis, ownsClient } = connect(options);
+    instrumentRedis(redis);
     defineScripts(redis, STORE_SCRIPTS);
     const c = new RedisContext(redis, new RedisKeys(options.keyPrefix ?? "rg:"));
     const channels = new RedisChannels(c, ownsClient, options.log);

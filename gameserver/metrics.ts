@@ -1,0 +1,78 @@
+import { Counter, Gauge } from "prom-client";
+import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
+import { refusals } from "../common/metrics/refusals.js";
+import { registry } from "../common/metrics/registry.js";
+
+// A game server's metrics. Frames are its hot path (issue 14 budgets CPU per room), so a frame
+// costs two increments of plain numbers here: no labels, no allocation. The counters and gauges
+// read these tallies, and the rooms and players of every server in this process, at scrape time.
+
+export const ws = { opened: 0, open: 0, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
+
+/** What a game server in this process contributes to the gauges. */
+export interface ServerStats {
+  readonly stats: { rooms: number; players: number };
+}
+const servers = new Set<ServerStats>();
+
+/** Counts this server's rooms and players in the gauges until the returned removal is called. */
+export function exportServerStats(s: ServerStats): () => void {
+  servers.add(s);
+  return () => servers.delete(s);
+}
+
+/** A frame refused with this error code, by reason. */
+export function countFrameRefusal(code: ErrorCode) {
+  if (code === ErrorCode.RATE_LIMITED) refusals.gameserver.rate_limit++;
+  else if (code === ErrorCode.STATE_LIMIT || code === ErrorCode.NOT_OWNER) refusals.gameserver.state++;
+  else refusals.gameserver.validation++;
+}
+
+function tallied(name: string, help: string, read: () => number) {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+tallied(
+  "roomgate_ws_connections_total",
+  "WebSocket connections accepted (join token valid, room admitted).",
+  () => ws.opened,
+);
+tallied("roomgate_ws_frames_received_total", "WebSocket frames received from players.", () => ws.framesIn);
+tallied(
+  "roomgate_ws_received_bytes_total",
+  "Payload bytes of the WebSocket frames received from players.",
+  () => ws.bytesIn,
+);
+tallied("roomgate_ws_frames_sent_total", "WebSocket frames sent to players.", () => ws.framesOut);
+tallied("roomgate_ws_sent_bytes_total", "Payload bytes of the WebSocket frames sent to players.", () => ws.bytesOut);
+
+function sampled(name: string, help: string, read: () => number) {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+sampled("roomgate_ws_connections", "WebSocket connections open now.", () => ws.open);
+sampled("roomgate_gameserver_rooms", "Rooms running on this process's game servers.", () => {
+  let n = 0;
+  for (const s of servers) n += s.stats.rooms;
+  return n;
+});
+sampled("roomgate_gameserver_players", "Players in rooms on this process's game servers.", () => {
+  let n = 0;
+  for (const s of servers) n += s.stats.players;
+  return n;
+});

@@ -1,0 +1,162 @@
+import { type GameServer, GameServerState } from "../gen/roomgate/v1/common_pb.js";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import { Counter, Gauge, Histogram } from "prom-client";
+import { LATENCY_BUCKETS, registry } from "../common/metrics/registry.js";
+import type { ServerRegistry } from "../common/store/store.js";
+import { ManagerError } from "./errors.js";
+
+// The Manager's metrics. Counters move where the work happens (allocation, cluster events, the
+// bus). The cluster gauges (servers by state, rooms placed, seats reserved, players) are read at
+// scrape time with one listServers(): O(servers), never O(rooms), and nothing between scrapes.
+// Every Manager of a deployment reports the same cluster gauges: aggregate them with max().
+
+const allocations = new Counter({
+  name: "roomgate_allocations_total",
+  help: "AllocateRoom calls by result: created, existing (a retried request_id), or the named failure (no_servers, full, unreached, no_confirmation, exists, moving, store_down, error).",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
+const allocationSeconds = new Histogram({
+  name: "roomgate_allocation_duration_seconds",
+  help: "Time to place a room (AllocateRoom, whatever its result), seconds.",
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+
+const moved = new Counter({
+  name: "roomgate_rooms_moved_total",
+  help: "Rooms moved to another server (their server died or drained) by this Manager.",
+  registers: [registry],
+});
+const lost = new Counter({
+  name: "roomgate_rooms_lost_total",
+  help: "Rooms given up because no server could take them within MIGRATION_TIMEOUT_MS.",
+  registers: [registry],
+});
+const serversRemoved = new Counter({
+  name: "roomgate_servers_removed_total",
+  help: "Game servers removed from the store by this Manager (dead, or drained).",
+  registers: [registry],
+});
+
+const bus = new Counter({
+  name: "roomgate_manager_bus_messages_total",
+  help: "Messages on the bus between Managers (commands for a server another Manager holds, and open acks), by direction (sent, received).",
+  labelNames: ["direction"] as const,
+  registers: [registry],
+});
+// Created once here so that both directions are exported from the start (rate() needs a zero).
+for (const direction of ["sent", "received"]) bus.inc({ direction }, 0);
+
+/** Times one allocation and counts it by result. */
+export async function measuredAllocation<T extends { created: boolean }>(allocate: () => Promise<T>): Promise<T> {
+  const end = allocationSeconds.startTimer();
+  try {
+    const r = await allocate();
+    allocations.inc({ result: r.created ? "created" : "existing" });
+    return r;
+  } catch (e) {
+    allocations.inc({ result: e instanceof ManagerError ? e.reason : "error" });
+    throw e;
+  } finally {
+    end();
+  }
+}
+
+/** A cluster event this Manager published. */
+export function countEvent(kind: ClusterEventKind) {
+  if (kind === ClusterEventKind.ROOM_MIGRATED) moved.inc();
+  else if (kind === ClusterEventKind.ROOM_LOST) lost.inc();
+  else if (kind === ClusterEventKind.SERVER_REMOVED) serversRemoved.inc();
+}
+
+export function countBus(direction: "sent" | "received") {
+  bus.inc({ direction });
+}
+
+// Scrape-time cluster gauges: the store of the first Manager started in this process.
+const sources: Pick<ServerRegistry, "listServers">[] = [];
+const STATES = [GameServerState.LIVE, GameServerState.SUSPECT, GameServerState.DRAINING];
+
+type Fleet = { list: GameServer[]; rooms: number; seats: number; players: number };
+
+// The gauges of one scrape are collected concurrently (all start in the same tick): they share
+// the one read of the store in flight.
+let inFlight: Promise<Fleet | undefined> | undefined;
+function fleetNow(): Promise<Fleet | undefined> {
+  inFlight ??= readFleet().finally(() => {
+    inFlight = undefined;
+  });
+  return inFlight;
+}
+
+async function readFleet(): Promise<Fleet | undefined> {
+  const source = sources[0];
+  if (!source) return undefined;
+  try {
+    const list = await source.listServers();
+    let rooms = 0;
+    let seats = 0;
+    let players = 0;
+    for (const g of list) {
+      rooms += g.reservedRooms;
+      seats += g.reservedSeats;
+      players += g.players;
+    }
+    return { list, rooms, seats, players };
+  } catch {
+    return undefined; // the store does not answer: no value rather than a stale one
+  }
+}
+
+new Gauge({
+  name: "roomgate_servers",
+  help: "Game servers in the store by state (live, suspect, draining); read at scrape time.",
+  labelNames: ["state"] as const,
+  registers: [registry],
+  async collect() {
+    const fleet = await fleetNow();
+    this.reset();
+    if (!fleet) return;
+    for (const s of STATES) this.set({ state: GameServerState[s].toLowerCase() }, 0);
+    for (const s of fleet.list) this.inc({ state: (GameServerState[s.state] ?? "unspecified").toLowerCase() });
+  },
+});
+
+function fleetGauge(name: string, help: string, pick: (f: Fleet) => number) {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      const fleet = await fleetNow();
+      this.reset();
+      if (fleet) this.set(pick(fleet));
+    },
+  });
+}
+fleetGauge(
+  "roomgate_rooms",
+  "Rooms placed on game servers (opening or open; a moving room is on none), from the servers' reservations at scrape time.",
+  (f) => f.rooms,
+);
+fleetGauge(
+  "roomgate_seats_reserved",
+  "Seats reserved on game servers by their rooms (max_players each), at scrape time.",
+  (f) => f.seats,
+);
+fleetGauge(
+  "roomgate_players",
+  "Players connected, as the game servers last reported them, at scrape time.",
+  (f) => f.players,
+);
+
+/** Lets the cluster gauges read this store; returns the removal (on close). */
+export function exportClusterGauges(store: Pick<ServerRegistry, "listServers">): () => void {
+  sources.push(store);
+  return () => {
+    const i = sources.indexOf(store);
+    if (i >= 0) sources.splice(i, 1);
+  };
+}
