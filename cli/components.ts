@@ -29,6 +29,10 @@ import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
 import { DRAIN_MODES, type DrainMode } from "../gameserver/room-host.js";
+import { addReadinessCheck } from "../common/metrics/probes.js";
+import { exportRefusals } from "../common/metrics/refusals.js";
+import { registerComponent } from "../common/metrics/registry.js";
+import { storeReachable } from "../common/store/reachable.js";
 
 // Turns settings into running components. Each start function resolves once the component
 // listens and returns its stop function.
@@ -95,8 +99,11 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
     // Only client certificates name their holder: roles need mutual TLS.
     trustDomain: mutualTlsEnabled(v) ? str(v, "INTERNAL_TLS_TRUST_DOMAIN") : undefined,
     adminToken: operatorToken,
+    storeReachable: storeReachable(store),
   });
   const port = await m.listen(str(v, "MANAGER_HOST")!, int(v, "MANAGER_PORT"));
+  registerComponent("manager");
+  const unready = addReadinessCheck("manager", () => (m.health.serving ? undefined : "store unreachable"));
   // Its game servers stop (drain) while this Manager still serves them.
   const scaler = autoscaling && startAutoscaling(v, autoscaling, store, m.manager.id, port, log.child("autoscaler"));
   log.info("ready", {
@@ -110,6 +117,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
   return {
     port,
     stop: async () => {
+      unready();
       await scaler?.stop();
       await m.close(int(v, "SHUTDOWN_TIMEOUT_MS"));
     },
@@ -167,11 +175,19 @@ export async function startGateway(
     adminToken: operatorToken,
   });
   const port = await gw.listen(str(v, "GATEWAY_HOST")!, int(v, "GATEWAY_PORT"));
+  registerComponent("gateway");
+  exportRefusals("gateway");
+  const reachable = storeReachable(store);
+  allocator.managerReachable(); // connects now, so the first probe need not wait for a first call
+  const unready = addReadinessCheck("gateway", () =>
+    !reachable() ? "store unreachable" : !allocator.managerReachable() ? "no Manager reachable" : undefined,
+  );
   if (!operatorToken) log.info("no ADMIN_TOKEN: WatchCluster and the dashboard are off");
   log.info("ready", { component: "gateway", port, tls: !!cert, admin: !!operatorToken });
   return {
     port,
     stop: async () => {
+      unready();
       await gw.close(int(v, "SHUTDOWN_TIMEOUT_MS"));
       allocator.close();
     },
@@ -234,6 +250,11 @@ export async function startOneGameServer(
     onDrainRequested,
     log,
   });
+  registerComponent("gameserver");
+  exportRefusals("gameserver");
+  addReadinessCheck(`gameserver ${gs.id}`, () =>
+    gs.host.draining ? "draining" : !gs.link.isRegistered ? "not attached to a Manager" : undefined,
+  );
   log.info("ready", { component: "gameserver", port: gs.port, serverId: gs.id, address: gs.address });
   return { port: gs.port, id: gs.id, address: gs.address, stop: () => gs.shutdown(int(v, "SHUTDOWN_TIMEOUT_MS")) };
 }

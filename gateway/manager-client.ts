@@ -38,6 +38,13 @@ export class GrpcRoomAllocator implements RoomAllocator {
     }
   }
 
+  /** Whether a connection to some Manager is up now (asks idle channels to connect, for next time). */
+  managerReachable(): boolean {
+    return this.managers.clients.some(
+      (c) => c.getChannel().getConnectivityState(true) === grpc.connectivityState.READY,
+    );
+  }
+
   close() {
     this.managers.close();
   }

@@ -1,5 +1,6 @@
 // Builds the Manager: its core (manager.ts) behind the grpc-js edge (service.ts), with protovalidate on every request.
 import * as grpc from "@grpc/grpc-js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { grpcServiceDefinition } from "../common/grpc-adapter.js";
 import { grpcValidationInterceptor } from "../common/validation.js";
@@ -8,6 +9,7 @@ import { AdminToken } from "../common/admin-token.js";
 import { operatorTokenInterceptor, roleInterceptor } from "./authorization.js";
 import { Manager, type ManagerOptions, type ManagerStore } from "./manager.js";
 import { managerHandlers } from "./service.js";
+import { healthHandlers, ManagerHealth } from "./health.js";
 
 export interface ManagerServerOptions extends ManagerOptions {
   store: ManagerStore;
@@ -21,11 +23,15 @@ export interface ManagerServerOptions extends ManagerOptions {
   trustDomain?: string;
   /** ADMIN_TOKEN: when set, ListServers and DrainServer need it as a bearer token too. */
   adminToken?: string;
+  /** Whether the store answers now (grpc.health.v1 says SERVING only then); always, by default. */
+  storeReachable?: () => boolean;
 }
 
 export interface ManagerServer {
   manager: Manager;
   grpcServer: grpc.Server;
+  /** What grpc.health.v1 answers; /readyz asks it too. */
+  health: ManagerHealth;
   /** Binds, serves, then starts sweeping the store; resolves with the bound port (0: a free one). */
   listen(host: string, port: number): Promise<number>;
   close(timeoutMs?: number): Promise<void>;
@@ -49,9 +55,12 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     ],
   });
   grpcServer.addService(grpcServiceDefinition(ManagerService), managerHandlers(manager, o.log));
+  const health = new ManagerHealth(o.storeReachable ?? (() => true));
+  grpcServer.addService(grpcServiceDefinition(Health), healthHandlers(health));
   return {
     manager,
     grpcServer,
+    health,
     listen: async (host, port) => {
       const bound = await new Promise<number>((resolve, reject) => {
         grpcServer.bindAsync(`${host}:${port}`, o.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -64,6 +73,7 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     },
     close: (timeoutMs = 5000) =>
       new Promise<void>((resolve) => {
+        health.close();
         manager.close();
         const force = setTimeout(() => {
           grpcServer.forceShutdown();
