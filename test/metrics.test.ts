@@ -1,0 +1,144 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ClientFrameSchema, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
+import { gatewayClient, Player, roomUrl } from "../testkit/client";
+import { startUp } from "../testkit/cluster";
+import { adminPort, probe, type Samples, scrape, total, value } from "../testkit/metrics";
+import { leaveAll, startCluster } from "./harness/cluster";
+import { codeOf } from "./harness/codes";
+
+// Every component scraped before and after a room flow on separate processes and the run's Redis:
+// each counter moved by exactly what the flow did.
+
+let env: Awaited<ReturnType<typeof startCluster>>;
+const METRICS = { METRICS_PORT: "0" };
+
+beforeAll(async () => {
+  env = await startCluster("metrics", {
+    gateways: 1,
+    gameServers: 2,
+    gatewayEnv: METRICS,
+    gameServerEnv: METRICS,
+    managerEnv: METRICS,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 60_000);
+
+async function scrapeAll() {
+  const { cluster } = env;
+  return {
+    manager: await scrape(adminPort(cluster.manager.proc)),
+    gateway: await scrape(adminPort(cluster.gateways[0]!.proc)),
+    servers: await Promise.all(cluster.gameServers.map((g) => scrape(adminPort(g.proc)))),
+  };
+}
+
+const moved = (before: Samples, after: Samples, series: string) => value(after, series) - value(before, series);
+const movedOn = (before: Samples[], after: Samples[], series: string) => total(after, series) - total(before, series);
+
+test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves by exactly that", async () => {
+  const { cluster } = env;
+  const gw = gatewayClient(cluster.gatewayUrl(0));
+  const before = await scrapeAll();
+
+  const rooms = [];
+  for (let i = 0; i < 3; i++) rooms.push(await gw.createRoom({ playerName: `p${i}`, maxPlayers: 4 }));
+  const first = await gw.joinOrCreate({ mode: "metrics", maxPlayers: 2, playerName: "q1" });
+  const second = await gw.joinOrCreate({ mode: "metrics", maxPlayers: 2, playerName: "q2" });
+  expect([first.created, second.created, second.roomId]).toEqual([true, false, first.roomId]);
+  const joined = await gw.joinRoom({ roomId: rooms[0]!.roomId, playerName: "bob" });
+  expect(await codeOf(gw.createRoom({ playerName: "x".repeat(65) }))).toBe("InvalidArgument");
+
+  const ann = await Player.join(rooms[0]!.serverAddress, rooms[0]!.roomId, rooms[0]!.joinToken);
+  const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+  await ann.player.next("playerJoined");
+  const payload = new TextEncoder().encode("hello bob");
+  ann.player.broadcast(payload);
+  await bob.player.next("message");
+  const refused = await Player.connect(roomUrl(rooms[1]!.serverAddress, rooms[1]!.roomId, "not-a-token")).catch(
+    (e: { status: number }) => e.status,
+  );
+  expect(refused).toBe(401);
+
+  const after = await scrapeAll();
+  const m = (series: string) => moved(before.manager, after.manager, series);
+  const g = (series: string) => moved(before.gateway, after.gateway, series);
+  const s = (series: string) => movedOn(before.servers, after.servers, series);
+
+  // Manager: 3 rooms created and the quick-join's one, each timed.
+  expect(m('roomgate_allocations_total{result="created"}')).toBe(4);
+  expect(m("roomgate_allocation_duration_seconds_count")).toBe(4);
+  expect(value(after.manager, "roomgate_rooms")).toBe(4);
+  expect(value(after.manager, 'roomgate_servers{state="live"}')).toBe(2);
+  expect(value(after.manager, "roomgate_seats_reserved")).toBe(3 * 4 + 2);
+  expect(m("roomgate_redis_command_duration_seconds_count")).toBeGreaterThan(0);
+  expect(m('roomgate_redis_command_errors_total{command="evalsha"}')).toBe(0);
+  expect(value(after.manager, 'roomgate_component_info{component="manager"}')).toBe(1);
+  expect(after.manager.has("process_cpu_user_seconds_total")).toBe(true);
+
+  // Gateway: every call by outcome, the seats its tokens hold, the quick-join outcomes, the refusal.
+  expect(g('roomgate_gateway_requests_total{method="CreateRoom",code="ok"}')).toBe(3);
+  expect(g('roomgate_gateway_requests_total{method="CreateRoom",code="invalid_argument"}')).toBe(1);
+  expect(g('roomgate_gateway_requests_total{method="JoinRoom",code="ok"}')).toBe(1);
+  expect(g('roomgate_gateway_requests_total{method="JoinOrCreate",code="ok"}')).toBe(2);
+  expect(g("roomgate_seats_held_total")).toBe(6);
+  expect(g('roomgate_quickjoin_total{outcome="created"}')).toBe(1);
+  expect(g('roomgate_quickjoin_total{outcome="joined"}')).toBe(1);
+  expect(g('roomgate_refusals_total{component="gateway",reason="validation"}')).toBe(1);
+  expect(g('roomgate_refusals_total{component="gateway",reason="rate_limit"}')).toBe(0);
+  expect(g("roomgate_redis_command_duration_seconds_count")).toBeGreaterThan(0);
+
+  // Game servers: two sockets, one frame in, every frame the players got out, the bad token.
+  const received = [...ann.player.frames, ...bob.player.frames];
+  const sentBytes = received.reduce((n, f) => n + toBinary(ServerFrameSchema, f).byteLength, 0);
+  const inBytes = toBinary(
+    ClientFrameSchema,
+    create(ClientFrameSchema, { frame: { case: "broadcast", value: { payload } } }),
+  ).byteLength;
+  expect(s("roomgate_ws_connections_total")).toBe(2);
+  expect(total(after.servers, "roomgate_ws_connections")).toBe(2);
+  expect(s("roomgate_ws_frames_received_total")).toBe(1);
+  expect(s("roomgate_ws_received_bytes_total")).toBe(inBytes);
+  expect(s("roomgate_ws_frames_sent_total")).toBe(received.length);
+  expect(s("roomgate_ws_sent_bytes_total")).toBe(sentBytes);
+  expect(s('roomgate_refusals_total{component="gameserver",reason="token"}')).toBe(1);
+  expect(s('roomgate_refusals_total{component="gameserver",reason="validation"}')).toBe(0);
+  expect(total(after.servers, "roomgate_gameserver_rooms")).toBe(4);
+  expect(total(after.servers, "roomgate_gameserver_players")).toBe(2);
+
+  // A text frame is a validation refusal (and closes the socket); then everyone is gone.
+  bob.player.sendRaw("not protobuf");
+  await bob.player.closed;
+  await leaveAll(cluster, [{ roomId: rooms[0]!.roomId, leave: () => ann.player.leave() }]);
+  const end = await scrapeAll();
+  expect(
+    movedOn(after.servers, end.servers, 'roomgate_refusals_total{component="gameserver",reason="validation"}'),
+  ).toBe(1);
+  expect(total(end.servers, "roomgate_ws_connections")).toBe(0);
+}, 60_000);
+
+test("`roomgate up` serves one registry for its four components; /metrics needs ADMIN_TOKEN when set", async () => {
+  const up = await startUp({ METRICS_PORT: "0", ADMIN_TOKEN: "s3cret-admin-token" });
+  try {
+    const port = adminPort(up.proc);
+    const unauthorized = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(unauthorized.status).toBe(401);
+    const wrong = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    const samples = await scrape(port, "s3cret-admin-token");
+    for (const component of ["gateway", "manager", "gameserver"])
+      expect(value(samples, `roomgate_component_info{component="${component}"}`)).toBe(1);
+    expect(value(samples, 'roomgate_servers{state="live"}')).toBe(2);
+    // The probes stay open: a kubelet sends no token.
+    expect((await probe(port, "/healthz")).status).toBe(200);
+    expect(await probe(port, "/readyz")).toMatchObject({ status: 200, body: { status: "ready" } });
+    const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
+    await gw.createRoom({});
+    const later = await scrape(port, "s3cret-admin-token");
+    expect(moved(samples, later, 'roomgate_allocations_total{result="created"}')).toBe(1);
+  } finally {
+    await up.proc.kill("SIGTERM");
+  }
+}, 60_000);
