@@ -2,12 +2,13 @@ import { type GameServer, GameServerState } from "../gen/roomgate/v1/common_pb.j
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import { Counter, Gauge, Histogram } from "prom-client";
 import { LATENCY_BUCKETS, registry } from "../common/metrics/registry.js";
-import type { ServerRegistry } from "../common/store/store.js";
+import type { Rooms, ServerRegistry } from "../common/store/store.js";
 import { ManagerError } from "./errors.js";
 
 // The Manager's metrics. Counters move where the work happens (allocation, cluster events, the
-// bus). The cluster gauges (servers by state, rooms placed, seats reserved, players) are read at
-// scrape time with one listServers(): O(servers), never O(rooms), and nothing between scrapes.
+// bus). The cluster gauges (servers and rooms by state, seats reserved, players) are read at
+// scrape time with one listServers() and two counts of the store's work queues (countRooms):
+// O(servers), never O(rooms), and nothing between scrapes.
 // Every Manager of a deployment reports the same cluster gauges: aggregate them with max().
 
 const allocations = new Counter({
@@ -76,10 +77,11 @@ export function countBus(direction: "sent" | "received") {
 }
 
 // Scrape-time cluster gauges: the store of the first Manager started in this process.
-const sources: Pick<ServerRegistry, "listServers">[] = [];
+const sources: Source[] = [];
 const STATES = [GameServerState.LIVE, GameServerState.SUSPECT, GameServerState.DRAINING];
 
-type Fleet = { list: GameServer[]; rooms: number; seats: number; players: number };
+type Fleet = { list: GameServer[]; placed: number; opening: number; moving: number; seats: number; players: number };
+type Source = Pick<ServerRegistry, "listServers"> & Pick<Rooms, "countRooms">;
 
 // The gauges of one scrape are collected concurrently (all start in the same tick): they share
 // the one read of the store in flight.
@@ -95,16 +97,16 @@ async function readFleet(): Promise<Fleet | undefined> {
   const source = sources[0];
   if (!source) return undefined;
   try {
-    const list = await source.listServers();
-    let rooms = 0;
+    const [list, { opening, moving }] = await Promise.all([source.listServers(), source.countRooms()]);
+    let placed = 0;
     let seats = 0;
     let players = 0;
     for (const g of list) {
-      rooms += g.reservedRooms;
+      placed += g.reservedRooms;
       seats += g.reservedSeats;
       players += g.players;
     }
-    return { list, rooms, seats, players };
+    return { list, placed, opening, moving, seats, players };
   } catch {
     return undefined; // the store does not answer: no value rather than a stale one
   }
@@ -136,11 +138,20 @@ function fleetGauge(name: string, help: string, pick: (f: Fleet) => number) {
     },
   });
 }
-fleetGauge(
-  "roomgate_rooms",
-  "Rooms placed on game servers (opening or open; a moving room is on none), from the servers' reservations at scrape time.",
-  (f) => f.rooms,
-);
+new Gauge({
+  name: "roomgate_rooms",
+  help: "Rooms by state at scrape time: opening (placed, not confirmed), open (the rooms reserved on servers less the opening ones), moving (waiting for, or opening on, a new server).",
+  labelNames: ["state"] as const,
+  registers: [registry],
+  async collect() {
+    const fleet = await fleetNow();
+    this.reset();
+    if (!fleet) return;
+    this.set({ state: "opening" }, fleet.opening);
+    this.set({ state: "open" }, Math.max(0, fleet.placed - fleet.opening));
+    this.set({ state: "moving" }, fleet.moving);
+  },
+});
 fleetGauge(
   "roomgate_seats_reserved",
   "Seats reserved on game servers by their rooms (max_players each), at scrape time.",
@@ -153,7 +164,7 @@ fleetGauge(
 );
 
 /** Lets the cluster gauges read this store; returns the removal (on close). */
-export function exportClusterGauges(store: Pick<ServerRegistry, "listServers">): () => void {
+export function exportClusterGauges(store: Source): () => void {
   sources.push(store);
   return () => {
     const i = sources.indexOf(store);

@@ -17,7 +17,8 @@ beforeAll(async () => {
     gateways: 1,
     gameServers: 2,
     gatewayEnv: METRICS,
-    gameServerEnv: METRICS,
+    // Short reports, so the dead server of the last test is found within a second.
+    gameServerEnv: { ...METRICS, REPORT_INTERVAL_MS: "200" },
     managerEnv: METRICS,
   });
 }, 60_000);
@@ -70,7 +71,9 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   // Manager: 3 rooms created and the quick-join's one, each timed.
   expect(m('roomgate_allocations_total{result="created"}')).toBe(4);
   expect(m("roomgate_allocation_duration_seconds_count")).toBe(4);
-  expect(value(after.manager, "roomgate_rooms")).toBe(4);
+  expect(value(after.manager, 'roomgate_rooms{state="open"}')).toBe(4);
+  expect(value(after.manager, 'roomgate_rooms{state="opening"}')).toBe(0);
+  expect(value(after.manager, 'roomgate_rooms{state="moving"}')).toBe(0);
   expect(value(after.manager, 'roomgate_servers{state="live"}')).toBe(2);
   expect(value(after.manager, "roomgate_seats_reserved")).toBe(3 * 4 + 2);
   expect(m("roomgate_redis_command_duration_seconds_count")).toBeGreaterThan(0);
@@ -117,6 +120,24 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
     movedOn(after.servers, end.servers, 'roomgate_refusals_total{component="gameserver",reason="validation"}'),
   ).toBe(1);
   expect(total(end.servers, "roomgate_ws_connections")).toBe(0);
+}, 60_000);
+
+test("a game server killed: its rooms move, and the Manager counts each move and the removal", async () => {
+  const { cluster, store } = env;
+  const gw = gatewayClient(cluster.gatewayUrl(0));
+  const victim = (await gw.createRoom({ playerName: "ann" })).serverId;
+  const onVictim = (await store.listServerRooms(victim)).length;
+  const before = await scrape(adminPort(cluster.manager.proc));
+  const moves = () => cluster.manager.proc.lines.filter((l) => l.msg === "room moved").length;
+  const movedBefore = moves();
+
+  await cluster.gameServer(victim).proc.kill("SIGKILL");
+  await cluster.manager.proc.waitFor(() => moves() === movedBefore + onVictim, 20_000, `${onVictim} rooms moved`);
+  const after = await scrape(adminPort(cluster.manager.proc));
+  expect(moved(before, after, "roomgate_rooms_moved_total")).toBe(onVictim);
+  expect(moved(before, after, "roomgate_rooms_lost_total")).toBe(0);
+  expect(moved(before, after, "roomgate_servers_removed_total")).toBe(1);
+  expect(value(after, 'roomgate_servers{state="live"}')).toBe(1);
 }, 60_000);
 
 test("`roomgate up` serves one registry for its four components; /metrics needs ADMIN_TOKEN when set", async () => {

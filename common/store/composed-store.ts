@@ -23,7 +23,7 @@ export interface StoreParts {
 const ROUTES = {
   servers: ["registerServer", "getServer", "listServers", "setServerState", "listServerRooms"],
   liveness: ["recordLoad", "expiredServers", "removeServer", "heartbeat"],
-  rooms: ["allocateRoom", "confirmRoom", "claimExpiredOpening", "getRoom", "deleteRoom"],
+  rooms: ["allocateRoom", "confirmRoom", "claimExpiredOpening", "getRoom", "deleteRoom", "countRooms"],
   seats: ["holdSeat", "setRoomPlayers", "joinPublic", "listRooms"],
   migration: ["saveSnapshot", "getSnapshot", "handOver", "claimMoving", "moveRoom", "finishMove", "deferMove"],
   channels: ["publishEvent", "subscribeEvents", "publishBus", "subscribeBus"],

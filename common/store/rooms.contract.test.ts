@@ -211,4 +211,23 @@ describe.each(implementations)("%s rooms", (_name, make) => {
       late.room.roomId,
     ]);
   });
+
+  test("counts rooms opening and moving: confirmed rooms leave the first, moved rooms the second", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 4 }));
+    expect(await store.countRooms()).toEqual({ opening: 0, moving: 0 });
+    const rooms = await Promise.all([1, 2, 3].map(() => store.allocateRoom(alloc())));
+    expect(await store.countRooms()).toEqual({ opening: 3, moving: 0 });
+    for (const r of rooms.slice(0, 2))
+      if (r.kind === "created") await store.confirmRoom({ roomId: r.room.roomId, serverId: "a", nowMs: 3000 });
+    expect(await store.countRooms()).toEqual({ opening: 1, moving: 0 });
+    const removed = await store.removeServer({ id: "a", epoch: a.epoch, nowMs: 7000 });
+    expect(removed?.moving).toHaveLength(2);
+    expect(await store.countRooms()).toEqual({ opening: 0, moving: 2 });
+    await store.registerServer(reg("b", { maxRooms: 4 }));
+    const [id] = removed!.moving;
+    const placed = await store.moveRoom({ roomId: id!, strategy: "distributed", excluded: [], nowMs: 8000 });
+    expect(placed.kind).toBe("placed");
+    await store.finishMove({ roomId: id!, serverId: "b", nowMs: 8000 });
+    expect(await store.countRooms()).toEqual({ opening: 0, moving: 1 });
+  });
 });

@@ -68,4 +68,6 @@ export interface Rooms {
   getRoom(roomId: string, nowMs?: number): Promise<Room | undefined>;
   /** Removes the mapping, its snapshot and its reservation; with serverId, only if the room is still on that server. */
   deleteRoom(roomId: string, serverId?: string): Promise<boolean>;
+  /** Rooms OPENING and MOVING now (for metrics): the sizes of the store's work queues, O(1) in Redis. */
+  countRooms(): Promise<{ opening: number; moving: number }>;
 }

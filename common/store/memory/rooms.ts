@@ -69,6 +69,17 @@ export class MemoryRooms implements Rooms {
     return r && this.s.view(r, nowMs);
   }
 
+  /** A scan, as the memory store does everywhere (one process, few rooms); Redis reads two counts. */
+  async countRooms() {
+    let opening = 0;
+    let moving = 0;
+    for (const { room } of this.s.rooms.values()) {
+      if (room.state === RoomState.OPENING) opening++;
+      else if (room.state === RoomState.MOVING) moving++;
+    }
+    return { opening, moving };
+  }
+
   async deleteRoom(roomId: string, serverId?: string) {
     const rec = this.s.rooms.get(roomId);
     if (!rec || (serverId !== undefined && rec.room.serverId !== serverId)) return false;

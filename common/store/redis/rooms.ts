@@ -124,4 +124,12 @@ export class RedisRooms implements Rooms {
   async deleteRoom(roomId: string, serverId?: string) {
     return (await this.c.run(DELETE_ROOM, { roomId, serverId })) === 1;
   }
+
+  async countRooms() {
+    const [opening, moving] = await Promise.all([
+      this.c.redis.zcard(this.c.keys.opening),
+      this.c.redis.zcard(this.c.keys.moving),
+    ]);
+    return { opening, moving };
+  }
 }
