@@ -63,6 +63,8 @@ export class ProcessProvisioner implements Provisioner {
     };
     // Its address follows its own port (ws://127.0.0.1:PORT); one address for all would be wrong.
     delete env.GAMESERVER_PUBLIC_ADDRESS;
+    // Same host: the Manager's admin port is taken, so each child's admin listener takes a free one (logged).
+    if (env.METRICS_PORT) env.METRICS_PORT = "0";
     const proc = spawn(cmd!, args, { env, stdio: ["ignore", "inherit", "inherit"] });
     await new Promise<void>((res, rej) => {
       proc.once("spawn", res);
