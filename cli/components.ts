@@ -219,6 +219,8 @@ export async function startOneGameServer(
   id?: string,
   onDrainRequested?: () => void,
 ) {
+  // A stopped server is no longer this process's concern: `up` goes on with the other one.
+  let unready = () => {};
   const gs = await startGameServer({
     id: id === undefined ? undefined : checkServerId(id, "GAMESERVER_ID"),
     host: str(v, "GAMESERVER_HOST")!,
@@ -248,11 +250,12 @@ export async function startOneGameServer(
     drainMode: drainMode(v),
     drainTimeoutMs: int(v, "DRAIN_TIMEOUT_MS"),
     onDrainRequested,
+    onStopped: () => unready(),
     log,
   });
   registerComponent("gameserver");
   exportRefusals("gameserver");
-  addReadinessCheck(`gameserver ${gs.id}`, () =>
+  unready = addReadinessCheck(`gameserver ${gs.id}`, () =>
     gs.host.draining ? "draining" : !gs.link.isRegistered ? "not attached to a Manager" : undefined,
   );
   log.info("ready", { component: "gameserver", port: gs.port, serverId: gs.id, address: gs.address });

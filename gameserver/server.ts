@@ -38,6 +38,8 @@ export interface GameServerOptions extends RoomLimits {
    * process that runs just this server passes its own shutdown, so it drains and exits as on SIGTERM.
    */
   onDrainRequested?: () => void;
+  /** Called once the server has stopped (after a drain, whoever asked for it). */
+  onStopped?: () => void;
   log: Logger;
 }
 
@@ -86,6 +88,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       await link.stop(timeoutMs);
       ws.closeAll();
       unexport();
+      o.onStopped?.();
       o.log.info("game server stopped", { serverId });
     })());
   const link = new ManagerLink({
