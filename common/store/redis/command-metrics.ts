@@ -33,11 +33,11 @@ export function instrumentRedis(redis: Redis): void {
   r.sendCommand = (command, stream) => {
     if (!command[TIMED]) {
       command[TIMED] = true;
-      const end = commands.startTimer();
+      const t0 = performance.now();
       command.promise.then(
-        () => end(),
+        () => commands.observe((performance.now() - t0) / 1000),
         () => {
-          end();
+          commands.observe((performance.now() - t0) / 1000);
           errors.inc({ command: command.name });
         },
       );
