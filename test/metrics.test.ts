@@ -141,7 +141,12 @@ test("a game server killed: its rooms move, and the Manager counts each move and
 }, 60_000);
 
 test("`roomgate up` serves one registry for its four components; /metrics needs ADMIN_TOKEN when set", async () => {
-  const up = await startUp({ METRICS_PORT: "0", ADMIN_TOKEN: "s3cret-admin-token" });
+  const up = await startUp({
+    METRICS_PORT: "0",
+    ADMIN_TOKEN: "s3cret-admin-token",
+    RATE_LIMIT_CREATE_PER_S: "1",
+    RATE_LIMIT_CREATE_BURST: "1",
+  });
   try {
     const port = adminPort(up.proc);
     const unauthorized = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -155,10 +160,20 @@ test("`roomgate up` serves one registry for its four components; /metrics needs 
     // The probes stay open: a kubelet sends no token.
     expect((await probe(port, "/healthz")).status).toBe(200);
     expect(await probe(port, "/readyz")).toMatchObject({ status: 200, body: { status: "ready" } });
+    // One create within the limit, one over it; a join with a forged rejoin token.
     const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
-    await gw.createRoom({});
+    const room = await gw.createRoom({});
+    expect(await codeOf(gw.createRoom({}))).toBe("ResourceExhausted");
+    expect(await codeOf(gw.joinRoom({ roomId: room.roomId, rejoinToken: `${room.joinToken}x` }))).toBe(
+      "Unauthenticated",
+    );
     const later = await scrape(port, "s3cret-admin-token");
     expect(moved(samples, later, 'roomgate_allocations_total{result="created"}')).toBe(1);
+    expect(moved(samples, later, 'roomgate_refusals_total{component="gateway",reason="rate_limit"}')).toBe(1);
+    expect(moved(samples, later, 'roomgate_refusals_total{component="gateway",reason="token"}')).toBe(1);
+    expect(
+      moved(samples, later, 'roomgate_gateway_requests_total{method="CreateRoom",code="resource_exhausted"}'),
+    ).toBe(1);
   } finally {
     await up.proc.kill("SIGTERM");
   }
