@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import type { AttachRequest } from "../gen/roomgate/v1/manager_pb.js";
 import { type AdminToken, adminRefusal } from "../common/admin-token.js";
 import type { Logger } from "../common/log.js";
@@ -94,13 +95,17 @@ function guardInterceptor(
 const permissionDenied = (details: string | undefined): Refusal | undefined =>
   details === undefined ? undefined : { code: grpc.status.PERMISSION_DENIED, details, logMsg: "permission denied" };
 
-/** The interceptor that applies the table above to every call of `service`. */
+const HEALTH_PATH = `/${Health.typeName}/`;
+
+/** The interceptor that applies the table above to every call of `service` (and refuses any other but health). */
 export function roleInterceptor(
   service: GenService<GenServiceMethods>,
   trustDomain: string,
   log: Logger,
 ): grpc.ServerInterceptor {
   return guardInterceptor(service, log, (name, call) => {
+    // grpc.health.v1 reads one status and changes nothing: any peer the transport admits may ask.
+    if (name.startsWith(HEALTH_PATH)) return undefined;
     const who = peerIdentity(call.getAuthContext()?.sslPeerCertificate, trustDomain);
     return {
       metadata: () => permissionDenied(refusal(who, name)),

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { GameServerState } from "../gen/roomgate/v1/common_pb.js";
 import {
   AllocateRoomRequestSchema,
@@ -162,6 +163,19 @@ test("the real gs-0 kept its place: nobody re-registered as it, nobody drained i
   expect(registrations).toHaveLength(1);
   // Fake servers never registered either.
   expect(listed.servers.map((s) => s.id).sort()).toEqual(["gs-0", "gs-new"]);
+});
+
+test("grpc.health.v1 answers every certificate the CA signed, whatever its role", async () => {
+  const Client = grpcClientConstructor(Health);
+  for (const holder of Object.keys(certs) as Holder[]) {
+    const c = new Client(env.cluster.managerAddress, channelCredentials(tlsEnv(certs[holder])));
+    try {
+      const res = await callUnary(c, Health.method.check, { service: "" } as never, deadline());
+      expect([holder, res.status]).toEqual([holder, HealthCheckResponse_ServingStatus.SERVING]);
+    } finally {
+      c.close();
+    }
+  }
 });
 
 test("a refusal says who asked and what its certificate allows, and is logged", async () => {

@@ -1,6 +1,7 @@
 import { ALL, type Setting } from "./component.js";
 
 // The admin listener every component can open: Prometheus metrics and the health probes.
+// ADMIN_TOKEN (settings-gateway.ts), when set, guards its /metrics.
 
 export const ADMIN_SETTINGS: Setting[] = [
   {
@@ -15,11 +16,5 @@ export const ADMIN_SETTINGS: Setting[] = [
     for: ALL,
     default: "127.0.0.1",
     help: "Interface of the admin listener; loopback by default, 0.0.0.0 for a Prometheus or kubelet elsewhere.",
-  },
-  {
-    env: "ADMIN_TOKEN",
-    kind: "string",
-    for: ALL,
-    help: "When set, GET /metrics requires 'Authorization: Bearer <ADMIN_TOKEN>' (the probes stay open).",
   },
 ];

@@ -133,8 +133,8 @@ export const GATEWAY_SETTINGS: Setting[] = [
   {
     env: "ADMIN_TOKEN",
     kind: "string",
-    for: [...GW, "manager", "drain", "servers"],
-    help: "Operator bearer token (16+ characters), sent as `authorization: Bearer <token>`. A Gateway requires it for WatchCluster and the dashboard, and refuses them without one set; a Manager with one requires it for ListServers and DrainServer; `drain` and `servers` send it. `up` makes a random one and prints the dashboard URL with it.",
+    for: [...GW, "manager", "gameserver", "drain", "servers"],
+    help: "Operator bearer token (16+ characters), sent as `authorization: Bearer <token>`. A Gateway requires it for WatchCluster and the dashboard, and refuses them without one set; a Manager with one requires it for ListServers and DrainServer; `drain` and `servers` send it. `up` makes a random one and prints the dashboard URL with it. When set, every component's GET /metrics (METRICS_PORT) requires it too.",
   },
   {
     env: "WATCH_MAX_STREAMS_PER_CLIENT",

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AdminToken } from "../admin-token.js";
 import type { Logger } from "../log.js";
 import { notReady } from "./probes.js";
 import { CONTENT_TYPE, scrape } from "./registry.js";
@@ -26,19 +26,12 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
-  const got = Buffer.from(req.headers.authorization ?? "");
-  const want = Buffer.from(`Bearer ${token}`);
-  return got.length === want.length && timingSafeEqual(got, want);
-}
-
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: AdminServerOptions) {
+async function handle(req: IncomingMessage, res: ServerResponse, token: AdminToken) {
   const path = (req.url ?? "").split("?")[0];
   if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { error: "GET only" });
   switch (path) {
@@ -50,7 +43,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: AdminServerO
       return json(res, ready ? 200 : 503, ready ? { status: "ready" } : { status: "not ready", reasons });
     }
     case "/metrics":
-      if (!authorized(req, o.token)) {
+      if (token.configured && token.verdict(req.headers.authorization) !== "ok") {
         res.writeHead(401, { "www-authenticate": 'Bearer realm="roomgate admin"', "content-type": "text/plain" });
         return res.end("401: /metrics needs Authorization: Bearer <ADMIN_TOKEN>\n");
       }
@@ -62,8 +55,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: AdminServerO
 }
 
 export function startAdminServer(o: AdminServerOptions): Promise<AdminServer> {
+  const token = new AdminToken(o.token);
   const server = createServer((req, res) => {
-    handle(req, res, o).catch((e) => {
+    handle(req, res, token).catch((e) => {
       o.log.error("admin request failed", { error: e instanceof Error ? e.message : String(e) });
       if (!res.headersSent) json(res, 500, { error: "internal" });
       else res.destroy();
