@@ -1,3 +1,4 @@
+import { TEST_ADMIN_TOKEN } from "./client.js";
 import type { Proc } from "./cluster.js";
 
 // Reading a component's admin listener from a test: where it listens (its log line), a scrape
@@ -13,9 +14,10 @@ export function adminPort(proc: Proc): number {
 /** Samples by series as the exposition writes it: `name` or `name{label="value",...}`. */
 export type Samples = Map<string, number>;
 
-export async function scrape(port: number, token?: string): Promise<Samples> {
+/** Sends the token clusters start with (a process without ADMIN_TOKEN ignores it). */
+export async function scrape(port: number, token = TEST_ADMIN_TOKEN): Promise<Samples> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: { authorization: `Bearer ${token}` },
   });
   if (res.status !== 200) throw new Error(`GET /metrics: ${res.status} ${await res.text()}`);
   const samples: Samples = new Map();
