@@ -25,21 +25,28 @@ const allocationSeconds = new Histogram({
   registers: [registry],
 });
 
-const moved = new Counter({
-  name: "roomgate_rooms_moved_total",
-  help: "Rooms moved to another server (their server died or drained) by this Manager.",
-  registers: [registry],
-});
-const lost = new Counter({
-  name: "roomgate_rooms_lost_total",
-  help: "Rooms given up because no server could take them within MIGRATION_TIMEOUT_MS.",
-  registers: [registry],
-});
-const serversRemoved = new Counter({
-  name: "roomgate_servers_removed_total",
-  help: "Game servers removed from the store by this Manager (dead, or drained).",
-  registers: [registry],
-});
+// What a cluster event published by this Manager counts in.
+const EVENT_COUNTERS = new Map(
+  (
+    [
+      [
+        ClusterEventKind.ROOM_MIGRATED,
+        "roomgate_rooms_moved_total",
+        "Rooms moved to another server (their server died or drained) by this Manager.",
+      ],
+      [
+        ClusterEventKind.ROOM_LOST,
+        "roomgate_rooms_lost_total",
+        "Rooms given up because no server could take them within MIGRATION_TIMEOUT_MS.",
+      ],
+      [
+        ClusterEventKind.SERVER_REMOVED,
+        "roomgate_servers_removed_total",
+        "Game servers removed from the store by this Manager (dead, or drained).",
+      ],
+    ] as const
+  ).map(([kind, name, help]) => [kind as ClusterEventKind, new Counter({ name, help, registers: [registry] })]),
+);
 
 const bus = new Counter({
   name: "roomgate_manager_bus_messages_total",
@@ -67,9 +74,7 @@ export async function measuredAllocation<T extends { created: boolean }>(allocat
 
 /** A cluster event this Manager published. */
 export function countEvent(kind: ClusterEventKind) {
-  if (kind === ClusterEventKind.ROOM_MIGRATED) moved.inc();
-  else if (kind === ClusterEventKind.ROOM_LOST) lost.inc();
-  else if (kind === ClusterEventKind.SERVER_REMOVED) serversRemoved.inc();
+  EVENT_COUNTERS.get(kind)?.inc();
 }
 
 export function countBus(direction: "sent" | "received") {
@@ -112,55 +117,47 @@ async function readFleet(): Promise<Fleet | undefined> {
   }
 }
 
-new Gauge({
-  name: "roomgate_servers",
-  help: "Game servers in the store by state (live, suspect, draining); read at scrape time.",
-  labelNames: ["state"] as const,
-  registers: [registry],
-  async collect() {
-    const fleet = await fleetNow();
-    this.reset();
-    if (!fleet) return;
-    for (const s of STATES) this.set({ state: GameServerState[s].toLowerCase() }, 0);
-    for (const s of fleet.list) this.inc({ state: (GameServerState[s.state] ?? "unspecified").toLowerCase() });
-  },
-});
-
-function fleetGauge(name: string, help: string, pick: (f: Fleet) => number) {
+/** A gauge filled from the scrape's one read of the fleet; it has no value while the store does not answer. */
+function fleetGauge(name: string, help: string, fill: (g: Gauge, f: Fleet) => void, labelNames: string[] = []) {
   new Gauge({
     name,
     help,
+    labelNames,
     registers: [registry],
     async collect() {
       const fleet = await fleetNow();
       this.reset();
-      if (fleet) this.set(pick(fleet));
+      if (fleet) fill(this, fleet);
     },
   });
 }
-new Gauge({
-  name: "roomgate_rooms",
-  help: "Rooms by state at scrape time: opening (placed, not confirmed), open (the rooms reserved on servers less the opening ones), moving (waiting for, or opening on, a new server).",
-  labelNames: ["state"] as const,
-  registers: [registry],
-  async collect() {
-    const fleet = await fleetNow();
-    this.reset();
-    if (!fleet) return;
-    this.set({ state: "opening" }, fleet.opening);
-    this.set({ state: "open" }, Math.max(0, fleet.placed - fleet.opening));
-    this.set({ state: "moving" }, fleet.moving);
+
+fleetGauge(
+  "roomgate_servers",
+  "Game servers in the store by state (live, suspect, draining); read at scrape time.",
+  (g, f) => {
+    for (const s of STATES) g.set({ state: GameServerState[s].toLowerCase() }, 0);
+    for (const s of f.list) g.inc({ state: (GameServerState[s.state] ?? "unspecified").toLowerCase() });
   },
-});
+  ["state"],
+);
+fleetGauge(
+  "roomgate_rooms",
+  "Rooms by state at scrape time: opening (placed, not confirmed), open (the rooms reserved on servers less the opening ones), moving (waiting for, or opening on, a new server).",
+  (g, f) => {
+    g.set({ state: "opening" }, f.opening);
+    g.set({ state: "open" }, Math.max(0, f.placed - f.opening));
+    g.set({ state: "moving" }, f.moving);
+  },
+  ["state"],
+);
 fleetGauge(
   "roomgate_seats_reserved",
   "Seats reserved on game servers by their rooms (max_players each), at scrape time.",
-  (f) => f.seats,
+  (g, f) => g.set(f.seats),
 );
-fleetGauge(
-  "roomgate_players",
-  "Players connected, as the game servers last reported them, at scrape time.",
-  (f) => f.players,
+fleetGauge("roomgate_players", "Players connected, as the game servers last reported them, at scrape time.", (g, f) =>
+  g.set(f.players),
 );
 
 /** Lets the cluster gauges read this store; returns the removal (on close). */
