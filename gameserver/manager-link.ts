@@ -47,6 +47,8 @@ export class ManagerLink implements RoomEvents {
   private failures = 0;
   private readonly backoff: Backoff;
   private readonly registeredWaiters: (() => void)[] = [];
+  /** The rooms the last registration said we run: the only ones its answer may take away. */
+  private announced: string[] = [];
   /** Rooms that closed while no Manager listened; told at the next registration. */
   private readonly closedWhileAway = new Set<string>();
 
@@ -144,11 +146,12 @@ export class ManagerLink implements RoomEvents {
       if (!this.stopping) this.o.log.warn("manager stream failed", { code: grpc.status[e.code], details: e.details });
     });
     call.on("status", () => this.disconnected(call));
+    this.announced = this.o.host.roomIds();
     call.write(
       create(AttachRequestSchema, {
         msg: {
           case: "register",
-          value: { ...this.o.registration, roomIds: this.o.host.roomIds(), closedRoomIds: [...this.closedWhileAway] },
+          value: { ...this.o.registration, roomIds: this.announced, closedRoomIds: [...this.closedWhileAway] },
         },
       }),
     );
@@ -170,7 +173,8 @@ export class ManagerLink implements RoomEvents {
         this.registered = true;
         this.closedWhileAway.clear();
         this.failures = 0;
-        host.retainOnly(msg.msg.value.roomIds);
+        // A room the Manager opened here after our registration left is not in its answer, and is ours.
+        host.retainOnly(msg.msg.value.roomIds, this.announced);
         // This Manager session may hold no snapshot of our rooms yet (a Manager restarted).
         host.markAllDirty();
         this.o.log.info("registered with manager", { manager: this.manager, rooms: msg.msg.value.roomIds.length });

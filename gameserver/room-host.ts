@@ -196,10 +196,14 @@ export class RoomHost {
     for (const room of this.rooms.values()) room.dirty = true;
   }
 
-  /** Keeps only the rooms the Manager still maps here (after a re-registration). */
-  retainOnly(roomIds: string[]) {
+  /**
+   * After a re-registration: of the rooms we announced, keeps only those the Manager still maps
+   * here. Rooms opened since the registration left (the Manager may place one before it answers)
+   * are not in its answer and stay.
+   */
+  retainOnly(roomIds: string[], announced: string[]) {
     const keep = new Set(roomIds);
-    for (const id of this.roomIds()) if (!keep.has(id)) this.closeRoom(id, RoomCloseReason.CLOSED_BY_MANAGER);
+    for (const id of announced) if (!keep.has(id)) this.closeRoom(id, RoomCloseReason.CLOSED_BY_MANAGER);
   }
 
   /**
