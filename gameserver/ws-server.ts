@@ -1,16 +1,22 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import uWS from "uWebSockets.js";
 import type { JoinTokens } from "../common/token.js";
 import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
-import { JOIN_TOKEN_PARAM, ROOMS_PATH } from "../protocol/urls.js";
-import type { Connection, RoomHost } from "./room-host.js";
+import type { SpentTokens } from "../common/store/tokens.js";
+import { CLOSE } from "../protocol/close-codes.js";
+import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
+import type { Connection, Refusal, RoomHost } from "./room-host.js";
 
-// The WebSocket edge of a game server: authenticates before the upgrade, then hands frames to the
-// RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
+// The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
+// and the token's id spent in the store, so a token opens one connection), then hands frames to
+// the RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
 
 export interface WsOptions {
   host: RoomHost;
   tokens: JoinTokens;
+  /** Where join tokens' ids are spent (the store, shared by every game server). */
+  spentTokens: SpentTokens;
   log: Logger;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
@@ -21,6 +27,8 @@ interface SocketData {
   roomId: string;
   playerId: string;
   playerName: string;
+  rejoin: boolean;
+  claims?: JsonObject;
   /** uWS forbids touching a socket after close; the room may still hold its Connection. */
   closed: boolean;
   conn?: Connection;
@@ -29,6 +37,7 @@ interface SocketData {
 const STATUS_TEXT: Record<number, string> = {
   400: "400 Bad Request",
   401: "401 Unauthorized",
+  403: "403 Forbidden",
   404: "404 Not Found",
   409: "409 Conflict",
   503: "503 Service Unavailable",
@@ -56,11 +65,12 @@ export class WsServer {
         const d = ws.getUserData();
         o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
       },
-      close: (ws) => {
+      close: (ws, code) => {
         this.sockets.delete(ws);
         const d = ws.getUserData();
         d.closed = true;
-        if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn);
+        // A client that closes with 1000 means it: it left, and is not expected back.
+        if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn, code === CLOSE.normal);
       },
     });
     this.app.get("/healthz", (res) => {
@@ -97,34 +107,72 @@ export class WsServer {
   }
 
   private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t) {
+    // uWS's request lives only until this function returns: read everything now.
     const roomId = req.getParameter(0) ?? "";
-    const token = req.getQuery(JOIN_TOKEN_PARAM) ?? "";
+    const offered = req
+      .getHeader("sec-websocket-protocol")
+      .split(",")
+      .map((p) => p.trim());
+    const token =
+      req.getQuery(JOIN_TOKEN_PARAM) ||
+      offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length) ||
+      "";
     const key = req.getHeader("sec-websocket-key");
-    const protocol = req.getHeader("sec-websocket-protocol");
     const extensions = req.getHeader("sec-websocket-extensions");
-    const refuse = (status: number, reason: string) => {
-      this.o.log.debug("refused connection", { roomId, status, reason });
-      res
-        .writeStatus(STATUS_TEXT[status] ?? STATUS_TEXT[400]!)
-        .writeHeader("content-type", "text/plain")
-        .end(reason);
-    };
-    if (!token) return refuse(401, "missing join token");
+    // Browsers fail a handshake that offered subprotocols and got none back; the token is never echoed.
+    const protocol = offered.includes(ROOM_SUBPROTOCOL) ? ROOM_SUBPROTOCOL : "";
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void this.authorize(roomId, token).then(
+      (result) => {
+        if (aborted) return;
+        if ("status" in result) return this.refuse(res, roomId, result);
+        res.cork(() => res.upgrade<SocketData>({ ...result, closed: false }, key, protocol, extensions, context));
+      },
+      (e: unknown) => {
+        this.o.log.error("upgrade failed", { roomId, error: e instanceof Error ? e.message : String(e) });
+        if (!aborted) this.refuse(res, roomId, { status: 503, reason: "cannot check the join token now" });
+      },
+    );
+  }
+
+  /** The player a join token admits, or why not; spends the token only when it would be admitted. */
+  private async authorize(roomId: string, token: string): Promise<Omit<SocketData, "closed"> | Refusal> {
+    if (!token) return { status: 401, reason: "missing join token" };
     let claims;
     try {
       claims = this.o.tokens.verify(token, { roomId, serverId: this.o.host.serverId });
     } catch (e) {
-      if (e instanceof TokenError) return refuse(401, e.message);
+      if (e instanceof TokenError) return { status: 401, reason: e.message };
       throw e;
     }
-    const refusal = this.o.host.admit(roomId, claims.playerId);
-    if (refusal) return refuse(refusal.status, refusal.reason);
-    res.upgrade<SocketData>(
-      { roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false },
-      key,
-      protocol,
-      extensions,
-      context,
+    const refusal = this.o.host.admit(roomId, claims.playerId, claims.rejoin);
+    if (refusal) return refusal;
+    const fresh = await this.o.spentTokens.spendToken({
+      tokenId: Buffer.from(claims.tokenId).toString("base64url"),
+      untilMs: Number(claims.expireTimeMs),
+      nowMs: Date.now(),
+    });
+    if (!fresh) return { status: 403, reason: "join token already used: ask the Gateway for a new one" };
+    // The room may have changed while the store answered; join() checks again and closes if so.
+    return {
+      roomId,
+      playerId: claims.playerId,
+      playerName: claims.playerName,
+      rejoin: claims.rejoin,
+      claims: claims.playerClaims,
+    };
+  }
+
+  private refuse(res: uWS.HttpResponse, roomId: string, r: Refusal) {
+    this.o.log.debug("refused connection", { roomId, status: r.status, reason: r.reason });
+    res.cork(() =>
+      res
+        .writeStatus(STATUS_TEXT[r.status] ?? STATUS_TEXT[400]!)
+        .writeHeader("content-type", "text/plain")
+        .end(r.reason),
     );
   }
 
@@ -142,6 +190,6 @@ export class WsServer {
       },
     };
     d.conn = conn;
-    this.o.host.join(d.roomId, d.playerId, d.playerName, conn);
+    this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims });
   }
 }

@@ -19,6 +19,7 @@ import { loggingInterceptor } from "./logging.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
+import { playerAuthInterceptor, type PlayerVerifier } from "./player-auth.js";
 import { GatewayServiceImpl } from "./service.js";
 import { AdminToken } from "../common/admin-token.js";
 import type { WatchStore } from "./cluster-watch.js";
@@ -46,6 +47,8 @@ export interface GatewayServerOptions extends MatchmakerOptions {
   maxConcurrentStreams?: number;
   /** The operator's bearer token (WatchCluster, the dashboard); unset: WatchCluster is refused. */
   adminToken?: string;
+  /** Verified players (gateway/player-auth.ts): every player call needs an identity token. Absent: anonymous players. */
+  playerAuth?: PlayerVerifier;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
@@ -65,6 +68,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     interceptors: [
       loggingInterceptor(o.log),
       clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),
+      // After the rate limits, so a flood of bad tokens costs no signature checks beyond them.
+      ...(o.playerAuth ? [playerAuthInterceptor(o.playerAuth)] : []),
       validationInterceptor(),
     ],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,

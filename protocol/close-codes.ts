@@ -11,4 +11,9 @@ export const CLOSE = {
   replaced: 4001,
   /** The room is moving to another server (drain); rejoin through the Gateway. */
   moved: 4002,
+  /**
+   * From a client: it gives up on this connection (no welcome in time) and will try again. Only
+   * `normal` (1000) from a client is a leave; any other close leaves the player expected back.
+   */
+  retrying: 4003,
 } as const;

@@ -14,7 +14,8 @@ describe.each(implementations)("%s spent tokens", (_name, make) => {
     await store.close();
   });
 
-  const spend = (tokenId: string, ttlMs = 60_000) => store.spendToken({ tokenId, untilMs: Date.now() + ttlMs, nowMs: Date.now() });
+  const spend = (tokenId: string, ttlMs = 60_000) =>
+    store.spendToken({ tokenId, untilMs: Date.now() + ttlMs, nowMs: Date.now() });
 
   test("a token id is spent once: the first use wins, every later one is refused", async () => {
     expect(await spend("t1")).toBe(true);
