@@ -3,14 +3,15 @@ import uWS from "uWebSockets.js";
 import type { JoinTokens } from "../common/token.js";
 import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
+import { MemorySpentTokens } from "../common/store/memory/tokens.js";
 import type { SpentTokens } from "../common/store/tokens.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
 import type { Connection, Refusal, RoomHost } from "./room-host.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
-// and the token's id spent in the store, so a token opens one connection), then hands frames to
-// the RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
+// and the token's id, spent so that a token opens one connection), then hands frames to the
+// RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
 
 export interface WsOptions {
   host: RoomHost;
@@ -29,6 +30,10 @@ interface SocketData {
   playerName: string;
   rejoin: boolean;
   claims?: JsonObject;
+  /** The token's id, spent in the store before the player joins. */
+  spend: { tokenId: string; untilMs: number; nowMs: number };
+  /** In the room: its frames count from now on. */
+  joined: boolean;
   /** uWS forbids touching a socket after close; the room may still hold its Connection. */
   closed: boolean;
   conn?: Connection;
@@ -43,8 +48,12 @@ const STATUS_TEXT: Record<number, string> = {
   503: "503 Service Unavailable",
 };
 
+const SPENT: Refusal = { status: 403, reason: "join token already used: ask the Gateway for a new one" };
+
 export class WsServer {
   private readonly app: uWS.TemplatedApp;
+  /** Tokens used on this server, so a second use is refused before the upgrade. */
+  private readonly spentHere = new MemorySpentTokens();
   private listenSocket: uWS.us_listen_socket | undefined;
   private readonly sockets = new Set<uWS.WebSocket<SocketData>>();
 
@@ -63,7 +72,7 @@ export class WsServer {
       open: (ws) => this.open(ws),
       message: (ws, message, isBinary) => {
         const d = ws.getUserData();
-        o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
+        if (d.joined) o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
       },
       close: (ws, code) => {
         this.sockets.delete(ws);
@@ -121,25 +130,19 @@ export class WsServer {
     const extensions = req.getHeader("sec-websocket-extensions");
     // Browsers fail a handshake that offered subprotocols and got none back; the token is never echoed.
     const protocol = offered.includes(ROOM_SUBPROTOCOL) ? ROOM_SUBPROTOCOL : "";
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    void this.authorize(roomId, token).then(
-      (result) => {
-        if (aborted) return;
-        if ("status" in result) return this.refuse(res, roomId, result);
-        res.cork(() => res.upgrade<SocketData>({ ...result, closed: false }, key, protocol, extensions, context));
-      },
-      (e: unknown) => {
-        this.o.log.error("upgrade failed", { roomId, error: e instanceof Error ? e.message : String(e) });
-        if (!aborted) this.refuse(res, roomId, { status: 503, reason: "cannot check the join token now" });
-      },
-    );
+    const admitted = this.authorize(roomId, token);
+    if ("status" in admitted) return this.refuse(res, roomId, admitted);
+    res.upgrade<SocketData>({ ...admitted, closed: false }, key, protocol, extensions, context);
   }
 
-  /** The player a join token admits, or why not; spends the token only when it would be admitted. */
-  private async authorize(roomId: string, token: string): Promise<Omit<SocketData, "closed"> | Refusal> {
+  /**
+   * The player a join token admits, or why not. A token is spent here at once, so a second use
+   * on this server is refused before the upgrade; the store is asked after the upgrade (see
+   * open), for a use this server cannot remember (before it restarted). The upgrade stays
+   * synchronous: uWS (20.30) upgrading from a later callback (the store's reply) now and then
+   * closed the new socket at once, unseen by both ends (1006 right after the welcome).
+   */
+  private authorize(roomId: string, token: string): Omit<SocketData, "closed"> | Refusal {
     if (!token) return { status: 401, reason: "missing join token" };
     let claims;
     try {
@@ -150,30 +153,30 @@ export class WsServer {
     }
     const refusal = this.o.host.admit(roomId, claims.playerId, claims.rejoin);
     if (refusal) return refusal;
-    const fresh = await this.o.spentTokens.spendToken({
+    const spend = {
       tokenId: Buffer.from(claims.tokenId).toString("base64url"),
       untilMs: Number(claims.expireTimeMs),
       nowMs: Date.now(),
-    });
-    if (!fresh) return { status: 403, reason: "join token already used: ask the Gateway for a new one" };
-    // The room may have changed while the store answered; join() checks again and closes if so.
+    };
+    if (!this.spentHere.spend(spend)) return SPENT;
     return {
       roomId,
       playerId: claims.playerId,
       playerName: claims.playerName,
       rejoin: claims.rejoin,
       claims: claims.playerClaims,
+      spend,
+      joined: false,
     };
   }
 
+  /** Answers the upgrade request with an HTTP error (the caller corks). */
   private refuse(res: uWS.HttpResponse, roomId: string, r: Refusal) {
     this.o.log.debug("refused connection", { roomId, status: r.status, reason: r.reason });
-    res.cork(() =>
-      res
-        .writeStatus(STATUS_TEXT[r.status] ?? STATUS_TEXT[400]!)
-        .writeHeader("content-type", "text/plain")
-        .end(r.reason),
-    );
+    res
+      .writeStatus(STATUS_TEXT[r.status] ?? STATUS_TEXT[400]!)
+      .writeHeader("content-type", "text/plain")
+      .end(r.reason);
   }
 
   private open(ws: uWS.WebSocket<SocketData>) {
@@ -190,6 +193,19 @@ export class WsServer {
       },
     };
     d.conn = conn;
-    this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims });
+    // The player joins once the store has the token spent too; until then its frames are dropped.
+    this.o.spentTokens.spendToken(d.spend).then(
+      (fresh) => {
+        if (d.closed) return;
+        if (!fresh) return conn.close(CLOSE.policyViolation, SPENT.reason);
+        d.joined = this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims });
+      },
+      (e: unknown) => {
+        this.o.log.warn("cannot spend a join token in the store", {
+          error: e instanceof Error ? e.message : String(e),
+        });
+        conn.close(CLOSE.tryAgainLater, "room store unavailable; rejoin through the Gateway");
+      },
+    );
   }
 }

@@ -5,6 +5,8 @@ export const CLOSE = {
   goingAway: 1001,
   policyViolation: 1008,
   tooBig: 1009,
+  /** The server could not admit the player just now (its store is unreachable); ask the Gateway again. */
+  tryAgainLater: 1013,
   /** The Manager closed the room, or nobody kept it alive. */
   roomClosed: 4000,
   /** Another connection took this player's seat. */

@@ -7,7 +7,12 @@ import type { SpentTokens } from "../tokens.js";
 export class MemorySpentTokens implements SpentTokens {
   private readonly spent = new Map<string, number>();
 
-  async spendToken({ tokenId, untilMs, nowMs }: { tokenId: string; untilMs: number; nowMs: number }) {
+  async spendToken(t: { tokenId: string; untilMs: number; nowMs: number }) {
+    return this.spend(t);
+  }
+
+  /** spendToken, synchronously: for a game server's own record (gameserver/ws-server.ts). */
+  spend({ tokenId, untilMs, nowMs }: { tokenId: string; untilMs: number; nowMs: number }): boolean {
     for (const [id, until] of this.spent) {
       if (until > nowMs) break;
       this.spent.delete(id);
