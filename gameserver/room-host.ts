@@ -66,6 +66,12 @@ export class RoomHost {
     return [...this.rooms.keys()];
   }
 
+  /** Who a player in a room is: its id, name and verified claims (the seam room logic reads). */
+  player(roomId: string, playerId: string): { id: string; name: string; claims?: JsonObject } | undefined {
+    const p = this.rooms.get(roomId)?.players.get(playerId);
+    return p && { id: p.id, name: p.name, claims: p.claims };
+  }
+
   /**
    * The Manager placed a room here. Idempotent (opening a room that is here already reports it
    * opened again); refuses only when this server cannot take it. With `restore`, the room moved
