@@ -20,6 +20,8 @@ export interface PlayerAuthOptions {
   maxClaimsBytes: number;
   /** Clock skew tolerated on exp and nbf, seconds; default 5. */
   clockToleranceS?: number;
+  /** Least time between two JWKS fetches for unknown key ids, ms; default 30000. */
+  jwksCooldownMs?: number;
 }
 
 export interface VerifiedPlayer {
@@ -59,7 +61,11 @@ export function playerVerifier(o: PlayerAuthOptions): PlayerVerifier {
     } catch {
       throw new Error(`AUTH_JWKS_URL is not a URL: ${o.jwksUrl}`);
     }
-    key = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    key = createRemoteJWKSet(url, {
+      cooldownDuration: o.jwksCooldownMs ?? 30_000,
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
     algorithms = ["RS256", "ES256"];
   }
   const options = {
