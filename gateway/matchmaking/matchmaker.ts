@@ -22,6 +22,7 @@ import {
 import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../../common/ids.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
+import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
 import type { MatchStore, RoomAllocator } from "./dependencies.js";
 import { MatchError, storeCall } from "./errors.js";
 import { seatOrCreate } from "./quick-join.js";
@@ -139,13 +140,17 @@ export class Matchmaker {
       case "full":
         throw new MatchError("room_full", `room ${req.roomId} is full (${held.room.maxPlayers} seats)`);
     }
+    // A ticket never used (its room moved before the player got there) passes on as a first
+    // ticket, and is spent so that it opens nothing; one that was used brings back a player the
+    // room must still expect.
+    const comingBack = rejoin !== undefined && !(await this.handedOn(rejoin, now));
     return create(
       JoinRoomResponseSchema,
       this.ticket(held.room, {
         playerId,
         playerName: caller.player?.name ?? (req.playerName || rejoin?.playerName || ""),
         sessionStartMs: rejoin ? Number(rejoin.sessionStartMs) : undefined,
-        rejoin: rejoin !== undefined,
+        rejoin: comingBack,
         claims: caller.player?.claims,
       }),
     );
@@ -223,6 +228,14 @@ export class Matchmaker {
     if (caller.player && claims.playerId !== caller.player.id)
       throw new MatchError("rejoin_refused", "rejoin_token refused: it is another player's");
     return claims;
+  }
+
+  /** Spends a live join token nobody used yet: true when it was unused (and is now spent). */
+  private async handedOn(token: JoinTokenClaims, now: number): Promise<boolean> {
+    const untilMs = Number(token.expireTimeMs);
+    if (untilMs <= now) return false;
+    const tokenId = Buffer.from(token.tokenId).toString("base64url");
+    return storeCall(() => this.o.store.spendToken({ tokenId, untilMs, nowMs: now }));
   }
 
   private maxPlayers(asked: number): number {
