@@ -54,7 +54,7 @@ export function autoscalingSettings(v: Values): AutoscalingSettings | undefined 
   }
   if (!secrets.JOIN_TOKEN_SECRETS && !secrets.ROOMGATE_SECRET)
     throw new ConfigError(
-      "ROOMGATE_SECRET (or JOIN_TOKEN_SECRETS) is required with AUTOSCALE_PROVISIONER=process: the game servers it starts check join tokens with it",
+      "ROOMGATE_SECRET is required (or JOIN_TOKEN_SECRETS) with AUTOSCALE_PROVISIONER=process: the game servers it starts check join tokens with it",
     );
   return { provisioner: provisioner as AutoscalingSettings["provisioner"], policies, secrets };
 }

@@ -74,7 +74,7 @@ export function joinTokens(v: Values, generateIfMissing: boolean): JoinTokens {
     keys = randomBytes(32).toString("base64url");
   } else {
     throw new ConfigError(
-      "ROOMGATE_SECRET (or JOIN_TOKEN_SECRETS) is required (the same on every Gateway and game server)",
+      "ROOMGATE_SECRET is required, or JOIN_TOKEN_SECRETS (the same on every Gateway and game server)",
     );
   }
   try {
