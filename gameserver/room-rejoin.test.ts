@@ -16,7 +16,10 @@ function roomOfTwo() {
 test("a player that left (close 1000) is not taken back; a newcomer's ticket still works", () => {
   const { a } = roomOfTwo();
   t.host.leave("r1", "pa", a, true);
-  expect(t.host.admit("r1", "pa", true)).toMatchObject({ status: 403, reason: expect.stringMatching(/not expected back/) });
+  expect(t.host.admit("r1", "pa", true)).toMatchObject({
+    status: 403,
+    reason: expect.stringMatching(/not expected back/),
+  });
   const again = new FakeConn();
   expect(t.host.join("r1", "pa", "ann", again, { rejoin: true })).toBe(false);
   expect(again.closed?.code).toBe(1008);

@@ -123,7 +123,7 @@ test("HS256: request_id and rejoin tokens belong to the verified player", async 
 
 async function serveJwks(keys: object[]) {
   const served = { keys, fetches: 0 };
-  jwks = createServer((req, res) => {
+  jwks = createServer((_req, res) => {
     served.fetches++;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ keys: served.keys }));

@@ -86,7 +86,7 @@ export function playerVerifier(o: PlayerAuthOptions): PlayerVerifier {
       throw refusal(e);
     }
     const sub = payload.sub ?? "";
-    if (sub.length === 0 || sub.length > MAX_SUB_CHARS || /[\x00-\x1f\x7f]/.test(sub))
+    if (sub.length === 0 || sub.length > MAX_SUB_CHARS || /\p{Cc}/u.test(sub))
       throw new ConnectError(
         `identity token sub must be 1-${MAX_SUB_CHARS} printable characters`,
         Code.Unauthenticated,
@@ -97,7 +97,7 @@ export function playerVerifier(o: PlayerAuthOptions): PlayerVerifier {
     const name = typeof named === "string" && named.length > 0 ? named : sub;
     return {
       id: sub,
-      name: [...name.replace(/[\x00-\x1f\x7f]/g, "")].slice(0, MAX_NAME_CHARS).join(""),
+      name: [...name.replace(/\p{Cc}/gu, "")].slice(0, MAX_NAME_CHARS).join(""),
       claims: payload as JsonObject,
     };
   };
