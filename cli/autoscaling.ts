@@ -17,7 +17,8 @@ export const PROVISIONERS = ["process"] as const;
 export interface AutoscalingSettings {
   provisioner: (typeof PROVISIONERS)[number];
   policies: ScalePolicy[];
-  secret: string;
+  /** JOIN_TOKEN_SECRETS or ROOMGATE_SECRET, REDIS_URL and REDIS_KEY_PREFIX, as this Manager has them. */
+  secrets: Record<string, string>;
 }
 
 /** Undefined when autoscaling is off; a ConfigError for anything wrong or missing. */
@@ -45,12 +46,17 @@ export function autoscalingSettings(v: Values): AutoscalingSettings | undefined 
   if (int(v, "AUTOSCALE_INTERVAL_MS") < 10) throw new ConfigError("AUTOSCALE_INTERVAL_MS must be at least 10");
   if (int(v, "AUTOSCALE_SERVER_CAPACITY") < 1 || int(v, "AUTOSCALE_SERVER_MAX_PLAYERS") < 1)
     throw new ConfigError("AUTOSCALE_SERVER_CAPACITY and AUTOSCALE_SERVER_MAX_PLAYERS must be at least 1");
-  const secret = str(v, "ROOMGATE_SECRET");
-  if (!secret)
+  // The game servers it starts check join tokens with the same secrets and spend them in the same store.
+  const secrets: Record<string, string> = {};
+  for (const name of ["JOIN_TOKEN_SECRETS", "ROOMGATE_SECRET", "REDIS_URL", "REDIS_KEY_PREFIX"]) {
+    const value = str(v, name);
+    if (value) secrets[name] = value;
+  }
+  if (!secrets.JOIN_TOKEN_SECRETS && !secrets.ROOMGATE_SECRET)
     throw new ConfigError(
-      "ROOMGATE_SECRET is required with AUTOSCALE_PROVISIONER=process: the game servers it starts sign-check join tokens with it",
+      "ROOMGATE_SECRET is required (or JOIN_TOKEN_SECRETS) with AUTOSCALE_PROVISIONER=process: the game servers it starts check join tokens with it",
     );
-  return { provisioner: provisioner as AutoscalingSettings["provisioner"], policies, secret };
+  return { provisioner: provisioner as AutoscalingSettings["provisioner"], policies, secrets };
 }
 
 /** Starts the loop; the returned stop gives the lease up and stops the servers it started. */
@@ -68,7 +74,7 @@ export function startAutoscaling(
   const provisioner = new ProcessProvisioner({
     env: {
       MANAGER_ADDRESS: str(v, "AUTOSCALE_MANAGER_ADDRESS") ?? `${reachable}:${managerPort}`,
-      ROOMGATE_SECRET: a.secret,
+      ...a.secrets,
       GAMESERVER_MAX_PLAYERS: String(int(v, "AUTOSCALE_SERVER_MAX_PLAYERS")),
       SHUTDOWN_TIMEOUT_MS: String(int(v, "SHUTDOWN_TIMEOUT_MS")),
     },

@@ -9,10 +9,15 @@ import {
   serverCredentials,
 } from "../common/grpc-credentials.js";
 import type { Logger } from "../common/log.js";
-import { JoinTokens } from "../common/token.js";
+import { JoinTokens, parseSigningKeys, type SigningKey } from "../common/token.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
-import { PLACEMENT_STRATEGIES, type PlacementStrategy, type RoomStore } from "../common/store/store.js";
+import {
+  PLACEMENT_STRATEGIES,
+  type PlacementStrategy,
+  type RoomStore,
+  type SpentTokens,
+} from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
 import { MIN_ADMIN_TOKEN_CHARS } from "../common/admin-token.js";
 import { parseRegionGateways } from "../gateway/region-gateways.js";
@@ -25,6 +30,7 @@ import {
   wsMaxBytesPerSecond,
 } from "./limits.js";
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
+import { playerAuth } from "./players.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
@@ -54,12 +60,32 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
   return new MemoryStore();
 }
 
-export function secret(v: Values, generateIfMissing: boolean): string {
-  const s = str(v, "ROOMGATE_SECRET");
-  if (s) return s;
-  if (!generateIfMissing)
-    throw new ConfigError("ROOMGATE_SECRET is required (the same value on every Gateway and game server)");
-  return randomBytes(32).toString("base64url");
+/** The join-token secrets: JOIN_TOKEN_SECRETS (kid:secret,…; the first signs), else ROOMGATE_SECRET. */
+export function joinTokens(v: Values, generateIfMissing: boolean): JoinTokens {
+  const list = str(v, "JOIN_TOKEN_SECRETS");
+  const one = str(v, "ROOMGATE_SECRET");
+  let keys: string | SigningKey[];
+  if (list) {
+    if (one) throw new ConfigError("set JOIN_TOKEN_SECRETS or ROOMGATE_SECRET, not both");
+    try {
+      keys = parseSigningKeys(list);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  } else if (one) {
+    keys = one;
+  } else if (generateIfMissing) {
+    keys = randomBytes(32).toString("base64url");
+  } else {
+    throw new ConfigError(
+      "ROOMGATE_SECRET is required, or JOIN_TOKEN_SECRETS (the same on every Gateway and game server)",
+    );
+  }
+  try {
+    return new JoinTokens(keys);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 /** ADMIN_TOKEN, held to its minimum length; `up` makes one when it is unset, a Gateway goes without. */
@@ -136,7 +162,7 @@ export async function startGateway(
   v: Values,
   store: RoomStore,
   managerAddress: string,
-  secretValue: string,
+  tokens: JoinTokens,
   log: Logger,
   operatorToken = adminToken(v, false),
 ) {
@@ -151,11 +177,13 @@ export async function startGateway(
   const gw = buildGateway({
     store,
     allocator,
-    tokens: new JoinTokens(secretValue),
+    tokens,
     joinTokenTtlMs: int(v, "JOIN_TOKEN_TTL_MS"),
     defaultMaxPlayers: int(v, "ROOM_DEFAULT_MAX_PLAYERS"),
     maxPlayersLimit: int(v, "ROOM_MAX_PLAYERS_LIMIT"),
     rejoinWindowMs: int(v, "REJOIN_WINDOW_MS"),
+    sessionMaxMs: int(v, "SESSION_MAX_MS"),
+    playerAuth: playerAuth(v),
     region: str(v, "GATEWAY_REGION") ?? "",
     regionGateways: regionGateways(v),
     quickJoinSlackMs: int(v, "QUICKJOIN_RTT_SLACK_MS"),
@@ -183,7 +211,13 @@ export async function startGateway(
     !reachable() ? "store unreachable" : !allocator.managerReachable() ? "no Manager reachable" : undefined,
   );
   if (!operatorToken) log.info("no ADMIN_TOKEN: WatchCluster and the dashboard are off");
-  log.info("ready", { component: "gateway", port, tls: !!cert, admin: !!operatorToken });
+  log.info("ready", {
+    component: "gateway",
+    port,
+    tls: !!cert,
+    admin: !!operatorToken,
+    playerAuth: str(v, "AUTH_JWKS_URL") ? "jwks" : str(v, "AUTH_JWT_SECRET") ? "hs256" : "anonymous",
+  });
   return {
     port,
     stop: async () => {
@@ -214,7 +248,8 @@ export async function startOneGameServer(
   v: Values,
   port: number,
   managerAddress: string,
-  secretValue: string,
+  tokens: JoinTokens,
+  spentTokens: SpentTokens,
   log: Logger,
   id?: string,
   onDrainRequested?: () => void,
@@ -231,7 +266,8 @@ export async function startOneGameServer(
     labels: parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS"),
     managerAddress,
     credentials: channelCredentials(v),
-    secret: secretValue,
+    tokens,
+    spentTokens,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),
     maxPlayers: int(v, "GAMESERVER_MAX_PLAYERS"),
@@ -247,6 +283,7 @@ export async function startOneGameServer(
     snapshotIntervalMs: int(v, "SNAPSHOT_INTERVAL_MS"),
     snapshotMaxBytes: int(v, "SNAPSHOT_MAX_BYTES"),
     migrationGraceMs: int(v, "MIGRATION_GRACE_MS"),
+    rejoinGraceMs: int(v, "REJOIN_GRACE_MS"),
     drainMode: drainMode(v),
     drainTimeoutMs: int(v, "DRAIN_TIMEOUT_MS"),
     onDrainRequested,

@@ -9,7 +9,7 @@ import {
   adminToken,
   drainAllowanceMs,
   openStore,
-  secret,
+  joinTokens,
   startGateway,
   startManager,
   startOneGameServer,
@@ -25,7 +25,7 @@ Commands:
                (embedded store, or Redis when REDIS_URL is set)
   gateway      one Gateway (needs REDIS_URL, ROOMGATE_SECRET, MANAGER_ADDRESS)
   manager      one Manager (needs REDIS_URL)
-  gameserver   one game server (needs ROOMGATE_SECRET, MANAGER_ADDRESS)
+  gameserver   one game server (needs REDIS_URL, ROOMGATE_SECRET, MANAGER_ADDRESS)
   drain <id>   tell a game server to drain: no new rooms, its rooms move to others, it exits
   servers      list the game servers the cluster knows
 
@@ -78,18 +78,23 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     stops.push((await startManager(v, store, log)).stop);
   },
   async gateway(v, log, stops) {
-    const key = secret(v, false);
+    const tokens = joinTokens(v, false);
     const store = openStore(v, false, log);
     stops.push(() => store.close());
-    stops.push((await startGateway(v, store, str(v, "MANAGER_ADDRESS")!, key, log)).stop);
+    stops.push((await startGateway(v, store, str(v, "MANAGER_ADDRESS")!, tokens, log)).stop);
   },
   async gameserver(v, log, stops, shutdown) {
+    const tokens = joinTokens(v, false);
+    // Join tokens are spent in the store every game server shares, so none opens two connections.
+    const store = openStore(v, false, log);
+    stops.push(() => store.close());
     // The Manager's drain command drains this server and ends the process, as SIGTERM would.
     const gs = await startOneGameServer(
       v,
       int(v, "GAMESERVER_PORT"),
       str(v, "MANAGER_ADDRESS")!,
-      secret(v, false),
+      tokens,
+      store,
       log,
       str(v, "GAMESERVER_ID"),
       () => shutdown("drain"),
@@ -97,7 +102,7 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     stops.push(gs.stop);
   },
   async up(v, log, stops) {
-    const key = secret(v, true);
+    const tokens = joinTokens(v, true);
     const store = openStore(v, true, log.child("store"));
     stops.push(() => store.close());
     // One operator token for the dashboard and the Manager's operator calls (drain, servers).
@@ -109,10 +114,12 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     // A drain command stops just that server (the default); the process goes on with the other.
     const serverStops: Stop[] = [];
     for (const port of [base, base === 0 ? 0 : base + 1])
-      serverStops.push((await startOneGameServer(v, port, managerAddress, key, log.child("gameserver"))).stop);
+      serverStops.push(
+        (await startOneGameServer(v, port, managerAddress, tokens, store, log.child("gameserver"))).stop,
+      );
     // Both drain at once, so neither is handed the other's rooms on the way out.
     stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));
-    const gateway = await startGateway(v, store, managerAddress, key, log.child("gateway"), operatorToken);
+    const gateway = await startGateway(v, store, managerAddress, tokens, log.child("gateway"), operatorToken);
     stops.push(gateway.stop);
     const url = `http://127.0.0.1:${gateway.port}`;
     // The token rides in the fragment, which browsers never send: it stays out of every log.

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import {
@@ -6,6 +6,7 @@ import {
   resolveReconnect,
   resolveRegionOptions,
   type RoomgateClientOptions,
+  type TokenSource,
 } from "./options.js";
 import { createGatewayTransport, openSocket } from "#platform";
 import type { Ticket } from "./wire.js";
@@ -36,7 +37,8 @@ export class RoomgateClient {
     const protocol = options.protocol ?? "connect";
     if (protocol !== "connect" && protocol !== "grpc-web")
       throw new TypeError(`protocol must be "connect" or "grpc-web", got ${String(protocol)}`);
-    this.gateway = createClient(GatewayService, createGatewayTransport(gatewayUrl, protocol));
+    const auth = options.token === undefined ? [] : [bearer(options.token)];
+    this.gateway = createClient(GatewayService, createGatewayTransport(gatewayUrl, protocol, auth));
     this.reconnect = resolveReconnect(options.reconnect);
     this.meter = new RegionMeter(async () => {
       try {
@@ -151,6 +153,19 @@ export class RoomgateClient {
     await room.start(ticket);
     return room;
   }
+}
+
+/** Sets Authorization on every call, asking a token function anew each time. */
+function bearer(source: TokenSource): Interceptor {
+  if (typeof source !== "string" && typeof source !== "function")
+    throw new TypeError(`token must be a string or a function, got ${typeof source}`);
+  return (next) => async (req) => {
+    const token = typeof source === "string" ? source : await source();
+    if (typeof token !== "string" || token.length === 0)
+      throw new TypeError("token: the token function returned no token");
+    req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
 }
 
 function visibility(v: CreateRoomOptions["visibility"]): RoomVisibility {

@@ -1,7 +1,7 @@
 import type { ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
 import { decodeServerFrame, type Ticket } from "./wire.js";
 import { CLOSE } from "../protocol/close-codes.js";
-import { roomUrl } from "../protocol/urls.js";
+import { roomSubprotocols, roomUrl } from "../protocol/urls.js";
 import type { OpenSocket, RoomSocket } from "./socket.js";
 
 // One WebSocket to one game server, split into its two lives: before the welcome (where any end is
@@ -37,36 +37,43 @@ export function openConnection(
     clearTimeout(timer);
     on.failed(e);
   };
-  const socket = open(roomUrl(ticket.serverAddress, ticket.roomId, ticket.joinToken), {
-    message: (data) => {
-      let frame: ServerFrame;
-      try {
-        frame = decodeServerFrame(data);
-      } catch (e) {
-        on.garbled(new Error(`undecodable frame from ${ticket.serverAddress}: ${(e as Error).message}`));
-        return;
-      }
-      if (welcomed) return on.frame(frame);
-      if (frame.frame.case === "error") return on.frame(frame);
-      if (frame.frame.case !== "welcome" || settled) return;
-      welcomed = settled = true;
-      clearTimeout(timer);
-      if (!on.welcome(frame.frame.value)) socket.close(CLOSE.normal, "left");
+  // The token goes as a subprotocol, never in the URL: the same on both platforms.
+  const url = roomUrl(ticket.serverAddress, ticket.roomId);
+  const socket = open(
+    url,
+    {
+      message: (data) => {
+        let frame: ServerFrame;
+        try {
+          frame = decodeServerFrame(data);
+        } catch (e) {
+          on.garbled(new Error(`undecodable frame from ${ticket.serverAddress}: ${(e as Error).message}`));
+          return;
+        }
+        if (welcomed) return on.frame(frame);
+        if (frame.frame.case === "error") return on.frame(frame);
+        if (frame.frame.case !== "welcome" || settled) return;
+        welcomed = settled = true;
+        clearTimeout(timer);
+        if (!on.welcome(frame.frame.value)) socket.close(CLOSE.normal, "left");
+      },
+      close: (code, reason, error) => {
+        if (welcomed) return on.dropped(code, reason, error);
+        const why = error?.message ?? `closed with ${code}${reason ? ` ${reason}` : ""}`;
+        fail(
+          new Error(
+            `could not join room ${ticket.roomId} on ${ticket.serverAddress}: ${why}`,
+            error ? { cause: error } : undefined,
+          ),
+        );
+      },
     },
-    close: (code, reason, error) => {
-      if (welcomed) return on.dropped(code, reason, error);
-      const why = error?.message ?? `closed with ${code}${reason ? ` ${reason}` : ""}`;
-      fail(
-        new Error(
-          `could not join room ${ticket.roomId} on ${ticket.serverAddress}: ${why}`,
-          error ? { cause: error } : undefined,
-        ),
-      );
-    },
-  });
+    roomSubprotocols(ticket.joinToken),
+  );
   timer = setTimeout(() => {
     fail(new Error(`no welcome from ${ticket.serverAddress} within ${timeoutMs} ms`));
-    socket.close(CLOSE.normal, "no welcome");
+    // Not a leave: the server may have seated us already, and we will be back.
+    socket.close(CLOSE.retrying, "no welcome");
   }, timeoutMs);
   return socket;
 }

@@ -15,7 +15,13 @@ export type { MeasureRegionsOptions, RegionEndpoint, RegionLatency } from "./reg
 export { Room } from "./room.js";
 export type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";
 export { RoomServerError } from "./errors.js";
-export type { GatewayProtocol, ReconnectOptions, RegionOptions, RoomgateClientOptions } from "./options.js";
+export type {
+  GatewayProtocol,
+  ReconnectOptions,
+  RegionOptions,
+  RoomgateClientOptions,
+  TokenSource,
+} from "./options.js";
 export type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
 export { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
 export type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";

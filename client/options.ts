@@ -20,9 +20,17 @@ export interface RegionOptions {
   cacheMs?: number;
 }
 
+/** The player's identity token, or a function that returns a fresh one (called before every Gateway call). */
+export type TokenSource = string | (() => string | Promise<string>);
+
 export interface RoomgateClientOptions {
   /** How to talk to the Gateway; default "connect". */
   protocol?: GatewayProtocol;
+  /**
+   * For a Gateway with player auth: sent as `Authorization: Bearer <token>` on every call, the
+   * SDK's own reconnects included. A function is asked anew each time, so it can refresh.
+   */
+  token?: TokenSource;
   reconnect?: ReconnectOptions;
   /** How round-trip times to the regions are measured (RoomgateClient.measureRegions) and kept. */
   regions?: RegionOptions;

@@ -37,8 +37,13 @@ export interface Rejoining {
  * or a browser, which hides the status).
  */
 function serverGoingAway(e: Error): boolean {
-  const status = ((e as { cause?: unknown }).cause as { status?: number } | undefined)?.status;
+  const status = upgradeStatus(e);
   return status === undefined || status === 503 || status === 404;
+}
+
+/** The HTTP status of a refused upgrade, where the platform shows it (Node; browsers hide it). */
+function upgradeStatus(e: Error): number | undefined {
+  return ((e as { cause?: unknown }).cause as { status?: number } | undefined)?.status;
 }
 
 /**
@@ -93,6 +98,11 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
           reason,
           new Error(`room ${r.roomId} is gone: the Gateway no longer knows it`, { cause: e }),
         );
+      }
+      // 403: the server will not take this player back (it left, or was away past the grace),
+      // or the ticket was spent by someone else; another ticket would be refused alike.
+      if (!(e instanceof ConnectError) && upgradeStatus(e as Error) === 403) {
+        return r.finish(code, reason, new Error(`room ${r.roomId}: ${(e as Error).message}`, { cause: e }));
       }
       lastError = e as Error;
       r.error(

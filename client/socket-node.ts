@@ -6,8 +6,8 @@ import { ABNORMAL_CLOSURE, type OpenSocket } from "./socket.js";
 
 const MAX_REFUSAL_BODY = 512;
 
-export const openSocket: OpenSocket = (url, handlers) => {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+export const openSocket: OpenSocket = (url, handlers, protocols) => {
+  const ws = new WebSocket(url, protocols ?? [], { perMessageDeflate: false });
   ws.binaryType = "nodebuffer";
   let failure: Error | undefined;
 

@@ -16,10 +16,12 @@ interface BrowserWebSocket {
 
 const OPEN = 1;
 
-export const openSocket: OpenSocket = (url, handlers) => {
-  const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => BrowserWebSocket }).WebSocket;
+export const openSocket: OpenSocket = (url, handlers, protocols) => {
+  const Ctor = (globalThis as unknown as { WebSocket?: new (url: string, protocols?: string[]) => BrowserWebSocket })
+    .WebSocket;
   if (!Ctor) throw new Error("no global WebSocket in this environment; use the Node build of the roomgate client");
-  const ws = new Ctor(url);
+  // The join token rides in the subprotocols, not the URL, so it stays out of logs and history.
+  const ws = new Ctor(url, protocols);
   ws.binaryType = "arraybuffer";
   let opened = false;
   let failure: Error | undefined;

@@ -17,7 +17,8 @@ export interface RoomSocket {
   close(code: number, reason: string): void;
 }
 
-export type OpenSocket = (url: string, handlers: SocketHandlers) => RoomSocket;
+/** `protocols`: the subprotocols to offer (they carry the join token: protocol/urls.ts roomSubprotocols). */
+export type OpenSocket = (url: string, handlers: SocketHandlers, protocols?: string[]) => RoomSocket;
 
 /** WebSocket's "abnormal closure": no close frame was received (RFC 6455 section 7.1.5). */
 export const ABNORMAL_CLOSURE = 1006;

@@ -1,19 +1,30 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { type JoinTokenClaims, JoinTokenClaimsSchema } from "../gen/roomgate/v1/room_pb.js";
 
-// A join token is base64url(JoinTokenClaims).base64url(HMAC-SHA256(secret, claims bytes)).
-// Protobuf claims keep the token small and the format defined in one place (room.proto).
+// A join token is {kid}.base64url(JoinTokenClaims).base64url(HMAC-SHA256(secret of kid, "{kid}.{claims}")).
+// Protobuf claims keep the token small and the format defined in one place (room.proto). The key
+// id names which of the configured secrets signed it, so a secret can be rotated with no
+// downtime: every component accepts each secret of its list, and the first one signs.
 
 export const MIN_SECRET_BYTES = 16;
-const MAX_TOKEN_CHARS = 2048;
+/** Room URLs and Sec-WebSocket-Protocol must carry it: uWS reads at most 4 KiB of headers. */
+export const MAX_TOKEN_CHARS = 3072;
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+/** The key id of a lone ROOMGATE_SECRET. */
+export const DEFAULT_KID = "default";
 
-export type TokenFailure = "malformed" | "bad_signature" | "expired" | "wrong_room" | "wrong_server";
+export type TokenFailure = "malformed" | "unknown_key" | "bad_signature" | "expired" | "wrong_room" | "wrong_server";
 
 export class TokenError extends Error {
   constructor(readonly reason: TokenFailure) {
     super(`join token refused: ${reason.replace("_", " ")}`);
   }
+}
+
+export interface SigningKey {
+  kid: string;
+  secret: string;
 }
 
 export interface TokenInput {
@@ -22,16 +33,53 @@ export interface TokenInput {
   serverId: string;
   playerName: string;
   expireTimeMs: number;
+  /** When the player's session in the room began; default now (a first ticket). */
+  sessionStartMs?: number;
+  /** A ticket to come back as playerId (the game server checks the player is expected back). */
+  rejoin?: boolean;
+  /** The verified player's identity claims (player auth). */
+  playerClaims?: JsonObject;
+}
+
+/**
+ * Parses JOIN_TOKEN_SECRETS, `kid1:secret1,kid2:secret2` (the first signs; each kid at most 32
+ * of A-Z a-z 0-9 _ -, each secret 16+ bytes and free of commas).
+ */
+export function parseSigningKeys(spec: string): SigningKey[] {
+  const keys = spec
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const colon = entry.indexOf(":");
+      if (colon <= 0) throw new Error(`JOIN_TOKEN_SECRETS: '${entry.slice(0, 8)}…' is not kid:secret`);
+      return { kid: entry.slice(0, colon), secret: entry.slice(colon + 1) };
+    });
+  if (keys.length === 0) throw new Error("JOIN_TOKEN_SECRETS names no secret");
+  return keys;
 }
 
 export class JoinTokens {
-  private readonly key: Buffer;
+  private readonly keys = new Map<string, Buffer>();
+  private readonly signer: string;
 
-  constructor(secret: string) {
-    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-      throw new Error(`ROOMGATE_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
+  /** A lone secret (ROOMGATE_SECRET) has the key id "default"; with a list, the first key signs. */
+  constructor(keys: string | SigningKey[]) {
+    const list = typeof keys === "string" ? [{ kid: DEFAULT_KID, secret: keys }] : keys;
+    if (list.length === 0) throw new Error("join tokens need at least one secret");
+    for (const { kid, secret } of list) {
+      if (!KID.test(kid)) throw new Error(`join-token key id '${kid}' must be 1-32 of A-Z a-z 0-9 _ -`);
+      if (this.keys.has(kid)) throw new Error(`join-token key id '${kid}' is listed twice`);
+      if (Buffer.byteLength(secret) < MIN_SECRET_BYTES)
+        throw new Error(`join-token secret '${kid}' must be at least ${MIN_SECRET_BYTES} bytes`);
+      this.keys.set(kid, Buffer.from(secret));
     }
-    this.key = Buffer.from(secret);
+    this.signer = list[0]!.kid;
+  }
+
+  /** The key id new tokens are signed with. */
+  get signingKid(): string {
+    return this.signer;
   }
 
   sign(input: TokenInput): string {
@@ -41,23 +89,31 @@ export class JoinTokens {
       serverId: input.serverId,
       playerName: input.playerName,
       expireTimeMs: BigInt(input.expireTimeMs),
+      tokenId: randomBytes(16),
+      sessionStartMs: BigInt(input.sessionStartMs ?? Date.now()),
+      rejoin: input.rejoin ?? false,
+      playerClaims: input.playerClaims,
     });
-    const body = Buffer.from(toBinary(JoinTokenClaimsSchema, claims));
-    return body.toString("base64url") + "." + this.mac(body).toString("base64url");
+    const signed = `${this.signer}.${Buffer.from(toBinary(JoinTokenClaimsSchema, claims)).toString("base64url")}`;
+    const token = `${signed}.${this.mac(this.keys.get(this.signer)!, signed).toString("base64url")}`;
+    if (token.length > MAX_TOKEN_CHARS) throw new TokenError("malformed");
+    return token;
   }
 
-  /** Checks signature, expiry and, when given, that the token names this room and this server. */
+  /** Checks key id, signature, expiry and, when given, that the token names this room and this server. */
   verify(token: string, expect: { roomId?: string; serverId?: string; nowMs?: number } = {}): JoinTokenClaims {
     if (token.length === 0 || token.length > MAX_TOKEN_CHARS) throw new TokenError("malformed");
-    const dot = token.indexOf(".");
-    if (dot <= 0 || dot !== token.lastIndexOf(".")) throw new TokenError("malformed");
-    const body = Buffer.from(token.slice(0, dot), "base64url");
-    const sig = Buffer.from(token.slice(dot + 1), "base64url");
-    const want = this.mac(body);
-    if (sig.length !== want.length || !timingSafeEqual(sig, want)) throw new TokenError("bad_signature");
+    const parts = token.split(".");
+    if (parts.length !== 3 || parts.some((p) => p.length === 0)) throw new TokenError("malformed");
+    const [kid, body, sig] = parts as [string, string, string];
+    const key = this.keys.get(kid);
+    if (!key) throw new TokenError("unknown_key");
+    const got = Buffer.from(sig, "base64url");
+    const want = this.mac(key, `${kid}.${body}`);
+    if (got.length !== want.length || !timingSafeEqual(got, want)) throw new TokenError("bad_signature");
     let claims: JoinTokenClaims;
     try {
-      claims = fromBinary(JoinTokenClaimsSchema, body);
+      claims = fromBinary(JoinTokenClaimsSchema, Buffer.from(body, "base64url"));
     } catch {
       throw new TokenError("malformed");
     }
@@ -67,7 +123,7 @@ export class JoinTokens {
     return claims;
   }
 
-  private mac(body: Buffer): Buffer {
-    return createHmac("sha256", this.key).update(body).digest();
+  private mac(key: Buffer, signed: string): Buffer {
+    return createHmac("sha256", key).update(signed).digest();
   }
 }

@@ -22,6 +22,8 @@ export interface RoomLimits {
   snapshotMaxBytes: number;
   /** How long a room restored from a snapshot keeps the seats of the players it had. */
   migrationGraceMs: number;
+  /** How long a player whose connection dropped (not a leave: close 1000) may rejoin as itself; 0: never. */
+  rejoinGraceMs: number;
 }
 
 /** A token bucket: `rate` tokens a second, holding at most `rate`. */

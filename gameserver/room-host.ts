@@ -1,6 +1,7 @@
 // The rooms of one game server, free of transport types: a Connection is anything that can send
 // bytes and close. The host knows neither the WebSocket layer nor the Manager link: the sockets
 // call into it, and it tells its RoomEvents to whoever subscribes (the link, wired in server.ts).
+import type { JsonObject } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
 import { CLOSE } from "../protocol/close-codes.js";
@@ -21,6 +22,14 @@ export const DRAIN_MODES: readonly DrainMode[] = ["migrate", "finish"];
 export interface Refusal {
   status: number;
   reason: string;
+}
+
+/** What a join token says of the player beyond its id and name. */
+export interface Joining {
+  /** A ticket to come back as this player: admitted only while the room expects it back. */
+  rejoin?: boolean;
+  /** The verified identity claims (player auth), kept on the Player for room logic. */
+  claims?: JsonObject;
 }
 
 export class RoomHost {
@@ -57,6 +66,12 @@ export class RoomHost {
     return [...this.rooms.keys()];
   }
 
+  /** Who a player in a room is: its id, name and verified claims (the seam room logic reads). */
+  player(roomId: string, playerId: string): { id: string; name: string; claims?: JsonObject } | undefined {
+    const p = this.rooms.get(roomId)?.players.get(playerId);
+    return p && { id: p.id, name: p.name, claims: p.claims };
+  }
+
   /**
    * The Manager placed a room here. Idempotent (opening a room that is here already reports it
    * opened again); refuses only when this server cannot take it. With `restore`, the room moved
@@ -88,19 +103,22 @@ export class RoomHost {
   }
 
   /** Decides, before the upgrade, whether this player may join. */
-  admit(roomId: string, playerId: string): Refusal | undefined {
+  admit(roomId: string, playerId: string, rejoin = false): Refusal | undefined {
     const room = this.rooms.get(roomId);
     if (room?.players.has(playerId)) return undefined; // a reconnect takes over its own seat, even while draining
     if (this.draining) return { status: 503, reason: "server is shutting down" };
     if (!room) return { status: 404, reason: "no such room on this server" };
+    // A rejoin ticket is a way back, not a way in: never after a leave, nor after the grace.
+    if (rejoin && !room.expects(playerId, this.now()))
+      return { status: 403, reason: "player is not expected back in this room (it left, or was away too long)" };
     // Players a restored room still waits for keep their seats: newcomers cannot take them.
     if (!room.awaited.has(playerId) && room.seats >= room.maxPlayers) return { status: 409, reason: "room is full" };
     if (this.playerCount >= this.limits.maxPlayers) return { status: 503, reason: "server is full" };
     return undefined;
   }
 
-  join(roomId: string, playerId: string, name: string, conn: Connection): boolean {
-    const refused = this.admit(roomId, playerId);
+  join(roomId: string, playerId: string, name: string, conn: Connection, joining: Joining = {}): boolean {
+    const refused = this.admit(roomId, playerId, joining.rejoin);
     const room = this.rooms.get(roomId);
     if (refused || !room) {
       conn.close(CLOSE.policyViolation, refused?.reason ?? "no such room");
@@ -115,10 +133,12 @@ export class RoomHost {
     clearTimeout(room.timer);
     room.timer = undefined;
     room.awaited.delete(playerId);
+    room.departedUntil(playerId, undefined, this.now());
     room.players.set(playerId, {
       id: playerId,
       name,
       conn,
+      claims: joining.claims,
       limiter: new RateLimiter(this.limits.maxMessagesPerSecond, this.now),
       bytes: this.limits.maxBytesPerSecond > 0 ? new RateLimiter(this.limits.maxBytesPerSecond, this.now) : undefined,
       lastErrorAt: -Infinity,
@@ -144,11 +164,20 @@ export class RoomHost {
     return true;
   }
 
-  /** A connection ended. Only the connection that holds the seat frees it. */
-  leave(roomId: string, playerId: string, conn: Connection) {
+  /**
+   * A connection ended. Only the connection that holds the seat frees it. A player that `left`
+   * (closed with 1000) is gone for good; one whose connection dropped may rejoin within the grace.
+   */
+  leave(roomId: string, playerId: string, conn: Connection, left = false) {
     const room = this.rooms.get(roomId);
     const player = room?.players.get(playerId);
     if (!room || !player || player.conn !== conn) return;
+    const now = this.now();
+    room.departedUntil(
+      playerId,
+      left || this.limits.rejoinGraceMs <= 0 ? undefined : now + this.limits.rejoinGraceMs,
+      now,
+    );
     room.players.delete(playerId);
     this.playerCount--;
     room.dirty = true;

@@ -1,6 +1,6 @@
 // One room of a game server: its players, its shared state and the seats it keeps for players
 // of a room that moved here. It knows no limits and no timers' meaning: the host decides those.
-import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { create, type JsonObject, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import { ErrorCode, ServerFrameSchema, type StateEntry } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../protocol/close-codes.js";
@@ -15,6 +15,11 @@ export interface Player {
   id: string;
   name: string;
   conn: Connection;
+  /**
+   * The verified identity claims this player's join token carried (player auth); undefined for
+   * anonymous players. Room logic reads who a player is from here.
+   */
+  claims?: JsonObject;
   limiter: RateLimiter;
   /** The byte budget; absent when MAX_BYTES_PER_SECOND is 0. */
   bytes?: RateLimiter;
@@ -46,11 +51,31 @@ export class Room {
   readonly awaited = new Map<string, string>();
   /** Ends the wait for `awaited`. */
   migrationTimer?: NodeJS.Timeout;
+  /**
+   * Players whose connection dropped without a leave, id -> until when they may rejoin as
+   * themselves; oldest first. A player who left (close 1000) is not here: its rejoin is refused.
+   */
+  readonly departed = new Map<string, number>();
 
   constructor(
     readonly id: string,
     public maxPlayers: number,
   ) {}
+
+  /** Whether a rejoin ticket for this player may come in: it is here, awaited, or dropped within the grace. */
+  expects(playerId: string, nowMs: number): boolean {
+    return this.players.has(playerId) || this.awaited.has(playerId) || (this.departed.get(playerId) ?? 0) > nowMs;
+  }
+
+  /** Remembers (or, after a leave, forgets) a player who is gone, and drops rejoin graces that ran out. */
+  departedUntil(playerId: string, untilMs: number | undefined, nowMs: number) {
+    this.departed.delete(playerId);
+    for (const [id, until] of this.departed) {
+      if (until > nowMs) break;
+      this.departed.delete(id);
+    }
+    if (untilMs !== undefined && untilMs > nowMs) this.departed.set(playerId, untilMs);
+  }
 
   /** Seats taken: players plus those the room still waits for. */
   get seats() {

@@ -1,7 +1,8 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { hostname } from "node:os";
 import type { Logger } from "../common/log.js";
-import { JoinTokens } from "../common/token.js";
+import type { SpentTokens } from "../common/store/tokens.js";
+import type { JoinTokens } from "../common/token.js";
 import type { RoomLimits } from "./limits.js";
 import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
@@ -23,7 +24,10 @@ export interface GameServerOptions extends RoomLimits {
   managerAddress: string;
   /** TLS for the link to the Manager (INTERNAL_TLS_*: common/grpc-credentials.ts); cleartext when absent. */
   credentials?: ChannelCredentials;
-  secret: string;
+  /** Checks join tokens: every secret of JOIN_TOKEN_SECRETS (or ROOMGATE_SECRET). */
+  tokens: JoinTokens;
+  /** Where join tokens' ids are spent: the store every game server shares. */
+  spentTokens: SpentTokens;
   reportIntervalMs: number;
   maxBackpressureBytes: number;
   idleTimeoutS: number;
@@ -60,12 +64,12 @@ export interface GameServer {
 
 /** Listens, then registers with the Manager. Resolves once listening (registration goes on). */
 export async function startGameServer(o: GameServerOptions): Promise<GameServer> {
-  const tokens = new JoinTokens(o.secret);
   let serverId = o.id ?? "";
   const host = new RoomHost("", o, o.log);
   const ws = new WsServer({
     host,
-    tokens,
+    tokens: o.tokens,
+    spentTokens: o.spentTokens,
     log: o.log,
     maxFrameBytes: o.maxFrameBytes,
     maxBackpressureBytes: o.maxBackpressureBytes,

@@ -1,18 +1,25 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import uWS from "uWebSockets.js";
 import type { JoinTokens } from "../common/token.js";
 import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
-import { JOIN_TOKEN_PARAM, ROOMS_PATH } from "../protocol/urls.js";
-import type { Connection, RoomHost } from "./room-host.js";
+import { MemorySpentTokens } from "../common/store/memory/tokens.js";
+import type { SpentTokens } from "../common/store/tokens.js";
+import { CLOSE } from "../protocol/close-codes.js";
+import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
+import type { Connection, Refusal, RoomHost } from "./room-host.js";
 import { ws as counts } from "./metrics.js";
 import { refusals } from "../common/metrics/refusals.js";
 
-// The WebSocket edge of a game server: authenticates before the upgrade, then hands frames to the
+// The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
+// and the token's id, spent so that a token opens one connection), then hands frames to the
 // RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
 
 export interface WsOptions {
   host: RoomHost;
   tokens: JoinTokens;
+  /** Where join tokens' ids are spent (the store, shared by every game server). */
+  spentTokens: SpentTokens;
   log: Logger;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
@@ -23,6 +30,12 @@ interface SocketData {
   roomId: string;
   playerId: string;
   playerName: string;
+  rejoin: boolean;
+  claims?: JsonObject;
+  /** The token's id, spent in the store before the player joins. */
+  spend: { tokenId: string; untilMs: number; nowMs: number };
+  /** In the room: its frames count from now on. */
+  joined: boolean;
   /** uWS forbids touching a socket after close; the room may still hold its Connection. */
   closed: boolean;
   conn?: Connection;
@@ -31,13 +44,18 @@ interface SocketData {
 const STATUS_TEXT: Record<number, string> = {
   400: "400 Bad Request",
   401: "401 Unauthorized",
+  403: "403 Forbidden",
   404: "404 Not Found",
   409: "409 Conflict",
   503: "503 Service Unavailable",
 };
 
+const SPENT: Refusal = { status: 403, reason: "join token already used: ask the Gateway for a new one" };
+
 export class WsServer {
   private readonly app: uWS.TemplatedApp;
+  /** Tokens used on this server, so a second use is refused before the upgrade. */
+  private readonly spentHere = new MemorySpentTokens();
   private listenSocket: uWS.us_listen_socket | undefined;
   private readonly sockets = new Set<uWS.WebSocket<SocketData>>();
 
@@ -58,13 +76,14 @@ export class WsServer {
         const d = ws.getUserData();
         counts.framesIn++;
         counts.bytesIn += message.byteLength;
-        o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
+        if (d.joined) o.host.frame(d.roomId, d.playerId, new Uint8Array(message), isBinary);
       },
-      close: (ws) => {
+      close: (ws, code) => {
         if (this.sockets.delete(ws)) counts.open--;
         const d = ws.getUserData();
         d.closed = true;
-        if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn);
+        // A client that closes with 1000 means it: it left, and is not expected back.
+        if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn, code === CLOSE.normal);
       },
     });
     this.app.get("/healthz", (res) => {
@@ -101,44 +120,72 @@ export class WsServer {
   }
 
   private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t) {
+    // uWS's request lives only until this function returns: read everything now.
     const roomId = req.getParameter(0) ?? "";
-    const token = req.getQuery(JOIN_TOKEN_PARAM) ?? "";
+    const offered = req
+      .getHeader("sec-websocket-protocol")
+      .split(",")
+      .map((p) => p.trim());
+    const token =
+      req.getQuery(JOIN_TOKEN_PARAM) ||
+      offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length) ||
+      "";
     const key = req.getHeader("sec-websocket-key");
-    const protocol = req.getHeader("sec-websocket-protocol");
     const extensions = req.getHeader("sec-websocket-extensions");
-    const refuse = (status: number, reason: string) => {
-      this.o.log.debug("refused connection", { roomId, status, reason });
-      res
-        .writeStatus(STATUS_TEXT[status] ?? STATUS_TEXT[400]!)
-        .writeHeader("content-type", "text/plain")
-        .end(reason);
-    };
-    if (!token) {
-      refusals.gameserver.token++;
-      return refuse(401, "missing join token");
+    // Browsers fail a handshake that offered subprotocols and got none back; the token is never echoed.
+    const protocol = offered.includes(ROOM_SUBPROTOCOL) ? ROOM_SUBPROTOCOL : "";
+    const admitted = this.authorize(roomId, token);
+    if ("status" in admitted) {
+      // The token itself (bad, or spent); anything else: the room or the server would not take the player.
+      if (admitted.status === 401 || admitted === SPENT) refusals.gameserver.token++;
+      else refusals.gameserver.admission++;
+      return this.refuse(res, roomId, admitted);
     }
+    res.upgrade<SocketData>({ ...admitted, closed: false }, key, protocol, extensions, context);
+  }
+
+  /**
+   * The player a join token admits, or why not. A token is spent here at once, so a second use
+   * on this server is refused before the upgrade; the store is asked after the upgrade (see
+   * open), for a use this server cannot remember (before it restarted). The upgrade stays
+   * synchronous: uWS (20.30) upgrading from a later callback (the store's reply) now and then
+   * closed the new socket at once, unseen by both ends (1006 right after the welcome).
+   */
+  private authorize(roomId: string, token: string): Omit<SocketData, "closed"> | Refusal {
+    if (!token) return { status: 401, reason: "missing join token" };
     let claims;
     try {
       claims = this.o.tokens.verify(token, { roomId, serverId: this.o.host.serverId });
     } catch (e) {
-      if (e instanceof TokenError) {
-        refusals.gameserver.token++;
-        return refuse(401, e.message);
-      }
+      if (e instanceof TokenError) return { status: 401, reason: e.message };
       throw e;
     }
-    const refusal = this.o.host.admit(roomId, claims.playerId);
-    if (refusal) {
-      refusals.gameserver.admission++;
-      return refuse(refusal.status, refusal.reason);
-    }
-    res.upgrade<SocketData>(
-      { roomId, playerId: claims.playerId, playerName: claims.playerName, closed: false },
-      key,
-      protocol,
-      extensions,
-      context,
-    );
+    const refusal = this.o.host.admit(roomId, claims.playerId, claims.rejoin);
+    if (refusal) return refusal;
+    const spend = {
+      tokenId: Buffer.from(claims.tokenId).toString("base64url"),
+      untilMs: Number(claims.expireTimeMs),
+      nowMs: Date.now(),
+    };
+    if (!this.spentHere.spend(spend)) return SPENT;
+    return {
+      roomId,
+      playerId: claims.playerId,
+      playerName: claims.playerName,
+      rejoin: claims.rejoin,
+      claims: claims.playerClaims,
+      spend,
+      joined: false,
+    };
+  }
+
+  /** Answers the upgrade request with an HTTP error (the caller corks). */
+  private refuse(res: uWS.HttpResponse, roomId: string, r: Refusal) {
+    this.o.log.debug("refused connection", { roomId, status: r.status, reason: r.reason });
+    res
+      .writeStatus(STATUS_TEXT[r.status] ?? STATUS_TEXT[400]!)
+      .writeHeader("content-type", "text/plain")
+      .end(r.reason);
   }
 
   private open(ws: uWS.WebSocket<SocketData>) {
@@ -160,6 +207,19 @@ export class WsServer {
       },
     };
     d.conn = conn;
-    this.o.host.join(d.roomId, d.playerId, d.playerName, conn);
+    // The player joins once the store has the token spent too; until then its frames are dropped.
+    this.o.spentTokens.spendToken(d.spend).then(
+      (fresh) => {
+        if (d.closed) return;
+        if (!fresh) return conn.close(CLOSE.policyViolation, SPENT.reason);
+        d.joined = this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims });
+      },
+      (e: unknown) => {
+        this.o.log.warn("cannot spend a join token in the store", {
+          error: e instanceof Error ? e.message : String(e),
+        });
+        conn.close(CLOSE.tryAgainLater, "room store unavailable; rejoin through the Gateway");
+      },
+    );
   }
 }

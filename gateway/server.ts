@@ -20,6 +20,7 @@ import { metricsInterceptor } from "./metrics.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
+import { playerAuthInterceptor, type PlayerVerifier } from "./player-auth.js";
 import { GatewayServiceImpl } from "./service.js";
 import { AdminToken } from "../common/admin-token.js";
 import type { WatchStore } from "./cluster-watch.js";
@@ -47,6 +48,8 @@ export interface GatewayServerOptions extends MatchmakerOptions {
   maxConcurrentStreams?: number;
   /** The operator's bearer token (WatchCluster, the dashboard); unset: WatchCluster is refused. */
   adminToken?: string;
+  /** Verified players (gateway/player-auth.ts): every player call needs an identity token. Absent: anonymous players. */
+  playerAuth?: PlayerVerifier;
 }
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
@@ -67,6 +70,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
       metricsInterceptor(),
       loggingInterceptor(o.log),
       clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),
+      // After the rate limits, so a flood of bad tokens costs no signature checks beyond them.
+      ...(o.playerAuth ? [playerAuthInterceptor(o.playerAuth)] : []),
       validationInterceptor(),
     ],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,

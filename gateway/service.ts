@@ -17,7 +17,9 @@ import type { AdminToken } from "../common/admin-token.js";
 import { requireOperator } from "./admin-token.js";
 import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { type MatchFailure, MatchError } from "./matchmaking/errors.js";
-import type { Matchmaker } from "./matchmaking/matchmaker.js";
+import type { Caller, Matchmaker } from "./matchmaking/matchmaker.js";
+import { clientKey } from "./client-address.js";
+import { playerKey } from "./player-auth.js";
 
 export interface GatewayServiceDeps {
   matchmaker: Matchmaker;
@@ -42,6 +44,11 @@ const CODES: Record<MatchFailure, Code> = {
   bad_manager_answer: Code.Internal,
 };
 
+/** Who calls, as the adapter and the player-auth interceptor left it in the context. */
+function caller(ctx: HandlerContext | undefined): Caller {
+  return { address: ctx?.values.get(clientKey) ?? "", player: ctx?.values.get(playerKey) };
+}
+
 /** A MatchError as its status code; anything else (a Manager's own status) passes unchanged. */
 function toConnect(e: unknown): unknown {
   return e instanceof MatchError ? new ConnectError(e.message, CODES[e.failure]) : e;
@@ -61,16 +68,16 @@ async function mapped<T>(call: Promise<T>): Promise<T> {
 export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   constructor(private readonly d: GatewayServiceDeps) {}
 
-  createRoom(req: CreateRoomRequest) {
-    return mapped(this.d.matchmaker.createRoom(req));
+  createRoom(req: CreateRoomRequest, ctx?: HandlerContext) {
+    return mapped(this.d.matchmaker.createRoom(req, caller(ctx)));
   }
 
-  joinRoom(req: JoinRoomRequest) {
-    return mapped(this.d.matchmaker.joinRoom(req));
+  joinRoom(req: JoinRoomRequest, ctx?: HandlerContext) {
+    return mapped(this.d.matchmaker.joinRoom(req, caller(ctx)));
   }
 
-  joinOrCreate(req: JoinOrCreateRequest) {
-    return mapped(this.d.matchmaker.joinOrCreate(req));
+  joinOrCreate(req: JoinOrCreateRequest, ctx?: HandlerContext) {
+    return mapped(this.d.matchmaker.joinOrCreate(req, caller(ctx)));
   }
 
   listRooms(req: ListRoomsRequest) {

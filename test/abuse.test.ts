@@ -120,8 +120,8 @@ describe("request rules from gateway.proto, enforced by protovalidate at the Gat
     ],
     [
       "rejoin token too long",
-      (gw) => gw.joinRoom({ roomId: ROOM, rejoinToken: "t".repeat(2049) }),
-      "rejoin_token: must be at most 2048 characters [string.max_len]",
+      (gw) => gw.joinRoom({ roomId: ROOM, rejoinToken: "t".repeat(3073) }),
+      "rejoin_token: must be at most 3072 characters [string.max_len]",
     ],
     ["describe a malformed room id", (gw) => gw.getRoom({ roomId: "short" }), "room_id: does not match regex pattern"],
   ];

@@ -33,8 +33,30 @@ test("separate components refuse to start without what they need", () => {
   const bad = run(["gameserver", "--gameserver-port", "seven"], { ROOMGATE_SECRET: "x".repeat(32) });
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/GAMESERVER_PORT/);
+  // Game servers spend join tokens in the shared store.
+  const gs = run(["gameserver"], { ROOMGATE_SECRET: "x".repeat(32), REDIS_URL: "" });
+  expect(gs.status).toBe(2);
+  expect(gs.stderr).toMatch(/REDIS_URL is required/);
   expect(run(["gateway", "--no-such-flag", "1"]).stderr).toMatch(/unknown option --no-such-flag/);
   expect(run(["fly"]).stderr).toMatch(/unknown command 'fly'/);
+});
+
+test("join-token secrets and player auth are checked at start", () => {
+  const env = { REDIS_URL: "redis://127.0.0.1:1" };
+  const refused = (extra: Record<string, string>) => run(["gateway"], { ...env, ...extra });
+  expect(refused({ ROOMGATE_SECRET: "x".repeat(32), JOIN_TOKEN_SECRETS: `a:${"y".repeat(16)}` }).stderr).toMatch(
+    /not both/,
+  );
+  expect(refused({ JOIN_TOKEN_SECRETS: "a:short" }).stderr).toMatch(/at least 16 bytes/);
+  expect(refused({ JOIN_TOKEN_SECRETS: "no-colon" }).stderr).toMatch(/kid:secret/);
+  const keys = { JOIN_TOKEN_SECRETS: `k1:${"y".repeat(16)}` };
+  expect(refused({ ...keys, AUTH_JWT_SECRET: "short" }).stderr).toMatch(/AUTH_JWT_SECRET must be at least 32 bytes/);
+  expect(refused({ ...keys, AUTH_JWT_SECRET: "s".repeat(32), AUTH_JWKS_URL: "http://x" }).stderr).toMatch(
+    /exactly one/,
+  );
+  expect(refused({ ...keys, AUTH_JWKS_URL: "http://x", AUTH_MAX_CLAIMS_BYTES: "99999" }).stderr).toMatch(
+    /AUTH_MAX_CLAIMS_BYTES/,
+  );
 });
 
 test("`roomgate up` runs the whole mesh in one process on the embedded store", async () => {

@@ -76,7 +76,8 @@ class Streams {
 const event = (roomId: string, kind: string) => (m: AttachRequest) =>
   m.msg.case === "roomEvent" && m.msg.value.roomId === roomId && m.msg.value.event.case === kind;
 
-const send = (s: Stream, msg: MessageInitShape<typeof AttachResponseSchema>["msg"]) => s.write(create(AttachResponseSchema, { msg }));
+const send = (s: Stream, msg: MessageInitShape<typeof AttachResponseSchema>["msg"]) =>
+  s.write(create(AttachResponseSchema, { msg }));
 
 test("a room opened between a re-registration and its answer stays; announced rooms the answer drops close", async () => {
   redis = await startRedis();

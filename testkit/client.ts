@@ -47,21 +47,23 @@ export class Player {
     });
   }
 
-  /** Opens the socket; rejects with the HTTP status when the server refuses the upgrade. */
-  static connect(url: string): Promise<Player> {
+  /** Opens the socket (offering `protocols`); rejects with the HTTP status when the server refuses the upgrade. */
+  static connect(url: string, protocols: string[] = []): Promise<Player> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, protocols);
       ws.binaryType = "nodebuffer";
       const player = new Player(ws);
       ws.once("open", () => resolve(player));
       ws.once("unexpected-response", (_req, res) => {
         let body = "";
         res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () =>
+        res.on("end", () => {
+          // With a listener here, ws leaves the refused request's socket to us: close it.
+          ws.terminate();
           reject(
             Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body }),
-          ),
-        );
+          );
+        });
       });
       ws.once("error", reject);
     });

@@ -58,6 +58,7 @@ export const LIMITS = {
   stateMaxKeyChars: 5,
   snapshotMaxBytes: 200,
   migrationGraceMs: 15_000,
+  rejoinGraceMs: 60_000,
 };
 
 export const enc = (s: string) => new TextEncoder().encode(s);

@@ -5,6 +5,7 @@ import type { Rooms } from "./rooms.js";
 import type { Listings, QuickJoins, Seats } from "./seats.js";
 import type { Liveness, ServerRegistry } from "./servers.js";
 import type { RoomStore } from "./store.js";
+import type { SpentTokens } from "./tokens.js";
 
 // A full store made of one part per concern: each store implementation builds its parts over
 // shared state (maps, or one Redis client) and this class hands every call to its part.
@@ -17,6 +18,7 @@ export interface StoreParts {
   migration: Migration;
   channels: ClusterEvents & ManagerBus;
   leases: Leases;
+  tokens: SpentTokens;
 }
 
 /** The part that answers each call. A call missing here fails to compile (ComposedStore implements RoomStore). */
@@ -28,6 +30,7 @@ const ROUTES = {
   migration: ["saveSnapshot", "getSnapshot", "handOver", "claimMoving", "moveRoom", "finishMove", "deferMove"],
   channels: ["publishEvent", "subscribeEvents", "publishBus", "subscribeBus"],
   leases: ["acquireLease"],
+  tokens: ["spendToken"],
 } as const satisfies { [P in keyof StoreParts]: readonly (keyof StoreParts[P])[] };
 
 type Routed = (typeof ROUTES)[keyof StoreParts][number];

@@ -5,6 +5,7 @@ import { MemoryRooms } from "./memory/rooms.js";
 import { MemorySeats } from "./memory/seats.js";
 import { MemoryLiveness, MemoryServers } from "./memory/servers.js";
 import { MemoryState } from "./memory/state.js";
+import { MemorySpentTokens } from "./memory/tokens.js";
 
 // The embedded store of a one-process deployment: every concern's part (memory/*.ts) over one
 // MemoryState, lost when the process exits.
@@ -23,6 +24,7 @@ export class MemoryStore extends ComposedStore {
       migration: new MemoryMigration(state),
       channels,
       leases: new MemoryLeases(),
+      tokens: new MemorySpentTokens(),
     });
     this.channels = channels;
   }

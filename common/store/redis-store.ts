@@ -10,6 +10,7 @@ import { defineScripts, scriptNamesBySha } from "./redis/lua.js";
 import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from "./redis/migration.js";
 import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
+import { RedisSpentTokens } from "./redis/tokens.js";
 import { RECORD_LOAD, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_STATE } from "./redis/servers.js";
 
 // The store of every multi-process deployment: every concern's part (redis/*.ts) over one ioredis
@@ -63,6 +64,7 @@ export class RedisStore extends ComposedStore {
       migration: new RedisMigration(c),
       channels,
       leases: new RedisLeases(c),
+      tokens: new RedisSpentTokens(c),
     });
     this.redis = redis;
     this.ownsClient = ownsClient;

@@ -4,6 +4,7 @@ import type { Migration } from "./migration.js";
 import type { Rooms } from "./rooms.js";
 import type { Listings, QuickJoins, Seats } from "./seats.js";
 import type { Liveness, ServerRegistry } from "./servers.js";
+import type { SpentTokens } from "./tokens.js";
 
 // The one place that knows where rooms live and how much capacity each server has left, as one
 // interface per concern; RoomStore is all of them. Two implementations keep the same contract
@@ -18,6 +19,7 @@ export * from "./rooms.js";
 export * from "./seats.js";
 export * from "./servers.js";
 export * from "./placement.js";
+export * from "./tokens.js";
 
 export interface RoomStore
   extends ServerRegistry,
@@ -29,6 +31,7 @@ export interface RoomStore
     Migration,
     ClusterEvents,
     ManagerBus,
-    Leases {
+    Leases,
+    SpentTokens {
   close(): Promise<void>;
 }

@@ -1,7 +1,15 @@
 // What the matchmaking core needs from outside: a Manager to place rooms, and a few store calls.
 
 import type { AllocateRoomRequest, AllocateRoomResponse } from "../../gen/roomgate/v1/manager_pb.js";
-import type { ClusterEvents, Leases, Listings, QuickJoins, Rooms, Seats } from "../../common/store/store.js";
+import type {
+  ClusterEvents,
+  Leases,
+  Listings,
+  QuickJoins,
+  Rooms,
+  Seats,
+  SpentTokens,
+} from "../../common/store/store.js";
 
 /**
  * Places new rooms (the Managers, through gateway/manager-client.ts; a fake in tests). Fails with
@@ -17,4 +25,10 @@ export interface RoomAllocator {
 export type EventStore = Pick<ClusterEvents, "subscribeEvents">;
 
 /** Seats, quick-join turns and listings: the store calls the matchmaking core makes. */
-export type MatchStore = Pick<Rooms, "getRoom"> & Pick<Seats, "holdSeat"> & QuickJoins & Listings & Leases & EventStore;
+export type MatchStore = Pick<Rooms, "getRoom"> &
+  Pick<Seats, "holdSeat"> &
+  QuickJoins &
+  Listings &
+  Leases &
+  EventStore &
+  SpentTokens;

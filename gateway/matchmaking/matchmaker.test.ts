@@ -163,6 +163,63 @@ test("a rejoin token keeps the player's id within the window; others are refused
   ).toBe("rejoin_refused");
 });
 
+test("a rejoin with a ticket nobody used passes it on as a first ticket and spends it; a used one comes back as a rejoin", async () => {
+  const { mm, store } = await setUp();
+  const a = await mm.createRoom(createReq());
+  const join = (rejoinToken: string) => mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken }));
+  const spend = (token: string) => {
+    const c = tokens.verify(token);
+    return store.spendToken({
+      tokenId: Buffer.from(c.tokenId).toString("base64url"),
+      untilMs: Number(c.expireTimeMs),
+      nowMs: Date.now(),
+    });
+  };
+  // The room moved before the creator connected: its ticket follows it, once.
+  const followed = await join(a.joinToken);
+  expect(tokens.verify(followed.joinToken)).toMatchObject({ playerId: a.playerId, rejoin: false });
+  expect(await spend(a.joinToken)).toBe(false); // it can open no connection now
+  // A ticket a connection used (the game server spent it) brings the player back as a rejoin.
+  expect(await spend(followed.joinToken)).toBe(true);
+  const back = await join(followed.joinToken);
+  expect(tokens.verify(back.joinToken)).toMatchObject({ playerId: a.playerId, rejoin: true });
+  expect(tokens.verify(back.joinToken).sessionStartMs).toBe(tokens.verify(a.joinToken).sessionStartMs);
+});
+
+test("with a caller, request_id is scoped: another address gets a room of its own", async () => {
+  const { mm } = await setUp();
+  const one = { address: "10.0.0.1" };
+  const two = { address: "10.0.0.2" };
+  const mine = await mm.createRoom(createReq({ requestId: "k" }), one);
+  expect((await mm.createRoom(createReq({ requestId: "k" }), one)).roomId).toBe(mine.roomId);
+  const theirs = await mm.createRoom(createReq({ requestId: "k" }), two);
+  expect(theirs.roomId).not.toBe(mine.roomId);
+  expect(theirs.playerId).not.toBe(mine.playerId);
+  const player = await mm.createRoom(createReq({ requestId: "k" }), {
+    address: "10.0.0.1",
+    player: { id: "u1", name: "U", claims: {} },
+  });
+  expect(player.roomId).not.toBe(mine.roomId);
+  expect(player.playerId).toBe("u1");
+});
+
+test("a rejoin past the session lifetime is refused, however fresh its token", async () => {
+  const { mm } = await setUp({ sessionMaxMs: 1_000 });
+  const a = await mm.createRoom(createReq());
+  const old = tokens.sign({
+    roomId: a.roomId,
+    playerId: a.playerId,
+    serverId: "gs-eu",
+    playerName: "",
+    expireTimeMs: Date.now() + 10_000,
+    sessionStartMs: Date.now() - 1_000,
+  });
+  const e = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: old })).catch((x) => x);
+  expect(e).toBeInstanceOf(MatchError);
+  expect((e as MatchError).failure).toBe("rejoin_refused");
+  expect((e as Error).message).toMatch(/session is over/);
+});
+
 test("a burst of 7 quick-joins for rooms of 3 takes turns to create: 3 rooms, none short of players but the last", async () => {
   const { allocator, mm } = await setUp();
   const results = await Promise.all(Array.from({ length: 7 }, () => mm.joinOrCreate(quickReq({ maxPlayers: 3 }))));

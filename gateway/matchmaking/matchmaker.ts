@@ -1,7 +1,8 @@
 // The Gateway's matchmaking core: seats in rooms, quick-join, new rooms through a Manager, public
 // listings. No transport here: the edge (gateway/service.ts) calls it and maps each MatchError.
 
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { createHash } from "node:crypto";
+import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Room, RoomState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
 import {
@@ -21,6 +22,7 @@ import {
 import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../../common/ids.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
+import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
 import type { MatchStore, RoomAllocator } from "./dependencies.js";
 import { MatchError, storeCall } from "./errors.js";
 import { seatOrCreate } from "./quick-join.js";
@@ -35,6 +37,8 @@ export interface MatchmakerOptions {
   maxPlayersLimit: number;
   /** How long past its expiry a join token still serves as a rejoin_token; default 10 minutes. */
   rejoinWindowMs?: number;
+  /** No rejoin is granted later than this after the player's first ticket for the room; default 24 hours. */
+  sessionMaxMs?: number;
   /** This Gateway's region: where rooms go when a client names none and measured none. */
   region?: string;
   /** JoinOrCreate fills open rooms in regions at most this much slower than the fastest; default 30. */
@@ -45,6 +49,34 @@ export interface MatchmakerOptions {
 }
 
 type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">;
+
+/** Who calls: the client's address (gateway/client-address.ts) and, with player auth, the verified player. */
+export interface Caller {
+  address: string;
+  player?: { id: string; name: string; claims: JsonObject };
+}
+
+const NO_CALLER: Caller = { address: "" };
+
+/**
+ * A CreateRoom request_id as the store keys it: scoped to the caller (the verified player, else
+ * the client's address), so another client sending the same key gets a room of its own, never
+ * the creator's room and player.
+ */
+export function scopedRequestId(requestId: string, caller: Caller): string {
+  if (!requestId) return "";
+  const scope = caller.player ? `player:${caller.player.id}` : `address:${caller.address}`;
+  return `s1:${createHash("sha256").update(scope).update("\0").update(requestId).digest("base64url")}`;
+}
+
+interface TicketFor {
+  playerId: string;
+  playerName: string;
+  /** Carried on from the rejoin token; now for a first ticket. */
+  sessionStartMs?: number;
+  rejoin?: boolean;
+  claims?: JsonObject;
+}
 
 /**
  * Requests arrive already checked against the rules in gateway.proto (lengths, patterns, room id
@@ -57,29 +89,33 @@ export class Matchmaker {
     this.now = o.now ?? Date.now;
   }
 
-  async createRoom(req: CreateRoomRequest): Promise<CreateRoomResponse> {
-    const playerId = newPlayerId();
+  async createRoom(req: CreateRoomRequest, caller: Caller = NO_CALLER): Promise<CreateRoomResponse> {
+    const playerId = caller.player?.id ?? newPlayerId();
     const res = await this.allocate({
       regions: this.regions(req.region, req.latencies),
       maxPlayers: this.maxPlayers(req.maxPlayers),
-      requestId: req.requestId,
+      requestId: scopedRequestId(req.requestId, caller),
       creatorPlayerId: playerId,
       labels: req.labels,
       visibility: req.visibility || RoomVisibility.PRIVATE,
       mode: req.mode,
       metadata: req.metadata,
     });
-    // An idempotent retry is the same player in the same room.
+    // An idempotent retry (by the same caller: the key is scoped) is the same player in the same room.
     return create(
       CreateRoomResponseSchema,
-      this.ticket(res.room, res.created ? playerId : res.room.creatorPlayerId, req.playerName),
+      this.ticket(res.room, {
+        playerId: res.created ? playerId : res.room.creatorPlayerId,
+        playerName: caller.player?.name ?? req.playerName,
+        claims: caller.player?.claims,
+      }),
     );
   }
 
-  async joinRoom(req: JoinRoomRequest): Promise<JoinRoomResponse> {
+  async joinRoom(req: JoinRoomRequest, caller: Caller = NO_CALLER): Promise<JoinRoomResponse> {
     // A player coming back (reconnect, or its room moved) keeps its id, and so its seat and state.
-    const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId) : undefined;
-    const playerId = rejoin?.playerId ?? newPlayerId();
+    const rejoin = req.rejoinToken ? this.rejoinClaims(req.rejoinToken, req.roomId, caller) : undefined;
+    const playerId = caller.player?.id ?? rejoin?.playerId ?? newPlayerId();
     const now = this.now();
     const held = await storeCall(() =>
       this.o.store.holdSeat({
@@ -104,12 +140,25 @@ export class Matchmaker {
       case "full":
         throw new MatchError("room_full", `room ${req.roomId} is full (${held.room.maxPlayers} seats)`);
     }
-    return create(JoinRoomResponseSchema, this.ticket(held.room, playerId, req.playerName || rejoin?.playerName || ""));
+    // A ticket never used (its room moved before the player got there) passes on as a first
+    // ticket, and is spent so that it opens nothing; one that was used brings back a player the
+    // room must still expect.
+    const comingBack = rejoin !== undefined && !(await this.handedOn(rejoin, now));
+    return create(
+      JoinRoomResponseSchema,
+      this.ticket(held.room, {
+        playerId,
+        playerName: caller.player?.name ?? (req.playerName || rejoin?.playerName || ""),
+        sessionStartMs: rejoin ? Number(rejoin.sessionStartMs) : undefined,
+        rejoin: comingBack,
+        claims: caller.player?.claims,
+      }),
+    );
   }
 
-  async joinOrCreate(req: JoinOrCreateRequest): Promise<JoinOrCreateResponse> {
+  async joinOrCreate(req: JoinOrCreateRequest, caller: Caller = NO_CALLER): Promise<JoinOrCreateResponse> {
     const maxPlayers = this.maxPlayers(req.maxPlayers);
-    const playerId = newPlayerId();
+    const playerId = caller.player?.id ?? newPlayerId();
     const preferred = req.region || (req.latencies.length === 0 ? (this.o.region ?? "") : "");
     const regions = nearRegions(preferred, req.latencies, this.o.quickJoinSlackMs ?? 30);
     const quick = {
@@ -131,7 +180,12 @@ export class Matchmaker {
       });
       return res.room;
     });
-    return create(JoinOrCreateResponseSchema, { ...this.ticket(room, playerId, req.playerName), created });
+    const ticket = this.ticket(room, {
+      playerId,
+      playerName: caller.player?.name ?? req.playerName,
+      claims: caller.player?.claims,
+    });
+    return create(JoinOrCreateResponseSchema, { ...ticket, created });
   }
 
   /** A page of public rooms, newest first; the page token is the store's cursor (gateway.proto checks its shape). */
@@ -154,8 +208,12 @@ export class Matchmaker {
     return room;
   }
 
-  /** A join token we signed for this room, expired at most rejoinWindowMs ago. */
-  private rejoinClaims(token: string, roomId: string) {
+  /**
+   * A join token we signed for this room, expired at most rejoinWindowMs ago, of a session that
+   * began at most sessionMaxMs ago, and (with player auth) of this very player. Whether the player
+   * is still expected back is the game server's to say: only it knows who left.
+   */
+  private rejoinClaims(token: string, roomId: string, caller: Caller) {
     let claims;
     try {
       claims = this.o.tokens.verify(token, { nowMs: this.now() - (this.o.rejoinWindowMs ?? 600_000) });
@@ -165,7 +223,19 @@ export class Matchmaker {
       throw e;
     }
     if (claims.roomId !== roomId) throw new MatchError("invalid_request", "rejoin_token is for another room");
+    if (Number(claims.sessionStartMs) + (this.o.sessionMaxMs ?? 86_400_000) <= this.now())
+      throw new MatchError("rejoin_refused", "rejoin_token refused: the session is over (SESSION_MAX_MS); join anew");
+    if (caller.player && claims.playerId !== caller.player.id)
+      throw new MatchError("rejoin_refused", "rejoin_token refused: it is another player's");
     return claims;
+  }
+
+  /** Spends a live join token nobody used yet: true when it was unused (and is now spent). */
+  private async handedOn(token: JoinTokenClaims, now: number): Promise<boolean> {
+    const untilMs = Number(token.expireTimeMs);
+    if (untilMs <= now) return false;
+    const tokenId = Buffer.from(token.tokenId).toString("base64url");
+    return storeCall(() => this.o.store.spendToken({ tokenId, untilMs, nowMs: now }));
   }
 
   private maxPlayers(asked: number): number {
@@ -200,20 +270,24 @@ export class Matchmaker {
     }
   }
 
-  private ticket(room: Room, playerId: string, playerName: string) {
-    const expireTimeMs = this.now() + this.o.joinTokenTtlMs;
+  private ticket(room: Room, t: TicketFor) {
+    const now = this.now();
+    const expireTimeMs = now + this.o.joinTokenTtlMs;
     return {
       roomId: room.roomId,
       serverAddress: room.serverAddress,
       serverId: room.serverId,
       region: room.region,
-      playerId,
+      playerId: t.playerId,
       joinToken: this.o.tokens.sign({
         roomId: room.roomId,
-        playerId,
+        playerId: t.playerId,
         serverId: room.serverId,
-        playerName,
+        playerName: t.playerName,
         expireTimeMs,
+        sessionStartMs: t.sessionStartMs ?? now,
+        rejoin: t.rejoin,
+        playerClaims: t.claims,
       }),
       joinTokenExpireTime: timestampFromMs(expireTimeMs),
     };

@@ -5,6 +5,7 @@ import { roomClosedLine, startCluster } from "../harness/cluster";
 import { codeOf } from "../harness/codes";
 import { ErrorCode, RoomgateClient, RoomServerError } from "../../client/index";
 import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
+import { gatewayClient, Player } from "../../testkit/client";
 
 // The SDK against a real mesh of separate processes: one Manager, two Gateways, two game servers.
 
@@ -158,19 +159,33 @@ test("rejoin tokens: ours for this room keep the player's id (within the rejoin 
   const ann = await c.createRoom({ playerName: "ann" });
   const other = await c.createRoom({ playerName: "olga" });
   const ours = new JoinTokens(env.cluster.o.secret);
-  const claims = (expireTimeMs: number) => ({
+  const claims = (expireTimeMs: number, playerId = "p_returning") => ({
     roomId: ann.roomId,
-    playerId: "p_returning",
+    playerId,
     serverId: ann.serverId,
     playerName: "zed",
     expireTimeMs,
   });
 
-  // Expired a minute ago: well within the default ten-minute window. The name comes with it.
-  const zed = await c.joinRoom(ann.roomId, { rejoinToken: ours.sign(claims(Date.now() - 60_000)) });
-  expect(zed.playerId).toBe("p_returning");
-  expect(zed.players.find((p) => p.id === "p_returning")?.name).toBe("zed");
+  // zed's connection drops (no leave), so the room expects it back within REJOIN_GRACE_MS.
+  const ticket = await gatewayClient(env.cluster.gatewayUrl(0)).joinRoom({ roomId: ann.roomId, playerName: "zed" });
+  const dropped = await Player.join(ticket.serverAddress, ticket.roomId, ticket.joinToken);
+  const zedLeft = nextEvent(ann, "playerLeft");
+  dropped.player.terminate();
+  await zedLeft;
+  // Its token expired a minute ago: well within the default ten-minute window. The name comes with it.
+  const zed = await c.joinRoom(ann.roomId, { rejoinToken: ours.sign(claims(Date.now() - 60_000, ticket.playerId)) });
+  expect(zed.playerId).toBe(ticket.playerId);
+  expect(zed.players.find((p) => p.id === ticket.playerId)?.name).toBe("zed");
   await zed.leave();
+  // A player the room never had (or that left, as zed just did) is not taken in as itself. (A
+  // live token nobody used is a first ticket still: the Gateway would pass it on, so these expired.)
+  for (const playerId of ["p_returning", ticket.playerId]) {
+    const e = await c
+      .joinRoom(ann.roomId, { rejoinToken: ours.sign(claims(Date.now() - 1_000, playerId)) })
+      .catch((x: Error) => x);
+    expect(String(e)).toMatch(/403 player is not expected back/);
+  }
 
   const refused = async (token: string) => codeOf(c.joinRoom(ann.roomId, { rejoinToken: token }));
   const stranger = new JoinTokens(randomBytes(24).toString("base64url"));

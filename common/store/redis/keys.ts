@@ -11,6 +11,7 @@
 //   {prefix}opening                zset   OPENING rooms by the time another Manager may reclaim them
 //   {prefix}moving                 zset   MOVING rooms by the time their move may be claimed
 //   {prefix}lease:{name}           string the lease holder's name, expiring (PX) with the lease
+//   {prefix}spent:{tokenId}        string a spent join token's id, expiring (PX) with the token
 //   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
 //   {prefix}bus                    pub/sub channel of ManagerBusMessage (protobuf binary)
 // and the placement, seat and listing indexes described in lua/includes/*.lua. Scripts derive
@@ -56,6 +57,9 @@ export class RedisKeys {
   /** A listing: every public room, or only joinable ones, of a mode and region ("" for any). */
   listing(includeFull: boolean, mode: string, region: string) {
     return `${this.prefix}${includeFull ? "ls" : "lj"}:${mode || "*"}:${region || "*"}`;
+  }
+  spentToken(tokenId: string) {
+    return `${this.prefix}spent:${tokenId}`;
   }
   lease(name: string) {
     return `${this.prefix}lease:${name}`;

@@ -1,0 +1,26 @@
+import type { SpentTokens } from "../tokens.js";
+
+// The memory store's spent tokens: id -> expiry, in the order they were spent. Tokens expire in
+// roughly that order (one TTL for all), so dropping expired ones from the front keeps the map to
+// the live tokens without scanning it.
+
+export class MemorySpentTokens implements SpentTokens {
+  private readonly spent = new Map<string, number>();
+
+  async spendToken(t: { tokenId: string; untilMs: number; nowMs: number }) {
+    return this.spend(t);
+  }
+
+  /** spendToken, synchronously: for a game server's own record (gameserver/ws-server.ts). */
+  spend({ tokenId, untilMs, nowMs }: { tokenId: string; untilMs: number; nowMs: number }): boolean {
+    for (const [id, until] of this.spent) {
+      if (until > nowMs) break;
+      this.spent.delete(id);
+    }
+    const until = this.spent.get(tokenId);
+    if (until !== undefined && until > nowMs) return false;
+    this.spent.delete(tokenId);
+    this.spent.set(tokenId, untilMs);
+    return true;
+  }
+}
