@@ -102,7 +102,18 @@ export const FAULTS: Fault[] = [
       const target = await busiestServer(w);
       // What an operator types; the server moves its rooms and exits on its own.
       const { code, out } = await runCli(["drain", target.id], { MANAGER_ADDRESS: w.cluster.managerAddress });
-      if (code !== 0) throw new Error(`roomgate drain ${target.id} exited ${code}: ${out}`);
+      if (code !== 0) {
+        // Refused (say, not connected): what the server and the Managers said of it explains why.
+        const named = w.cluster.managers.flatMap((m) =>
+          m.proc.lines
+            .filter((l) => l.serverId === target.id)
+            .slice(-8)
+            .map((l) => `${m.proc.name}: ${JSON.stringify(l)}`),
+        );
+        throw new Error(
+          `roomgate drain ${target.id} exited ${code}: ${out}\n${target.id} said:\n${target.proc.tail(12)}\nManagers said of it:\n${named.join("\n")}`,
+        );
+      }
       const exit = await target.proc.exited;
       if (exit.code !== 0) throw new Error(`${target.id} exited with ${JSON.stringify(exit)} after draining`);
     },
