@@ -188,6 +188,16 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     await creator.stop();
     await load.allBack(o.recoveryLimitMs);
     return { options: o, faults, inconsistencies: await retrying(() => consistency(store.redis, keyPrefix)) };
+  } catch (e) {
+    // Players who never came back: what the servers said of each explains why.
+    const ids = new Set(String((e as Error).message).match(/\bp_[A-Za-z0-9_-]{16}\b|\b[A-Za-z0-9_-]{22}\b/g) ?? []);
+    const said = cluster.procs.flatMap((p) =>
+      p.lines
+        .filter((l) => ids.has(String(l.playerId)) || ids.has(String(l.roomId)))
+        .map((l) => `${p.name}: ${JSON.stringify(l)}`),
+    );
+    if (said.length > 0) (e as Error).message += `\nwhat the processes said of them:\n${said.slice(-30).join("\n")}`;
+    throw e;
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     await creator?.stop().catch(() => {});

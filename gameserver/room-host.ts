@@ -283,6 +283,7 @@ export class RoomHost {
   private restore(room: Room, bytes: Uint8Array) {
     const snap = restoreFrom(room, bytes, this.log);
     room.migrationTimer = setTimeout(() => this.migrationGraceEnded(room.id), this.limits.migrationGraceMs);
+    room.restoredUntilMs = this.now() + this.limits.migrationGraceMs;
     this.log.info("room restored", {
       roomId: room.id,
       keys: room.state.size,

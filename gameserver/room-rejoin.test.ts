@@ -55,6 +55,14 @@ test("a player still in the room may rejoin (its old connection is replaced), as
   expect(a.closed?.code).toBe(4001);
   t.host.openRoom("r2", 4, 30_000, { snapshot: snapshotBytes({ players: [{ id: "px", name: "x" }], maxPlayers: 4 }) });
   expect(t.host.admit("r2", "px", true)).toBeUndefined();
+});
+
+test("a moved room takes back, for its migration grace, a player its snapshot predates; not after", () => {
+  // py joined on the old server after its last snapshot, which then died: its ticket is as good as px's.
+  t.now = 1_000;
+  t.host.openRoom("r2", 4, 30_000, { snapshot: snapshotBytes({ players: [{ id: "px", name: "x" }], maxPlayers: 4 }) });
+  expect(t.host.admit("r2", "py", true)).toBeUndefined();
+  t.now = 1_000 + 15_000; // the fixture's MIGRATION_GRACE_MS
   expect(t.host.admit("r2", "py", true)).toMatchObject({ status: 403 });
 });
 

@@ -52,6 +52,12 @@ export class Room {
   /** Ends the wait for `awaited`. */
   migrationTimer?: NodeJS.Timeout;
   /**
+   * A restored room takes any rejoin ticket of its own until then: its snapshot may predate a
+   * player who joined on the old server just before it died, and who is as expected back as those
+   * the snapshot names.
+   */
+  restoredUntilMs = 0;
+  /**
    * Players whose connection dropped without a leave, id -> until when they may rejoin as
    * themselves; oldest first. A player who left (close 1000) is not here: its rejoin is refused.
    */
@@ -62,9 +68,14 @@ export class Room {
     public maxPlayers: number,
   ) {}
 
-  /** Whether a rejoin ticket for this player may come in: it is here, awaited, or dropped within the grace. */
+  /** Whether a rejoin ticket for this player may come in: it is here, awaited, dropped within the grace, or the room just moved. */
   expects(playerId: string, nowMs: number): boolean {
-    return this.players.has(playerId) || this.awaited.has(playerId) || (this.departed.get(playerId) ?? 0) > nowMs;
+    return (
+      this.players.has(playerId) ||
+      this.awaited.has(playerId) ||
+      (this.departed.get(playerId) ?? 0) > nowMs ||
+      this.restoredUntilMs > nowMs
+    );
   }
 
   /** Remembers (or, after a leave, forgets) a player who is gone, and drops rejoin graces that ran out. */
