@@ -34,6 +34,7 @@ import { playerAuth } from "./players.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
+import { loadRoomModule } from "../gameserver/room-module.js";
 import { DRAIN_MODES, type DrainMode } from "../gameserver/room-host.js";
 import { addReadinessCheck } from "../common/metrics/probes.js";
 import { exportRefusals } from "../common/metrics/refusals.js";
@@ -228,6 +229,15 @@ export async function startGateway(
   };
 }
 
+/** GAMESERVER_ROOMS as definitions; a module that does not load is a configuration error. */
+async function roomModule(v: Values) {
+  try {
+    return await loadRoomModule(str(v, "GAMESERVER_ROOMS"));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 export function drainMode(v: Values): DrainMode {
   const mode = str(v, "DRAIN_MODE") ?? "migrate";
   if (!DRAIN_MODES.includes(mode as DrainMode))
@@ -264,6 +274,7 @@ export async function startOneGameServer(
     region: str(v, "GAMESERVER_REGION")!,
     zone: str(v, "GAMESERVER_ZONE") ?? "",
     labels: parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS"),
+    rooms: await roomModule(v),
     managerAddress,
     credentials: channelCredentials(v),
     tokens,

@@ -21,6 +21,7 @@ import {
 } from "../../gen/roomgate/v1/gateway_pb.js";
 import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../../common/ids.js";
+import { withRoomType } from "../../common/room-type.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
 import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
 import type { MatchStore, RoomAllocator } from "./dependencies.js";
@@ -96,7 +97,8 @@ export class Matchmaker {
       maxPlayers: this.maxPlayers(req.maxPlayers),
       requestId: scopedRequestId(req.requestId, caller),
       creatorPlayerId: playerId,
-      labels: req.labels,
+      // A logic type is a label the room's server must have: placement and moves honour it as any other.
+      labels: withRoomType(req.labels, req.roomType),
       visibility: req.visibility || RoomVisibility.PRIVATE,
       mode: req.mode,
       metadata: req.metadata,
@@ -167,13 +169,15 @@ export class Matchmaker {
       holdMs: this.o.joinTokenTtlMs,
       openWaitMs: this.o.openWaitMs ?? 5000,
     };
-    const ask = { playerId, mode: req.mode, maxPlayers, labels: req.labels, regions };
+    // Rooms match on labels exactly, so a quick-join only ever finds rooms of its own type.
+    const labels = withRoomType(req.labels, req.roomType);
+    const ask = { playerId, mode: req.mode, maxPlayers, labels, regions };
     const { room, created } = await seatOrCreate(quick, ask, async () => {
       const res = await this.allocate({
         regions: this.regions(req.region, req.latencies),
         maxPlayers,
         creatorPlayerId: playerId,
-        labels: req.labels,
+        labels,
         visibility: RoomVisibility.PUBLIC,
         mode: req.mode,
         metadata: req.metadata,
