@@ -325,7 +325,8 @@ export class RoomHost {
       send: (playerId: string, frame: Uint8Array) =>
         room.players.get(playerId)?.conn.send(encode({ case: "sync", value: frame })),
       // After the hook that ended it has returned (it may be the room's own creation).
-      ended: (why: string) => queueMicrotask(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),
+      ended: (why: string) =>
+        void Promise.resolve().then(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),
       changed: () => {
         room.dirty = true;
       },
