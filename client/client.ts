@@ -150,7 +150,12 @@ export class RoomgateClient {
   }
 
   private async enter<D>(ticket: Ticket, playerName: string, created: boolean): Promise<Room<D>> {
-    const room = new Room<D>(ticket.roomId, { gateway: this.gateway, openSocket, playerName, reconnect: this.reconnect });
+    const room = new Room<D>(ticket.roomId, {
+      gateway: this.gateway,
+      openSocket,
+      playerName,
+      reconnect: this.reconnect,
+    });
     room.created = created;
     await room.start(ticket);
     return room;

@@ -104,7 +104,10 @@ test("a throwing hook ends only its room: players get the reason, the Manager he
   t.host.frame("r1", "pa", input({ boom: true }), true);
   await Promise.resolve();
   expect(a.closed).toEqual({ code: CLOSE.roomClosed, reason: "room error: onMessage failed" });
-  expect(a.frames.at(-1)?.frame.value).toMatchObject({ code: ErrorCode.ROOM_CLOSING, message: "room error: onMessage failed" });
+  expect(a.frames.at(-1)?.frame.value).toMatchObject({
+    code: ErrorCode.ROOM_CLOSING,
+    message: "room error: onMessage failed",
+  });
   expect(t.events).toContain("closed r1 ENDED");
   expect(c.closed).toBeUndefined();
   expect(t.host.roomIds()).toEqual(["r2"]);

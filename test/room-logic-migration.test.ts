@@ -20,7 +20,11 @@ beforeAll(async () => {
   env = await startCluster("room-logic-migration", {
     gateways: 1,
     gameServers: 3,
-    gameServerEnv: { GAMESERVER_ROOMS: EXAMPLE_ROOMS, REPORT_INTERVAL_MS: String(REPORT_MS), SNAPSHOT_INTERVAL_MS: "100" },
+    gameServerEnv: {
+      GAMESERVER_ROOMS: EXAMPLE_ROOMS,
+      REPORT_INTERVAL_MS: String(REPORT_MS),
+      SNAPSHOT_INTERVAL_MS: "100",
+    },
   });
   client = new RoomgateClient(env.cluster.gatewayUrl(0), {
     reconnect: { maxAttempts: 20, initialDelayMs: 100, maxDelayMs: 500 },

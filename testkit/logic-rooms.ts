@@ -9,7 +9,11 @@ import { BUILT_CLI } from "./cluster.js";
 export const EXAMPLE_ROOMS = resolve(BUILT_CLI, "..", "..", "examples", "rooms.js");
 
 /** Resolves with the room's view once `match` holds for it (now, or after a later change event). */
-export function untilView<D>(room: Room<D>, match: (view: ViewOf<D>) => boolean, timeoutMs = 10_000): Promise<ViewOf<D>> {
+export function untilView<D>(
+  room: Room<D>,
+  match: (view: ViewOf<D>) => boolean,
+  timeoutMs = 10_000,
+): Promise<ViewOf<D>> {
   const now = room.view;
   if (now !== undefined && match(now)) return Promise.resolve(now);
   return new Promise((res, rej) => {
