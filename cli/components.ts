@@ -229,6 +229,9 @@ export async function startGateway(
   };
 }
 
+/** Register.labels' max_pairs in manager.proto. */
+const MAX_SERVER_LABELS = 16;
+
 /** GAMESERVER_ROOMS as definitions; a module that does not load is a configuration error. */
 async function roomModule(v: Values) {
   try {
@@ -266,6 +269,13 @@ export async function startOneGameServer(
 ) {
   // A stopped server is no longer this process's concern: `up` goes on with the other one.
   let unready = () => {};
+  const labels = parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS");
+  const rooms = await roomModule(v);
+  // Each room type is advertised as a label, and Register takes 16 at most.
+  if (Object.keys(labels).length + rooms.length > MAX_SERVER_LABELS)
+    throw new ConfigError(
+      `GAMESERVER_LABELS (${Object.keys(labels).length}) and the room types of GAMESERVER_ROOMS (${rooms.length}) make more than ${MAX_SERVER_LABELS} labels`,
+    );
   const gs = await startGameServer({
     id: id === undefined ? undefined : checkServerId(id, "GAMESERVER_ID"),
     host: str(v, "GAMESERVER_HOST")!,
@@ -273,8 +283,8 @@ export async function startOneGameServer(
     publicAddress: str(v, "GAMESERVER_PUBLIC_ADDRESS"),
     region: str(v, "GAMESERVER_REGION")!,
     zone: str(v, "GAMESERVER_ZONE") ?? "",
-    labels: parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS"),
-    rooms: await roomModule(v),
+    labels,
+    rooms,
     managerAddress,
     credentials: channelCredentials(v),
     tokens,
