@@ -166,6 +166,8 @@ test("placement: a type no server runs is unavailable, naming it; a logic type l
   expect((none as ConnectError).rawMessage).toContain('room type "chess"');
   expect(await codeOf(gw.createRoom({ roomType: "Not A Type!" }))).toBe("InvalidArgument");
   expect(await codeOf(gw.joinOrCreate({ mode: "m", roomType: "x".repeat(49) }))).toBe("InvalidArgument");
+  const sixteen = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, "v"]));
+  expect(await codeOf(gw.createRoom({ roomType: "dots", labels: sixteen }))).toBe("InvalidArgument");
 
   const typed = await Promise.all(Array.from({ length: 6 }, () => gw.createRoom({ roomType: "dots" })));
   for (const r of typed) expect(r.serverId).toBe("gs-rooms");

@@ -49,6 +49,8 @@ export interface MatchmakerOptions {
   now?: () => number;
 }
 
+const MAX_ROOM_LABELS = 16;
+
 type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">;
 
 /** Who calls: the client's address (gateway/client-address.ts) and, with player auth, the verified player. */
@@ -98,7 +100,7 @@ export class Matchmaker {
       requestId: scopedRequestId(req.requestId, caller),
       creatorPlayerId: playerId,
       // A logic type is a label the room's server must have: placement and moves honour it as any other.
-      labels: withRoomType(req.labels, req.roomType),
+      labels: this.labels(req.labels, req.roomType),
       visibility: req.visibility || RoomVisibility.PRIVATE,
       mode: req.mode,
       metadata: req.metadata,
@@ -170,7 +172,7 @@ export class Matchmaker {
       openWaitMs: this.o.openWaitMs ?? 5000,
     };
     // Rooms match on labels exactly, so a quick-join only ever finds rooms of its own type.
-    const labels = withRoomType(req.labels, req.roomType);
+    const labels = this.labels(req.labels, req.roomType);
     const ask = { playerId, mode: req.mode, maxPlayers, labels, regions };
     const { room, created } = await seatOrCreate(quick, ask, async () => {
       const res = await this.allocate({
@@ -240,6 +242,15 @@ export class Matchmaker {
     if (untilMs <= now) return false;
     const tokenId = Buffer.from(token.tokenId).toString("base64url");
     return storeCall(() => this.o.store.spendToken({ tokenId, untilMs, nowMs: now }));
+  }
+
+  /** The labels a new room's server must have: the request's, and its room type's when that is not relay. */
+  private labels(labels: Record<string, string>, roomType: string): Record<string, string> {
+    const all = withRoomType(labels, roomType);
+    // The room type is one more label, and a room has 16 at most (AllocateRoomRequest.labels).
+    if (Object.keys(all).length > MAX_ROOM_LABELS)
+      throw new MatchError("invalid_request", `with a room_type, labels may have at most ${MAX_ROOM_LABELS - 1} pairs`);
+    return all;
   }
 
   private maxPlayers(asked: number): number {
