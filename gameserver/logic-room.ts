@@ -3,6 +3,7 @@
 // be, and this wakes it then. Room time goes on from the snapshot after a move (snapshot time +
 // monotonic time elapsed here), so a room's timers and ticks do not jump when it changes servers.
 import type { Logger } from "../common/log.js";
+import { countLogic } from "./metrics.js";
 import {
   type AnyRoomDefinition,
   type InputOutcome,
@@ -43,6 +44,8 @@ export class LogicRoom {
   /** A joining player's frames are held until the host has welcomed them (or turned them away). */
   private holding?: { playerId: string; frames: Uint8Array[] };
   private stopped = false;
+  /** What the metrics have counted of this room so far. */
+  private counted = { cpuMs: 0, ticks: 0, overruns: 0 };
 
   /**
    * A new room, or, with `snapshot` (RoomRuntime.snapshot() bytes from the server the room left),
@@ -81,6 +84,8 @@ export class LogicRoom {
       }
     }
     this.runtime = runtime ?? RoomRuntime.create(definition, roomInit);
+    // A restored room's tick count goes on from its snapshot: only ticks run here are counted.
+    this.counted.ticks = this.runtime.stats.ticks;
     this.baseMs = this.runtime.schedule.now;
     this.startedAt = this.monotonic();
     this.host = init.host;
@@ -148,9 +153,17 @@ export class LogicRoom {
   }
 
   private ran() {
+    this.count();
     if (this.stopped) return;
     this.host.changed();
     this.arm();
+  }
+
+  private count() {
+    const { cpuMs, ticks, overruns } = this.runtime.stats;
+    const c = this.counted;
+    countLogic(this.runtime.type, cpuMs - c.cpuMs, ticks - c.ticks, overruns - c.overruns);
+    this.counted = { cpuMs, ticks, overruns };
   }
 
   /** Wakes the room when its next tick or timer is due (and only re-arms when that moved). */
@@ -174,6 +187,7 @@ export class LogicRoom {
   }
 
   private stop() {
+    if (this.runtime) this.count();
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;

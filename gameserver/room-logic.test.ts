@@ -2,6 +2,7 @@
 // room that ends itself, ticks in room time, frames that do not fit the type, and a move from
 // one host to another (onRestore, and an unreadable snapshot starting afresh).
 import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
+import { registry } from "../common/metrics/registry.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index.js";
 import { defineRoom } from "../rooms/index.js";
@@ -56,7 +57,7 @@ test("a server opens only the types it runs", () => {
   expect(t.host.openRoom("r2", 4, 30_000, undefined, { roomType: "relay" })).toBeUndefined();
 });
 
-test("the room's state follows the welcome and goes on every tick in room time", () => {
+test("the room's state follows the welcome and goes on every tick in room time, counted in the metrics", async () => {
   open();
   const a = new FakeConn();
   t.host.join("r1", "pa", "ann", a);
@@ -67,6 +68,11 @@ test("the room's state follows the welcome and goes on every tick in room time",
   t.host.frame("r1", "pa", input({ say: "hi" }), true);
   jest.advanceTimersByTime(100);
   expect(viewOf(a)?.said).toEqual(["hi"]);
+  // The metrics count its ticks and CPU time by room type.
+  const text = await registry.metrics();
+  const ticks = /roomgate_room_logic_ticks_total\{room_type="counter"\} (\d+)/.exec(text);
+  expect(Number(ticks?.[1])).toBeGreaterThanOrEqual(10);
+  expect(text).toMatch(/roomgate_room_logic_cpu_seconds_total\{room_type="counter"\} \d/);
 });
 
 test("a join the room refuses: closed with 4003 and the room's reason, before any welcome; the seat stays free", () => {
