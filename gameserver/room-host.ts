@@ -5,6 +5,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
 import { isRelay, RELAY } from "../common/room-type.js";
+import { refusals } from "../common/metrics/refusals.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
@@ -150,6 +151,7 @@ export class RoomHost {
     if (room.logic) {
       const joined = room.logic.join({ id: playerId, name, claims: joining.claims });
       if (!joined.outcome.ok) {
+        refusals.gameserver.admission++;
         conn.close(CLOSE.refused, joined.outcome.reason.slice(0, 60));
         return false;
       }
