@@ -10,7 +10,7 @@ import { CLOSE } from "../protocol/close-codes.js";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 import { LogicRoom } from "./logic-room.js";
-import { type Connection, encode, Room } from "./room.js";
+import { closeReason, type Connection, encode, Room } from "./room.js";
 import { RoomEventFanout, type RoomEvents } from "./room-events.js";
 import { FrameHandler } from "./room-frames.js";
 import { restoreFrom, snapshotOf } from "./room-snapshot.js";
@@ -152,7 +152,7 @@ export class RoomHost {
       const joined = room.logic.join({ id: playerId, name, claims: joining.claims });
       if (!joined.outcome.ok) {
         refusals.gameserver.admission++;
-        conn.close(CLOSE.refused, joined.outcome.reason.slice(0, 60));
+        conn.close(CLOSE.refused, closeReason(joined.outcome.reason));
         return false;
       }
       frames = joined.frames;

@@ -20,6 +20,7 @@ const counter = defineRoom<Counter, { say?: string; boom?: true }>({
   initialState: () => ({ ticks: 0, said: [], restored: false }),
   onJoin(_ctx, player) {
     if (player.name === "mallory") return { refuse: "no mallory here" };
+    if (player.name === "long") return { refuse: "ü".repeat(100) };
     return undefined;
   },
   onMessage(ctx, _player, input) {
@@ -82,6 +83,10 @@ test("a join the room refuses: closed with 4003 and the room's reason, before an
   expect(m.closed).toEqual({ code: CLOSE.refused, reason: "no mallory here" });
   expect(m.frames).toEqual([]);
   expect(t.host.stats).toEqual({ rooms: 1, players: 0 });
+  // A close reason holds 123 bytes: a longer one is cut at a character.
+  const l = new FakeConn();
+  t.host.join("r1", "pl", "long", l);
+  expect(l.closed?.reason).toBe("ü".repeat(61));
 });
 
 test("frames that do not fit the room's type get WRONG_ROOM_TYPE; undecodable input BAD_INPUT", () => {

@@ -30,6 +30,13 @@ export interface Player {
 
 const MOVED_REASON = "room is moving to another server; rejoin through the Gateway";
 
+/** A WebSocket close reason holds 123 bytes of UTF-8 at most: longer text is cut at a character. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (Buffer.byteLength(s) > 123) s = s.slice(0, -1);
+  return s;
+}
+
 export const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) =>
   toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
 
@@ -117,11 +124,11 @@ export class Room {
       const shutdown = reason === RoomCloseReason.SHUTDOWN;
       const message = shutdown ? "server shutting down" : reason === RoomCloseReason.ENDED ? why : "room closed";
       const bye = encode({ case: "error", value: { code: ErrorCode.ROOM_CLOSING, message } });
-      // A close reason holds at most 123 bytes; the error frame before it has the whole text.
-      const closeReason = Buffer.from(message).byteLength <= 123 ? message : message.slice(0, 40);
+      // The error frame before the close has the whole text.
+      const text = closeReason(message);
       for (const p of this.players.values()) {
         p.conn.send(bye);
-        p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, closeReason);
+        p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, text);
       }
     }
   }
