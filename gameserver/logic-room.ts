@@ -124,6 +124,13 @@ export class LogicRoom {
     this.ran();
   }
 
+  /** A player the restored room still expected will not come back: onLeave runs for them. */
+  absent(playerId: string): void {
+    this.catchUp();
+    this.runtime.absent(playerId);
+    this.ran();
+  }
+
   message(playerId: string, bytes: Uint8Array): InputOutcome {
     this.catchUp();
     const outcome = this.runtime.message(playerId, bytes);

@@ -350,14 +350,17 @@ export class RoomHost {
     });
   }
 
-  /** Whoever of a restored room's players did not come back is gone for good: their owned keys go too. */
+  /** Whoever of a restored room's players did not come back is gone for good: their owned keys go too, and a logic room hears they left. */
   private migrationGraceEnded(roomId: string) {
     const room = this.rooms.get(roomId);
     if (!room) return;
     room.migrationTimer = undefined;
     const gone = [...room.awaited.keys()];
     room.awaited.clear();
-    for (const id of gone) room.dropOwnedKeys(id);
+    for (const id of gone) {
+      room.dropOwnedKeys(id);
+      room.logic?.absent(id);
+    }
     if (gone.length > 0) room.dirty = true;
     if (room.players.size === 0) this.closeRoom(roomId, RoomCloseReason.EMPTY);
   }

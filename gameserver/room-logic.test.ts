@@ -12,12 +12,13 @@ interface Counter {
   ticks: number;
   said: string[];
   restored: boolean;
+  left: string[];
 }
 
 const counter = defineRoom<Counter, { say?: string; boom?: true }>({
   type: "counter",
   tickHz: 10,
-  initialState: () => ({ ticks: 0, said: [], restored: false }),
+  initialState: () => ({ ticks: 0, said: [], restored: false, left: [] }),
   onJoin(_ctx, player) {
     if (player.name === "mallory") return { refuse: "no mallory here" };
     if (player.name === "long") return { refuse: "ü".repeat(100) };
@@ -33,6 +34,9 @@ const counter = defineRoom<Counter, { say?: string; boom?: true }>({
   onRestore(ctx) {
     ctx.state.restored = true;
   },
+  onLeave(ctx, player, consented) {
+    ctx.state.left.push(`${player.id}:${consented}`);
+  },
 });
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
@@ -46,7 +50,7 @@ function viewOf(conn: FakeConn) {
 }
 
 function open(roomId = "r1") {
-  t.host = t.makeHost({}, [counter]);
+  t.host = t.makeHost({ snapshotMaxBytes: 4096 }, [counter]);
   expect(t.host.openRoom(roomId, 4, 30_000, undefined, { roomType: "counter" })).toBeUndefined();
 }
 
@@ -128,6 +132,7 @@ test("a room moves: the next host resumes it from the final snapshot (onRestore)
   open();
   const a = new FakeConn();
   t.host.join("r1", "pa", "ann", a);
+  t.host.join("r1", "pb", "bob", new FakeConn());
   t.host.frame("r1", "pa", input({ say: "before" }), true);
   jest.advanceTimersByTime(500);
   void t.host.drain("migrate", 1000);
@@ -135,7 +140,7 @@ test("a room moves: the next host resumes it from the final snapshot (onRestore)
   expect(final.snap.roomType).toBe("counter");
   expect(a.closed?.code).toBe(CLOSE.moved);
 
-  const next = t.makeHost({}, [counter]);
+  const next = t.makeHost({ snapshotMaxBytes: 4096 }, [counter]);
   next.openRoom("r1", 4, 0, { snapshot: snapshotBytes(final.snap) }, { roomType: "counter" });
   const back = new FakeConn();
   next.join("r1", "pa", "ann", back);
@@ -144,6 +149,10 @@ test("a room moves: the next host resumes it from the final snapshot (onRestore)
   expect(v.said).toEqual(["before"]);
   expect(v.restored).toBe(true);
   expect(v.ticks).toBeGreaterThan(viewOf(a)!.ticks);
+  // Bob never comes back: once the migration grace is over the room hears he left.
+  expect(v.left).toEqual([]);
+  jest.advanceTimersByTime(15_000);
+  expect(viewOf(back)!.left).toEqual(["pb:false"]);
 
   const garbled = t.makeHost({}, [counter]);
   const bytes = snapshotBytes({ ...final.snap, logic: new Uint8Array([1, 2, 3]) });
