@@ -13,13 +13,16 @@ interface Counter {
   said: string[];
   restored: boolean;
   left: string[];
+  /** Each player's verified claims, as onJoin saw them. */
+  claims: Record<string, unknown>;
 }
 
 const counter = defineRoom<Counter, { say?: string; boom?: true }>({
   type: "counter",
   tickHz: 10,
-  initialState: () => ({ ticks: 0, said: [], restored: false, left: [] }),
-  onJoin(_ctx, player) {
+  initialState: () => ({ ticks: 0, said: [], restored: false, left: [], claims: {} }),
+  onJoin(ctx, player) {
+    ctx.state.claims[player.id] = player.claims;
     if (player.name === "mallory") return { refuse: "no mallory here" };
     if (player.name === "long") return { refuse: "ü".repeat(100) };
     return undefined;
@@ -65,11 +68,13 @@ test("a server opens only the types it runs", () => {
 test("the room's state follows the welcome and goes on every tick in room time, counted in the metrics", async () => {
   open();
   const a = new FakeConn();
-  t.host.join("r1", "pa", "ann", a);
+  // The claims the game server verified (the join token's, from the player's identity token) reach onJoin.
+  t.host.join("r1", "pa", "ann", a, { claims: { sub: "user-1", tier: "gold" } });
   expect(a.cases()).toEqual(["welcome", "sync"]);
   expect(a.welcome().roomType).toBe("counter");
   jest.advanceTimersByTime(1000);
   expect(viewOf(a)?.ticks).toBeGreaterThanOrEqual(9);
+  expect(viewOf(a)?.claims).toEqual({ pa: { sub: "user-1", tier: "gold" } });
   t.host.frame("r1", "pa", input({ say: "hi" }), true);
   jest.advanceTimersByTime(100);
   expect(viewOf(a)?.said).toEqual(["hi"]);
@@ -80,7 +85,7 @@ test("the room's state follows the welcome and goes on every tick in room time, 
   expect(text).toMatch(/roomgate_room_logic_cpu_seconds_total\{room_type="counter"\} \d/);
 });
 
-test("a join the room refuses: closed with 4003 and the room's reason, before any welcome; the seat stays free", () => {
+test("a join the room refuses: closed with 4004 and the room's reason, before any welcome; the seat stays free", () => {
   open();
   const m = new FakeConn();
   expect(t.host.join("r1", "pm", "mallory", m)).toBe(false);
