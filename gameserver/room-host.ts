@@ -334,7 +334,10 @@ export class RoomHost {
       },
     };
     const init = { roomId: room.id, maxPlayers: room.maxPlayers, metadata: metadata ?? {}, host, log: this.log };
-    return new LogicRoom(definition, init, snapshot);
+    const logic = new LogicRoom(definition, init, snapshot);
+    // The definition may seat fewer: the host then refuses the rest before the upgrade, as for any full room.
+    room.maxPlayers = logic.runtime.maxPlayers;
+    return logic;
   }
 
   /** A restored room starts from its snapshot and waits the migration grace for the snapshot's players. */

@@ -167,3 +167,13 @@ test("a room moves: the next host resumes it from the final snapshot (onRestore)
   expect(viewOf(fresh)).toMatchObject({ said: [], restored: false });
   expect(t.warnings.some((w) => w.includes("snapshot unreadable"))).toBe(true);
 });
+
+test("a definition that seats fewer than the room's max_players: the rest are refused before the upgrade", () => {
+  const solo = defineRoom({ type: "solo", maxPlayers: 1 });
+  t.host = t.makeHost({}, [solo]);
+  t.host.openRoom("r1", 4, 30_000, undefined, { roomType: "solo" });
+  const a = new FakeConn();
+  t.host.join("r1", "pa", "ann", a);
+  expect(a.welcome().maxPlayers).toBe(1);
+  expect(t.host.admit("r1", "pb")).toEqual({ status: 409, reason: "room is full" });
+});
