@@ -34,6 +34,7 @@ import { playerAuth } from "./players.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
+import { loadRoomModule } from "../gameserver/room-module.js";
 import { DRAIN_MODES, type DrainMode } from "../gameserver/room-host.js";
 import { addReadinessCheck } from "../common/metrics/probes.js";
 import { exportRefusals } from "../common/metrics/refusals.js";
@@ -228,6 +229,18 @@ export async function startGateway(
   };
 }
 
+/** Register.labels' max_pairs in manager.proto. */
+const MAX_SERVER_LABELS = 16;
+
+/** GAMESERVER_ROOMS as definitions; a module that does not load is a configuration error. */
+async function roomModule(v: Values) {
+  try {
+    return await loadRoomModule(str(v, "GAMESERVER_ROOMS"));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 export function drainMode(v: Values): DrainMode {
   const mode = str(v, "DRAIN_MODE") ?? "migrate";
   if (!DRAIN_MODES.includes(mode as DrainMode))
@@ -256,6 +269,13 @@ export async function startOneGameServer(
 ) {
   // A stopped server is no longer this process's concern: `up` goes on with the other one.
   let unready = () => {};
+  const labels = parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS");
+  const rooms = await roomModule(v);
+  // Each room type is advertised as a label, and Register takes 16 at most.
+  if (Object.keys(labels).length + rooms.length > MAX_SERVER_LABELS)
+    throw new ConfigError(
+      `GAMESERVER_LABELS (${Object.keys(labels).length}) and the room types of GAMESERVER_ROOMS (${rooms.length}) make more than ${MAX_SERVER_LABELS} labels`,
+    );
   const gs = await startGameServer({
     id: id === undefined ? undefined : checkServerId(id, "GAMESERVER_ID"),
     host: str(v, "GAMESERVER_HOST")!,
@@ -263,7 +283,8 @@ export async function startOneGameServer(
     publicAddress: str(v, "GAMESERVER_PUBLIC_ADDRESS"),
     region: str(v, "GAMESERVER_REGION")!,
     zone: str(v, "GAMESERVER_ZONE") ?? "",
-    labels: parseLabels(str(v, "GAMESERVER_LABELS") ?? "", "GAMESERVER_LABELS"),
+    labels,
+    rooms,
     managerAddress,
     credentials: channelCredentials(v),
     tokens,

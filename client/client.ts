@@ -55,7 +55,7 @@ export class RoomgateClient {
    * Creates a room and joins it; resolves once the game server has welcomed this player. The room
    * goes to `region` or the fastest measured region with room (see PlacementOptions).
    */
-  async createRoom(options: CreateRoomOptions = {}): Promise<Room> {
+  async createRoom<D = unknown>(options: CreateRoomOptions = {}): Promise<Room<D>> {
     const ticket = await this.gateway.createRoom({
       region: options.region ?? "",
       maxPlayers: options.maxPlayers ?? 0,
@@ -66,9 +66,10 @@ export class RoomgateClient {
       mode: options.mode ?? "",
       metadata: options.metadata ?? {},
       latencies: await this.latencies(options),
+      roomType: options.roomType ?? "",
     });
     // An idempotent retry (same requestId) also counts as created: it is the creator's seat.
-    return this.enter(ticket, options.playerName ?? "", true);
+    return this.enter<D>(ticket, options.playerName ?? "", true);
   }
 
   /**
@@ -77,7 +78,7 @@ export class RoomgateClient {
    * has a free seat, a new public room for the player. Resolves once welcomed; `room.created` says
    * which it was. Two players never get the same last seat.
    */
-  async joinOrCreate(options: JoinOrCreateOptions): Promise<Room> {
+  async joinOrCreate<D = unknown>(options: JoinOrCreateOptions): Promise<Room<D>> {
     const res = await this.gateway.joinOrCreate({
       mode: options.mode,
       region: options.region ?? "",
@@ -86,18 +87,19 @@ export class RoomgateClient {
       metadata: options.metadata ?? {},
       playerName: options.playerName ?? "",
       latencies: await this.latencies(options),
+      roomType: options.roomType ?? "",
     });
-    return this.enter(res, options.playerName ?? "", res.created);
+    return this.enter<D>(res, options.playerName ?? "", res.created);
   }
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
-  async joinRoom(roomId: string, options: JoinRoomOptions = {}): Promise<Room> {
+  async joinRoom<D = unknown>(roomId: string, options: JoinRoomOptions = {}): Promise<Room<D>> {
     const ticket = await this.gateway.joinRoom({
       roomId,
       playerName: options.playerName ?? "",
       rejoinToken: options.rejoinToken ?? "",
     });
-    return this.enter(ticket, options.playerName ?? "", false);
+    return this.enter<D>(ticket, options.playerName ?? "", false);
   }
 
   /** Describes a room without joining it; rejects with ConnectError code NotFound when there is none. */
@@ -147,8 +149,13 @@ export class RoomgateClient {
     }
   }
 
-  private async enter(ticket: Ticket, playerName: string, created: boolean): Promise<Room> {
-    const room = new Room(ticket.roomId, { gateway: this.gateway, openSocket, playerName, reconnect: this.reconnect });
+  private async enter<D>(ticket: Ticket, playerName: string, created: boolean): Promise<Room<D>> {
+    const room = new Room<D>(ticket.roomId, {
+      gateway: this.gateway,
+      openSocket,
+      playerName,
+      reconnect: this.reconnect,
+    });
     room.created = created;
     await room.start(ticket);
     return room;

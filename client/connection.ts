@@ -1,5 +1,6 @@
 import type { ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
 import { decodeServerFrame, type Ticket } from "./wire.js";
+import { RoomRefusedError } from "./errors.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import { roomSubprotocols, roomUrl } from "../protocol/urls.js";
 import type { OpenSocket, RoomSocket } from "./socket.js";
@@ -59,6 +60,7 @@ export function openConnection(
       },
       close: (code, reason, error) => {
         if (welcomed) return on.dropped(code, reason, error);
+        if (code === CLOSE.refused) return fail(new RoomRefusedError(ticket.roomId, reason));
         const why = error?.message ?? `closed with ${code}${reason ? ` ${reason}` : ""}`;
         fail(
           new Error(

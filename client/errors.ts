@@ -16,6 +16,7 @@ const CLOSE_MEANING: Record<number, string> = {
   [CLOSE.policyViolation]: "closed by the server for breaking its rules",
   [CLOSE.tooBig]: "closed by the server: frame too big",
   [CLOSE.replaced]: "replaced: this player joined again from another connection",
+  [CLOSE.refused]: "refused by the room",
 };
 
 /** Why the server ended a connection for good; undefined for a plain normal close. */
@@ -23,4 +24,15 @@ export function finalCloseError(roomId: string, code: number, reason: string): E
   const meaning = CLOSE_MEANING[code];
   if (!meaning) return undefined;
   return new Error(`room ${roomId}: ${meaning} (${code}${reason ? ` ${reason}` : ""})`);
+}
+
+/** A room of a logic type turned this player away (its onJoin refused, or it is full); `reason` is the room's. */
+export class RoomRefusedError extends Error {
+  override readonly name = "RoomRefusedError";
+  constructor(
+    readonly roomId: string,
+    readonly reason: string,
+  ) {
+    super(`room ${roomId} refused to seat this player: ${reason}`);
+  }
 }

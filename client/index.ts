@@ -14,7 +14,8 @@ export type * from "./requests.js";
 export type { MeasureRegionsOptions, RegionEndpoint, RegionLatency } from "./regions.js";
 export { Room } from "./room.js";
 export type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";
-export { RoomServerError } from "./errors.js";
+export { RoomRefusedError, RoomServerError } from "./errors.js";
+export type { InputOf, MessageOf, ViewOf } from "./logic-types.js";
 export type {
   GatewayProtocol,
   ReconnectOptions,

@@ -5,6 +5,7 @@ import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { abortableWait } from "../protocol/abortable-wait.js";
 import { backoffDelay } from "../protocol/backoff.js";
 import { CLOSE } from "../protocol/close-codes.js";
+import { RoomRefusedError } from "./errors.js";
 import type { ResolvedReconnect } from "./options.js";
 import type { Ticket } from "./wire.js";
 
@@ -37,6 +38,7 @@ export interface Rejoining {
  * or a browser, which hides the status).
  */
 function serverGoingAway(e: Error): boolean {
+  if (e instanceof RoomRefusedError) return false; // the room's own answer: asking again changes nothing
   const status = upgradeStatus(e);
   return status === undefined || status === 503 || status === 404;
 }
@@ -92,6 +94,7 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
       return;
     } catch (e) {
       if (r.stop.aborted) return;
+      if (e instanceof RoomRefusedError) return r.finish(CLOSE.refused, e.reason, e);
       if (ConnectError.from(e).code === Code.NotFound) {
         return r.finish(
           code,

@@ -40,6 +40,11 @@ export interface CreateRoomOptions extends PlacementOptions {
   mode?: string;
   /** Shown in listings: up to 16 entries (name, map, difficulty...). */
   metadata?: Record<string, string>;
+  /**
+   * The room's type: "relay" (the default) or a type of the game's room module (GAMESERVER_ROOMS),
+   * which only servers that run it take; no such server: ConnectError code Unavailable.
+   */
+  roomType?: string;
 }
 
 export interface JoinOrCreateOptions extends PlacementOptions {
@@ -52,6 +57,8 @@ export interface JoinOrCreateOptions extends PlacementOptions {
   /** Metadata of the room if one is created. */
   metadata?: Record<string, string>;
   playerName?: string;
+  /** Only rooms of this type are joined, and a new one gets it (see CreateRoomOptions.roomType). */
+  roomType?: string;
 }
 
 export interface JoinRoomOptions {

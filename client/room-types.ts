@@ -1,5 +1,6 @@
 // The public types of a Room: its connection states, shared-state values and events.
 import type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
+import type { MessageOf, ViewOf } from "./logic-types.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -15,7 +16,8 @@ export interface SetStateOptions {
   owned?: boolean;
 }
 
-export interface RoomEvents {
+/** A Room's events; `D` is the room's definition type (`typeof dots`) for a room of a logic type. */
+export interface RoomEvents<D = unknown> {
   /**
    * Every welcome: the first, and the one after each reconnect (normally with the same player id;
    * `restored` when the room moved to another server and was restored from its last snapshot).
@@ -32,6 +34,13 @@ export interface RoomEvents {
    * owner left for good) or a welcome after a reconnect showed the change.
    */
   state(key: string, value: Uint8Array | undefined, from: string): void;
+  /**
+   * A room of a logic type: `view` (Room.view) changed, once per frame the room sent (at most once
+   * per tick), or was replaced whole (the join, a reconnect, the room resumed on another server).
+   */
+  change(view: ViewOf<D>): void;
+  /** A room of a logic type sent this player a message (ctx.send, ctx.broadcast). */
+  roomMessage(message: MessageOf<D>): void;
   /** The connection's state: connecting, open, reconnecting, closed. */
   connection(s: ConnectionState): void;
   /** Once, at the very end; `error` says why when it was not our own leave() or a normal close. */

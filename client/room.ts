@@ -4,6 +4,7 @@ import type { Client } from "@connectrpc/connect";
 import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import type { Player, ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../protocol/close-codes.js";
+import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index.js";
 import { openConnection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { finalCloseError, RoomServerError } from "./errors.js";
@@ -11,6 +12,7 @@ import type { ResolvedReconnect } from "./options.js";
 import { Pings, PING_TIMEOUT_MS } from "./pings.js";
 import { playersChange } from "./players.js";
 import { follow, reconnect, type Rejoining, STEP_TIMEOUT_MS } from "./reconnect.js";
+import type { InputOf, ViewOf } from "./logic-types.js";
 import type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";
 import { SharedState } from "./shared-state.js";
 import { type ClientFrameInit, encodeClientFrame, isFinalClose, type Ticket } from "./wire.js";
@@ -24,8 +26,12 @@ export interface RoomDeps {
   reconnect: ResolvedReconnect;
 }
 
-/** A room the player is in. Made by RoomgateClient.createRoom / joinRoom / joinOrCreate, already welcomed. */
-export class Room {
+/**
+ * A room the player is in. Made by RoomgateClient.createRoom / joinRoom / joinOrCreate, already
+ * welcomed. `D` types a room of a logic type from its definition (`createRoom<typeof dots>`):
+ * `view` and `input` then speak the room's types.
+ */
+export class Room<D = unknown> {
   playerId = "";
   serverId = "";
   serverAddress = "";
@@ -39,12 +45,18 @@ export class Room {
   /** Everyone in the room, this player included; replaced (never mutated) on every change. */
   players: Player[] = [];
   connection: ConnectionState = "connecting";
+  /** "relay", or the type of the room's logic (from the welcome). */
+  roomType = "relay";
   /** The shared state, key -> value and owner: replaced by every welcome, kept up to date in between. */
   private readonly shared = new SharedState((key, value, from) => this.events.emit("state", key, value, from));
   /** The ticket of the current (or last) connection; its token is our rejoin token. */
   private ticket: Ticket | undefined;
 
-  private readonly events = new Emitter<RoomEvents>();
+  private readonly events = new Emitter<RoomEvents<D>>();
+  /** A logic room's state as this player may see it, built from the sync frames. */
+  private readonly replica = createStateReplica<ViewOf<D>>();
+  /** Resolves the first attach of a logic room once its state has arrived. */
+  private stateArrived: (() => void) | undefined;
   /** The welcomed connection, while there is one. */
   private socket: RoomSocket | undefined;
   /** A connection still waiting for its welcome. */
@@ -76,13 +88,31 @@ export class Room {
     };
   }
 
-  on<E extends keyof RoomEvents>(event: E, listener: RoomEvents[E]): () => void {
+  on<E extends keyof RoomEvents<D>>(event: E, listener: RoomEvents<D>[E]): () => void {
     return this.events.on(event, listener);
   }
 
   /** The room's shared state as this player knows it (key -> value and owner). */
   get state(): ReadonlyMap<string, Readonly<StateValue>> {
     return this.shared.view;
+  }
+
+  /**
+   * A room of a logic type: its state as this player may see it, up to date with the last frame
+   * the room sent (the `change` event says when). Undefined for a relay room. Read it, never write
+   * it: the room owns the state; send inputs instead.
+   */
+  get view(): ViewOf<D> | undefined {
+    return this.replica.state;
+  }
+
+  /**
+   * A room of a logic type: sends one input to the room's onMessage (plain data: objects, arrays,
+   * strings, numbers, booleans, null, Uint8Array). The room checks it; one it cannot decode comes
+   * back as an ErrorCode.BAD_INPUT error event. Throws unless the connection is "open".
+   */
+  input(value: InputOf<D>): void {
+    this.sendFrame({ case: "input", value: encodeValue(value) });
   }
 
   /**
@@ -185,7 +215,9 @@ export class Room {
           this.pending = undefined;
           this.socket = socket;
           this.welcomed(w, ticket);
-          resolve();
+          // A logic room's state follows its welcome at once: the caller gets the room with it.
+          if (this.roomType === "relay") resolve();
+          else this.stateArrived = resolve;
           return true;
         },
         frame: (f) => {
@@ -216,6 +248,7 @@ export class Room {
     this.region = ticket.region;
     this.ticket = ticket;
     this.players = [...w.players];
+    this.roomType = w.roomType || "relay";
     this.setConnection("open");
     for (const [key, v] of state.reassert)
       this.socket?.send(encodeClientFrame({ case: "setState", value: { key, value: v.value, owned: true } }));
@@ -261,12 +294,36 @@ export class Room {
       case "pong":
         this.pings.pong(f.frame.value.nonce);
         return;
+      case "sync":
+        return this.synced(f.frame.value);
       default:
         return; // a repeated welcome or a frame case newer than this SDK
     }
   }
 
+  private synced(bytes: Uint8Array) {
+    let applied;
+    try {
+      applied = applyServerFrame(this.replica, bytes);
+    } catch (e) {
+      this.events.emit("error", new Error(`room ${this.roomId}: undecodable sync frame: ${(e as Error).message}`));
+      return;
+    }
+    if (applied.kind === "message") {
+      this.events.emit("roomMessage", applied.message as never);
+      return;
+    }
+    const arrived = this.stateArrived;
+    this.stateArrived = undefined;
+    arrived?.();
+    this.events.emit("change", this.replica.state as ViewOf<D>);
+  }
+
   private dropped(code: number, reason: string, error?: Error) {
+    // A logic room that dropped before its state came: the caller has the room, reconnecting.
+    const arrived = this.stateArrived;
+    this.stateArrived = undefined;
+    arrived?.();
     this.pings.failAll(`connection closed (${code})`);
     if (this.left) return this.finish(code, reason);
     if (isFinalClose(code)) return this.finish(code, reason, finalCloseError(this.roomId, code, reason) ?? error);

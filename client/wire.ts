@@ -27,7 +27,13 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
  * rules (policy, too big), or this seat taken over elsewhere. Anything else (server shutting
  * down, room closed, network loss) is worth asking the Gateway again.
  */
-const FINAL_CLOSES: ReadonlySet<number> = new Set([CLOSE.normal, CLOSE.policyViolation, CLOSE.tooBig, CLOSE.replaced]);
+const FINAL_CLOSES: ReadonlySet<number> = new Set([
+  CLOSE.normal,
+  CLOSE.policyViolation,
+  CLOSE.tooBig,
+  CLOSE.replaced,
+  CLOSE.refused,
+]);
 
 export function isFinalClose(code: number): boolean {
   return FINAL_CLOSES.has(code);

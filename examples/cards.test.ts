@@ -134,3 +134,15 @@ describe("higher: hidden hands and turns", () => {
     expect(back[0]!.messages).toContainEqual({ passed: "bob" });
   });
 });
+
+test("a player whose connection drops mid-game keeps seat and hand and comes back to them; leaving gives them up", () => {
+  const { room, bob } = table();
+  const hand = [...room.state.hands.bob!];
+  bob.leave(false);
+  expect(room.state.seats).toEqual(["ann", "bob", "cid"]);
+  const back = room.join({ id: "bob", name: "Bob" });
+  expect(back.state.hand).toEqual(hand);
+  back.leave(true);
+  expect(room.state.seats).toEqual(["ann", "cid"]);
+  expect(room.state.hands.bob).toBeUndefined();
+});

@@ -132,10 +132,13 @@ export const cards = defineRoom<CardsState, CardsInput, CardsMessage, CardsView>
     }
     nextTurn(s, ctx);
   },
-  onLeave(ctx, player) {
+  onLeave(ctx, player, consented) {
     const s = ctx.state;
     const seat = s.seats.indexOf(player.id);
     if (seat < 0 || s.phase === "over") return;
+    // A dropped connection mid-game keeps the seat and the hand for the player's return (the turn
+    // clock passes for them meanwhile); only leaving on purpose gives them up.
+    if (!consented && s.phase === "playing") return;
     s.seats.splice(seat, 1);
     delete s.hands[player.id];
     if (s.phase !== "playing") return;

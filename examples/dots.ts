@@ -4,9 +4,10 @@
 // eight directions (or stop) are ignored.
 import { defineRoom } from "roomgate/server";
 
-export const ARENA = { width: 800, height: 600 } as const;
-/** Arena units per second. */
-export const SPEED = 200;
+/** Square, and of the browser demo's size (web/src/position-codec.ts ARENA_SIZE), which draws it. */
+export const ARENA = { width: 1000, height: 1000 } as const;
+/** Arena units per second: the demo's walking speed (web/src/motion.ts). */
+export const SPEED = 400;
 /** How long a moved room keeps the dots of players who have not rejoined. */
 export const REJOIN_GRACE_MS = 15_000;
 

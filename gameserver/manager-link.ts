@@ -182,8 +182,9 @@ export class ManagerLink implements RoomEvents {
         for (const w of this.registeredWaiters.splice(0)) w();
         return;
       case "openRoom": {
-        const { roomId, maxPlayers, firstJoinTimeoutMs, restore, snapshot } = msg.msg.value;
-        const refused = host.openRoom(roomId, maxPlayers, firstJoinTimeoutMs, restore ? { snapshot } : undefined);
+        const { roomId, maxPlayers, firstJoinTimeoutMs, restore, snapshot, roomType, metadata } = msg.msg.value;
+        const kind = { roomType, metadata };
+        const refused = host.openRoom(roomId, maxPlayers, firstJoinTimeoutMs, restore ? { snapshot } : undefined, kind);
         if (refused)
           this.send({
             case: "roomEvent",

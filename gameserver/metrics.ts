@@ -76,3 +76,44 @@ sampled("roomgate_gameserver_players", "Players in rooms on this process's game 
   for (const s of servers) n += s.stats.players;
   return n;
 });
+
+/** Room logic by room type: CPU time in its hooks, sync and encoding, ticks run and ticks over budget. */
+const logic = new Map<string, { cpuMs: number; ticks: number; overruns: number }>();
+
+/** Adds what a logic room of `type` spent since it last counted. */
+export function countLogic(type: string, cpuMs: number, ticks: number, overruns: number) {
+  let t = logic.get(type);
+  if (!t) logic.set(type, (t = { cpuMs: 0, ticks: 0, overruns: 0 }));
+  t.cpuMs += cpuMs;
+  t.ticks += ticks;
+  t.overruns += overruns;
+}
+
+function byRoomType(
+  name: string,
+  help: string,
+  read: (t: { cpuMs: number; ticks: number; overruns: number }) => number,
+) {
+  new Counter({
+    name,
+    help,
+    labelNames: ["room_type"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [type, t] of logic) this.inc({ room_type: type }, read(t));
+    },
+  });
+}
+
+byRoomType(
+  "roomgate_room_logic_cpu_seconds_total",
+  "Time rooms of a logic type spent in their hooks, state sync and encoding (wall time while the room runs).",
+  (t) => t.cpuMs / 1000,
+);
+byRoomType("roomgate_room_logic_ticks_total", "Ticks rooms of a logic type ran.", (t) => t.ticks);
+byRoomType(
+  "roomgate_room_logic_tick_overruns_total",
+  "Ticks of rooms of a logic type that took longer than their tick budget.",
+  (t) => t.overruns,
+);

@@ -67,7 +67,13 @@ export class FrameHandler {
       );
     }
     const playerId = player.id;
+    const c = msg.frame.case;
+    // A logic room owns its state: players send it inputs, and relaying or writing state is not theirs to do.
+    if (room.logic && (c === "broadcast" || c === "sendTo" || c === "setState"))
+      return this.reject(player, ErrorCode.WRONG_ROOM_TYPE, `a ${room.roomType} room takes inputs, not ${c}`);
     switch (msg.frame.case) {
+      case "input":
+        return this.input(room, player, msg.frame.value);
       case "broadcast":
         room.publish(
           encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }),
@@ -94,6 +100,13 @@ export class FrameHandler {
           CLOSE.policyViolation,
         );
     }
+  }
+
+  private input(room: Room, player: Player, bytes: Uint8Array) {
+    if (!room.logic)
+      return this.reject(player, ErrorCode.WRONG_ROOM_TYPE, "a relay room takes broadcast, send_to and set_state");
+    if (room.logic.message(player.id, bytes) === "undecodable")
+      return this.reject(player, ErrorCode.BAD_INPUT, "input is not one encoded value within the input limits");
   }
 
   private setState(room: Room, player: Player, set: SetState) {

@@ -4,9 +4,13 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
+import { isRelay, RELAY } from "../common/room-type.js";
+import { refusals } from "../common/metrics/refusals.js";
 import { CLOSE } from "../protocol/close-codes.js";
+import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
-import { type Connection, encode, Room } from "./room.js";
+import { LogicRoom } from "./logic-room.js";
+import { closeReason, type Connection, encode, Room } from "./room.js";
 import { RoomEventFanout, type RoomEvents } from "./room-events.js";
 import { FrameHandler } from "./room-frames.js";
 import { restoreFrom, snapshotOf } from "./room-snapshot.js";
@@ -17,6 +21,12 @@ export type { RoomEvents } from "./room-events.js";
 /** How a draining server ends its rooms: hand them over at once, or let them play out first. */
 export type DrainMode = "migrate" | "finish";
 export const DRAIN_MODES: readonly DrainMode[] = ["migrate", "finish"];
+
+/** What OpenRoom says of a room besides its seats: its type, and its metadata (a logic room's onCreate sees it). */
+export interface RoomKind {
+  roomType?: string;
+  metadata?: Readonly<Record<string, string>>;
+}
 
 /** Why a join is refused before the WebSocket upgrade; `status` is the HTTP status to answer. */
 export interface Refusal {
@@ -42,6 +52,8 @@ export class RoomHost {
   private drainTimer?: NodeJS.Timeout;
   private readonly events = new RoomEventFanout();
   private readonly frames: FrameHandler;
+  /** The room types this server runs besides relay (GAMESERVER_ROOMS), by name. */
+  private readonly definitions: ReadonlyMap<string, AnyRoomDefinition>;
 
   constructor(
     /** Set once the server knows its id (after it has bound its port). */
@@ -49,8 +61,10 @@ export class RoomHost {
     private readonly limits: RoomLimits,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    definitions: readonly AnyRoomDefinition[] = [],
   ) {
     this.frames = new FrameHandler(limits, now);
+    this.definitions = new Map(definitions.map((d) => [d.type, d]));
   }
 
   /** From now on, `listener` hears of every room opening, filling, snapshotting and closing. */
@@ -84,18 +98,25 @@ export class RoomHost {
     maxPlayers: number,
     firstJoinTimeoutMs: number,
     restore?: { snapshot: Uint8Array },
+    kind: RoomKind = {},
   ): Refusal | undefined {
     if (this.rooms.has(roomId)) {
       this.events.opened(roomId);
       return undefined;
     }
+    const type = kind.roomType ?? "";
+    const definition = isRelay(type) ? undefined : this.definitions.get(type);
+    if (!isRelay(type) && !definition) return { status: 409, reason: `this server does not run room type "${type}"` };
     if (this.draining) return { status: 503, reason: "server is draining" };
     if (this.rooms.size >= this.limits.maxRooms) return { status: 503, reason: "server has no free room slot" };
     const room = new Room(roomId, maxPlayers);
+    room.roomType = definition?.type ?? RELAY;
     this.rooms.set(roomId, room);
+    const metadata = kind.metadata ?? {};
     if (restore) {
-      this.restore(room, restore.snapshot);
+      this.restore(room, restore.snapshot, definition, metadata);
     } else {
+      if (definition) room.logic = this.startLogic(room, definition, metadata);
       room.timer = setTimeout(() => this.closeRoom(roomId, RoomCloseReason.NEVER_JOINED), firstJoinTimeoutMs);
     }
     this.events.opened(roomId);
@@ -123,6 +144,18 @@ export class RoomHost {
     if (refused || !room) {
       conn.close(CLOSE.policyViolation, refused?.reason ?? "no such room");
       return false;
+    }
+    // A logic room decides first (its onJoin may refuse, with a reason the player sees); the
+    // state it has for the player follows the welcome.
+    let frames: Uint8Array[] = [];
+    if (room.logic) {
+      const joined = room.logic.join({ id: playerId, name, claims: joining.claims });
+      if (!joined.outcome.ok) {
+        refusals.gameserver.admission++;
+        conn.close(CLOSE.refused, closeReason(joined.outcome.reason));
+        return false;
+      }
+      frames = joined.frames;
     }
     const previous = room.players.get(playerId);
     if (previous) {
@@ -156,9 +189,11 @@ export class RoomHost {
           players: [...room.players.values()].map((p) => ({ id: p.id, name: p.name })),
           state: [...room.state.values()],
           restored: room.restored,
+          roomType: room.roomType,
         },
       }),
     );
+    for (const frame of frames) conn.send(encode({ case: "sync", value: frame }));
     if (!previous) room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
     this.events.players(roomId, room.seats, playerId);
     return true;
@@ -181,6 +216,7 @@ export class RoomHost {
     room.players.delete(playerId);
     this.playerCount--;
     room.dirty = true;
+    room.logic?.leave(playerId, left);
     room.publish(encode({ case: "playerLeft", value: { playerId } }));
     room.dropOwnedKeys(playerId);
     this.events.players(roomId, room.seats);
@@ -195,14 +231,20 @@ export class RoomHost {
     this.frames.handle(room, player, data, isBinary);
   }
 
-  /** Ends a room here. Its players are closed with 4002 (moved) for MIGRATING, otherwise told why and closed. */
-  closeRoom(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
+  /**
+   * Ends a room here. Its players are closed with 4002 (moved) for MIGRATING, otherwise told why
+   * and closed (`why`: the reason of a logic room that ended itself).
+   */
+  closeRoom(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array, why?: string) {
     const room = this.rooms.get(roomId);
     if (!room) return;
     this.rooms.delete(roomId);
     clearTimeout(room.timer);
     clearTimeout(room.migrationTimer);
-    room.sendOff(reason);
+    // A room that goes on elsewhere is not ended: onDispose runs only where the game ends.
+    if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) room.logic?.abandon();
+    else room.logic?.close(why ?? RoomCloseReason[reason]!.toLowerCase().replace(/_/g, " "));
+    room.sendOff(reason, why);
     this.playerCount -= room.players.size;
     room.players.clear();
     this.events.closed(roomId, reason, snapshot);
@@ -279,9 +321,29 @@ export class RoomHost {
     return snapshotOf(room, this.limits.snapshotMaxBytes, this.now(), this.log);
   }
 
+  /** A logic room's runtime, whose frames go to the room's players and whose end closes the room. */
+  private startLogic(room: Room, definition: AnyRoomDefinition, metadata: RoomKind["metadata"], snapshot?: Uint8Array) {
+    const host = {
+      send: (playerId: string, frame: Uint8Array) =>
+        room.players.get(playerId)?.conn.send(encode({ case: "sync", value: frame })),
+      // After the hook that ended it has returned (it may be the room's own creation).
+      ended: (why: string) =>
+        void Promise.resolve().then(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),
+      changed: () => {
+        room.dirty = true;
+      },
+    };
+    const init = { roomId: room.id, maxPlayers: room.maxPlayers, metadata: metadata ?? {}, host, log: this.log };
+    const logic = new LogicRoom(definition, init, snapshot);
+    // The definition may seat fewer: the host then refuses the rest before the upgrade, as for any full room.
+    room.maxPlayers = logic.runtime.maxPlayers;
+    return logic;
+  }
+
   /** A restored room starts from its snapshot and waits the migration grace for the snapshot's players. */
-  private restore(room: Room, bytes: Uint8Array) {
+  private restore(room: Room, bytes: Uint8Array, definition?: AnyRoomDefinition, metadata?: RoomKind["metadata"]) {
     const snap = restoreFrom(room, bytes, this.log);
+    if (definition) room.logic = this.startLogic(room, definition, metadata, snap?.logic);
     room.migrationTimer = setTimeout(() => this.migrationGraceEnded(room.id), this.limits.migrationGraceMs);
     room.restoredUntilMs = this.now() + this.limits.migrationGraceMs;
     this.log.info("room restored", {
@@ -292,14 +354,17 @@ export class RoomHost {
     });
   }
 
-  /** Whoever of a restored room's players did not come back is gone for good: their owned keys go too. */
+  /** Whoever of a restored room's players did not come back is gone for good: their owned keys go too, and a logic room hears they left. */
   private migrationGraceEnded(roomId: string) {
     const room = this.rooms.get(roomId);
     if (!room) return;
     room.migrationTimer = undefined;
     const gone = [...room.awaited.keys()];
     room.awaited.clear();
-    for (const id of gone) room.dropOwnedKeys(id);
+    for (const id of gone) {
+      room.dropOwnedKeys(id);
+      room.logic?.absent(id);
+    }
     if (gone.length > 0) room.dirty = true;
     if (room.players.size === 0) this.closeRoom(roomId, RoomCloseReason.EMPTY);
   }

@@ -5,8 +5,11 @@ import { type RoomSnapshot, RoomSnapshotSchema } from "../gen/roomgate/v1/room_p
 import type { Logger } from "../common/log.js";
 import { entryBytes, type Room } from "./room.js";
 
-/** The room as a serialized RoomSnapshot, or undefined (logged once per room) when over `maxBytes`. */
+/** The room as a serialized RoomSnapshot (a logic room's runtime snapshot inside), or undefined (logged once per room) when over `maxBytes`. */
 export function snapshotOf(room: Room, maxBytes: number, takenAtMs: number, log: Logger): Uint8Array | undefined {
+  // A logic room whose onSnapshot threw has no snapshot now: the last good one stands.
+  const logic = room.logic?.snapshot();
+  if (room.logic && !logic) return undefined;
   const players = [...room.players.values()].map((p) => ({ id: p.id, name: p.name }));
   // Players a restored room still waits for keep their seats wherever the room goes next.
   for (const [id, name] of room.awaited) players.push({ id, name });
@@ -17,6 +20,8 @@ export function snapshotOf(room: Room, maxBytes: number, takenAtMs: number, log:
       players,
       maxPlayers: room.maxPlayers,
       takenAtMs: BigInt(takenAtMs),
+      roomType: room.logic ? room.roomType : "",
+      logic,
     }),
   );
   if (bytes.byteLength <= maxBytes) return bytes;

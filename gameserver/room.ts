@@ -4,7 +4,9 @@ import { create, type JsonObject, type MessageInitShape, toBinary } from "@bufbu
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import { ErrorCode, ServerFrameSchema, type StateEntry } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../protocol/close-codes.js";
+import { RELAY } from "../common/room-type.js";
 import type { RateLimiter } from "./limits.js";
+import type { LogicRoom } from "./logic-room.js";
 
 export interface Connection {
   send(bytes: Uint8Array): void;
@@ -27,6 +29,13 @@ export interface Player {
 }
 
 const MOVED_REASON = "room is moving to another server; rejoin through the Gateway";
+
+/** A WebSocket close reason holds 123 bytes of UTF-8 at most: longer text is cut at a character. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (Buffer.byteLength(s) > 123) s = s.slice(0, -1);
+  return s;
+}
 
 export const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) =>
   toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
@@ -62,6 +71,10 @@ export class Room {
    * themselves; oldest first. A player who left (close 1000) is not here: its rejoin is refused.
    */
   readonly departed = new Map<string, number>();
+  /** "relay", or the type of the room logic that runs it. */
+  roomType = RELAY;
+  /** The room's logic (a room of a logic type): it owns the state; players send it inputs. */
+  logic?: LogicRoom;
 
   constructor(
     readonly id: string,
@@ -108,8 +121,11 @@ export class Room {
     }
   }
 
-  /** Sends every player off: closed with 4002 (moved) for MIGRATING, otherwise told why and closed. */
-  sendOff(reason: RoomCloseReason) {
+  /**
+   * Sends every player off: closed with 4002 (moved) for MIGRATING, otherwise told why and
+   * closed; for ENDED (the room's logic closed it) `why` is the logic's reason.
+   */
+  sendOff(reason: RoomCloseReason, why = "room closed") {
     // The Manager moved the room elsewhere or ended it (this server was cut off meanwhile, say):
     // either way the Gateway knows, so the player asks it rather than being told the room is over.
     if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) {
@@ -117,13 +133,13 @@ export class Room {
       for (const p of this.players.values()) p.conn.close(CLOSE.moved, MOVED_REASON);
     } else {
       const shutdown = reason === RoomCloseReason.SHUTDOWN;
-      const bye = encode({
-        case: "error",
-        value: { code: ErrorCode.ROOM_CLOSING, message: shutdown ? "server shutting down" : "room closed" },
-      });
+      const message = shutdown ? "server shutting down" : reason === RoomCloseReason.ENDED ? why : "room closed";
+      const bye = encode({ case: "error", value: { code: ErrorCode.ROOM_CLOSING, message } });
+      // The error frame before the close has the whole text.
+      const text = closeReason(message);
       for (const p of this.players.values()) {
         p.conn.send(bye);
-        p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, shutdown ? "server shutting down" : "room closed");
+        p.conn.close(shutdown ? CLOSE.goingAway : CLOSE.roomClosed, text);
       }
     }
   }

@@ -3,9 +3,11 @@ import { hostname } from "node:os";
 import type { Logger } from "../common/log.js";
 import type { SpentTokens } from "../common/store/tokens.js";
 import type { JoinTokens } from "../common/token.js";
+import type { AnyRoomDefinition } from "../rooms/index.js";
 import type { RoomLimits } from "./limits.js";
 import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
+import { advertisedLabels } from "./room-module.js";
 import { WsServer } from "./ws-server.js";
 import { exportServerStats } from "./metrics.js";
 
@@ -21,6 +23,8 @@ export interface GameServerOptions extends RoomLimits {
   region: string;
   zone: string;
   labels: Record<string, string>;
+  /** Room types this server runs besides relay (GAMESERVER_ROOMS); each is advertised as the label room-type/<type>. */
+  rooms?: readonly AnyRoomDefinition[];
   managerAddress: string;
   /** TLS for the link to the Manager (INTERNAL_TLS_*: common/grpc-credentials.ts); cleartext when absent. */
   credentials?: ChannelCredentials;
@@ -65,7 +69,7 @@ export interface GameServer {
 /** Listens, then registers with the Manager. Resolves once listening (registration goes on). */
 export async function startGameServer(o: GameServerOptions): Promise<GameServer> {
   let serverId = o.id ?? "";
-  const host = new RoomHost("", o, o.log);
+  const host = new RoomHost("", o, o.log, Date.now, o.rooms);
   const ws = new WsServer({
     host,
     tokens: o.tokens,
@@ -104,7 +108,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       address,
       region: o.region,
       zone: o.zone,
-      labels: o.labels,
+      labels: advertisedLabels(o.labels, o.rooms ?? []),
       maxRooms: o.maxRooms,
       maxPlayers: o.maxPlayers,
       reportIntervalMs: o.reportIntervalMs,
@@ -120,6 +124,12 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       ? setInterval(() => link.isRegistered && host.takeSnapshots(), o.snapshotIntervalMs)
       : undefined;
   link.start();
-  o.log.info("game server listening", { serverId, port, address, region: o.region });
+  o.log.info("game server listening", {
+    serverId,
+    port,
+    address,
+    region: o.region,
+    roomTypes: ["relay", ...(o.rooms ?? []).map((d) => d.type)],
+  });
   return { id: serverId, port, address, host, link, shutdown };
 }

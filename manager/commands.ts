@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import { type AttachResponse, AttachResponseSchema } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
+import { roomTypeOf } from "../common/room-type.js";
 import type { ManagerBus } from "../common/store/store.js";
 import { ackOf, commandFor, readBus } from "./bus.js";
 import { countBus } from "./metrics.js";
@@ -98,6 +99,8 @@ export class CommandRouter {
         firstJoinTimeoutMs,
         restore,
         snapshot: snapshot ?? new Uint8Array(),
+        roomType: roomTypeOf(room.labels),
+        metadata: room.metadata,
       },
     });
     return done;

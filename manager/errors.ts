@@ -1,4 +1,5 @@
 import { SERVERS_UNREACHED, STORE_DOWN } from "../common/manager-channel.js";
+import { isRelay, roomTypeLabel, roomTypeOf } from "../common/room-type.js";
 
 // Named ways a Manager operation fails (as Agones' allocator names each allocation failure); the
 // gRPC edge maps each kind to one status code. Malformed requests never reach the core: the edge
@@ -25,15 +26,19 @@ export class ManagerError extends Error {
 /** AllocateRoom: no live game server is attached at all (none registered, or every one is suspect or draining). */
 export const noServers = () => new ManagerError("unavailable", "no live game server is attached", "no_servers");
 
-/** AllocateRoom: servers are live, but none has every label the request asks for. */
-export const noServersWith = (labels: Record<string, string>) =>
-  new ManagerError(
+/** AllocateRoom: servers are live, but none has every label the request asks for (a room type is one). */
+export const noServersWith = (labels: Record<string, string>) => {
+  const type = roomTypeOf(labels);
+  const others = Object.entries(labels).filter(([k]) => k !== roomTypeLabel(type));
+  const what = others.map(([k, v]) => `${k}=${v}`).join(",");
+  return new ManagerError(
     "unavailable",
-    `no live game server has the labels ${Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",")}`,
+    isRelay(type)
+      ? `no live game server has the labels ${what}`
+      : `no live game server runs room type "${type}"${what ? ` with the labels ${what}` : ""}`,
     "no_servers",
   );
+};
 
 /**
  * AllocateRoom: a server that fits is live, but the Manager holding it is not heard from (dead,

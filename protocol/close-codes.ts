@@ -18,4 +18,6 @@ export const CLOSE = {
    * `normal` (1000) from a client is a leave; any other close leaves the player expected back.
    */
   retrying: 4003,
+  /** The room's logic turned this player away (its onJoin refused); the reason says why, for the player. */
+  refused: 4004,
 } as const;

@@ -75,6 +75,8 @@ export class RoomRuntime {
   private readonly stopwatch: () => number;
   private readonly budget: TickBudget;
   private closing?: { reason: string; graceful: boolean };
+  /** Players of the snapshot a restored room came from who have not joined again yet. */
+  private readonly expected = new Map<string, Player>();
   private closedWith?: string;
 
   private constructor(
@@ -124,6 +126,7 @@ export class RoomRuntime {
     s.nextTimerId = data.nextTimerId;
     for (const t of data.timers) s.insert(t);
     room.stats.ticks = data.tick;
+    for (const p of data.players) room.expected.set(p.id, p);
     room.enter(() => {
       const info = Object.freeze({ players: Object.freeze(data.players), extra: data.extra });
       if (room.call("onRestore", () => definition.onRestore?.(room.ctx, info))) room.flush();
@@ -159,6 +162,7 @@ export class RoomRuntime {
       return { ok: true };
     }
     if (this.sync.seats.size >= this.maxPlayers) return { ok: false, reason: "room is full" };
+    this.expected.delete(who.id);
     const player: Player = Object.freeze({ id: who.id, name: who.name, claims: Object.freeze({ ...who.claims }) });
     let outcome: JoinOutcome = { ok: true };
     this.enter(() => {
@@ -190,6 +194,20 @@ export class RoomRuntime {
       if (this.call("onLeave", () => this.definition.onLeave?.(this.ctx, seat.player, consented)) && !this.ticking) {
         this.flush();
       }
+    });
+  }
+
+  /**
+   * A player of the snapshot a restored room came from will not be back (their host gave up
+   * waiting): onLeave runs for them, not consented, as if they had left here.
+   */
+  absent(playerId: string): void {
+    const player = this.expected.get(playerId);
+    if (!player || this.closedWith !== undefined) return;
+    this.expected.delete(playerId);
+    if (this.sync.seats.has(playerId)) return;
+    this.enter(() => {
+      if (this.call("onLeave", () => this.definition.onLeave?.(this.ctx, player, false)) && !this.ticking) this.flush();
     });
   }
 

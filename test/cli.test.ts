@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { SETTINGS, flagName } from "../common/config";
 import { BUILT_CLI, startUp } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
+import { EXAMPLE_ROOMS } from "../testkit/logic-rooms";
 
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [BUILT_CLI, ...args], {
@@ -94,6 +95,23 @@ test("`roomgate up` runs the whole mesh in one process on the embedded store", a
     expect((await a.player.next("message")).frame.value.fromPlayerId).toBe(j.playerId);
     await a.player.leave();
     await b.player.leave();
+  } finally {
+    expect(await up.proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+  }
+});
+
+test("`roomgate up --gameserver-rooms`: its game servers run the module's room types; a module that does not load stops it", async () => {
+  const missing = run(["up", "--gameserver-rooms", "/no/such/rooms.js", "--gateway-port", "0", "--manager-port", "0"]);
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toMatch(/GAMESERVER_ROOMS: cannot load \/no\/such\/rooms\.js/);
+  const up = await startUp({ GAMESERVER_ROOMS: EXAMPLE_ROOMS });
+  try {
+    const gw = gatewayClient(`http://127.0.0.1:${up.port}`);
+    const r = await gw.createRoom({ roomType: "dots", playerName: "solo" });
+    const a = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+    expect(a.welcome.roomType).toBe("dots");
+    expect((await a.player.next("sync")).frame.case).toBe("sync");
+    await a.player.leave();
   } finally {
     expect(await up.proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
   }

@@ -1,7 +1,9 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { ClientFrameSchema } from "../gen/roomgate/v1/room_pb.js";
+import { encodeValue } from "../protocol/sync/index.js";
 import { gatewayClient, Player } from "../testkit/client";
+import { EXAMPLE_ROOMS } from "../testkit/logic-rooms";
 import { startCluster } from "./harness/cluster";
 import { fuzzParameters, fuzzTimeoutMs } from "./harness/fuzz";
 import { allAlive, honestRoundTrip } from "./harness/honest";
@@ -20,7 +22,8 @@ beforeAll(async () => {
     gameServers: 1,
     // Limits high enough that fuzzed frames reach the room logic rather than the rate limiter
     // (the limiters have their own tests); the frame size limit stays as it is.
-    gameServerEnv: { MAX_MESSAGES_PER_SECOND: "1000000", MAX_BYTES_PER_SECOND: "0" },
+    // It runs the examples' room module too, for hostile input to a room of a logic type.
+    gameServerEnv: { MAX_MESSAGES_PER_SECOND: "1000000", MAX_BYTES_PER_SECOND: "0", GAMESERVER_ROOMS: EXAMPLE_ROOMS },
   });
 }, 60_000);
 
@@ -58,20 +61,32 @@ const frameArb: fc.Arbitrary<FrameInit> = fc.oneof(
   fc.constant({ case: undefined }),
 );
 
+/** Input to a room of a logic type: any value it may decode to (well-formed or not for the room), or any bytes. */
+const inputArb: fc.Arbitrary<FrameInit> = fc
+  .oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc.jsonValue({ maxDepth: 6 }).map((v) => encodeValue(v as never)),
+    fc
+      .record({ dx: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.double()), dy: fc.double(), x: fc.double() })
+      .map((v) => encodeValue(v)),
+  )
+  .map((bytes) => ({ case: "input" as const, value: bytes }));
+
 type Wire = { bytes: Uint8Array | string };
 
 /**
  * The property's room: the bystander who stays in it (and owns a key) for every run. Created
  * once per property; each run only adds and removes its sender.
  */
-async function roomWithBystander() {
+async function roomWithBystander(roomType = "") {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
-  const created = await gw.createRoom({ maxPlayers: 16 });
+  const created = await gw.createRoom({ maxPlayers: 16, roomType });
   const bystander = await Player.join(created.serverAddress, created.roomId, created.joinToken);
-  bystander.player.send({
-    case: "setState",
-    value: { key: `pos/${bystander.welcome.playerId}`, value: new Uint8Array([1]), owned: true },
-  });
+  if (!roomType)
+    bystander.player.send({
+      case: "setState",
+      value: { key: `pos/${bystander.welcome.playerId}`, value: new Uint8Array([1]), owned: true },
+    });
   let nonce = 0;
   return {
     bystander,
@@ -123,6 +138,32 @@ test(
     await room.bystander.player.leave();
   },
   fuzzTimeoutMs(QUICK_VALID, 60),
+);
+
+const QUICK_INPUT = 100;
+test(
+  "hostile input to a room of a logic type (the dots arena): an error frame at worst, the room plays on",
+  async () => {
+    const room = await roomWithBystander("dots");
+    const property = fc.asyncProperty(
+      fc.array(fc.oneof({ weight: 3, arbitrary: inputArb }, { weight: 1, arbitrary: frameArb }), {
+        minLength: 1,
+        maxLength: 12,
+      }),
+      async (list) => {
+        await room.run((ids) => list.map((f) => ({ bytes: encode(f, ids) })));
+      },
+    );
+    await fc.assert(property, fuzzParameters("gameserver-input", QUICK_INPUT));
+    // The room still plays: the bystander's own move comes back as patches, tick after tick.
+    const b = room.bystander.player;
+    b.send({ case: "input", value: encodeValue({ dx: 1, dy: 0 }) });
+    b.send({ case: "ping", value: { nonce: LAST } });
+    while ((await b.next("pong", 5000)).frame.value.nonce !== LAST);
+    await b.next("sync", 5000);
+    await room.bystander.player.leave();
+  },
+  fuzzTimeoutMs(QUICK_INPUT, 60),
 );
 
 const QUICK_BYTES = 100;

@@ -14,6 +14,7 @@ import {
 } from "../gen/roomgate/v1/room_pb.js";
 import { createLogger } from "../common/log.js";
 import { type Connection, RoomHost } from "../gameserver/room-host.js";
+import type { AnyRoomDefinition } from "../rooms/index.js";
 
 export class FakeConn implements Connection {
   frames: ServerFrame[] = [];
@@ -101,7 +102,7 @@ export class RoomHostFixture {
     this.host = this.makeHost();
   }
 
-  makeHost(limits: Partial<typeof LIMITS> = {}) {
+  makeHost(limits: Partial<typeof LIMITS> = {}, rooms: readonly AnyRoomDefinition[] = []) {
     const host = new RoomHost(
       "gs-1",
       { ...LIMITS, ...limits },
@@ -109,6 +110,7 @@ export class RoomHostFixture {
         if (/ warn /.test(line)) this.warnings.push(line);
       }),
       () => this.now,
+      rooms,
     );
     host.subscribe({
       opened: (id) => this.events.push(`opened ${id}`),

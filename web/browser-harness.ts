@@ -45,12 +45,12 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-/** `roomgate up` on free loopback ports, ready once both game servers have registered. */
-export async function startMesh(port = 0): Promise<Mesh> {
+/** `roomgate up` on free loopback ports (with `env` on top), ready once both game servers have registered. */
+export async function startMesh(port = 0, env: Record<string, string> = {}): Promise<Mesh> {
   if (!existsSync(resolve(WEB_DIST, "index.html")) || !existsSync(resolve(WEB_DIST, "dashboard.html"))) {
     throw new Error(`the web UI is not built (${WEB_DIST}): run 'npm run build:web' before these tests`);
   }
-  const up = await startUp({ GATEWAY_PORT: String(port), GATEWAY_WEB_DIR: WEB_DIST });
+  const up = await startUp({ GATEWAY_PORT: String(port), GATEWAY_WEB_DIR: WEB_DIST, ...env });
   const [, dashboardUrl] = await up.proc.printed(/Cluster dashboard[^\n]*: (\S+)\n/).catch(async (e) => {
     await up.proc.kill("SIGKILL");
     throw e;
@@ -69,8 +69,8 @@ export async function startMesh(port = 0): Promise<Mesh> {
 }
 
 /** Both at once; whichever did start is stopped again when the other fails, so nothing is left running. */
-export async function startMeshAndBrowser(): Promise<{ mesh: Mesh; browser: Browser }> {
-  const [mesh, browser] = await Promise.allSettled([startMesh(), launchBrowser()]);
+export async function startMeshAndBrowser(env: Record<string, string> = {}): Promise<{ mesh: Mesh; browser: Browser }> {
+  const [mesh, browser] = await Promise.allSettled([startMesh(0, env), launchBrowser()]);
   if (mesh.status === "fulfilled" && browser.status === "fulfilled")
     return { mesh: mesh.value, browser: browser.value };
   if (mesh.status === "fulfilled") await mesh.value.stop();
@@ -82,10 +82,10 @@ export async function startMeshAndBrowser(): Promise<{ mesh: Mesh; browser: Brow
  * A test file's mesh and browser: started in its beforeAll, closed in its afterAll. A test that
  * restarts the mesh puts the new one in `mesh` so that it is the one stopped.
  */
-export function meshAndBrowserForFile(): { mesh: Mesh; browser: Browser } {
+export function meshAndBrowserForFile(meshEnv: Record<string, string> = {}): { mesh: Mesh; browser: Browser } {
   const env = {} as { mesh: Mesh; browser: Browser };
   beforeAll(async () => {
-    Object.assign(env, await startMeshAndBrowser());
+    Object.assign(env, await startMeshAndBrowser(meshEnv));
   }, 60_000);
   afterAll(async () => {
     await env.browser?.close();

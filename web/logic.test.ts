@@ -2,6 +2,8 @@ import { niceMax } from "./src/dashboard-chart";
 import { EDGE, SPEED, step } from "./src/motion";
 import { ARENA_SIZE, decodePosition, encodePosition } from "./src/position-codec";
 import { spawnPosition } from "./src/player-style";
+import { direction, toView } from "./src/dots-room";
+import { ARENA, SPEED as DOTS_SPEED } from "../examples/dots";
 
 // The demo's DOM-free pieces: the wire format, movement, and the chart's scale.
 
@@ -51,4 +53,26 @@ test("spawn points are inside the board and the same on every page", () => {
 
 test("the chart's scale has whole, round quarters", () => {
   expect([0, 3, 4, 5, 9, 10, 37, 101, 950].map(niceMax)).toEqual([4, 4, 4, 8, 20, 20, 40, 200, 2000]);
+});
+
+test("dots rooms: the demo draws the room's arena in its own, and turns a target into directions", () => {
+  // The room's arena and speed are the demo's (examples/dots.ts is what the demo plays).
+  expect(ARENA).toEqual({ width: ARENA_SIZE, height: ARENA_SIZE });
+  expect(DOTS_SPEED).toBe(SPEED);
+  expect(toView({ x: 0, y: ARENA_SIZE })).toEqual({ x: EDGE, y: ARENA_SIZE - EDGE });
+  expect(direction({ x: 500, y: 500 }, { dx: -1, dy: 0, target: { x: 900, y: 900 } })).toEqual({
+    dx: -1,
+    dy: 0,
+    arrived: false,
+  });
+  expect(direction({ x: 500, y: 500 }, { dx: 0, dy: 0, target: { x: 900, y: 505 } })).toEqual({
+    dx: 1,
+    dy: 0,
+    arrived: false,
+  });
+  expect(direction({ x: 500, y: 500 }, { dx: 0, dy: 0, target: { x: 495, y: 508 } })).toEqual({
+    dx: 0,
+    dy: 0,
+    arrived: true,
+  });
 });

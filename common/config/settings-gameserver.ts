@@ -46,6 +46,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     default: "",
     help: "What this server offers, as key=value pairs separated by commas (e.g. mode=ctf,map=dust,version=1.4); CreateRoom and JoinOrCreate can require labels.",
   },
+  {
+    env: "GAMESERVER_ROOMS",
+    kind: "string",
+    for: GS,
+    default: "",
+    help: "A room module to load (a .js file whose default export is a list of defineRoom definitions): this server then runs those room types besides relay and advertises each as the label room-type/<type>.",
+  },
   { env: "GAMESERVER_CAPACITY", kind: "int", for: GS, default: "100", help: "Most rooms this server runs at once." },
   {
     env: "GAMESERVER_MAX_PLAYERS",

@@ -21,6 +21,7 @@ import {
 } from "../../gen/roomgate/v1/gateway_pb.js";
 import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../../common/ids.js";
+import { withRoomType } from "../../common/room-type.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
 import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
 import type { MatchStore, RoomAllocator } from "./dependencies.js";
@@ -47,6 +48,8 @@ export interface MatchmakerOptions {
   openWaitMs?: number;
   now?: () => number;
 }
+
+const MAX_ROOM_LABELS = 16;
 
 type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">;
 
@@ -96,7 +99,8 @@ export class Matchmaker {
       maxPlayers: this.maxPlayers(req.maxPlayers),
       requestId: scopedRequestId(req.requestId, caller),
       creatorPlayerId: playerId,
-      labels: req.labels,
+      // A logic type is a label the room's server must have: placement and moves honour it as any other.
+      labels: this.labels(req.labels, req.roomType),
       visibility: req.visibility || RoomVisibility.PRIVATE,
       mode: req.mode,
       metadata: req.metadata,
@@ -167,13 +171,15 @@ export class Matchmaker {
       holdMs: this.o.joinTokenTtlMs,
       openWaitMs: this.o.openWaitMs ?? 5000,
     };
-    const ask = { playerId, mode: req.mode, maxPlayers, labels: req.labels, regions };
+    // Rooms match on labels exactly, so a quick-join only ever finds rooms of its own type.
+    const labels = this.labels(req.labels, req.roomType);
+    const ask = { playerId, mode: req.mode, maxPlayers, labels, regions };
     const { room, created } = await seatOrCreate(quick, ask, async () => {
       const res = await this.allocate({
         regions: this.regions(req.region, req.latencies),
         maxPlayers,
         creatorPlayerId: playerId,
-        labels: req.labels,
+        labels,
         visibility: RoomVisibility.PUBLIC,
         mode: req.mode,
         metadata: req.metadata,
@@ -236,6 +242,15 @@ export class Matchmaker {
     if (untilMs <= now) return false;
     const tokenId = Buffer.from(token.tokenId).toString("base64url");
     return storeCall(() => this.o.store.spendToken({ tokenId, untilMs, nowMs: now }));
+  }
+
+  /** The labels a new room's server must have: the request's, and its room type's when that is not relay. */
+  private labels(labels: Record<string, string>, roomType: string): Record<string, string> {
+    const all = withRoomType(labels, roomType);
+    // The room type is one more label, and a room has 16 at most (AllocateRoomRequest.labels).
+    if (Object.keys(all).length > MAX_ROOM_LABELS)
+      throw new MatchError("invalid_request", `with a room_type, labels may have at most ${MAX_ROOM_LABELS - 1} pairs`);
+    return all;
   }
 
   private maxPlayers(asked: number): number {

@@ -5,9 +5,13 @@ import { samePoint, step } from "./motion.js";
 import { spawnPosition } from "./player-style.js";
 import { decodePosition, encodePosition, type Pos } from "./position-codec.js";
 import type { GameUi } from "./demo-ui.js";
+import { DirectionSender, direction, type DotsRoom, toView } from "./dots-room.js";
 
 // One room being played: input moves our dot, the room carries positions both ways, the side
 // panel shows where the room lives and how the connection is doing.
+//
+// In a room of the "dots" type the server moves every dot (see dots-room.ts): this page sends
+// directions and draws the positions the room sends. In a relay room it is as follows.
 //
 // Each position is an owned key of the room's shared state, "pos/" + player id: a newcomer, or a
 // page that reconnected, finds every dot where it is in its welcome; the server drops a key when
@@ -37,6 +41,13 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
   let lastFrameAt = performance.now();
   let ended = false;
   let leaving = false;
+  const dots = room.roomType === "dots" ? (room as unknown as DotsRoom) : undefined;
+  const sender = dots && new DirectionSender(dots);
+  /** Where the room says a player is (dots rooms), as drawn. */
+  const fromRoom = (id: string): Pos | undefined => {
+    const d = dots?.view?.dots[id];
+    return d && toView(d);
+  };
 
   const trySend = (fn: () => void) => {
     // The SDK refuses to send while reconnecting; a lost position is replaced by the next one.
@@ -45,19 +56,30 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
 
   /** Where the room says a player is; until they have said, where they spawn. */
   const positionOf = (id: string): Pos => {
+    if (dots) return fromRoom(id) ?? spawnPosition(id);
     const v = room.state.get(posKey(id));
     return (v && decodePosition(v.value)) ?? spawnPosition(id);
   };
 
   const seat = (players: readonly Player[]) => {
     arena.clear();
-    for (const p of players) arena.upsert(p.id, p.name, p.id === selfId ? pos : positionOf(p.id), p.id === selfId);
+    for (const p of players)
+      arena.upsert(p.id, p.name, p.id === selfId ? (fromRoom(p.id) ?? pos) : positionOf(p.id), p.id === selfId);
     ui.setPlayers(players, selfId);
   };
 
   const loop = (now: number) => {
     const dt = (now - lastFrameAt) / 1000;
     lastFrameAt = now;
+    if (sender) {
+      const want = direction(fromRoom(selfId), controls.intent());
+      if (want.arrived) controls.arrived();
+      sender.send(want.dx, want.dy);
+      arena.showTarget(controls.heading);
+      arena.frame(dt);
+      frame = requestAnimationFrame(loop);
+      return;
+    }
     const next = step(pos, controls.intent(), dt);
     if (!next.target) controls.arrived();
     pos = next.pos;
@@ -89,6 +111,7 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
       if (w.playerId !== selfId) pos = spawnPosition(w.playerId);
       selfId = w.playerId;
       lastSent = undefined;
+      sender?.forget();
       seat(room.players);
       ui.setRoom(room);
     }),
@@ -105,6 +128,12 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
       const id = key.slice(POS_PREFIX.length);
       const p = decodePosition(value);
       if (p && id !== selfId) arena.moveRemote(id, p);
+    }),
+    room.on("change", () => {
+      for (const p of room.players) {
+        const at = fromRoom(p.id);
+        if (at) arena.moveRemote(p.id, at);
+      }
     }),
     room.on("connection", (s: ConnectionState) => {
       ui.setState(s);

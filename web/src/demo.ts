@@ -16,11 +16,23 @@ lobby.name.value = savedName();
 
 lobby.form.addEventListener("submit", (e) => {
   e.preventDefault();
-  void enter(
-    () => client.createRoom({ playerName: playerName(), maxPlayers: Number(lobby.seats.value) }),
-    "Creating a room…",
-  );
+  const options = { playerName: playerName(), maxPlayers: Number(lobby.seats.value) };
+  void enter(() => createArena(options), "Creating a room…");
 });
+
+/**
+ * An authoritative arena (the "dots" room type, where the server moves every dot) when the
+ * cluster runs it (`--gameserver-rooms dist/examples/rooms.js`), else a relay room.
+ */
+async function createArena(options: { playerName: string; maxPlayers: number }): Promise<Room> {
+  try {
+    return (await client.createRoom({ ...options, roomType: "dots" })) as unknown as Room;
+  } catch (e) {
+    const unavailable = e instanceof ConnectError && e.code === Code.Unavailable && /room type/.test(e.rawMessage);
+    if (!unavailable) throw e;
+    return client.createRoom(options);
+  }
+}
 
 function playerName(): string {
   const name = lobby.name.value.trim().slice(0, MAX_NAME) || savedName();

@@ -11,7 +11,7 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/room.proto.
  */
 export const file_roomgate_v1_room: GenFile = /*@__PURE__*/
-  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSK6AQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSAASKgoJc2V0X3N0YXRlGAQgASgLMhUucm9vbWdhdGUudjEuU2V0U3RhdGVIAEIHCgVmcmFtZSIcCglCcm9hZGNhc3QSDwoHcGF5bG9hZBgBIAEoDCIsCgZTZW5kVG8SEQoJcGxheWVyX2lkGAEgASgJEg8KB3BheWxvYWQYAiABKAwiFQoEUGluZxINCgVub25jZRgBIAEoDSI1CghTZXRTdGF0ZRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSDQoFb3duZWQYAyABKAgiQQoKU3RhdGVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSFwoPb3duZXJfcGxheWVyX2lkGAMgASgJIsgCCgtTZXJ2ZXJGcmFtZRInCgd3ZWxjb21lGAEgASgLMhQucm9vbWdhdGUudjEuV2VsY29tZUgAEjIKDXBsYXllcl9qb2luZWQYAiABKAsyGS5yb29tZ2F0ZS52MS5QbGF5ZXJKb2luZWRIABIuCgtwbGF5ZXJfbGVmdBgDIAEoCzIXLnJvb21nYXRlLnYxLlBsYXllckxlZnRIABInCgdtZXNzYWdlGAQgASgLMhQucm9vbWdhdGUudjEuTWVzc2FnZUgAEiMKBWVycm9yGAUgASgLMhIucm9vbWdhdGUudjEuRXJyb3JIABIhCgRwb25nGAYgASgLMhEucm9vbWdhdGUudjEuUG9uZ0gAEjIKDXN0YXRlX2NoYW5nZWQYByABKAsyGS5yb29tZ2F0ZS52MS5TdGF0ZUNoYW5nZWRIAEIHCgVmcmFtZSIiCgZQbGF5ZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSK1AQoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDRImCgVzdGF0ZRgGIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSEAoIcmVzdG9yZWQYByABKAgiMwoMUGxheWVySm9pbmVkEiMKBnBsYXllchgBIAEoCzITLnJvb21nYXRlLnYxLlBsYXllciIfCgpQbGF5ZXJMZWZ0EhEKCXBsYXllcl9pZBgBIAEoCSJOCgxTdGF0ZUNoYW5nZWQSJgoFZW50cnkYASABKAsyFy5yb29tZ2F0ZS52MS5TdGF0ZUVudHJ5EhYKDmZyb21fcGxheWVyX2lkGAIgASgJIjIKB01lc3NhZ2USFgoOZnJvbV9wbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCI+CgVFcnJvchIkCgRjb2RlGAEgASgOMhYucm9vbWdhdGUudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkiFQoEUG9uZxINCgVub25jZRgBIAEoDSLhAQoPSm9pblRva2VuQ2xhaW1zEg8KB3Jvb21faWQYASABKAkSEQoJcGxheWVyX2lkGAIgASgJEhEKCXNlcnZlcl9pZBgDIAEoCRITCgtwbGF5ZXJfbmFtZRgEIAEoCRIWCg5leHBpcmVfdGltZV9tcxgFIAEoBBIQCgh0b2tlbl9pZBgGIAEoDBIYChBzZXNzaW9uX3N0YXJ0X21zGAcgASgEEg4KBnJlam9pbhgIIAEoCBIuCg1wbGF5ZXJfY2xhaW1zGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKGAQoMUm9vbVNuYXBzaG90EiYKBXN0YXRlGAEgAygLMhcucm9vbWdhdGUudjEuU3RhdGVFbnRyeRIkCgdwbGF5ZXJzGAIgAygLMhMucm9vbWdhdGUudjEuUGxheWVyEhMKC21heF9wbGF5ZXJzGAMgASgNEhMKC3Rha2VuX2F0X21zGAQgASgEKpECCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX0NPREVfTUFMRk9STUVEX0ZSQU1FEAESHgoaRVJST1JfQ09ERV9GUkFNRV9UT09fTEFSR0UQAhIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBADEh0KGUVSUk9SX0NPREVfVU5LTk9XTl9QTEFZRVIQBBIbChdFUlJPUl9DT0RFX1JPT01fQ0xPU0lORxAFEhkKFUVSUk9SX0NPREVfVEVYVF9GUkFNRRAGEhoKFkVSUk9SX0NPREVfU1RBVEVfTElNSVQQBxIYChRFUlJPUl9DT0RFX05PVF9PV05FUhAIYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSLLAQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSAASKgoJc2V0X3N0YXRlGAQgASgLMhUucm9vbWdhdGUudjEuU2V0U3RhdGVIABIPCgVpbnB1dBgFIAEoDEgAQgcKBWZyYW1lIhwKCUJyb2FkY2FzdBIPCgdwYXlsb2FkGAEgASgMIiwKBlNlbmRUbxIRCglwbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCIVCgRQaW5nEg0KBW5vbmNlGAEgASgNIjUKCFNldFN0YXRlEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBINCgVvd25lZBgDIAEoCCJBCgpTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBIXCg9vd25lcl9wbGF5ZXJfaWQYAyABKAki2AIKC1NlcnZlckZyYW1lEicKB3dlbGNvbWUYASABKAsyFC5yb29tZ2F0ZS52MS5XZWxjb21lSAASMgoNcGxheWVyX2pvaW5lZBgCIAEoCzIZLnJvb21nYXRlLnYxLlBsYXllckpvaW5lZEgAEi4KC3BsYXllcl9sZWZ0GAMgASgLMhcucm9vbWdhdGUudjEuUGxheWVyTGVmdEgAEicKB21lc3NhZ2UYBCABKAsyFC5yb29tZ2F0ZS52MS5NZXNzYWdlSAASIwoFZXJyb3IYBSABKAsyEi5yb29tZ2F0ZS52MS5FcnJvckgAEiEKBHBvbmcYBiABKAsyES5yb29tZ2F0ZS52MS5Qb25nSAASMgoNc3RhdGVfY2hhbmdlZBgHIAEoCzIZLnJvb21nYXRlLnYxLlN0YXRlQ2hhbmdlZEgAEg4KBHN5bmMYCCABKAxIAEIHCgVmcmFtZSIiCgZQbGF5ZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSLIAQoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDRImCgVzdGF0ZRgGIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSEAoIcmVzdG9yZWQYByABKAgSEQoJcm9vbV90eXBlGAggASgJIjMKDFBsYXllckpvaW5lZBIjCgZwbGF5ZXIYASABKAsyEy5yb29tZ2F0ZS52MS5QbGF5ZXIiHwoKUGxheWVyTGVmdBIRCglwbGF5ZXJfaWQYASABKAkiTgoMU3RhdGVDaGFuZ2VkEiYKBWVudHJ5GAEgASgLMhcucm9vbWdhdGUudjEuU3RhdGVFbnRyeRIWCg5mcm9tX3BsYXllcl9pZBgCIAEoCSIyCgdNZXNzYWdlEhYKDmZyb21fcGxheWVyX2lkGAEgASgJEg8KB3BheWxvYWQYAiABKAwiPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnJvb21nYXRlLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJIhUKBFBvbmcSDQoFbm9uY2UYASABKA0i4QEKD0pvaW5Ub2tlbkNsYWltcxIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSEwoLcGxheWVyX25hbWUYBCABKAkSFgoOZXhwaXJlX3RpbWVfbXMYBSABKAQSEAoIdG9rZW5faWQYBiABKAwSGAoQc2Vzc2lvbl9zdGFydF9tcxgHIAEoBBIOCgZyZWpvaW4YCCABKAgSLgoNcGxheWVyX2NsYWltcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiqAEKDFJvb21TbmFwc2hvdBImCgVzdGF0ZRgBIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSJAoHcGxheWVycxgCIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgDIAEoDRITCgt0YWtlbl9hdF9tcxgEIAEoBBIRCglyb29tX3R5cGUYBSABKAkSDQoFbG9naWMYBiABKAwqywIKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASHgoaRVJST1JfQ09ERV9NQUxGT1JNRURfRlJBTUUQARIeChpFUlJPUl9DT0RFX0ZSQU1FX1RPT19MQVJHRRACEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAMSHQoZRVJST1JfQ09ERV9VTktOT1dOX1BMQVlFUhAEEhsKF0VSUk9SX0NPREVfUk9PTV9DTE9TSU5HEAUSGQoVRVJST1JfQ09ERV9URVhUX0ZSQU1FEAYSGgoWRVJST1JfQ09ERV9TVEFURV9MSU1JVBAHEhgKFEVSUk9SX0NPREVfTk9UX09XTkVSEAgSHgoaRVJST1JfQ09ERV9XUk9OR19ST09NX1RZUEUQCRIYChRFUlJPUl9DT0RFX0JBRF9JTlBVVBAKYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * @generated from message roomgate.v1.ClientFrame
@@ -53,6 +53,15 @@ export type ClientFrame = Message$1<"roomgate.v1.ClientFrame"> & {
      */
     value: SetState;
     case: "setState";
+  } | {
+    /**
+     * An input to a room of a logic type (not relay): one value encoded as protocol/sync/values.ts
+     * encodes it, handed to the room's onMessage.
+     *
+     * @generated from field: bytes input = 5;
+     */
+    value: Uint8Array;
+    case: "input";
   } | { case: undefined; value?: undefined };
 };
 
@@ -233,6 +242,15 @@ export type ServerFrame = Message$1<"roomgate.v1.ServerFrame"> & {
      */
     value: StateChanged;
     case: "stateChanged";
+  } | {
+    /**
+     * A room of a logic type (not relay): its state as this player may see it, a patch to it, or a
+     * message from the room (protocol/sync/wire.ts; the SDK applies it with applyServerFrame).
+     *
+     * @generated from field: bytes sync = 8;
+     */
+    value: Uint8Array;
+    case: "sync";
   } | { case: undefined; value?: undefined };
 };
 
@@ -309,6 +327,14 @@ export type Welcome = Message$1<"roomgate.v1.Welcome"> & {
    * @generated from field: bool restored = 7;
    */
   restored: boolean;
+
+  /**
+   * The room's type: "relay", or the type of its room logic, whose first sync frame (the whole
+   * state as this player may see it) follows the welcome at once.
+   *
+   * @generated from field: string room_type = 8;
+   */
+  roomType: string;
 };
 
 /**
@@ -539,6 +565,21 @@ export type RoomSnapshot = Message$1<"roomgate.v1.RoomSnapshot"> & {
    * @generated from field: uint64 taken_at_ms = 4;
    */
   takenAtMs: bigint;
+
+  /**
+   * The room's type; empty or "relay" for a relay room.
+   *
+   * @generated from field: string room_type = 5;
+   */
+  roomType: string;
+
+  /**
+   * A room of a logic type: RoomRuntime.snapshot() (rooms/snapshot.ts), its state, clock, timers
+   * and tick count; state above is then empty.
+   *
+   * @generated from field: bytes logic = 6;
+   */
+  logic: Uint8Array;
 };
 
 /**
@@ -613,6 +654,21 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_NOT_OWNER = 8;
    */
   NOT_OWNER = 8,
+
+  /**
+   * The frame does not fit the room's type: input to a relay room, or broadcast, send_to or
+   * set_state to a room of a logic type; nothing happened.
+   *
+   * @generated from enum value: ERROR_CODE_WRONG_ROOM_TYPE = 9;
+   */
+  WRONG_ROOM_TYPE = 9,
+
+  /**
+   * input was not one encoded value (or went beyond the input limits); the room never saw it.
+   *
+   * @generated from enum value: ERROR_CODE_BAD_INPUT = 10;
+   */
+  BAD_INPUT = 10,
 }
 
 /**
