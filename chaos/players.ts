@@ -158,7 +158,9 @@ export class Load {
       if (live.every((p) => p.room.connection === "open" && this.seesAll(p, live, nonce))) return;
       if (Date.now() > deadline) {
         const missing = live.filter((p) => p.room.connection !== "open");
-        const why = missing.map((p) => `  ${p.room.playerId} (${p.roomId}, ${p.room.connection}): ${p.failures.join("; ")}`);
+        const why = missing.map(
+          (p) => `  ${p.room.playerId} (${p.roomId}, ${p.room.connection}): ${p.failures.join("; ")}`,
+        );
         throw new Error(`players not back after ${timeoutMs} ms: ${missing.length} not connected\n${why.join("\n")}`);
       }
       await new Promise((r) => setTimeout(r, 25));

@@ -39,6 +39,8 @@ export interface TokenInput {
   rejoin?: boolean;
   /** The verified player's identity claims (player auth). */
   playerClaims?: JsonObject;
+  /** Default 16 random bytes; fixed only by the published test vectors (docs/vectors/join-tokens.json). */
+  tokenId?: Uint8Array;
 }
 
 /**
@@ -89,7 +91,7 @@ export class JoinTokens {
       serverId: input.serverId,
       playerName: input.playerName,
       expireTimeMs: BigInt(input.expireTimeMs),
-      tokenId: randomBytes(16),
+      tokenId: input.tokenId ?? randomBytes(16),
       sessionStartMs: BigInt(input.sessionStartMs ?? Date.now()),
       rejoin: input.rejoin ?? false,
       playerClaims: input.playerClaims,
