@@ -54,7 +54,11 @@ async function main(argv: string[]) {
   const log = createLogger(component);
   const stops: Stop[] = [];
   // Only with OTEL_EXPORTER_OTLP_ENDPOINT set; stopped last, so the shutdown's own spans are exported.
-  const tracing = await startTracing({ serviceName: `roomgate-${component}`, env: process.env });
+  const tracing = await startTracing({
+    serviceName: str(v, "OTEL_SERVICE_NAME") ?? `roomgate-${component}`,
+    endpoint: str(v, "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    env: process.env,
+  });
   if (tracing) stops.push(tracing.shutdown);
   // Components stop in the reverse of their start order: game servers drain before the Manager goes.
   // A finish-mode drain may take DRAIN_TIMEOUT_MS before the usual clean-up even starts.

@@ -5,9 +5,11 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { markTracingEnabled } from "./spans.js";
 
 export interface TracingOptions {
-  /** The service.name resource attribute (OTEL_SERVICE_NAME wins when set). */
+  /** The service.name resource attribute. */
   serviceName: string;
-  /** OTEL_EXPORTER_OTLP_ENDPOINT (and the exporter's other OTEL_* variables) come from here. */
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (flag or variable): traces go to {endpoint}/v1/traces. */
+  endpoint?: string;
+  /** The exporter's other OTEL_* variables; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT there wins over `endpoint`. */
   env: NodeJS.ProcessEnv;
   /** Export here, each span as it ends, instead of OTLP (tests: the SDK's InMemorySpanExporter). */
   exporter?: SpanExporter;
@@ -19,13 +21,13 @@ export interface Tracing {
 }
 
 /** Whether the environment asks for traces: OTLP over HTTP to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT. */
-export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+export function tracingRequested(o: Pick<TracingOptions, "endpoint" | "env">): boolean {
+  return Boolean(o.endpoint || o.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
 /** Registers the SDK globally (tracer provider, AsyncLocalStorage context, W3C propagator), or does nothing. */
 export async function startTracing(o: TracingOptions): Promise<Tracing | undefined> {
-  if (!o.exporter && !tracingRequested(o.env)) return undefined;
+  if (!o.exporter && !tracingRequested(o)) return undefined;
   const [{ NodeTracerProvider }, base, { resourceFromAttributes }] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
@@ -35,13 +37,14 @@ export async function startTracing(o: TracingOptions): Promise<Tracing | undefin
   if (o.exporter) {
     processor = new base.SimpleSpanProcessor(o.exporter);
   } else {
-    // The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout); the batch
+    // The exporter reads the other OTEL_EXPORTER_OTLP_* itself (headers, timeout); the batch
     // processor reads OTEL_BSP_* (queue size, delay).
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
-    processor = new base.BatchSpanProcessor(new OTLPTraceExporter());
+    const url = o.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? undefined : `${o.endpoint!.replace(/\/+$/, "")}/v1/traces`;
+    processor = new base.BatchSpanProcessor(new OTLPTraceExporter({ url }));
   }
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ "service.name": o.env.OTEL_SERVICE_NAME || o.serviceName }),
+    resource: resourceFromAttributes({ "service.name": o.serviceName }),
     spanProcessors: [processor],
   });
   provider.register();
