@@ -35,14 +35,16 @@ export function endUpgrade(
 
 /** The open's span and the welcome's inside it; `end` closes both (with the failure, if any). */
 export function connectionSpans(parent: Context | undefined) {
-  if (!parent) return { welcome: <T>(join: () => T): T => join(), end: (_error?: unknown) => undefined };
+  if (!parent) return { welcome: (join: () => boolean) => join(), end: (_error?: unknown) => undefined };
   const open = startSpan("roomgate.gameserver/open", { parent });
   return {
-    /** Runs the join, whose welcome it times. */
-    welcome<T>(join: () => T): T {
+    /** Runs the join, whose welcome it times; a join the room refused (false) is an error span. */
+    welcome(join: () => boolean): boolean {
       const span = startSpan("roomgate.gameserver/welcome", { parent: contextOf(open) });
       try {
-        return join();
+        const joined = join();
+        if (!joined) failed(span, new Error("the room did not take the player"));
+        return joined;
       } finally {
         span?.end();
       }
