@@ -5,6 +5,7 @@ import { createLogger } from "../common/log.js";
 import { onShutdownSignal } from "../common/shutdown.js";
 import { drain, servers } from "./admin.js";
 import { startAdmin } from "./admin-listener.js";
+import { startTracing } from "../common/tracing/sdk.js";
 import {
   adminToken,
   drainAllowanceMs,
@@ -52,6 +53,13 @@ async function main(argv: string[]) {
   const v = readSettings(component, rest, process.env);
   const log = createLogger(component);
   const stops: Stop[] = [];
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT set; stopped last, so the shutdown's own spans are exported.
+  const tracing = await startTracing({
+    serviceName: str(v, "OTEL_SERVICE_NAME") ?? `roomgate-${component}`,
+    endpoint: str(v, "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    env: process.env,
+  });
+  if (tracing) stops.push(tracing.shutdown);
   // Components stop in the reverse of their start order: game servers drain before the Manager goes.
   // A finish-mode drain may take DRAIN_TIMEOUT_MS before the usual clean-up even starts.
   const shutdown = onShutdownSignal(log, int(v, "SHUTDOWN_TIMEOUT_MS") + drainAllowanceMs(v) + 2000, async () => {

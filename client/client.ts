@@ -26,6 +26,8 @@ import type {
   RoomPage,
 } from "./requests.js";
 import { Room } from "./room.js";
+import type { OpenSocket } from "./socket.js";
+import { clientSpan, traceHeaders, tracedFirstOpen } from "./tracing.js";
 
 /** Talks to one Gateway (or a load balancer in front of several) and opens rooms. */
 export class RoomgateClient {
@@ -55,21 +57,26 @@ export class RoomgateClient {
    * Creates a room and joins it; resolves once the game server has welcomed this player. The room
    * goes to `region` or the fastest measured region with room (see PlacementOptions).
    */
-  async createRoom<D = unknown>(options: CreateRoomOptions = {}): Promise<Room<D>> {
-    const ticket = await this.gateway.createRoom({
-      region: options.region ?? "",
-      maxPlayers: options.maxPlayers ?? 0,
-      playerName: options.playerName ?? "",
-      requestId: options.requestId ?? "",
-      labels: options.labels ?? {},
-      visibility: visibility(options.visibility),
-      mode: options.mode ?? "",
-      metadata: options.metadata ?? {},
-      latencies: await this.latencies(options),
-      roomType: options.roomType ?? "",
+  createRoom<D = unknown>(options: CreateRoomOptions = {}): Promise<Room<D>> {
+    return clientSpan("roomgate.client/createRoom", async (trace) => {
+      const ticket = await this.gateway.createRoom(
+        {
+          region: options.region ?? "",
+          maxPlayers: options.maxPlayers ?? 0,
+          playerName: options.playerName ?? "",
+          requestId: options.requestId ?? "",
+          labels: options.labels ?? {},
+          visibility: visibility(options.visibility),
+          mode: options.mode ?? "",
+          metadata: options.metadata ?? {},
+          latencies: await this.latencies(options),
+          roomType: options.roomType ?? "",
+        },
+        { headers: traceHeaders(trace) },
+      );
+      // An idempotent retry (same requestId) also counts as created: it is the creator's seat.
+      return this.enter<D>(ticket, options.playerName ?? "", true, tracedFirstOpen(openSocket, trace));
     });
-    // An idempotent retry (same requestId) also counts as created: it is the creator's seat.
-    return this.enter<D>(ticket, options.playerName ?? "", true);
   }
 
   /**
@@ -78,28 +85,34 @@ export class RoomgateClient {
    * has a free seat, a new public room for the player. Resolves once welcomed; `room.created` says
    * which it was. Two players never get the same last seat.
    */
-  async joinOrCreate<D = unknown>(options: JoinOrCreateOptions): Promise<Room<D>> {
-    const res = await this.gateway.joinOrCreate({
-      mode: options.mode,
-      region: options.region ?? "",
-      maxPlayers: options.maxPlayers ?? 0,
-      labels: options.labels ?? {},
-      metadata: options.metadata ?? {},
-      playerName: options.playerName ?? "",
-      latencies: await this.latencies(options),
-      roomType: options.roomType ?? "",
+  joinOrCreate<D = unknown>(options: JoinOrCreateOptions): Promise<Room<D>> {
+    return clientSpan("roomgate.client/joinOrCreate", async (trace) => {
+      const res = await this.gateway.joinOrCreate(
+        {
+          mode: options.mode,
+          region: options.region ?? "",
+          maxPlayers: options.maxPlayers ?? 0,
+          labels: options.labels ?? {},
+          metadata: options.metadata ?? {},
+          playerName: options.playerName ?? "",
+          latencies: await this.latencies(options),
+          roomType: options.roomType ?? "",
+        },
+        { headers: traceHeaders(trace) },
+      );
+      return this.enter<D>(res, options.playerName ?? "", res.created, tracedFirstOpen(openSocket, trace));
     });
-    return this.enter<D>(res, options.playerName ?? "", res.created);
   }
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
-  async joinRoom<D = unknown>(roomId: string, options: JoinRoomOptions = {}): Promise<Room<D>> {
-    const ticket = await this.gateway.joinRoom({
-      roomId,
-      playerName: options.playerName ?? "",
-      rejoinToken: options.rejoinToken ?? "",
+  joinRoom<D = unknown>(roomId: string, options: JoinRoomOptions = {}): Promise<Room<D>> {
+    return clientSpan("roomgate.client/joinRoom", async (trace) => {
+      const ticket = await this.gateway.joinRoom(
+        { roomId, playerName: options.playerName ?? "", rejoinToken: options.rejoinToken ?? "" },
+        { headers: traceHeaders(trace) },
+      );
+      return this.enter<D>(ticket, options.playerName ?? "", false, tracedFirstOpen(openSocket, trace));
     });
-    return this.enter<D>(ticket, options.playerName ?? "", false);
   }
 
   /** Describes a room without joining it; rejects with ConnectError code NotFound when there is none. */
@@ -149,10 +162,11 @@ export class RoomgateClient {
     }
   }
 
-  private async enter<D>(ticket: Ticket, playerName: string, created: boolean): Promise<Room<D>> {
+  /** `open` opens the first connection (with the call's traceparent); the Room's later ones send none. */
+  private async enter<D>(ticket: Ticket, playerName: string, created: boolean, open: OpenSocket): Promise<Room<D>> {
     const room = new Room<D>(ticket.roomId, {
       gateway: this.gateway,
-      openSocket,
+      openSocket: open,
       playerName,
       reconnect: this.reconnect,
     });

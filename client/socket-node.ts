@@ -6,8 +6,11 @@ import { ABNORMAL_CLOSURE, type OpenSocket } from "./socket.js";
 
 const MAX_REFUSAL_BODY = 512;
 
-export const openSocket: OpenSocket = (url, handlers, protocols) => {
-  const ws = new WebSocket(url, protocols ?? [], { perMessageDeflate: false });
+export const openSocket: OpenSocket = (url, handlers, protocols, traceparent) => {
+  const ws = new WebSocket(url, protocols ?? [], {
+    perMessageDeflate: false,
+    headers: traceparent ? { traceparent } : undefined,
+  });
   ws.binaryType = "nodebuffer";
   let failure: Error | undefined;
 

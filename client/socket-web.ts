@@ -1,3 +1,4 @@
+import { TRACE_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
 import { ABNORMAL_CLOSURE, type OpenSocket } from "./socket.js";
 
 // Browsers: the global WebSocket. Its error event carries no detail (by design, so pages cannot
@@ -16,12 +17,13 @@ interface BrowserWebSocket {
 
 const OPEN = 1;
 
-export const openSocket: OpenSocket = (url, handlers, protocols) => {
+export const openSocket: OpenSocket = (url, handlers, protocols, traceparent) => {
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string, protocols?: string[]) => BrowserWebSocket })
     .WebSocket;
   if (!Ctor) throw new Error("no global WebSocket in this environment; use the Node build of the roomgate client");
   // The join token rides in the subprotocols, not the URL, so it stays out of logs and history.
-  const ws = new Ctor(url, protocols);
+  // Nor can it set a traceparent header: that rides in the subprotocols too (the server never echoes it).
+  const ws = new Ctor(url, traceparent ? [...(protocols ?? []), TRACE_SUBPROTOCOL_PREFIX + traceparent] : protocols);
   ws.binaryType = "arraybuffer";
   let opened = false;
   let failure: Error | undefined;

@@ -17,8 +17,16 @@ export interface RoomSocket {
   close(code: number, reason: string): void;
 }
 
-/** `protocols`: the subprotocols to offer (they carry the join token: protocol/urls.ts roomSubprotocols). */
-export type OpenSocket = (url: string, handlers: SocketHandlers, protocols?: string[]) => RoomSocket;
+/**
+ * `protocols`: the subprotocols to offer (they carry the join token: protocol/urls.ts roomSubprotocols).
+ * `traceparent`: the W3C trace context to send with the upgrade (client/tracing.ts), when tracing.
+ */
+export type OpenSocket = (
+  url: string,
+  handlers: SocketHandlers,
+  protocols?: string[],
+  traceparent?: string,
+) => RoomSocket;
 
 /** WebSocket's "abnormal closure": no close frame was received (RFC 6455 section 7.1.5). */
 export const ABNORMAL_CLOSURE = 1006;

@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { Context } from "@opentelemetry/api";
 import uWS from "uWebSockets.js";
 import type { JoinTokens } from "../common/token.js";
 import { TokenError } from "../common/token.js";
@@ -10,6 +11,7 @@ import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFI
 import type { Connection, Refusal, RoomHost } from "./room-host.js";
 import { ws as counts } from "./metrics.js";
 import { refusals } from "../common/metrics/refusals.js";
+import { connectionSpans, endUpgrade, upgradeSpan } from "./ws-tracing.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
 // and the token's id, spent so that a token opens one connection), then hands frames to the
@@ -39,6 +41,8 @@ interface SocketData {
   /** uWS forbids touching a socket after close; the room may still hold its Connection. */
   closed: boolean;
   conn?: Connection;
+  /** The upgrade's trace context, which the open continues (ws-tracing.ts); unset when not tracing. */
+  trace?: Context;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -134,14 +138,17 @@ export class WsServer {
     const extensions = req.getHeader("sec-websocket-extensions");
     // Browsers fail a handshake that offered subprotocols and got none back; the token is never echoed.
     const protocol = offered.includes(ROOM_SUBPROTOCOL) ? ROOM_SUBPROTOCOL : "";
+    const span = upgradeSpan((h) => req.getHeader(h), offered, roomId);
     const admitted = this.authorize(roomId, token);
     if ("status" in admitted) {
       // The token itself (bad, or spent); anything else: the room or the server would not take the player.
       if (admitted.status === 401 || admitted === SPENT) refusals.gameserver.token++;
       else refusals.gameserver.admission++;
+      endUpgrade(span, admitted);
       return this.refuse(res, roomId, admitted);
     }
-    res.upgrade<SocketData>({ ...admitted, closed: false }, key, protocol, extensions, context);
+    const trace = endUpgrade(span);
+    res.upgrade<SocketData>({ ...admitted, closed: false, trace }, key, protocol, extensions, context);
   }
 
   /**
@@ -207,14 +214,22 @@ export class WsServer {
       },
     };
     d.conn = conn;
+    const spans = connectionSpans(d.trace);
     // The player joins once the store has the token spent too; until then its frames are dropped.
     this.o.spentTokens.spendToken(d.spend).then(
       (fresh) => {
-        if (d.closed) return;
-        if (!fresh) return conn.close(CLOSE.policyViolation, SPENT.reason);
-        d.joined = this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims });
+        if (d.closed) return spans.end("closed before the welcome");
+        if (!fresh) {
+          spans.end(SPENT.reason);
+          return conn.close(CLOSE.policyViolation, SPENT.reason);
+        }
+        d.joined = spans.welcome(() =>
+          this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims }),
+        );
+        spans.end();
       },
       (e: unknown) => {
+        spans.end(e);
         this.o.log.warn("cannot spend a join token in the store", {
           error: e instanceof Error ? e.message : String(e),
         });

@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
 import { ManagerClients, SERVERS_UNREACHED, STORE_DOWN, unreachable } from "../common/manager-channel.js";
+import { injectContext, SpanKind, traced } from "../common/tracing/spans.js";
 import type { RoomAllocator } from "./matchmaking/dependencies.js";
 import { MatchError } from "./matchmaking/errors.js";
 
@@ -13,6 +14,20 @@ export interface GrpcRoomAllocatorOptions {
   managerAddress: string;
   timeoutMs: number;
   credentials?: grpc.ChannelCredentials;
+}
+
+const ALLOCATE = ManagerService.method.allocateRoom;
+const ALLOCATE_SPAN = `${ManagerService.typeName}/${ALLOCATE.name}`;
+const CLIENT_SPAN = {
+  kind: SpanKind.CLIENT,
+  attributes: { "rpc.system": "grpc", "rpc.service": ManagerService.typeName, "rpc.method": ALLOCATE.name },
+};
+
+/** The active span's traceparent as gRPC metadata: each Manager asked gets its own client span as parent. */
+function traceMetadata(): grpc.Metadata {
+  const md = new grpc.Metadata();
+  injectContext((k, v) => md.set(k, v));
+  return md;
 }
 
 export class GrpcRoomAllocator implements RoomAllocator {
@@ -30,7 +45,8 @@ export class GrpcRoomAllocator implements RoomAllocator {
     const deadline = Date.now() + this.o.timeoutMs;
     try {
       return await this.managers.ask(
-        (client) => callUnary(client, ManagerService.method.allocateRoom, req, { deadline }),
+        (client) =>
+          traced(ALLOCATE_SPAN, CLIENT_SPAN, () => callUnary(client, ALLOCATE, req, { deadline }, traceMetadata())),
         { deadlineMs: deadline, retry: nextManager },
       );
     } catch (e) {

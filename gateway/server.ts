@@ -17,6 +17,7 @@ import {
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
 import { metricsInterceptor } from "./metrics.js";
+import { tracingInterceptor } from "./tracing.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
@@ -67,6 +68,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     // The handlers never see the socket: the client's address reaches the limits this way.
     contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
     interceptors: [
+      // Outermost, so the span covers every refusal the others make.
+      tracingInterceptor(),
       metricsInterceptor(),
       loggingInterceptor(o.log),
       clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),

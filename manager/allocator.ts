@@ -15,6 +15,7 @@ import {
   serversUnreached,
 } from "./errors.js";
 import type { CoreDeps } from "./deps.js";
+import { traced } from "../common/tracing/spans.js";
 
 // Allocation: the store picks a live server with room and records the room atomically, then the
 // server is asked to open it; a server that refuses or stays silent gives way to the next one.
@@ -88,7 +89,11 @@ export class Allocator {
       }
       const room = result.room;
       try {
-        await this.o.router.open(room, req.firstJoinTimeoutMs);
+        // The server's answer is not in this trace (the Attach stream carries no trace context):
+        // this span is the wait for it.
+        await traced("roomgate.manager/openRoom", { attributes: { "roomgate.server_id": room.serverId } }, () =>
+          this.o.router.open(room, req.firstJoinTimeoutMs),
+        );
         if (
           !(await fromStore(() =>
             this.o.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() }),

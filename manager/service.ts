@@ -17,6 +17,7 @@ import type { Logger } from "../common/log.js";
 import { ManagerError, type ManagerErrorKind } from "./errors.js";
 import { MANAGER_ERROR_KEY } from "../common/manager-channel.js";
 import type { Manager } from "./manager.js";
+import { extractContext, SpanKind, traced } from "../common/tracing/spans.js";
 
 // The gRPC edge: decode, call the core, map errors to status codes. No logic lives here.
 
@@ -40,9 +41,23 @@ function toStatus(e: unknown, log: Logger): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: "internal error" };
 }
 
+/** A server span's options: child of the caller's traceparent metadata (gateway/manager-client.ts). */
+function serverSpan(metadata: grpc.Metadata, method: string) {
+  return {
+    kind: SpanKind.SERVER,
+    parent: extractContext((k) => {
+      const v = metadata.get(k)[0];
+      return typeof v === "string" ? v : undefined;
+    }),
+    attributes: { "rpc.system": "grpc", "rpc.service": "roomgate.v1.ManagerService", "rpc.method": method },
+  };
+}
+
 export function managerHandlers(manager: Manager, log: Logger): grpc.UntypedServiceImplementation {
   const allocateRoom: grpc.handleUnaryCall<AllocateRoomRequest, AllocateRoomResponse> = (call, callback) => {
-    manager.allocate(call.request).then(
+    traced("roomgate.v1.ManagerService/AllocateRoom", serverSpan(call.metadata, "AllocateRoom"), () =>
+      manager.allocate(call.request),
+    ).then(
       (r) => callback(null, create(AllocateRoomResponseSchema, r)),
       (e) => callback(toStatus(e, log)),
     );

@@ -11,6 +11,11 @@ export const JOIN_TOKEN_PARAM = "token";
  */
 export const ROOM_SUBPROTOCOL = "roomgate.v1";
 export const TOKEN_SUBPROTOCOL_PREFIX = "roomgate.token.";
+/**
+ * Browsers offer their W3C traceparent the same way (hex digits and dashes: valid in a
+ * subprotocol); Node clients send a `traceparent` header. The server reads either and echoes neither.
+ */
+export const TRACE_SUBPROTOCOL_PREFIX = "roomgate.traceparent.";
 /** GET (or HEAD) {gatewayUrl}/ping: a tiny uncached answer that clients time to pick a region. */
 export const PING_PATH = "/ping";
 

@@ -2,7 +2,13 @@ import type { Redis } from "ioredis";
 import type { Room } from "../../../gen/roomgate/v1/common_pb.js";
 import { num, roomFromHash } from "./hashes.js";
 import type { RedisKeys } from "./keys.js";
-import { run, type Script } from "./lua.js";
+import { run, type Script, scriptName } from "./lua.js";
+import { inTrace, SpanKind, traced } from "../../tracing/spans.js";
+
+/** A store script's span attributes (OpenTelemetry's database conventions). */
+function scriptAttributes(name: string) {
+  return { "db.system": "redis", "db.operation.name": "EVALSHA", "db.stored_procedure.name": name };
+}
 
 // What the Redis store's parts share: the client, the key names, and reading rooms back.
 
@@ -14,7 +20,11 @@ export class RedisContext {
 
   /** Runs a store script with the keys and arguments its encoder builds from the input. */
   run<I, R>(s: Script<I, R>, input: I): Promise<R> {
-    return run(this.redis, this.keys, s, input);
+    if (!inTrace()) return run(this.redis, this.keys, s, input);
+    const name = scriptName(s.file);
+    return traced(`redis ${name}`, { kind: SpanKind.CLIENT, attributes: scriptAttributes(name) }, () =>
+      run(this.redis, this.keys, s, input),
+    );
   }
 
   /** The rooms that exist, in order, with their free seats (holds still live at nowMs). */

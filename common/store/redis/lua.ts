@@ -108,7 +108,10 @@ export async function run<I, R>(redis: Redis, k: RedisKeys, s: Script<I, R>, inp
 
 /** Script names by the SHA-1 Redis knows them by ("ALLOCATE"), for reading SLOWLOG entries. */
 export function scriptNamesBySha(files: readonly string[]): Map<string, string> {
-  return new Map(
-    files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), f.toUpperCase().replace(/-/g, "_")]),
-  );
+  return new Map(files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), scriptName(f)]));
+}
+
+/** A script's name in SLOWLOG readings and spans ("move-room" -> "MOVE_ROOM"). */
+export function scriptName(file: string): string {
+  return file.toUpperCase().replace(/-/g, "_");
 }
