@@ -10,6 +10,7 @@ import {
   noConfirmation,
   noServers,
   noServersWith,
+  overCapped,
   roomExists,
   roomMoving,
   serversUnreached,
@@ -41,7 +42,7 @@ export interface AllocatorOptions extends CoreDeps<AllocatorStore> {
 export class Allocator {
   constructor(private readonly o: AllocatorOptions) {}
 
-  /** Fails with noServers, noServersWith, allFull, noConfirmation, roomExists, roomMoving or storeDown. */
+  /** Fails with noServers, noServersWith, allFull, overCapped, noConfirmation, roomExists, roomMoving or storeDown. */
   async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
     const excluded: string[] = [];
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
@@ -64,6 +65,7 @@ export class Allocator {
           mode: req.mode,
           metadata: req.metadata,
           managerId: this.o.managerId,
+          owner: req.owner,
         }),
       );
       switch (result.kind) {
@@ -75,6 +77,8 @@ export class Allocator {
           throw allFull();
         case "unreached":
           throw serversUnreached();
+        case "over_cap":
+          throw overCapped(result, req.firstJoinTimeoutMs);
         case "collision": {
           // The same request again (a Gateway retrying on another Manager after one died): the
           // creator's random player id proves it is ours.

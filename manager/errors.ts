@@ -1,5 +1,6 @@
 import { SERVERS_UNREACHED, STORE_DOWN } from "../common/manager-channel.js";
 import { isRelay, roomTypeLabel, roomTypeOf } from "../common/room-type.js";
+import { type OverCap, overCapMessage } from "../common/store/caps.js";
 
 // Named ways a Manager operation fails (as Agones' allocator names each allocation failure); the
 // gRPC edge maps each kind to one status code. Malformed requests never reach the core: the edge
@@ -53,6 +54,10 @@ export const serversUnreached = () =>
 
 /** AllocateRoom: every candidate server has all its rooms or seats taken. */
 export const allFull = () => new ManagerError("resource_exhausted", "every game server is full", "full");
+
+/** AllocateRoom: the request's owner (the Gateway's caller) is at its cap of unjoined rooms or unused seats. */
+export const overCapped = (o: OverCap, windowMs: number) =>
+  new ManagerError("resource_exhausted", overCapMessage(o, windowMs), "over_cap");
 
 /** AllocateRoom: the servers tried (up to maxOpenAttempts) refused the room or did not open it within openRoomTimeoutMs. */
 export const noConfirmation = () =>

@@ -9,7 +9,7 @@ import {
   type AllocateRoomResponse,
   AllocateRoomResponseSchema,
 } from "../gen/roomgate/v1/manager_pb.js";
-import type { RoomStore } from "../common/store/store.js";
+import { overCapMessage, type RoomStore } from "../common/store/store.js";
 import type { RoomAllocator } from "../gateway/matchmaking/dependencies.js";
 import { MatchError } from "../gateway/matchmaking/errors.js";
 
@@ -69,6 +69,7 @@ export class FakeAllocator implements RoomAllocator {
       visibility: req.visibility,
       mode: req.mode,
       metadata: req.metadata,
+      owner: req.owner,
     });
     switch (result.kind) {
       case "collision":
@@ -79,6 +80,8 @@ export class FakeAllocator implements RoomAllocator {
         throw new Error(`no server for the room (${result.kind})`);
       case "existing":
         return create(AllocateRoomResponseSchema, { room: result.room, created: false });
+      case "over_cap":
+        throw new MatchError("over_cap", overCapMessage(result, req.firstJoinTimeoutMs));
     }
     const room = result.room;
     this.placedOne(room);

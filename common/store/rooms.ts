@@ -1,4 +1,5 @@
 import type { Room, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
+import type { Holder, OverCap } from "./caps.js";
 import type { Labels, Placement } from "./placement.js";
 
 // A room's placement and lifecycle: allocated OPENING on a server, confirmed OPEN, reclaimed when
@@ -21,6 +22,11 @@ export interface AllocateInput extends Placement, RoomSpec {
   openDeadlineMs: number;
   /** The creator's seat is held until then (when its join token expires). */
   holdUntilMs: number;
+  /**
+   * Who the room and the creator's seat count against: the room until holdUntilMs unless a
+   * player joins it first, the seat until the creator uses it. Unset: no caps.
+   */
+  owner?: Holder;
 }
 
 export type AllocateResult =
@@ -37,7 +43,9 @@ export type AllocateResult =
    */
   | { kind: "unreached" }
   /** The room id is taken; the caller must pick another id. Never overwrites. */
-  | { kind: "collision" };
+  | { kind: "collision" }
+  /** The owner is at one of its caps; nothing was made. */
+  | OverCap;
 
 /** A room as it lives on one server: calls naming the server change nothing once it moved. */
 export interface RoomOnServer {

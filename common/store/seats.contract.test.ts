@@ -16,8 +16,9 @@ describe.each(implementations)("%s seats", (_name, make) => {
 
   const publicRoom = (over: Partial<AllocateInput> = {}) =>
     openRoom(store, { visibility: RoomVisibility.PUBLIC, mode: "duel", ...over });
-  const quick = (playerId: string, over: Partial<Parameters<RoomStore["joinPublic"]>[0]> = {}) =>
-    store.joinPublic({
+  /** The room a quick-join holds a seat in, if any. */
+  const quick = async (playerId: string, over: Partial<Parameters<RoomStore["joinPublic"]>[0]> = {}) => {
+    const r = await store.joinPublic({
       mode: "duel",
       maxPlayers: 4,
       labels: {},
@@ -27,6 +28,9 @@ describe.each(implementations)("%s seats", (_name, make) => {
       nowMs: 3000,
       ...over,
     });
+    if (r.kind === "over_cap") throw new Error("over its cap");
+    return r.kind === "held" ? r.room : undefined;
+  };
 
   test("a join holds a seat until its token runs out or the player is in; the last seat goes once", async () => {
     await store.registerServer(reg("a", { maxRooms: 5 }));

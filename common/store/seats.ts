@@ -1,4 +1,5 @@
 import type { Room } from "../../gen/roomgate/v1/common_pb.js";
+import type { Holder, OverCap } from "./caps.js";
 import type { Labels } from "./placement.js";
 import type { RoomOnServer } from "./rooms.js";
 
@@ -13,6 +14,8 @@ export interface SeatRequest {
   playerId: string;
   untilMs: number;
   nowMs: number;
+  /** Who the held seat counts against until it is used or lapses (see caps.ts); unset: no cap. */
+  holder?: Holder;
 }
 
 export type HoldResult =
@@ -20,10 +23,17 @@ export type HoldResult =
   | { kind: "full"; room: Room }
   /** OPENING or MOVING: nobody can join it right now. */
   | { kind: "unavailable"; room: Room }
-  | { kind: "missing" };
+  | { kind: "missing" }
+  /** The holder has as many unused seats as its cap allows. */
+  | OverCap;
 
 export interface Seats {
-  /** Holds a seat in an OPEN room (rejoin: even when full, the player's seat is its own). */
+  /**
+   * Holds a seat in an OPEN room until untilMs. A seat the player holds already is kept as it
+   * is, never renewed. A rejoin in a room with no free seat is answered `held` without holding
+   * one: the player's seat is its own if the server still counts it (in the room, or awaited
+   * after a move), and otherwise the server refuses it at the upgrade.
+   */
   holdSeat(seat: SeatRequest & { roomId: string; rejoin: boolean }): Promise<HoldResult>;
   /** The server's seat count for the room; joined players' held seats become taken ones. */
   setRoomPlayers(r: RoomOnServer & { count: number; joinedPlayerIds: string[]; nowMs: number }): Promise<boolean>;
@@ -38,13 +48,15 @@ export interface QuickJoin extends SeatRequest {
   regions: string[];
 }
 
+export type JoinPublicResult = { kind: "held"; room: Room } | { kind: "none" } | OverCap;
+
 export interface QuickJoins {
   /**
    * Holds a seat in a public room that matches, in the first region that has one, fullest room
    * first; O(log n) in the number of rooms. The room may still be OPENING (another quick-join is
-   * creating it): the caller waits for it to open. Undefined when none has a free seat.
+   * creating it): the caller waits for it to open. `none` when none has a free seat.
    */
-  joinPublic(q: QuickJoin): Promise<Room | undefined>;
+  joinPublic(q: QuickJoin): Promise<JoinPublicResult>;
 }
 
 export interface RoomQuery {

@@ -12,6 +12,7 @@ import type { SpentTokens } from "./tokens.js";
 // (redis-store.ts), memory for the one-process default (memory-store.ts). Consumers name only
 // the concerns they use.
 
+export * from "./caps.js";
 export * from "./channels.js";
 export * from "./leases.js";
 export * from "./migration.js";

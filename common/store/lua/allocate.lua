@@ -1,5 +1,7 @@
 -- Places a new room on the best fitting LIVE server: reserves a room slot and its seats, maps the
--- room as OPENING and holds the creator's seat. A repeated request id returns the first room.
+-- room as OPENING and holds the creator's seat, both counted against the owner's caps. A repeated
+-- request id returns the first room.
+--- @include "caps"
 --- @include "pick"
 --- @include "reservations"
 --- @include "listings"
@@ -22,7 +24,10 @@ local metadata = ARGV[14]        -- JSON, canonical
 local qkey = ARGV[15]
 local holdUntilMs = ARGV[16]
 local managerId = ARGV[17]       -- the Manager asking: its own servers are reachable
-local excluded = set(ARGV, 18)   -- the rest: server ids not to use
+local holder = ARGV[18]          -- '' when the room counts against nobody's caps
+local maxRooms = tonumber(ARGV[19])
+local maxSeats = tonumber(ARGV[20])
+local excluded = set(ARGV, 21)   -- the rest: server ids not to use
 
 if useIdem == '1' then
   local prior = redis.call('GET', idemKey)
@@ -31,6 +36,8 @@ if useIdem == '1' then
   end
 end
 if redis.call('EXISTS', roomKey) == 1 then return {'collision', {}} end
+local over = overCap(prefix, holder, tonumber(nowMs), maxRooms, maxSeats, true)
+if over then return {'over_cap', {over}} end
 local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy, managerId)
 if not chosen then return {why, {}} end
 redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', nowMs, 'creator', creator,
@@ -39,5 +46,7 @@ redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', 
 place(prefix, roomKey, roomId, chosen, seats)
 redis.call('ZADD', prefix .. 'opening', openDeadlineMs, roomId)
 redis.call('ZADD', prefix .. 'holds:' .. roomId, holdUntilMs, creator)
+giveRoom(prefix, holder, maxRooms, roomId, holdUntilMs, tonumber(nowMs))
+giveSeat(prefix, holder, maxSeats, roomId, creator, holdUntilMs, tonumber(nowMs))
 if useIdem == '1' then redis.call('SET', idemKey, roomId, 'PX', idemTtlMs) end
 return {'created', room(prefix, roomId, reroom(prefix, roomId, tonumber(nowMs)))}

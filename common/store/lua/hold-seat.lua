@@ -1,4 +1,8 @@
--- Holds a seat in an OPEN room until untilMs (a rejoining player's seat is its own, even when full).
+-- Holds a seat in an OPEN room until untilMs, counted against the holder's cap of unused seats.
+-- A seat the player holds already is kept as it is, never renewed; a rejoin finding no free seat
+-- is answered 'held' without a hold (its seat is its own while the server counts it, and the
+-- server refuses it at the upgrade otherwise), so a rejoin never holds a seat past the full check.
+--- @include "caps"
 --- @include "listings"
 local roomKey = KEYS[1]
 local prefix = ARGV[1]
@@ -7,12 +11,21 @@ local playerId = ARGV[3]
 local untilMs = ARGV[4]
 local nowMs = tonumber(ARGV[5])
 local rejoin = ARGV[6]           -- '1' or '0'
+local holder = ARGV[7]           -- '' when the seat counts against nobody's cap
+local maxSeats = tonumber(ARGV[8])
 
 local state = redis.call('HGET', roomKey, 'state')
 if not state then return {'missing', {}} end
 if state ~= ROOM_OPEN then return {'unavailable', room(prefix, roomId, freeOf(prefix, roomId, nowMs))} end
 local hk = prefix .. 'holds:' .. roomId
 local free = freeOf(prefix, roomId, nowMs)
-if rejoin ~= '1' and redis.call('ZSCORE', hk, playerId) == false and free <= 0 then return {'full', room(prefix, roomId, free)} end
+if redis.call('ZSCORE', hk, playerId) then return {'held', room(prefix, roomId, free)} end
+if free <= 0 then
+  if rejoin == '1' then return {'held', room(prefix, roomId, free)} end
+  return {'full', room(prefix, roomId, free)}
+end
+local over = overCap(prefix, holder, nowMs, 0, maxSeats, false)
+if over then return {'over_cap', {over}} end
 redis.call('ZADD', hk, untilMs, playerId)
+giveSeat(prefix, holder, maxSeats, roomId, playerId, untilMs, nowMs)
 return {'held', room(prefix, roomId, reroom(prefix, roomId, nowMs))}

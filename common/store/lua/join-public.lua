@@ -1,12 +1,18 @@
--- Holds a seat in a matching public room, in the first region that has one, fullest room first.
+-- Holds a seat in a matching public room, in the first region that has one, fullest room first,
+-- counted against the holder's cap of unused seats.
+--- @include "caps"
 --- @include "listings"
 local prefix = ARGV[1]
 local qkey = ARGV[2]
 local playerId = ARGV[3]
 local untilMs = ARGV[4]
 local nowMs = tonumber(ARGV[5])
-local REGIONS_FROM = 6           -- the rest: regions to look in, best first (none: any)
+local holder = ARGV[6]           -- '' when the seat counts against nobody's cap
+local maxSeats = tonumber(ARGV[7])
+local REGIONS_FROM = 8           -- the rest: regions to look in, best first (none: any)
 
+local over = overCap(prefix, holder, nowMs, 0, maxSeats, false)
+if over then return {'over_cap', {over}} end
 lapse(prefix, nowMs)
 local regions = {}
 for i = REGIONS_FROM, #ARGV do regions[#regions + 1] = ARGV[i] end
@@ -20,8 +26,9 @@ for _, region in ipairs(regions) do
     local roomId = ids[1]
     if reroom(prefix, roomId, nowMs) > 0 then
       redis.call('ZADD', prefix .. 'holds:' .. roomId, untilMs, playerId)
-      return room(prefix, roomId, reroom(prefix, roomId, nowMs))
+      giveSeat(prefix, holder, maxSeats, roomId, playerId, untilMs, nowMs)
+      return {'held', room(prefix, roomId, reroom(prefix, roomId, nowMs))}
     end
   end
 end
-return false
+return {'none', {}}

@@ -10,6 +10,8 @@ local JOINED_FROM = 6            -- the rest: ids of the players who joined
 
 if redis.call('HGET', roomKey, 'serverId') ~= serverId then return 0 end
 redis.call('HSET', roomKey, 'players', count)
+-- Joined: it no longer counts against its creator's cap of unjoined rooms (caps.lua).
+if tonumber(count) > 0 then redis.call('HSET', roomKey, 'joined', 1) end
 for i = JOINED_FROM, #ARGV do redis.call('ZREM', prefix .. 'holds:' .. roomId, ARGV[i]) end
 reroom(prefix, roomId, nowMs)
 return 1

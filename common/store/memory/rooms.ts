@@ -21,6 +21,8 @@ export class MemoryRooms implements Rooms {
       }
     }
     if (this.s.rooms.has(input.roomId)) return { kind: "collision" };
+    const over = this.s.caps.check(input.owner, input.nowMs, { room: true, seat: true });
+    if (over) return over;
     const best = this.s.pick(input);
     if (best.kind !== "found") return best;
     const room = create(RoomSchema, {
@@ -43,6 +45,11 @@ export class MemoryRooms implements Rooms {
     };
     this.s.rooms.set(room.roomId, rec);
     this.s.place(rec, best.server);
+    this.s.caps.record(input.owner, input.nowMs, {
+      roomId: room.roomId,
+      room: input.holdUntilMs,
+      seat: [input.creatorPlayerId, input.holdUntilMs],
+    });
     if (input.requestId) {
       this.idempotency.set(input.requestId, { roomId: room.roomId, expiresAt: input.nowMs + input.idempotencyTtlMs });
       this.sweepIdempotency(input.nowMs);

@@ -2,7 +2,16 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { RoomState, RoomVisibility } from "../../../gen/roomgate/v1/common_pb.js";
 import { listCursor, parseListCursor, quickJoinKey } from "../placement.js";
 import type { RoomOnServer } from "../rooms.js";
-import type { HoldResult, Listings, QuickJoin, QuickJoins, RoomQuery, SeatRequest, Seats } from "../seats.js";
+import type {
+  HoldResult,
+  JoinPublicResult,
+  Listings,
+  QuickJoin,
+  QuickJoins,
+  RoomQuery,
+  SeatRequest,
+  Seats,
+} from "../seats.js";
 import { freeSeats, joinable, type MemoryState, queued, type RoomRecord } from "./state.js";
 
 // The memory store's seats, quick-join and listings.
@@ -13,22 +22,30 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
   async holdSeat(seat: SeatRequest & { roomId: string; rejoin: boolean }): Promise<HoldResult> {
     const rec = this.s.rooms.get(seat.roomId);
     if (!rec) return { kind: "missing" };
+    const held = () => ({ kind: "held" as const, room: this.s.view(rec, seat.nowMs) });
     if (rec.room.state !== RoomState.OPEN) return { kind: "unavailable", room: this.s.view(rec, seat.nowMs) };
-    if (!seat.rejoin && !rec.holds.has(seat.playerId) && freeSeats(rec, seat.nowMs) <= 0)
-      return { kind: "full", room: this.s.view(rec, seat.nowMs) };
+    const free = freeSeats(rec, seat.nowMs);
+    if (rec.holds.has(seat.playerId)) return held();
+    if (free <= 0) return seat.rejoin ? held() : { kind: "full", room: this.s.view(rec, seat.nowMs) };
+    const over = this.s.caps.check(seat.holder, seat.nowMs, { room: false, seat: true });
+    if (over) return over;
     rec.holds.set(seat.playerId, seat.untilMs);
-    return { kind: "held", room: this.s.view(rec, seat.nowMs) };
+    this.s.caps.record(seat.holder, seat.nowMs, { roomId: seat.roomId, seat: [seat.playerId, seat.untilMs] });
+    return held();
   }
 
   async setRoomPlayers(r: RoomOnServer & { count: number; joinedPlayerIds: string[]; nowMs: number }) {
     const rec = this.s.rooms.get(r.roomId);
     if (!rec || rec.room.serverId !== r.serverId) return false;
     rec.room.playerCount = r.count;
+    if (r.count > 0) rec.joined = true;
     for (const id of r.joinedPlayerIds) rec.holds.delete(id);
     return true;
   }
 
-  async joinPublic(q: QuickJoin) {
+  async joinPublic(q: QuickJoin): Promise<JoinPublicResult> {
+    const over = this.s.caps.check(q.holder, q.nowMs, { room: false, seat: true });
+    if (over) return over;
     const key = quickJoinKey(q.mode, q.maxPlayers, q.labels);
     for (const region of q.regions.length > 0 ? q.regions : [undefined]) {
       let best: RoomRecord | undefined;
@@ -43,10 +60,11 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
       }
       if (best) {
         best.holds.set(q.playerId, q.untilMs);
-        return this.s.view(best, q.nowMs);
+        this.s.caps.record(q.holder, q.nowMs, { roomId: best.room.roomId, seat: [q.playerId, q.untilMs] });
+        return { kind: "held", room: this.s.view(best, q.nowMs) };
       }
     }
-    return undefined;
+    return { kind: "none" };
   }
 
   async listRooms(q: RoomQuery) {

@@ -8,6 +8,7 @@ import {
   RoomVisibility,
 } from "../../../gen/roomgate/v1/common_pb.js";
 import { fits, hasLabels, type Placement, serverLabels } from "../placement.js";
+import { MemoryCaps } from "./caps.js";
 
 // The memory store's state, shared by its parts (one per concern), and the placement rules they
 // share. A process has tens of servers, so the memory store scans where Redis keeps sorted sets.
@@ -22,6 +23,8 @@ export interface RoomRecord {
   quickJoinKey: string;
   /** Seats held for players about to join: player id -> until when. */
   holds: Map<string, number>;
+  /** A player has been in it (it no longer counts against its creator's unjoined rooms). */
+  joined?: boolean;
   snapshot?: Uint8Array;
   /** OPENING: when another Manager may reclaim it. MOVING: when the move may be claimed. */
   leaseUntil?: number;
@@ -37,6 +40,7 @@ export class MemoryState {
   readonly expiry = new Map<string, number>();
   /** Manager id -> until when it said it is alive. */
   readonly managers = new Map<string, number>();
+  readonly caps = new MemoryCaps(this.rooms);
 
   /** The wanted regions in order, then any; within each the strategy's pick (see PlacementStrategy). */
   pick(p: Placement): { kind: "found"; server: GameServer } | { kind: "full" | "none" | "unreached" } {

@@ -14,7 +14,7 @@
 //   {prefix}spent:{tokenId}        string a spent join token's id, expiring (PX) with the token
 //   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
 //   {prefix}bus                    pub/sub channel of ManagerBusMessage (protobuf binary)
-// and the placement, seat and listing indexes described in lua/includes/*.lua. Scripts derive
+// and the placement, seat, listing and per-caller cap indexes described in lua/includes/*.lua. Scripts derive
 // server and room keys from the prefix themselves, so they assume a single Redis (or a primary
 // with replicas), not Redis Cluster.
 

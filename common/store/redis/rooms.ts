@@ -1,6 +1,8 @@
 import { canonicalLabels, quickJoinKey } from "../placement.js";
 import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms } from "../rooms.js";
 import type { RedisContext } from "./context.js";
+import { overCap } from "../caps.js";
+import { holderArgs } from "./caps.js";
 import { pairsToHash, roomFromHash, shortHash } from "./hashes.js";
 import { script } from "./lua.js";
 
@@ -27,6 +29,9 @@ export const ALLOCATE = script<[string, string[]]>()({
     "qkey",
     "holdUntilMs",
     "managerId",
+    "holder",
+    "maxRooms",
+    "maxSeats",
   ],
   rest: "excluded",
   encode: (k, a: AllocateInput) => ({
@@ -49,6 +54,7 @@ export const ALLOCATE = script<[string, string[]]>()({
       qkey: shortHash(quickJoinKey(a.mode, a.seats, a.labels)),
       holdUntilMs: a.holdUntilMs,
       managerId: a.managerId ?? "",
+      ...holderArgs(a.owner),
     },
     rest: a.excluded,
   }),
@@ -103,6 +109,8 @@ export class RedisRooms implements Rooms {
       case "unreached":
       case "collision":
         return { kind };
+      case "over_cap":
+        return overCap(hash[0] === "rooms" ? "rooms" : "seats", input.owner!);
       default:
         throw new Error(`unexpected allocation result ${kind}`);
     }

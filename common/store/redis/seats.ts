@@ -1,6 +1,17 @@
 import { listCursor, parseListCursor, quickJoinKey } from "../placement.js";
 import type { RoomOnServer } from "../rooms.js";
-import type { HoldResult, Listings, QuickJoin, QuickJoins, RoomQuery, SeatRequest, Seats } from "../seats.js";
+import { overCap } from "../caps.js";
+import type {
+  HoldResult,
+  JoinPublicResult,
+  Listings,
+  QuickJoin,
+  QuickJoins,
+  RoomQuery,
+  SeatRequest,
+  Seats,
+} from "../seats.js";
+import { holderArgs } from "./caps.js";
 import type { RedisContext } from "./context.js";
 import { pairsToHash, roomFromHash, shortHash } from "./hashes.js";
 import { script } from "./lua.js";
@@ -10,7 +21,7 @@ import { script } from "./lua.js";
 export const HOLD_SEAT = script<[string, string[]]>()({
   file: "hold-seat",
   keys: ["roomKey"],
-  args: ["prefix", "roomId", "playerId", "untilMs", "nowMs", "rejoin"],
+  args: ["prefix", "roomId", "playerId", "untilMs", "nowMs", "rejoin", "holder", "maxSeats"],
   encode: (k, s: SeatRequest & { roomId: string; rejoin: boolean }) => ({
     keys: { roomKey: k.room(s.roomId) },
     args: {
@@ -20,6 +31,8 @@ export const HOLD_SEAT = script<[string, string[]]>()({
       untilMs: s.untilMs,
       nowMs: s.nowMs,
       rejoin: s.rejoin ? "1" : "0",
+      holder: holderArgs(s.holder).holder,
+      maxSeats: holderArgs(s.holder).maxSeats,
     },
   }),
 });
@@ -36,10 +49,10 @@ export const SET_ROOM_PLAYERS = script<number>()({
   }),
 });
 
-export const JOIN_PUBLIC = script<string[] | null>()({
+export const JOIN_PUBLIC = script<[string, string[]]>()({
   file: "join-public",
   keys: [],
-  args: ["prefix", "qkey", "playerId", "untilMs", "nowMs"],
+  args: ["prefix", "qkey", "playerId", "untilMs", "nowMs", "holder", "maxSeats"],
   rest: "regions",
   encode: (k, q: QuickJoin) => ({
     keys: {},
@@ -49,6 +62,8 @@ export const JOIN_PUBLIC = script<string[] | null>()({
       playerId: q.playerId,
       untilMs: q.untilMs,
       nowMs: q.nowMs,
+      holder: holderArgs(q.holder).holder,
+      maxSeats: holderArgs(q.holder).maxSeats,
     },
     rest: q.regions,
   }),
@@ -79,6 +94,8 @@ export class RedisSeats implements Seats, QuickJoins, Listings {
         return { kind, room: roomFromHash(pairsToHash(hash)) };
       case "missing":
         return { kind };
+      case "over_cap":
+        return overCap("seats", seat.holder!);
       default:
         throw new Error(`unexpected hold result ${kind}`);
     }
@@ -88,9 +105,18 @@ export class RedisSeats implements Seats, QuickJoins, Listings {
     return (await this.c.run(SET_ROOM_PLAYERS, r)) === 1;
   }
 
-  async joinPublic(q: QuickJoin) {
-    const hash = await this.c.run(JOIN_PUBLIC, q);
-    return hash ? roomFromHash(pairsToHash(hash)) : undefined;
+  async joinPublic(q: QuickJoin): Promise<JoinPublicResult> {
+    const [kind, hash] = await this.c.run(JOIN_PUBLIC, q);
+    switch (kind) {
+      case "held":
+        return { kind, room: roomFromHash(pairsToHash(hash)) };
+      case "none":
+        return { kind };
+      case "over_cap":
+        return overCap("seats", q.holder!);
+      default:
+        throw new Error(`unexpected quick-join result ${kind}`);
+    }
   }
 
   async listRooms(q: RoomQuery) {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/manager.proto.
  */
 export const file_roomgate_v1_manager: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLIBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFEFsbG9jYXRlUm9vbVJlc3BvbnNlEh8KBHJvb20YASABKAsyES5yb29tZ2F0ZS52MS5Sb29tEg8KB2NyZWF0ZWQYAiABKAgiFAoSTGlzdFNlcnZlcnNSZXF1ZXN0Ij8KE0xpc3RTZXJ2ZXJzUmVzcG9uc2USKAoHc2VydmVycxgBIAMoCzIXLnJvb21nYXRlLnYxLkdhbWVTZXJ2ZXIiMQoSRHJhaW5TZXJ2ZXJSZXF1ZXN0EhsKCXNlcnZlcl9pZBgBIAEoCUIIukgFcgPYPgEiPgoTRHJhaW5TZXJ2ZXJSZXNwb25zZRInCgZzZXJ2ZXIYASABKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIsMBCg1BdHRhY2hSZXF1ZXN0EikKCHJlZ2lzdGVyGAEgASgLMhUucm9vbWdhdGUudjEuUmVnaXN0ZXJIABInCgRsb2FkGAIgASgLMhcucm9vbWdhdGUudjEuTG9hZFJlcG9ydEgAEiwKCnJvb21fZXZlbnQYAyABKAsyFi5yb29tZ2F0ZS52MS5Sb29tRXZlbnRIABIpCghkcmFpbmluZxgEIAEoCzIVLnJvb21nYXRlLnYxLkRyYWluaW5nSABCBQoDbXNnIo0DCghSZWdpc3RlchIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BEioKB2FkZHJlc3MYAiABKAlCGbpIFnIUGIAEMg9ed3NzPzovL1teXHMvXSsSGAoGcmVnaW9uGAMgASgJQgi6SAVyA8A+ARIaCgltYXhfcm9vbXMYBCABKA1CB7pIBCoCKAESHAoLbWF4X3BsYXllcnMYBSABKA1CB7pIBCoCKAESJwoScmVwb3J0X2ludGVydmFsX21zGAYgASgNQgu6SAgqBhjg1AMoFBIQCghyb29tX2lkcxgHIAMoCRIXCg9jbG9zZWRfcm9vbV9pZHMYCCADKAkSFgoEem9uZRgJIAEoCUIIukgFcgPAPgESSQoGbGFiZWxzGAogAygLMiEucm9vbWdhdGUudjEuUmVnaXN0ZXIuTGFiZWxzRW50cnlCFrpIE5oBEBAQIgVyA+A+ASoFcgPoPgEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIsCgpMb2FkUmVwb3J0Eg8KB3BsYXllcnMYASABKA0SDQoFcm9vbXMYAiABKA0iiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50IgwKClJvb21PcGVuZWQiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiTAoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwiJQoRUm9vbVNuYXBzaG90VGFrZW4SEAoIc25hcHNob3QYASABKAwiHQoLUm9vbVJlZnVzZWQSDgoGcmVhc29uGAEgASgJIgoKCERyYWluaW5nIsUBCg5BdHRhY2hSZXNwb25zZRItCgpyZWdpc3RlcmVkGAEgASgLMhcucm9vbWdhdGUudjEuUmVnaXN0ZXJlZEgAEioKCW9wZW5fcm9vbRgCIAEoCzIVLnJvb21nYXRlLnYxLk9wZW5Sb29tSAASLAoKY2xvc2Vfcm9vbRgDIAEoCzIWLnJvb21nYXRlLnYxLkNsb3NlUm9vbUgAEiMKBWRyYWluGAQgASgLMhIucm9vbWdhdGUudjEuRHJhaW5IAEIFCgNtc2ciHgoKUmVnaXN0ZXJlZBIQCghyb29tX2lkcxgBIAMoCSLtAQoIT3BlblJvb20SDwoHcm9vbV9pZBgBIAEoCRITCgttYXhfcGxheWVycxgCIAEoDRIdChVmaXJzdF9qb2luX3RpbWVvdXRfbXMYAyABKA0SDwoHcmVzdG9yZRgEIAEoCBIQCghzbmFwc2hvdBgFIAEoDBIRCglyb29tX3R5cGUYBiABKAkSNQoIbWV0YWRhdGEYByADKAsyIy5yb29tZ2F0ZS52MS5PcGVuUm9vbS5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIcCglDbG9zZVJvb20SDwoHcm9vbV9pZBgBIAEoCSIHCgVEcmFpbiJuChFNYW5hZ2VyQnVzTWVzc2FnZRItCgdjb21tYW5kGAEgASgLMhoucm9vbWdhdGUudjEuU2VydmVyQ29tbWFuZEgAEiMKA2FjaxgCIAEoCzIULnJvb21nYXRlLnYxLlJvb21BY2tIAEIFCgNtc2ciUAoNU2VydmVyQ29tbWFuZBIRCglzZXJ2ZXJfaWQYASABKAkSLAoHY29tbWFuZBgCIAEoCzIbLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlIjwKB1Jvb21BY2sSDwoHcm9vbV9pZBgBIAEoCRIRCglzZXJ2ZXJfaWQYAiABKAkSDQoFZXJyb3IYAyABKAkq/AEKD1Jvb21DbG9zZVJlYXNvbhIhCh1ST09NX0NMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VNUFRZEAESIgoeUk9PTV9DTE9TRV9SRUFTT05fTkVWRVJfSk9JTkVEEAISHgoaUk9PTV9DTE9TRV9SRUFTT05fU0hVVERPV04QAxInCiNST09NX0NMT1NFX1JFQVNPTl9DTE9TRURfQllfTUFOQUdFUhAEEh8KG1JPT01fQ0xPU0VfUkVBU09OX01JR1JBVElORxAFEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VOREVEEAYy0AIKDk1hbmFnZXJTZXJ2aWNlElMKDEFsbG9jYXRlUm9vbRIgLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlcXVlc3QaIS5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXNwb25zZRJFCgZBdHRhY2gSGi5yb29tZ2F0ZS52MS5BdHRhY2hSZXF1ZXN0Ghsucm9vbWdhdGUudjEuQXR0YWNoUmVzcG9uc2UoATABElAKC0xpc3RTZXJ2ZXJzEh8ucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXF1ZXN0GiAucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXNwb25zZRJQCgtEcmFpblNlcnZlchIfLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVxdWVzdBogLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyKNAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiLAoKTG9hZFJlcG9ydBIPCgdwbGF5ZXJzGAEgASgNEg0KBXJvb21zGAIgASgNIokCCglSb29tRXZlbnQSDwoHcm9vbV9pZBgBIAEoCRIpCgZvcGVuZWQYAiABKAsyFy5yb29tZ2F0ZS52MS5Sb29tT3BlbmVkSAASKwoHcGxheWVycxgDIAEoCzIYLnJvb21nYXRlLnYxLlJvb21QbGF5ZXJzSAASKQoGY2xvc2VkGAQgASgLMhcucm9vbWdhdGUudjEuUm9vbUNsb3NlZEgAEisKB3JlZnVzZWQYBSABKAsyGC5yb29tZ2F0ZS52MS5Sb29tUmVmdXNlZEgAEjIKCHNuYXBzaG90GAYgASgLMh4ucm9vbWdhdGUudjEuUm9vbVNuYXBzaG90VGFrZW5IAEIHCgVldmVudCIMCgpSb29tT3BlbmVkIjcKC1Jvb21QbGF5ZXJzEg0KBWNvdW50GAEgASgNEhkKEWpvaW5lZF9wbGF5ZXJfaWRzGAIgAygJIkwKClJvb21DbG9zZWQSLAoGcmVhc29uGAEgASgOMhwucm9vbWdhdGUudjEuUm9vbUNsb3NlUmVhc29uEhAKCHNuYXBzaG90GAIgASgMIiUKEVJvb21TbmFwc2hvdFRha2VuEhAKCHNuYXBzaG90GAEgASgMIh0KC1Jvb21SZWZ1c2VkEg4KBnJlYXNvbhgBIAEoCSIKCghEcmFpbmluZyLFAQoOQXR0YWNoUmVzcG9uc2USLQoKcmVnaXN0ZXJlZBgBIAEoCzIXLnJvb21nYXRlLnYxLlJlZ2lzdGVyZWRIABIqCglvcGVuX3Jvb20YAiABKAsyFS5yb29tZ2F0ZS52MS5PcGVuUm9vbUgAEiwKCmNsb3NlX3Jvb20YAyABKAsyFi5yb29tZ2F0ZS52MS5DbG9zZVJvb21IABIjCgVkcmFpbhgEIAEoCzISLnJvb21nYXRlLnYxLkRyYWluSABCBQoDbXNnIh4KClJlZ2lzdGVyZWQSEAoIcm9vbV9pZHMYASADKAki7QEKCE9wZW5Sb29tEg8KB3Jvb21faWQYASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAMgASgNEg8KB3Jlc3RvcmUYBCABKAgSEAoIc25hcHNob3QYBSABKAwSEQoJcm9vbV90eXBlGAYgASgJEjUKCG1ldGFkYXRhGAcgAygLMiMucm9vbWdhdGUudjEuT3BlblJvb20uTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHAoJQ2xvc2VSb29tEg8KB3Jvb21faWQYASABKAkiBwoFRHJhaW4ibgoRTWFuYWdlckJ1c01lc3NhZ2USLQoHY29tbWFuZBgBIAEoCzIaLnJvb21nYXRlLnYxLlNlcnZlckNvbW1hbmRIABIjCgNhY2sYAiABKAsyFC5yb29tZ2F0ZS52MS5Sb29tQWNrSABCBQoDbXNnIlAKDVNlcnZlckNvbW1hbmQSEQoJc2VydmVyX2lkGAEgASgJEiwKB2NvbW1hbmQYAiABKAsyGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSI8CgdSb29tQWNrEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEg0KBWVycm9yGAMgASgJKvwBCg9Sb29tQ2xvc2VSZWFzb24SIQodUk9PTV9DTE9TRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdST09NX0NMT1NFX1JFQVNPTl9FTVBUWRABEiIKHlJPT01fQ0xPU0VfUkVBU09OX05FVkVSX0pPSU5FRBACEh4KGlJPT01fQ0xPU0VfUkVBU09OX1NIVVRET1dOEAMSJwojUk9PTV9DTE9TRV9SRUFTT05fQ0xPU0VEX0JZX01BTkFHRVIQBBIfChtST09NX0NMT1NFX1JFQVNPTl9NSUdSQVRJTkcQBRIbChdST09NX0NMT1NFX1JFQVNPTl9FTkRFRBAGMtACCg5NYW5hZ2VyU2VydmljZRJTCgxBbGxvY2F0ZVJvb20SIC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0GiEucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVzcG9uc2USRQoGQXR0YWNoEhoucm9vbWdhdGUudjEuQXR0YWNoUmVxdWVzdBobLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlKAEwARJQCgtMaXN0U2VydmVycxIfLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVxdWVzdBogLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVzcG9uc2USUAoLRHJhaW5TZXJ2ZXISHy5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlcXVlc3QaIC5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomRequest
@@ -87,6 +87,13 @@ export type AllocateRoomRequest = Message<"roomgate.v1.AllocateRoomRequest"> & {
    * @generated from field: map<string, string> metadata = 11;
    */
   metadata: { [key: string]: string };
+
+  /**
+   * Who the room and its creator's seat count against, with that caller's caps; unset for none.
+   *
+   * @generated from field: roomgate.v1.RoomOwner owner = 12;
+   */
+  owner?: RoomOwner | undefined;
 };
 
 /**
@@ -95,6 +102,42 @@ export type AllocateRoomRequest = Message<"roomgate.v1.AllocateRoomRequest"> & {
  */
 export const AllocateRoomRequestSchema: GenMessage<AllocateRoomRequest> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_manager, 0);
+
+/**
+ * A Gateway's caller (a client address, or a verified player) and its caps, checked and recorded
+ * in the same store step that makes the room.
+ *
+ * @generated from message roomgate.v1.RoomOwner
+ */
+export type RoomOwner = Message<"roomgate.v1.RoomOwner"> & {
+  /**
+   * Opaque to the Manager: the same caller always has the same id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Rooms it made that nobody has joined yet, first-join window not over; 0: no cap.
+   *
+   * @generated from field: uint32 max_unjoined_rooms = 2;
+   */
+  maxUnjoinedRooms: number;
+
+  /**
+   * Seats held for it (join tokens) that nobody has used yet; 0: no cap.
+   *
+   * @generated from field: uint32 max_unused_seats = 3;
+   */
+  maxUnusedSeats: number;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomOwner.
+ * Use `create(RoomOwnerSchema)` to create a new message.
+ */
+export const RoomOwnerSchema: GenMessage<RoomOwner> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 1);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomResponse
@@ -118,7 +161,7 @@ export type AllocateRoomResponse = Message<"roomgate.v1.AllocateRoomResponse"> &
  * Use `create(AllocateRoomResponseSchema)` to create a new message.
  */
 export const AllocateRoomResponseSchema: GenMessage<AllocateRoomResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 1);
+  messageDesc(file_roomgate_v1_manager, 2);
 
 /**
  * @generated from message roomgate.v1.ListServersRequest
@@ -131,7 +174,7 @@ export type ListServersRequest = Message<"roomgate.v1.ListServersRequest"> & {
  * Use `create(ListServersRequestSchema)` to create a new message.
  */
 export const ListServersRequestSchema: GenMessage<ListServersRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 2);
+  messageDesc(file_roomgate_v1_manager, 3);
 
 /**
  * @generated from message roomgate.v1.ListServersResponse
@@ -148,7 +191,7 @@ export type ListServersResponse = Message<"roomgate.v1.ListServersResponse"> & {
  * Use `create(ListServersResponseSchema)` to create a new message.
  */
 export const ListServersResponseSchema: GenMessage<ListServersResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 3);
+  messageDesc(file_roomgate_v1_manager, 4);
 
 /**
  * @generated from message roomgate.v1.DrainServerRequest
@@ -165,7 +208,7 @@ export type DrainServerRequest = Message<"roomgate.v1.DrainServerRequest"> & {
  * Use `create(DrainServerRequestSchema)` to create a new message.
  */
 export const DrainServerRequestSchema: GenMessage<DrainServerRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 4);
+  messageDesc(file_roomgate_v1_manager, 5);
 
 /**
  * @generated from message roomgate.v1.DrainServerResponse
@@ -182,7 +225,7 @@ export type DrainServerResponse = Message<"roomgate.v1.DrainServerResponse"> & {
  * Use `create(DrainServerResponseSchema)` to create a new message.
  */
 export const DrainServerResponseSchema: GenMessage<DrainServerResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 5);
+  messageDesc(file_roomgate_v1_manager, 6);
 
 /**
  * Game server to Manager.
@@ -225,7 +268,7 @@ export type AttachRequest = Message<"roomgate.v1.AttachRequest"> & {
  * Use `create(AttachRequestSchema)` to create a new message.
  */
 export const AttachRequestSchema: GenMessage<AttachRequest> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 6);
+  messageDesc(file_roomgate_v1_manager, 7);
 
 /**
  * @generated from message roomgate.v1.Register
@@ -296,7 +339,7 @@ export type Register = Message<"roomgate.v1.Register"> & {
  * Use `create(RegisterSchema)` to create a new message.
  */
 export const RegisterSchema: GenMessage<Register> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 7);
+  messageDesc(file_roomgate_v1_manager, 8);
 
 /**
  * @generated from message roomgate.v1.LoadReport
@@ -318,7 +361,7 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
  * Use `create(LoadReportSchema)` to create a new message.
  */
 export const LoadReportSchema: GenMessage<LoadReport> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 8);
+  messageDesc(file_roomgate_v1_manager, 9);
 
 /**
  * @generated from message roomgate.v1.RoomEvent
@@ -370,7 +413,7 @@ export type RoomEvent = Message<"roomgate.v1.RoomEvent"> & {
  * Use `create(RoomEventSchema)` to create a new message.
  */
 export const RoomEventSchema: GenMessage<RoomEvent> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 9);
+  messageDesc(file_roomgate_v1_manager, 10);
 
 /**
  * @generated from message roomgate.v1.RoomOpened
@@ -383,7 +426,7 @@ export type RoomOpened = Message<"roomgate.v1.RoomOpened"> & {
  * Use `create(RoomOpenedSchema)` to create a new message.
  */
 export const RoomOpenedSchema: GenMessage<RoomOpened> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 10);
+  messageDesc(file_roomgate_v1_manager, 11);
 
 /**
  * @generated from message roomgate.v1.RoomPlayers
@@ -409,7 +452,7 @@ export type RoomPlayers = Message<"roomgate.v1.RoomPlayers"> & {
  * Use `create(RoomPlayersSchema)` to create a new message.
  */
 export const RoomPlayersSchema: GenMessage<RoomPlayers> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 11);
+  messageDesc(file_roomgate_v1_manager, 12);
 
 /**
  * @generated from message roomgate.v1.RoomClosed
@@ -433,7 +476,7 @@ export type RoomClosed = Message<"roomgate.v1.RoomClosed"> & {
  * Use `create(RoomClosedSchema)` to create a new message.
  */
 export const RoomClosedSchema: GenMessage<RoomClosed> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 12);
+  messageDesc(file_roomgate_v1_manager, 13);
 
 /**
  * The room's state, a serialized RoomSnapshot, for the store to keep.
@@ -452,7 +495,7 @@ export type RoomSnapshotTaken = Message<"roomgate.v1.RoomSnapshotTaken"> & {
  * Use `create(RoomSnapshotTakenSchema)` to create a new message.
  */
 export const RoomSnapshotTakenSchema: GenMessage<RoomSnapshotTaken> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 13);
+  messageDesc(file_roomgate_v1_manager, 14);
 
 /**
  * @generated from message roomgate.v1.RoomRefused
@@ -469,7 +512,7 @@ export type RoomRefused = Message<"roomgate.v1.RoomRefused"> & {
  * Use `create(RoomRefusedSchema)` to create a new message.
  */
 export const RoomRefusedSchema: GenMessage<RoomRefused> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 14);
+  messageDesc(file_roomgate_v1_manager, 15);
 
 /**
  * The server is shutting down and takes no new rooms.
@@ -484,7 +527,7 @@ export type Draining = Message<"roomgate.v1.Draining"> & {
  * Use `create(DrainingSchema)` to create a new message.
  */
 export const DrainingSchema: GenMessage<Draining> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 15);
+  messageDesc(file_roomgate_v1_manager, 16);
 
 /**
  * Manager to game server.
@@ -527,7 +570,7 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
  * Use `create(AttachResponseSchema)` to create a new message.
  */
 export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 16);
+  messageDesc(file_roomgate_v1_manager, 17);
 
 /**
  * @generated from message roomgate.v1.Registered
@@ -546,7 +589,7 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
  * Use `create(RegisteredSchema)` to create a new message.
  */
 export const RegisteredSchema: GenMessage<Registered> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 17);
+  messageDesc(file_roomgate_v1_manager, 18);
 
 /**
  * @generated from message roomgate.v1.OpenRoom
@@ -603,7 +646,7 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
  * Use `create(OpenRoomSchema)` to create a new message.
  */
 export const OpenRoomSchema: GenMessage<OpenRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 18);
+  messageDesc(file_roomgate_v1_manager, 19);
 
 /**
  * @generated from message roomgate.v1.CloseRoom
@@ -620,7 +663,7 @@ export type CloseRoom = Message<"roomgate.v1.CloseRoom"> & {
  * Use `create(CloseRoomSchema)` to create a new message.
  */
 export const CloseRoomSchema: GenMessage<CloseRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 19);
+  messageDesc(file_roomgate_v1_manager, 20);
 
 /**
  * An operator asked this server to drain (roomgate drain): it behaves as on SIGTERM.
@@ -635,7 +678,7 @@ export type Drain = Message<"roomgate.v1.Drain"> & {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 20);
+  messageDesc(file_roomgate_v1_manager, 21);
 
 /**
  * What Managers tell each other over the store's message bus: a game server's stream is held by
@@ -667,7 +710,7 @@ export type ManagerBusMessage = Message<"roomgate.v1.ManagerBusMessage"> & {
  * Use `create(ManagerBusMessageSchema)` to create a new message.
  */
 export const ManagerBusMessageSchema: GenMessage<ManagerBusMessage> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 21);
+  messageDesc(file_roomgate_v1_manager, 22);
 
 /**
  * For whichever Manager holds the named server's Attach stream: send it this command.
@@ -691,7 +734,7 @@ export type ServerCommand = Message<"roomgate.v1.ServerCommand"> & {
  * Use `create(ServerCommandSchema)` to create a new message.
  */
 export const ServerCommandSchema: GenMessage<ServerCommand> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 22);
+  messageDesc(file_roomgate_v1_manager, 23);
 
 /**
  * A game server answered open_room; the Manager waiting for it settles its allocation.
@@ -722,7 +765,7 @@ export type RoomAck = Message<"roomgate.v1.RoomAck"> & {
  * Use `create(RoomAckSchema)` to create a new message.
  */
 export const RoomAckSchema: GenMessage<RoomAck> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 23);
+  messageDesc(file_roomgate_v1_manager, 24);
 
 /**
  * @generated from enum roomgate.v1.RoomCloseReason
