@@ -6,6 +6,7 @@ import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } f
 import { callUnary } from "../common/grpc-adapter.js";
 import { ManagerClients, SERVERS_UNREACHED, STORE_DOWN, unreachable } from "../common/manager-channel.js";
 import { injectContext, SpanKind, traced } from "../common/tracing/spans.js";
+import { OVER_CAP } from "../common/store/caps.js";
 import type { RoomAllocator } from "./matchmaking/dependencies.js";
 import { MatchError } from "./matchmaking/errors.js";
 
@@ -83,10 +84,13 @@ function nextManager(e: grpc.ServiceError): boolean {
 
 /**
  * gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged; a
- * taken room id is the one answer the core acts on (it retries with another id).
+ * taken room id is the one answer the core acts on (it retries with another id), and a caller at
+ * its caps one it adds a retry hint to.
  */
 function fromGrpc(e: grpc.ServiceError): Error {
   if (e.code === grpc.status.ALREADY_EXISTS) return new MatchError("room_id_taken", e.details || "manager error");
+  if (e.code === grpc.status.RESOURCE_EXHAUSTED && e.details?.startsWith(OVER_CAP))
+    return new MatchError("over_cap", e.details);
   if (e.code === grpc.status.DEADLINE_EXCEEDED)
     return new ConnectError("the manager did not answer in time", Code.Unavailable);
   if (e.code === grpc.status.UNAVAILABLE)

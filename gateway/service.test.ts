@@ -1,5 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createContextValues,
+  createHandlerContext,
+  createRouterTransport,
+} from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import {
   CreateRoomRequestSchema,
@@ -16,6 +23,7 @@ import { MatchError } from "./matchmaking/errors.js";
 import { Matchmaker } from "./matchmaking/matchmaker.js";
 import { matchmakerWithDownStore } from "../testkit/down-store.js";
 import { routes } from "./routes.js";
+import { clientKey } from "./client-address.js";
 import { GatewayServiceImpl } from "./service.js";
 import { AdminToken } from "../common/admin-token.js";
 import { validationInterceptor } from "./validation.js";
@@ -28,6 +36,17 @@ import { codeOf } from "../test/harness/codes.js";
 const tokens = new JoinTokens("s".repeat(32));
 const regionGateways = [{ region: "eu", url: "https://eu.example.com" }];
 const admin = new AdminToken("a".repeat(16));
+
+/** The context a handler gets, for calls made straight to the class (one client address). */
+const ctx = (method: "createRoom" | "joinRoom") =>
+  createHandlerContext({
+    service: GatewayService,
+    method: GatewayService.method[method],
+    protocolName: "connect",
+    requestMethod: "POST",
+    url: `http://gateway.test/${GatewayService.typeName}/${GatewayService.method[method].name}`,
+    contextValues: createContextValues().set(clientKey, "192.0.2.1"),
+  });
 
 async function setUp() {
   const store = new MemoryStore();
@@ -49,13 +68,15 @@ describe("the service class, called directly", () => {
   test("each way the core fails has its status code", async () => {
     const { allocator, impl } = await setUp();
     const missing = create(JoinRoomRequestSchema, { roomId: "A".repeat(22) });
-    expect(await codeOf(impl.joinRoom(missing))).toBe("NotFound");
+    expect(await codeOf(impl.joinRoom(missing, ctx("joinRoom")))).toBe("NotFound");
     expect(await codeOf(impl.getRoom(create(GetRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe("NotFound");
-    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, { maxPlayers: 9 })))).toBe("InvalidArgument");
+    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, { maxPlayers: 9 }), ctx("createRoom")))).toBe(
+      "InvalidArgument",
+    );
 
-    const room = await impl.createRoom(create(CreateRoomRequestSchema, {}));
-    await impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }));
-    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe(
+    const room = await impl.createRoom(create(CreateRoomRequestSchema, {}), ctx("createRoom"));
+    await impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }), ctx("joinRoom"));
+    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }), ctx("joinRoom")))).toBe(
       "ResourceExhausted",
     );
     const forged = new JoinTokens("f".repeat(32)).sign({
@@ -66,28 +87,32 @@ describe("the service class, called directly", () => {
       expireTimeMs: Date.now() + 1000,
     });
     expect(
-      await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, rejoinToken: forged }))),
+      await codeOf(
+        impl.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, rejoinToken: forged }), ctx("joinRoom")),
+      ),
     ).toBe("Unauthenticated");
 
     let open = () => {};
     allocator.opening = new Promise<void>((resolve) => (open = resolve));
-    const creating = impl.createRoom(create(CreateRoomRequestSchema, {}));
+    const creating = impl.createRoom(create(CreateRoomRequestSchema, {}), ctx("createRoom"));
     const opening = await allocator.placed;
-    expect(await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId })))).toBe("Unavailable");
+    expect(
+      await codeOf(impl.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId }), ctx("joinRoom"))),
+    ).toBe("Unavailable");
     open();
     await creating;
 
     allocator.scripted.push(new MatchError("room_id_taken", "taken"), new MatchError("room_id_taken", "taken"));
-    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, {})))).toBe("AlreadyExists");
+    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, {}), ctx("createRoom")))).toBe("AlreadyExists");
     allocator.scripted.push(create(AllocateRoomResponseSchema, {}));
-    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, {})))).toBe("Internal");
+    expect(await codeOf(impl.createRoom(create(CreateRoomRequestSchema, {}), ctx("createRoom")))).toBe("Internal");
   });
 
   test("a Manager's status reaches the client unchanged", async () => {
     const { allocator, impl } = await setUp();
     allocator.scripted.push(new ConnectError("no live game servers", Code.Unavailable));
     const err = ConnectError.from(
-      await impl.createRoom(create(CreateRoomRequestSchema, {})).then(
+      await impl.createRoom(create(CreateRoomRequestSchema, {}), ctx("createRoom")).then(
         () => undefined,
         (e: unknown) => e,
       ),

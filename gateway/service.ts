@@ -15,11 +15,10 @@ import {
 } from "../gen/roomgate/v1/gateway_pb.js";
 import type { AdminToken } from "../common/admin-token.js";
 import { requireOperator } from "./admin-token.js";
+import { callerOf } from "./caller.js";
 import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { type MatchFailure, MatchError } from "./matchmaking/errors.js";
-import type { Caller, Matchmaker } from "./matchmaking/matchmaker.js";
-import { clientKey } from "./client-address.js";
-import { playerKey } from "./player-auth.js";
+import type { Matchmaker } from "./matchmaking/matchmaker.js";
 
 export interface GatewayServiceDeps {
   matchmaker: Matchmaker;
@@ -42,16 +41,14 @@ const CODES: Record<MatchFailure, Code> = {
   store_unavailable: Code.Unavailable,
   room_id_taken: Code.AlreadyExists,
   bad_manager_answer: Code.Internal,
+  over_cap: Code.ResourceExhausted,
 };
 
-/** Who calls, as the adapter and the player-auth interceptor left it in the context. */
-function caller(ctx: HandlerContext | undefined): Caller {
-  return { address: ctx?.values.get(clientKey) ?? "", player: ctx?.values.get(playerKey) };
-}
-
-/** A MatchError as its status code; anything else (a Manager's own status) passes unchanged. */
+/** A MatchError as its status code (and Retry-After, seconds); anything else (a Manager's own status) passes unchanged. */
 function toConnect(e: unknown): unknown {
-  return e instanceof MatchError ? new ConnectError(e.message, CODES[e.failure]) : e;
+  if (!(e instanceof MatchError)) return e;
+  const retry = e.retryAfterMs === undefined ? undefined : { "retry-after": String(Math.ceil(e.retryAfterMs / 1000)) };
+  return new ConnectError(e.message, CODES[e.failure], retry);
 }
 
 async function mapped<T>(call: Promise<T>): Promise<T> {
@@ -69,15 +66,15 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
   constructor(private readonly d: GatewayServiceDeps) {}
 
   createRoom(req: CreateRoomRequest, ctx?: HandlerContext) {
-    return mapped(this.d.matchmaker.createRoom(req, caller(ctx)));
+    return mapped(this.d.matchmaker.createRoom(req, callerOf(ctx?.values)));
   }
 
   joinRoom(req: JoinRoomRequest, ctx?: HandlerContext) {
-    return mapped(this.d.matchmaker.joinRoom(req, caller(ctx)));
+    return mapped(this.d.matchmaker.joinRoom(req, callerOf(ctx?.values)));
   }
 
   joinOrCreate(req: JoinOrCreateRequest, ctx?: HandlerContext) {
-    return mapped(this.d.matchmaker.joinOrCreate(req, caller(ctx)));
+    return mapped(this.d.matchmaker.joinOrCreate(req, callerOf(ctx?.values)));
   }
 
   listRooms(req: ListRoomsRequest) {

@@ -16,12 +16,16 @@ export type MatchFailure =
   /** The new room's id is taken (allocators report it; the core retries once with another id). */
   | "room_id_taken"
   /** A Manager answered what it never should (an allocation without a room). */
-  | "bad_manager_answer";
+  | "bad_manager_answer"
+  /** The caller has as many unjoined rooms or unused seats as its caps allow. */
+  | "over_cap";
 
 export class MatchError extends Error {
   constructor(
     readonly failure: MatchFailure,
     message: string,
+    /** When a retry may succeed, for the client's Retry-After. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "MatchError";

@@ -20,6 +20,8 @@ import { Matchmaker, type MatchmakerOptions } from "./matchmaker.js";
 // Managers, and no transport is involved.
 
 const tokens = new JoinTokens("s".repeat(32));
+/** Every call here comes from one caller; caps are off unless a test turns them on. */
+const CALLER = { address: "192.0.2.1" };
 
 async function setUp(o: Partial<MatchmakerOptions> = {}) {
   const store = new MemoryStore();
@@ -54,7 +56,7 @@ async function failureOf(p: Promise<unknown>): Promise<MatchFailure | "ok"> {
 
 test("CreateRoom places a room in this Gateway's region and signs the creator's ticket", async () => {
   const { allocator, mm } = await setUp();
-  const res = await mm.createRoom(createReq({ playerName: "ana" }));
+  const res = await mm.createRoom(createReq({ playerName: "ana" }), CALLER);
   expect(allocator.requests[0]).toMatchObject({
     regions: ["eu"],
     maxPlayers: 4,
@@ -68,30 +70,30 @@ test("CreateRoom places a room in this Gateway's region and signs the creator's 
 
 test("a CreateRoom retried with its request_id is the same player in the same room", async () => {
   const { mm } = await setUp();
-  const first = await mm.createRoom(createReq({ requestId: "req-1" }));
-  const again = await mm.createRoom(createReq({ requestId: "req-1" }));
+  const first = await mm.createRoom(createReq({ requestId: "req-1" }), CALLER);
+  const again = await mm.createRoom(createReq({ requestId: "req-1" }), CALLER);
   expect([again.roomId, again.playerId]).toEqual([first.roomId, first.playerId]);
 });
 
 test("more seats than this Gateway allows is an invalid request; none asked is the default", async () => {
   const { allocator, mm } = await setUp();
-  expect(await failureOf(mm.createRoom(createReq({ maxPlayers: 9 })))).toBe("invalid_request");
-  expect(await failureOf(mm.joinOrCreate(quickReq({ maxPlayers: 9 })))).toBe("invalid_request");
+  expect(await failureOf(mm.createRoom(createReq({ maxPlayers: 9 }), CALLER))).toBe("invalid_request");
+  expect(await failureOf(mm.joinOrCreate(quickReq({ maxPlayers: 9 }), CALLER))).toBe("invalid_request");
   expect(allocator.requests).toHaveLength(0);
-  await mm.createRoom(createReq({ maxPlayers: 0 }));
+  await mm.createRoom(createReq({ maxPlayers: 0 }), CALLER);
   expect(allocator.requests[0]!.maxPlayers).toBe(4);
 });
 
 test("a taken room id is retried once with another id, then reported", async () => {
   const { allocator, mm } = await setUp();
   allocator.scripted.push(new MatchError("room_id_taken", "taken"));
-  const res = await mm.createRoom(createReq());
+  const res = await mm.createRoom(createReq(), CALLER);
   expect(allocator.requests).toHaveLength(2);
   expect(allocator.requests[1]!.roomId).toBe(res.roomId);
   expect(allocator.requests[0]!.roomId).not.toBe(res.roomId);
 
   allocator.scripted.push(new MatchError("room_id_taken", "taken"), new MatchError("room_id_taken", "taken again"));
-  expect(await failureOf(mm.createRoom(createReq()))).toBe("room_id_taken");
+  expect(await failureOf(mm.createRoom(createReq(), CALLER))).toBe("room_id_taken");
   expect(allocator.requests).toHaveLength(4);
 });
 
@@ -99,30 +101,32 @@ test("a Manager's own failure reaches the caller as it is; an answer without a r
   const { allocator, mm } = await setUp();
   const managerSaid = new Error("no capacity");
   allocator.scripted.push(managerSaid);
-  await expect(mm.createRoom(createReq())).rejects.toBe(managerSaid);
+  await expect(mm.createRoom(createReq(), CALLER)).rejects.toBe(managerSaid);
   allocator.scripted.push(create(AllocateRoomResponseSchema, {}));
-  expect(await failureOf(mm.createRoom(createReq()))).toBe("bad_manager_answer");
+  expect(await failureOf(mm.createRoom(createReq(), CALLER))).toBe("bad_manager_answer");
 });
 
 test("JoinRoom holds a seat; a missing, full or opening room is refused by name", async () => {
   const { store, allocator, mm } = await setUp();
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe(
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) }), CALLER))).toBe(
     "room_not_found",
   );
-  const room = await mm.createRoom(createReq({ maxPlayers: 2 }));
-  const joined = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, playerName: "bo" }));
+  const room = await mm.createRoom(createReq({ maxPlayers: 2 }), CALLER);
+  const joined = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId, playerName: "bo" }), CALLER);
   expect(tokens.verify(joined.joinToken, { roomId: room.roomId })).toMatchObject({
     playerId: joined.playerId,
     playerName: "bo",
   });
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId })))).toBe("room_full");
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }), CALLER))).toBe(
+    "room_full",
+  );
 
   let open = () => {};
   allocator.opening = new Promise<void>((resolve) => (open = resolve));
-  const creating = mm.createRoom(createReq());
+  const creating = mm.createRoom(createReq(), CALLER);
   const opening = await allocator.placed;
   expect((await store.getRoom(opening.roomId))!.state).toBe(RoomState.OPENING);
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId })))).toBe(
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: opening.roomId }), CALLER))).toBe(
     "room_not_ready",
   );
   open();
@@ -131,12 +135,12 @@ test("JoinRoom holds a seat; a missing, full or opening room is refused by name"
 
 test("a rejoin token keeps the player's id within the window; others are refused", async () => {
   const { mm } = await setUp({ rejoinWindowMs: 60_000 });
-  const a = await mm.createRoom(createReq({ playerName: "ana" }));
-  const b = await mm.createRoom(createReq());
-  const back = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }));
+  const a = await mm.createRoom(createReq({ playerName: "ana" }), CALLER);
+  const b = await mm.createRoom(createReq(), CALLER);
+  const back = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }), CALLER);
   expect([back.playerId, tokens.verify(back.joinToken).playerName]).toEqual([a.playerId, "ana"]);
   expect(
-    await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: b.roomId, rejoinToken: a.joinToken }))),
+    await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: b.roomId, rejoinToken: a.joinToken }), CALLER)),
   ).toBe("invalid_request");
   const forged = new JoinTokens("f".repeat(32)).sign({
     roomId: a.roomId,
@@ -145,9 +149,9 @@ test("a rejoin token keeps the player's id within the window; others are refused
     playerName: "",
     expireTimeMs: Date.now() + 1000,
   });
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: forged })))).toBe(
-    "rejoin_refused",
-  );
+  expect(
+    await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: forged }), CALLER)),
+  ).toBe("rejoin_refused");
   const late = new Matchmaker({
     store: new MemoryStore(),
     allocator: new FakeAllocator(new MemoryStore()),
@@ -159,7 +163,9 @@ test("a rejoin token keeps the player's id within the window; others are refused
     now: () => Date.now() + 60_000,
   });
   expect(
-    await failureOf(late.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }))),
+    await failureOf(
+      late.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken: a.joinToken }), CALLER),
+    ),
   ).toBe("rejoin_refused");
 });
 
@@ -222,7 +228,9 @@ test("a rejoin past the session lifetime is refused, however fresh its token", a
 
 test("a burst of 7 quick-joins for rooms of 3 takes turns to create: 3 rooms, none short of players but the last", async () => {
   const { allocator, mm } = await setUp();
-  const results = await Promise.all(Array.from({ length: 7 }, () => mm.joinOrCreate(quickReq({ maxPlayers: 3 }))));
+  const results = await Promise.all(
+    Array.from({ length: 7 }, () => mm.joinOrCreate(quickReq({ maxPlayers: 3 }), CALLER)),
+  );
   expect(allocator.requests).toHaveLength(3);
   const perRoom = new Map<string, number>();
   for (const r of results) perRoom.set(r.roomId, (perRoom.get(r.roomId) ?? 0) + 1);
@@ -235,7 +243,7 @@ test("a quick-join takes a seat in a room that is still opening and waits for it
   const { store, allocator, mm } = await setUp();
   let open = () => {};
   allocator.opening = new Promise<void>((resolve) => (open = resolve));
-  const first = mm.joinOrCreate(quickReq({ maxPlayers: 2 }));
+  const first = mm.joinOrCreate(quickReq({ maxPlayers: 2 }), CALLER);
   const room = await allocator.placed;
   let seatHeld = () => {};
   const held = new Promise<void>((resolve) => (seatHeld = resolve));
@@ -245,7 +253,7 @@ test("a quick-join takes a seat in a room that is still opening and waits for it
     if (found) seatHeld();
     return found;
   };
-  const second = mm.joinOrCreate(quickReq({ maxPlayers: 2 }));
+  const second = mm.joinOrCreate(quickReq({ maxPlayers: 2 }), CALLER);
   await held;
   expect((await store.getRoom(room.roomId))!.state).toBe(RoomState.OPENING);
   open();
@@ -256,8 +264,9 @@ test("a quick-join takes a seat in a room that is still opening and waits for it
 
 test("ListRooms pages through public rooms with the token of the previous page", async () => {
   const { mm } = await setUp();
-  for (let i = 0; i < 5; i++) await mm.createRoom(createReq({ visibility: RoomVisibility.PUBLIC, mode: "duel" }));
-  await mm.createRoom(createReq({ mode: "duel" }));
+  for (let i = 0; i < 5; i++)
+    await mm.createRoom(createReq({ visibility: RoomVisibility.PUBLIC, mode: "duel" }), CALLER);
+  await mm.createRoom(createReq({ mode: "duel" }), CALLER);
   const seen: string[] = [];
   let pageToken = "";
   do {
@@ -272,10 +281,27 @@ test("ListRooms pages through public rooms with the token of the previous page",
 test("a store that fails makes every call store_unavailable", async () => {
   const mm = matchmakerWithDownStore(tokens);
   expect(await failureOf(mm.getRoom("A".repeat(22)))).toBe("store_unavailable");
-  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) })))).toBe(
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: "A".repeat(22) }), CALLER))).toBe(
     "store_unavailable",
   );
-  expect(await failureOf(mm.joinOrCreate(quickReq()))).toBe("store_unavailable");
+  expect(await failureOf(mm.joinOrCreate(quickReq(), CALLER))).toBe("store_unavailable");
   expect(await failureOf(mm.listRooms(create(ListRoomsRequestSchema, {})))).toBe("store_unavailable");
   await expect(mm.getRoom("A".repeat(22))).rejects.toThrow("room store unavailable: connection lost");
+});
+
+test("each caller's rooms nobody joined and seats nobody used are capped, with a retry hint", async () => {
+  const { mm } = await setUp({ caps: { maxUnjoinedRooms: 2, maxUnusedSeats: 3 } });
+  const room = await mm.createRoom(createReq({ visibility: RoomVisibility.PUBLIC, mode: "ffa" }), CALLER);
+  await mm.createRoom(createReq(), CALLER);
+  const over = await mm.createRoom(createReq(), CALLER).catch((e: MatchError) => e);
+  expect(over).toMatchObject({ failure: "over_cap", retryAfterMs: 10_000 });
+  expect((over as MatchError).message).toBe(
+    "client cap: at most 2 rooms nobody has joined yet per client; use one, or retry once one lapses (within 10 s)",
+  );
+  // Two creators' seats and one join: the seat cap (3) is reached for joins and quick-joins too.
+  await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }), CALLER);
+  expect(await failureOf(mm.joinRoom(create(JoinRoomRequestSchema, { roomId: room.roomId }), CALLER))).toBe("over_cap");
+  expect(await failureOf(mm.joinOrCreate(quickReq(), CALLER))).toBe("over_cap");
+  // Another caller has caps of its own.
+  expect(await failureOf(mm.joinOrCreate(quickReq(), { address: "192.0.2.2" }))).toBe("ok");
 });

@@ -24,6 +24,7 @@ import { newPlayerId, newRoomId } from "../../common/ids.js";
 import { withRoomType } from "../../common/room-type.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
 import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
+import { type Holder, type OverCap, overCapMessage } from "../../common/store/caps.js";
 import type { MatchStore, RoomAllocator } from "./dependencies.js";
 import { MatchError, storeCall } from "./errors.js";
 import { seatOrCreate } from "./quick-join.js";
@@ -46,12 +47,19 @@ export interface MatchmakerOptions {
   quickJoinSlackMs?: number;
   /** How long JoinOrCreate waits for a room another player is creating to open; default 5000. */
   openWaitMs?: number;
+  /** Per caller: rooms nobody has joined yet, and seats held and not used; 0 (the default): no cap. */
+  caps?: ClientCaps;
   now?: () => number;
 }
 
 const MAX_ROOM_LABELS = 16;
 
-type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs">;
+export interface ClientCaps {
+  maxUnjoinedRooms: number;
+  maxUnusedSeats: number;
+}
+
+type NewRoom = Omit<MessageInitShape<typeof AllocateRoomRequestSchema>, "roomId" | "firstJoinTimeoutMs" | "owner">;
 
 /** Who calls: the client's address (gateway/client-address.ts) and, with player auth, the verified player. */
 export interface Caller {
@@ -62,13 +70,22 @@ export interface Caller {
 const NO_CALLER: Caller = { address: "" };
 
 /**
+ * Who a call counts against, as one string: the verified player, else the client's address. The
+ * one place that decides it: request_id scopes, per-client rate limits (gateway/client-limits.ts)
+ * and the caps on unjoined rooms and unused seats all key on it.
+ */
+export function callerId(caller: Caller): string {
+  return caller.player ? `player:${caller.player.id}` : `address:${caller.address}`;
+}
+
+/**
  * A CreateRoom request_id as the store keys it: scoped to the caller (the verified player, else
  * the client's address), so another client sending the same key gets a room of its own, never
  * the creator's room and player.
  */
 export function scopedRequestId(requestId: string, caller: Caller): string {
   if (!requestId) return "";
-  const scope = caller.player ? `player:${caller.player.id}` : `address:${caller.address}`;
+  const scope = callerId(caller);
   return `s1:${createHash("sha256").update(scope).update("\0").update(requestId).digest("base64url")}`;
 }
 
@@ -83,7 +100,8 @@ interface TicketFor {
 
 /**
  * Requests arrive already checked against the rules in gateway.proto (lengths, patterns, room id
- * shape); only limits that depend on this Gateway's configuration are checked here.
+ * shape); only limits that depend on this Gateway's configuration are checked here. Each call
+ * names its caller (gateway/caller.ts): the rooms and seats it gets count against its caps.
  */
 export class Matchmaker {
   private readonly now: () => number;
@@ -94,7 +112,7 @@ export class Matchmaker {
 
   async createRoom(req: CreateRoomRequest, caller: Caller = NO_CALLER): Promise<CreateRoomResponse> {
     const playerId = caller.player?.id ?? newPlayerId();
-    const res = await this.allocate({
+    const res = await this.allocate(caller, {
       regions: this.regions(req.region, req.latencies),
       maxPlayers: this.maxPlayers(req.maxPlayers),
       requestId: scopedRequestId(req.requestId, caller),
@@ -128,6 +146,7 @@ export class Matchmaker {
         untilMs: now + this.o.joinTokenTtlMs,
         nowMs: now,
         rejoin: rejoin !== undefined,
+        holder: this.holder(caller),
       }),
     );
     switch (held.kind) {
@@ -143,6 +162,8 @@ export class Matchmaker {
         );
       case "full":
         throw new MatchError("room_full", `room ${req.roomId} is full (${held.room.maxPlayers} seats)`);
+      case "over_cap":
+        throw this.overCap(held);
     }
     // A ticket never used (its room moved before the player got there) passes on as a first
     // ticket, and is spent so that it opens nothing; one that was used brings back a player the
@@ -170,12 +191,13 @@ export class Matchmaker {
       now: this.now,
       holdMs: this.o.joinTokenTtlMs,
       openWaitMs: this.o.openWaitMs ?? 5000,
+      overCap: (o: OverCap) => this.overCap(o),
     };
     // Rooms match on labels exactly, so a quick-join only ever finds rooms of its own type.
     const labels = this.labels(req.labels, req.roomType);
-    const ask = { playerId, mode: req.mode, maxPlayers, labels, regions };
+    const ask = { playerId, mode: req.mode, maxPlayers, labels, regions, holder: this.holder(caller) };
     const { room, created } = await seatOrCreate(quick, ask, async () => {
-      const res = await this.allocate({
+      const res = await this.allocate(caller, {
         regions: this.regions(req.region, req.latencies),
         maxPlayers,
         creatorPlayerId: playerId,
@@ -266,7 +288,19 @@ export class Matchmaker {
     return ordered.length > 0 || !this.o.region ? ordered : [this.o.region];
   }
 
-  private async allocate(init: NewRoom): Promise<{ room: Room; created: boolean }> {
+  /** Who the caller's new rooms and held seats count against; undefined when no cap is on. */
+  private holder(caller: Caller): Holder | undefined {
+    const caps = this.o.caps;
+    if (!caps || (caps.maxUnjoinedRooms <= 0 && caps.maxUnusedSeats <= 0)) return undefined;
+    return { id: callerId(caller), ...caps };
+  }
+
+  /** A room or seat past the caller's caps: any of its unused ones lapses within a join token's life. */
+  private overCap(o: OverCap): MatchError {
+    return new MatchError("over_cap", overCapMessage(o, this.o.joinTokenTtlMs), this.o.joinTokenTtlMs);
+  }
+
+  private async allocate(caller: Caller, init: NewRoom): Promise<{ room: Room; created: boolean }> {
     // A fresh 128-bit id collides only in theory; one retry with another id settles it.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -274,12 +308,16 @@ export class Matchmaker {
           ...init,
           roomId: newRoomId(),
           firstJoinTimeoutMs: this.o.joinTokenTtlMs,
+          owner: this.holder(caller),
         } as MessageInitShape<typeof AllocateRoomRequestSchema>);
         const res = await this.o.allocator.allocateRoom(req);
         if (!res.room) throw new MatchError("bad_manager_answer", "manager returned no room");
         return { room: res.room, created: res.created };
       } catch (e) {
         if (attempt === 0 && e instanceof MatchError && e.failure === "room_id_taken") continue;
+        // The Manager checked the caps in the store; the hint is the Gateway's to give.
+        if (e instanceof MatchError && e.failure === "over_cap" && e.retryAfterMs === undefined)
+          throw new MatchError("over_cap", e.message, this.o.joinTokenTtlMs);
         throw e;
       }
     }

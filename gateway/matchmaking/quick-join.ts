@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { type Room, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../../gen/roomgate/v1/gateway_pb.js";
-import { canonicalLabels, type Labels } from "../../common/store/store.js";
+import { canonicalLabels, type Holder, type Labels, type OverCap } from "../../common/store/store.js";
 import type { MatchStore } from "./dependencies.js";
 import { storeCall } from "./errors.js";
 import { untilOpen, Wakeup } from "./room-events.js";
@@ -16,6 +16,8 @@ export interface QuickJoinAsk {
   labels: Labels;
   /** Regions to look in, best first; empty for any. */
   regions: string[];
+  /** Who the held seat counts against (see common/store/caps.ts). */
+  holder?: Holder;
 }
 
 export interface QuickJoinOptions {
@@ -25,6 +27,8 @@ export interface QuickJoinOptions {
   holdMs: number;
   /** How long a player waits for a room another player is creating, or for a found room to open. */
   openWaitMs: number;
+  /** The error for a player whose caller is at its cap of unused seats. */
+  overCap: (o: OverCap) => Error;
 }
 
 /**
@@ -75,13 +79,23 @@ export async function seatOrCreate(
 async function quickSeat(o: QuickJoinOptions, ask: QuickJoinAsk): Promise<Room | undefined> {
   const untilMs = o.now() + o.holdMs;
   const joined = await storeCall(() => o.store.joinPublic({ ...ask, untilMs, nowMs: o.now() }));
-  if (!joined || joined.state === RoomState.OPEN) return joined;
-  // Its server is known once it is open. A room that failed to open took its seats with it.
-  const opened = await storeCall(() => untilOpen(o.store, joined.roomId, o.openWaitMs));
+  if (joined.kind === "over_cap") throw o.overCap(joined);
+  if (joined.kind === "none" || joined.room.state === RoomState.OPEN)
+    return joined.kind === "held" ? joined.room : undefined;
+  // Its server is known once it is open. A room that failed to open took its seats with it. The
+  // seat is held already (the store keeps it as it is), so the caps see nothing new.
+  const opened = await storeCall(() => untilOpen(o.store, joined.room.roomId, o.openWaitMs));
   const held =
     opened &&
     (await storeCall(() =>
-      o.store.holdSeat({ roomId: opened.roomId, playerId: ask.playerId, untilMs, nowMs: o.now(), rejoin: false }),
+      o.store.holdSeat({
+        roomId: opened.roomId,
+        playerId: ask.playerId,
+        untilMs,
+        nowMs: o.now(),
+        rejoin: false,
+        holder: ask.holder,
+      }),
     ));
   return held && held.kind === "held" ? held.room : undefined;
 }
