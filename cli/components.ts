@@ -22,6 +22,7 @@ import { buildGateway } from "../gateway/server.js";
 import { MIN_ADMIN_TOKEN_CHARS } from "../common/admin-token.js";
 import { parseRegionGateways } from "../gateway/region-gateways.js";
 import {
+  gatewayClientCaps,
   gatewayClientLimits,
   gatewayTimeouts,
   gatewayMaxConcurrentStreams,
@@ -198,6 +199,12 @@ export async function startGateway(
     // dist/cli/components.js -> <repo>/web/dist
     webDir: str(v, "GATEWAY_WEB_DIR") ?? resolve(__dirname, "..", "..", "web", "dist"),
     limits: gatewayClientLimits(v),
+    // Counted in the Redis every Gateway shares; the embedded store's one process counts in memory.
+    limiterStore: {
+      redis: store instanceof RedisStore ? store.redis : undefined,
+      keyPrefix: str(v, "REDIS_KEY_PREFIX")!,
+    },
+    caps: gatewayClientCaps(v),
     trustedProxyHops: gatewayTrustedProxyHops(v),
     timeouts: gatewayTimeouts(v),
     maxConcurrentStreams: gatewayMaxConcurrentStreams(v),

@@ -1,16 +1,35 @@
 import { bool, ConfigError, int, type Values } from "../common/config.js";
 import type { ClientLimits } from "../gateway/client-limits.js";
+import type { ClientCaps } from "../gateway/matchmaking/matchmaker.js";
 import type { ListenerTimeouts } from "../gateway/listener.js";
 
 // The Gateway's abuse settings, read into the options its builder takes.
 
 export function gatewayClientLimits(v: Values): ClientLimits {
+  const rate = (name: string) => ({
+    perSecond: int(v, `RATE_LIMIT_${name}_PER_S`),
+    burst: int(v, `RATE_LIMIT_${name}_BURST`),
+  });
   return {
-    createRoom: { perSecond: int(v, "RATE_LIMIT_CREATE_PER_S"), burst: int(v, "RATE_LIMIT_CREATE_BURST") },
-    joinRoom: { perSecond: int(v, "RATE_LIMIT_JOIN_PER_S"), burst: int(v, "RATE_LIMIT_JOIN_BURST") },
-    maxClients: int(v, "RATE_LIMIT_MAX_CLIENTS"),
+    createRoom: rate("CREATE"),
+    joinRoom: rate("JOIN"),
+    joinOrCreate: rate("QUICKJOIN"),
+    reads: rate("READ"),
     maxWatchStreams: int(v, "WATCH_MAX_STREAMS_PER_CLIENT"),
   };
+}
+
+export function gatewayClientCaps(v: Values): ClientCaps {
+  const caps = {
+    maxUnjoinedRooms: int(v, "CLIENT_MAX_UNJOINED_ROOMS"),
+    maxUnusedSeats: int(v, "CLIENT_MAX_UNUSED_SEATS"),
+  };
+  for (const [name, value] of Object.entries({
+    CLIENT_MAX_UNJOINED_ROOMS: caps.maxUnjoinedRooms,
+    CLIENT_MAX_UNUSED_SEATS: caps.maxUnusedSeats,
+  }))
+    if (value < 0) throw new ConfigError(`${name} must be 0 (no cap) or more, got ${value}`);
+  return caps;
 }
 
 /** How many proxies' X-Forwarded-For entries the Gateway trusts, counted from the right (0: none). */

@@ -1,58 +1,82 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import { clientKey } from "./client-address.js";
-import { ConcurrencyLimit, type RateLimit, TokenBuckets } from "./rate-limit.js";
+import { callerOf } from "./caller.js";
+import { callerId } from "./matchmaking/matchmaker.js";
+import { CallerRateLimit, ConcurrencyLimit, type LimiterStore, type RateLimit } from "./rate-limit.js";
 
+/** Each public RPC's rate limit: calls that make rooms, that hold seats, and that only read. */
 export interface ClientLimits {
   createRoom: RateLimit;
   joinRoom: RateLimit;
-  /** Most clients whose buckets are remembered at once. */
-  maxClients: number;
+  joinOrCreate: RateLimit;
+  /** GetRoom, ListRooms, ListRegions and opening WatchCluster, counted together. */
+  reads: RateLimit;
   /** Concurrent WatchCluster streams per client; 0 for no limit. */
   maxWatchStreams: number;
 }
 
+const OFF: RateLimit = { perSecond: 0, burst: 0 };
+
 /** Limits off: what a Gateway built without settings gets (tests of other things). */
 export const NO_CLIENT_LIMITS: ClientLimits = {
-  createRoom: { perSecond: 0, burst: 0 },
-  joinRoom: { perSecond: 0, burst: 0 },
-  maxClients: 1,
+  createRoom: OFF,
+  joinRoom: OFF,
+  joinOrCreate: OFF,
+  reads: OFF,
   maxWatchStreams: 0,
+};
+
+type Rated = Exclude<keyof ClientLimits, "maxWatchStreams">;
+
+/** Which limit each RPC counts against: every public RPC has one (a new RPC does not compile until it is given one). */
+const LIMIT_OF: Record<keyof typeof GatewayService.method, Rated> = {
+  createRoom: "createRoom",
+  joinRoom: "joinRoom",
+  joinOrCreate: "joinOrCreate",
+  getRoom: "reads",
+  listRooms: "reads",
+  listRegions: "reads",
+  watchCluster: "reads",
+};
+
+const NAMES: Record<Rated, string> = {
+  createRoom: "CreateRoom",
+  joinRoom: "JoinRoom",
+  joinOrCreate: "JoinOrCreate",
+  reads: "GetRoom, ListRooms, ListRegions and WatchCluster",
 };
 
 /**
  * Per-client limits, before validation and the handlers: beyond them a call ends with
  * `resource_exhausted`, a message that says which limit, and a Retry-After header (seconds).
- * The client is the one the adapter put under `clientKey`.
+ * The client is the call's caller (caller.ts); `store` is where the counters live.
  */
-export function clientLimitsInterceptor(limits: ClientLimits): Interceptor {
-  const buckets = new Map<string, { buckets: TokenBuckets; limit: RateLimit }>([
-    [
-      GatewayService.method.createRoom.name,
-      { buckets: new TokenBuckets(limits.createRoom, limits.maxClients), limit: limits.createRoom },
-    ],
-    [
-      GatewayService.method.joinRoom.name,
-      { buckets: new TokenBuckets(limits.joinRoom, limits.maxClients), limit: limits.joinRoom },
-    ],
-  ]);
+export function clientLimitsInterceptor(limits: ClientLimits, store: LimiterStore): Interceptor {
+  const rated = new Map<string, { limit: RateLimit; counter: CallerRateLimit; what: string }>();
+  const counters = new Map<Rated, CallerRateLimit>();
+  for (const [method, kind] of Object.entries(LIMIT_OF) as [keyof typeof GatewayService.method, Rated][]) {
+    const counter = counters.get(kind) ?? new CallerRateLimit(kind, limits[kind], store);
+    counters.set(kind, counter);
+    if (counter.enabled)
+      rated.set(GatewayService.method[method].name, { limit: limits[kind], counter, what: NAMES[kind] });
+  }
   const watches = new ConcurrencyLimit(limits.maxWatchStreams);
   const watchMethod = GatewayService.method.watchCluster.name;
 
   return (next) => async (req) => {
-    const client = req.contextValues.get(clientKey);
-    const rated = buckets.get(req.method.name);
-    if (rated) {
-      const taken = rated.buckets.take(client);
+    // Before player auth (server.ts): a flood of bad tokens is held to the limits of its address.
+    const client = callerId(callerOf(req.contextValues));
+    const limit = rated.get(req.method.name);
+    if (limit) {
+      const taken = await limit.counter.take(client);
       if (!taken.ok) {
-        const { perSecond, burst } = rated.limit;
+        const { perSecond, burst } = limit.limit;
         throw new ConnectError(
-          `rate limit: at most ${perSecond} ${req.method.name} calls per second (bursts of ${Math.max(1, burst)}) per client; retry in ${taken.retryAfterMs} ms`,
+          `rate limit: at most ${perSecond} ${limit.what} calls per second (bursts of ${Math.max(perSecond, burst)}) per client; retry in ${taken.retryAfterMs} ms`,
           Code.ResourceExhausted,
           { "retry-after": String(Math.ceil(taken.retryAfterMs / 1000)) },
         );
       }
-      return next(req);
     }
     if (req.method.name !== watchMethod) return next(req);
     const release = watches.acquire(client);

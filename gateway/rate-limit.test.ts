@@ -1,57 +1,68 @@
+import { Redis } from "ioredis";
 import { clientAddress } from "./client-address";
 import type { HttpRequest } from "./http-types";
-import { ConcurrencyLimit, TokenBuckets } from "./rate-limit";
+import { CallerRateLimit, ConcurrencyLimit, type LimiterStore } from "./rate-limit";
+import { redisUrl, uniquePrefix } from "../testkit/test-redis";
 
-// The buckets take their clock as a parameter, so refills are checked at exact instants.
+// The per-caller limits over both places they count: this process's memory (`up`) and a real
+// Redis, where two limiters stand for two Gateways. Every assertion runs well inside one window.
 
-function clock() {
-  let t = 1000;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+describe.each([
+  ["memory", () => ({ store: { keyPrefix: uniquePrefix("rl") } as LimiterStore, close: async () => {} })],
+  [
+    "Redis",
+    () => {
+      const redis = new Redis(redisUrl());
+      return { store: { redis, keyPrefix: uniquePrefix("rl") } as LimiterStore, close: () => redis.quit() };
+    },
+  ],
+])("CallerRateLimit in %s", (_name, make) => {
+  let env: ReturnType<typeof make>;
+  beforeEach(async () => {
+    env = make();
+    // Until the client is ready the limiter counts in memory (see the last test).
+    await env.store.redis?.ping();
+  });
+  afterEach(() => env.close());
 
-describe("TokenBuckets", () => {
-  test("a burst, then the rate; the refusal says when the next token comes", () => {
-    const c = clock();
-    const b = new TokenBuckets({ perSecond: 2, burst: 3 }, 100, c.now);
-    expect([b.take("a"), b.take("a"), b.take("a")].every((r) => r.ok)).toBe(true);
-    expect(b.take("a")).toEqual({ ok: false, retryAfterMs: 500 });
-    c.advance(250);
-    expect(b.take("a")).toEqual({ ok: false, retryAfterMs: 250 });
-    c.advance(250);
-    expect(b.take("a").ok).toBe(true);
-    expect(b.take("a").ok).toBe(false);
-    // Another client has its own bucket.
-    expect(b.take("b").ok).toBe(true);
+  test("a burst, then refusals that say when to retry; another caller has its own count", async () => {
+    const limit = new CallerRateLimit("create", { perSecond: 2, burst: 5 }, env.store);
+    const takes = [];
+    for (let i = 0; i < 6; i++) takes.push(await limit.take("addr:a"));
+    expect(takes.slice(0, 5).every((t) => t.ok)).toBe(true);
+    const refused = takes[5]!;
+    expect(refused.ok).toBe(false);
+    // The steady window (1 s) comes round first.
+    if (!refused.ok) expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    expect((await limit.take("addr:b")).ok).toBe(true);
   });
 
-  test("a quiet spell refills up to the burst, never past it", () => {
-    const c = clock();
-    const b = new TokenBuckets({ perSecond: 10, burst: 2 }, 100, c.now);
-    b.take("a");
-    b.take("a");
-    c.advance(60_000);
-    expect([b.take("a"), b.take("a"), b.take("a")].map((r) => r.ok)).toEqual([true, true, false]);
+  test("without a burst above the rate, the rate alone; 0 is no limit", async () => {
+    const limit = new CallerRateLimit("join", { perSecond: 3, burst: 0 }, env.store);
+    const oks = [];
+    for (let i = 0; i < 5; i++) oks.push((await limit.take("addr:a")).ok);
+    expect(oks).toEqual([true, true, true, false, false]);
+    const off = new CallerRateLimit("read", { perSecond: 0, burst: 10 }, env.store);
+    expect(off.enabled).toBe(false);
+    for (let i = 0; i < 100; i++) expect((await off.take("addr:a")).ok).toBe(true);
   });
 
-  test("0 per second is no limit", () => {
-    const b = new TokenBuckets({ perSecond: 0, burst: 0 }, 1);
-    for (let i = 0; i < 1000; i++) expect(b.take(`c${i % 3}`).ok).toBe(true);
-    expect(b.size).toBe(0);
+  test("limiters on one store share each caller's count (two Gateways on one Redis); memory ones do not", async () => {
+    const one = new CallerRateLimit("create", { perSecond: 2, burst: 2 }, env.store);
+    const two = new CallerRateLimit("create", { perSecond: 2, burst: 2 }, env.store);
+    const oks = [(await one.take("addr:a")).ok, (await two.take("addr:a")).ok, (await two.take("addr:a")).ok];
+    expect(oks).toEqual(env.store.redis ? [true, true, false] : [true, true, true]);
   });
+});
 
-  test("memory is bounded: refilled buckets go, and past the cap the least recently seen", () => {
-    const c = clock();
-    const b = new TokenBuckets({ perSecond: 1, burst: 1 }, 3, c.now);
-    for (const id of ["a", "b", "c", "d", "e"]) b.take(id);
-    expect(b.size).toBe(3);
-    // "a" was forgotten (its next call is allowed); "e" was not.
-    expect(b.take("a").ok).toBe(true);
-    expect(b.take("e").ok).toBe(false);
-    c.advance(10_000);
-    // Every bucket has refilled: each call sweeps a couple of them.
-    for (let i = 0; i < 3; i++) b.take("z");
-    expect(b.size).toBeLessThanOrEqual(2);
-  });
+test("while Redis does not answer, each Gateway counts in its own memory", async () => {
+  // A client that never reaches Redis: nothing listens on port 1.
+  const redis = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+  const limit = new CallerRateLimit("create", { perSecond: 2, burst: 2 }, { redis, keyPrefix: uniquePrefix("rl") });
+  const oks = [];
+  for (let i = 0; i < 3; i++) oks.push((await limit.take("addr:a")).ok);
+  expect(oks).toEqual([true, true, false]);
+  redis.disconnect();
 });
 
 test("ConcurrencyLimit: slots per client, released once", () => {

@@ -1,77 +1,84 @@
-// Per-client limits at the Gateway: token buckets for the calls that cost the cluster something
-// (CreateRoom, JoinRoom) and a cap on concurrent WatchCluster streams. Memory stays bounded: a
-// bucket that has refilled is the same as no bucket and is dropped, and past maxClients the least
-// recently seen client is forgotten (it starts again with a full bucket).
+import type { Redis } from "ioredis";
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+
+// Per-caller rate limits at the Gateway (rate-limiter-flexible), and a cap on concurrent
+// long-lived calls. With Redis the counters are shared by every Gateway, so a client spreading
+// its calls over them gets no more; `up` and Gateways without Redis count in memory.
 
 export interface RateLimit {
-  /** Tokens added per second; 0 turns the limit off. */
+  /** Calls per second; 0 turns the limit off. */
   perSecond: number;
-  /** Bucket size: calls a client may make at once after a quiet spell. */
+  /** Calls a client may make at once after a quiet spell (at least perSecond). */
   burst: number;
 }
 
 export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 
-interface Bucket {
-  tokens: number;
-  /** When tokens was last brought up to date, ms. */
-  at: number;
+/** Where the counters live: the Redis every Gateway shares, or (no redis) this process's memory. */
+export interface LimiterStore {
+  redis?: Redis;
+  keyPrefix: string;
 }
 
-export class TokenBuckets {
-  // Map order is least recently used first: every take moves its client to the end.
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly burst: number;
+interface Limiter {
+  consume(key: string): Promise<RateLimiterRes>;
+}
 
-  constructor(
-    private readonly limit: RateLimit,
-    private readonly maxClients: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    // A burst below one call would refuse everything.
-    this.burst = Math.max(1, limit.burst);
+/**
+ * One kind of call's limit: `perSecond` calls in each second, and `burst - perSecond` more spread
+ * over the next `burst / perSecond` seconds (the library's BurstyRateLimiter), so a client that
+ * has been quiet may make `burst` calls at once and a steady one no more than perSecond, give or
+ * take the burst. One round trip to Redis per call, two past the steady rate. Past both, a caller
+ * is refused from memory until the window ends, so a flood costs Redis nothing. When Redis does
+ * not answer, each Gateway counts in memory meanwhile (its insurance limiter).
+ */
+export class CallerRateLimit {
+  private readonly limiter?: Limiter;
+
+  constructor(name: string, limit: RateLimit, store: LimiterStore) {
+    if (limit.perSecond <= 0) return;
+    const rate = Math.max(1, Math.floor(limit.perSecond));
+    const extra = Math.max(0, Math.floor(limit.burst) - rate);
+    const steady = counter(store, name, rate, 1);
+    this.limiter =
+      extra > 0
+        ? new BurstyRateLimiter(steady, counter(store, `${name}:burst`, extra, Math.ceil((rate + extra) / rate)))
+        : steady;
   }
 
   get enabled() {
-    return this.limit.perSecond > 0;
+    return this.limiter !== undefined;
   }
 
-  /** Clients with a bucket that is not full (the others are forgotten). */
-  get size() {
-    return this.buckets.size;
+  /** Counts one call of the caller, or says how long until it may call again. */
+  async take(caller: string): Promise<Take> {
+    if (!this.limiter) return { ok: true };
+    try {
+      await this.limiter.consume(caller);
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, e.msBeforeNext) };
+      // Neither Redis nor the memory insurance answered: the call goes on (what it needs from the
+      // store fails on its own, as `unavailable`).
+      return { ok: true };
+    }
   }
+}
 
-  /** Takes one token for the client, or says how long until one is there. */
-  take(client: string): Take {
-    if (!this.enabled) return { ok: true };
-    const t = this.now();
-    const b = this.buckets.get(client) ?? { tokens: this.burst, at: t };
-    this.buckets.delete(client);
-    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.limit.perSecond);
-    b.at = t;
-    let result: Take;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      result = { ok: true };
-    } else {
-      result = { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / this.limit.perSecond) * 1000) };
-    }
-    this.buckets.set(client, b);
-    this.sweep(t);
-    return result;
-  }
-
-  /** Drops the oldest buckets that have refilled (a couple per call), and the oldest of all past the cap. */
-  private sweep(t: number) {
-    let checked = 0;
-    for (const [client, b] of this.buckets) {
-      if (checked++ >= 2) break;
-      if (b.tokens + ((t - b.at) / 1000) * this.limit.perSecond >= this.burst) this.buckets.delete(client);
-    }
-    while (this.buckets.size > Math.max(1, this.maxClients)) {
-      this.buckets.delete(this.buckets.keys().next().value!);
-    }
-  }
+/** `points` calls per `seconds`, in Redis with memory as insurance, or in memory alone. */
+function counter(store: LimiterStore, name: string, points: number, seconds: number) {
+  const window = { keyPrefix: `${store.keyPrefix}rl:${name}`, points, duration: seconds };
+  const memory = new RateLimiterMemory(window);
+  if (!store.redis) return memory;
+  return new RateLimiterRedis({
+    ...window,
+    storeClient: store.redis,
+    // Past the limit the caller is refused from this process's memory until the window ends.
+    inMemoryBlockOnConsumed: points + 1,
+    // While Redis is away, count in memory at once rather than wait for it.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
 }
 
 /** Concurrent long-lived calls per client. */

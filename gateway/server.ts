@@ -7,6 +7,7 @@ import { PING_PATH } from "../protocol/urls.js";
 import { corsHandler } from "./cors.js";
 import { clientAddress, clientKey } from "./client-address.js";
 import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";
+import type { LimiterStore } from "./rate-limit.js";
 import {
   DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_TIMEOUTS,
@@ -42,6 +43,8 @@ export interface GatewayServerOptions extends MatchmakerOptions {
   webDir?: string;
   /** Per-client rate limits and stream caps; none by default. */
   limits?: ClientLimits;
+  /** Where the rate limits count: the Redis every Gateway shares, or (no redis) memory. */
+  limiterStore?: LimiterStore;
   /** Proxies in front that append to X-Forwarded-For; clients are counted by what the outermost saw (0: the peer address). */
   trustedProxyHops?: number;
   timeouts?: ListenerTimeouts;
@@ -72,7 +75,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
       tracingInterceptor(),
       metricsInterceptor(),
       loggingInterceptor(o.log),
-      clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS),
+      clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS, o.limiterStore ?? { keyPrefix: "" }),
       // After the rate limits, so a flood of bad tokens costs no signature checks beyond them.
       ...(o.playerAuth ? [playerAuthInterceptor(o.playerAuth)] : []),
       validationInterceptor(),

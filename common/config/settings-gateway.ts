@@ -3,6 +3,26 @@ import { GW, type Setting } from "./component.js";
 // Settings of the Gateway: where it listens, regions, room defaults, per-client limits and
 // connection timeouts.
 
+/** RATE_LIMIT_{name}_PER_S and _BURST for one kind of call. */
+function rateLimit(name: string, calls: string, perSecond: number, burst: number): Setting[] {
+  return [
+    {
+      env: `RATE_LIMIT_${name}_PER_S`,
+      kind: "int",
+      for: GW,
+      default: String(perSecond),
+      help: `${calls} calls per second one client (IP address, IPv6 per /64) may make, counted across every Gateway sharing the Redis; beyond it, resource_exhausted with Retry-After. 0: no limit.`,
+    },
+    {
+      env: `RATE_LIMIT_${name}_BURST`,
+      kind: "int",
+      for: GW,
+      default: String(burst),
+      help: `${calls} calls one client may make at once after a quiet spell (at least the rate; the extra is spread over the next BURST / PER_S seconds).`,
+    },
+  ];
+}
+
 /** The Gateway's settings, in --help order. */
 export const GATEWAY_SETTINGS: Setting[] = [
   { env: "GATEWAY_HOST", kind: "string", for: GW, default: "0.0.0.0", help: "Interface the Gateway listens on." },
@@ -57,8 +77,8 @@ export const GATEWAY_SETTINGS: Setting[] = [
     env: "JOIN_TOKEN_TTL_MS",
     kind: "int",
     for: GW,
-    default: "30000",
-    help: "Lifetime of a join token; a new room nobody joins within it is removed.",
+    default: "10000",
+    help: "A join token must be first used within this: the seat it holds is freed when it passes unused, and a new room nobody joins within it is removed.",
   },
   {
     env: "ROOM_DEFAULT_MAX_PLAYERS",
@@ -95,40 +115,23 @@ export const GATEWAY_SETTINGS: Setting[] = [
     default: "1",
     help: "With GATEWAY_TRUST_PROXY: how many proxies in front of the Gateway append to X-Forwarded-For (a load balancer alone: 1; a CDN then a load balancer: 2). The client is the entry this many from the right; entries further left are the client's own words and are ignored.",
   },
+  ...rateLimit("CREATE", "CreateRoom", 5, 10),
+  ...rateLimit("JOIN", "JoinRoom", 20, 40),
+  ...rateLimit("QUICKJOIN", "JoinOrCreate", 5, 10),
+  ...rateLimit("READ", "GetRoom, ListRooms, ListRegions and WatchCluster (together)", 20, 40),
   {
-    env: "RATE_LIMIT_CREATE_PER_S",
+    env: "CLIENT_MAX_UNJOINED_ROOMS",
     kind: "int",
     for: GW,
-    default: "5",
-    help: "CreateRoom calls per second one client (IP address; IPv6 per /64) may make; beyond it, resource_exhausted. 0: no limit.",
+    default: "4",
+    help: "Rooms one client may have made that nobody has joined yet (each counts until a player joins it or JOIN_TOKEN_TTL_MS passes); more get resource_exhausted. Shared by every Gateway through the store. 0: no cap.",
   },
   {
-    env: "RATE_LIMIT_CREATE_BURST",
+    env: "CLIENT_MAX_UNUSED_SEATS",
     kind: "int",
     for: GW,
-    default: "10",
-    help: "CreateRoom calls one client may make at once after a quiet spell.",
-  },
-  {
-    env: "RATE_LIMIT_JOIN_PER_S",
-    kind: "int",
-    for: GW,
-    default: "20",
-    help: "JoinRoom calls per second one client may make; beyond it, resource_exhausted. 0: no limit.",
-  },
-  {
-    env: "RATE_LIMIT_JOIN_BURST",
-    kind: "int",
-    for: GW,
-    default: "40",
-    help: "JoinRoom calls one client may make at once after a quiet spell.",
-  },
-  {
-    env: "RATE_LIMIT_MAX_CLIENTS",
-    kind: "int",
-    for: GW,
-    default: "100000",
-    help: "Most clients whose rate-limit state a Gateway keeps; past it the least recently seen is forgotten (idle clients are dropped anyway once their bucket has refilled).",
+    default: "16",
+    help: "Seats held for one client (CreateRoom, JoinRoom, JoinOrCreate, each one join token) that nobody has used yet (each counts until its player joins or JOIN_TOKEN_TTL_MS passes); more get resource_exhausted. Shared by every Gateway through the store. 0: no cap.",
   },
   {
     env: "ADMIN_TOKEN",
