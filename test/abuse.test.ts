@@ -235,7 +235,7 @@ describe("per-client limits at the Gateway", () => {
     // Invalid requests count too: the limit comes before validation.
     expect(await codeOf(gw.createRoom({ region: "x".repeat(100) }, as("203.0.113.2")))).toBe("InvalidArgument");
     expect(await codeOf(gw.createRoom({}, as("203.0.113.2")))).toBe("ResourceExhausted");
-    // GetRoom is not limited.
+    // GetRoom counts against the limit of reads, not this one.
     for (let i = 0; i < 5; i++)
       expect(await codeOf(gw.getRoom({ roomId: "B".repeat(22) }, as("203.0.113.1")))).toBe("NotFound");
   });

@@ -176,6 +176,10 @@ export async function startUp(env: Record<string, string> = {}): Promise<Started
 export const NO_CLIENT_LIMITS_ENV: Record<string, string> = {
   RATE_LIMIT_CREATE_PER_S: "0",
   RATE_LIMIT_JOIN_PER_S: "0",
+  RATE_LIMIT_QUICKJOIN_PER_S: "0",
+  RATE_LIMIT_READ_PER_S: "0",
+  CLIENT_MAX_UNJOINED_ROOMS: "0",
+  CLIENT_MAX_UNUSED_SEATS: "0",
   WATCH_MAX_STREAMS_PER_CLIENT: "0",
 };
 

@@ -16,7 +16,7 @@ import { OpError } from "../lib/errors.js";
 /** Far beyond any healthy allocation; a call this slow is an error, not a sample. */
 const DEADLINE_MS = 10_000;
 /** What the Gateway gives a room whose creator has not joined yet (JOIN_TOKEN_TTL_MS). */
-const FIRST_JOIN_TIMEOUT_MS = 30_000;
+const FIRST_JOIN_TIMEOUT_MS = 10_000;
 
 export class Allocator {
   private readonly client: grpc.Client;

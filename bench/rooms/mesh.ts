@@ -10,6 +10,9 @@ import type { Teardown } from "../lib/teardown.js";
 // The system under test: a private redis-server (or REDIS_URL) and separate processes for the
 // Manager, the Gateways and the game servers, all on 127.0.0.1.
 
+/** Rate limits and caps far above anything the run does. */
+const UNREACHED = 10_000_000;
+
 export interface Mesh {
   redisUrl: string;
   /** True when REDIS_URL named a Redis the benchmark does not own (keys must be cleaned up). */
@@ -47,7 +50,19 @@ export async function startMesh(o: BenchOptions, teardown: Teardown, log: (msg: 
     GAMESERVER_CAPACITY: String(capacity),
     GAMESERVER_MAX_PLAYERS: String(Math.max(50_000, capacity * o.roomSeats)),
   };
-  const gateway = { ROOM_DEFAULT_MAX_PLAYERS: String(o.roomSeats) };
+  const gateway = {
+    ROOM_DEFAULT_MAX_PLAYERS: String(o.roomSeats),
+    // Every client here is 127.0.0.1, one caller: its rate limits and caps are on, as they are in
+    // production, but far out of reach, so the run measures what they cost and never meets them.
+    ...Object.fromEntries(
+      ["CREATE", "JOIN", "QUICKJOIN", "READ"].flatMap((k) => [
+        [`RATE_LIMIT_${k}_PER_S`, String(UNREACHED)],
+        [`RATE_LIMIT_${k}_BURST`, String(UNREACHED)],
+      ]),
+    ),
+    CLIENT_MAX_UNJOINED_ROOMS: String(UNREACHED),
+    CLIENT_MAX_UNUSED_SEATS: String(UNREACHED),
+  };
   const cluster = new Cluster({
     redisUrl,
     keyPrefix,
