@@ -1,6 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import {
   AllocateRoomRequestSchema,
@@ -13,7 +12,7 @@ import { callUnary, grpcClientConstructor } from "../common/grpc-adapter";
 import { AS_OPERATOR, gatewayClient, TEST_ADMIN_TOKEN } from "../testkit/client";
 import { type Started, startComponent } from "../testkit/cluster";
 import { startCluster } from "./harness/cluster";
-import { codeOf } from "./harness/codes";
+import { codeOf, failure } from "./harness/codes";
 
 // Abuse at the edges, across processes: the rules in the .proto files as protovalidate enforces
 // them (Gateway and Manager), and the Gateway's per-client limits.
@@ -49,15 +48,6 @@ async function gateway(name: string, settings: Record<string, string>) {
   );
   extra.push(g);
   return `http://127.0.0.1:${g.port}`;
-}
-
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("the call succeeded");
 }
 
 describe("request rules from gateway.proto, enforced by protovalidate at the Gateway", () => {

@@ -1,8 +1,7 @@
-import { ConnectError } from "@connectrpc/connect";
 import { gatewayClient, Player, roomUrl } from "../testkit/client";
 import { type Started, startUp } from "../testkit/cluster";
 import { startCluster } from "./harness/cluster";
-import { codeOf } from "./harness/codes";
+import { codeOf, failure } from "./harness/codes";
 
 // No free capacity (issue 10): every public RPC is rate-limited per client, and no client holds
 // more than a few rooms nobody joined or seats nobody used, across two Gateways on one Redis, and
@@ -34,15 +33,6 @@ afterAll(async () => {
 /** Calls as the client at this address, through Gateway i. */
 const as = (address: string) => ({ headers: { "x-forwarded-for": address } });
 const gw = (i: number) => gatewayClient(env.cluster.gatewayUrl(i));
-
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("the call succeeded");
-}
 
 test("JoinOrCreate, GetRoom, ListRooms and ListRegions are rate-limited per client, counted across both Gateways", async () => {
   const room = await gw(0).createRoom({}, as("203.0.113.10"));

@@ -7,3 +7,13 @@ export function codeOf(p: Promise<unknown>): Promise<string> {
     (e) => Code[ConnectError.from(e).code],
   );
 }
+
+/** The error a call that must fail ended with (throws when it succeeded). */
+export async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("the call succeeded");
+}

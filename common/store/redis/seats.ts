@@ -1,16 +1,7 @@
 import { listCursor, parseListCursor, quickJoinKey } from "../placement.js";
 import type { RoomOnServer } from "../rooms.js";
 import { overCap } from "../caps.js";
-import type {
-  HoldResult,
-  JoinPublicResult,
-  Listings,
-  QuickJoin,
-  QuickJoins,
-  RoomQuery,
-  SeatRequest,
-  Seats,
-} from "../seats.js";
+import type * as seats from "../seats.js";
 import { holderArgs } from "./caps.js";
 import type { RedisContext } from "./context.js";
 import { pairsToHash, roomFromHash, shortHash } from "./hashes.js";
@@ -22,7 +13,7 @@ export const HOLD_SEAT = script<[string, string[]]>()({
   file: "hold-seat",
   keys: ["roomKey"],
   args: ["prefix", "roomId", "playerId", "untilMs", "nowMs", "rejoin", "holder", "maxSeats"],
-  encode: (k, s: SeatRequest & { roomId: string; rejoin: boolean }) => ({
+  encode: (k, s: seats.SeatRequest & { roomId: string; rejoin: boolean }) => ({
     keys: { roomKey: k.room(s.roomId) },
     args: {
       prefix: k.prefix,
@@ -54,7 +45,7 @@ export const JOIN_PUBLIC = script<[string, string[]]>()({
   keys: [],
   args: ["prefix", "qkey", "playerId", "untilMs", "nowMs", "holder", "maxSeats"],
   rest: "regions",
-  encode: (k, q: QuickJoin) => ({
+  encode: (k, q: seats.QuickJoin) => ({
     keys: {},
     args: {
       prefix: k.prefix,
@@ -73,7 +64,7 @@ export const LIST_PAGE = script<string[]>()({
   file: "list-page",
   keys: ["listKey"],
   args: ["prefix", "nowMs", "maxScore", "afterId", "limit"],
-  encode: (k, q: RoomQuery) => {
+  encode: (k, q: seats.RoomQuery) => {
     const cursor = q.after ? parseListCursor(q.after) : { createdMs: "+inf", roomId: "" };
     return {
       keys: { listKey: k.listing(q.includeFull, q.mode, q.region) },
@@ -82,10 +73,10 @@ export const LIST_PAGE = script<string[]>()({
   },
 });
 
-export class RedisSeats implements Seats, QuickJoins, Listings {
+export class RedisSeats implements seats.Seats, seats.QuickJoins, seats.Listings {
   constructor(private readonly c: RedisContext) {}
 
-  async holdSeat(seat: SeatRequest & { roomId: string; rejoin: boolean }): Promise<HoldResult> {
+  async holdSeat(seat: seats.SeatRequest & { roomId: string; rejoin: boolean }): Promise<seats.HoldResult> {
     const [kind, hash] = await this.c.run(HOLD_SEAT, seat);
     switch (kind) {
       case "held":
@@ -105,7 +96,7 @@ export class RedisSeats implements Seats, QuickJoins, Listings {
     return (await this.c.run(SET_ROOM_PLAYERS, r)) === 1;
   }
 
-  async joinPublic(q: QuickJoin): Promise<JoinPublicResult> {
+  async joinPublic(q: seats.QuickJoin): Promise<seats.JoinPublicResult> {
     const [kind, hash] = await this.c.run(JOIN_PUBLIC, q);
     switch (kind) {
       case "held":
@@ -119,7 +110,7 @@ export class RedisSeats implements Seats, QuickJoins, Listings {
     }
   }
 
-  async listRooms(q: RoomQuery) {
+  async listRooms(q: seats.RoomQuery) {
     const page = await this.c.run(LIST_PAGE, q);
     const ids: string[] = [];
     for (let i = 0; i < page.length && ids.length < q.limit; i += 2) ids.push(page[i]!);
