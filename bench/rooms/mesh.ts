@@ -62,6 +62,9 @@ export async function startMesh(o: BenchOptions, teardown: Teardown, log: (msg: 
     ),
     CLIENT_MAX_UNJOINED_ROOMS: String(UNREACHED),
     CLIENT_MAX_UNUSED_SEATS: String(UNREACHED),
+    // The sequential phase's rooms are joined only once all are made (up to a phase limit later)
+    // and its clean-up has run: their tokens must still be good then (by default 10 s).
+    JOIN_TOKEN_TTL_MS: String(2 * o.phaseLimitMs + 60_000),
   };
   const cluster = new Cluster({
     redisUrl,
