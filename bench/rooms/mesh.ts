@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Cluster } from "../../testkit/cluster.js";
+import { GATEWAY_SETTINGS } from "../../common/config/settings-gateway.js";
+import { Cluster, NO_CLIENT_LIMITS_ENV } from "../../testkit/cluster.js";
 import { startRedis } from "../../testkit/redis-server.js";
 import type { Tracked } from "../lib/cpu.js";
 import type { BenchOptions } from "./options.js";
@@ -9,9 +10,6 @@ import type { Teardown } from "../lib/teardown.js";
 
 // The system under test: a private redis-server (or REDIS_URL) and separate processes for the
 // Manager, the Gateways and the game servers, all on 127.0.0.1.
-
-/** Rate limits and caps far above anything the run does. */
-const UNREACHED = 10_000_000;
 
 export interface Mesh {
   redisUrl: string;
@@ -52,20 +50,17 @@ export async function startMesh(o: BenchOptions, teardown: Teardown, log: (msg: 
   };
   const gateway = {
     ROOM_DEFAULT_MAX_PLAYERS: String(o.roomSeats),
-    // Every client here is 127.0.0.1, one caller: its rate limits and caps are on, as they are in
-    // production, but far out of reach, so the run measures what they cost and never meets them.
+    // Per-client rate limits and caps on at their defaults, and each room made by a client of its
+    // own (room-phases.ts): the run measures what they cost and never meets them.
     ...Object.fromEntries(
-      ["CREATE", "JOIN", "QUICKJOIN", "READ"].flatMap((k) => [
-        [`RATE_LIMIT_${k}_PER_S`, String(UNREACHED)],
-        [`RATE_LIMIT_${k}_BURST`, String(UNREACHED)],
-      ]),
+      GATEWAY_SETTINGS.filter((s) => s.env in NO_CLIENT_LIMITS_ENV).map((s) => [s.env, s.default ?? "0"]),
     ),
-    CLIENT_MAX_UNJOINED_ROOMS: String(UNREACHED),
-    CLIENT_MAX_UNUSED_SEATS: String(UNREACHED),
+    GATEWAY_TRUST_PROXY: "true",
     // The sequential phase's rooms are joined only once all are made (up to a phase limit later)
     // and its clean-up has run: their tokens must still be good then (by default 10 s).
     JOIN_TOKEN_TTL_MS: String(2 * o.phaseLimitMs + 60_000),
   };
+
   const cluster = new Cluster({
     redisUrl,
     keyPrefix,
