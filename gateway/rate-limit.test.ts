@@ -20,7 +20,6 @@ describe.each([
   let env: ReturnType<typeof make>;
   beforeEach(async () => {
     env = make();
-    // Until the client is ready the limiter counts in memory (see the last test).
     await env.store.redis?.ping();
   });
   afterEach(() => env.close());

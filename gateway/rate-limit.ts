@@ -75,8 +75,10 @@ function counter(store: LimiterStore, name: string, points: number, seconds: num
     storeClient: store.redis,
     // Past the limit the caller is refused from this process's memory until the window ends.
     inMemoryBlockOnConsumed: points + 1,
-    // While Redis is away, count in memory at once rather than wait for it.
-    rejectIfRedisNotReady: true,
+    // While Redis is away, calls fail at once (the store client's offline queue is off once it
+    // has connected, see common/store/redis-connection.ts) and are counted in memory meanwhile.
+    // Before its first connection they wait for it, so a Gateway that just started does not
+    // split a client's count between memory and Redis.
     insuranceLimiter: memory,
   });
 }
