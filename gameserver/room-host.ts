@@ -1,6 +1,9 @@
 // The rooms of one game server, free of transport types: a Connection is anything that can send
 // bytes and close. The host knows neither the WebSocket layer nor the Manager link: the sockets
 // call into it, and it tells its RoomEvents to whoever subscribes (the link, wired in server.ts).
+// Longer than our ~350 lines on purpose: admission, seats, drain and restore all read and change
+// the one room map and player count; frames (room-frames.ts), snapshots (room-snapshot.ts) and
+// logic rooms (logic-room.ts) already live apart.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
@@ -197,6 +200,14 @@ export class RoomHost {
     if (!previous) room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
     this.events.players(roomId, room.seats, playerId);
     return true;
+  }
+
+  /** A player admitted here whose connection ended before it was seated may rejoin within the grace. */
+  expectBack(roomId: string, playerId: string) {
+    const room = this.rooms.get(roomId);
+    if (!room || room.players.has(playerId) || this.limits.rejoinGraceMs <= 0) return;
+    const now = this.now();
+    room.departedUntil(playerId, now + this.limits.rejoinGraceMs, now);
   }
 
   /**

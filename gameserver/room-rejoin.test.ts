@@ -57,6 +57,16 @@ test("a player still in the room may rejoin (its old connection is replaced), as
   expect(t.host.admit("r2", "px", true)).toBeUndefined();
 });
 
+test("a player admitted whose connection ended before it was seated is expected back, within the grace", () => {
+  roomOfTwo();
+  t.now = 1_000;
+  expect(t.host.admit("r1", "pz", true)).toMatchObject({ status: 403 });
+  t.host.expectBack("r1", "pz"); // its token could not be spent in the store (1013), say
+  expect(t.host.admit("r1", "pz", true)).toBeUndefined();
+  t.now = 1_000 + 60_000;
+  expect(t.host.admit("r1", "pz", true)).toMatchObject({ status: 403 });
+});
+
 test("a moved room takes back, for its migration grace, a player its snapshot predates; not after", () => {
   // py joined on the old server after its last snapshot, which then died: its ticket is as good as px's.
   t.now = 1_000;

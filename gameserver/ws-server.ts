@@ -88,6 +88,10 @@ export class WsServer {
         d.closed = true;
         // A client that closes with 1000 means it: it left, and is not expected back.
         if (d.conn) o.host.leave(d.roomId, d.playerId, d.conn, code === CLOSE.normal);
+        // Admitted but never seated (the store could not spend its token, or the client gave up
+        // waiting for the welcome): the player comes back with a rejoin ticket, and is expected.
+        if (d.conn && !d.joined && code !== CLOSE.normal && code !== CLOSE.policyViolation)
+          o.host.expectBack(d.roomId, d.playerId);
       },
     });
     this.app.get("/healthz", (res) => {

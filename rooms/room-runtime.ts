@@ -2,6 +2,8 @@
 // now) hands it players, their input bytes and the time, and gets frames to deliver. Every hook
 // call is guarded: a throw is logged with the room's id and type and closes the room (or, with
 // onError "drop-input", drops that input), so room code never takes its host down.
+// Longer than our ~350 lines on purpose: every hook's guard, the schedule and the sync share one
+// room's state; the schedule (schedule.ts), sync (room-sync.ts) and snapshots live apart.
 import { type Logger, silentLogger } from "../common/log.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeValue, type WireValue } from "../protocol/sync/values.js";
 import { createContext } from "./context.js";
