@@ -148,10 +148,16 @@ const headerArb = fc.oneof(
   ),
 );
 
-/** A response no request may cause: a server error (503, the Manager unavailable, excepted). */
+/**
+ * A response no request may cause: a server error. Excepted: 503 (the Manager unavailable), and
+ * 501 `unimplemented`, the Connect protocol's answer to a compression it does not support (an
+ * empty or unknown Content-Encoding): the client's fault, said as the protocol says it.
+ */
 function serverError(res: RawResponse | undefined): string | undefined {
   if (!res) return undefined; // the server may hang up on what it cannot parse
-  if (res.status >= 500 && res.status !== 503) return `HTTP ${res.status}: ${res.body.toString().slice(0, 200)}`;
+  const unimplemented = res.status === 501 && /"code":"unimplemented"/.test(res.body.toString("latin1"));
+  if (res.status >= 500 && res.status !== 503 && !unimplemented)
+    return `HTTP ${res.status}: ${res.body.toString().slice(0, 200)}`;
   const grpcStatus = res.headers["grpc-status"] ?? /grpc-status: *(\d+)/.exec(res.body.toString("latin1"))?.[1];
   if (grpcStatus === "13" || grpcStatus === "2")
     return `grpc-status ${grpcStatus}: ${res.body.toString("latin1").slice(0, 200)}`;

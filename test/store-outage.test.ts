@@ -210,8 +210,12 @@ test("after Redis returns: rooms can be joined and created again, with no restar
     20,
   );
   const createMs = Date.now() - redisBackAt;
+  // Game servers are store clients too (they spend join tokens there): the raw player below
+  // connects once, without the SDK's way back through the Gateway, so it waits for them as well.
   const restored = await Promise.all(
-    [cluster.manager, ...cluster.gateways].map((c) => c.proc.waitFor(storeBack, 5000, "store connection restored")),
+    [cluster.manager, ...cluster.gateways, ...cluster.gameServers].map((c) =>
+      c.proc.waitFor(storeBack, 5000, "store connection restored"),
+    ),
   );
   const baseline = [];
   for (let i = 0; i < 10; i++) baseline.push((await timed(gws[i % 2]!.getRoom({ roomId: roomA! }))).ms);
