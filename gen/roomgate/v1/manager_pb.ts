@@ -309,8 +309,9 @@ export type Register = Message<"roomgate.v1.Register"> & {
   reportIntervalMs: number;
 
   /**
-   * Rooms the server still runs (after a reconnect). Mappings of others move to other servers
-   * from their last snapshot (the server restarted and lost them), unless listed below.
+   * Rooms the server still runs (after a reconnect). Of the others mapped to it, open ones move to
+   * other servers from their last snapshot (the server restarted and lost them) and ones still
+   * opening are deleted, unless listed below.
    *
    * @generated from field: repeated string room_ids = 7;
    */
@@ -433,7 +434,8 @@ export const RoomOpenedSchema: GenMessage<RoomOpened> = /*@__PURE__*/
  */
 export type RoomPlayers = Message<"roomgate.v1.RoomPlayers"> & {
   /**
-   * Seats taken: players connected plus those the room still waits for (reconnect or migration grace).
+   * Seats taken: players connected plus those a restored room still waits for (migration grace).
+   * Dropped players within their rejoin grace do not count.
    *
    * @generated from field: uint32 count = 1;
    */
@@ -577,7 +579,9 @@ export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
  */
 export type Registered = Message<"roomgate.v1.Registered"> & {
   /**
-   * Rooms the store maps to this server; the server closes any it runs that are not here.
+   * Of the rooms the registration named, those the store still maps to this server. The server
+   * closes the named ones that are not here; a room opened since the registration left (the
+   * Manager may place one before it answers) is not in this list and stays.
    *
    * @generated from field: repeated string room_ids = 1;
    */
