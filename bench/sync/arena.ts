@@ -14,13 +14,18 @@ export function arenaRoom(o: SyncOptions, precision: "float64" | "float32") {
     tickHz: o.tickHz,
     maxPlayers: o.players,
     precision,
-    initialState: () => ({
-      entities: Object.fromEntries(
-        Array.from({ length: o.entities }, (_, i) => [`e${i}`, { x: 100 + i * 37.25, y: 50 + i * 11.5 }]),
-      ),
-    }),
+    initialState: () => arenaState(o),
     onTick: (ctx, t) => moveSome(ctx.state, o, t.tick),
   });
+}
+
+/** The state before the first tick. */
+export function arenaState(o: SyncOptions): Arena {
+  return {
+    entities: Object.fromEntries(
+      Array.from({ length: o.entities }, (_, i) => [`e${i}`, { x: 100 + i * 37.25, y: 50 + i * 11.5 }]),
+    ),
+  };
 }
 
 export function moveSome(state: Arena, o: SyncOptions, tick: number): void {

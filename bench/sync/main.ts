@@ -1,49 +1,23 @@
 import { machine, runMain } from "../lib/run-control.js";
 import { resultStamp, writeResult } from "../lib/results.js";
-import { esc, svgEnd, svgPage } from "../lib/svg.js";
 import { num, table } from "../lib/table.js";
+import { barChart, SYNC_TARGETS } from "./bars.js";
+import { e2eMain } from "./e2e-main.js";
 import { type ModeResult, runFullState, runPatches } from "./modes.js";
 import { readSyncOptions } from "./options.js";
 
 // npm run bench:sync: the in-process part of issue 13's state-sync figures. Rooms run in this
 // process with players whose sockets only count bytes, so the CPU is the room runtime's own
-// (tick, diff, encoding, fan-out), not the network's. The run over real processes and sockets,
-// with tick-to-client latency, is a later step.
+// (tick, diff, encoding, fan-out), not the network's. With --e2e: the run over real processes
+// and sockets, with tick-to-client latency (e2e-main.ts).
 
-const TARGET = { cpuUsPerPlayerTick: 5, bytesPerPatch: 63 };
+const TARGET = SYNC_TARGETS;
 
 function chart(results: ModeResult[], subtitle: string): string {
-  const width = 760;
-  const rowH = 26;
-  const panels = [
-    { title: "server CPU per player-tick (µs)", key: "cpuUsPerPlayerTick" as const, target: TARGET.cpuUsPerPlayerTick },
-    { title: "bytes per patch (per player)", key: "bytesPerPatch" as const, target: TARGET.bytesPerPatch },
-  ];
-  const height = 70 + panels.length * (results.length * rowH + 50);
-  const out = svgPage(width, height, 20, "roomgate state sync, in-process", subtitle);
-  let y = 70;
-  for (const p of panels) {
-    out.push(`<text x="20" y="${y}" font-weight="bold">${esc(p.title)} (target ≤ ${p.target})</text>`);
-    y += 12;
-    const max = Math.max(p.target, ...results.map((r) => r[p.key])) * 1.1;
-    const x0 = 200;
-    const scale = (width - x0 - 80) / max;
-    for (const r of results) {
-      const w = Math.max(1, r[p.key] * scale);
-      out.push(`<text x="${x0 - 8}" y="${y + 15}" text-anchor="end">${esc(r.mode)}</text>`);
-      out.push(
-        `<rect x="${x0}" y="${y + 3}" width="${w}" height="16" fill="${r[p.key] <= p.target ? "#4a8" : "#c66"}"/>`,
-      );
-      out.push(`<text x="${x0 + w + 6}" y="${y + 15}">${r[p.key].toFixed(2)}</text>`);
-      y += rowH;
-    }
-    const tx = x0 + p.target * scale;
-    out.push(
-      `<line x1="${tx}" x2="${tx}" y1="${y - results.length * rowH}" y2="${y}" stroke="#333" stroke-dasharray="4 3"/>`,
-    );
-    y += 38;
-  }
-  return svgEnd(out);
+  return barChart("roomgate state sync, in-process", subtitle, results, (r) => r.mode, [
+    { title: "server CPU per player-tick (µs)", value: (r) => r.cpuUsPerPlayerTick, target: TARGET.cpuUsPerPlayerTick },
+    { title: "bytes per patch (per player)", value: (r) => r.bytesPerPatch, target: TARGET.bytesPerPatch },
+  ]);
 }
 
 async function main(): Promise<number> {
@@ -104,4 +78,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runMain("bench:sync", main);
+runMain("bench:sync", process.argv.includes("--e2e") ? e2eMain : main);

@@ -30,3 +30,38 @@ export function readSyncOptions(env = new EnvOptions()): SyncOptions {
   if (o.moving > o.entities) throw new Error("BENCH_SYNC_MOVING must be at most BENCH_SYNC_ENTITIES");
   return o;
 }
+
+/** The end-to-end run (`npm run bench:sync -- --e2e`): the shape above, over real processes and sockets. */
+export interface E2eOptions extends SyncOptions {
+  /** Measured seconds per mode, after warmupS with every player in. */
+  seconds: number;
+  warmupS: number;
+  /** Ways of syncing, in the order run (e2e-rooms.ts E2E_ROOM_TYPES). */
+  modes: string[];
+  gameServers: number;
+  /** Room creations and joins in flight at once while players come in. */
+  joinConcurrency: number;
+  /** The whole run, start-up and teardown included; past it the current mode reports what it has. */
+  budgetMs: number;
+}
+
+export const E2E_MODES = ["patches-f32", "patches-f64", "full-state"];
+
+export function readE2eOptions(env = new EnvOptions()): E2eOptions {
+  const modes = (process.env.BENCH_SYNC_E2E_MODES ?? E2E_MODES.join(","))
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+  const unknown = modes.filter((m) => !E2E_MODES.includes(m));
+  if (modes.length === 0 || unknown.length > 0)
+    throw new Error(`BENCH_SYNC_E2E_MODES must list some of ${E2E_MODES.join(", ")}; got '${unknown.join(",")}'`);
+  return {
+    ...readSyncOptions(env),
+    seconds: env.int("BENCH_SYNC_E2E_SECONDS", 10),
+    warmupS: env.int("BENCH_SYNC_E2E_WARMUP_S", 3, 0),
+    modes,
+    gameServers: env.int("BENCH_SYNC_E2E_GAMESERVERS", 1),
+    joinConcurrency: env.int("BENCH_SYNC_E2E_JOIN_CONCURRENCY", 16),
+    budgetMs: env.secondsAsMs("BENCH_SYNC_E2E_BUDGET_S", 300),
+  };
+}
