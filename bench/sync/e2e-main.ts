@@ -157,6 +157,7 @@ function summary(results: E2eResult[], shape: string, problems: string[], error:
     r.tickToClientMs?.p50.toFixed(2) ?? "n/a",
     r.tickToClientMs?.p99.toFixed(2) ?? "n/a",
     String(r.mismatches),
+    r.ticksPerRoomPerSecond.toFixed(1),
     r.othersCpuS === undefined ? "n/a" : (r.othersCpuS / r.measuredS).toFixed(2),
   ]);
   const T = SYNC_TARGETS;
@@ -173,6 +174,7 @@ function summary(results: E2eResult[], shape: string, problems: string[], error:
         "tick→client p50 ms",
         "p99 ms",
         "mismatches",
+        "ticks/room/s",
         "other cores busy",
       ],
       rows,
@@ -195,6 +197,7 @@ function rounded(r: E2eResult) {
     syncBytesPerPatch: two(r.syncBytesPerPatch),
     bytesPerPlayerPerSecond: Math.round(r.bytesPerPlayerPerSecond),
     framesPerPlayerTick: two(r.framesPerPlayerTick),
+    ticksPerRoomPerSecond: two(r.ticksPerRoomPerSecond),
     tickToClientMs:
       r.tickToClientMs &&
       Object.fromEntries(Object.entries(r.tickToClientMs).map(([k, v]) => [k, k === "n" ? v : roundMs(v)])),

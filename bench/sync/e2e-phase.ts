@@ -26,6 +26,8 @@ export interface E2eResult {
   /** Room ticks whose change happened in the window, and those times the players in each room. */
   roomTicks: number;
   playerTicks: number;
+  /** Ticks each room ran per second of the window: below tickHz when rooms fell behind. */
+  ticksPerRoomPerSecond: number;
   /** Game server processes' CPU (user + system) per player per tick, in µs. */
   cpuUsPerPlayerTick: number;
   /** WebSocket payload (the ServerFrame around the sync frame) per state frame. */
@@ -131,6 +133,7 @@ export async function runMode(c: E2eContext, mode: E2eMode): Promise<{ result: E
         measuredS,
         roomTicks,
         playerTicks,
+        ticksPerRoomPerSecond: roomTicks / rooms.length / measuredS,
         cpuUsPerPlayerTick: (gsCpuS * 1e6) / playerTicks,
         bytesPerPatch: wire / frames,
         syncBytesPerPatch: sum(players, (p) => p.syncBytes) / frames,
