@@ -334,9 +334,15 @@ export class RoomHost {
 
   /** A logic room's runtime, whose frames go to the room's players and whose end closes the room. */
   private startLogic(room: Room, definition: AnyRoomDefinition, metadata: RoomKind["metadata"], snapshot?: Uint8Array) {
+    let lastFrame: Uint8Array | undefined;
+    let lastEncoded: Uint8Array | undefined;
     const host = {
-      send: (playerId: string, frame: Uint8Array) =>
-        room.players.get(playerId)?.conn.send(encode({ case: "sync", value: frame })),
+      // A patch every player shares (no visibility rule) or a broadcast is one array handed to each
+      // player in turn: its ServerFrame is encoded once, not once per player.
+      send: (playerId: string, frame: Uint8Array) => {
+        if (frame !== lastFrame) [lastFrame, lastEncoded] = [frame, encode({ case: "sync", value: frame })];
+        room.players.get(playerId)?.conn.send(lastEncoded!);
+      },
       // After the hook that ended it has returned (it may be the room's own creation).
       ended: (why: string) =>
         void Promise.resolve().then(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),
