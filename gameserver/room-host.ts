@@ -205,9 +205,15 @@ export class RoomHost {
   /** A player admitted here whose connection ended before it was seated may rejoin within the grace. */
   expectBack(roomId: string, playerId: string) {
     const room = this.rooms.get(roomId);
-    if (!room || room.players.has(playerId) || this.limits.rejoinGraceMs <= 0) return;
+    if (!room || room.players.has(playerId)) return;
+    this.departed(room, playerId, false);
+  }
+
+  /** Starts a gone player's rejoin grace, or (it left, or there is no grace) ends any it had. */
+  private departed(room: Room, playerId: string, left: boolean) {
     const now = this.now();
-    room.departedUntil(playerId, now + this.limits.rejoinGraceMs, now);
+    const grace = this.limits.rejoinGraceMs;
+    room.departedUntil(playerId, left || grace <= 0 ? undefined : now + grace, now);
   }
 
   /**
@@ -218,12 +224,7 @@ export class RoomHost {
     const room = this.rooms.get(roomId);
     const player = room?.players.get(playerId);
     if (!room || !player || player.conn !== conn) return;
-    const now = this.now();
-    room.departedUntil(
-      playerId,
-      left || this.limits.rejoinGraceMs <= 0 ? undefined : now + this.limits.rejoinGraceMs,
-      now,
-    );
+    this.departed(room, playerId, left);
     room.players.delete(playerId);
     this.playerCount--;
     room.dirty = true;
