@@ -16,6 +16,8 @@ import {
 export interface LogicRoomHost {
   /** A sync frame (protocol/sync/wire.ts) for one player. */
   send(playerId: string, frame: Uint8Array): void;
+  /** The same sync frame for every player in the room but `exceptPlayerId`. */
+  sendAll(frame: Uint8Array, exceptPlayerId: string | undefined): void;
   /** The room ended itself (ctx.close, a hook threw): its players get `reason`. Called once. */
   ended(reason: string): void;
   /** The room ran (an event, a tick, a timer): its snapshot is out of date. */
@@ -63,6 +65,12 @@ export class LogicRoom {
         send: (playerId: string, frame: Uint8Array) => {
           if (this.holding?.playerId === playerId) this.holding.frames.push(frame);
           else init.host.send(playerId, frame);
+        },
+        sendAll: (frame: Uint8Array, exceptPlayerId: string | undefined) => {
+          // The host's fan-out reaches a joining player only once it is seated: its copy waits
+          // with the rest of its frames, in order.
+          if (this.holding && this.holding.playerId !== exceptPlayerId) this.holding.frames.push(frame);
+          init.host.sendAll(frame, exceptPlayerId);
         },
         closed: (reason: string) => {
           this.stop();

@@ -13,12 +13,12 @@ import { CLOSE } from "../protocol/close-codes.js";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 import { LogicRoom } from "./logic-room.js";
-import { closeReason, type Connection, encode, Room } from "./room.js";
+import { closeReason, type Connection, encode, type Fanout, Room } from "./room.js";
 import { RoomEventFanout, type RoomEvents } from "./room-events.js";
 import { FrameHandler } from "./room-frames.js";
 import { restoreFrom, snapshotOf } from "./room-snapshot.js";
 
-export type { Connection } from "./room.js";
+export type { Connection, Fanout } from "./room.js";
 export type { RoomEvents } from "./room-events.js";
 
 /** How a draining server ends its rooms: hand them over at once, or let them play out first. */
@@ -55,6 +55,8 @@ export class RoomHost {
   private drainTimer?: NodeJS.Timeout;
   private readonly events = new RoomEventFanout();
   private readonly frames: FrameHandler;
+  /** The WebSocket server's pub/sub, for rooms opened from now on (without it, rooms send to each player). */
+  fanout?: Fanout;
   /** The room types this server runs besides relay (GAMESERVER_ROOMS), by name. */
   private readonly definitions: ReadonlyMap<string, AnyRoomDefinition>;
 
@@ -113,6 +115,7 @@ export class RoomHost {
     if (this.draining) return { status: 503, reason: "server is draining" };
     if (this.rooms.size >= this.limits.maxRooms) return { status: 503, reason: "server has no free room slot" };
     const room = new Room(roomId, maxPlayers);
+    room.fanout = this.fanout;
     room.roomType = definition?.type ?? RELAY;
     this.rooms.set(roomId, room);
     const metadata = kind.metadata ?? {};
@@ -197,6 +200,8 @@ export class RoomHost {
       }),
     );
     for (const frame of frames) conn.send(encode({ case: "sync", value: frame }));
+    // From here on what the room publishes reaches this player too (after what it was sent above).
+    conn.subscribe?.(roomId);
     if (!previous) room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
     this.events.players(roomId, room.seats, playerId);
     return true;
@@ -335,15 +340,13 @@ export class RoomHost {
 
   /** A logic room's runtime, whose frames go to the room's players and whose end closes the room. */
   private startLogic(room: Room, definition: AnyRoomDefinition, metadata: RoomKind["metadata"], snapshot?: Uint8Array) {
-    let lastFrame: Uint8Array | undefined;
-    let lastEncoded: Uint8Array | undefined;
     const host = {
-      // A patch every player shares (no visibility rule) or a broadcast is one array handed to each
-      // player in turn: its ServerFrame is encoded once, not once per player.
-      send: (playerId: string, frame: Uint8Array) => {
-        if (frame !== lastFrame) [lastFrame, lastEncoded] = [frame, encode({ case: "sync", value: frame })];
-        room.players.get(playerId)?.conn.send(lastEncoded!);
-      },
+      send: (playerId: string, frame: Uint8Array) =>
+        room.players.get(playerId)?.conn.send(encode({ case: "sync", value: frame })),
+      // A patch every player shares (no visibility rule) or a broadcast: encoded once, and sent
+      // through the room's fan-out (one call for the whole room on uWS).
+      sendAll: (frame: Uint8Array, exceptPlayerId: string | undefined) =>
+        room.publish(encode({ case: "sync", value: frame }), exceptPlayerId),
       // After the hook that ended it has returned (it may be the room's own creation).
       ended: (why: string) =>
         void Promise.resolve().then(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),

@@ -6,7 +6,7 @@ import { registry } from "../common/metrics/registry.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index.js";
 import { defineRoom } from "../rooms/index.js";
-import { FakeConn, frame, RoomHostFixture, setState, snapshotBytes } from "../testkit/room-host-fixture.js";
+import { FakeConn, FakeTopics, frame, RoomHostFixture, setState, snapshotBytes } from "../testkit/room-host-fixture.js";
 
 interface Counter {
   ticks: number;
@@ -83,6 +83,32 @@ test("the room's state follows the welcome and goes on every tick in room time, 
   const ticks = /roomgate_room_logic_ticks_total\{room_type="counter"\} (\d+)/.exec(text);
   expect(Number(ticks?.[1])).toBeGreaterThanOrEqual(10);
   expect(text).toMatch(/roomgate_room_logic_cpu_seconds_total\{room_type="counter"\} \d/);
+});
+
+test("through pub/sub, a player whose join changes the shared state gets that change too, once, after its full state", () => {
+  // A room without ticks flushes in the join itself, before the joining player is subscribed to
+  // the room's topic: its copy of that patch is held and sent after its welcome and full state.
+  const roster = defineRoom<{ names: string[] }>({
+    type: "roster",
+    initialState: () => ({ names: [] }),
+    onJoin(ctx, player) {
+      ctx.state.names.push(player.name);
+    },
+  });
+  const topics = new FakeTopics();
+  t.host = t.makeHost({}, [roster]);
+  t.host.fanout = topics;
+  expect(t.host.openRoom("r1", 4, 30_000, undefined, { roomType: "roster" })).toBeUndefined();
+  const [a, b, c] = [topics.conn(), topics.conn(), topics.conn()];
+  t.host.join("r1", "pa", "ann", a);
+  t.host.join("r1", "pb", "bob", b);
+  t.host.join("r1", "pc", "cid", c);
+  for (const conn of [a, b, c]) {
+    expect(viewOf(conn as FakeConn)).toEqual({ names: ["ann", "bob", "cid"] });
+  }
+  // Each change reached each player once: ann saw two patches after her own join, cid none but his.
+  const syncs = (conn: FakeConn) => conn.frames.filter((f) => f.frame.case === "sync").length;
+  expect([syncs(a), syncs(b), syncs(c)]).toEqual([4, 3, 2]);
 });
 
 test("a join the room refuses: closed with 4004 and the room's reason, before any welcome; the seat stays free", () => {

@@ -11,6 +11,22 @@ import type { LogicRoom } from "./logic-room.js";
 export interface Connection {
   send(bytes: Uint8Array): void;
   close(code: number, reason: string): void;
+  /**
+   * Pub/sub, where the server behind the connection has it (uWS topics): from now on the
+   * connection hears what is published to `topic`.
+   */
+  subscribe?(topic: string): void;
+  /** To every subscriber of `topic` but this connection. */
+  publishToOthers?(topic: string, bytes: Uint8Array): void;
+}
+
+/**
+ * A server's pub/sub (uWS topics, one per room): a frame for a whole room is one native call that
+ * writes to every subscriber, not one JS call per player. uWS keeps published and directly sent
+ * frames in order per connection.
+ */
+export interface Fanout {
+  publish(topic: string, bytes: Uint8Array): void;
 }
 
 export interface Player {
@@ -106,7 +122,16 @@ export class Room {
     return this.players.size + this.awaited.size;
   }
 
+  /** The server's pub/sub, when its connections have it (they all come from one WebSocket server). */
+  fanout?: Fanout;
+
   publish(bytes: Uint8Array, exceptPlayerId?: string) {
+    if (this.fanout) {
+      const except = exceptPlayerId === undefined ? undefined : this.players.get(exceptPlayerId)?.conn;
+      if (except?.publishToOthers) except.publishToOthers(this.id, bytes);
+      else this.fanout.publish(this.id, bytes);
+      return;
+    }
     for (const p of this.players.values()) if (p.id !== exceptPlayerId) p.conn.send(bytes);
   }
 

@@ -79,6 +79,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     maxBackpressureBytes: o.maxBackpressureBytes,
     idleTimeoutS: o.idleTimeoutS,
   });
+  host.fanout = ws;
   const port = await ws.listen(o.host, o.port);
   const unexport = exportServerStats(host);
   if (!serverId) serverId = `${hostname()}-${port}`;

@@ -8,7 +8,7 @@ import { MemorySpentTokens } from "../common/store/memory/tokens.js";
 import type { SpentTokens } from "../common/store/tokens.js";
 import { CLOSE } from "../protocol/close-codes.js";
 import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
-import type { Connection, Refusal, RoomHost } from "./room-host.js";
+import type { Connection, Fanout, Refusal, RoomHost } from "./room-host.js";
 import { ws as counts } from "./metrics.js";
 import { refusals } from "../common/metrics/refusals.js";
 import { connectionSpans, endUpgrade, upgradeSpan } from "./ws-tracing.js";
@@ -56,7 +56,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 const SPENT: Refusal = { status: 403, reason: "join token already used: ask the Gateway for a new one" };
 
-export class WsServer {
+export class WsServer implements Fanout {
   private readonly app: uWS.TemplatedApp;
   /** Tokens used on this server, so a second use is refused before the upgrade. */
   private readonly spentHere = new MemorySpentTokens();
@@ -104,6 +104,18 @@ export class WsServer {
         .writeStatus(STATUS_TEXT[404]!)
         .end(`not found: connect to ${ROOMS_PATH}/{room_id}?${JOIN_TOKEN_PARAM}={join_token}`);
     });
+  }
+
+  /** To every connection subscribed to `topic`: uWS writes to each in C++, in order with direct sends. */
+  publish(topic: string, bytes: Uint8Array) {
+    this.counted(topic, bytes, 0);
+    this.app.publish(topic, bytes, true);
+  }
+
+  private counted(topic: string, bytes: Uint8Array, but: number) {
+    const n = Math.max(0, this.app.numSubscribers(topic) - but);
+    counts.framesOut += n;
+    counts.bytesOut += n * bytes.byteLength;
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -215,6 +227,15 @@ export class WsServer {
         if (d.closed) return;
         d.closed = true;
         ws.end(code, reason);
+      },
+      // A closed socket has left its topics already (uWS drops them when it closes).
+      subscribe: (topic) => {
+        if (!d.closed) ws.subscribe(topic);
+      },
+      publishToOthers: (topic, bytes) => {
+        if (d.closed) return this.publish(topic, bytes);
+        this.counted(topic, bytes, 1);
+        ws.publish(topic, bytes, true);
       },
     };
     d.conn = conn;

@@ -17,6 +17,12 @@ import type { AnyRoomDefinition, CreateInfo, Player, RoomContext } from "./types
 export interface RoomTransport {
   /** Delivers one server frame (protocol/sync/wire.ts FRAME) to one player. */
   send(playerId: string, frame: Uint8Array): void;
+  /**
+   * Delivers the same frame to every seated player but `exceptPlayerId`. A host with pub/sub
+   * (the game server's WebSocket topics) reaches them all in one call; without this, `send` is
+   * called once per player.
+   */
+  sendAll?(frame: Uint8Array, exceptPlayerId: string | undefined): void;
   /** The room is closed: end every player's connection with this reason. Called once. */
   closed(reason: string): void;
 }
@@ -94,9 +100,10 @@ export class RoomRuntime {
     const budgetMs = definition.tickBudgetMs ?? (tickHz > 0 ? 1000 / tickHz : Number.POSITIVE_INFINITY);
     this.budget = new TickBudget(budgetMs, this.log, this.stopwatch);
     this.schedule = new RoomSchedule(tickHz);
-    this.sync = new RoomSync(definition.precision === "float32", definition.visibility, (id, frame) =>
-      this.deliver(id, frame),
-    );
+    this.sync = new RoomSync(definition.precision === "float32", definition.visibility, {
+      one: (id, frame) => this.deliver(id, frame),
+      all: (frame, except) => this.deliverAll(frame, except),
+    });
     this.ctx = createContext(this);
   }
 
@@ -350,6 +357,18 @@ export class RoomRuntime {
     this.stats.framesSent++;
     this.stats.bytesSent += bytes.byteLength;
     this.init.transport.send(playerId, bytes);
+  }
+
+  private deliverAll(bytes: Uint8Array, exceptPlayerId: string | undefined): void {
+    const { transport } = this.init;
+    if (!transport.sendAll) {
+      for (const id of this.sync.seats.keys()) if (id !== exceptPlayerId) this.deliver(id, bytes);
+      return;
+    }
+    const n = this.sync.seats.size - (exceptPlayerId !== undefined && this.sync.seats.has(exceptPlayerId) ? 1 : 0);
+    this.stats.framesSent += n;
+    this.stats.bytesSent += n * bytes.byteLength;
+    transport.sendAll(bytes, exceptPlayerId);
   }
 
   /** This tick's state to every player (one patch each at most), then the messages queued meanwhile. */

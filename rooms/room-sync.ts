@@ -2,17 +2,17 @@
 // the messages queued since. Without a visibility rule every player has the same view, so one
 // mirror diffs the state once and the same patch bytes go to all; with one, each player has a
 // mirror of their own view, and only that view is ever encoded for them.
-import { writeValue } from "../protocol/sync/values.js";
+import { encodeWith, writeValue } from "../protocol/sync/values.js";
 import { FRAME, Writer } from "../protocol/sync/wire.js";
 import { Mirror } from "./sync/mirror.js";
 import type { Player } from "./types.js";
 
 /** A message frame: FRAME.message, then the value. Throws UnsupportedValueError for what cannot be sent. */
 export function encodeMessage(message: unknown): Uint8Array {
-  const w = new Writer(64);
-  w.u8(FRAME.message);
-  writeValue(w, message);
-  return w.finish();
+  return encodeWith((w) => {
+    w.u8(FRAME.message);
+    writeValue(w, message);
+  });
 }
 
 export interface Seat {
@@ -23,6 +23,12 @@ export interface Seat {
 
 type Outgoing = { to?: string; except?: string; bytes: Uint8Array };
 
+/** Where a room's frames go: to one player, or the same bytes to every seated player but one. */
+export interface Delivery {
+  one(playerId: string, frame: Uint8Array): void;
+  all(frame: Uint8Array, exceptPlayerId?: string): void;
+}
+
 export class RoomSync {
   readonly seats = new Map<string, Seat>();
   private readonly shared?: Mirror;
@@ -32,7 +38,7 @@ export class RoomSync {
   constructor(
     private readonly float32: boolean,
     private readonly visibility: ((state: never, player: Player) => unknown) | undefined,
-    private readonly deliver: (playerId: string, frame: Uint8Array) => void,
+    private readonly deliver: Delivery,
   ) {
     if (!visibility) this.shared = new Mirror(float32);
   }
@@ -55,7 +61,7 @@ export class RoomSync {
     } else {
       this.shared!.full(w);
     }
-    this.deliver(seat.player.id, w.finish());
+    this.deliver.one(seat.player.id, w.finish());
   }
 
   /** Encodes now (a value that cannot be sent throws in the hook that sent it); delivered at the next flush. */
@@ -67,22 +73,19 @@ export class RoomSync {
   flush(state: unknown): void {
     const w = this.writer;
     if (this.shared) {
-      if (this.shared.diff(state, w) && this.seats.size > 0) {
-        const bytes = w.finish();
-        for (const id of this.seats.keys()) this.deliver(id, bytes);
-      }
+      if (this.shared.diff(state, w) && this.seats.size > 0) this.deliver.all(w.finish());
     } else {
       for (const seat of this.seats.values()) {
         if (seat.mirror!.diff(this.visibility!(state as never, seat.player), w))
-          this.deliver(seat.player.id, w.finish());
+          this.deliver.one(seat.player.id, w.finish());
       }
     }
     for (const out of this.outbox) {
       if (out.to !== undefined) {
-        if (this.seats.has(out.to)) this.deliver(out.to, out.bytes);
-        continue;
+        if (this.seats.has(out.to)) this.deliver.one(out.to, out.bytes);
+      } else if (this.seats.size > (out.except !== undefined && this.seats.has(out.except) ? 1 : 0)) {
+        this.deliver.all(out.bytes, out.except);
       }
-      for (const id of this.seats.keys()) if (id !== out.except) this.deliver(id, out.bytes);
     }
     this.outbox.length = 0;
   }

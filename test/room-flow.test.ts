@@ -57,6 +57,35 @@ test("create on one Gateway, join on the other, talk, leave: the mapping is gone
   expect(server).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
 });
 
+test("what a room publishes to all and what it sends to one player arrive in the order they were sent", async () => {
+  // Broadcasts go out through the game server's pub/sub (one uWS topic per room), messages to
+  // one player straight down that player's socket; interleaved, they must not overtake each other.
+  const gw = gatewayClient(env.cluster.gatewayUrl(0), "connect");
+  const created = await gw.createRoom({ playerName: "ann", maxPlayers: 3 });
+  const joined = await gw.joinRoom({ roomId: created.roomId, playerName: "bob" });
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+  await ann.player.next("playerJoined");
+  const n = 40;
+  for (let i = 0; i < n; i++) {
+    const payload = new Uint8Array([i]);
+    if (i % 3 === 0) ann.player.send({ case: "sendTo", value: { playerId: joined.playerId, payload } });
+    else ann.player.broadcast(payload);
+  }
+  ann.player.broadcast(new Uint8Array([255]));
+  const last = await bob.player.next("message");
+  const got: number[] = [];
+  for (let m = last; ; m = await bob.player.next("message")) {
+    got.push(m.frame.value.payload[0]!);
+    if (m.frame.value.payload[0] === 255) break;
+  }
+  expect(got).toEqual([...Array.from({ length: n }, (_, i) => i), 255]);
+  // The sender is not among those its broadcasts are published to.
+  expect(ann.player.frames.filter((f) => f.frame.case === "message")).toEqual([]);
+  await bob.player.leave();
+  await ann.player.leave();
+});
+
 test("rooms spread over the three servers", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const rooms = await Promise.all(Array.from({ length: 9 }, () => gw.createRoom({})));

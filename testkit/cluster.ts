@@ -120,6 +120,17 @@ export interface Started {
   ready: LogLine;
 }
 
+/**
+ * With ROOMGATE_CPU_PROF_DIR set, every process started here writes a V8 CPU profile there when it
+ * exits (NODE_OPTIONS may not carry --cpu-prof), named for the component, for the benchmarks' profiles.
+ */
+let profiled = 0;
+function profileArgs(name: string): string[] {
+  const dir = process.env.ROOMGATE_CPU_PROF_DIR;
+  if (!dir) return [];
+  return ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${process.pid}-${++profiled}.cpuprofile`];
+}
+
 export async function startComponent(
   component: "manager" | "gateway" | "gameserver" | "up",
   env: Record<string, string>,
@@ -127,7 +138,7 @@ export async function startComponent(
   /** The component whose ready line means started; `up` is ready when its Gateway is. */
   readyComponent: string = component === "up" ? "gateway" : component,
 ): Promise<Started> {
-  const child = spawn(process.execPath, [BUILT_CLI, component], {
+  const child = spawn(process.execPath, [...profileArgs(name), BUILT_CLI, component], {
     env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: process.env.ROOMGATE_TEST_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -13,11 +13,13 @@ import {
   type Welcome,
 } from "../gen/roomgate/v1/room_pb.js";
 import { createLogger } from "../common/log.js";
-import { type Connection, RoomHost } from "../gameserver/room-host.js";
+import { type Connection, type Fanout, RoomHost } from "../gameserver/room-host.js";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 
 export class FakeConn implements Connection {
   frames: ServerFrame[] = [];
+  subscribe?: (topic: string) => void;
+  publishToOthers?: (topic: string, bytes: Uint8Array) => void;
   closed?: { code: number; reason: string };
   send(bytes: Uint8Array) {
     this.frames.push(fromBinary(ServerFrameSchema, bytes));
@@ -42,6 +44,28 @@ export class FakeConn implements Connection {
   }
   errors() {
     return this.frames.filter((f) => f.frame.case === "error").map((f) => (f.frame.value as { code: ErrorCode }).code);
+  }
+}
+
+/**
+ * Pub/sub as the game server's uWS topics behave: a connection hears a topic only once it has
+ * subscribed, and a closed one has left them all.
+ */
+export class FakeTopics implements Fanout {
+  private readonly subscribers = new Map<string, Set<FakeConn>>();
+
+  publish(topic: string, bytes: Uint8Array, except?: FakeConn) {
+    for (const c of this.subscribers.get(topic) ?? []) if (c !== except && !c.closed) c.send(bytes);
+  }
+
+  /** A connection with pub/sub through these topics. */
+  conn(): FakeConn {
+    const c = new FakeConn();
+    c.subscribe = (topic) => {
+      if (!c.closed) this.subscribers.set(topic, (this.subscribers.get(topic) ?? new Set()).add(c));
+    };
+    c.publishToOthers = (topic, bytes) => this.publish(topic, bytes, c);
+    return c;
   }
 }
 
