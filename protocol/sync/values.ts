@@ -52,12 +52,12 @@ export function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-export function writeValue(w: Writer, v: unknown, path = ""): void {
+export function writeValue(w: Writer, v: unknown): void {
   if (writeLeaf(w, v, false)) return;
   if (Array.isArray(v)) {
     w.u8(TAG.array);
     w.varint(v.length);
-    for (let i = 0; i < v.length; i++) writeValue(w, v[i], `${path}/${i}`);
+    for (let i = 0; i < v.length; i++) writeEntry(w, v[i], i);
   } else if (isPlainObject(v)) {
     let n = 0;
     for (const k in v) if (v[k] !== undefined) n++;
@@ -66,17 +66,49 @@ export function writeValue(w: Writer, v: unknown, path = ""): void {
     for (const k in v) {
       if (v[k] === undefined) continue;
       w.string(k);
-      writeValue(w, v[k], `${path}/${k}`);
+      writeEntry(w, v[k], k);
     }
   } else {
-    throw new UnsupportedValueError(path, describe(v));
+    throw new UnsupportedValueError("", describe(v));
+  }
+}
+
+/** The path of a value that cannot be sent is put together as the error unwinds: nothing is built on the way down. */
+function writeEntry(w: Writer, v: unknown, key: string | number): void {
+  try {
+    writeValue(w, v);
+  } catch (e) {
+    if (e instanceof UnsupportedValueError) e.prepend(key);
+    throw e;
+  }
+}
+
+/**
+ * Encodes with one writer kept for the purpose: a fresh one per value (and its growth from a few
+ * bytes) cost more than the encoding of a room's snapshot. A getter that encodes while a value is
+ * being encoded gets a writer of its own.
+ */
+const kept = new Writer(1024);
+let keptBusy = false;
+
+export function encodeWith(write: (w: Writer) => void): Uint8Array {
+  if (keptBusy) {
+    const w = new Writer(256);
+    write(w);
+    return w.finish();
+  }
+  keptBusy = true;
+  try {
+    kept.reset();
+    write(kept);
+    return kept.finish();
+  } finally {
+    keptBusy = false;
   }
 }
 
 export function encodeValue(v: unknown): Uint8Array {
-  const w = new Writer(64);
-  writeValue(w, v);
-  return w.finish();
+  return encodeWith((w) => writeValue(w, v));
 }
 
 export function readValue(r: Reader, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, depth = 0): WireValue {

@@ -101,6 +101,7 @@ export class Writer {
   string(s: string): void {
     // At most 3 bytes per UTF-16 unit; the length prefix is written after encoding.
     this.room(s.length * 3 + 5);
+    if (s.length < 43 && this.ascii(s)) return;
     const start = this.pos + (s.length < 43 ? 1 : 5);
     const { written } = utf8.encodeInto(s, this.buf.subarray(start));
     if (s.length < 43) {
@@ -112,6 +113,23 @@ export class Writer {
     this.varint(written);
     this.buf.set(body, this.pos);
     this.pos += written;
+  }
+
+  /**
+   * A short ASCII string (keys, mostly) byte by byte: no view over the buffer made per string,
+   * which costs more than the copy. False, with nothing kept, at the first non-ASCII unit.
+   */
+  private ascii(s: string): boolean {
+    const buf = this.buf;
+    const start = this.pos + 1;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[start + i] = c;
+    }
+    buf[this.pos] = s.length;
+    this.pos = start + s.length;
+    return true;
   }
 
   bytes(b: Uint8Array): void {
@@ -214,7 +232,10 @@ export function writeNumber(w: Writer, v: number, float32: boolean): void {
 
 /** A Uint8Array (or Buffer) of any realm. */
 export function isBytes(v: unknown): v is Uint8Array {
-  return v instanceof Uint8Array || Object.prototype.toString.call(v) === "[object Uint8Array]";
+  // isView first: it is cheap and false for the plain objects every state is full of.
+  return (
+    v instanceof Uint8Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === "[object Uint8Array]")
+  );
 }
 
 /**
