@@ -10,6 +10,8 @@ export interface ProcStat {
   ppid: number;
   /** utime + stime of all threads, in clock ticks. */
   cpuTicks: number;
+  /** stime alone: the part spent in the kernel (on loopback, sending includes the receive path). */
+  sysTicks: number;
 }
 
 export function readStat(pid: number): ProcStat | undefined {
@@ -22,7 +24,7 @@ export function readStat(pid: number): ProcStat | undefined {
   // The command name sits in parentheses and may itself hold spaces or ')': split after the last.
   const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
   // f[0] is field 3 (state); ppid is field 4, utime and stime are fields 14 and 15.
-  return { state: f[0]!, ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
+  return { state: f[0]!, ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]), sysTicks: Number(f[12]) };
 }
 
 let ticks: number | undefined;

@@ -17,6 +17,7 @@ import { shutdown, Teardown } from "../lib/teardown.js";
 import { barChart, SYNC_TARGETS } from "./bars.js";
 import { type E2eResult, runMode } from "./e2e-phase.js";
 import type { E2eMode } from "./e2e-rooms.js";
+import { type FloorResult, runFloor } from "./floor.js";
 import { readE2eOptions } from "./options.js";
 
 // npm run bench:sync -- --e2e: issue 13's state-sync figures over real processes. A private
@@ -39,6 +40,7 @@ export async function e2eMain(): Promise<number> {
   const results: E2eResult[] = [];
   const latencies: { mode: E2eMode; samples: number[] }[] = [];
   const problems: string[] = [];
+  let floor: FloorResult | undefined;
   let error: string | undefined;
   const shape = `${o.rooms} rooms × ${o.players} players, ${o.tickHz} Hz, ${o.entities} entities (${o.moving} moving a tick), ${o.seconds} s measured per mode`;
   try {
@@ -88,6 +90,10 @@ export async function e2eMain(): Promise<number> {
           (result.mismatches > 0 ? `, ${result.mismatches} mismatches` : ""),
       );
     }
+    if (results.length > 0 && !stop.signal.aborted) {
+      floor = await runFloor(o, results[0]!.bytesPerPatch, progress, stop.signal);
+      note(`floor: ${floor.cpuUsPerFrame.toFixed(2)} µs per frame, of which kernel ${floor.sysUsPerFrame.toFixed(2)}`);
+    }
     if (stop.signal.aborted) problems.push(errorText(stop.signal.reason));
   } catch (e) {
     error = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -109,6 +115,7 @@ export async function e2eMain(): Promise<number> {
         options: o,
         targets: SYNC_TARGETS,
         results: results.map(rounded),
+        floor,
         logs: logs.findings,
         problems,
         error,
@@ -131,7 +138,12 @@ export async function e2eMain(): Promise<number> {
       ),
     );
   }
-  process.stdout.write(summary(results, shape, problems, error) + files.map((f) => `\nwritten: ${f}`).join("") + "\n");
+  process.stdout.write(
+    summary(results, shape, problems, error) +
+      floorLine(results, floor) +
+      files.map((f) => `\nwritten: ${f}`).join("") +
+      "\n",
+  );
   if (error) return 1;
   const clean = results.every((r) => r.mismatches === 0 && r.problems.length === 0) && problems.length === 0;
   return clean && results.length === o.modes.length ? 0 : 2;
@@ -184,6 +196,15 @@ function summary(results: E2eResult[], shape: string, problems: string[], error:
   for (const p of problems) out += `problem: ${p}\n`;
   if (error) out += `error: ${error}\n`;
   return out;
+}
+
+function floorLine(results: E2eResult[], floor: FloorResult | undefined): string {
+  if (!floor) return "";
+  const own = results.map((r) => `${r.mode} ${(r.cpuUsPerPlayerTick - floor.cpuUsPerFrame).toFixed(2)}`).join(", ");
+  return (
+    `floor: a bare uWS process sending ${floor.bytesPerFrame} B to the same sockets at the same rate costs ` +
+    `${floor.cpuUsPerFrame.toFixed(2)} µs per frame (kernel ${floor.sysUsPerFrame.toFixed(2)}); above it, µs/player-tick: ${own}\n`
+  );
 }
 
 /** The JSON keeps figures at a readable precision. */
