@@ -1,7 +1,9 @@
 // Player frames: relays, pings, bad frames, and the per-sender rate and byte budgets.
 import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "../protocol/close-codes.js";
+import fc from "fast-check";
 import { FakeConn, frame, RoomHostFixture } from "../testkit/room-host-fixture.js";
+import { encode, encodeSync } from "./room.js";
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
 
@@ -79,4 +81,11 @@ test("a client over its byte budget has frames dropped with RATE_LIMITED; the bu
   t.now += 500;
   t.host.frame("r1", "pa", big, true);
   expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(3);
+});
+
+test("a sync frame's ServerFrame written by hand is byte for byte what protobuf-es writes", () => {
+  const same = (bytes: Uint8Array) => expect(encodeSync(bytes)).toEqual(encode({ case: "sync", value: bytes }));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => same(b)));
+  // Lengths whose varint takes one, two and three bytes, at the edges.
+  for (const n of [0, 127, 128, 16_383, 16_384, 70_000]) same(new Uint8Array(n).fill(n % 251));
 });

@@ -13,7 +13,7 @@ import { CLOSE } from "../protocol/close-codes.js";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 import { LogicRoom } from "./logic-room.js";
-import { closeReason, type Connection, encode, type Fanout, Room } from "./room.js";
+import { closeReason, type Connection, encode, encodeSync, type Fanout, Room } from "./room.js";
 import { RoomEventFanout, type RoomEvents } from "./room-events.js";
 import { FrameHandler } from "./room-frames.js";
 import { restoreFrom, snapshotOf } from "./room-snapshot.js";
@@ -199,7 +199,7 @@ export class RoomHost {
         },
       }),
     );
-    for (const frame of frames) conn.send(encode({ case: "sync", value: frame }));
+    for (const frame of frames) conn.send(encodeSync(frame));
     // From here on what the room publishes reaches this player too (after what it was sent above).
     conn.subscribe?.(roomId);
     if (!previous) room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
@@ -341,12 +341,11 @@ export class RoomHost {
   /** A logic room's runtime, whose frames go to the room's players and whose end closes the room. */
   private startLogic(room: Room, definition: AnyRoomDefinition, metadata: RoomKind["metadata"], snapshot?: Uint8Array) {
     const host = {
-      send: (playerId: string, frame: Uint8Array) =>
-        room.players.get(playerId)?.conn.send(encode({ case: "sync", value: frame })),
+      send: (playerId: string, frame: Uint8Array) => room.players.get(playerId)?.conn.send(encodeSync(frame)),
       // A patch every player shares (no visibility rule) or a broadcast: encoded once, and sent
       // through the room's fan-out (one call for the whole room on uWS).
       sendAll: (frame: Uint8Array, exceptPlayerId: string | undefined) =>
-        room.publish(encode({ case: "sync", value: frame }), exceptPlayerId),
+        room.publish(encodeSync(frame), exceptPlayerId),
       // After the hook that ended it has returned (it may be the room's own creation).
       ended: (why: string) =>
         void Promise.resolve().then(() => this.closeRoom(room.id, RoomCloseReason.ENDED, undefined, why)),
