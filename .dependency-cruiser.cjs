@@ -15,18 +15,27 @@ const CORE = "^(common|gateway|manager|gameserver)/";
 module.exports = {
   forbidden: [
     {
-      name: "sdk-imports-server",
-      comment: "The SDK (client/) ships to browsers and games: it imports only itself, gen/ and packages.",
+      name: "sdk-leaves-its-package",
+      comment:
+        "The SDK (client/, package @roomgate/client) ships to browsers and games on its own: it imports only itself (its generated code is in client/gen) and packages.",
       severity: "error",
       from: { path: "^client/", pathNot: TEST },
-      to: { path: "^(gateway|manager|gameserver|common|cli|rooms)/" },
+      to: { path: "^[^/]+/", pathNot: "^(client|node_modules)/" },
     },
     {
       name: "protocol-stands-alone",
-      comment: "protocol/ is what the SDK and the servers share: it imports only itself (and packages).",
+      comment:
+        "client/protocol/ is the wire both the SDK and the servers speak (@roomgate/client/protocol/*, /sync): it imports only itself and packages.",
       severity: "error",
-      from: { path: "^protocol/", pathNot: TEST },
-      to: { path: "^(gen|common|gateway|manager|gameserver|cli|client|rooms|testkit|test)/" },
+      from: { path: "^client/protocol/", pathNot: TEST },
+      to: { path: "^[^/]+/", pathNot: "^(client/protocol|node_modules)/" },
+    },
+    {
+      name: "servers-share-only-protocol",
+      comment: "The servers take the wire protocol from the SDK's package and nothing else of the SDK.",
+      severity: "error",
+      from: { path: "^(common|gateway|manager|gameserver|cli|rooms)/", pathNot: TEST },
+      to: { path: "^client/", pathNot: "^client/protocol/" },
     },
     {
       name: "rooms-network-free",
@@ -34,7 +43,7 @@ module.exports = {
         "Room logic (rooms/, roomgate/server and roomgate/testing) runs without a network or a server: the game server hosts it, never the reverse.",
       severity: "error",
       from: { path: "^rooms/" },
-      to: { path: "^(gateway|manager|gameserver|cli|client|testkit)/" },
+      to: { path: "^(gateway|manager|gameserver|cli|testkit)/" },
     },
     {
       name: "sdk-holds-only-sdk",
@@ -82,8 +91,8 @@ module.exports = {
   ],
   options: {
     // Generated code is a leaf: followed into, never checked.
-    doNotFollow: { path: ["node_modules", "^gen/"] },
-    exclude: { path: "^(dist|web/dist|node_modules|proto-deps|bench/results|chaos/results)/" },
+    doNotFollow: { path: ["node_modules", "^(client/)?gen/"] },
+    exclude: { path: "^(dist|web/dist|client/dist|node_modules|proto-deps|bench/results|chaos/results)/" },
     // TypeScript 7's package has no compiler API, so dependency-cruiser parses with swc; imports
     // written `./x.js` (NodeNext) resolve to `./x.ts`, and extensionless ones (web/, bundler) too.
     // type-only imports count. tsconfig.json is read only through a TypeScript <7 API, so today it
@@ -93,8 +102,8 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
-      // "roomgate-source": package.json's "#platform" points Node at the built file; the check
-      // follows the source instead (browsers get platform-web.ts, an SDK entry of its own).
+      // "roomgate-source": the packages' "exports" and "#platform" point Node at built files; the
+      // check follows the sources instead (browsers get platform-web.ts, an SDK entry of its own).
       conditionNames: ["roomgate-source", "import", "require", "node", "default", "types"],
       extensions: [".ts", ".js", ".mjs", ".cjs", ".d.ts"],
     },

@@ -4,7 +4,7 @@ NPX := npx --no-install
 
 all: build
 
-node_modules: package.json package-lock.json
+node_modules: package.json client/package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
@@ -18,10 +18,10 @@ $(VALIDATE_PROTO): node_modules scripts/validate-proto.mjs
 gen: node_modules $(VALIDATE_PROTO)
 	$(NPX) buf generate
 
-# CI: the committed gen/ must be exactly what `buf generate` makes.
+# CI: the committed gen/ and client/gen/ (the SDK's copy) must be exactly what `buf generate` makes.
 check-gen: gen
-	@git diff --exit-code --stat -- gen || (echo "gen/ is stale: run 'make gen' and commit" && exit 1)
-	@test -z "$$(git status --porcelain -- gen)" || (git status --porcelain -- gen; echo "gen/ has untracked files: run 'make gen' and commit"; exit 1)
+	@git diff --exit-code --stat -- gen client/gen || (echo "gen/ is stale: run 'make gen' and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- gen client/gen)" || (git status --porcelain -- gen client/gen; echo "gen/ has untracked files: run 'make gen' and commit"; exit 1)
 
 lint: node_modules $(VALIDATE_PROTO)
 	$(NPX) buf lint
@@ -42,7 +42,9 @@ typecheck: node_modules
 	$(NPX) tsc -p web/tsconfig.json --noEmit
 
 # tsc copies no .lua: the store's scripts go next to the compiled store (see common/store/redis/lua.ts).
+# The SDK (workspace package @roomgate/client) first: the servers' build reads its types from client/dist.
 build: node_modules build-web $(VALIDATE_PROTO)
+	rm -rf client/dist && $(NPX) tsc -p client/tsconfig.json
 	$(NPX) tsc -p tsconfig.build.json
 	rm -rf dist/common/store/lua && cp -R common/store/lua dist/common/store/lua
 
@@ -73,4 +75,4 @@ chaos: build
 	node dist/chaos/main.js
 
 clean:
-	rm -rf dist web/dist
+	rm -rf dist web/dist client/dist

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { RoomgateClient } from "../client/index.js";
+import { RoomgateClient } from "@roomgate/client";
 
 // Steady new traffic beside the players: a room created, joined and left on a timer, through
 // each Gateway in turn. Every failure here is one a client would have seen.

@@ -1,5 +1,5 @@
-import { RoomgateClient } from "../client/index.js";
-import type { Room } from "../client/index.js";
+import { RoomgateClient } from "@roomgate/client";
+import type { Room } from "@roomgate/client";
 
 // Simulated players: rooms of a few SDK clients each, every player moving (an owned state key it
 // rewrites on a timer) the way the demo's dots do. What the chaos suite measures is what these

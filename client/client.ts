@@ -1,6 +1,6 @@
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { type Room as RoomInfo, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
-import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
+import { type Room as RoomInfo, RoomVisibility } from "./gen/roomgate/v1/common_pb.js";
+import { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
 import {
   type ResolvedReconnect,
   resolveReconnect,

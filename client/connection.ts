@@ -1,8 +1,8 @@
-import type { ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
+import type { ServerFrame, Welcome } from "./gen/roomgate/v1/room_pb.js";
 import { decodeServerFrame, type Ticket } from "./wire.js";
 import { RoomRefusedError } from "./errors.js";
-import { CLOSE } from "../protocol/close-codes.js";
-import { roomSubprotocols, roomUrl } from "../protocol/urls.js";
+import { CLOSE } from "./protocol/close-codes.js";
+import { roomSubprotocols, roomUrl } from "./protocol/urls.js";
 import type { OpenSocket, RoomSocket } from "./socket.js";
 
 // One WebSocket to one game server, split into its two lives: before the welcome (where any end is

@@ -1,5 +1,5 @@
-import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { ErrorCode } from "./gen/roomgate/v1/room_pb.js";
+import { CLOSE } from "./protocol/close-codes.js";
 
 /** An Error frame from the game server, with the protocol's code kept for programs to branch on. */
 export class RoomServerError extends Error {

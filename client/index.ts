@@ -23,7 +23,7 @@ export type {
   RoomgateClientOptions,
   TokenSource,
 } from "./options.js";
-export type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
-export { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
-export type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";
-export { RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
+export type { Player, Welcome } from "./gen/roomgate/v1/room_pb.js";
+export { ErrorCode } from "./gen/roomgate/v1/room_pb.js";
+export type { Room as RoomInfo } from "./gen/roomgate/v1/common_pb.js";
+export { RoomState, RoomVisibility } from "./gen/roomgate/v1/common_pb.js";

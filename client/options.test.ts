@@ -1,4 +1,4 @@
-import { resolveReconnect } from "./options";
+import { resolveReconnect } from "./options.js";
 
 test("reconnect options: documented defaults, and nonsense refused", () => {
   expect(resolveReconnect()).toEqual({ maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 3000, jitter: 0.5 });

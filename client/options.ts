@@ -1,4 +1,4 @@
-import type { Backoff } from "../protocol/backoff.js";
+import type { Backoff } from "./protocol/backoff.js";
 
 export type GatewayProtocol = "connect" | "grpc-web";
 

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { PlayerSchema } from "../gen/roomgate/v1/room_pb";
-import { playersChange } from "./players";
+import { PlayerSchema } from "./gen/roomgate/v1/room_pb.js";
+import { playersChange } from "./players.js";
 
 const p = (id: string) => create(PlayerSchema, { id, name: id.toUpperCase() });
 

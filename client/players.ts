@@ -1,4 +1,4 @@
-import type { Player } from "../gen/roomgate/v1/room_pb.js";
+import type { Player } from "./gen/roomgate/v1/room_pb.js";
 
 // After a reconnect the new welcome is the truth; whoever came or went while we were away gets the
 // same events as if we had watched it happen, so listeners' views stay right without a resync.

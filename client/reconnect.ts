@@ -1,10 +1,10 @@
 // Getting a room back: after the first connection failed (follow) or a welcomed one dropped
 // (reconnect), ask the Gateway where the room lives now, as the same player (rejoin), and attach again.
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import { abortableWait } from "../protocol/abortable-wait.js";
-import { backoffDelay } from "../protocol/backoff.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import type { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
+import { abortableWait } from "./protocol/abortable-wait.js";
+import { backoffDelay } from "./protocol/backoff.js";
+import { CLOSE } from "./protocol/close-codes.js";
 import { RoomRefusedError } from "./errors.js";
 import type { ResolvedReconnect } from "./options.js";
 import type { Ticket } from "./wire.js";

@@ -1,5 +1,5 @@
 import type { ResolvedRegionOptions } from "./options.js";
-import { PING_PATH } from "../protocol/urls.js";
+import { PING_PATH } from "./protocol/urls.js";
 
 // Round-trip times to each region's Gateway (GET {url}/ping, a tiny uncached answer), measured
 // with fetch, which Node (20+) and browsers both have, and kept for a while.

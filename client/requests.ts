@@ -1,4 +1,4 @@
-import type { Room as RoomInfo } from "../gen/roomgate/v1/common_pb.js";
+import type { Room as RoomInfo } from "./gen/roomgate/v1/common_pb.js";
 import type { RegionLatency } from "./regions.js";
 
 // What RoomgateClient's calls take and give, beyond the generated messages. All of it is public:

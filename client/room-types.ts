@@ -1,5 +1,5 @@
 // The public types of a Room: its connection states, shared-state values and events.
-import type { Player, Welcome } from "../gen/roomgate/v1/room_pb.js";
+import type { Player, Welcome } from "./gen/roomgate/v1/room_pb.js";
 import type { MessageOf, ViewOf } from "./logic-types.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";

@@ -1,10 +1,10 @@
 // The SDK's Room: its public API, attaching a connection up to the welcome, and the frames that
 // follow. Shared state, pings and getting the room back after a drop live in their own modules.
 import type { Client } from "@connectrpc/connect";
-import type { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
-import type { Player, ServerFrame, Welcome } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
-import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index.js";
+import type { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
+import type { Player, ServerFrame, Welcome } from "./gen/roomgate/v1/room_pb.js";
+import { CLOSE } from "./protocol/close-codes.js";
+import { applyServerFrame, createStateReplica, encodeValue } from "./protocol/sync/index.js";
 import { openConnection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { finalCloseError, RoomServerError } from "./errors.js";

@@ -1,5 +1,5 @@
 // The room's shared state as this player knows it: replaced by every welcome, changed one key at a time in between.
-import type { StateEntry } from "../gen/roomgate/v1/room_pb.js";
+import type { StateEntry } from "./gen/roomgate/v1/room_pb.js";
 import type { StateValue } from "./room-types.js";
 
 /** Announces one change: `value` undefined when the key was deleted, `from` "" when no player made it. */

@@ -1,4 +1,4 @@
-import { TRACE_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
+import { TRACE_SUBPROTOCOL_PREFIX } from "./protocol/urls.js";
 import { ABNORMAL_CLOSURE, type OpenSocket } from "./socket.js";
 
 // Browsers: the global WebSocket. Its error event carries no detail (by design, so pages cannot

@@ -1,8 +1,8 @@
 import { context, propagation, trace, TraceFlags } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { openSocket as openWebSocket } from "./socket-web";
-import type { OpenSocket } from "./socket";
-import { traceHeaders, tracedFirstOpen } from "./tracing";
+import { openSocket as openWebSocket } from "./socket-web.js";
+import type { OpenSocket } from "./socket.js";
+import { traceHeaders, tracedFirstOpen } from "./tracing.js";
 
 // The SDK's trace context on the WebSocket: only on a room's first connection, and in browsers as
 // a subprotocol (they cannot set headers on a WebSocket). A game without an OpenTelemetry SDK

@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import type { JoinRoomResponse } from "../gen/roomgate/v1/gateway_pb.js";
-import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import type { JoinRoomResponse } from "./gen/roomgate/v1/gateway_pb.js";
+import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "./gen/roomgate/v1/room_pb.js";
+import { CLOSE } from "./protocol/close-codes.js";
 
 // The SDK's side of the room protocol (proto/roomgate/v1/room.proto): what a ticket holds, frames
 // in and out, and which closes end a room for good. URLs and close codes: protocol/.

@@ -1,7 +1,7 @@
 import type { InputOf, MessageOf, ViewOf } from "roomgate/server";
 import { restoreTestRoom, type TestPlayer, testRoom } from "roomgate/testing";
-import { applyServerFrame, createStateReplica } from "../protocol/sync/replica.js";
-import { KEY, TAG } from "../protocol/sync/wire.js";
+import { applyServerFrame, createStateReplica } from "@roomgate/client/protocol/sync/replica";
+import { KEY, TAG } from "@roomgate/client/protocol/sync/wire";
 import { type CardsView, cards, HAND_SIZE, TURN_MS } from "./cards.js";
 
 // A client types its copy from the definition alone.

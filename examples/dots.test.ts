@@ -1,5 +1,5 @@
 import { restoreTestRoom, testRoom } from "roomgate/testing";
-import { FRAME } from "../protocol/sync/wire.js";
+import { FRAME } from "@roomgate/client/protocol/sync/wire";
 import { ARENA, type DotsState, dots, REJOIN_GRACE_MS, SPEED } from "./dots.js";
 import rooms from "./dots.js";
 

@@ -9,7 +9,7 @@ import {
 } from "../gen/roomgate/v1/manager_pb.js";
 import { ManagerClients } from "../common/manager-channel.js";
 import type { Logger } from "../common/log.js";
-import { type Backoff, backoffDelay } from "../protocol/backoff.js";
+import { type Backoff, backoffDelay } from "@roomgate/client/protocol/backoff";
 import type { RoomEvents, RoomHost } from "./room-host.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer, forwards room

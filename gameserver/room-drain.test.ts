@@ -1,5 +1,5 @@
 // Draining a game server: migrate its rooms at once, or let them finish first.
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import { FakeConn, frame, setState, stateOf, RoomHostFixture } from "../testkit/room-host-fixture.js";
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);

@@ -1,6 +1,6 @@
 // Player frames: relays, pings, bad frames, and the per-sender rate and byte budgets.
 import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import fc from "fast-check";
 import { FakeConn, frame, RoomHostFixture } from "../testkit/room-host-fixture.js";
 import { encode, encodeSync } from "./room.js";

@@ -9,7 +9,7 @@ import {
   type StateEntry,
   StateEntrySchema,
 } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import type { RoomLimits } from "./limits.js";
 import { countFrameRefusal } from "./metrics.js";
 import { encode, entryBytes, type Player, type Room } from "./room.js";

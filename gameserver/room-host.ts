@@ -9,7 +9,7 @@ import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
 import { isRelay, RELAY } from "../common/room-type.js";
 import { refusals } from "../common/metrics/refusals.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import type { AnyRoomDefinition } from "../rooms/index.js";
 import { RateLimiter, type RoomLimits } from "./limits.js";
 import { LogicRoom } from "./logic-room.js";

@@ -3,8 +3,8 @@
 // one host to another (onRestore, and an unreadable snapshot starting afresh).
 import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
 import { registry } from "../common/metrics/registry.js";
-import { CLOSE } from "../protocol/close-codes.js";
-import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
+import { applyServerFrame, createStateReplica, encodeValue } from "@roomgate/client/sync";
 import { defineRoom } from "../rooms/index.js";
 import { FakeConn, FakeTopics, frame, RoomHostFixture, setState, snapshotBytes } from "../testkit/room-host-fixture.js";
 

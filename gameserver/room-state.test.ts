@@ -1,6 +1,6 @@
 // A room's shared state: set and delete, its limits, and keys owned by a player.
 import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import {
   FakeConn,
   LIMITS,

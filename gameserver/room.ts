@@ -3,7 +3,7 @@
 import { create, type JsonObject, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import { ErrorCode, ServerFrameSchema, type StateEntry } from "../gen/roomgate/v1/room_pb.js";
-import { CLOSE } from "../protocol/close-codes.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import { RELAY } from "../common/room-type.js";
 import type { RateLimiter } from "./limits.js";
 import type { LogicRoom } from "./logic-room.js";

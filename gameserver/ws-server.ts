@@ -6,8 +6,13 @@ import { TokenError } from "../common/token.js";
 import type { Logger } from "../common/log.js";
 import { MemorySpentTokens } from "../common/store/memory/tokens.js";
 import type { SpentTokens } from "../common/store/tokens.js";
-import { CLOSE } from "../protocol/close-codes.js";
-import { JOIN_TOKEN_PARAM, ROOM_SUBPROTOCOL, ROOMS_PATH, TOKEN_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
+import {
+  JOIN_TOKEN_PARAM,
+  ROOM_SUBPROTOCOL,
+  ROOMS_PATH,
+  TOKEN_SUBPROTOCOL_PREFIX,
+} from "@roomgate/client/protocol/urls";
 import type { Connection, Fanout, Refusal, RoomHost } from "./room-host.js";
 import { ws as counts } from "./metrics.js";
 import { refusals } from "../common/metrics/refusals.js";

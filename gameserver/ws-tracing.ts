@@ -1,6 +1,6 @@
 import type { Context, Span } from "@opentelemetry/api";
 import { contextOf, extractContext, failed, SpanKind, startSpan, tracingEnabled } from "../common/tracing/spans.js";
-import { TRACE_SUBPROTOCOL_PREFIX } from "../protocol/urls.js";
+import { TRACE_SUBPROTOCOL_PREFIX } from "@roomgate/client/protocol/urls";
 
 // A player's connection in the caller's trace: the upgrade (token and admission checks) as a
 // server span, child of the traceparent the SDK sent (a header from Node, a subprotocol from

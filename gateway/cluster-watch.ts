@@ -8,7 +8,7 @@ import {
   WatchClusterResponseSchema,
 } from "../gen/roomgate/v1/gateway_pb.js";
 import type { ClusterEvents, Rooms, ServerRegistry } from "../common/store/store.js";
-import { abortableWait } from "../protocol/abortable-wait.js";
+import { abortableWait } from "@roomgate/client/protocol/abortable-wait";
 
 /** What a cluster watch reads: servers, their rooms, and the events between two snapshots. */
 export type WatchStore = Pick<ServerRegistry, "listServers" | "listServerRooms"> &

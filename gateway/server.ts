@@ -3,7 +3,7 @@
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
-import { PING_PATH } from "../protocol/urls.js";
+import { PING_PATH } from "@roomgate/client/protocol/urls";
 import { corsHandler } from "./cors.js";
 import { clientAddress, clientKey } from "./client-address.js";
 import { type ClientLimits, NO_CLIENT_LIMITS, clientLimitsInterceptor } from "./client-limits.js";

@@ -1,4 +1,4 @@
-import { FRAME } from "../protocol/sync/wire.js";
+import { FRAME } from "@roomgate/client/protocol/sync/wire";
 import { defineRoom, type TickInfo, type WireValue } from "./index.js";
 import { SnapshotError } from "./snapshot.js";
 import { restoreTestRoom, testRoom } from "./testing.js";

@@ -5,7 +5,12 @@
 // Longer than our ~350 lines on purpose: every hook's guard, the schedule and the sync share one
 // room's state; the schedule (schedule.ts), sync (room-sync.ts) and snapshots live apart.
 import { type Logger, silentLogger } from "../common/log.js";
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeValue, type WireValue } from "../protocol/sync/values.js";
+import {
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  decodeValue,
+  type WireValue,
+} from "@roomgate/client/protocol/sync/values";
 import { createContext } from "./context.js";
 import { withFields } from "./room-log.js";
 import { RoomSchedule } from "./schedule.js";

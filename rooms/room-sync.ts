@@ -2,8 +2,8 @@
 // the messages queued since. Without a visibility rule every player has the same view, so one
 // mirror diffs the state once and the same patch bytes go to all; with one, each player has a
 // mirror of their own view, and only that view is ever encoded for them.
-import { encodeWith, writeValue } from "../protocol/sync/values.js";
-import { FRAME, Writer } from "../protocol/sync/wire.js";
+import { encodeWith, writeValue } from "@roomgate/client/protocol/sync/values";
+import { FRAME, Writer } from "@roomgate/client/protocol/sync/wire";
 import { Mirror } from "./sync/mirror.js";
 import type { Player } from "./types.js";
 

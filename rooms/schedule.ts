@@ -2,7 +2,7 @@
 // was created, going on from a snapshot after a move). Nothing here reads a real clock: whoever
 // drives the room (the game server's loop, or a test's manual clock) says what time it is, so a
 // room runs the same way every time it is given the same times.
-import type { WireValue } from "../protocol/sync/values.js";
+import type { WireValue } from "@roomgate/client/protocol/sync/values";
 
 export interface Timer {
   readonly id: number;

@@ -2,7 +2,7 @@
 // the end before anything else happens), and read back. Everything a room needs to go on
 // elsewhere: its state, clock, tick count and schedule, timers, who was in it, and what
 // onSnapshot added. Encoded with the plain value codec, so numbers keep every bit.
-import { decodeValue, encodeValue, isPlainObject, type WireValue } from "../protocol/sync/values.js";
+import { decodeValue, encodeValue, isPlainObject, type WireValue } from "@roomgate/client/protocol/sync/values";
 import type { Timer } from "./schedule.js";
 import type { Player } from "./types.js";
 

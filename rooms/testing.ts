@@ -7,8 +7,8 @@ import {
   applyServerFrame,
   createStateReplica,
   type StateReplica,
-} from "../protocol/sync/replica.js";
-import { encodeValue, type WireValue } from "../protocol/sync/values.js";
+} from "@roomgate/client/protocol/sync/replica";
+import { encodeValue, type WireValue } from "@roomgate/client/protocol/sync/values";
 import { type InputOutcome, RoomRuntime, type RoomStats } from "./room-runtime.js";
 import type { RoomDefinition } from "./types.js";
 

@@ -1,7 +1,7 @@
 // The public contract of room logic (roomgate/server): what a game developer writes, and what a
 // room's hooks are given. The runtime is rooms/room-runtime.ts.
 import type { Logger } from "../common/log.js";
-import type { WireValue } from "../protocol/sync/values.js";
+import type { WireValue } from "@roomgate/client/protocol/sync/values";
 
 export type { WireValue };
 

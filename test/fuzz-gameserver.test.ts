@@ -1,7 +1,7 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { ClientFrameSchema } from "../gen/roomgate/v1/room_pb.js";
-import { encodeValue } from "../protocol/sync/index.js";
+import { encodeValue } from "@roomgate/client/sync";
 import { gatewayClient, Player } from "../testkit/client";
 import { EXAMPLE_ROOMS } from "../testkit/logic-rooms";
 import { startCluster } from "./harness/cluster";

@@ -1,9 +1,9 @@
 import { JoinTokens } from "../common/token";
-import { openSocket } from "#platform";
-import { RoomgateClient } from "../client/index";
+import { openSocket } from "../client/platform-node.js";
+import { RoomgateClient } from "@roomgate/client";
 import { openConnection } from "../client/connection";
-import { CLOSE } from "../protocol/close-codes";
-import { roomSubprotocols, roomUrl } from "../protocol/urls";
+import { CLOSE } from "@roomgate/client/protocol/close-codes";
+import { roomSubprotocols, roomUrl } from "@roomgate/client/protocol/urls";
 import { startCluster } from "./harness/cluster";
 import { codeOf } from "./harness/codes";
 import { gatewayClient, Player } from "../testkit/client";

@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { type Room, RoomgateClient } from "../client/index";
+import { type Room, RoomgateClient } from "@roomgate/client";
 import { RoomSnapshotSchema } from "../gen/roomgate/v1/room_pb";
 import { decodeSnapshot } from "../rooms/snapshot";
 import { EXAMPLE_ROOMS, untilView } from "../testkit/logic-rooms";

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode, type Room, RoomgateClient, RoomRefusedError, RoomServerError } from "../client/index";
-import { applyServerFrame, createStateReplica, encodeValue } from "../protocol/sync/index";
+import { ErrorCode, type Room, RoomgateClient, RoomRefusedError, RoomServerError } from "@roomgate/client";
+import { applyServerFrame, createStateReplica, encodeValue } from "@roomgate/client/sync";
 import { gatewayClient, Player } from "../testkit/client";
 import { EXAMPLE_ROOMS, nextRoomMessage, untilView } from "../testkit/logic-rooms";
 import { nextEvent } from "../testkit/sdk-events";

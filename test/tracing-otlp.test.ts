@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RoomgateClient } from "../client/index";
+import { RoomgateClient } from "@roomgate/client";
 import { startUp } from "../testkit/cluster";
 import { redisUrl, uniquePrefix } from "../testkit/test-redis";
 

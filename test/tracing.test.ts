@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import WebSocket from "ws";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { RoomgateClient } from "../client/index";
+import { RoomgateClient } from "@roomgate/client";
 import { readSettings } from "../common/config";
 import { silentLogger } from "../common/log";
 import type { RoomStore } from "../common/store/store";

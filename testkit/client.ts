@@ -4,7 +4,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/p
 import WebSocket from "ws";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
-import { roomUrl } from "../protocol/urls.js";
+import { roomUrl } from "@roomgate/client/protocol/urls";
 
 // A minimal client for tests and benchmarks: Gateway calls over a chosen protocol, and a player
 // that speaks the WebSocket protocol and lets a test await the frames it expects.

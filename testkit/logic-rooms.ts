@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Room, ViewOf } from "../client/index.js";
+import type { Room, ViewOf } from "@roomgate/client";
 import { BUILT_CLI } from "./cluster.js";
 
 // Rooms of a logic type in tests: the examples' room module as a game server loads it, and

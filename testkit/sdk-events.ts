@@ -1,4 +1,4 @@
-import type { ConnectionState, Room, RoomEvents } from "../client/index.js";
+import type { ConnectionState, Room, RoomEvents } from "@roomgate/client";
 
 // Test helpers for the SDK: await a Room's events instead of sleeping. Subscribe before causing the event.
 

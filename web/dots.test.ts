@@ -1,4 +1,4 @@
-import { RoomgateClient, type Room } from "../client/index";
+import { RoomgateClient, type Room } from "@roomgate/client";
 import { EXAMPLE_ROOMS, untilView } from "../testkit/logic-rooms";
 import type { dots } from "../examples/dots";
 import { toView } from "./src/dots-room";

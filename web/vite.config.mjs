@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 const web = fileURLToPath(new URL(".", import.meta.url));
 
@@ -24,8 +24,10 @@ export default defineConfig({
   root: web,
   plugins: [dashboardPath],
   base: "/",
-  // The SDK needs no alias here: Vite resolves its "#platform" import (package.json "imports")
-  // under the "browser" condition, to client/platform-web.ts.
+  // The pages build from the SDK's sources ("roomgate-source", client/package.json), so the SDK
+  // needs no build of its own first; no alias either: its "#platform" import resolves under the
+  // "browser" condition, to client/platform-web.ts.
+  resolve: { conditions: ["roomgate-source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -1,4 +1,4 @@
-import { applyServerFrame, createStateReplica } from "../../protocol/sync/index.js";
+import { applyServerFrame, createStateReplica } from "@roomgate/client/sync";
 import { type Arena, arenaState, moveSome } from "./arena.js";
 import type { StampsReply } from "./e2e-rooms.js";
 import type { SyncOptions } from "./options.js";

@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import WebSocket from "ws";
 import { ClientFrameSchema, ServerFrameSchema } from "../../gen/roomgate/v1/room_pb.js";
-import { encodeValue } from "../../protocol/sync/index.js";
+import { encodeValue } from "@roomgate/client/sync";
 import { roomUrl } from "../../testkit/client.js";
 import { OpError } from "../lib/errors.js";
 import { monotonicMs } from "./clock.js";

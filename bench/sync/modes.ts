@@ -1,6 +1,4 @@
-import { applyServerFrame, createStateReplica } from "../../protocol/sync/replica.js";
-import { encodeValue } from "../../protocol/sync/values.js";
-import { FRAME } from "../../protocol/sync/wire.js";
+import { applyServerFrame, createStateReplica, encodeValue, FRAME } from "@roomgate/client/sync";
 import { RoomRuntime } from "../../rooms/room-runtime.js";
 import { type Arena, arenaRoom, moveSome } from "./arena.js";
 import type { SyncOptions } from "./options.js";

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { performance } from "node:perf_hooks";
-import { clientSpan, traceHeaders, tracedFirstOpen } from "../../client/tracing.js";
+import { clientSpan, traceHeaders, tracedFirstOpen } from "@roomgate/client/tracing";
 import { extractContext, inTrace, injectContext, traced } from "../../common/tracing/spans.js";
 import { connectionSpans, endUpgrade, upgradeSpan } from "../../gameserver/ws-tracing.js";
 

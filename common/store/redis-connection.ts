@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
-import { backoffDelay } from "../../protocol/backoff.js";
+import { backoffDelay } from "@roomgate/client/protocol/backoff";
 
 // How roomgate's Redis connections behave while Redis is unreachable: every call fails fast
 // (callers answer `unavailable`), nothing a caller has given up on runs later, and the client

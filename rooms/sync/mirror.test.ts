@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { applyServerFrame, createStateReplica } from "../../protocol/sync/replica.js";
-import { FRAME, Writer } from "../../protocol/sync/wire.js";
+import { applyServerFrame, createStateReplica } from "@roomgate/client/protocol/sync/replica";
+import { FRAME, Writer } from "@roomgate/client/protocol/sync/wire";
 import { Mirror } from "./mirror.js";
 
 // JSON-like trees with the shapes room state has: nested objects and arrays, every leaf kind.

@@ -3,8 +3,8 @@
 // against it. Diffing plain objects needs no schema, no proxies and no setters: room code mutates
 // its state as it likes and the sync finds what changed once per tick. Each object and array gets
 // a numeric id and each key a number the first time it is sent, so a patch names them compactly.
-import { describe, isPlainObject, UnsupportedValueError } from "../../protocol/sync/values.js";
-import { FRAME, isBytes, KEY, TAG, type Writer, writeLeaf } from "../../protocol/sync/wire.js";
+import { describe, isPlainObject, UnsupportedValueError } from "@roomgate/client/protocol/sync/values";
+import { FRAME, isBytes, KEY, TAG, type Writer, writeLeaf } from "@roomgate/client/protocol/sync/wire";
 
 type Leaf = null | boolean | number | string | Uint8Array;
 class MObj {

@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { JoinTokens } from "../../common/token";
 import { roomClosedLine, startCluster } from "../harness/cluster";
 import { codeOf } from "../harness/codes";
-import { ErrorCode, RoomgateClient, RoomServerError } from "../../client/index";
+import { ErrorCode, RoomgateClient, RoomServerError } from "@roomgate/client";
 import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
 import { gatewayClient, Player } from "../../testkit/client";
 

@@ -1,5 +1,5 @@
 import { startCluster } from "../harness/cluster";
-import { ErrorCode, RoomgateClient, RoomServerError } from "../../client/index";
+import { ErrorCode, RoomgateClient, RoomServerError } from "@roomgate/client";
 import { nextEvent, nextState, text, untext } from "../../testkit/sdk-events";
 
 // Owned state keys through the SDK against real processes: another player's change is refused

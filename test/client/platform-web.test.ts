@@ -5,22 +5,28 @@ import WebSocket from "ws";
 import { startCluster } from "../harness/cluster";
 import { nextEvent, text } from "../../testkit/sdk-events";
 
-// The browser build: what a bundler sees when it resolves package.json's "imports" under the
-// "browser" condition, and that build run for real (connect-web over Node's fetch, `ws` standing in
-// for the DOM WebSocket).
+// The browser build: what a bundler sees when it resolves the SDK's package.json "imports" under the
+// "browser" condition (from the sources, as the repo's own Vite build does), and that build run for
+// real (connect-web over Node's fetch, `ws` standing in for the DOM WebSocket).
 
 const root = resolve(__dirname, "../..");
-const packageImports: Record<string, { browser?: string; default: string }> = JSON.parse(
-  readFileSync(resolve(root, "package.json"), "utf8"),
+type Target = string | { [condition: string]: Target };
+const packageImports: Record<string, Target> = JSON.parse(
+  readFileSync(resolve(root, "client/package.json"), "utf8"),
 ).imports;
 
 jest.mock("#platform", () => jest.requireActual("../../client/platform-web.js"));
 
-/** A "#name" import as a browser bundler resolves it: the "browser" target, else "default". */
+/** A "#name" import as the repo's browser build resolves it: conditions "browser", "roomgate-source", then "default". */
 function browserImport(spec: string): string {
-  const target = packageImports[spec];
-  if (!target) throw new Error(`package.json has no "imports" entry for ${spec}`);
-  return resolve(root, target.browser ?? target.default);
+  let target = packageImports[spec];
+  if (!target) throw new Error(`client/package.json has no "imports" entry for ${spec}`);
+  while (typeof target !== "string") {
+    const next: Target | undefined = target.browser ?? target["roomgate-source"] ?? target.default;
+    if (!next) throw new Error(`no browser target for ${spec}`);
+    target = next;
+  }
+  return resolve(root, "client", target);
 }
 
 /** Every module reachable from `entry` under the browser condition, and the packages they use. */
@@ -57,8 +63,8 @@ test("under the browser condition, nothing Node-only is reachable from the SDK's
     ]),
   );
   expect(files.filter((f) => /-node\.ts$/.test(f))).toEqual([]);
-  // The SDK reaches outside client/ only for the generated contracts and the shared protocol.
-  expect(files.filter((f) => !/^(client|gen|protocol)\//.test(f))).toEqual([]);
+  // The SDK (package @roomgate/client) reaches nothing outside client/.
+  expect(files.filter((f) => !/^client\//.test(f))).toEqual([]);
   const node = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   expect(packages.filter((p) => node.has(p) || p === "ws" || p.startsWith("@connectrpc/connect-node"))).toEqual([]);
   expect(packages).toContain("@connectrpc/connect-web");
@@ -83,8 +89,11 @@ describe("the browser build against a real mesh", () => {
 
   test.each(["connect", "grpc-web"] as const)("create, join, talk, ping and leave over %s", async (protocol) => {
     // Loaded after the mock is in place, so RoomgateClient is built on platform-web.
-    const { RoomgateClient } = await import("../../client/index.js");
-    expect((await import("#platform")).openSocket).toBe((await import("../../client/platform-web.js")).openSocket);
+    const { RoomgateClient } = await import("@roomgate/client");
+    // The SDK's "#platform" is platform-node.ts under jest's mapping; the mock above replaced it.
+    expect((await import("../../client/platform-node.js")).openSocket).toBe(
+      (await import("../../client/platform-web.js")).openSocket,
+    );
     const c = new RoomgateClient(env.cluster.gatewayUrl(0), { protocol });
     const ann = await c.createRoom({ playerName: "ann" });
     const joined = nextEvent(ann, "playerJoined");

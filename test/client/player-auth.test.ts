@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { RoomgateClient } from "../../client/index";
+import { RoomgateClient } from "@roomgate/client";
 import { startCluster } from "../harness/cluster";
 import { nextEvent } from "../../testkit/sdk-events";
 

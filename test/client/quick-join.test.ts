@@ -1,6 +1,6 @@
 import { leaveAll, startCluster } from "../harness/cluster";
 import { codeOf } from "../harness/codes";
-import { type Room, RoomgateClient, RoomVisibility } from "../../client/index";
+import { type Room, RoomgateClient, RoomVisibility } from "@roomgate/client";
 
 // Quick-join (joinOrCreate) and listings (listRooms) through the SDK, against a real mesh: one
 // Manager, one Gateway, two plain game servers and one with the label map=dust.

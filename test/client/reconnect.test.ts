@@ -1,5 +1,5 @@
 import { startCluster, startRegisteredGameServer } from "../harness/cluster";
-import { RoomgateClient } from "../../client/index";
+import { RoomgateClient } from "@roomgate/client";
 import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
 import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
 

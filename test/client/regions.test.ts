@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { leaveAll, startCluster } from "../harness/cluster";
-import { type Room, RoomgateClient } from "../../client/index";
+import { type Room, RoomgateClient } from "@roomgate/client";
 import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
 
 // Two regions, each with its Gateway and a game server: "near" answers at loopback speed, "far"

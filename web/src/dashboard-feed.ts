@@ -1,6 +1,6 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { backoffDelay } from "../../protocol/backoff.js";
+import { backoffDelay } from "@roomgate/client/protocol/backoff";
 import { GatewayService, type WatchClusterResponse } from "../../gen/roomgate/v1/gateway_pb.js";
 
 // The dashboard's one connection: the WatchCluster server stream (pushed by the cluster's events,

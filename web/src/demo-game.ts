@@ -1,4 +1,4 @@
-import type { ConnectionState, Player, Room } from "../../client/index.js";
+import type { ConnectionState, Player, Room } from "@roomgate/client";
 import { ArenaView } from "./arena.js";
 import { Controls } from "./controls.js";
 import { samePoint, step } from "./motion.js";

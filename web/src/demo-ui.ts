@@ -1,4 +1,4 @@
-import type { ConnectionState, Player, Room } from "../../client/index.js";
+import type { ConnectionState, Player, Room } from "@roomgate/client";
 import { byTestId, h, replaceChildren, setText } from "./dom.js";
 import { formatMs } from "./format.js";
 import { playerColor } from "./player-style.js";

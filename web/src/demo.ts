@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Room, RoomgateClient } from "../../client/index.js";
+import { type Room, RoomgateClient } from "@roomgate/client";
 import { playRoom } from "./demo-game.js";
 import { GameUi, LobbyUi } from "./demo-ui.js";
 import { MAX_NAME, saveName, savedName } from "./names.js";

@@ -1,4 +1,4 @@
-import type { Room } from "../../client/index.js";
+import type { Room } from "@roomgate/client";
 import type { dots } from "../../examples/dots.js";
 import type { Intent } from "./motion.js";
 import { EDGE } from "./motion.js";

@@ -1,4 +1,4 @@
-import { type Backoff, backoffCeiling, backoffDelay } from "./backoff";
+import { type Backoff, backoffCeiling, backoffDelay } from "./backoff.js";
 
 // The SDK's reconnect schedule by default; the other callers differ only in their numbers.
 const o: Backoff = { initialDelayMs: 200, maxDelayMs: 3000, jitter: 0.5 };
