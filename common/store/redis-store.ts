@@ -81,7 +81,9 @@ function connect(options: RedisStoreOptions): { redis: Redis; ownsClient: boolea
   if (options.redis instanceof Redis) return { redis: options.redis, ownsClient: false };
   // Commands fail fast while Redis is unreachable (callers turn that into `unavailable`) and
   // the client reconnects in the background: see redis-connection.ts.
-  const defaults = failFastOptions(options);
+  // Commands issued in the same tick (many rooms being placed at once) leave in one write, and
+  // Redis answers them in one read: under load that is most of the syscalls a room costs.
+  const defaults = { ...failFastOptions(options), enableAutoPipelining: true };
   const redis =
     typeof options.redis === "string"
       ? new Redis(options.redis, defaults)
