@@ -115,6 +115,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
     store,
     log,
     missedReports: int(v, "MISSED_REPORTS"),
+    crashProbeMs: int(v, "CRASH_PROBE_MS"),
     openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
     idempotencyTtlMs: int(v, "IDEMPOTENCY_TTL_MS"),
     migrationTimeoutMs: int(v, "MIGRATION_TIMEOUT_MS"),

@@ -113,6 +113,8 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       maxRooms: o.maxRooms,
       maxPlayers: o.maxPlayers,
       reportIntervalMs: o.reportIntervalMs,
+      // The port this process listens on: refused once the process is gone (a crash, not a partition).
+      probePort: port,
     },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),

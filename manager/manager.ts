@@ -42,6 +42,8 @@ export interface ManagerOptions {
   log: Logger;
   /** Reports a server may miss before it is dead. */
   missedReports: number;
+  /** How long the port of a server whose stream ended may take to refuse (dead at once); 0: no probe. */
+  crashProbeMs: number;
   openRoomTimeoutMs: number;
   idempotencyTtlMs: number;
   /** How long a room whose server died may wait for a new one before it is given up. */
@@ -113,6 +115,7 @@ export class Manager {
       roomEvents,
       failover,
       missedReports,
+      crashProbeMs: o.crashProbeMs,
     });
     this.allocator = new Allocator({
       ...core,

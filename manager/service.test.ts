@@ -36,6 +36,7 @@ beforeEach(async () => {
     store,
     log: silentLogger,
     missedReports: 3,
+    crashProbeMs: 0,
     openRoomTimeoutMs: 500,
     idempotencyTtlMs: 60_000,
     migrationTimeoutMs: 5000,

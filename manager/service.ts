@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -73,6 +74,7 @@ export function managerHandlers(manager: Manager, log: Logger): grpc.UntypedServ
   const attach: grpc.handleBidiStreamingCall<AttachRequest, AttachResponse> = (call) => {
     let open = true;
     const handler = manager.attach({
+      peerHost: peerHostOf(call.getPeer()),
       send: (msg) => {
         if (open) call.write(msg);
       },
@@ -104,4 +106,15 @@ export function managerHandlers(manager: Manager, log: Logger): grpc.UntypedServ
   };
 
   return { allocateRoom, listServers, attach, drainServer };
+}
+
+/**
+ * The IP address in grpc-js's peer string: "10.0.0.7:51234", "::ffff:10.0.0.7:51234" or, from
+ * other transports, "ipv4:10.0.0.7:51234" and "ipv6:[::1]:51234"; undefined when it holds none.
+ */
+export function peerHostOf(peer: string): string | undefined {
+  const s = peer.replace(/^ipv[46]:/, "");
+  const colon = s.lastIndexOf(":");
+  const host = (colon > 0 ? s.slice(0, colon) : s).replace(/^\[(.*)\]$/, "$1");
+  return isIP(host) ? host : undefined;
 }

@@ -5,6 +5,8 @@ export interface Session {
   send(msg: AttachResponse): void;
   /** Ends the stream from the Manager's side. */
   close(reason: string): void;
+  /** The IP address the stream comes from, when the transport knows it. */
+  readonly peerHost?: string;
 }
 
 /** What the transport feeds one Attach stream into. */

@@ -9,6 +9,7 @@ import type { RoomEvents } from "./room-events.js";
 import type { AttachHandler, Session } from "./session.js";
 import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
+import { probePort } from "./crash-probe.js";
 
 // The Attach stream of each game server: registration first, then load reports, room events and
 // draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
@@ -25,12 +26,19 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   failover: Failover;
   /** Reports a server may miss before it is dead. */
   missedReports: number;
+  /**
+   * How long to wait for the port of a server whose stream ended to refuse a connection (its
+   * process is gone: dead at once); 0 never asks, and every server waits for its missed reports.
+   */
+  crashProbeMs: number;
 }
 
 /** A game server whose Attach stream this Manager holds. */
 interface Attached extends HeldStream {
   reportIntervalMs: number;
   draining: boolean;
+  /** Where the server's process listens, as seen from here (Register.probe_port at the stream's address). */
+  probe?: { host: string; port: number };
 }
 
 export class AttachStreams {
@@ -67,6 +75,7 @@ export class AttachStreams {
             reportIntervalMs: reg.reportIntervalMs,
             session,
             draining: false,
+            probe: session.peerHost && reg.probePort > 0 ? { host: session.peerHost, port: reg.probePort } : undefined,
           };
           server = s;
           run(() =>
@@ -181,6 +190,24 @@ export class AttachStreams {
     await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.SUSPECT });
     this.o.log.warn("game server stream ended; suspect until it returns", { serverId: s.id });
     this.o.events.publish(ClusterEventKind.SERVER_SUSPECT, { serverId: s.id, detail: "stream ended" });
+    await this.crashed(s);
+  }
+
+  /**
+   * A crash is not a partition: when the server's own port refuses a connection, its process is
+   * gone and nothing will come back to this life of it, so its rooms move now rather than after
+   * its missed reports. Declaring it dead is epoch-guarded: a server that registered again
+   * meanwhile (a new life) is left alone.
+   */
+  private async crashed(s: Attached) {
+    if (!s.probe || this.o.crashProbeMs <= 0 || this.closed) return;
+    const answer = await probePort(s.probe.host, s.probe.port, this.o.crashProbeMs);
+    if (answer === "refused") {
+      await this.o.failover.bury(s.id, s.epoch, "its stream ended and its port refuses connections");
+      return;
+    }
+    // Cut off, or its host is down: only its missed reports tell (and a partition heals).
+    this.o.log.info("detached game server not refused: waiting for its reports", { serverId: s.id, answer });
   }
 
   private messageFailed(serverId: string, e: unknown) {

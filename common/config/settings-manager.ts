@@ -41,6 +41,13 @@ export const MANAGER_SETTINGS: Setting[] = [
     help: "A server that sends no report for this many of its report intervals is dead and its rooms move to other servers.",
   },
   {
+    env: "CRASH_PROBE_MS",
+    kind: "int",
+    for: MG,
+    default: "500",
+    help: "When a game server's stream ends, the Manager connects to the server's own port at the address the stream came from, waiting this long; a refused connection means the process is gone (a crash, not a partition) and the server is dead at once. 0: no probe, every server waits for its missed reports.",
+  },
+  {
     env: "OPEN_ROOM_TIMEOUT_MS",
     kind: "int",
     for: MG,

@@ -102,6 +102,7 @@ export async function newManager(id: string, over: Partial<ConstructorParameters
     log: silentLogger,
     managerId: id,
     missedReports: 3,
+    crashProbeMs: 0,
     openRoomTimeoutMs: 500,
     idempotencyTtlMs: 60_000,
     migrationTimeoutMs: 5000,
