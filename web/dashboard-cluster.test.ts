@@ -1,5 +1,5 @@
 import type { Browser, Page } from "playwright-core";
-import { type Room, RoomgateClient } from "../client/index";
+import { type Room, RoomgateClient } from "@roomgate/client";
 import { startCluster, startRegisteredGameServer } from "../test/harness/cluster";
 import { TEST_ADMIN_TOKEN } from "../testkit/client";
 import { EXAMPLE_ROOMS } from "../testkit/logic-rooms";
