@@ -137,6 +137,8 @@ test("a page opened after a public dots room was quick-joined shows its regions,
 
 test("a room whose server died waits as a migration in flight, then moves when a server of its type starts", async () => {
   const dash = await openDashboard();
+  // Tall enough for the screenshots to reach the rooms table.
+  await dash.setViewportSize({ width: 1280, height: 1300 });
   const [room] = rooms;
   const roomId = room!.roomId;
   await roomRow(dash, roomId).waitFor({ timeout: 5000 });
@@ -146,6 +148,7 @@ test("a room whose server died waits as a migration in flight, then moves when a
   const moving = dash.locator(`[data-testid="room-row"][data-room-id="${roomId}"][data-state="moving"]`);
   await moving.waitFor({ timeout: 15_000 });
   expect(await moving.getByTestId("room-server").textContent()).toBe("waiting for a server");
+  expect(await moving.getByTestId("room-cpu").textContent()).toBe("–");
   await dash.getByTestId("total-moving").filter({ hasText: /^1$/ }).waitFor({ timeout: 5000 });
   await dash
     .locator('[data-testid="event"][data-kind="server-removed"][data-server-id="gs-eu-a"]')

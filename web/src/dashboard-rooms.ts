@@ -89,7 +89,8 @@ function roomRow(r: Room, now: number): HTMLElement {
 
 /** A logic room's share of a core now, and its CPU time on this server in all; relay rooms run no logic. */
 function cpuCell(r: Room, type: string): HTMLElement {
-  if (isRelay(type)) return h("td", { class: "num sub opt", "data-testid": "room-cpu" }, "–");
+  // A room waiting for a server runs nowhere: its last figures were its dead server's.
+  if (isRelay(type) || !r.serverId) return h("td", { class: "num sub opt", "data-testid": "room-cpu" }, "–");
   return h(
     "td",
     {
