@@ -49,6 +49,7 @@ export type Stop = () => Promise<void>;
 
 export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): RoomStore {
   const url = str(v, "REDIS_URL");
+  const eventHistory = { maxEvents: int(v, "EVENT_HISTORY_MAX_EVENTS"), maxAgeMs: int(v, "EVENT_HISTORY_MAX_AGE_MS") };
   if (url) {
     return new RedisStore({
       redis: url,
@@ -56,10 +57,11 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
       commandTimeoutMs: int(v, "REDIS_COMMAND_TIMEOUT_MS"),
       reconnectMaxDelayMs: int(v, "REDIS_RECONNECT_MAX_MS"),
       log,
+      eventHistory,
     });
   }
   if (!embeddedAllowed) throw new ConfigError("REDIS_URL is required when components run as separate processes");
-  return new MemoryStore();
+  return new MemoryStore({ eventHistory });
 }
 
 /** The join-token secrets: JOIN_TOKEN_SECRETS (kid:secret,…; the first signs), else ROOMGATE_SECRET. */

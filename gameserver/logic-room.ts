@@ -48,6 +48,8 @@ export class LogicRoom {
   private stopped = false;
   /** What the metrics have counted of this room so far. */
   private counted = { cpuMs: 0, ticks: 0, overruns: 0 };
+  /** What the last load report said of this room's CPU, and when (monotonic ms). */
+  private reported = { cpuMs: 0, at: 0, load: 0 };
 
   /**
    * A new room, or, with `snapshot` (RoomRuntime.snapshot() bytes from the server the room left),
@@ -96,6 +98,7 @@ export class LogicRoom {
     this.counted.ticks = this.runtime.stats.ticks;
     this.baseMs = this.runtime.schedule.now;
     this.startedAt = this.monotonic();
+    this.reported.at = this.startedAt;
     this.host = init.host;
     this.arm();
   }
@@ -160,6 +163,20 @@ export class LogicRoom {
   /** The room goes on elsewhere (it migrates): stop driving it without ending it. */
   abandon(): void {
     this.stop();
+  }
+
+  /**
+   * For the load report: CPU time on this server so far, and the share of one core since the
+   * previous report. Undefined when there is nothing new to say (no CPU used, and zero said last).
+   */
+  cpuSince(): { cpuSeconds: number; load: number } | undefined {
+    const cpuMs = this.runtime.stats.cpuMs;
+    const now = this.monotonic();
+    const r = this.reported;
+    if (cpuMs === r.cpuMs && r.load === 0) return undefined;
+    const load = now > r.at ? (cpuMs - r.cpuMs) / (now - r.at) : 0;
+    this.reported = { cpuMs, at: now, load };
+    return { cpuSeconds: cpuMs / 1000, load };
   }
 
   /** What is due by now runs first, so an event lands at the room time it happened. */

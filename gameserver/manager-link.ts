@@ -206,7 +206,7 @@ export class ManagerLink implements RoomEvents {
 
   private report() {
     if (!this.registered) return;
-    this.send({ case: "load", value: this.o.host.stats });
+    this.send({ case: "load", value: { ...this.o.host.stats, roomCpu: this.o.host.roomCpu() } });
   }
 
   private send(msg: Init) {

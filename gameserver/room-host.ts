@@ -81,6 +81,19 @@ export class RoomHost {
     return { rooms: this.rooms.size, players: this.playerCount };
   }
 
+  /**
+   * The logic rooms whose CPU time moved since the last call, or that went quiet since: the load
+   * report carries them (one entry per room at most, so its size is bounded by the server's rooms).
+   */
+  roomCpu(): { roomId: string; cpuSeconds: number; load: number }[] {
+    const out: { roomId: string; cpuSeconds: number; load: number }[] = [];
+    for (const [roomId, room] of this.rooms) {
+      const cpu = room.logic?.cpuSince();
+      if (cpu) out.push({ roomId, ...cpu });
+    }
+    return out;
+  }
+
   roomIds(): string[] {
     return [...this.rooms.keys()];
   }

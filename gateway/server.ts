@@ -18,6 +18,7 @@ import {
 import { staticFiles } from "./static-files.js";
 import { loggingInterceptor } from "./logging.js";
 import { metricsInterceptor } from "./metrics.js";
+import { Activity } from "./activity.js";
 import { tracingInterceptor } from "./tracing.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { routes } from "./routes.js";
@@ -58,9 +59,11 @@ export interface GatewayServerOptions extends MatchmakerOptions {
 
 /** Builds an unstarted Gateway; `listen` binds it (port 0 in tests). */
 export function buildGateway(o: GatewayServerOptions): DualServer {
+  const activity = new Activity(o.region);
   const impl = new GatewayServiceImpl({
     matchmaker: new Matchmaker(o),
     cluster: o.store,
+    activity,
     admin: new AdminToken(o.adminToken),
     region: o.region,
     regionGateways: o.regionGateways,
@@ -74,6 +77,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
       // Outermost, so the span covers every refusal the others make.
       tracingInterceptor(),
       metricsInterceptor(),
+      activity.interceptor(),
       loggingInterceptor(o.log),
       clientLimitsInterceptor(o.limits ?? NO_CLIENT_LIMITS, o.limiterStore ?? { keyPrefix: "" }),
       // After the rate limits, so a flood of bad tokens costs no signature checks beyond them.

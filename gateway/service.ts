@@ -16,6 +16,7 @@ import {
 import type { AdminToken } from "../common/admin-token.js";
 import { requireOperator } from "./admin-token.js";
 import { callerOf } from "./caller.js";
+import type { Activity } from "./activity.js";
 import { type WatchStore, watchCluster } from "./cluster-watch.js";
 import { type MatchFailure, MatchError } from "./matchmaking/errors.js";
 import type { Matchmaker } from "./matchmaking/matchmaker.js";
@@ -26,6 +27,8 @@ export interface GatewayServiceDeps {
   cluster: WatchStore;
   /** The operator's credential, which WatchCluster needs. */
   admin: AdminToken;
+  /** This Gateway's quick-join and listing counts, shown on the dashboard. */
+  activity?: Activity;
   /** This Gateway's region (ListRegions). */
   region?: string;
   /** Every region's Gateway, for clients to measure (ListRegions). */
@@ -93,7 +96,12 @@ export class GatewayServiceImpl implements ServiceImpl<typeof GatewayService> {
     requireOperator(this.d.admin, "WatchCluster", ctx.requestHeader.get("authorization"));
     const maxIntervalMs = Math.min(60_000, Math.max(250, req.maxIntervalMs || 1000));
     try {
-      yield* watchCluster(this.d.cluster, maxIntervalMs, ctx.signal);
+      const activity = this.d.activity;
+      yield* watchCluster(
+        this.d.cluster,
+        { maxIntervalMs, recentEvents: req.recentEvents, activity: activity && (() => activity.read()) },
+        ctx.signal,
+      );
     } catch (e) {
       if (ctx.signal.aborted) return;
       throw new ConnectError(`room store unavailable: ${(e as Error).message}`, Code.Unavailable);

@@ -153,6 +153,7 @@ export class AttachStreams {
             id: s.id,
             epoch: s.epoch,
             players: msg.msg.value.players,
+            roomCpu: msg.msg.value.roomCpu,
             nowMs: this.o.now(),
             expiresAtMs: this.deathDeadline(s.reportIntervalMs),
           }))

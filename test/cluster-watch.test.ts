@@ -18,14 +18,14 @@ afterAll(async () => {
 }, 60_000);
 
 /** Reads the stream in the background; `until` resolves with the first response that matches. */
-function watch(url: string, protocol: "connect" | "grpc-web" | "grpc") {
+function watch(url: string, protocol: "connect" | "grpc-web" | "grpc", recentEvents = false) {
   const abort = new AbortController();
   const seen: WatchClusterResponse[] = [];
   const waiters: { match: (r: WatchClusterResponse) => boolean; resolve: (r: WatchClusterResponse) => void }[] = [];
   const done = (async () => {
     try {
       for await (const res of gatewayClient(url, protocol).watchCluster(
-        { maxIntervalMs: 60_000 },
+        { maxIntervalMs: 60_000, recentEvents },
         { ...AS_OPERATOR, signal: abort.signal },
       )) {
         seen.push(res);
@@ -117,5 +117,70 @@ test("even the operator never sees a private room's id: not in rooms, not in eve
     expect(JSON.stringify(w.seen, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(hidden.roomId);
   } finally {
     await w.stop();
+  }
+});
+
+test("a watcher opened after a room was made starts with its allocation, once, when it asks for recent events", async () => {
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  const r = await gw.createRoom({ maxPlayers: 2, visibility: RoomVisibility.PUBLIC, mode: "late" });
+  const p = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+  const allocatedHere = (s: WatchClusterResponse) =>
+    s.events.filter((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED && e.roomId === r.roomId);
+  // Through the other Gateway (and, across processes, the store's history): the room is listed,
+  // and so is the event that made it, though both happened before the watch.
+  const late = watch(env.cluster.gatewayUrl(1), "connect", true);
+  const plain = watch(env.cluster.gatewayUrl(1), "connect");
+  try {
+    const first = await late.until(() => true);
+    expect(allocatedHere(first)).toHaveLength(1);
+    expect(allocatedHere(first)[0]).toMatchObject({ serverId: r.serverId });
+    // Oldest first, as the events of any snapshot.
+    const times = first.events.map((e) => Number(e.time!.seconds) * 1e9 + e.time!.nanos);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(first.rooms.find((x) => x.roomId === r.roomId)).toMatchObject({ mode: "late" });
+    // Without asking, a watch starts empty, as before.
+    expect((await plain.until(() => true)).events).toEqual([]);
+
+    await p.player.leave();
+    await late.until((s) => s.events.some((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === r.roomId));
+    expect(late.seen.flatMap(allocatedHere)).toHaveLength(1);
+  } finally {
+    await late.stop();
+    await plain.stop();
+  }
+});
+
+test("the watch counts this Gateway's quick-joins and listings over the last minute", async () => {
+  const activityNow = async () => {
+    const w = watch(env.cluster.gatewayUrl(0), "connect");
+    try {
+      return (await w.until(() => true)).activity!;
+    } finally {
+      await w.stop();
+    }
+  };
+  const before = await activityNow();
+  expect(before.windowMs).toBe(60_000);
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  const made = await gw.joinOrCreate({ mode: "activity", maxPlayers: 2 });
+  expect(made.created).toBe(true);
+  const seated = await gw.joinOrCreate({ mode: "activity", maxPlayers: 2 });
+  expect(seated.created).toBe(false);
+  const listed = await gw.listRooms({ mode: "activity", includeFull: true });
+  expect(listed.rooms).toHaveLength(1);
+  // A quick-join the rules refuse counts as failed.
+  await expect(gw.joinOrCreate({ mode: "" })).rejects.toThrow();
+  const after = await activityNow();
+  expect(after.quickJoinsCreated - before.quickJoinsCreated).toBe(1);
+  expect(after.quickJoinsJoined - before.quickJoinsJoined).toBe(1);
+  expect(after.quickJoinsFailed - before.quickJoinsFailed).toBe(1);
+  expect(after.listings - before.listings).toBe(1);
+  expect(after.roomsListed - before.roomsListed).toBe(1);
+  // The other Gateway counted none of it.
+  const other = watch(env.cluster.gatewayUrl(1), "connect");
+  try {
+    expect((await other.until(() => true)).activity).toMatchObject({ quickJoinsCreated: 0, listings: 0 });
+  } finally {
+    await other.stop();
   }
 });

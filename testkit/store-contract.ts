@@ -1,16 +1,23 @@
 import { RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
-import type { AllocateInput, RoomStore, ServerRegistration } from "../common/store/store.js";
+import type { AllocateInput, EventHistoryLimits, RoomStore, ServerRegistration } from "../common/store/store.js";
 import { redisUrl, uniquePrefix } from "./test-redis.js";
 
 // What the store contract suites (common/store/*.contract.test.ts) share: every implementation,
 // and inputs with plain defaults.
 
-export const implementations: [string, () => RoomStore][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["RedisStore", () => new RedisStore({ redis: redisUrl(), keyPrefix: uniquePrefix("contract") })],
+/** What a contract suite may set on a store it makes. */
+export interface StoreOptions {
+  eventHistory?: EventHistoryLimits;
+}
+
+export const configurable: [string, (o?: StoreOptions) => RoomStore][] = [
+  ["MemoryStore", (o) => new MemoryStore(o)],
+  ["RedisStore", (o) => new RedisStore({ redis: redisUrl(), keyPrefix: uniquePrefix("contract"), ...o })],
 ];
+
+export const implementations: [string, () => RoomStore][] = configurable.map(([name, make]) => [name, () => make()]);
 
 export const reg = (id: string, over: Partial<ServerRegistration> = {}): ServerRegistration => ({
   id,

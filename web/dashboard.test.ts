@@ -63,9 +63,10 @@ test("the dashboard shows a demo room with its server, then its clean-up, never 
   await privateRoomRow(dash, ra.serverId).waitFor({ state: "detached", timeout: 5000 });
   await dash.getByTestId("total-rooms").filter({ hasText: /^0$/ }).waitFor({ timeout: 5000 });
 
-  // Newest first: the clean-up is listed above the allocation.
+  // Newest first: the clean-up is listed above the allocation (and the server's registration,
+  // from the store's history, below both).
   const kinds = await dash
-    .locator(`[data-testid="event"]:not([data-room-id])[data-server-id="${ra.serverId}"]`)
+    .locator(`[data-testid="event"][data-kind^="room-"]:not([data-room-id])[data-server-id="${ra.serverId}"]`)
     .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
   expect(kinds).toEqual(["room-removed", "room-allocated"]);
   // The id the demo shares was never on the operator's page (issue 10: it is all JoinRoom needs).
@@ -73,6 +74,33 @@ test("the dashboard shows a demo room with its server, then its clean-up, never 
 
   console.log(`screenshot: ${await screenshot(dash, "dashboard-after-cleanup.png")}`);
   expect(pages.errors()).toEqual([]);
+}, 60_000);
+
+test("a page opened after a room was made lists its allocation under Recent events (the embedded store's history)", async () => {
+  const a = await pages.open();
+  await a.goto(env.mesh.url);
+  const clicked = Date.now();
+  await a.getByTestId("create-room").click();
+  const ra = await inRoom(a);
+
+  const dash = await pages.open();
+  await dash.goto(env.mesh.dashboardUrl);
+  await dash.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
+  // In the first snapshot, not pushed later: the allocation happened before the page asked. The
+  // newest of this server's allocations (the first test's room is listed below it) is this one.
+  const allocated = privateEvent(dash, "room-allocated", ra.serverId).first();
+  await allocated.waitFor({ timeout: 2000 });
+  expect(Number(await allocated.getAttribute("data-ms"))).toBeGreaterThanOrEqual(clicked - 1000);
+  expect(await dash.getByTestId("events-empty").isHidden()).toBe(true);
+  expect(await dash.locator('[data-testid="event"][data-kind="server-registered"]').count()).toBe(2);
+  await privateRoomRow(dash, ra.serverId).waitFor({ timeout: 5000 });
+  console.log(`screenshot: ${await screenshot(dash, "dashboard-opened-late.png")}`);
+
+  await a.getByTestId("leave-room").click();
+  await privateEvent(dash, "room-removed", ra.serverId).first().waitFor({ timeout: 10_000 });
+  expect(pages.errors()).toEqual([]);
+  // Its stream counts against the Gateway's WatchCluster streams per client (4 by default).
+  await dash.context().close();
 }, 60_000);
 
 test("the dashboard asks for the operator token once per tab, and says what to do when it is wrong", async () => {

@@ -38,6 +38,20 @@ export const SHARED_SETTINGS: Setting[] = [
     for: ALL,
     help: "Secret (16+ bytes) that signs join tokens (key id `default`); the same on every Gateway and game server. JOIN_TOKEN_SECRETS instead lists several, for rotation. `up` makes a random one when neither is set; other commands refuse to start without one.",
   },
+  {
+    env: "EVENT_HISTORY_MAX_EVENTS",
+    kind: "int",
+    for: ALL,
+    default: "200",
+    help: "Cluster events (allocations, clean-ups, servers coming and going, moves) the store keeps, the newest, so a dashboard opened later lists them under Recent events; 0 keeps none.",
+  },
+  {
+    env: "EVENT_HISTORY_MAX_AGE_MS",
+    kind: "int",
+    for: ALL,
+    default: "300000",
+    help: "Kept events older than this (5 min) are no longer shown to a dashboard that opens; in Redis the list expires this long after the last event.",
+  },
   { env: "LOG_LEVEL", kind: "string", for: ALL, default: "info", help: "debug, info, warn or error." },
   { env: "LOG_FORMAT", kind: "string", for: ALL, default: "text", help: "text, or json for one JSON object per line." },
 ];

@@ -1,4 +1,5 @@
 import { ComposedStore } from "./composed-store.js";
+import { checkEventHistory, DEFAULT_EVENT_HISTORY, type EventHistoryLimits } from "./event-history.js";
 import { MemoryChannels, MemoryLeases } from "./memory/channels.js";
 import { MemoryMigration } from "./memory/migration.js";
 import { MemoryRooms } from "./memory/rooms.js";
@@ -10,12 +11,17 @@ import { MemorySpentTokens } from "./memory/tokens.js";
 // The embedded store of a one-process deployment: every concern's part (memory/*.ts) over one
 // MemoryState, lost when the process exits.
 
+export interface MemoryStoreOptions {
+  /** How many recent cluster events are kept, and for how long. */
+  eventHistory?: EventHistoryLimits;
+}
+
 export class MemoryStore extends ComposedStore {
   private readonly channels: MemoryChannels;
 
-  constructor() {
+  constructor(options: MemoryStoreOptions = {}) {
     const state = new MemoryState();
-    const channels = new MemoryChannels();
+    const channels = new MemoryChannels(checkEventHistory(options.eventHistory ?? DEFAULT_EVENT_HISTORY));
     super({
       servers: new MemoryServers(state),
       liveness: new MemoryLiveness(state),

@@ -22,9 +22,14 @@ describe.each(implementations)("%s migration", (_name, make) => {
     const snap = new Uint8Array([0, 1, 2, 255, 0, 10]);
     expect(await store.saveSnapshot({ roomId: id, serverId: "b", snapshot: snap })).toBe(false);
     expect(await store.saveSnapshot({ roomId: id, serverId: "a", snapshot: snap })).toBe(true);
+    expect(await store.listMoving(10)).toEqual([]);
     await store.removeServer({ id: "a", epoch: a.epoch, nowMs: 7000 });
+    // In flight: listed for dashboards, claimed or not.
+    expect(await store.listMoving(10)).toEqual([id]);
+    expect(await store.listMoving(0)).toEqual([]);
 
     expect(await store.claimMoving({ nowMs: 8000, leaseMs: 5000, limit: 10 })).toEqual([id]);
+    expect(await store.listMoving(10)).toEqual([id]);
     expect(await store.claimMoving({ nowMs: 9000, leaseMs: 5000, limit: 10 })).toEqual([]);
     expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9000 })).toEqual({
       kind: "none",
@@ -46,6 +51,7 @@ describe.each(implementations)("%s migration", (_name, make) => {
     expect(await store.finishMove({ roomId: id, serverId: "b", nowMs: 9000 })).toBe(false);
     expect(await store.finishMove({ roomId: id, serverId: "c", nowMs: 9000 })).toBe(true);
     expect(await store.getRoom(id)).toMatchObject({ state: RoomState.OPEN, serverId: "c", migrations: 1 });
+    expect(await store.listMoving(10)).toEqual([]);
     expect(await store.getSnapshot(id)).toEqual(snap);
     expect(await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [], nowMs: 9500 })).toEqual({
       kind: "gone",

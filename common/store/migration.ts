@@ -44,4 +44,6 @@ export interface Migration {
   finishMove(r: RoomOnServer & { nowMs: number }): Promise<boolean>;
   /** Lets the move be claimed again at untilMs (no server had room). */
   deferMove(d: { roomId: string; untilMs: number }): Promise<void>;
+  /** Up to `limit` MOVING rooms' ids (the migrations in flight, for dashboards); countRooms counts them all. */
+  listMoving(limit: number): Promise<string[]>;
 }

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
 import { ComposedStore } from "./composed-store.js";
+import { checkEventHistory, DEFAULT_EVENT_HISTORY, type EventHistoryLimits } from "./event-history.js";
 import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
 import { instrumentRedis } from "./redis/command-metrics.js";
 import { ACQUIRE_LEASE, RedisChannels, RedisLeases } from "./redis/channels.js";
@@ -43,6 +44,8 @@ export interface RedisStoreOptions extends ConnectionLimits {
   keyPrefix?: string;
   /** Where losing and regaining the connection is logged. */
   log?: Logger;
+  /** How many recent cluster events are kept, and for how long (the same on every process, ideally). */
+  eventHistory?: EventHistoryLimits;
 }
 
 export class RedisStore extends ComposedStore {
@@ -51,11 +54,13 @@ export class RedisStore extends ComposedStore {
   private readonly channels: RedisChannels;
 
   constructor(options: RedisStoreOptions) {
+    // Checked before connecting, so a bad setting leaves no client behind.
+    const history = checkEventHistory(options.eventHistory ?? DEFAULT_EVENT_HISTORY);
     const { redis, ownsClient } = connect(options);
     instrumentRedis(redis);
     defineScripts(redis, STORE_SCRIPTS);
     const c = new RedisContext(redis, new RedisKeys(options.keyPrefix ?? "rg:"));
-    const channels = new RedisChannels(c, ownsClient, options.log);
+    const channels = new RedisChannels(c, ownsClient, history, options.log);
     super({
       servers: new RedisServers(c),
       liveness: new RedisLiveness(c),

@@ -51,6 +51,34 @@ describe.each(implementations)("%s servers", (_name, make) => {
     expect(Number(s!.lastReportTime!.seconds)).toBe(5);
   });
 
+  test("a report's room CPU lands on the rooms still on that server, and nowhere else", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 1 }));
+    const b = await store.registerServer(reg("b", { maxRooms: 1 }));
+    const onA = await store.allocateRoom(alloc());
+    const onB = await store.allocateRoom(alloc());
+    if (onA.kind !== "created" || onB.kind !== "created") throw new Error("expected two rooms");
+    const [ra, rb] = onA.room.serverId === "a" ? [onA.room, onB.room] : [onB.room, onA.room];
+    expect(await store.getRoom(ra.roomId)).toMatchObject({ cpuSeconds: 0, cpuLoad: 0 });
+    const report = (id: string, epoch: number, roomId: string, cpuSeconds: number, load: number) =>
+      store.recordLoad({
+        id,
+        epoch,
+        players: 0,
+        nowMs: 5000,
+        expiresAtMs: 8000,
+        roomCpu: [{ roomId, cpuSeconds, load }],
+      });
+    expect(await report("a", a.epoch, ra.roomId, 1.25, 0.5)).toBe(true);
+    // b claims a's room (and one that does not exist): neither changes.
+    expect(await report("b", b.epoch, ra.roomId, 99, 1)).toBe(true);
+    expect(await report("b", b.epoch, "nosuchroom".padEnd(22, "x"), 99, 1)).toBe(true);
+    expect(await store.getRoom(ra.roomId)).toMatchObject({ cpuSeconds: 1.25, cpuLoad: 0.5 });
+    expect(await store.getRoom(rb.roomId)).toMatchObject({ cpuSeconds: 0, cpuLoad: 0 });
+    // A stale epoch records nothing at all.
+    expect(await report("a", a.epoch + 1, ra.roomId, 7, 0)).toBe(false);
+    expect((await store.getRoom(ra.roomId))!.cpuSeconds).toBe(1.25);
+  });
+
   test("servers past their expiry are listed oldest first, and a report pushes it back", async () => {
     const a = await store.registerServer(reg("a", { expiresAtMs: 3000 }));
     const b = await store.registerServer(reg("b", { expiresAtMs: 2000 }));

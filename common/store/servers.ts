@@ -43,6 +43,15 @@ export interface LoadReport extends ServerEpoch {
   nowMs: number;
   /** When the server counts as dead unless it reports again. */
   expiresAtMs: number;
+  /** CPU its logic rooms used (see RoomCpu in manager.proto); kept on those rooms still on this server. */
+  roomCpu?: RoomCpuReport[];
+}
+
+export interface RoomCpuReport {
+  roomId: string;
+  cpuSeconds: number;
+  /** Share of one core since the server's previous report. */
+  load: number;
 }
 
 export interface RemovedServer {

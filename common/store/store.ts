@@ -14,6 +14,7 @@ import type { SpentTokens } from "./tokens.js";
 
 export * from "./caps.js";
 export * from "./channels.js";
+export * from "./event-history.js";
 export * from "./leases.js";
 export * from "./migration.js";
 export * from "./rooms.js";

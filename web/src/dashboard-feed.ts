@@ -63,7 +63,9 @@ export function watchClusterFeed(baseUrl: string, token: string, on: FeedHandler
         arm();
         let first = true;
         for await (const res of client.watchCluster(
-          { maxIntervalMs: SNAPSHOT_INTERVAL_MS },
+          // Each time: the first snapshot brings what the store kept, so a page opened late (or
+          // back after a break) lists what it missed; the log drops what it already shows.
+          { maxIntervalMs: SNAPSHOT_INTERVAL_MS, recentEvents: true },
           { signal: call.signal, headers },
         )) {
           arm();

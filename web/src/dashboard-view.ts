@@ -1,11 +1,15 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type GameServer, GameServerState, type Room } from "../../gen/roomgate/v1/common_pb.js";
+import { type GameServer, GameServerState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
 import type { WatchClusterResponse } from "../../gen/roomgate/v1/gateway_pb.js";
+import { RELAY, roomTypeLabel } from "../../common/room-type.js";
+import { ActivityView, RegionsView } from "./dashboard-regions.js";
+import { RoomsView } from "./dashboard-rooms.js";
 import { byTestId, h, replaceChildren, setText } from "./dom.js";
 import { formatAge, percent } from "./format.js";
 
-// Totals, game servers and rooms from one snapshot. Every snapshot is complete, so each render
-// starts from scratch; at a few hundred rows a second that is cheaper than it sounds.
+// Totals, regions, game servers, rooms and this Gateway's activity from one snapshot. Every
+// snapshot is complete, so each render starts from scratch; at a few hundred rows a second that is
+// cheaper than it sounds.
 
 const STATE_NAME: Record<GameServerState, string> = {
   [GameServerState.UNSPECIFIED]: "unknown",
@@ -18,10 +22,9 @@ export class ClusterView {
   private readonly servers = byTestId("servers");
   private readonly serversEmpty = byTestId("servers-empty");
   private readonly serverCount = byTestId("server-count");
-  private readonly rooms = byTestId("rooms");
-  private readonly roomsEmpty = byTestId("rooms-empty");
-  private readonly roomCount = byTestId("room-count");
-  private readonly roomsMore = byTestId("rooms-more");
+  private readonly rooms = new RoomsView();
+  private readonly regions = new RegionsView();
+  private readonly activity = new ActivityView();
   private readonly totals = {
     servers: byTestId("total-servers"),
     serversSub: byTestId("total-servers-sub"),
@@ -30,14 +33,19 @@ export class ClusterView {
     players: byTestId("total-players"),
     seats: byTestId("total-seats"),
     seatsSub: byTestId("total-seats-sub"),
+    public: byTestId("total-public"),
+    publicSub: byTestId("total-public-sub"),
+    moving: byTestId("total-moving"),
   };
 
   render(res: WatchClusterResponse) {
     // Ages are measured on the Gateway's clock, which stamped both times.
     const now = res.time ? timestampMs(res.time) : Date.now();
     this.renderTotals(res);
+    this.regions.render(res.servers);
+    this.activity.render(res.activity);
     this.renderServers(res.servers, now);
-    this.renderRooms(res.rooms, res.totalRooms, now);
+    this.rooms.render(res.rooms, res.totalRooms, now);
   }
 
   private renderTotals(res: WatchClusterResponse) {
@@ -58,6 +66,22 @@ export class ClusterView {
       this.totals.seatsSub,
       `of ${seatsMax} (${percent(seats, seatsMax).toFixed(seatsMax > 0 && seats > 0 && seats * 100 < seatsMax ? 1 : 0)} %)`,
     );
+    // Of the rooms listed (all of them, up to the Gateway's listing limit).
+    const open = res.rooms.filter((r) => r.visibility === RoomVisibility.PUBLIC);
+    const modes = new Map<string, number>();
+    for (const r of open) modes.set(r.mode || "no mode", (modes.get(r.mode || "no mode") ?? 0) + 1);
+    setText(this.totals.public, String(open.length));
+    setText(
+      this.totals.publicSub,
+      modes.size === 0
+        ? "none listed"
+        : [...modes]
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([m, n]) => `${m} ${n}`)
+            .join(", "),
+    );
+    setText(this.totals.moving, String(res.roomsMoving));
+    this.totals.moving.classList.toggle("late", res.roomsMoving > 0);
   }
 
   private renderServers(servers: GameServer[], now: number) {
@@ -65,14 +89,6 @@ export class ClusterView {
     replaceChildren(this.servers, ...sorted.map((s) => serverRow(s, now)));
     this.serversEmpty.hidden = servers.length > 0;
     setText(this.serverCount, String(servers.length));
-  }
-
-  private renderRooms(rooms: Room[], total: number, now: number) {
-    const sorted = [...rooms].sort((a, b) => createdMs(b) - createdMs(a) || a.roomId.localeCompare(b.roomId));
-    replaceChildren(this.rooms, ...sorted.map((r) => roomRow(r, now)));
-    this.roomsEmpty.hidden = total > 0;
-    setText(this.roomCount, String(total));
-    setText(this.roomsMore, total > rooms.length ? `newest ${rooms.length} shown` : "");
   }
 }
 
@@ -85,7 +101,17 @@ function serverRow(s: GameServer, now: number): HTMLElement {
     "tr",
     { "data-testid": "server-row", "data-server-id": s.id, "data-state": state },
     h("td", {}, h("div", { class: "mono strong" }, s.id), h("div", { class: "sub mono opt" }, s.address)),
-    h("td", { class: "opt" }, s.region || "–"),
+    h(
+      "td",
+      { class: "opt labels" },
+      h(
+        "div",
+        { "data-testid": "server-region" },
+        s.region || "–",
+        s.zone ? h("span", { class: "sub" }, ` · ${s.zone}`) : null,
+      ),
+      h("div", { "data-testid": "server-labels" }, ...labelChips(s)),
+    ),
     h("td", {}, h("span", { class: `badge ${state}` }, state)),
     h(
       "td",
@@ -125,38 +151,21 @@ function loadBar(s: GameServer): HTMLElement {
   );
 }
 
-function roomRow(r: Room, now: number): HTMLElement {
-  const created = createdMs(r);
-  return h(
-    "tr",
-    { "data-testid": "room-row", "data-room-id": r.roomId || undefined, "data-server-id": r.serverId },
-    // The Gateway never sends a private room's id: it would be all anyone needs to join.
-    r.roomId
-      ? h("td", { class: "mono strong", "data-testid": "room-id" }, r.roomId)
-      : h(
-          "td",
-          { class: "sub", "data-testid": "room-id", title: "private rooms are listed without their id" },
-          "private",
-        ),
-    h(
-      "td",
-      { class: "mono", "data-testid": "room-server" },
-      r.serverId,
-      r.region ? h("span", { class: "sub opt" }, ` · ${r.region}`) : null,
-    ),
-    h(
-      "td",
-      { class: "num", "data-testid": "room-players" },
-      h("span", { class: "seats-bar", style: `--fill: ${percent(r.playerCount, r.maxPlayers)}%` }),
-      `${r.playerCount}`,
-      h("span", { class: "of" }, ` / ${r.maxPlayers}`),
-    ),
-    h("td", { class: "num sub opt" }, created ? formatAge(now - created) : "–"),
-  );
-}
-
-function createdMs(r: Room): number {
-  return r.createTime ? timestampMs(r.createTime) : 0;
+/** The room types it runs (relay always; a logic type as its room-type label), then its other labels. */
+function labelChips(s: GameServer): HTMLElement[] {
+  const types = [RELAY];
+  const labels: HTMLElement[] = [];
+  const prefix = roomTypeLabel("");
+  for (const [k, v] of Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b))) {
+    if (k.startsWith(prefix)) types.push(k.slice(prefix.length));
+    // The zone is shown beside the region already.
+    else if (k !== "zone")
+      labels.push(h("span", { class: "chip label", "data-testid": "server-label", "data-label": k }, `${k}=${v}`));
+  }
+  return [
+    ...types.map((t) => h("span", { class: t === RELAY ? "chip" : "chip type", "data-testid": "server-type" }, t)),
+    ...labels,
+  ];
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

@@ -42,7 +42,8 @@ function showState(s: FeedState) {
   if (s.kind === "connecting") setText(pill, "connecting");
   if (s.kind === "live") {
     setText(pill, "live");
-    if (s.reconnected) log.note("Stream reconnected; events from while it was down are not listed.");
+    if (s.reconnected)
+      log.note("Stream reconnected; events from while it was down are listed as far as the store kept them.");
   }
   if (s.kind === "denied") {
     if (s.code === Code.Unauthenticated) {

@@ -1,15 +1,29 @@
 import type { ClusterEvent } from "../../../gen/roomgate/v1/gateway_pb.js";
 import { type ClusterEvents, type ManagerBus, listen } from "../channels.js";
+import { DEFAULT_EVENT_HISTORY, type EventHistoryLimits, stillRecent } from "../event-history.js";
 import type { Leases } from "../leases.js";
 
-// The memory store's channels (in-process listeners) and leases (timed with the caller's clock).
+// The memory store's channels (in-process listeners, the event history in an array) and leases
+// (timed with the caller's clock).
 
 export class MemoryChannels implements ClusterEvents, ManagerBus {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly busListeners = new Set<(m: Uint8Array) => void>();
+  /** Newest first, at most maxEvents; age is checked when read. */
+  private history: ClusterEvent[] = [];
+
+  constructor(private readonly historyLimits: EventHistoryLimits = DEFAULT_EVENT_HISTORY) {}
 
   async publishEvent(event: ClusterEvent) {
+    if (this.historyLimits.maxEvents > 0) {
+      this.history.unshift(event);
+      if (this.history.length > this.historyLimits.maxEvents) this.history.length = this.historyLimits.maxEvents;
+    }
     for (const l of this.listeners) l(event);
+  }
+
+  async recentEvents(nowMs = Date.now()) {
+    return stillRecent(this.history, nowMs, this.historyLimits);
   }
 
   async subscribeEvents(listener: (e: ClusterEvent) => void) {
@@ -28,6 +42,7 @@ export class MemoryChannels implements ClusterEvents, ManagerBus {
   }
 
   close() {
+    this.history = [];
     this.listeners.clear();
     this.busListeners.clear();
   }

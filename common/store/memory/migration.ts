@@ -64,4 +64,13 @@ export class MemoryMigration implements Migration {
     const rec = this.s.rooms.get(roomId);
     if (rec?.room.state === RoomState.MOVING) rec.leaseUntil = untilMs;
   }
+
+  async listMoving(limit: number) {
+    const out: string[] = [];
+    for (const { room } of this.s.rooms.values()) {
+      if (out.length >= limit) break;
+      if (room.state === RoomState.MOVING) out.push(room.roomId);
+    }
+    return out;
+  }
 }

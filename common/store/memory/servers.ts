@@ -71,6 +71,12 @@ export class MemoryLiveness implements Liveness {
     this.s.expiry.set(r.id, r.expiresAtMs);
     s.players = r.players;
     s.lastReportTime = timestampFromMs(r.nowMs);
+    for (const c of r.roomCpu ?? []) {
+      const room = this.s.rooms.get(c.roomId)?.room;
+      if (room?.serverId !== r.id) continue;
+      room.cpuSeconds = c.cpuSeconds;
+      room.cpuLoad = c.load;
+    }
     return true;
   }
 

@@ -2,14 +2,16 @@ import type { Redis } from "ioredis";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type ClusterEvent, ClusterEventSchema } from "../../../gen/roomgate/v1/gateway_pb.js";
 import { type ClusterEvents, type ManagerBus, listen } from "../channels.js";
+import { type EventHistoryLimits, stillRecent } from "../event-history.js";
 import type { Leases } from "../leases.js";
 import type { Logger } from "../../log.js";
 import { superviseConnection } from "../redis-connection.js";
 import type { RedisContext } from "./context.js";
 import { script } from "./lua.js";
 
-// The Redis store's pub/sub channels (one subscriber connection for both) and leases (timed by
-// Redis's own clock).
+// The Redis store's pub/sub channels (one subscriber connection for both), the event history (a
+// list, trimmed to its count and expiring with its age as each event is pushed), and leases
+// (timed by Redis's own clock).
 
 export class RedisChannels implements ClusterEvents, ManagerBus {
   private subscriber?: Promise<Redis>;
@@ -19,11 +21,42 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   constructor(
     private readonly c: RedisContext,
     private readonly ownsClient: boolean,
+    private readonly history: EventHistoryLimits,
     private readonly log?: Logger,
   ) {}
 
   async publishEvent(event: ClusterEvent) {
-    await this.c.redis.publish(this.c.keys.events, Buffer.from(toBinary(ClusterEventSchema, event)));
+    const bytes = Buffer.from(toBinary(ClusterEventSchema, event));
+    const { maxEvents, maxAgeMs } = this.history;
+    if (maxEvents === 0) {
+      await this.c.redis.publish(this.c.keys.events, bytes);
+      return;
+    }
+    // One transaction: the history never holds an event its subscribers were not told of.
+    const key = this.c.keys.recentEvents;
+    const res = await this.c.redis
+      .multi()
+      .publish(this.c.keys.events, bytes)
+      .lpush(key, bytes)
+      .ltrim(key, 0, maxEvents - 1)
+      .pexpire(key, Math.max(1, maxAgeMs))
+      .exec();
+    const failed = res?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  }
+
+  async recentEvents(nowMs = Date.now()) {
+    if (this.history.maxEvents === 0) return [];
+    const raw = await this.c.redis.lrangeBuffer(this.c.keys.recentEvents, 0, this.history.maxEvents - 1);
+    const events: ClusterEvent[] = [];
+    for (const b of raw) {
+      try {
+        events.push(fromBinary(ClusterEventSchema, b));
+      } catch {
+        // not ours; a shared Redis may carry anything
+      }
+    }
+    return stillRecent(events, nowMs, this.history);
   }
 
   async subscribeEvents(listener: (e: ClusterEvent) => void) {

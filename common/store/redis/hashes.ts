@@ -78,5 +78,7 @@ export function roomFromHash(h: Record<string, string>): Room {
     labels: parseLabels(h.labels),
     freeSeats: num(h.free),
     zone: h.zone ?? "",
+    cpuSeconds: Number(h.cpu ?? 0) || 0,
+    cpuLoad: Number(h.cpuLoad ?? 0) || 0,
   });
 }

@@ -13,6 +13,7 @@
 //   {prefix}lease:{name}           string the lease holder's name, expiring (PX) with the lease
 //   {prefix}spent:{tokenId}        string a spent join token's id, expiring (PX) with the token
 //   {prefix}events                 pub/sub channel of ClusterEvent (protobuf binary)
+//   {prefix}events:recent          list   the latest ClusterEvents, newest first (trimmed, expiring)
 //   {prefix}bus                    pub/sub channel of ManagerBusMessage (protobuf binary)
 // and the placement, seat, listing and per-caller cap indexes described in lua/includes/*.lua. Scripts derive
 // server and room keys from the prefix themselves, so they assume a single Redis (or a primary
@@ -66,6 +67,9 @@ export class RedisKeys {
   }
   get events() {
     return `${this.prefix}events`;
+  }
+  get recentEvents() {
+    return `${this.prefix}events:recent`;
   }
   get bus() {
     return `${this.prefix}bus`;

@@ -92,4 +92,9 @@ export class RedisMigration implements Migration {
   async deferMove({ roomId, untilMs }: { roomId: string; untilMs: number }) {
     await this.c.redis.zadd(this.c.keys.moving, "XX", untilMs, roomId);
   }
+
+  async listMoving(limit: number) {
+    // The move queue holds exactly the MOVING rooms (by when their move may next be claimed).
+    return limit > 0 ? this.c.redis.zrange(this.c.keys.moving, "0", String(limit - 1)) : [];
+  }
 }

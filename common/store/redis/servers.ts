@@ -75,10 +75,19 @@ export const SET_STATE = script<number>()({
 export const RECORD_LOAD = script<number>()({
   file: "record-load",
   keys: ["serverKey", "expiryKey"],
-  args: ["id", "epoch", "players", "nowMs", "expiresAtMs"],
+  args: ["prefix", "id", "epoch", "players", "nowMs", "expiresAtMs"],
+  rest: "roomCpu",
   encode: (k, r: LoadReport) => ({
     keys: { serverKey: k.server(r.id), expiryKey: k.expiry },
-    args: { id: r.id, epoch: r.epoch, players: r.players, nowMs: r.nowMs, expiresAtMs: r.expiresAtMs },
+    args: {
+      prefix: k.prefix,
+      id: r.id,
+      epoch: r.epoch,
+      players: r.players,
+      nowMs: r.nowMs,
+      expiresAtMs: r.expiresAtMs,
+    },
+    rest: (r.roomCpu ?? []).flatMap((c) => [c.roomId, c.cpuSeconds, c.load]),
   }),
 });
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/manager.proto.
  */
 export const file_roomgate_v1_manager: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyKsAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIiwKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDSKJAgoJUm9vbUV2ZW50Eg8KB3Jvb21faWQYASABKAkSKQoGb3BlbmVkGAIgASgLMhcucm9vbWdhdGUudjEuUm9vbU9wZW5lZEgAEisKB3BsYXllcnMYAyABKAsyGC5yb29tZ2F0ZS52MS5Sb29tUGxheWVyc0gAEikKBmNsb3NlZBgEIAEoCzIXLnJvb21nYXRlLnYxLlJvb21DbG9zZWRIABIrCgdyZWZ1c2VkGAUgASgLMhgucm9vbWdhdGUudjEuUm9vbVJlZnVzZWRIABIyCghzbmFwc2hvdBgGIAEoCzIeLnJvb21nYXRlLnYxLlJvb21TbmFwc2hvdFRha2VuSABCBwoFZXZlbnQiDAoKUm9vbU9wZW5lZCI3CgtSb29tUGxheWVycxINCgVjb3VudBgBIAEoDRIZChFqb2luZWRfcGxheWVyX2lkcxgCIAMoCSJMCgpSb29tQ2xvc2VkEiwKBnJlYXNvbhgBIAEoDjIcLnJvb21nYXRlLnYxLlJvb21DbG9zZVJlYXNvbhIQCghzbmFwc2hvdBgCIAEoDCIlChFSb29tU25hcHNob3RUYWtlbhIQCghzbmFwc2hvdBgBIAEoDCIdCgtSb29tUmVmdXNlZBIOCgZyZWFzb24YASABKAkiCgoIRHJhaW5pbmcixQEKDkF0dGFjaFJlc3BvbnNlEi0KCnJlZ2lzdGVyZWQYASABKAsyFy5yb29tZ2F0ZS52MS5SZWdpc3RlcmVkSAASKgoJb3Blbl9yb29tGAIgASgLMhUucm9vbWdhdGUudjEuT3BlblJvb21IABIsCgpjbG9zZV9yb29tGAMgASgLMhYucm9vbWdhdGUudjEuQ2xvc2VSb29tSAASIwoFZHJhaW4YBCABKAsyEi5yb29tZ2F0ZS52MS5EcmFpbkgAQgUKA21zZyIeCgpSZWdpc3RlcmVkEhAKCHJvb21faWRzGAEgAygJIu0BCghPcGVuUm9vbRIPCgdyb29tX2lkGAEgASgJEhMKC21heF9wbGF5ZXJzGAIgASgNEh0KFWZpcnN0X2pvaW5fdGltZW91dF9tcxgDIAEoDRIPCgdyZXN0b3JlGAQgASgIEhAKCHNuYXBzaG90GAUgASgMEhEKCXJvb21fdHlwZRgGIAEoCRI1CghtZXRhZGF0YRgHIAMoCzIjLnJvb21nYXRlLnYxLk9wZW5Sb29tLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhwKCUNsb3NlUm9vbRIPCgdyb29tX2lkGAEgASgJIgcKBURyYWluIm4KEU1hbmFnZXJCdXNNZXNzYWdlEi0KB2NvbW1hbmQYASABKAsyGi5yb29tZ2F0ZS52MS5TZXJ2ZXJDb21tYW5kSAASIwoDYWNrGAIgASgLMhQucm9vbWdhdGUudjEuUm9vbUFja0gAQgUKA21zZyJQCg1TZXJ2ZXJDb21tYW5kEhEKCXNlcnZlcl9pZBgBIAEoCRIsCgdjb21tYW5kGAIgASgLMhsucm9vbWdhdGUudjEuQXR0YWNoUmVzcG9uc2UiPAoHUm9vbUFjaxIPCgdyb29tX2lkGAEgASgJEhEKCXNlcnZlcl9pZBgCIAEoCRINCgVlcnJvchgDIAEoCSr8AQoPUm9vbUNsb3NlUmVhc29uEiEKHVJPT01fQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXUk9PTV9DTE9TRV9SRUFTT05fRU1QVFkQARIiCh5ST09NX0NMT1NFX1JFQVNPTl9ORVZFUl9KT0lORUQQAhIeChpST09NX0NMT1NFX1JFQVNPTl9TSFVURE9XThADEicKI1JPT01fQ0xPU0VfUkVBU09OX0NMT1NFRF9CWV9NQU5BR0VSEAQSHwobUk9PTV9DTE9TRV9SRUFTT05fTUlHUkFUSU5HEAUSGwoXUk9PTV9DTE9TRV9SRUFTT05fRU5ERUQQBjLQAgoOTWFuYWdlclNlcnZpY2USUwoMQWxsb2NhdGVSb29tEiAucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVxdWVzdBohLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlc3BvbnNlEkUKBkF0dGFjaBIaLnJvb21nYXRlLnYxLkF0dGFjaFJlcXVlc3QaGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSgBMAESUAoLTGlzdFNlcnZlcnMSHy5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1JlcXVlc3QaIC5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1Jlc3BvbnNlElAKC0RyYWluU2VydmVyEh8ucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXF1ZXN0GiAucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyKsAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDRIyCghyb29tX2NwdRgDIAMoCzIULnJvb21nYXRlLnYxLlJvb21DcHVCCrpIB5IBBBCgjQYiZwoHUm9vbUNwdRIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIlCgtjcHVfc2Vjb25kcxgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIaCgRsb2FkGAMgASgCQgy6SAkKB0ABLQAAAAAiiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50IgwKClJvb21PcGVuZWQiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiTAoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwiJQoRUm9vbVNuYXBzaG90VGFrZW4SEAoIc25hcHNob3QYASABKAwiHQoLUm9vbVJlZnVzZWQSDgoGcmVhc29uGAEgASgJIgoKCERyYWluaW5nIsUBCg5BdHRhY2hSZXNwb25zZRItCgpyZWdpc3RlcmVkGAEgASgLMhcucm9vbWdhdGUudjEuUmVnaXN0ZXJlZEgAEioKCW9wZW5fcm9vbRgCIAEoCzIVLnJvb21nYXRlLnYxLk9wZW5Sb29tSAASLAoKY2xvc2Vfcm9vbRgDIAEoCzIWLnJvb21nYXRlLnYxLkNsb3NlUm9vbUgAEiMKBWRyYWluGAQgASgLMhIucm9vbWdhdGUudjEuRHJhaW5IAEIFCgNtc2ciHgoKUmVnaXN0ZXJlZBIQCghyb29tX2lkcxgBIAMoCSLtAQoIT3BlblJvb20SDwoHcm9vbV9pZBgBIAEoCRITCgttYXhfcGxheWVycxgCIAEoDRIdChVmaXJzdF9qb2luX3RpbWVvdXRfbXMYAyABKA0SDwoHcmVzdG9yZRgEIAEoCBIQCghzbmFwc2hvdBgFIAEoDBIRCglyb29tX3R5cGUYBiABKAkSNQoIbWV0YWRhdGEYByADKAsyIy5yb29tZ2F0ZS52MS5PcGVuUm9vbS5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIcCglDbG9zZVJvb20SDwoHcm9vbV9pZBgBIAEoCSIHCgVEcmFpbiJuChFNYW5hZ2VyQnVzTWVzc2FnZRItCgdjb21tYW5kGAEgASgLMhoucm9vbWdhdGUudjEuU2VydmVyQ29tbWFuZEgAEiMKA2FjaxgCIAEoCzIULnJvb21nYXRlLnYxLlJvb21BY2tIAEIFCgNtc2ciUAoNU2VydmVyQ29tbWFuZBIRCglzZXJ2ZXJfaWQYASABKAkSLAoHY29tbWFuZBgCIAEoCzIbLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlIjwKB1Jvb21BY2sSDwoHcm9vbV9pZBgBIAEoCRIRCglzZXJ2ZXJfaWQYAiABKAkSDQoFZXJyb3IYAyABKAkq/AEKD1Jvb21DbG9zZVJlYXNvbhIhCh1ST09NX0NMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VNUFRZEAESIgoeUk9PTV9DTE9TRV9SRUFTT05fTkVWRVJfSk9JTkVEEAISHgoaUk9PTV9DTE9TRV9SRUFTT05fU0hVVERPV04QAxInCiNST09NX0NMT1NFX1JFQVNPTl9DTE9TRURfQllfTUFOQUdFUhAEEh8KG1JPT01fQ0xPU0VfUkVBU09OX01JR1JBVElORxAFEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VOREVEEAYy0AIKDk1hbmFnZXJTZXJ2aWNlElMKDEFsbG9jYXRlUm9vbRIgLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlcXVlc3QaIS5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXNwb25zZRJFCgZBdHRhY2gSGi5yb29tZ2F0ZS52MS5BdHRhY2hSZXF1ZXN0Ghsucm9vbWdhdGUudjEuQXR0YWNoUmVzcG9uc2UoATABElAKC0xpc3RTZXJ2ZXJzEh8ucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXF1ZXN0GiAucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXNwb25zZRJQCgtEcmFpblNlcnZlchIfLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVxdWVzdBogLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomRequest
@@ -365,6 +365,14 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
    * @generated from field: uint32 rooms = 2;
    */
   rooms: number;
+
+  /**
+   * Rooms of a logic type whose CPU time changed since the previous report; the store keeps each
+   * on the room's record (the dashboard shows it). At most one per room the server may hold.
+   *
+   * @generated from field: repeated roomgate.v1.RoomCpu room_cpu = 3;
+   */
+  roomCpu: RoomCpu[];
 };
 
 /**
@@ -373,6 +381,37 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
  */
 export const LoadReportSchema: GenMessage<LoadReport> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_manager, 9);
+
+/**
+ * @generated from message roomgate.v1.RoomCpu
+ */
+export type RoomCpu = Message<"roomgate.v1.RoomCpu"> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * CPU time the room's logic has used on this server so far, seconds.
+   *
+   * @generated from field: double cpu_seconds = 2;
+   */
+  cpuSeconds: number;
+
+  /**
+   * Share of one core it used since the previous report.
+   *
+   * @generated from field: float load = 3;
+   */
+  load: number;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomCpu.
+ * Use `create(RoomCpuSchema)` to create a new message.
+ */
+export const RoomCpuSchema: GenMessage<RoomCpu> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 10);
 
 /**
  * @generated from message roomgate.v1.RoomEvent
@@ -424,7 +463,7 @@ export type RoomEvent = Message<"roomgate.v1.RoomEvent"> & {
  * Use `create(RoomEventSchema)` to create a new message.
  */
 export const RoomEventSchema: GenMessage<RoomEvent> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 10);
+  messageDesc(file_roomgate_v1_manager, 11);
 
 /**
  * @generated from message roomgate.v1.RoomOpened
@@ -437,7 +476,7 @@ export type RoomOpened = Message<"roomgate.v1.RoomOpened"> & {
  * Use `create(RoomOpenedSchema)` to create a new message.
  */
 export const RoomOpenedSchema: GenMessage<RoomOpened> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 11);
+  messageDesc(file_roomgate_v1_manager, 12);
 
 /**
  * @generated from message roomgate.v1.RoomPlayers
@@ -464,7 +503,7 @@ export type RoomPlayers = Message<"roomgate.v1.RoomPlayers"> & {
  * Use `create(RoomPlayersSchema)` to create a new message.
  */
 export const RoomPlayersSchema: GenMessage<RoomPlayers> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 12);
+  messageDesc(file_roomgate_v1_manager, 13);
 
 /**
  * @generated from message roomgate.v1.RoomClosed
@@ -488,7 +527,7 @@ export type RoomClosed = Message<"roomgate.v1.RoomClosed"> & {
  * Use `create(RoomClosedSchema)` to create a new message.
  */
 export const RoomClosedSchema: GenMessage<RoomClosed> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 13);
+  messageDesc(file_roomgate_v1_manager, 14);
 
 /**
  * The room's state, a serialized RoomSnapshot, for the store to keep.
@@ -507,7 +546,7 @@ export type RoomSnapshotTaken = Message<"roomgate.v1.RoomSnapshotTaken"> & {
  * Use `create(RoomSnapshotTakenSchema)` to create a new message.
  */
 export const RoomSnapshotTakenSchema: GenMessage<RoomSnapshotTaken> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 14);
+  messageDesc(file_roomgate_v1_manager, 15);
 
 /**
  * @generated from message roomgate.v1.RoomRefused
@@ -524,7 +563,7 @@ export type RoomRefused = Message<"roomgate.v1.RoomRefused"> & {
  * Use `create(RoomRefusedSchema)` to create a new message.
  */
 export const RoomRefusedSchema: GenMessage<RoomRefused> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 15);
+  messageDesc(file_roomgate_v1_manager, 16);
 
 /**
  * The server is shutting down and takes no new rooms.
@@ -539,7 +578,7 @@ export type Draining = Message<"roomgate.v1.Draining"> & {
  * Use `create(DrainingSchema)` to create a new message.
  */
 export const DrainingSchema: GenMessage<Draining> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 16);
+  messageDesc(file_roomgate_v1_manager, 17);
 
 /**
  * Manager to game server.
@@ -582,7 +621,7 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
  * Use `create(AttachResponseSchema)` to create a new message.
  */
 export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 17);
+  messageDesc(file_roomgate_v1_manager, 18);
 
 /**
  * @generated from message roomgate.v1.Registered
@@ -603,7 +642,7 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
  * Use `create(RegisteredSchema)` to create a new message.
  */
 export const RegisteredSchema: GenMessage<Registered> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 18);
+  messageDesc(file_roomgate_v1_manager, 19);
 
 /**
  * @generated from message roomgate.v1.OpenRoom
@@ -660,7 +699,7 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
  * Use `create(OpenRoomSchema)` to create a new message.
  */
 export const OpenRoomSchema: GenMessage<OpenRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 19);
+  messageDesc(file_roomgate_v1_manager, 20);
 
 /**
  * @generated from message roomgate.v1.CloseRoom
@@ -677,7 +716,7 @@ export type CloseRoom = Message<"roomgate.v1.CloseRoom"> & {
  * Use `create(CloseRoomSchema)` to create a new message.
  */
 export const CloseRoomSchema: GenMessage<CloseRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 20);
+  messageDesc(file_roomgate_v1_manager, 21);
 
 /**
  * An operator asked this server to drain (roomgate drain): it behaves as on SIGTERM.
@@ -692,7 +731,7 @@ export type Drain = Message<"roomgate.v1.Drain"> & {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 21);
+  messageDesc(file_roomgate_v1_manager, 22);
 
 /**
  * What Managers tell each other over the store's message bus: a game server's stream is held by
@@ -724,7 +763,7 @@ export type ManagerBusMessage = Message<"roomgate.v1.ManagerBusMessage"> & {
  * Use `create(ManagerBusMessageSchema)` to create a new message.
  */
 export const ManagerBusMessageSchema: GenMessage<ManagerBusMessage> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 22);
+  messageDesc(file_roomgate_v1_manager, 23);
 
 /**
  * For whichever Manager holds the named server's Attach stream: send it this command.
@@ -748,7 +787,7 @@ export type ServerCommand = Message<"roomgate.v1.ServerCommand"> & {
  * Use `create(ServerCommandSchema)` to create a new message.
  */
 export const ServerCommandSchema: GenMessage<ServerCommand> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 23);
+  messageDesc(file_roomgate_v1_manager, 24);
 
 /**
  * A game server answered open_room; the Manager waiting for it settles its allocation.
@@ -779,7 +818,7 @@ export type RoomAck = Message<"roomgate.v1.RoomAck"> & {
  * Use `create(RoomAckSchema)` to create a new message.
  */
 export const RoomAckSchema: GenMessage<RoomAck> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 24);
+  messageDesc(file_roomgate_v1_manager, 25);
 
 /**
  * @generated from enum roomgate.v1.RoomCloseReason
