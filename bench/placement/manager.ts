@@ -11,7 +11,13 @@ export interface ManagerProcess {
 
 const KILL_AFTER_MS = 15_000;
 
-export async function startManagerProcess(redisUrl: string, keyPrefix: string, name: string): Promise<ManagerProcess> {
+export async function startManagerProcess(
+  redisUrl: string,
+  keyPrefix: string,
+  name: string,
+  /** Another build's CLI (the rooms benchmark's baseline checkout); this checkout's by default. */
+  cli?: string,
+): Promise<ManagerProcess> {
   const { proc, port } = await startComponent(
     "manager",
     {
@@ -22,6 +28,8 @@ export async function startManagerProcess(redisUrl: string, keyPrefix: string, n
       MANAGER_ID: name,
     },
     name,
+    "manager",
+    cli,
   );
   return {
     proc,
