@@ -17,6 +17,7 @@ export async function startManagerProcess(
   name: string,
   /** Another build's CLI (the rooms benchmark's baseline checkout); this checkout's by default. */
   cli?: string,
+  env: Record<string, string> = {},
 ): Promise<ManagerProcess> {
   const { proc, port } = await startComponent(
     "manager",
@@ -26,6 +27,7 @@ export async function startManagerProcess(
       MANAGER_HOST: "127.0.0.1",
       MANAGER_PORT: "0",
       MANAGER_ID: name,
+      ...env,
     },
     name,
     "manager",

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type WebSocket from "ws";
 import { ClientFrameSchema, ServerFrameSchema } from "../../gen/roomgate/v1/room_pb.js";
@@ -34,6 +35,11 @@ export interface FanoutResult {
   /** Deliveries of window messages that arrived more than once or from a frame that did not decode. */
   bad: number;
   latenciesMs: number[];
+  /**
+   * This process's event-loop delay over the window (p99 and max, ms): a load generator that
+   * falls behind delays receiving, and latency up to about this much is its own, not the server's.
+   */
+  generatorDelayMs?: { p99: number; max: number };
   /** CPU samples at the window's start and end (the caller attributes them). */
   cpu?: { a: CpuSample; b: CpuSample };
   setupErrors: string[];
@@ -145,6 +151,8 @@ export async function fanout(
       p.progress.note(`fan-out: ${sockets.length} players sending ${perSecond}/s; warming up ${WARM_MS / 1000} s ...`);
       await sleep(WARM_MS, p.signal);
       const a = p.cpu.sample();
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
       const t0 = performance.now();
       measured = true;
       periodStart = t0;
@@ -163,6 +171,8 @@ export async function fanout(
       measured = false;
       r.cpu = { a, b: p.cpu.sample() };
       r.windowMs = performance.now() - t0;
+      delay.disable();
+      r.generatorDelayMs = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
       r.expected = r.sent * fanTo;
     } finally {
       clearInterval(timer);

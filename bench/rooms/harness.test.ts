@@ -120,6 +120,7 @@ test("every phase once, tiny, against a real mesh of this build", async () => {
   };
   const quiet = new Progress({ write: () => true } as unknown as NodeJS.WriteStream, false);
   const t = await runTarget(thisCheckout(), o, quiet, new AbortController().signal);
+  expect(t.manager?.error).toBeUndefined();
   expect(t.error).toBeUndefined();
   expect(t.skipped).toEqual([]);
   for (const [k, n] of [

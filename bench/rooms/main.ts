@@ -81,7 +81,9 @@ async function main(): Promise<number> {
     (t) =>
       Object.values(t.phases).some((r) => r.errors > 0 || r.timedOut || r.aborted > 0 || r.abandoned > 0) ||
       t.skipped.length > 0 ||
-      (t.fanout !== undefined && t.fanout.setupErrors.length > 0),
+      (t.fanout !== undefined && t.fanout.setupErrors.length > 0) ||
+      t.manager?.error !== undefined ||
+      (t.manager?.fill !== undefined && t.manager.fill.errors > 0),
   );
   return incomplete || stop.signal.aborted ? 2 : 0;
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Checkout } from "../lib/checkout.js";
+import { errorText } from "../lib/errors.js";
 import type { LogWatch } from "../lib/log-watch.js";
 import { runPhase, type PhaseResult } from "../lib/phase.js";
 import type { Progress } from "../lib/progress.js";
@@ -23,6 +24,12 @@ const ATTACH_LIMIT_MS = 120_000;
 /** Lets the fill's garbage and Redis's incremental rehashing settle before memory is read. */
 const SETTLE_MS = 2000;
 const FILL_CONCURRENCY = 128;
+/**
+ * A thousand registrations arrive at once; on a busy machine some of their Redis commands outlast
+ * the default 1 s timeout and the server is refused. A longer timeout changes no cost, only when a
+ * slow command counts as failed (both checkouts read REDIS_COMMAND_TIMEOUT_MS).
+ */
+const FLEET_MANAGER_ENV = { REDIS_COMMAND_TIMEOUT_MS: "10000" };
 const SEATS = 2;
 
 export interface ManagerFigures {
@@ -34,6 +41,7 @@ export interface ManagerFigures {
   memory?: { rooms: number; before?: number; after?: number; bytesPerRoom?: number };
   fill?: PhaseResult;
   problems: string[];
+  error?: string;
 }
 
 export interface ManagerPhaseInput {
@@ -68,7 +76,13 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
   teardown.add("simulated servers", () => fleet?.stop());
   try {
     note("starting a Manager for the load-report and Redis-memory phases ...");
-    const m = await startManagerProcess(p.redisUrl, keyPrefix, `manager-${p.checkout.label}-fleet`, p.checkout.cli);
+    const m = await startManagerProcess(
+      p.redisUrl,
+      keyPrefix,
+      `manager-${p.checkout.label}-fleet`,
+      p.checkout.cli,
+      FLEET_MANAGER_ENV,
+    );
     p.logs.watch(m.proc);
     teardown.add("manager", () => {
       if (fleet) fleet.stopping = true;
@@ -129,6 +143,10 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
       };
       if (rooms < p.rooms) r.problems.push(`the fill reached ${rooms} of ${p.rooms} rooms; memory is per room reached`);
     }
+  } catch (e) {
+    // The mesh's figures stand without these: a failed fleet is this part's finding, not the run's.
+    r.error = errorText(e);
+    note(`failed: ${r.error}`);
   } finally {
     p.logs.enter(`${p.checkout.label}: fleet shutdown`);
     note("stopping the fleet's Manager and simulated servers ...");

@@ -75,7 +75,10 @@ function fanoutLines(r: TargetRecord): string[] {
       `${num(f.sent)} sent, ${num(f.delivered)} of ${num(f.expected)} deliveries (${f.expected ? ((100 * f.delivered) / f.expected).toFixed(2) : "n/a"}%)` +
       `${f.bad ? `, ${f.bad} bad frames` : ""}; latency p50 ${ms(s?.p50)} ms, p99 ${ms(s?.p99)} ms, max ${ms(s?.max)} ms; ` +
       `server CPU ${server === undefined ? "n/a" : `${num(server, 2)} s (${((100 * server) / wall).toFixed(0)}% of a core)`}, ` +
-      `load generator ${gen === undefined ? "n/a" : `${((100 * gen) / wall).toFixed(0)}% of a core`}`,
+      `load generator ${gen === undefined ? "n/a" : `${((100 * gen) / wall).toFixed(0)}% of a core`}` +
+      (f.generatorDelayMs
+        ? `, its event-loop delay p99 ${ms(f.generatorDelayMs.p99)} ms, max ${ms(f.generatorDelayMs.max)} ms (latency up to that is the generator's)`
+        : ""),
     ...f.setupErrors.slice(0, 3).map((e) => `  set-up error: ${e}`),
   ];
 }
@@ -93,7 +96,8 @@ function managerLines(r: TargetRecord): string[] {
     out.push(
       `Redis memory: ${num(g.memory.rooms)} live rooms through AllocateRoom (${num(g.fill?.rate ?? 0)}/s): used_memory ${num(g.memory.before)} -> ${num(g.memory.after)} B, ${num(g.memory.bytesPerRoom)} B per room`,
     );
-  out.push(...g.problems.map((p) => `  problem: ${p}`));
+  if (g.error) out.push(`load-report and Redis-memory phases FAILED: ${g.error}`);
+  out.push(...g.problems.slice(0, 5).map((p) => `  problem: ${p}`));
   return out;
 }
 
