@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { Cluster, NO_CLIENT_LIMITS_ENV } from "../../testkit/cluster.js";
 import { startRedis } from "../../testkit/redis-server.js";
 import { type Checkout, checkEnv } from "../lib/checkout.js";
@@ -79,10 +78,6 @@ export async function startMesh(
     // and its clean-up has run: their tokens must still be good then (by default 10 s).
     JOIN_TOKEN_TTL_MS: String(2 * o.phaseLimitMs + 60_000),
   };
-  // V8 CPU profiles of every roomgate process over the whole run, written when each exits cleanly.
-  const profile: Record<string, string> = o.cpuProfDir
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(o.cpuProfDir, checkout.label)}` }
-    : {};
   const ignored = {
     gateway: checkEnv(checkout, "gateway", { ...gateway, ADMIN_TOKEN: "" }, REQUIRED.gateway),
     gameserver: checkEnv(checkout, "gameserver", gameServer, REQUIRED.gameserver),
@@ -94,9 +89,8 @@ export async function startMesh(
     secret: randomBytes(32).toString("base64url"),
     gateways: o.gateways,
     gameServers: o.gameServers,
-    gameServerEnv: { ...gameServer, ...profile },
-    gatewayEnv: { ...gateway, ...profile },
-    managerEnv: profile,
+    gameServerEnv: gameServer,
+    gatewayEnv: gateway,
     cli: checkout.cli,
   });
   teardown.add("cluster", () => cluster.stop());

@@ -10,8 +10,6 @@ export interface BenchOptions {
   quick: boolean;
   /** Another built checkout measured in the same run (BENCH_BASELINE_DIR); undefined: none. */
   baselineDir: string | undefined;
-  /** Where every roomgate process writes a V8 CPU profile (BENCH_CPU_PROF_DIR/<label>); undefined: none. */
-  cpuProfDir: string | undefined;
   /** Sequential CreateRoom calls through one gateway. */
   sequential: number;
   /** Rooms created and joined under load. */
@@ -83,7 +81,6 @@ export function readOptions(argv = process.argv.slice(2), e = new EnvOptions()):
   return {
     quick,
     baselineDir: e.string("BENCH_BASELINE_DIR"),
-    cpuProfDir: e.string("BENCH_CPU_PROF_DIR"),
     sequential: e.int("BENCH_SEQUENTIAL", d.sequential),
     rooms: e.int("BENCH_ROOMS", d.rooms),
     concurrency: e.int("BENCH_CONCURRENCY", 50),
