@@ -137,8 +137,10 @@ export async function startComponent(
   name: string = component,
   /** The component whose ready line means started; `up` is ready when its Gateway is. */
   readyComponent: string = component === "up" ? "gateway" : component,
+  /** Another build's CLI (the benchmark's baseline checkout); this checkout's by default. */
+  cli: string = BUILT_CLI,
 ): Promise<Started> {
-  const child = spawn(process.execPath, [...profileArgs(name), BUILT_CLI, component], {
+  const child = spawn(process.execPath, [...profileArgs(name), cli, component], {
     env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: process.env.ROOMGATE_TEST_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -208,6 +210,8 @@ export interface ClusterOptions {
   gatewayEnv?: Record<string, string>;
   /** Environment for Gateway i alone, over gatewayEnv (its GATEWAY_REGION, say). */
   gatewayEnvs?: Record<string, string>[];
+  /** The CLI every process runs (default: this checkout's build). */
+  cli?: string;
 }
 
 export class Cluster {
@@ -267,6 +271,8 @@ export class Cluster {
           ...this.o.gatewayEnvs?.[i],
         },
         `gateway-${i}`,
+        "gateway",
+        this.o.cli,
       ),
     );
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
@@ -294,6 +300,8 @@ export class Cluster {
       "manager",
       { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv },
       name,
+      "manager",
+      this.o.cli,
     );
     this.managers[i] = m;
     this.procs.push(m.proc);
@@ -313,6 +321,8 @@ export class Cluster {
         ...env,
       },
       id,
+      "gameserver",
+      this.o.cli,
     );
     const started = { ...gs, id };
     this.gameServers.push(started);

@@ -45,7 +45,8 @@ export function latencyChart(title: string, subtitle: string, series: Series[]):
   const px = (x: number) => M.left + (Math.min(x, xMax) / xMax) * PW;
   const py = (ms: number) => M.top + PH - ((Math.log10(Math.max(ms, 10 ** y.lo)) - y.lo) / (y.hi - y.lo)) * PH;
 
-  const out = svgPage(W, H, M.left, title, subtitle);
+  // The legend takes 54 px a series: the page grows below the plot when there are many.
+  const out = svgPage(W, Math.max(H, M.top + 10 + data.length * 54), M.left, title, subtitle);
   // Grid: decades (labelled) and 2x/5x within them on y; each nine, plus the median, on x.
   decadeGrid(out, M.left, M.left + PW, y, py, msLabel, 8);
   const xTicks: [number, string][] = [

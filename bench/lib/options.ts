@@ -18,6 +18,11 @@ export class EnvOptions {
     return n;
   }
 
+  /** A non-empty string, trimmed; undefined when unset or empty. */
+  string(name: string): string | undefined {
+    return this.raw(name)?.trim();
+  }
+
   /** Whole seconds in the env, milliseconds in the program. */
   secondsAsMs(name: string, fallbackSeconds: number, min = 1): number {
     return this.int(name, fallbackSeconds, min) * 1000;

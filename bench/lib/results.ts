@@ -11,6 +11,8 @@ import { roundMs, summarize } from "./stats.js";
 export interface ResultFiles {
   json?: string;
   svg?: string;
+  /** A chart of figures against their targets, where a benchmark has targets. */
+  targetsSvg?: string;
 }
 
 /** The run's start time as a file-name stamp. */
@@ -73,5 +75,6 @@ export function fileLines(files: ResultFiles): string[] {
   const out: string[] = [];
   if (files.json) out.push(`results: ${files.json}`);
   if (files.svg) out.push(`chart:   ${files.svg}`);
+  if (files.targetsSvg) out.push(`targets: ${files.targetsSvg}`);
   return out;
 }

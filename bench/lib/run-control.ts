@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BUILT_CLI } from "../../testkit/cluster.js";
@@ -38,6 +39,8 @@ export function machine() {
  */
 export function stopController(budgetMs: number): { stop: AbortController; release(): void } {
   const stop = new AbortController();
+  // Every operation in flight listens to it (50 clients setting up rooms at once, say).
+  setMaxListeners(0, stop.signal);
   const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -53,10 +53,17 @@ function killChildren(pids: number[]): number {
   return killed;
 }
 
-/** Runs the teardown, then kills any child still alive; returns the problems met. */
-export async function shutdown(teardown: Teardown, log: (msg: string) => void): Promise<string[]> {
+/**
+ * Runs the teardown, then kills any child still alive but those in `spare` (children that were
+ * there before the run began, as a test runner's Redis is); returns the problems met.
+ */
+export async function shutdown(
+  teardown: Teardown,
+  log: (msg: string) => void,
+  spare: readonly number[] = [],
+): Promise<string[]> {
   const problems = await teardown.run(log);
-  const strays = livingChildren();
+  const strays = livingChildren().filter((pid) => !spare.includes(pid));
   if (strays.length > 0)
     problems.push(`killed ${killChildren(strays)} child process(es) still alive after shutdown: ${strays.join(", ")}`);
   return problems;

@@ -11,7 +11,14 @@ export interface ManagerProcess {
 
 const KILL_AFTER_MS = 15_000;
 
-export async function startManagerProcess(redisUrl: string, keyPrefix: string, name: string): Promise<ManagerProcess> {
+export async function startManagerProcess(
+  redisUrl: string,
+  keyPrefix: string,
+  name: string,
+  /** Another build's CLI (the rooms benchmark's baseline checkout); this checkout's by default. */
+  cli?: string,
+  env: Record<string, string> = {},
+): Promise<ManagerProcess> {
   const { proc, port } = await startComponent(
     "manager",
     {
@@ -20,8 +27,11 @@ export async function startManagerProcess(redisUrl: string, keyPrefix: string, n
       MANAGER_HOST: "127.0.0.1",
       MANAGER_PORT: "0",
       MANAGER_ID: name,
+      ...env,
     },
     name,
+    "manager",
+    cli,
   );
   return {
     proc,

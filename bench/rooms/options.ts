@@ -1,20 +1,38 @@
 import { EnvOptions } from "../lib/options.js";
 
-// Knobs of the whole-system benchmark (`npm run bench`). Everything has a default that finishes
-// well inside 10 minutes on 2 cores; the env vars exist so a quick run (or a bigger one) needs no
-// code change.
+// Knobs of the whole-system benchmark (`npm run bench`). Every figure of issue 14 has its phase
+// and size here; the defaults are the issue's shapes (50 clients, 100 rooms x 8 players at 10
+// msg/s, 100,000 rooms in Redis, 1,000 servers reporting every second) and `--quick` (or
+// BENCH_QUICK=1) shrinks every phase for a smoke run of about a minute per checkout pair. Each env
+// var overrides either.
 
 export interface BenchOptions {
-  /** Phase 2: sequential CreateRoom calls through one gateway. */
+  quick: boolean;
+  /** Another built checkout measured in the same run (BENCH_BASELINE_DIR); undefined: none. */
+  baselineDir: string | undefined;
+  /** Sequential CreateRoom calls through one gateway. */
   sequential: number;
-  /** Phase 3: rooms created and joined under load. */
+  /** Rooms created and joined under load. */
   rooms: number;
-  /** Phase 3 (and the concurrent Redis loop): clients working at once. */
+  /** Clients working at once (create+join, joins, the concurrent Redis loop). */
   concurrency: number;
+  /** Joins into existing rooms (JoinRoom, then the socket until welcome). */
+  joins: number;
   /** Rooms whose clean-up after the last leave is timed, one at a time (0 skips the phase). */
   cleanup: number;
   /** Untimed create+join+leave cycles first, so JIT and keep-alive sockets are warm. */
   warmup: number;
+  /** Fan-out: rooms, players per room, messages per second per player, measured seconds. */
+  fanoutRooms: number;
+  fanoutPlayers: number;
+  fanoutRate: number;
+  fanoutSeconds: number;
+  /** Live rooms in Redis for the memory-per-room figure (0 skips it). */
+  redisRooms: number;
+  /** Simulated game servers reporting load to one Manager (0 skips the load-report phase). */
+  reportServers: number;
+  /** How long the Manager's CPU is sampled with only those reports arriving. */
+  reportSeconds: number;
   /** Hard limit of any one phase. */
   phaseLimitMs: number;
   /** Hard limit of all phases together; leaves room for start-up and shutdown. */
@@ -25,17 +43,61 @@ export interface BenchOptions {
   roomSeats: number;
 }
 
-export function readOptions(e = new EnvOptions()): BenchOptions {
+/** The defaults, and the quick run's, before env overrides. */
+const FULL = {
+  sequential: 1000,
+  rooms: 5000,
+  joins: 5000,
+  cleanup: 300,
+  warmup: 200,
+  fanoutRooms: 100,
+  fanoutSeconds: 10,
+  redisRooms: 100_000,
+  reportServers: 1000,
+  reportSeconds: 10,
+  phaseLimitS: 120,
+  budgetS: 1200,
+};
+const QUICK: typeof FULL = {
+  sequential: 200,
+  rooms: 500,
+  joins: 500,
+  cleanup: 50,
+  warmup: 50,
+  fanoutRooms: 20,
+  fanoutSeconds: 3,
+  redisRooms: 5000,
+  reportServers: 1000,
+  reportSeconds: 3,
+  phaseLimitS: 30,
+  budgetS: 240,
+};
+
+export function readOptions(argv = process.argv.slice(2), e = new EnvOptions()): BenchOptions {
+  const unknown = argv.filter((a) => a !== "--quick");
+  if (unknown.length > 0) throw new Error(`unknown argument(s) ${unknown.join(" ")}; the only one is --quick`);
+  const quick = argv.includes("--quick") || e.int("BENCH_QUICK", 0, 0) > 0;
+  const d = quick ? QUICK : FULL;
   return {
-    sequential: e.int("BENCH_SEQUENTIAL", 1000),
-    rooms: e.int("BENCH_ROOMS", 5000),
+    quick,
+    baselineDir: e.string("BENCH_BASELINE_DIR"),
+    sequential: e.int("BENCH_SEQUENTIAL", d.sequential),
+    rooms: e.int("BENCH_ROOMS", d.rooms),
     concurrency: e.int("BENCH_CONCURRENCY", 50),
-    cleanup: e.int("BENCH_CLEANUP", 300, 0),
-    warmup: e.int("BENCH_WARMUP", 50, 0),
-    phaseLimitMs: e.secondsAsMs("BENCH_PHASE_LIMIT_S", 120),
-    budgetMs: e.secondsAsMs("BENCH_BUDGET_S", 420),
-    gateways: 2,
-    gameServers: 3,
+    joins: e.int("BENCH_JOINS", d.joins, 0),
+    cleanup: e.int("BENCH_CLEANUP", d.cleanup, 0),
+    warmup: e.int("BENCH_WARMUP", d.warmup, 0),
+    fanoutRooms: e.int("BENCH_FANOUT_ROOMS", d.fanoutRooms, 0),
+    fanoutPlayers: e.int("BENCH_FANOUT_PLAYERS", 8, 2),
+    fanoutRate: e.int("BENCH_FANOUT_RATE", 10),
+    fanoutSeconds: e.int("BENCH_FANOUT_S", d.fanoutSeconds),
+    redisRooms: e.int("BENCH_REDIS_ROOMS", d.redisRooms, 0),
+    reportServers: e.int("BENCH_REPORT_SERVERS", d.reportServers, 0),
+    reportSeconds: e.int("BENCH_REPORT_S", d.reportSeconds),
+    phaseLimitMs: e.secondsAsMs("BENCH_PHASE_LIMIT_S", d.phaseLimitS),
+    budgetMs: e.secondsAsMs("BENCH_BUDGET_S", d.budgetS),
+    gateways: e.int("BENCH_GATEWAYS", 1),
+    gameServers: e.int("BENCH_GAMESERVERS", 2),
     roomSeats: 2,
   };
 }

@@ -1,10 +1,11 @@
 import type { CpuUse } from "../lib/cpu.js";
+import type { FanoutResult } from "./fanout.js";
+import type { ManagerFigures } from "./manager-phases.js";
 import type { Leftovers } from "./drain.js";
 import type { LogFindings } from "../lib/log-watch.js";
 import type { BenchOptions } from "./options.js";
 import type { PhaseResult } from "../lib/phase.js";
 import type { Spread } from "./room-phases.js";
-import { phaseJson } from "../lib/results.js";
 import { ratio, summarize, type Summary } from "../lib/stats.js";
 
 // What a run found, and its JSON form. Every room figure is also given as a multiple of the Redis
@@ -17,7 +18,8 @@ export type PhaseKey =
   | "closeSequential"
   | "cleanup"
   | "redisConcurrent"
-  | "createJoin";
+  | "createJoin"
+  | "joins";
 
 export const PHASE_TITLES: Record<PhaseKey, string> = {
   warmup: "warm-up create+join+leave (untimed)",
@@ -27,24 +29,51 @@ export const PHASE_TITLES: Record<PhaseKey, string> = {
   cleanup: "last leave to room key gone, 1 room at a time",
   redisConcurrent: "Redis SET+GET pair, N loops",
   createJoin: "CreateRoom + join to welcome, N clients",
+  joins: "JoinRoom + welcome into open rooms, N clients",
 };
 
 /** The phases whose raw latencies are kept and charted. */
-const MEASURED: PhaseKey[] = ["redisSequential", "createSequential", "cleanup", "redisConcurrent", "createJoin"];
+export const MEASURED: PhaseKey[] = [
+  "redisSequential",
+  "createSequential",
+  "cleanup",
+  "redisConcurrent",
+  "createJoin",
+  "joins",
+];
+
+/** One checkout's measurements: every phase ran against a mesh of its own build. */
+export interface TargetRecord {
+  label: string;
+  root: string;
+  commit?: string;
+  startedAt: string;
+  finishedAt?: string;
+  mesh?: Record<string, unknown>;
+  phases: Partial<Record<PhaseKey, PhaseResult>>;
+  /** CPU seconds per process during each measured phase. */
+  cpu: Partial<Record<PhaseKey, CpuUse[]>>;
+  spread?: Spread;
+  fanout?: FanoutResult;
+  /** CPU seconds per process over the fan-out's measured window. */
+  fanoutCpu?: CpuUse[];
+  manager?: ManagerFigures;
+  leftovers: { afterCleanup?: Leftovers; afterLoad?: Leftovers; afterJoins?: Leftovers; afterFanout?: Leftovers };
+  logs?: LogFindings;
+  skipped: string[];
+  problems: string[];
+  error?: string;
+}
 
 export interface RunRecord {
   startedAt: string;
   finishedAt?: string;
   options: BenchOptions;
   machine: Record<string, unknown>;
-  mesh?: Record<string, unknown>;
-  phases: Partial<Record<PhaseKey, PhaseResult>>;
-  /** CPU seconds per process during each measured phase. */
-  cpu: Partial<Record<PhaseKey, CpuUse[]>>;
-  spread?: Spread;
-  leftovers: { afterCleanup?: Leftovers; afterLoad?: Leftovers };
-  logs?: LogFindings;
-  skipped: string[];
+  /** `uptime` at the start and the end: on a shared machine, how busy it was. */
+  uptime: { start?: string; end?: string };
+  /** In the order they ran. */
+  targets: TargetRecord[];
   problems: string[];
   error?: string;
 }
@@ -59,16 +88,16 @@ export interface Ratios {
 }
 
 /** The phase's title with its real client count. */
-export function title(r: RunRecord, k: PhaseKey): string {
-  return PHASE_TITLES[k].replace(/\bN\b/, String(r.phases[k]?.concurrency ?? r.options.concurrency));
+export function title(r: TargetRecord, k: PhaseKey): string {
+  return PHASE_TITLES[k].replace(/\bN\b/, String(r.phases[k]?.concurrency ?? "N"));
 }
 
-function summaryOf(r: RunRecord, k: PhaseKey): Summary | undefined {
+function summaryOf(r: TargetRecord, k: PhaseKey): Summary | undefined {
   const p = r.phases[k];
   return p ? summarize(p.latenciesMs) : undefined;
 }
 
-export function ratios(r: RunRecord): Ratios {
+export function ratios(r: TargetRecord): Ratios {
   const rs = summaryOf(r, "redisSequential");
   const cs = summaryOf(r, "createSequential");
   const rc = summaryOf(r, "redisConcurrent");
@@ -81,11 +110,4 @@ export function ratios(r: RunRecord): Ratios {
     roomsPerSecondOverPairsPerSecond: ratio(r.phases.createJoin?.rate, r.phases.redisConcurrent?.rate),
     sequentialCallsPerSecondOverPairsPerSecond: ratio(r.phases.createSequential?.rate, r.phases.redisSequential?.rate),
   };
-}
-
-export function toJson(r: RunRecord): unknown {
-  const phases: Record<string, unknown> = {};
-  for (const [k, p] of Object.entries(r.phases) as [PhaseKey, PhaseResult][])
-    phases[k] = { title: title(r, k), ...phaseJson(p, MEASURED.includes(k)) };
-  return { ...r, phases, ratios: ratios(r) };
 }

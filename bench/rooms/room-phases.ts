@@ -31,20 +31,17 @@ function count(m: Record<string, number>, key: string) {
   m[key] = (m[key] ?? 0) + 1;
 }
 
-let rooms = 0;
-
 /**
- * Each room as made by a client of its own (an X-Forwarded-For address the Gateways trust, see
- * mesh.ts): the per-client rate limits and caps run on every call, at their defaults, and are
- * never reached, as for a crowd of players.
+ * CreateRoom as a game client calls it. The Gateways run without per-client limits (mesh.ts), so
+ * every call is the room path itself; maxPlayers 0 is the deployment's default (roomSeats).
  */
-export function createRoom(client: Gateway, name: string, signal: AbortSignal): Promise<CreateRoomResponse> {
-  const n = rooms++;
-  const address = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-  return client.createRoom(
-    { playerName: name },
-    { signal, timeoutMs: OP_TIMEOUT_MS, headers: { "x-forwarded-for": address } },
-  );
+export function createRoom(
+  client: Gateway,
+  name: string,
+  signal: AbortSignal,
+  maxPlayers = 0,
+): Promise<CreateRoomResponse> {
+  return client.createRoom({ playerName: name, maxPlayers }, { signal, timeoutMs: OP_TIMEOUT_MS });
 }
 
 /** Phase 2: one client, one call at a time, through gateway 0: latency without queueing. */

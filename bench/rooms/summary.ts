@@ -1,14 +1,16 @@
 import type { Leftovers } from "./drain.js";
 import type { PhaseResult } from "../lib/phase.js";
 import { fileLines, logLines, phaseErrorLines, problemLines, type ResultFiles } from "../lib/results.js";
-import { PHASE_TITLES, ratios, title, type PhaseKey, type RunRecord } from "./record.js";
+import { type Comparison, compareTargets, FIGURES, serverSeconds } from "./figures.js";
+import { PHASE_TITLES, ratios, title, type PhaseKey, type RunRecord, type TargetRecord } from "./record.js";
 import { summarize } from "../lib/stats.js";
 import { ms, num, table, times } from "../lib/table.js";
 
-// The run as people read it: one table of phases, the Redis ratios, where the CPU went during the
-// loaded phase, and anything that looked wrong.
+// The run as people read it: for each checkout one table of phases, the Redis ratios, where the
+// CPU went during the loaded phase, the fan-out and fleet figures, and anything that looked wrong;
+// then issue 14's table with both checkouts side by side.
 
-function phaseRows(r: RunRecord): string[][] {
+function phaseRows(r: TargetRecord): string[][] {
   const rows: string[][] = [];
   for (const k of Object.keys(PHASE_TITLES) as PhaseKey[]) {
     const p = r.phases[k];
@@ -31,7 +33,7 @@ function phaseRows(r: RunRecord): string[][] {
   return rows;
 }
 
-function cpuRows(r: RunRecord): string[][] {
+function cpuRows(r: TargetRecord): string[][] {
   const use = r.cpu.createJoin;
   const p = r.phases.createJoin;
   if (!use || !p) return [];
@@ -53,14 +55,86 @@ function cpuRows(r: RunRecord): string[][] {
   return rows;
 }
 
-export function summaryText(r: RunRecord, files: ResultFiles): string {
+const LEFTOVER_TITLES: Record<string, string> = {
+  afterCleanup: "after clean-up",
+  afterLoad: "after the loaded phase",
+  afterJoins: "after the join phase",
+  afterFanout: "after the fan-out",
+};
+
+function fanoutLines(r: TargetRecord): string[] {
+  const f = r.fanout;
+  if (!f) return [];
+  const s = summarize(f.latenciesMs);
+  const server = serverSeconds(r.fanoutCpu);
+  const gen = r.fanoutCpu?.find((u) => u.name === "bench client")?.seconds;
+  const wall = f.windowMs / 1000;
+  return [
+    "",
+    `fan-out: ${f.rooms} rooms x ${f.players} players at ${f.ratePerPlayer} msg/s each, ${num(wall, 1)} s window: ` +
+      `${num(f.sent)} sent, ${num(f.delivered)} of ${num(f.expected)} deliveries (${f.expected ? ((100 * f.delivered) / f.expected).toFixed(2) : "n/a"}%)` +
+      `${f.bad ? `, ${f.bad} bad frames` : ""}; latency p50 ${ms(s?.p50)} ms, p99 ${ms(s?.p99)} ms, max ${ms(s?.max)} ms; ` +
+      `server CPU ${server === undefined ? "n/a" : `${num(server, 2)} s (${((100 * server) / wall).toFixed(0)}% of a core)`}, ` +
+      `load generator ${gen === undefined ? "n/a" : `${((100 * gen) / wall).toFixed(0)}% of a core`}` +
+      (f.generatorDelayMs
+        ? `, its event-loop delay p99 ${ms(f.generatorDelayMs.p99)} ms, max ${ms(f.generatorDelayMs.max)} ms (latency up to that is the generator's)`
+        : ""),
+    ...f.setupErrors.slice(0, 3).map((e) => `  set-up error: ${e}`),
+  ];
+}
+
+function managerLines(r: TargetRecord): string[] {
+  const g = r.manager;
+  if (!g) return [];
+  const out = [""];
+  const pct = (v: number | undefined) => (v === undefined ? "n/a" : `${(100 * v).toFixed(1)}%`);
+  if (g.reports)
+    out.push(
+      `load reports: ${num(g.servers)} simulated servers every 1 s for ${num(g.reports.seconds, 1)} s: Manager ${pct(g.reports.managerCores)} of a core, Redis ${pct(g.reports.redisCores)}, simulator ${pct(g.reports.clientCores)}`,
+    );
+  if (g.memory)
+    out.push(
+      `Redis memory: ${num(g.memory.rooms)} live rooms through AllocateRoom (${num(g.fill?.rate ?? 0)}/s): used_memory ${num(g.memory.before)} -> ${num(g.memory.after)} B, ${num(g.memory.bytesPerRoom)} B per room`,
+    );
+  if (g.error) out.push(`load-report and Redis-memory phases FAILED: ${g.error}`);
+  out.push(...g.problems.slice(0, 5).map((p) => `  problem: ${p}`));
+  return out;
+}
+
+function cell(v: number | undefined, digits: number): string {
+  return v === undefined || !Number.isFinite(v) ? "n/a" : num(v, digits);
+}
+
+/** Issue 14's table: each figure for both checkouts, new / baseline, the target and a verdict. */
+export function issueTable(rows: Comparison[], r: RunRecord): string[] {
+  const base = r.targets.find((t) => t.label === "baseline");
+  const fresh = r.targets.find((t) => t.label === "new");
+  const digits = (k: string) => FIGURES.find((f) => f.key === k)?.digits ?? 2;
+  const body = rows.map((c) => [
+    c.label,
+    c.unit,
+    cell(c.new, digits(c.key)),
+    cell(c.baseline, digits(c.key)),
+    c.ratio === undefined ? "n/a" : times(c.ratio),
+    c.target ?? "",
+    c.met === undefined ? (c.target ? "?" : "") : c.met ? "met" : "NOT met",
+  ]);
+  return [
+    `issue 14: new ${fresh?.commit ?? "?"} against baseline ${base ? (base.commit ?? base.root) : "(none: set BENCH_BASELINE_DIR)"}`,
+    table(["figure", "unit", "new", "baseline", "new/base", "target", "verdict"], body),
+  ];
+}
+
+function targetText(r: TargetRecord, concurrency: number): string[] {
   const out: string[] = [];
-  const m = r.machine as { cpuModel?: string; cpus?: number; node?: string; loadavgStart?: number[] };
-  out.push(`roomgate benchmark  ${r.startedAt}`);
-  out.push(
-    `machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}, load average at start ${m.loadavgStart?.map((v) => v.toFixed(2)).join(" ")}`,
-  );
+  out.push("", `=== ${r.label}: ${r.root} (${r.commit ?? "no git"}) ===`);
   if (r.mesh) out.push(`mesh: ${(r.mesh as { description?: string }).description}`);
+  const ignored = (r.mesh as { ignoredSettings?: Record<string, string[]> } | undefined)?.ignoredSettings ?? {};
+  const unread = Object.entries(ignored).filter(([, names]) => names.length > 0);
+  if (unread.length > 0)
+    out.push(
+      `settings this checkout does not read (it predates them): ${unread.map(([c, n]) => `${c} ${n.join(", ")}`).join("; ")}`,
+    );
   const rows = phaseRows(r);
   if (rows.length > 0)
     out.push(
@@ -69,7 +143,7 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
     );
 
   const q = ratios(r);
-  const c = r.options.concurrency;
+  const c = concurrency;
   const rr = q.roomsPerSecondOverPairsPerSecond;
   const sr = q.sequentialCallsPerSecondOverPairsPerSecond;
   const ratioLines: [string, string][] = [
@@ -130,7 +204,7 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
       .map(([k, v]) => `${k} ${v ?? "?"}`)
       .join(", ");
     out.push(
-      `${when === "afterLoad" ? "after the loaded phase" : "after clean-up"}: ${l.drained ? "drained" : "NOT drained"} in ${(l.waitedMs / 1000).toFixed(1)} s; rooms on servers: ${rooms}; room keys in Redis: ${l.redisRoomKeys}`,
+      `${LEFTOVER_TITLES[when] ?? when}: ${l.drained ? "drained" : "NOT drained"} in ${(l.waitedMs / 1000).toFixed(1)} s; rooms on servers: ${rooms}; room keys in Redis: ${l.redisRoomKeys}`,
     );
   }
 
@@ -138,8 +212,22 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
     phaseErrorLines(title(r, k), p),
   );
   if (errorLines.length > 0) out.push("", "errors:", ...errorLines);
+  out.push(...fanoutLines(r), ...managerLines(r));
   out.push(...logLines(r.logs, "warn/error log lines from the components:"));
   if (r.skipped.length > 0) out.push("", `skipped: ${r.skipped.join(", ")}`);
+  out.push(...problemLines(r.problems, r.error));
+  return out;
+}
+
+export function summaryText(r: RunRecord, files: ResultFiles): string {
+  const out: string[] = [];
+  const m = r.machine as { cpuModel?: string; cpus?: number; node?: string };
+  out.push(`roomgate benchmark  ${r.startedAt}${r.options.quick ? "  (--quick: smaller phases)" : ""}`);
+  out.push(`machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}`);
+  out.push(`uptime at start: ${r.uptime.start ?? "n/a"}`, `uptime at end:   ${r.uptime.end ?? "n/a"}`);
+  for (const t of r.targets) out.push(...targetText(t, r.options.concurrency));
+  const rows = compareTargets(r);
+  if (rows) out.push("", ...issueTable(rows, r));
   out.push(...problemLines(r.problems, r.error), "", ...fileLines(files));
   return out.join("\n") + "\n";
 }

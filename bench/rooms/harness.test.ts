@@ -1,0 +1,148 @@
+import { checkEnv, helpSettings, thisCheckout } from "../lib/checkout.js";
+import { EnvOptions } from "../lib/options.js";
+import { Progress } from "../lib/progress.js";
+import { targetDistance } from "./charts.js";
+import { decodePayload, encodePayload, PAYLOAD_BYTES } from "./fanout.js";
+import { compare, type Figures, figures } from "./figures.js";
+import { readOptions } from "./options.js";
+import { runTarget } from "./target-run.js";
+
+// The benchmark's pieces, cheaply: options, reading a checkout's settings, the fan-out payload,
+// issue 14's verdicts, and one tiny run of every phase against a real mesh of this build. Nothing
+// here asserts a time or a rate: only that each phase did all it was asked and counted it right.
+
+const env = (vars: Record<string, string>) => new EnvOptions(vars);
+
+describe("bench options", () => {
+  test("--quick shrinks every phase; env vars still override; anything else is refused", () => {
+    const full = readOptions([], env({}));
+    const quick = readOptions(["--quick"], env({ BENCH_ROOMS: "77", BENCH_BASELINE_DIR: " /x " }));
+    expect(quick.quick).toBe(true);
+    expect(quick.rooms).toBe(77);
+    expect(quick.baselineDir).toBe("/x");
+    expect(full.baselineDir).toBeUndefined();
+    for (const k of ["sequential", "joins", "cleanup", "fanoutRooms", "redisRooms", "budgetMs"] as const)
+      expect(quick[k]).toBeLessThan(full[k]);
+    expect(full).toMatchObject({ concurrency: 50, fanoutRooms: 100, fanoutPlayers: 8, fanoutRate: 10 });
+    expect(full).toMatchObject({ redisRooms: 100_000, reportServers: 1000, gateways: 1, gameServers: 2 });
+    expect(readOptions([], env({ BENCH_QUICK: "1" })).quick).toBe(true);
+    expect(() => readOptions(["--fast"], env({}))).toThrow(/unknown argument/);
+    expect(() => readOptions([], env({ BENCH_FANOUT_PLAYERS: "1" }))).toThrow(/BENCH_FANOUT_PLAYERS/);
+  });
+});
+
+describe("a checkout's settings", () => {
+  test("--help lines give the env names", () => {
+    const help =
+      "Options:\n  --redis-url                  REDIS_URL\n      Redis for rooms (default: x)\n  --x-y   X_Y\n";
+    expect([...helpSettings(help)]).toEqual(["REDIS_URL", "X_Y"]);
+  });
+
+  test("this build: required settings known, unknown ones reported, a missing required one refused", () => {
+    const c = thisCheckout();
+    expect(c.label).toBe("new");
+    expect(c.settings.gateway.has("RATE_LIMIT_CREATE_PER_S")).toBe(true);
+    expect(c.settings.gameserver.has("GAMESERVER_CAPACITY")).toBe(true);
+    expect(checkEnv(c, "gateway", { JOIN_TOKEN_TTL_MS: "1", NOT_A_SETTING: "1" }, ["JOIN_TOKEN_TTL_MS"])).toEqual([
+      "NOT_A_SETTING",
+    ]);
+    expect(() => checkEnv(c, "manager", {}, ["NOT_A_SETTING"])).toThrow(/does not know NOT_A_SETTING/);
+  });
+});
+
+test("fan-out payload: send time and window flag round-trip; other sizes are refused", () => {
+  expect(decodePayload(encodePayload(1234.5625, true))).toEqual({ sentAt: 1234.5625, measured: true });
+  expect(decodePayload(encodePayload(0.25, false))).toEqual({ sentAt: 0.25, measured: false });
+  expect(encodePayload(1, true).byteLength).toBe(PAYLOAD_BYTES);
+  expect(decodePayload(new Uint8Array(3))).toBeUndefined();
+});
+
+describe("issue 14's verdicts", () => {
+  const base: Figures = {
+    roomsPerSecond: 500,
+    serverCpuMsPerRoom: 2,
+    createP50Ms: 3,
+    fanoutP99Ms: 10,
+    fanoutDeliveryPercent: 100,
+    cleanupP99Ms: 5,
+  };
+  const fresh: Figures = {
+    roomsPerSecond: 800,
+    serverCpuMsPerRoom: 0.6,
+    createP50Ms: 1.5,
+    fanoutP99Ms: 10,
+    fanoutDeliveryPercent: 99.9,
+    cleanupP99Ms: 1.5,
+    redisBytesPerRoom: 820,
+  };
+  const rows = Object.fromEntries(compare(fresh, base).map((c) => [c.key, c]));
+
+  test("ratio targets judge new / baseline, absolute ones the new value", () => {
+    expect(rows.roomsPerSecond).toMatchObject({ ratio: 1.6, met: true });
+    expect(rows.serverCpuMsPerRoom!.met).toBe(true);
+    expect(rows.createP50Ms).toMatchObject({ ratio: 0.5, met: false });
+    expect(rows.fanoutP99Ms!.met).toBe(true);
+    expect(rows.fanoutDeliveryPercent!.met).toBe(false);
+    expect(rows.cleanupP99Ms!.met).toBe(true);
+    expect(rows.redisBytesPerRoom).toMatchObject({ baseline: undefined, ratio: undefined, met: false });
+    expect(rows.joinsPerSecond).toMatchObject({ met: undefined, target: undefined });
+  });
+
+  test("without a baseline, ratio targets cannot be told", () => {
+    const alone = Object.fromEntries(compare(fresh, undefined).map((c) => [c.key, c]));
+    expect(alone.roomsPerSecond!.met).toBeUndefined();
+    expect(alone.cleanupP99Ms!.met).toBe(true);
+  });
+
+  test("distance to target: below 1 meets it, above misses it by that factor", () => {
+    expect(targetDistance(rows.createP50Ms!)).toBeCloseTo(1.5);
+    expect(targetDistance(rows.roomsPerSecond!)).toBeCloseTo(1.5 / 1.6);
+    expect(targetDistance(rows.redisBytesPerRoom!)).toBeCloseTo(820 / 400);
+    expect(targetDistance(rows.joinsPerSecond!)).toBeUndefined();
+  });
+});
+
+test("every phase once, tiny, against a real mesh of this build", async () => {
+  const o = {
+    ...readOptions(["--quick"], env({})),
+    sequential: 5,
+    rooms: 10,
+    concurrency: 3,
+    joins: 6,
+    cleanup: 3,
+    warmup: 2,
+    fanoutRooms: 2,
+    fanoutPlayers: 3,
+    fanoutSeconds: 1,
+    redisRooms: 40,
+    reportServers: 5,
+    reportSeconds: 1,
+  };
+  const quiet = new Progress({ write: () => true } as unknown as NodeJS.WriteStream, false);
+  const t = await runTarget(thisCheckout(), o, quiet, new AbortController().signal);
+  expect(t.manager?.error).toBeUndefined();
+  expect(t.error).toBeUndefined();
+  expect(t.skipped).toEqual([]);
+  for (const [k, n] of [
+    ["createSequential", 5],
+    ["cleanup", 3],
+    ["createJoin", 10],
+    ["joins", 6],
+  ] as const)
+    expect({ k, ok: t.phases[k]?.ok, errors: t.phases[k]?.errors }).toEqual({ k, ok: n, errors: 0 });
+  const f = t.fanout!;
+  expect(f.setupErrors).toEqual([]);
+  expect(f.rooms).toBe(2);
+  expect(f.sent).toBeGreaterThan(0);
+  // Each broadcast reaches the room's other two players, and nobody else.
+  expect(f.expected).toBe(2 * f.sent);
+  expect(f.delivered).toBe(f.expected);
+  expect(f.bad).toBe(0);
+  expect(t.manager?.memory?.rooms).toBe(40);
+  expect(t.manager?.problems).toEqual([]);
+  const fig = figures(t);
+  expect(fig.redisBytesPerRoom).toBeGreaterThan(0);
+  expect(fig.serverCpuMsPerRoom).toBeGreaterThan(0);
+  expect(fig.loadReportsCorePercent).toBeGreaterThanOrEqual(0);
+  for (const l of Object.values(t.leftovers)) expect(l?.drained).toBe(true);
+}, 120_000);
