@@ -1,6 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { type JoinTokenClaims, JoinTokenClaimsSchema } from "../gen/roomgate/v1/room_pb.js";
+import { randomBytesPooled } from "./ids.js";
 
 // A join token is {kid}.base64url(JoinTokenClaims).base64url(HMAC-SHA256(secret of kid, "{kid}.{claims}")).
 // Protobuf claims keep the token small and the format defined in one place (room.proto). The key
@@ -91,7 +92,7 @@ export class JoinTokens {
       serverId: input.serverId,
       playerName: input.playerName,
       expireTimeMs: BigInt(input.expireTimeMs),
-      tokenId: input.tokenId ?? randomBytes(16),
+      tokenId: input.tokenId ?? randomBytesPooled(16),
       sessionStartMs: BigInt(input.sessionStartMs ?? Date.now()),
       rejoin: input.rejoin ?? false,
       playerClaims: input.playerClaims,
