@@ -76,7 +76,7 @@ export class WsServer implements Fanout {
       // limit get a proper error frame first. Anything beyond this is cut by uWS itself.
       maxPayloadLength: Math.max(o.maxFrameBytes * 2, o.maxFrameBytes + 4096),
       maxBackpressure: o.maxBackpressureBytes,
-      closeOnBackpressureLimit: 1,
+      closeOnBackpressureLimit: true,
       idleTimeout: o.idleTimeoutS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => this.upgrade(res, req, context),

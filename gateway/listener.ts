@@ -192,7 +192,9 @@ function guarded(handler: Handler, onError: (err: unknown) => void = () => {}): 
     } catch (err) {
       onError(err);
       if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        // Not writeHead: @types/node 22 gives HTTP/1 and HTTP/2 responses incompatible overloads.
+        res.statusCode = 500;
+        res.setHeader("content-type", "text/plain; charset=utf-8");
         res.end("internal error");
       } else {
         res.destroy();
