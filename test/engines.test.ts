@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { satisfies, subset, validRange } from "semver";
 
-// package.json's engines.node is the Node.js range roomgate claims. Every locked package must claim
-// at least that range, or the claim is false for part of it (npm only warns: EBADENGINE).
+// package.json's engines.node is the Node.js range roomgate claims, for each of its workspace
+// packages. Every locked package must claim at least that range, or the claim is false for part of
+// it (npm only warns: EBADENGINE).
 const repo = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(repo, file), "utf8");
 const claimed: string = JSON.parse(read("package.json")).engines.node;
@@ -21,6 +22,13 @@ test("every locked package supports all of package.json's engines.node", () => {
   expect(ranged.length).toBeGreaterThan(10);
   const narrower = ranged.filter((p) => !subset(claimed, p.range)).map((p) => `${p.name}: ${p.range}`);
   expect(narrower).toEqual([]);
+});
+
+test("every workspace package claims the same range", () => {
+  const workspaces: string[] = JSON.parse(read("package.json")).workspaces ?? [];
+  for (const w of workspaces) {
+    expect([w, JSON.parse(read(join(w, "package.json"))).engines?.node]).toEqual([w, claimed]);
+  }
 });
 
 test("make test-node runs supported lines, and the README states the range", () => {
