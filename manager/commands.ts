@@ -114,7 +114,9 @@ export class CommandRouter {
   /** A server answered open_room (an empty error: it opened the room); `serverId` is who answered. */
   async answered(roomId: string, serverId: string, error: string) {
     // The Manager waiting for this answer may be another one (it placed the room, or retried it).
-    if (!this.opens.settle(roomId, error ? new Error(error) : undefined, serverId)) countBus("sent");
+    // The answer this Manager was waiting for needs no bus message: only another Manager's does.
+    if (this.opens.settle(roomId, error ? new Error(error) : undefined, serverId)) return;
+    countBus("sent");
     await this.o.store.publishBus(ackOf(roomId, serverId, error));
   }
 

@@ -21,6 +21,21 @@ test("no servers: unavailable; all full: resource_exhausted", async () => {
   expect(await kind(manager.allocate(request()))).toBe("resource_exhausted");
 });
 
+test("a server's answer to the Manager that placed the room goes on no bus", async () => {
+  // The answer settles the open waiting here; a bus message would cost every Manager a message
+  // and the server's stream a store round trip for each room.
+  new FakeServer(manager, "a");
+  await settle();
+  const published: Uint8Array[] = [];
+  const publishBus = store.publishBus.bind(store);
+  store.publishBus = async (m) => {
+    published.push(m);
+    return publishBus(m);
+  };
+  for (let i = 0; i < 3; i++) expect(await kind(manager.allocate(request()))).toBe("ok");
+  expect(published).toEqual([]);
+});
+
 test("spreads rooms over servers, least loaded first", async () => {
   new FakeServer(manager, "a");
   new FakeServer(manager, "b");
