@@ -56,8 +56,7 @@ build-web: node_modules
 # "tests: N passed, N failed" from its JSON report.
 # `check` joins the line below once the tree is formatted and within its boundaries.
 test: test-deps lint check check-gen typecheck build
-	@node -e 'const r = require("./package.json").engines.node; require("semver").satisfies(process.version, r) || \
-	  console.log(`note: node $${process.version} is outside engines.node ($${r}); make test-node runs supported lines`)'
+	@node -e 'const r = require("./package.json").engines.node; require("semver").satisfies(process.version, r) || console.log(`note: node $${process.version} is outside engines.node ($${r}); make test-node runs supported lines`)'
 	@rm -f .jest-results.json
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
 	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \
