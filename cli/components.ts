@@ -118,6 +118,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
     log,
     missedReports: int(v, "MISSED_REPORTS"),
     crashProbeMs: int(v, "CRASH_PROBE_MS"),
+    loadBatchMs: int(v, "LOAD_REPORT_BATCH_MS"),
     openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
     idempotencyTtlMs: int(v, "IDEMPOTENCY_TTL_MS"),
     migrationTimeoutMs: int(v, "MIGRATION_TIMEOUT_MS"),

@@ -44,6 +44,8 @@ export interface ManagerOptions {
   missedReports: number;
   /** How long the port of a server whose stream ended may take to refuse (dead at once); 0: no probe. */
   crashProbeMs: number;
+  /** Load reports arriving within this window are recorded in one store call; 0: one call each. Default 0. */
+  loadBatchMs?: number;
   openRoomTimeoutMs: number;
   idempotencyTtlMs: number;
   /** How long a room whose server died may wait for a new one before it is given up. */
@@ -116,6 +118,7 @@ export class Manager {
       failover,
       missedReports,
       crashProbeMs: o.crashProbeMs,
+      loadBatchMs: o.loadBatchMs ?? 0,
     });
     this.allocator = new Allocator({
       ...core,

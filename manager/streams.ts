@@ -10,12 +10,16 @@ import type { AttachHandler, Session } from "./session.js";
 import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
 import { probePort } from "./crash-probe.js";
+import { LoadBatch } from "./load-batch.js";
+
+/** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
+const LOAD_BATCH_MAX = 500;
 
 // The Attach stream of each game server: registration first, then load reports, room events and
 // draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
 
 /** The streams register servers, record their reports and mark them draining or suspect. */
-export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoad">;
+export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoad" | "recordLoads">;
 
 export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   managerId: string;
@@ -31,6 +35,8 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
    * process is gone: dead at once); 0 never asks, and every server waits for its missed reports.
    */
   crashProbeMs: number;
+  /** Load reports that arrive within this window go to the store in one call; 0: each alone. */
+  loadBatchMs: number;
 }
 
 /** A game server whose Attach stream this Manager holds. */
@@ -46,7 +52,11 @@ export class AttachStreams {
   private readonly lastFailureLog = new Map<string, number>();
   private closed = false;
 
-  constructor(private readonly o: AttachStreamsOptions) {}
+  private readonly loads: LoadBatch;
+
+  constructor(private readonly o: AttachStreamsOptions) {
+    this.loads = new LoadBatch({ store: o.store, windowMs: o.loadBatchMs, max: LOAD_BATCH_MAX });
+  }
 
   attach(session: Session): AttachHandler {
     let server: Attached | undefined;
@@ -148,20 +158,24 @@ export class AttachStreams {
   private async handle(s: Attached, msg: AttachRequest) {
     switch (msg.msg.case) {
       case "load":
-        if (
-          !(await this.o.store.recordLoad({
+        // Not awaited: the server's next events need not wait for its report's batch.
+        this.loads
+          .record({
             id: s.id,
             epoch: s.epoch,
             players: msg.msg.value.players,
             roomCpu: msg.msg.value.roomCpu,
             nowMs: this.o.now(),
             expiresAtMs: this.deathDeadline(s.reportIntervalMs),
-          }))
-        ) {
-          // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it must
-          // register again and learn which rooms are still its own.
-          s.session.close("registration is no longer current; register again");
-        }
+          })
+          .then(
+            (current) => {
+              // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
+              // must register again and learn which rooms are still its own.
+              if (!current) s.session.close("registration is no longer current; register again");
+            },
+            (e) => this.messageFailed(s.id, e),
+          );
         return;
       case "roomEvent":
         return this.o.roomEvents.apply(s.id, msg.msg.value);

@@ -48,6 +48,13 @@ export const MANAGER_SETTINGS: Setting[] = [
     help: "When a game server's stream ends, the Manager connects to the server's own port at the address the stream came from, waiting this long; a refused connection means the process is gone (a crash, not a partition) and the server is dead at once. 0: no probe, every server waits for its missed reports.",
   },
   {
+    env: "LOAD_REPORT_BATCH_MS",
+    kind: "int",
+    for: MG,
+    default: "20",
+    help: "Game servers' load reports that reach a Manager within this window are recorded in the store in one call (at most 500); 0 records each report alone. A report's deadline moves this much later at most.",
+  },
+  {
     env: "OPEN_ROOM_TIMEOUT_MS",
     kind: "int",
     for: MG,

@@ -24,7 +24,7 @@ export interface StoreParts {
 /** The part that answers each call. A call missing here fails to compile (ComposedStore implements RoomStore). */
 const ROUTES = {
   servers: ["registerServer", "getServer", "listServers", "setServerState", "listServerRooms"],
-  liveness: ["recordLoad", "expiredServers", "removeServer", "heartbeat"],
+  liveness: ["recordLoad", "recordLoads", "expiredServers", "removeServer", "heartbeat"],
   rooms: ["allocateRoom", "confirmRoom", "claimExpiredOpening", "getRoom", "deleteRoom", "countRooms"],
   seats: ["holdSeat", "setRoomPlayers", "joinPublic", "listRooms"],
   migration: [

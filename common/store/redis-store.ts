@@ -12,7 +12,15 @@ import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from
 import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
 import { RedisSpentTokens } from "./redis/tokens.js";
-import { RECORD_LOAD, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_STATE } from "./redis/servers.js";
+import {
+  RECORD_LOAD,
+  RECORD_LOADS,
+  RedisLiveness,
+  RedisServers,
+  REGISTER,
+  REMOVE_SERVER,
+  SET_STATE,
+} from "./redis/servers.js";
 
 // The store of every multi-process deployment: every concern's part (redis/*.ts) over one ioredis
 // client; what must be atomic runs as Lua scripts (lua/*.lua), keys as listed in redis/keys.ts.
@@ -26,6 +34,7 @@ export const STORE_SCRIPTS = [
   REGISTER,
   SET_STATE,
   RECORD_LOAD,
+  RECORD_LOADS,
   REMOVE_SERVER,
   HOLD_SEAT,
   SET_ROOM_PLAYERS,

@@ -51,6 +51,42 @@ describe.each(implementations)("%s servers", (_name, make) => {
     expect(Number(s!.lastReportTime!.seconds)).toBe(5);
   });
 
+  test("several servers' reports in one call: each recorded or refused as it would be alone, in order", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 1 }));
+    const b = await store.registerServer(reg("b", { maxRooms: 1 }));
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    const onA = r.room.serverId === "a";
+    expect(
+      await store.recordLoads([
+        {
+          id: "a",
+          epoch: a.epoch,
+          players: 5,
+          nowMs: 5000,
+          expiresAtMs: 9000,
+          roomCpu: onA ? [{ roomId: r.room.roomId, cpuSeconds: 1.5, load: 0.25 }] : [],
+        },
+        { id: "b", epoch: b.epoch + 1, players: 9, nowMs: 5000, expiresAtMs: 9000 },
+        { id: "gone", epoch: 1, players: 1, nowMs: 5000, expiresAtMs: 9000 },
+        {
+          id: "b",
+          epoch: b.epoch,
+          players: 2,
+          nowMs: 6000,
+          expiresAtMs: 9500,
+          roomCpu: onA ? [] : [{ roomId: r.room.roomId, cpuSeconds: 1.5, load: 0.25 }],
+        },
+      ]),
+    ).toEqual([true, false, false, true]);
+    expect(await store.recordLoads([])).toEqual([]);
+    expect((await store.getServer("a"))!.players).toBe(5);
+    expect((await store.getServer("b"))!.players).toBe(2);
+    expect(await store.getRoom(r.room.roomId)).toMatchObject({ cpuSeconds: 1.5, cpuLoad: 0.25 });
+    // The expiries moved: a is dead after 9000, b after 9500.
+    expect((await store.expiredServers({ nowMs: 9000, limit: 10 })).map((s) => s.id)).toEqual(["a"]);
+  });
+
   test("a report's room CPU lands on the rooms still on that server, and nowhere else", async () => {
     const a = await store.registerServer(reg("a", { maxRooms: 1 }));
     const b = await store.registerServer(reg("b", { maxRooms: 1 }));

@@ -64,6 +64,11 @@ export interface RemovedServer {
 export interface Liveness {
   /** A report arrived: records it and pushes the server's death to expiresAtMs. False when the epoch is not current. */
   recordLoad(report: LoadReport): Promise<boolean>;
+  /**
+   * Several servers' reports in one store call (a Manager batches what arrives within a few
+   * milliseconds): for each, what recordLoad does and answers, in order.
+   */
+  recordLoads(reports: readonly LoadReport[]): Promise<boolean[]>;
   /** Servers whose expiry has passed, oldest first: O(log n) in the number of servers, not a scan. */
   expiredServers(q: { nowMs: number; limit: number }): Promise<ServerEpoch[]>;
   /**

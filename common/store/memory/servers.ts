@@ -80,6 +80,12 @@ export class MemoryLiveness implements Liveness {
     return true;
   }
 
+  async recordLoads(reports: readonly LoadReport[]) {
+    const out: boolean[] = [];
+    for (const r of reports) out.push(await this.recordLoad(r));
+    return out;
+  }
+
   async expiredServers({ nowMs, limit }: { nowMs: number; limit: number }) {
     return [...this.s.expiry]
       .filter(([, at]) => at <= nowMs)

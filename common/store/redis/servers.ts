@@ -91,6 +91,26 @@ export const RECORD_LOAD = script<number>()({
   }),
 });
 
+export const RECORD_LOADS = script<number[]>()({
+  file: "record-loads",
+  keys: ["expiryKey"],
+  args: ["prefix"],
+  rest: "reports",
+  encode: (k, reports: readonly LoadReport[]) => ({
+    keys: { expiryKey: k.expiry },
+    args: { prefix: k.prefix },
+    rest: reports.flatMap((r) => [
+      r.id,
+      r.epoch,
+      r.players,
+      r.nowMs,
+      r.expiresAtMs,
+      r.roomCpu?.length ?? 0,
+      ...(r.roomCpu ?? []).flatMap((c) => [c.roomId, c.cpuSeconds, c.load]),
+    ]),
+  }),
+});
+
 export const REMOVE_SERVER = script<[string[], string[]] | null>()({
   file: "remove-server",
   keys: ["serverKey", "roomsKey", "serversKey", "expiryKey"],
@@ -143,6 +163,11 @@ export class RedisLiveness implements Liveness {
 
   async recordLoad(r: LoadReport) {
     return (await this.c.run(RECORD_LOAD, r)) === 1;
+  }
+
+  async recordLoads(reports: readonly LoadReport[]) {
+    if (reports.length === 0) return [];
+    return (await this.c.run(RECORD_LOADS, reports)).map((ok) => ok === 1);
   }
 
   async expiredServers({ nowMs, limit }: { nowMs: number; limit: number }) {

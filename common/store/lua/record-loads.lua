@@ -1,0 +1,30 @@
+-- Several servers' reports at once (a Manager batches the reports that arrive within a few
+-- milliseconds): for each, what record-load.lua does. Returns 1 or 0 per report, in order.
+-- ARGV after the prefix, per report: id, epoch, players, nowMs, expiresAtMs, the number of
+-- room CPU entries, then those entries (room id, CPU seconds, load).
+local expiryKey = KEYS[1]
+local prefix = ARGV[1]
+local REPORTS_FROM = 2          -- the rest: the reports, each as above
+local out = {}
+local i = REPORTS_FROM
+while i <= #ARGV do
+  local id, epoch, players, nowMs, expiresAtMs = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local cpuEntries = tonumber(ARGV[i + 5])
+  local cpuFrom = i + 6
+  i = cpuFrom + 3 * cpuEntries
+  local serverKey = prefix .. 'server:' .. id
+  if redis.call('HGET', serverKey, 'epoch') == epoch then
+    redis.call('HSET', serverKey, 'players', players, 'reportAt', nowMs)
+    redis.call('ZADD', expiryKey, expiresAtMs, id)
+    for j = cpuFrom, i - 1, 3 do
+      local roomKey = prefix .. 'room:' .. ARGV[j]
+      if redis.call('HGET', roomKey, 'serverId') == id then
+        redis.call('HSET', roomKey, 'cpu', ARGV[j + 1], 'cpuLoad', ARGV[j + 2])
+      end
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
