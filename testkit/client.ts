@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
 import { roomUrl } from "@roomgate/client/protocol/urls";
+import { waitTimer } from "./wait-timer.js";
 
 // A minimal client for tests and benchmarks: Gateway calls over a chosen protocol, and a player
 // that speaks the WebSocket protocol and lets a test await the frames it expects.
@@ -89,7 +90,7 @@ export class Player {
       }
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${kind} frame within ${timeoutMs} ms`)), timeoutMs);
+      const timer = waitTimer(() => reject(new Error(`no ${kind} frame within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.push({
         match,
         resolve: (f) => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { basename, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { TEST_ADMIN_TOKEN } from "./client.js";
+import { waitTimer } from "./wait-timer.js";
 
 // Starts roomgate components as separate processes on loopback (from the built CLI) and waits for
 // each one's `ready` log line: no sleeps, no fixed ports. Shared by the integration tests and
@@ -64,7 +65,7 @@ export class Proc {
         res(m);
         return true;
       };
-      const timer = setTimeout(() => {
+      const timer = waitTimer(() => {
         this.child.stdout!.off("data", look);
         rej(new Error(`${this.name}: nothing on stdout matched ${re} within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -81,11 +82,14 @@ export class Proc {
     const seen = this.lines.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((res, rej) => {
-      const timer = setTimeout(
+      const timer = waitTimer(
         () => rej(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`)),
         timeoutMs,
       );
-      const exit = () => rej(new Error(`${this.name} exited while waiting for ${what}:\n${this.tail()}`));
+      const exit = () => {
+        clearTimeout(timer);
+        rej(new Error(`${this.name} exited while waiting for ${what}:\n${this.tail()}`));
+      };
       this.child.once("exit", exit);
       this.waiters.push({
         match,

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Room, ViewOf } from "@roomgate/client";
 import { BUILT_CLI } from "./cluster.js";
+import { waitTimer } from "./wait-timer.js";
 
 // Rooms of a logic type in tests: the examples' room module as a game server loads it, and
 // awaiting a room's view instead of sleeping.
@@ -17,7 +18,7 @@ export function untilView<D>(
   const now = room.view;
   if (now !== undefined && match(now)) return Promise.resolve(now);
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
+    const timer = waitTimer(() => {
       off();
       rej(new Error(`room ${room.roomId}: view never matched within ${timeoutMs} ms: ${JSON.stringify(room.view)}`));
     }, timeoutMs);
@@ -33,7 +34,7 @@ export function untilView<D>(
 /** The next message the room's logic sends this player. */
 export function nextRoomMessage<D>(room: Room<D>, timeoutMs = 10_000): Promise<unknown> {
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
+    const timer = waitTimer(() => {
       off();
       rej(new Error(`room ${room.roomId}: no room message within ${timeoutMs} ms`));
     }, timeoutMs);

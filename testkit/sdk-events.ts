@@ -1,4 +1,5 @@
 import type { ConnectionState, Room, RoomEvents } from "@roomgate/client";
+import { waitTimer } from "./wait-timer.js";
 
 // Test helpers for the SDK: await a Room's events instead of sleeping. Subscribe before causing the event.
 
@@ -12,7 +13,7 @@ export function nextEvent<E extends keyof RoomEvents>(
   timeoutMs = 15_000,
 ): Promise<Arg<E>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = waitTimer(() => {
       off();
       reject(
         new Error(
@@ -37,7 +38,7 @@ export function nextState(
   timeoutMs = 15_000,
 ): Promise<{ value: Uint8Array | undefined; from: string }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = waitTimer(() => {
       off();
       reject(
         new Error(
