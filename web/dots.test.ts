@@ -33,13 +33,15 @@ test("the demo plays in a dots room: keys move the dot through the server, and a
   const start = toView(own.dots[cheater.playerId]!);
   await a.locator(`[data-testid="dot"][data-player-id="${cheater.playerId}"]`).waitFor();
   const raw = cheater as unknown as Room<unknown>;
+  // No move can start before the inputs leave, so the time from here bounds the walk from below
+  // (taken after the ping instead, a slow ping let the dot walk before the clock started).
+  const t0 = Date.now();
   raw.input({ x: 5, y: 5 });
   raw.input({ dx: 60, dy: 60 });
   raw.input({ dx: 1, dy: 0, x: 990, speed: 1e6 });
   await cheater.ping();
   // The only legal input above (dx 1) walks it right at the arena's speed, no faster: 200 units
   // take at least half a second, and it never jumps towards 5,5 or 990.
-  const t0 = Date.now();
   await waitForDot(a, cheater.playerId, "x", "above", start.x + 150, 5000);
   expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   const seen = await dotPosition(a, cheater.playerId);
