@@ -3,7 +3,8 @@ import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import fc from "fast-check";
 import { FakeConn, frame, RoomHostFixture } from "../testkit/room-host-fixture.js";
-import { encode, encodeSync } from "./room.js";
+import { encodeRelayed, encodeSync } from "./hot-frames.js";
+import { encode } from "./room.js";
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
 
@@ -83,9 +84,17 @@ test("a client over its byte budget has frames dropped with RATE_LIMITED; the bu
   expect(b.frames.filter((f) => f.frame.case === "message")).toHaveLength(3);
 });
 
-test("a sync frame's ServerFrame written by hand is byte for byte what protobuf-es writes", () => {
+test("the ServerFrames written by hand are byte for byte what protobuf-es writes", () => {
   const same = (bytes: Uint8Array) => expect(encodeSync(bytes)).toEqual(encode({ case: "sync", value: bytes }));
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => same(b)));
   // Lengths whose varint takes one, two and three bytes, at the edges.
   for (const n of [0, 127, 128, 16_383, 16_384, 70_000]) same(new Uint8Array(n).fill(n % 251));
+  const relayed = (from: string, payload: Uint8Array) =>
+    expect(encodeRelayed(from, payload)).toEqual(encode({ case: "message", value: { fromPlayerId: from, payload } }));
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), (f, p) =>
+      relayed(f, p),
+    ),
+  );
+  for (const n of [0, 1, 125, 126, 127, 16_380, 70_000]) relayed("p_abc", new Uint8Array(n).fill(7));
 });

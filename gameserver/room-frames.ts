@@ -13,6 +13,7 @@ import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import type { RoomLimits } from "./limits.js";
 import { countFrameRefusal } from "./metrics.js";
 import { encode, entryBytes, type Player, type Room } from "./room.js";
+import { encodeRelayed } from "./hot-frames.js";
 
 /** Characters as people count them (code points), without splitting a short key at all. */
 const keyChars = (key: string, max: number) => (key.length <= max ? key.length : [...key].length);
@@ -75,16 +76,13 @@ export class FrameHandler {
       case "input":
         return this.input(room, player, msg.frame.value);
       case "broadcast":
-        room.publish(
-          encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }),
-          playerId,
-        );
+        room.publish(encodeRelayed(playerId, msg.frame.value.payload), playerId);
         return;
       case "sendTo": {
         const to = room.players.get(msg.frame.value.playerId);
         if (!to)
           return this.reject(player, ErrorCode.UNKNOWN_PLAYER, `no player ${msg.frame.value.playerId} in this room`);
-        to.conn.send(encode({ case: "message", value: { fromPlayerId: playerId, payload: msg.frame.value.payload } }));
+        to.conn.send(encodeRelayed(playerId, msg.frame.value.payload));
         return;
       }
       case "ping":

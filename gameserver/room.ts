@@ -56,30 +56,6 @@ export function closeReason(text: string): string {
 export const encode = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) =>
   toBinary(ServerFrameSchema, create(ServerFrameSchema, { frame }));
 
-/** ServerFrame field `sync` (8, length-delimited): the tag byte of `bytes sync = 8`. */
-const SYNC_TAG = (8 << 3) | 2;
-
-/**
- * A ServerFrame holding one sync frame, exactly as `encode({ case: "sync", value })` writes it
- * (room-frames.test.ts checks), without a message object and a growing writer per frame: this
- * runs once per room per tick.
- */
-export function encodeSync(frame: Uint8Array): Uint8Array {
-  let n = frame.byteLength;
-  let lenBytes = 1;
-  while (n >= 0x80) {
-    n >>>= 7;
-    lenBytes++;
-  }
-  const out = new Uint8Array(1 + lenBytes + frame.byteLength);
-  out[0] = SYNC_TAG;
-  let pos = 1;
-  for (n = frame.byteLength; n >= 0x80; n >>>= 7) out[pos++] = (n & 0x7f) | 0x80;
-  out[pos++] = n;
-  out.set(frame, pos);
-  return out;
-}
-
 /** What one entry counts against ROOM_STATE_MAX_BYTES: its key in UTF-8 plus its value. */
 export const entryBytes = (key: string, value: Uint8Array) => Buffer.byteLength(key, "utf8") + value.byteLength;
 
