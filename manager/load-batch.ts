@@ -34,8 +34,8 @@ export class LoadBatch {
     });
   }
 
-  /** Sends what waits now (the Manager stopping, or a full batch). */
-  flush() {
+  /** Sends what waits now: the window ended, or the batch is full. */
+  private flush() {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.waiting;

@@ -19,7 +19,7 @@ const LOAD_BATCH_MAX = 500;
 // draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
 
 /** The streams register servers, record their reports and mark them draining or suspect. */
-export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoad" | "recordLoads">;
+export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoads">;
 
 export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   managerId: string;

@@ -104,7 +104,7 @@ function growthLines(r: PlacementRecord): string[] {
 }
 
 /** The commands of one allocation (ALLOCATE, CONFIRM and the event PUBLISH) and of the fleet's upkeep. */
-const SCRIPTS = ["ALLOCATE", "CONFIRM", "publish", "RECORD_LOAD"];
+const SCRIPTS = ["ALLOCATE", "CONFIRM", "publish", "RECORD_LOADS"];
 
 function scriptRows(r: PlacementRecord): string[][] {
   const rows: string[][] = [];

@@ -12,15 +12,7 @@ import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from
 import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
 import { RedisSpentTokens } from "./redis/tokens.js";
-import {
-  RECORD_LOAD,
-  RECORD_LOADS,
-  RedisLiveness,
-  RedisServers,
-  REGISTER,
-  REMOVE_SERVER,
-  SET_STATE,
-} from "./redis/servers.js";
+import { RECORD_LOADS, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_STATE } from "./redis/servers.js";
 
 // The store of every multi-process deployment: every concern's part (redis/*.ts) over one ioredis
 // client; what must be atomic runs as Lua scripts (lua/*.lua), keys as listed in redis/keys.ts.
@@ -33,7 +25,6 @@ export const STORE_SCRIPTS = [
   DELETE_ROOM,
   REGISTER,
   SET_STATE,
-  RECORD_LOAD,
   RECORD_LOADS,
   REMOVE_SERVER,
   HOLD_SEAT,

@@ -1,5 +1,7 @@
--- Several servers' reports at once (a Manager batches the reports that arrive within a few
--- milliseconds): for each, what record-load.lua does. Returns 1 or 0 per report, in order.
+-- Servers' load reports, one or several at once (a Manager batches the reports that arrive
+-- within a few milliseconds). For each, while its epoch is current: its players, its report
+-- time and its expiry; and the CPU its logic rooms used, on the records of those rooms that are
+-- still its own. Returns 1 (recorded) or 0 (not current) per report, in order.
 -- ARGV after the prefix, per report: id, epoch, players, nowMs, expiresAtMs, the number of
 -- room CPU entries, then those entries (room id, CPU seconds, load).
 local expiryKey = KEYS[1]

@@ -72,25 +72,6 @@ export const SET_STATE = script<number>()({
   }),
 });
 
-export const RECORD_LOAD = script<number>()({
-  file: "record-load",
-  keys: ["serverKey", "expiryKey"],
-  args: ["prefix", "id", "epoch", "players", "nowMs", "expiresAtMs"],
-  rest: "roomCpu",
-  encode: (k, r: LoadReport) => ({
-    keys: { serverKey: k.server(r.id), expiryKey: k.expiry },
-    args: {
-      prefix: k.prefix,
-      id: r.id,
-      epoch: r.epoch,
-      players: r.players,
-      nowMs: r.nowMs,
-      expiresAtMs: r.expiresAtMs,
-    },
-    rest: (r.roomCpu ?? []).flatMap((c) => [c.roomId, c.cpuSeconds, c.load]),
-  }),
-});
-
 export const RECORD_LOADS = script<number[]>()({
   file: "record-loads",
   keys: ["expiryKey"],
@@ -162,7 +143,7 @@ export class RedisLiveness implements Liveness {
   constructor(private readonly c: RedisContext) {}
 
   async recordLoad(r: LoadReport) {
-    return (await this.c.run(RECORD_LOAD, r)) === 1;
+    return (await this.recordLoads([r]))[0] === true;
   }
 
   async recordLoads(reports: readonly LoadReport[]) {
