@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { checkServerId, ConfigError, int, parseLabels, str, type Values } from "../common/config.js";
+import { bool, checkServerId, ConfigError, int, parseLabels, str, type Values } from "../common/config.js";
 import {
   channelCredentials,
   checkManagerExposure,
@@ -12,6 +12,8 @@ import type { Logger } from "../common/log.js";
 import { JoinTokens, parseSigningKeys, type SigningKey } from "../common/token.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
+import { CellStore } from "../common/store/cells/cell-store.js";
+import { connectCluster, namesCluster } from "../common/store/cluster-connection.js";
 import {
   PLACEMENT_STRATEGIES,
   type PlacementStrategy,
@@ -50,6 +52,20 @@ export type Stop = () => Promise<void>;
 export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): RoomStore {
   const url = str(v, "REDIS_URL");
   const eventHistory = { maxEvents: int(v, "EVENT_HISTORY_MAX_EVENTS"), maxAgeMs: int(v, "EVENT_HISTORY_MAX_AGE_MS") };
+  if (url && (namesCluster(url) || bool(v, "REDIS_CLUSTER"))) {
+    return new CellStore({
+      redis: connectCluster(url, {
+        commandTimeoutMs: int(v, "REDIS_COMMAND_TIMEOUT_MS"),
+        reconnectMaxDelayMs: int(v, "REDIS_RECONNECT_MAX_MS"),
+        log,
+      }),
+      keyPrefix: str(v, "REDIS_KEY_PREFIX"),
+      maxServersPerCell: int(v, "CELL_MAX_SERVERS"),
+      summaryRefreshMs: int(v, "CELL_SUMMARY_REFRESH_MS"),
+      log,
+      eventHistory,
+    });
+  }
   if (url) {
     return new RedisStore({
       redis: url,
@@ -205,7 +221,7 @@ export async function startGateway(
     limits: gatewayClientLimits(v),
     // Counted in the Redis every Gateway shares; the embedded store's one process counts in memory.
     limiterStore: {
-      redis: store instanceof RedisStore ? store.redis : undefined,
+      redis: store instanceof RedisStore || store instanceof CellStore ? store.redis : undefined,
       keyPrefix: str(v, "REDIS_KEY_PREFIX")!,
     },
     caps: gatewayClientCaps(v),

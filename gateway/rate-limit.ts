@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 // Per-caller rate limits at the Gateway (rate-limiter-flexible), and a cap on concurrent
@@ -16,7 +16,7 @@ export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 
 /** Where the counters live: the Redis every Gateway shares, or (no redis) this process's memory. */
 export interface LimiterStore {
-  redis?: Redis;
+  redis?: Redis | Cluster;
   keyPrefix: string;
 }
 

@@ -82,7 +82,7 @@ export class Allocator {
         case "collision": {
           // The same request again (a Gateway retrying on another Manager after one died): the
           // creator's random player id proves it is ours.
-          const prior = await fromStore(() => this.o.store.getRoom(req.roomId));
+          const prior = await fromStore(() => this.o.store.getRoom(result.roomId ?? req.roomId));
           if (prior && req.creatorPlayerId && prior.creatorPlayerId === req.creatorPlayerId) {
             return { room: await this.existing(prior, req.firstJoinTimeoutMs), created: true };
           }

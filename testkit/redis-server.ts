@@ -28,6 +28,8 @@ export interface RedisServerOptions {
    * default: no persistence at all.
    */
   appendfsync?: "always" | "everysec";
+  /** More redis-server arguments (a cluster node's, say). */
+  extraArgs?: string[];
 }
 
 export interface RedisProcess {
@@ -51,6 +53,7 @@ export async function startRedis(portOrOptions?: number | RedisServerOptions): P
   const dir = mkdtempSync(join(tmpdir(), "roomgate-redis-"));
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--loglevel", "notice"];
   args.push(...(o.appendfsync ? ["--appendonly", "yes", "--appendfsync", o.appendfsync] : ["--appendonly", "no"]));
+  args.push(...(o.extraArgs ?? []));
   let child: ChildProcess;
   try {
     child = await launch(args);

@@ -2,7 +2,9 @@ import { RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { MemoryStore } from "../common/store/memory-store.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import type { AllocateInput, EventHistoryLimits, RoomStore, ServerRegistration } from "../common/store/store.js";
-import { redisUrl, uniquePrefix } from "./test-redis.js";
+import { CellStore } from "../common/store/cells/cell-store.js";
+import { connectCluster } from "../common/store/cluster-connection.js";
+import { redisClusterUrl, redisUrl, uniquePrefix } from "./test-redis.js";
 
 // What the store contract suites (common/store/*.contract.test.ts) share: every implementation,
 // and inputs with plain defaults.
@@ -15,6 +17,10 @@ export interface StoreOptions {
 export const configurable: [string, (o?: StoreOptions) => RoomStore][] = [
   ["MemoryStore", (o) => new MemoryStore(o)],
   ["RedisStore", (o) => new RedisStore({ redis: redisUrl(), keyPrefix: uniquePrefix("contract"), ...o })],
+  [
+    "CellStore",
+    (o) => new CellStore({ redis: connectCluster(redisClusterUrl()), keyPrefix: uniquePrefix("contract"), ...o }),
+  ],
 ];
 
 export const implementations: [string, () => RoomStore][] = configurable.map(([name, make]) => [name, () => make()]);

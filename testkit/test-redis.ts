@@ -10,6 +10,16 @@ export function redisUrl(): string {
   return url;
 }
 
+/** The Redis Cluster of this test run (3 masters, 3 replicas); throws, never skips, when there is none. */
+export function redisClusterUrl(): string {
+  const url = process.env.REDIS_CLUSTER_URL;
+  if (!url)
+    throw new Error(
+      "no Redis Cluster for this test run: global setup did not start one and REDIS_CLUSTER_URL is unset",
+    );
+  return url;
+}
+
 /** A key prefix of its own for each test, so tests sharing one Redis never see each other's keys. */
 export function uniquePrefix(name: string): string {
   return `t:${name}:${randomBytes(4).toString("hex")}:`;

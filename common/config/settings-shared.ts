@@ -12,6 +12,27 @@ export const SHARED_SETTINGS: Setting[] = [
     help: "Redis for rooms, servers and spent join tokens, e.g. redis://127.0.0.1:6379. Required when components run as separate processes (game servers included); `up` uses the embedded store without it.",
   },
   {
+    env: "REDIS_CLUSTER",
+    kind: "bool",
+    for: ALL,
+    default: "false",
+    help: "REDIS_URL names a Redis Cluster (as does a redis+cluster://host:port,host:port URL): servers and rooms are grouped in cells spread over its masters (see Cells in the README).",
+  },
+  {
+    env: "CELL_MAX_SERVERS",
+    kind: "int",
+    for: ALL,
+    default: "64",
+    help: "On a Redis Cluster, how many game servers of a region fill one cell before the region gets another; a server labelled cell=N goes to cell N instead.",
+  },
+  {
+    env: "CELL_SUMMARY_REFRESH_MS",
+    kind: "int",
+    for: ALL,
+    default: "250",
+    help: "On a Redis Cluster, how stale a Manager's view of each cell's free capacity may get (it only orders the cells an allocation tries; each cell checks atomically).",
+  },
+  {
     env: "REDIS_KEY_PREFIX",
     kind: "string",
     for: ALL,

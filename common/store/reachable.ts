@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 
 /**
  * Whether the store answers now, without a round trip (probes call it often): a Redis store's
@@ -6,5 +6,5 @@ import { Redis } from "ioredis";
  */
 export function storeReachable(store: object): () => boolean {
   const redis = (store as { redis?: unknown }).redis;
-  return redis instanceof Redis ? () => redis.status === "ready" : () => true;
+  return redis instanceof Redis || redis instanceof Cluster ? () => redis.status === "ready" : () => true;
 }

@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
 import { backoffDelay } from "@roomgate/client/protocol/backoff";
 
@@ -49,7 +49,12 @@ export function failFastOptions(o: ConnectionLimits = {}): RedisOptions {
  * and (failFast) turns the offline queue off after the first successful connection. Listening for
  * 'error' also keeps ioredis from printing every failed attempt as an unhandled error event.
  */
-export function superviseConnection(client: Redis, log: Logger | undefined, connection: string, failFast = true) {
+export function superviseConnection(
+  client: Redis | Cluster,
+  log: Logger | undefined,
+  connection: string,
+  failFast = true,
+) {
   let downSince: number | undefined;
   let everReady = false;
   const lost = (error: string) => {

@@ -110,9 +110,30 @@ describe.each(implementations)("%s rooms", (_name, make) => {
   test("never overwrites an existing room id", async () => {
     await store.registerServer(reg("a", { maxRooms: 5 }));
     const input = alloc();
-    expect((await store.allocateRoom(input)).kind).toBe("created");
-    expect((await store.allocateRoom({ ...input, creatorPlayerId: "other" })).kind).toBe("collision");
-    expect((await store.getRoom(input.roomId))!.creatorPlayerId).toBe("p_creator");
+    const first = await store.allocateRoom(input);
+    if (first.kind !== "created") throw new Error("expected a room");
+    // A store may keep the room under another id (a cell store names the cell in it): a collision
+    // says which, and a second try of the same id finds the first room there.
+    const again = await store.allocateRoom({ ...input, creatorPlayerId: "other" });
+    expect(again).toEqual({
+      kind: "collision",
+      ...(first.room.roomId !== input.roomId && { roomId: first.room.roomId }),
+    });
+    expect((await store.getRoom(first.room.roomId))!.creatorPlayerId).toBe("p_creator");
+  });
+
+  test("a room's retries go where its first attempt went, even after the cells' capacities changed", async () => {
+    await store.registerServer(reg("a", { maxRooms: 1, region: "eu" }));
+    await store.registerServer(reg("b", { maxRooms: 5, region: "us" }));
+    const input = alloc({ regions: ["eu"], requestId: "req-1" });
+    const first = await store.allocateRoom(input);
+    if (first.kind !== "created") throw new Error("expected a room");
+    expect(first.room.serverId).toBe("a");
+    // eu is full now; the retry must still find the first room rather than make a twin in us.
+    const retry = await store.allocateRoom({ ...input, nowMs: input.nowMs + 1 });
+    expect(retry.kind).toBe("existing");
+    if (retry.kind === "existing") expect(retry.room.roomId).toBe(first.room.roomId);
+    expect((await store.getServer("b"))!.reservedRooms).toBe(0);
   });
 
   test("an idempotency key returns the same room, never a twin", async () => {

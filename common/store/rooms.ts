@@ -42,8 +42,11 @@ export type AllocateResult =
    * may hold it; ask again there.
    */
   | { kind: "unreached" }
-  /** The room id is taken; the caller must pick another id. Never overwrites. */
-  | { kind: "collision" }
+  /**
+   * The room id is taken; the caller must pick another id. Never overwrites. roomId: the id as the
+   * store keeps it, when the store renamed the room (a cell store names the cell in the id).
+   */
+  | { kind: "collision"; roomId?: string }
   /** The owner is at one of its caps; nothing was made. */
   | OverCap;
 

@@ -1,9 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 
+type Stoppable = { stop(): Promise<void> };
+
 export default async function globalTeardown() {
-  const redis = (globalThis as { __ROOMGATE_REDIS__?: { stop(): Promise<void> } }).__ROOMGATE_REDIS__;
-  if (redis) await redis.stop();
+  const g = globalThis as { __ROOMGATE_REDIS__?: Stoppable; __ROOMGATE_REDIS_CLUSTER__?: Stoppable };
+  await Promise.all([g.__ROOMGATE_REDIS__?.stop(), g.__ROOMGATE_REDIS_CLUSTER__?.stop()]);
   nameWhatOutlivesTheRun();
 }
 

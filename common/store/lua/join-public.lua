@@ -2,6 +2,7 @@
 -- counted against the holder's cap of unused seats.
 --- @include "caps"
 --- @include "listings"
+local anyKey = KEYS[1]           -- the quick-join index of any region: names the node (Redis Cluster)
 local prefix = ARGV[1]
 local qkey = ARGV[2]
 local playerId = ARGV[3]

@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import { Cluster } from "ioredis";
+import type { RedisClient } from "./client.js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type ClusterEvent, ClusterEventSchema } from "../../../gen/roomgate/v1/gateway_pb.js";
 import { type ClusterEvents, type ManagerBus, listen } from "../channels.js";
@@ -14,7 +15,7 @@ import { script } from "./lua.js";
 // (timed by Redis's own clock).
 
 export class RedisChannels implements ClusterEvents, ManagerBus {
-  private subscriber?: Promise<Redis>;
+  private subscriber?: Promise<RedisClient>;
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly busListeners = new Set<(m: Uint8Array) => void>();
 
@@ -83,10 +84,10 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
     this.subscriber ??= (async () => {
       // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
       // connection subscribes again on each new connection itself.
-      const sub = this.c.redis.duplicate({
-        autoResubscribe: false,
-        ...(this.ownsClient ? { enableOfflineQueue: true } : {}),
-      });
+      const queue = this.ownsClient ? { enableOfflineQueue: true } : {};
+      const r = this.c.redis;
+      const sub: RedisClient =
+        r instanceof Cluster ? r.duplicate(undefined, queue) : r.duplicate({ autoResubscribe: false, ...queue });
       superviseConnection(sub, this.log, "events", this.ownsClient);
       let connections = 0;
       sub.on("ready", () => {

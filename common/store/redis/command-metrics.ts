@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./client.js";
 import { Counter, Histogram } from "prom-client";
 import { LATENCY_BUCKETS, registry } from "../../metrics/registry.js";
 
@@ -25,12 +25,13 @@ const TIMED = Symbol("roomgate.timed");
 type Sent = { name: string; promise: Promise<unknown>; [TIMED]?: true };
 
 /** Wraps the client's sendCommand once; a command queued and sent again is timed once. */
-export function instrumentRedis(redis: Redis): void {
-  const r = redis as unknown as { sendCommand: (c: Sent, s?: unknown) => unknown; [TIMED]?: true };
+export function instrumentRedis(redis: RedisClient): void {
+  // A cluster client's sendCommand takes a third argument (the node): every argument passes on.
+  const r = redis as unknown as { sendCommand: (c: Sent, ...rest: unknown[]) => unknown; [TIMED]?: true };
   if (r[TIMED]) return;
   r[TIMED] = true;
   const send = r.sendCommand.bind(redis);
-  r.sendCommand = (command, stream) => {
+  r.sendCommand = (command, ...rest) => {
     if (!command[TIMED]) {
       command[TIMED] = true;
       const t0 = performance.now();
@@ -42,6 +43,6 @@ export function instrumentRedis(redis: Redis): void {
         },
       );
     }
-    return send(command, stream);
+    return send(command, ...rest);
   };
 }

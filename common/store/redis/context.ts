@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./client.js";
 import type { Room } from "../../../gen/roomgate/v1/common_pb.js";
 import { num, roomFromHash } from "./hashes.js";
 import type { RedisKeys } from "./keys.js";
@@ -14,7 +14,7 @@ function scriptAttributes(name: string) {
 
 export class RedisContext {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: RedisKeys,
   ) {}
 

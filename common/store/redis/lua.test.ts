@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { CELL_SCRIPTS } from "../cells/cell-map";
 import { STORE_SCRIPTS } from "../redis-store";
 import { LUA_DIR, scriptSource } from "./lua";
 
@@ -17,7 +18,7 @@ function header(file: string) {
   return { keys: bound("KEYS"), args: bound("ARGV"), tailFrom: tail ? Number(tail[1] ?? tail[2]) : undefined };
 }
 
-test.each(STORE_SCRIPTS.map((s) => [s.file, s] as const))(
+test.each([...STORE_SCRIPTS, ...CELL_SCRIPTS].map((s) => [s.file, s] as const))(
   "%s: the encoder's names are the script's, in order",
   (_file, s) => {
     const h = header(s.file);
@@ -28,7 +29,7 @@ test.each(STORE_SCRIPTS.map((s) => [s.file, s] as const))(
 );
 
 test("scripts compare against gen/'s enum values, never bare state numbers", () => {
-  for (const s of STORE_SCRIPTS) {
+  for (const s of [...STORE_SCRIPTS, ...CELL_SCRIPTS]) {
     const source = scriptSource(s.file);
     expect(source).not.toMatch(/(state|r\[\d\]|vis)\s*[~=]=\s*'\d'/);
     expect(source).not.toMatch(/@include/);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./client.js";
 import { GameServerState, RoomState, RoomVisibility } from "../../../gen/roomgate/v1/common_pb.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -93,12 +93,12 @@ function commandName(file: string): string {
 }
 
 /** Defines the scripts on the client: ioredis then runs each by EVALSHA, loading it when Redis lacks it. */
-export function defineScripts(redis: Redis, scripts: readonly Script<never, unknown>[]) {
+export function defineScripts(redis: RedisClient, scripts: readonly Script<never, unknown>[]) {
   for (const s of scripts) redis.defineCommand(commandName(s.file), { lua: scriptSource(s.file) });
 }
 
 /** Runs a defined script with the keys and arguments its encoder builds from the named input. */
-export async function run<I, R>(redis: Redis, k: RedisKeys, s: Script<I, R>, input: I): Promise<R> {
+export async function run<I, R>(redis: RedisClient, k: RedisKeys, s: Script<I, R>, input: I): Promise<R> {
   const e = s.encode(k, input) as Encoded<string, string>;
   const values = [...s.keys.map((n) => e.keys[n]!), ...s.args.map((n) => e.args[n]!), ...(e.rest ?? [])];
   const command = (redis as unknown as Record<string, (...a: unknown[]) => Promise<R>>)[commandName(s.file)];

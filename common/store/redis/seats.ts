@@ -42,22 +42,25 @@ export const SET_ROOM_PLAYERS = script<number>()({
 
 export const JOIN_PUBLIC = script<[string, string[]]>()({
   file: "join-public",
-  keys: [],
+  keys: ["anyKey"],
   args: ["prefix", "qkey", "playerId", "untilMs", "nowMs", "holder", "maxSeats"],
   rest: "regions",
-  encode: (k, q: seats.QuickJoin) => ({
-    keys: {},
-    args: {
-      prefix: k.prefix,
-      qkey: shortHash(quickJoinKey(q.mode, q.maxPlayers, q.labels)),
-      playerId: q.playerId,
-      untilMs: q.untilMs,
-      nowMs: q.nowMs,
-      holder: holderArgs(q.holder).holder,
-      maxSeats: holderArgs(q.holder).maxSeats,
-    },
-    rest: q.regions,
-  }),
+  encode: (k, q: seats.QuickJoin) => {
+    const qkey = shortHash(quickJoinKey(q.mode, q.maxPlayers, q.labels));
+    return {
+      keys: { anyKey: `${k.prefix}q:${qkey}:*` },
+      args: {
+        prefix: k.prefix,
+        qkey,
+        playerId: q.playerId,
+        untilMs: q.untilMs,
+        nowMs: q.nowMs,
+        holder: holderArgs(q.holder).holder,
+        maxSeats: holderArgs(q.holder).maxSeats,
+      },
+      rest: q.regions,
+    };
+  },
 });
 
 export const LIST_PAGE = script<string[]>()({

@@ -1,0 +1,182 @@
+import type { RedisClient } from "../redis/client.js";
+import type { RedisKeys } from "../redis/keys.js";
+import { run, script } from "../redis/lua.js";
+import { cellKeys, type CellMapKeys } from "./cell-keys.js";
+
+// The cluster-wide map of cells: which server is in which cell and each cell's region (kept in
+// Redis under the map's own hash tag, cached here), each cell's free capacity (read from the
+// cells every few hundred milliseconds, cached), and the claims that send an allocation's retries
+// to the cell of its first attempt.
+
+type WithKeys<T> = T & { map: CellMapKeys };
+
+export const ASSIGN_CELL = script<string>()({
+  file: "assign-cell",
+  keys: ["ofKey", "regionKey", "sizeKey"],
+  args: ["id", "region", "asked", "maxServers", "maxCells"],
+  encode: (_k, a: WithKeys<{ id: string; region: string; asked: string; maxServers: number; maxCells: number }>) => ({
+    keys: { ofKey: a.map.serverCells, regionKey: a.map.regions, sizeKey: a.map.sizes },
+    args: { id: a.id, region: a.region, asked: a.asked, maxServers: a.maxServers, maxCells: a.maxCells },
+  }),
+});
+
+export const RELEASE_CELL = script<number>()({
+  file: "release-cell",
+  keys: ["ofKey", "sizeKey"],
+  args: ["id"],
+  encode: (_k, a: WithKeys<{ id: string }>) => ({
+    keys: { ofKey: a.map.serverCells, sizeKey: a.map.sizes },
+    args: { id: a.id },
+  }),
+});
+
+export interface CellClaim {
+  roomId: string;
+  requestId?: string;
+  proposed: number;
+  previous?: number;
+  ridTtlMs: number;
+  idemTtlMs: number;
+}
+
+export const CLAIM_CELL = script<string>()({
+  file: "claim-cell",
+  keys: ["ridKey", "idemKey"],
+  args: ["proposed", "previous", "useIdem", "ridTtlMs", "idemTtlMs"],
+  encode: (_k, c: WithKeys<CellClaim>) => ({
+    keys: { ridKey: c.map.allocation(c.roomId), idemKey: c.map.request(c.requestId ?? "") },
+    args: {
+      proposed: String(c.proposed),
+      previous: c.previous === undefined ? "" : String(c.previous),
+      useIdem: c.requestId ? "1" : "0",
+      ridTtlMs: Math.max(1, Math.ceil(c.ridTtlMs)),
+      idemTtlMs: Math.max(1, Math.ceil(c.idemTtlMs)),
+    },
+  }),
+});
+
+export const CELL_SUMMARY = script<[number, number]>()({
+  file: "cell-summary",
+  keys: ["poolsKey"],
+  args: ["prefix"],
+  encode: (k) => ({ keys: { poolsKey: `${k.prefix}pools` }, args: { prefix: k.prefix } }),
+});
+
+export const CELL_SCRIPTS = [ASSIGN_CELL, RELEASE_CELL, CLAIM_CELL, CELL_SUMMARY] as const;
+
+export interface CellInfo {
+  cell: number;
+  region: string;
+  /** Free seats on its LIVE servers with a free room slot, as of the last look. */
+  freeSeats: number;
+  /** Its LIVE servers with a free room slot, as of the last look. */
+  openServers: number;
+}
+
+export interface CellMapOptions {
+  redis: RedisClient;
+  prefix: string;
+  map: CellMapKeys;
+  maxServersPerCell: number;
+  maxCells: number;
+  /** How old the cached capacities may get. */
+  refreshMs: number;
+  /** A cell this process had not seen yet (made by it or by another): what it must learn first. */
+  onNewCell?: (cell: number) => Promise<void>;
+}
+
+export class CellMap {
+  private readonly serverCells = new Map<string, number>();
+  private cells = new Map<number, CellInfo>();
+  private lookedAt = -Infinity;
+  private looking?: Promise<void>;
+
+  constructor(private readonly o: CellMapOptions) {}
+
+  /** The server's cell, assigning one on first registration. */
+  async assign(id: string, region: string, asked: string): Promise<number> {
+    const cell = Number(
+      await run(this.o.redis, NO_KEYS, ASSIGN_CELL, {
+        map: this.o.map,
+        id,
+        region,
+        asked,
+        maxServers: this.o.maxServersPerCell,
+        maxCells: this.o.maxCells,
+      }),
+    );
+    this.serverCells.set(id, cell);
+    if (!this.cells.has(cell)) {
+      this.cells.set(cell, { cell, region, freeSeats: 0, openServers: 0 });
+      await this.o.onNewCell?.(cell);
+    }
+    // Its capacity just changed: the next allocation reads it rather than the cached value.
+    this.lookedAt = -Infinity;
+    return cell;
+  }
+
+  /** The server leaves its cell (it was removed). */
+  async release(id: string): Promise<void> {
+    this.serverCells.delete(id);
+    await run(this.o.redis, NO_KEYS, RELEASE_CELL, { map: this.o.map, id });
+  }
+
+  /** The server's cell, undefined for a server in none. */
+  async serverCell(id: string): Promise<number | undefined> {
+    const known = this.serverCells.get(id);
+    if (known !== undefined) return known;
+    const cell = await this.o.redis.hget(this.o.map.serverCells, id);
+    if (cell === null) return undefined;
+    this.serverCells.set(id, Number(cell));
+    return Number(cell);
+  }
+
+  claim(c: CellClaim): Promise<number> {
+    return run(this.o.redis, NO_KEYS, CLAIM_CELL, { ...c, map: this.o.map }).then(Number);
+  }
+
+  /** Every cell with its cached capacity, fresh to within refreshMs. */
+  async all(): Promise<CellInfo[]> {
+    if (performance.now() - this.lookedAt > this.o.refreshMs) await this.look();
+    return [...this.cells.values()];
+  }
+
+  /** Whether the cell exists (as of the last look, or because this process assigned it). */
+  async has(cell: number): Promise<boolean> {
+    if (this.cells.has(cell)) return true;
+    await this.look();
+    return this.cells.has(cell);
+  }
+
+  /** An allocation found the cell without room: until the next look, it counts as full. */
+  sawFull(cell: number) {
+    const c = this.cells.get(cell);
+    if (c) c.freeSeats = c.openServers = 0;
+  }
+
+  private look(): Promise<void> {
+    this.looking ??= (async () => {
+      try {
+        const regions = await this.o.redis.hgetall(this.o.map.regions);
+        const next = new Map<number, CellInfo>();
+        await Promise.all(
+          Object.entries(regions).map(async ([cell, region]) => {
+            const n = Number(cell);
+            const [seats, servers] = await run(this.o.redis, cellKeys(this.o.prefix, n), CELL_SUMMARY, undefined);
+            next.set(n, { cell: n, region, freeSeats: Number(seats), openServers: Number(servers) });
+          }),
+        );
+        const fresh = [...next.keys()].filter((n) => !this.cells.has(n));
+        this.cells = next;
+        this.lookedAt = performance.now();
+        await Promise.all(fresh.map((n) => this.o.onNewCell?.(n)));
+      } finally {
+        this.looking = undefined;
+      }
+    })();
+    return this.looking;
+  }
+}
+
+/** The cell-map scripts name their keys themselves. */
+const NO_KEYS = undefined as unknown as RedisKeys;

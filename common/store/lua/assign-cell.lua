@@ -1,0 +1,38 @@
+-- The cell a server belongs to (Redis Cluster cells, common/store/cells/): the one it had, or the
+-- one asked for, or the first cell of its region with fewer than maxServers servers, or a new
+-- cell for its region. All keys here share the cell map's hash tag.
+local ofKey = KEYS[1]            -- hash: server id -> cell
+local regionKey = KEYS[2]        -- hash: cell -> region
+local sizeKey = KEYS[3]          -- hash: cell -> servers assigned
+local id = ARGV[1]
+local region = ARGV[2]
+local asked = ARGV[3]            -- '' for any
+local maxServers = tonumber(ARGV[4])
+local maxCells = tonumber(ARGV[5])
+
+local had = redis.call('HGET', ofKey, id)
+if had then return had end
+local cell = nil
+if asked ~= '' then
+  cell = asked
+  if not redis.call('HGET', regionKey, cell) then redis.call('HSET', regionKey, cell, region) end
+else
+  local all = redis.call('HGETALL', regionKey)
+  local used = {}
+  for i = 1, #all, 2 do
+    used[tonumber(all[i])] = true
+    if all[i + 1] == region and not cell then
+      if tonumber(redis.call('HGET', sizeKey, all[i]) or '0') < maxServers then cell = all[i] end
+    end
+  end
+  if not cell then
+    for n = 0, maxCells - 1 do
+      if not used[n] then cell = tostring(n) break end
+    end
+    if not cell then return redis.error_reply('CELLS every one of the ' .. maxCells .. ' cells is in use') end
+    redis.call('HSET', regionKey, cell, region)
+  end
+end
+redis.call('HSET', ofKey, id, cell)
+redis.call('HINCRBY', sizeKey, cell, 1)
+return cell

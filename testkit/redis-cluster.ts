@@ -1,0 +1,125 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { freePort, type RedisProcess, startRedis } from "./redis-server";
+
+// A private Redis Cluster for the test run: masters and one replica each, on free loopback ports,
+// joined by `redis-cli --cluster create` as an operator would. Nodes can be SIGKILLed and started
+// again, so tests can watch a replica take over.
+
+const run = promisify(execFile);
+
+export interface RedisClusterOptions {
+  masters?: number;
+  replicasPerMaster?: number;
+  /** How long a master may be silent before its replica takes over (cluster-node-timeout). */
+  nodeTimeoutMs?: number;
+}
+
+export interface RedisCluster {
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,...`: what REDIS_URL takes for a cluster. */
+  url: string;
+  nodes: RedisProcess[];
+  /** The nodes that are masters now (a failover changes which). */
+  masters(): Promise<RedisProcess[]>;
+  /** Waits until every running node reports cluster_state:ok and every slot is served. */
+  ready(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const masters = o.masters ?? 3;
+  const replicas = o.replicasPerMaster ?? 1;
+  const count = masters * (1 + replicas);
+  const ports = await uniquePorts(count);
+  const nodes: RedisProcess[] = [];
+  try {
+    for (const port of ports) {
+      nodes.push(
+        await startRedis({
+          port,
+          extraArgs: [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            `nodes-${port}.conf`,
+            "--cluster-node-timeout",
+            String(o.nodeTimeoutMs ?? 1000),
+            // A replica promoted after its master's death must not wait for a data-age check.
+            "--cluster-replica-validity-factor",
+            "0",
+          ],
+        }),
+      );
+    }
+    await run("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-replicas",
+      String(replicas),
+      "--cluster-yes",
+    ]);
+  } catch (e) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw new Error(`cannot start a Redis Cluster (redis-server and redis-cli are needed): ${(e as Error).message}`);
+  }
+  const cluster: RedisCluster = {
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(",")}`,
+    nodes,
+    async masters() {
+      const out: RedisProcess[] = [];
+      for (const n of nodes) {
+        if (n.child.exitCode !== null || n.child.signalCode !== null) continue;
+        const role = await ask(n.port, ["ROLE"]);
+        if (Array.isArray(role) && role[0] === "master") out.push(n);
+      }
+      return out;
+    },
+    async ready(timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const states = await Promise.all(
+          nodes
+            .filter((n) => n.child.exitCode === null && n.child.signalCode === null)
+            .map((n) => ask(n.port, ["CLUSTER", "INFO"]).catch(() => "")),
+        );
+        if (states.every((s) => /cluster_state:ok/.test(String(s)) && /cluster_slots_ok:16384/.test(String(s)))) return;
+        if (Date.now() > until) throw new Error(`Redis Cluster not ready after ${timeoutMs} ms:\n${states.join("\n")}`);
+        // Cluster state spreads by gossip: there is no event to wait on, only the next look.
+        await new Promise((r) => setTimeout(r, 100).unref());
+      }
+    },
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+  await cluster.ready();
+  return cluster;
+}
+
+async function ask(port: number, command: string[]): Promise<unknown> {
+  const r = new Redis({
+    port,
+    host: "127.0.0.1",
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  try {
+    await r.connect();
+    return await r.call(command[0]!, ...command.slice(1));
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Free ports whose cluster bus ports (port + 10000) are below 65536. */
+async function uniquePorts(n: number): Promise<number[]> {
+  const out = new Set<number>();
+  while (out.size < n) {
+    const p = await freePort();
+    if (p + 10000 < 65536) out.add(p);
+  }
+  return [...out];
+}
