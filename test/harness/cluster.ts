@@ -1,13 +1,26 @@
 import { randomBytes } from "node:crypto";
 import { Cluster, type ClusterOptions } from "../../testkit/cluster";
 import { RedisStore } from "../../common/store/redis-store";
+import { CellStore } from "../../common/store/cells/cell-store";
+import { connectCluster, namesCluster } from "../../common/store/cluster-connection";
 import { redisUrl, uniquePrefix } from "./state";
 
-/** A cluster of separate processes on the test run's Redis, with a store view of its keys. */
+/** A store over the keys the processes use: a cell store when the URL names a Redis Cluster. */
+export function storeView(url: string, keyPrefix: string): RedisStore | CellStore {
+  return namesCluster(url)
+    ? new CellStore({ redis: connectCluster(url), keyPrefix })
+    : new RedisStore({ redis: url, keyPrefix });
+}
+
+/**
+ * A cluster of separate processes on the test run's Redis (or on the Redis Cluster that
+ * `redisUrl` names), with a store view of its keys.
+ */
 export async function startCluster(name: string, o: Partial<ClusterOptions> = {}) {
   const keyPrefix = uniquePrefix(name);
+  const url = o.redisUrl ?? redisUrl();
   const cluster = new Cluster({
-    redisUrl: redisUrl(),
+    redisUrl: url,
     keyPrefix,
     secret: randomBytes(24).toString("base64url"),
     gateways: 1,
@@ -16,7 +29,7 @@ export async function startCluster(name: string, o: Partial<ClusterOptions> = {}
     // Debug lines let tests await the Manager's "room closed" instead of polling for it.
     managerEnv: { LOG_LEVEL: "debug", ...o.managerEnv },
   });
-  const store = new RedisStore({ redis: redisUrl(), keyPrefix });
+  const store = storeView(url, keyPrefix);
   try {
     await cluster.start();
   } catch (e) {

@@ -1,0 +1,87 @@
+import calculateSlot from "cluster-key-slot";
+import { gatewayClient, Player } from "../testkit/client";
+import { redisClusterUrl } from "../testkit/test-redis";
+import { cellOfRoom } from "../common/store/cells/cell-code";
+import type { CellStore } from "../common/store/cells/cell-store";
+import { leaveAll, startCluster } from "./harness/cluster";
+
+// The whole mesh on a real Redis Cluster (3 masters, 3 replicas): servers grouped in cells, rooms
+// named for their cell, every cell's keys on one node and the cells spread over the masters.
+
+let env: Awaited<ReturnType<typeof startCluster>>;
+const SERVERS = [
+  ["eu-0", "eu"],
+  ["eu-1", "eu"],
+  ["us-0", "us"],
+  ["us-1", "us"],
+] as const;
+
+beforeAll(async () => {
+  env = await startCluster("cells", {
+    redisUrl: redisClusterUrl(),
+    gateways: 2,
+    gameServers: 0,
+    managers: 2,
+    // One server per cell, so four servers make four cells.
+    managerEnv: { CELL_MAX_SERVERS: "1" },
+  });
+  await Promise.all(SERVERS.map(([id, region]) => env.cluster.startGameServer(id, { GAMESERVER_REGION: region })));
+  await Promise.all(SERVERS.map(([id]) => env.cluster.registered(id)));
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 60_000);
+
+const cells = () => env.store as CellStore;
+
+test("each server its own cell; rooms land in their region's cells, are found by id alone on any Gateway, and go when left", async () => {
+  const cellOf = new Map<string, number>();
+  for (const [id] of SERVERS) cellOf.set(id, (await cells().map.serverCell(id))!);
+  expect(new Set(cellOf.values()).size).toBe(SERVERS.length);
+
+  const gw0 = gatewayClient(env.cluster.gatewayUrl(0), "connect");
+  const gw1 = gatewayClient(env.cluster.gatewayUrl(1), "grpc");
+  const players: { roomId: string; leave(): Promise<unknown> }[] = [];
+  for (const region of ["eu", "us", "eu", "us"]) {
+    const created = await gw0.createRoom({ playerName: "ann", maxPlayers: 2, region });
+    const room = await env.store.getRoom(created.roomId);
+    expect(room?.region).toBe(region);
+    // The id names the cell of the server it went to.
+    expect(cellOfRoom(created.roomId)).toBe(cellOf.get(created.serverId));
+    const joined = await gw1.joinRoom({ roomId: created.roomId, playerName: "bob" });
+    expect(joined.serverId).toBe(created.serverId);
+    const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+    const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+    expect(bob.welcome.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
+    players.push({ roomId: created.roomId, leave: () => ann.player.leave() });
+    players.push({ roomId: created.roomId, leave: () => bob.player.leave() });
+  }
+  await leaveAll(env.cluster, players);
+  for (const p of players) expect(await env.store.getRoom(p.roomId)).toBeUndefined();
+  for (const [id] of SERVERS)
+    expect(await env.store.getServer(id)).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+});
+
+test("a cell's keys share one slot, and the cells' slots spread over more than one master", async () => {
+  const keys: string[] = [];
+  const prefix = env.cluster.o.keyPrefix;
+  const slotsByCell = new Map<number, Set<number>>();
+  for (const node of cells().redis.nodes("master")) {
+    for (const key of await node.keys(`${prefix}{c*`)) {
+      const m = /\{c(\d+)\}/.exec(key);
+      if (!m) continue; // the map of cells, {cells}
+      keys.push(key);
+      const cell = Number(m[1]);
+      let s = slotsByCell.get(cell);
+      if (!s) slotsByCell.set(cell, (s = new Set()));
+      s.add(calculateSlot(key));
+    }
+  }
+  expect(keys.length).toBeGreaterThan(0);
+  for (const s of slotsByCell.values()) expect(s.size).toBe(1);
+  const masters = new Set<string>();
+  const ownerOf = cells().redis.slots;
+  for (const s of slotsByCell.values()) masters.add(ownerOf[[...s][0]!]![0]!);
+  expect(masters.size).toBeGreaterThan(1);
+});
