@@ -62,6 +62,7 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
       keyPrefix: str(v, "REDIS_KEY_PREFIX"),
       maxServersPerCell: int(v, "CELL_MAX_SERVERS"),
       summaryRefreshMs: int(v, "CELL_SUMMARY_REFRESH_MS"),
+      replication: { replicas: int(v, "REDIS_CLUSTER_WAIT_REPLICAS"), timeoutMs: int(v, "REDIS_CLUSTER_WAIT_MS") },
       log,
       eventHistory,
     });

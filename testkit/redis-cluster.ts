@@ -79,12 +79,17 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
     async ready(timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const states = await Promise.all(
-          nodes
-            .filter((n) => n.child.exitCode === null && n.child.signalCode === null)
-            .map((n) => ask(n.port, ["CLUSTER", "INFO"]).catch(() => "")),
-        );
-        if (states.every((s) => /cluster_state:ok/.test(String(s)) && /cluster_slots_ok:16384/.test(String(s)))) return;
+        const running = nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
+        const states = await Promise.all(running.map((n) => ask(n.port, ["CLUSTER", "INFO"]).catch(() => "")));
+        // Every node must also see every slot served by a node that is running: right after a
+        // master dies, the others still report ok until the node timeout has passed.
+        const alive = new Set(running.map((n) => n.port));
+        const served = await Promise.all(running.map((n) => slotsServedBy(n.port).catch(() => [0])));
+        if (
+          states.every((s) => /cluster_state:ok/.test(String(s)) && /cluster_slots_ok:16384/.test(String(s))) &&
+          served.every((ports) => ports.every((p) => alive.has(p)))
+        )
+          return;
         if (Date.now() > until) throw new Error(`Redis Cluster not ready after ${timeoutMs} ms:\n${states.join("\n")}`);
         // Cluster state spreads by gossip: there is no event to wait on, only the next look.
         await new Promise((r) => setTimeout(r, 100).unref());
@@ -112,6 +117,12 @@ async function ask(port: number, command: string[]): Promise<unknown> {
   } finally {
     r.disconnect();
   }
+}
+
+/** The ports of the masters a node says serve the slots. */
+async function slotsServedBy(port: number): Promise<number[]> {
+  const ranges = (await ask(port, ["CLUSTER", "SLOTS"])) as [number, number, [string, number]][];
+  return ranges.map((r) => Number(r[2][1]));
 }
 
 /** Free ports whose cluster bus ports (port + 10000) are below 65536. */

@@ -19,6 +19,20 @@ export const SHARED_SETTINGS: Setting[] = [
     help: "REDIS_URL names a Redis Cluster (as does a redis+cluster://host:port,host:port URL): servers and rooms are grouped in cells spread over its masters (see Cells in the README).",
   },
   {
+    env: "REDIS_CLUSTER_WAIT_REPLICAS",
+    kind: "int",
+    for: ALL,
+    default: "1",
+    help: "On a Redis Cluster, replicas that must hold a room's placement before a client is given the room (WAIT), so a master's death loses no room a client has; 0 does not wait.",
+  },
+  {
+    env: "REDIS_CLUSTER_WAIT_MS",
+    kind: "int",
+    for: ALL,
+    default: "50",
+    help: "On a Redis Cluster, longest a placement waits for its replicas; a master whose replicas miss it is not waited for during the next 5 s (and a warning says so).",
+  },
+  {
     env: "CELL_MAX_SERVERS",
     kind: "int",
     for: ALL,

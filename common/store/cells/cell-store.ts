@@ -24,6 +24,7 @@ import { CELL_SCRIPTS, CellMap } from "./cell-map.js";
 import { cellKeys, CellMapKeys } from "./cell-keys.js";
 import { cellOfRoom, inCell, MAX_CELLS } from "./cell-code.js";
 import { cellOrder } from "./cell-order.js";
+import { Replication, type ReplicationOptions } from "./replication.js";
 
 // The store on a Redis Cluster: servers and their rooms grouped into cells, each cell the
 // single-Redis store under keys that share the cell's hash tag, so every atomic script runs on one
@@ -40,6 +41,8 @@ export interface CellStoreOptions {
   /** How stale the cached per-cell capacities may get before an allocation reads them again. */
   summaryRefreshMs?: number;
   eventHistory?: EventHistoryLimits;
+  /** What a room's writes wait for before the store answers (see replication.ts). */
+  replication?: ReplicationOptions;
   log?: Logger;
 }
 
@@ -65,6 +68,7 @@ export class CellStore implements RoomStore {
   private readonly channels: RedisChannels;
   private readonly leases: RedisLeases;
   private readonly tokens: RedisSpentTokens;
+  private readonly replication: Replication;
 
   constructor(o: CellStoreOptions) {
     const history = checkEventHistory(o.eventHistory ?? DEFAULT_EVENT_HISTORY);
@@ -76,6 +80,7 @@ export class CellStore implements RoomStore {
     this.channels = new RedisChannels(global, true, history, o.log);
     this.leases = new RedisLeases(global);
     this.tokens = new RedisSpentTokens(global);
+    this.replication = new Replication(o.redis, { replicas: 1, timeoutMs: 50, ...o.replication, log: o.log });
     this.map = new CellMap({
       redis: o.redis,
       prefix: this.prefix,
@@ -239,6 +244,9 @@ export class CellStore implements RoomStore {
           continue;
         case "collision":
           return { kind: "collision", roomId };
+        case "created":
+          await this.replication.confirm(cellKeys(this.prefix, n).room(roomId));
+          return r;
         default:
           return r;
       }
@@ -250,7 +258,11 @@ export class CellStore implements RoomStore {
   }
 
   async confirmRoom(r: RoomOnServer & { nowMs: number }) {
-    return (await this.roomCell(r.roomId)?.rooms.confirmRoom(r)) ?? false;
+    const n = cellOfRoom(r.roomId);
+    if (n === undefined) return false;
+    const ok = await this.cell(n).rooms.confirmRoom(r);
+    if (ok) await this.replication.confirm(cellKeys(this.prefix, n).room(r.roomId));
+    return ok;
   }
 
   async claimExpiredOpening(c: Claim) {
@@ -324,7 +336,11 @@ export class CellStore implements RoomStore {
   }
 
   async finishMove(r: RoomOnServer & { nowMs: number }) {
-    return (await this.roomCell(r.roomId)?.migration.finishMove(r)) ?? false;
+    const n = cellOfRoom(r.roomId);
+    if (n === undefined) return false;
+    const ok = await this.cell(n).migration.finishMove(r);
+    if (ok) await this.replication.confirm(cellKeys(this.prefix, n).room(r.roomId));
+    return ok;
   }
 
   async deferMove(d: { roomId: string; untilMs: number }) {
