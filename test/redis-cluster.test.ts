@@ -85,3 +85,37 @@ test("a cell's keys share one slot, and the cells' slots spread over more than o
   for (const s of slotsByCell.values()) masters.add(ownerOf[[...s][0]!]![0]!);
   expect(masters.size).toBeGreaterThan(1);
 });
+
+test("a SIGKILLed server's rooms move to another server of its cell under the same id, and play on there", async () => {
+  const { cluster } = env;
+  // Two servers an operator put in cell 7 (the label overrides the one-server cap).
+  for (const id of ["c7-a", "c7-b"]) await cluster.startGameServer(id, { GAMESERVER_LABELS: "cell=7" });
+  await Promise.all(["c7-a", "c7-b"].map((id) => cluster.registered(id)));
+  expect(await cells().map.serverCell("c7-a")).toBe(7);
+  expect(await cells().map.serverCell("c7-b")).toBe(7);
+
+  const gw = gatewayClient(cluster.gatewayUrl(0));
+  const rooms = await Promise.all(Array.from({ length: 4 }, () => gw.createRoom({ labels: { cell: "7" } })));
+  for (const r of rooms) expect(cellOfRoom(r.roomId)).toBe(7);
+  const victim = cluster.gameServer(rooms[0]!.serverId);
+  const victimRooms = rooms.filter((r) => r.serverId === victim.id);
+  const survivor = victim.id === "c7-a" ? "c7-b" : "c7-a";
+  const player = await Player.join(victimRooms[0]!.serverAddress, victimRooms[0]!.roomId, victimRooms[0]!.joinToken);
+
+  await victim.proc.kill("SIGKILL");
+  expect((await player.player.closed).code).toBe(1006);
+  for (const r of victimRooms) {
+    const moved = await cluster.waitForAnyManager(
+      (l) => l.msg === "room moved" && l.roomId === r.roomId,
+      10_000,
+      "room moved",
+    );
+    expect(moved.serverId).toBe(survivor);
+    expect(await env.store.getRoom(r.roomId)).toMatchObject({ serverId: survivor, migrations: 1 });
+  }
+  const again = await gw.joinRoom({ roomId: victimRooms[0]!.roomId });
+  expect(again.serverId).toBe(survivor);
+  const back = await Player.join(again.serverAddress, again.roomId, again.joinToken);
+  expect(back.welcome).toMatchObject({ roomId: victimRooms[0]!.roomId, restored: true });
+  await back.player.leave();
+});
