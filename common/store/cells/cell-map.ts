@@ -41,16 +41,16 @@ export interface CellClaim {
 
 export const CLAIM_CELL = script<string>()({
   file: "claim-cell",
-  keys: ["ridKey", "idemKey"],
-  args: ["proposed", "previous", "useIdem", "ridTtlMs", "idemTtlMs"],
+  keys: ["claimKey"],
+  args: ["proposed", "previous", "ttlMs"],
+  // A request with an idempotency key is claimed by it (a client's retry comes with a new room
+  // id); without one, by the room id (a Gateway's retry on another Manager sends the same one).
   encode: (_k, c: WithKeys<CellClaim>) => ({
-    keys: { ridKey: c.map.allocation(c.roomId), idemKey: c.map.request(c.requestId ?? "") },
+    keys: { claimKey: c.requestId ? c.map.request(c.requestId) : c.map.allocation(c.roomId) },
     args: {
       proposed: String(c.proposed),
       previous: c.previous === undefined ? "" : String(c.previous),
-      useIdem: c.requestId ? "1" : "0",
-      ridTtlMs: Math.max(1, Math.ceil(c.ridTtlMs)),
-      idemTtlMs: Math.max(1, Math.ceil(c.idemTtlMs)),
+      ttlMs: Math.max(1, Math.ceil(c.requestId ? c.idemTtlMs : c.ridTtlMs)),
     },
   }),
 });
