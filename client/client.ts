@@ -1,14 +1,14 @@
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { type Room as RoomInfo, RoomVisibility } from "./gen/roomgate/v1/common_pb.js";
-import { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
+import { createGateway, type Gateway } from "./gateway.js";
+import { codeOf } from "./gateway-error.js";
 import {
   type ResolvedReconnect,
   resolveReconnect,
   resolveRegionOptions,
   type RoomgateClientOptions,
-  type TokenSource,
 } from "./options.js";
-import { createGatewayTransport, openSocket } from "#platform";
+import { openSocket } from "#platform";
 import type { Ticket } from "./wire.js";
 import {
   type MeasureRegionsOptions,
@@ -27,27 +27,33 @@ import type {
 } from "./requests.js";
 import { Room } from "./room.js";
 import type { OpenSocket } from "./socket.js";
-import { clientSpan, traceHeaders, tracedFirstOpen } from "./tracing.js";
+import { type ClientTracing, traced, tracedFirstOpen } from "./trace-hook.js";
 
 /** Talks to one Gateway (or a load balancer in front of several) and opens rooms. */
 export class RoomgateClient {
-  private readonly gateway: Client<typeof GatewayService>;
+  private readonly gateway: Gateway;
   private readonly reconnect: ResolvedReconnect;
   private readonly meter: RegionMeter;
+  private readonly tracing: ClientTracing | undefined;
 
   constructor(gatewayUrl: string, options: RoomgateClientOptions = {}) {
     const protocol = options.protocol ?? "connect";
     if (protocol !== "connect" && protocol !== "grpc-web")
       throw new TypeError(`protocol must be "connect" or "grpc-web", got ${String(protocol)}`);
-    const auth = options.token === undefined ? [] : [bearer(options.token)];
-    this.gateway = createClient(GatewayService, createGatewayTransport(gatewayUrl, protocol, auth));
+    const token = options.token;
+    if (token !== undefined && typeof token !== "string" && typeof token !== "function")
+      throw new TypeError(`token must be a string or a function, got ${typeof token}`);
+    this.tracing = options.tracing;
+    if (this.tracing !== undefined && typeof this.tracing.span !== "function")
+      throw new TypeError("tracing must be a ClientTracing (openTelemetry() of @roomgate/client/tracing)");
+    this.gateway = createGateway(gatewayUrl, protocol, token);
     this.reconnect = resolveReconnect(options.reconnect);
     this.meter = new RegionMeter(async () => {
       try {
         return (await this.listRegions()).regions;
       } catch (e) {
         // A Gateway older than ListRegions has no regions to offer.
-        if (ConnectError.from(e).code === Code.Unimplemented) return [];
+        if (codeOf(e) === Code.Unimplemented) return [];
         throw e;
       }
     }, resolveRegionOptions(options.regions));
@@ -58,7 +64,7 @@ export class RoomgateClient {
    * goes to `region` or the fastest measured region with room (see PlacementOptions).
    */
   createRoom<D = unknown>(options: CreateRoomOptions = {}): Promise<Room<D>> {
-    return clientSpan("roomgate.client/createRoom", async (trace) => {
+    return traced(this.tracing, "roomgate.client/createRoom", async (trace) => {
       const ticket = await this.gateway.createRoom(
         {
           region: options.region ?? "",
@@ -72,10 +78,10 @@ export class RoomgateClient {
           latencies: await this.latencies(options),
           roomType: options.roomType ?? "",
         },
-        { headers: traceHeaders(trace) },
+        { headers: trace },
       );
       // An idempotent retry (same requestId) also counts as created: it is the creator's seat.
-      return this.enter<D>(ticket, options.playerName ?? "", true, tracedFirstOpen(openSocket, trace));
+      return this.enter<D>(ticket, options.playerName ?? "", true, tracedFirstOpen(openSocket, trace.traceparent));
     });
   }
 
@@ -86,7 +92,7 @@ export class RoomgateClient {
    * which it was. Two players never get the same last seat.
    */
   joinOrCreate<D = unknown>(options: JoinOrCreateOptions): Promise<Room<D>> {
-    return clientSpan("roomgate.client/joinOrCreate", async (trace) => {
+    return traced(this.tracing, "roomgate.client/joinOrCreate", async (trace) => {
       const res = await this.gateway.joinOrCreate(
         {
           mode: options.mode,
@@ -98,24 +104,24 @@ export class RoomgateClient {
           latencies: await this.latencies(options),
           roomType: options.roomType ?? "",
         },
-        { headers: traceHeaders(trace) },
+        { headers: trace },
       );
-      return this.enter<D>(res, options.playerName ?? "", res.created, tracedFirstOpen(openSocket, trace));
+      return this.enter<D>(res, options.playerName ?? "", res.created, tracedFirstOpen(openSocket, trace.traceparent));
     });
   }
 
   /** Joins an existing room; resolves once the game server has welcomed this player. */
   joinRoom<D = unknown>(roomId: string, options: JoinRoomOptions = {}): Promise<Room<D>> {
-    return clientSpan("roomgate.client/joinRoom", async (trace) => {
+    return traced(this.tracing, "roomgate.client/joinRoom", async (trace) => {
       const ticket = await this.gateway.joinRoom(
         { roomId, playerName: options.playerName ?? "", rejoinToken: options.rejoinToken ?? "" },
-        { headers: traceHeaders(trace) },
+        { headers: trace },
       );
-      return this.enter<D>(ticket, options.playerName ?? "", false, tracedFirstOpen(openSocket, trace));
+      return this.enter<D>(ticket, options.playerName ?? "", false, tracedFirstOpen(openSocket, trace.traceparent));
     });
   }
 
-  /** Describes a room without joining it; rejects with ConnectError code NotFound when there is none. */
+  /** Describes a room without joining it; rejects with code NotFound (a ConnectError to the game) when there is none. */
   async getRoom(roomId: string): Promise<RoomInfo> {
     const res = await this.gateway.getRoom({ roomId });
     if (!res.room) throw new Error(`Gateway answered GetRoom(${roomId}) without a room`);
@@ -174,19 +180,6 @@ export class RoomgateClient {
     await room.start(ticket);
     return room;
   }
-}
-
-/** Sets Authorization on every call, asking a token function anew each time. */
-function bearer(source: TokenSource): Interceptor {
-  if (typeof source !== "string" && typeof source !== "function")
-    throw new TypeError(`token must be a string or a function, got ${typeof source}`);
-  return (next) => async (req) => {
-    const token = typeof source === "string" ? source : await source();
-    if (typeof token !== "string" || token.length === 0)
-      throw new TypeError("token: the token function returned no token");
-    req.header.set("authorization", `Bearer ${token}`);
-    return next(req);
-  };
 }
 
 function visibility(v: CreateRoomOptions["visibility"]): RoomVisibility {

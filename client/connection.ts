@@ -1,5 +1,6 @@
 import type { ServerFrame, Welcome } from "./gen/roomgate/v1/room_pb.js";
-import { decodeServerFrame, type Ticket } from "./wire.js";
+import { decodeServerFrame } from "./frames.js";
+import type { Ticket } from "./wire.js";
 import { RoomRefusedError } from "./errors.js";
 import { CLOSE } from "./protocol/close-codes.js";
 import { roomSubprotocols, roomUrl } from "./protocol/urls.js";

@@ -1,4 +1,5 @@
 import type { Backoff } from "./protocol/backoff.js";
+import type { ClientTracing } from "./trace-hook.js";
 
 export type GatewayProtocol = "connect" | "grpc-web";
 
@@ -34,6 +35,12 @@ export interface RoomgateClientOptions {
   reconnect?: ReconnectOptions;
   /** How round-trip times to the regions are measured (RoomgateClient.measureRegions) and kept. */
   regions?: RegionOptions;
+  /**
+   * Traces createRoom, joinRoom and joinOrCreate and sends their W3C trace context to the Gateway
+   * and the game server: `openTelemetry()` of `@roomgate/client/tracing`. Left out, the SDK sends
+   * no trace context, and bundles no tracing code.
+   */
+  tracing?: ClientTracing;
 }
 
 export type ResolvedRegionOptions = Required<RegionOptions>;

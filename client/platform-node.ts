@@ -1,4 +1,3 @@
 // The SDK's Node platform, and the only module that pulls in Node-only code. The SDK reaches it as
 // "#platform" (package.json "imports"); under the "browser" condition that is platform-web.ts.
-export { createGatewayTransport } from "./transport-node.js";
 export { openSocket } from "./socket-node.js";

@@ -1,4 +1,3 @@
 // Browser twin of platform-node.ts (what "#platform" means under the "browser" condition): same
 // exports, no Node built-ins.
-export { createGatewayTransport } from "./transport-web.js";
 export { openSocket } from "./socket-web.js";

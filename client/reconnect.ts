@@ -1,7 +1,8 @@
 // Getting a room back: after the first connection failed (follow) or a welcomed one dropped
 // (reconnect), ask the Gateway where the room lives now, as the same player (rejoin), and attach again.
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
+import { Code } from "@connectrpc/connect";
+import type { Gateway } from "./gateway.js";
+import { codeOf, GatewayError } from "./gateway-error.js";
 import { abortableWait } from "./protocol/abortable-wait.js";
 import { backoffDelay } from "./protocol/backoff.js";
 import { CLOSE } from "./protocol/close-codes.js";
@@ -18,7 +19,7 @@ const FOLLOW_ATTEMPTS = 5;
 /** What getting a room back needs from the Room. */
 export interface Rejoining {
   readonly roomId: string;
-  readonly gateway: Client<typeof GatewayService>;
+  readonly gateway: Gateway;
   readonly playerName: string;
   readonly reconnect: ResolvedReconnect;
   /** Aborted once we leave or give up: cancels Gateway calls and backoff waits. */
@@ -67,7 +68,7 @@ export async function follow(r: Rejoining, first: Error): Promise<void> {
     } catch (e) {
       last = e as Error;
       // While the room moves the Gateway answers unavailable, which is worth another look.
-      worthIt = e instanceof ConnectError ? e.code === Code.Unavailable : serverGoingAway(last);
+      worthIt = e instanceof GatewayError ? e.code === Code.Unavailable : serverGoingAway(last);
     }
   }
   throw last;
@@ -95,7 +96,7 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
     } catch (e) {
       if (r.stop.aborted) return;
       if (e instanceof RoomRefusedError) return r.finish(CLOSE.refused, e.reason, e);
-      if (ConnectError.from(e).code === Code.NotFound) {
+      if (codeOf(e) === Code.NotFound) {
         return r.finish(
           code,
           reason,
@@ -104,7 +105,7 @@ export async function reconnect(r: Rejoining, code: number, reason: string): Pro
       }
       // 403: the server will not take this player back (it left, or was away past the grace),
       // or the ticket was spent by someone else; another ticket would be refused alike.
-      if (!(e instanceof ConnectError) && upgradeStatus(e as Error) === 403) {
+      if (!(e instanceof GatewayError) && upgradeStatus(e as Error) === 403) {
         return r.finish(code, reason, new Error(`room ${r.roomId}: ${(e as Error).message}`, { cause: e }));
       }
       lastError = e as Error;
@@ -141,11 +142,11 @@ async function rejoin(r: Rejoining): Promise<Ticket> {
   try {
     return await call(token);
   } catch (e) {
-    const code = ConnectError.from(e).code;
+    const code = codeOf(e);
     if (code !== Code.Unauthenticated && code !== Code.InvalidArgument) throw e;
     r.error(
       new Error(
-        `room ${r.roomId}: the Gateway refused our rejoin token (${ConnectError.from(e).rawMessage}); joining as a new player`,
+        `room ${r.roomId}: the Gateway refused our rejoin token (${(e as GatewayError).rawMessage}); joining as a new player`,
         { cause: e },
       ),
     );

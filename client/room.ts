@@ -1,7 +1,6 @@
 // The SDK's Room: its public API, attaching a connection up to the welcome, and the frames that
 // follow. Shared state, pings and getting the room back after a drop live in their own modules.
-import type { Client } from "@connectrpc/connect";
-import type { GatewayService } from "./gen/roomgate/v1/gateway_pb.js";
+import type { Gateway } from "./gateway.js";
 import type { Player, ServerFrame, Welcome } from "./gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "./protocol/close-codes.js";
 import { applyServerFrame, createStateReplica, encodeValue } from "./protocol/sync/index.js";
@@ -15,12 +14,13 @@ import { follow, reconnect, type Rejoining, STEP_TIMEOUT_MS } from "./reconnect.
 import type { InputOf, ViewOf } from "./logic-types.js";
 import type { ConnectionState, RoomEvents, SetStateOptions, StateValue } from "./room-types.js";
 import { SharedState } from "./shared-state.js";
-import { type ClientFrameInit, encodeClientFrame, isFinalClose, type Ticket } from "./wire.js";
+import { type ClientFrameInit, encodeClientFrame } from "./frames.js";
+import { isFinalClose, type Ticket } from "./wire.js";
 import { ABNORMAL_CLOSURE, type OpenSocket, type RoomSocket } from "./socket.js";
 
 /** What a Room needs from the client that made it. */
 export interface RoomDeps {
-  gateway: Client<typeof GatewayService>;
+  gateway: Gateway;
   openSocket: OpenSocket;
   playerName: string;
   reconnect: ResolvedReconnect;

@@ -1,26 +1,14 @@
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { JoinRoomResponse } from "./gen/roomgate/v1/gateway_pb.js";
-import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from "./gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "./protocol/close-codes.js";
 
-// The SDK's side of the room protocol (proto/roomgate/v1/room.proto): what a ticket holds, frames
-// in and out, and which closes end a room for good. URLs and close codes: protocol/.
+// The SDK's side of the room protocol (proto/roomgate/v1/room.proto): what a ticket holds and
+// which closes end a room for good. Frames: frames.ts; URLs and close codes: protocol/.
 
 /** What CreateRoom and JoinRoom both hand out: where to connect, and as whom. */
 export type Ticket = Pick<
   JoinRoomResponse,
   "roomId" | "serverAddress" | "joinToken" | "playerId" | "serverId" | "region"
 >;
-
-export type ClientFrameInit = MessageInitShape<typeof ClientFrameSchema>["frame"];
-
-export function encodeClientFrame(frame: ClientFrameInit): Uint8Array {
-  return toBinary(ClientFrameSchema, create(ClientFrameSchema, { frame }));
-}
-
-export function decodeServerFrame(data: Uint8Array): ServerFrame {
-  return fromBinary(ServerFrameSchema, data);
-}
 
 /**
  * Closes that another connection would only repeat: a normal close, our own frames breaking the

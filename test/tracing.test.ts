@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import WebSocket from "ws";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { RoomgateClient } from "@roomgate/client";
+import { openTelemetry } from "@roomgate/client/tracing";
 import { readSettings } from "../common/config";
 import { silentLogger } from "../common/log";
 import type { RoomStore } from "../common/store/store";
@@ -9,11 +10,12 @@ import { startTracing, type Tracing } from "../common/tracing/sdk";
 import { joinTokens, openStore, startGateway, startManager, startOneGameServer, type Stop } from "../cli/components";
 import { redisUrl, uniquePrefix } from "../testkit/test-redis";
 
-// One CreateRoom from the SDK is one trace across the Gateway (Connect), the Manager (grpc-js),
-// the store's ALLOCATE script and the game server's upgrade, open and welcome. The components run
-// in this process (as `roomgate up` composes them) but talk over real sockets and Redis, so each
-// hop's parent comes from the traceparent it was sent, never from the process's async context:
-// uWS calls back from native code and every server reads requests off its own sockets.
+// One CreateRoom from the SDK (`tracing: openTelemetry()`) is one trace across the Gateway
+// (Connect), the Manager (grpc-js), the store's ALLOCATE script and the game server's upgrade,
+// open and welcome. The components run in this process (as `roomgate up` composes them) but talk
+// over real sockets and Redis, so each hop's parent comes from the traceparent it was sent, never
+// from the process's async context: uWS calls back from native code and every server reads
+// requests off its own sockets.
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing | undefined;
@@ -67,7 +69,8 @@ test("one CreateRoom is one trace: SDK, Gateway, Manager, ALLOCATE, the game ser
   for (let i = 0; ; i++) {
     exporter.reset();
     try {
-      room = await new RoomgateClient(gatewayUrl).createRoom({ measureRegions: false, playerName: "tracer" });
+      const client = new RoomgateClient(gatewayUrl, { tracing: openTelemetry() });
+      room = await client.createRoom({ measureRegions: false, playerName: "tracer" });
       break;
     } catch (e) {
       if (i >= 50 || !/no game server|unavailable/i.test(String(e))) throw e;
@@ -102,6 +105,18 @@ test("one CreateRoom is one trace: SDK, Gateway, Manager, ALLOCATE, the game ser
   expect(gateway.attributes["rpc.method"]).toBe("CreateRoom");
   // Store scripts outside a trace (sweeps, heartbeats) make no spans of their own.
   expect(spans.every((s) => !s.name.startsWith("redis ") || parentOf(s) === idOf(manager))).toBe(true);
+});
+
+test("without options.tracing the SDK sends no trace context: no client span, the Gateway's and the upgrade's spans are roots", async () => {
+  exporter.reset();
+  const room = await new RoomgateClient(gatewayUrl).createRoom({ measureRegions: false, playerName: "untraced" });
+  await room.leave();
+  const spans = exporter.getFinishedSpans();
+  expect(spans.filter((s) => s.name.startsWith("roomgate.client/"))).toEqual([]);
+  const gateway = only(spans, "roomgate.v1.GatewayService/CreateRoom", SpanKind.SERVER);
+  const upgrade = only(spans, "roomgate.gameserver/upgrade", SpanKind.SERVER);
+  expect([parentOf(gateway), parentOf(upgrade)]).toEqual([undefined, undefined]);
+  expect(upgrade.spanContext().traceId).not.toBe(gateway.spanContext().traceId);
 });
 
 test("a browser's traceparent rides in a subprotocol; a refused upgrade is an error span in that trace", async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { JoinTokens } from "../../common/token";
 import { roomClosedLine, startCluster } from "../harness/cluster";
@@ -209,6 +211,22 @@ test("joining a room that does not exist rejects with the Gateway's not_found", 
   const e = await c.joinRoom("A".repeat(22)).catch((x: unknown) => x);
   expect(ConnectError.from(e).code).toBe(Code.NotFound);
 });
+
+test.each(["connect", "grpc-web"] as const)(
+  "a request the Gateway refuses is a ConnectError over %s: invalid_argument, its message, the violations as a detail",
+  async (protocol) => {
+    const c = new RoomgateClient(env.cluster.gatewayUrl(1), { protocol });
+    const e = await c.createRoom({ measureRegions: false, mode: "no spaces here" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConnectError);
+    const err = e as ConnectError;
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.message).toBe(`[invalid_argument] ${err.rawMessage}`);
+    expect(err.rawMessage).toMatch(/^mode: /);
+    const detail = err.details.find((d) => "type" in d && d.type === "buf.validate.Violations");
+    const violations = fromBinary(ViolationsSchema, (detail as { value: Uint8Array }).value).violations;
+    expect(violations.map((v) => v.field?.elements.map((f) => f.fieldName))).toEqual([["mode"]]);
+  },
+);
 
 test("the same request_id gets the same room and player back", async () => {
   const c = new RoomgateClient(env.cluster.gatewayUrl(0));

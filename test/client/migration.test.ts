@@ -1,10 +1,9 @@
-import { createClient } from "@connectrpc/connect";
 import { runCli } from "../../testkit/cli";
 import { startCluster } from "../harness/cluster";
-import { GatewayService } from "../../gen/roomgate/v1/gateway_pb";
 import { Room, RoomgateClient } from "@roomgate/client";
+import { createGateway } from "../../client/gateway";
 import { resolveReconnect } from "../../client/options";
-import { createGatewayTransport, openSocket } from "../../client/platform-node.js";
+import { openSocket } from "../../client/platform-node.js";
 import { nextEvent, record, text } from "../../testkit/sdk-events";
 
 // A room that moves, from the SDK's side: its server drains (SIGTERM, then an operator's
@@ -105,15 +104,13 @@ test("a ticket whose server drains before the player connects: the SDK follows t
   // and hands the room over before the player's WebSocket arrives.
   await env.cluster.startGameServer("gs-follow");
   await env.cluster.registered("gs-follow");
-  // The SDK is an ES module package and this test a CommonJS one: @connectrpc/connect has typings
-  // for each (one code at run time), so the SDK's transport and Gateway client cross with a cast.
-  const gateway = createClient(GatewayService, createGatewayTransport(env.cluster.gatewayUrl(0), "connect") as never);
+  const gateway = createGateway(env.cluster.gatewayUrl(0), "connect");
   const ticket = await gateway.createRoom({ maxPlayers: 2, playerName: "late" });
   expect(await env.cluster.gameServer(ticket.serverId).proc.kill("SIGTERM")).toEqual({ code: 0, signal: null });
 
   // No reconnects allowed: following a room on its first connection is part of joining it.
   const room = new Room(ticket.roomId, {
-    gateway: gateway as never,
+    gateway,
     openSocket,
     playerName: "late",
     reconnect: resolveReconnect({ maxAttempts: 0 }),

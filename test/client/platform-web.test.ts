@@ -7,7 +7,8 @@ import { nextEvent, text } from "../../testkit/sdk-events";
 
 // The browser build: what a bundler sees when it resolves the SDK's package.json "imports" under the
 // "browser" condition (from the sources, as the repo's own Vite build does), and that build run for
-// real (connect-web over Node's fetch, `ws` standing in for the DOM WebSocket).
+// real (the SDK's fetch client, `ws` standing in for the DOM WebSocket). What the bundle holds in the
+// end, tree-shaken: bundle.test.ts; the same build in Chromium: web/sdk.test.ts.
 
 const root = resolve(__dirname, "../..");
 type Target = string | { [condition: string]: Target };
@@ -58,7 +59,8 @@ test("under the browser condition, nothing Node-only is reachable from the SDK's
     expect.arrayContaining([
       "client/platform-web.ts",
       "client/socket-web.ts",
-      "client/transport-web.ts",
+      "client/gateway-call.ts",
+      "client/frames.ts",
       "client/room.ts",
     ]),
   );
@@ -67,7 +69,9 @@ test("under the browser condition, nothing Node-only is reachable from the SDK's
   expect(files.filter((f) => !/^client\//.test(f))).toEqual([]);
   const node = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   expect(packages.filter((p) => node.has(p) || p === "ws" || p.startsWith("@connectrpc/connect-node"))).toEqual([]);
-  expect(packages).toContain("@connectrpc/connect-web");
+  // Neither Connect's web client nor tracing: the SDK's own fetch client, and tracing only when asked for.
+  expect(packages.filter((p) => p === "@connectrpc/connect-web" || p.startsWith("@opentelemetry/"))).toEqual([]);
+  expect(files).not.toContain("client/tracing.ts");
 });
 
 describe("the browser build against a real mesh", () => {
