@@ -48,7 +48,7 @@ export default [
 ];
 `;
 
-const DRIVER = `import { RoomgateClient } from "@roomgate/client";
+const DRIVER = `import { RoomgateClient, RoomState } from "@roomgate/client";
 
 const until = (room, match) =>
   new Promise((resolve, reject) => {
@@ -64,11 +64,12 @@ await until(ann, (v) => v.names[ann.playerId] === "ann");
 ann.input({ add: 5 });
 const bob = await client.joinRoom(ann.roomId, { playerName: "bob" });
 const view = await until(bob, (v) => v.total === 5 && Object.keys(v.names).length === 2);
+// The room as the store has it (its player count follows the join through the Manager, later).
 const room = await client.getRoom(ann.roomId);
 console.log(JSON.stringify({
   resolved: [import.meta.resolve("@roomgate/client"), import.meta.resolve("roomgate/server")],
   roomType: bob.roomType,
-  playerCount: room.playerCount,
+  stored: { roomId: room.roomId === ann.roomId, serverId: room.serverId === bob.serverId, open: room.state === RoomState.OPEN },
   view,
   players: { ann: ann.playerId, bob: bob.playerId },
 }));
@@ -210,7 +211,7 @@ test(
     expect(out.resolved.every((url: string) => url.startsWith(`file://${app}/node_modules/`))).toBe(true);
     expect(out).toMatchObject({
       roomType: "tally",
-      playerCount: 2,
+      stored: { roomId: true, serverId: true, open: true },
       view: { names: { [out.players.ann]: "ann", [out.players.bob]: "bob" }, total: 5 },
     });
 

@@ -110,7 +110,7 @@ test("two pages meet in a room over Connect and gRPC-Web: welcome, join, message
       const gone = await failed(c.joinRoom("A".repeat(22)));
       const bad = await failed(c.createRoom({ measureRegions: false, mode: "no spaces" }));
       out[protocol] = {
-        info: [info.roomId === roomId, info.playerCount, typeof info.createTime?.seconds],
+        info: [info.roomId === roomId, info.maxPlayers, typeof info.createTime?.seconds],
         gone: [gone instanceof GatewayError, gone.name, gone.code, gone.message.startsWith("[not_found] ")],
         bad: [bad.code, bad.details.map((d: { type: string }) => d.type)],
       };
@@ -119,7 +119,7 @@ test("two pages meet in a room over Connect and gRPC-Web: welcome, join, message
   }, roomId);
   for (const protocol of ["connect", "grpc-web"]) {
     expect(calls[protocol]).toEqual({
-      info: [true, 2, "bigint"],
+      info: [true, 3, "bigint"],
       gone: [true, "ConnectError", 5, true], // Code.NotFound
       bad: [3, ["buf.validate.Violations"]], // Code.InvalidArgument
     });
