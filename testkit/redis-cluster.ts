@@ -7,7 +7,9 @@ import { freePort, type RedisProcess, startRedis } from "./redis-server";
 // joined by `redis-cli --cluster create` as an operator would. Nodes can be SIGKILLed and started
 // again, so tests can watch a replica take over.
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+/** redis-cli, bounded: a cluster that cannot form fails the run loudly rather than hanging it. */
+const run = (cmd: string, args: string[]) => exec(cmd, args, { timeout: 30_000 });
 
 export interface RedisClusterOptions {
   masters?: number;
@@ -39,6 +41,10 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
         await startRedis({
           port,
           extraArgs: [
+            // A node that never met another reports an empty address in CLUSTER SLOTS (a one-master
+            // cluster): clients must be told where it is.
+            "--cluster-announce-ip",
+            "127.0.0.1",
             "--cluster-enabled",
             "yes",
             "--cluster-config-file",
@@ -52,14 +58,26 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
         }),
       );
     }
-    await run("redis-cli", [
-      "--cluster",
-      "create",
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      "--cluster-replicas",
-      String(replicas),
-      "--cluster-yes",
-    ]);
+    if (masters >= 3) {
+      await run("redis-cli", [
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        String(replicas),
+        "--cluster-yes",
+      ]);
+    } else {
+      // redis-cli creates clusters of 3 masters or more; fewer (a one-master baseline) get their
+      // slots by hand, in equal ranges, and no replicas.
+      if (replicas > 0) throw new Error("a cluster of fewer than 3 masters is made without replicas");
+      for (let i = 0; i < masters; i++) {
+        const from = Math.floor((16384 * i) / masters);
+        const to = Math.floor((16384 * (i + 1)) / masters) - 1;
+        await run("redis-cli", ["-p", String(ports[i]), "CLUSTER", "ADDSLOTSRANGE", String(from), String(to)]);
+        if (i > 0) await run("redis-cli", ["-p", String(ports[i]), "CLUSTER", "MEET", "127.0.0.1", String(ports[0])]);
+      }
+    }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw new Error(`cannot start a Redis Cluster (redis-server and redis-cli are needed): ${(e as Error).message}`);
@@ -110,6 +128,10 @@ async function ask(port: number, command: string[]): Promise<unknown> {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // One try, bounded: ready() asks again on its next look.
+    connectTimeout: 2000,
+    commandTimeout: 2000,
+    retryStrategy: () => null,
   });
   try {
     await r.connect();

@@ -1,3 +1,4 @@
+import calculateSlot from "cluster-key-slot";
 import type { RedisClient } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
 import { run, script } from "../redis/lua.js";
@@ -14,9 +15,21 @@ export const ASSIGN_CELL = script<string>()({
   file: "assign-cell",
   keys: ["ofKey", "regionKey", "sizeKey"],
   args: ["id", "region", "asked", "maxServers", "maxCells"],
-  encode: (_k, a: WithKeys<{ id: string; region: string; asked: string; maxServers: number; maxCells: number }>) => ({
+  rest: "preferred",
+  encode: (
+    _k,
+    a: WithKeys<{
+      id: string;
+      region: string;
+      asked: string;
+      maxServers: number;
+      maxCells: number;
+      preferred: number[];
+    }>,
+  ) => ({
     keys: { ofKey: a.map.serverCells, regionKey: a.map.regions, sizeKey: a.map.sizes },
     args: { id: a.id, region: a.region, asked: a.asked, maxServers: a.maxServers, maxCells: a.maxCells },
+    rest: a.preferred.map(String),
   }),
 });
 
@@ -103,6 +116,7 @@ export class CellMap {
         asked,
         maxServers: this.o.maxServersPerCell,
         maxCells: this.o.maxCells,
+        preferred: await this.balancedNumbers(),
       }),
     );
     this.serverCells.set(id, cell);
@@ -113,6 +127,29 @@ export class CellMap {
     // Its capacity just changed: the next allocation reads it rather than the cached value.
     this.lookedAt = -Infinity;
     return cell;
+  }
+
+  /**
+   * Numbers for a new cell, best first: unused ones whose hash slot lies on the master that holds
+   * the fewest cells now, so cells spread over the masters as they are made. From the cluster's
+   * current slot map, so a resharded cluster is followed too.
+   */
+  private async balancedNumbers(): Promise<number[]> {
+    const slots = (this.o.redis as { slots?: string[][] }).slots;
+    if (!slots || slots.length === 0) return [];
+    const cells = await this.all();
+    const used = new Set(cells.map((c) => c.cell));
+    const load = new Map<string, number>();
+    for (const owner of new Set(slots.map((s) => s?.[0]).filter((o): o is string => !!o))) load.set(owner, 0);
+    for (const c of cells) {
+      const owner = slots[calculateSlot(`{c${c.cell}}`)]?.[0];
+      if (owner) load.set(owner, (load.get(owner) ?? 0) + 1);
+    }
+    const emptiest = [...load].sort((a, b) => a[1] - b[1])[0]?.[0];
+    const out: number[] = [];
+    for (let n = 0; n < this.o.maxCells && out.length < 8; n++)
+      if (!used.has(n) && slots[calculateSlot(`{c${n}}`)]?.[0] === emptiest) out.push(n);
+    return out;
   }
 
   /** The server leaves its cell (it was removed). */

@@ -9,6 +9,7 @@ local region = ARGV[2]
 local asked = ARGV[3]            -- '' for any
 local maxServers = tonumber(ARGV[4])
 local maxCells = tonumber(ARGV[5])
+local PREFERRED_FROM = 6         -- the rest: numbers a new cell should take, best first (its master has the fewest cells)
 
 local had = redis.call('HGET', ofKey, id)
 if had then return had end
@@ -26,8 +27,14 @@ else
     end
   end
   if not cell then
-    for n = 0, maxCells - 1 do
-      if not used[n] then cell = tostring(n) break end
+    -- A new cell for the region.
+    for i = PREFERRED_FROM, #ARGV do
+      if not used[tonumber(ARGV[i])] then cell = ARGV[i] break end
+    end
+    if not cell then
+      for n = 0, maxCells - 1 do
+        if not used[n] then cell = tostring(n) break end
+      end
     end
     if not cell then return redis.error_reply('CELLS every one of the ' .. maxCells .. ' cells is in use') end
     redis.call('HSET', regionKey, cell, region)

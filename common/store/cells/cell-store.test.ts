@@ -1,0 +1,70 @@
+import calculateSlot from "cluster-key-slot";
+import { reg } from "../../../testkit/store-contract";
+import { redisClusterUrl, uniquePrefix } from "../../../testkit/test-redis";
+import { connectCluster } from "../cluster-connection";
+import { cellOfRoom, inCell } from "./cell-code";
+import { CellStore } from "./cell-store";
+
+// What only the cell store does, on the run's Redis Cluster: how servers are put in cells, and
+// how the cells spread over the masters. (The store contract suites run over it as well.)
+
+let store: CellStore;
+beforeEach(() => {
+  store = new CellStore({
+    redis: connectCluster(redisClusterUrl()),
+    keyPrefix: uniquePrefix("cells"),
+    maxServersPerCell: 2,
+    replication: { replicas: 0, timeoutMs: 0 },
+  });
+});
+afterEach(() => store.close());
+
+test("a region's servers fill a cell up to the cap, then the region gets another; a labelled server goes where it says", async () => {
+  for (const id of ["eu-a", "eu-b", "eu-c", "us-a"]) await store.registerServer(reg(id, { region: id.slice(0, 2) }));
+  await store.registerServer(reg("ops", { region: "eu", labels: { cell: "4000" } }));
+  const cell = (id: string) => store.map.serverCell(id);
+  expect(await cell("eu-a")).toBe(await cell("eu-b"));
+  expect(await cell("eu-c")).not.toBe(await cell("eu-a"));
+  expect(await cell("us-a")).not.toBe(await cell("eu-a"));
+  expect(await cell("us-a")).not.toBe(await cell("eu-c"));
+  expect(await cell("ops")).toBe(4000);
+  // Registering again keeps the cell; a bad label is refused before anything is written.
+  await store.registerServer(reg("eu-a"));
+  expect(await cell("eu-a")).toBe(await cell("eu-b"));
+  await expect(store.registerServer(reg("bad", { labels: { cell: "9999" } }))).rejects.toThrow(/cell/);
+  await expect(store.registerServer(reg("bad", { labels: { cell: "x" } }))).rejects.toThrow(/cell/);
+  expect(await cell("bad")).toBeUndefined();
+});
+
+test("new cells spread evenly over the masters", async () => {
+  for (let i = 0; i < 12; i++) await store.registerServer(reg(`s${i}`, { region: `r${i}` }));
+  const perMaster = new Map<string, number>();
+  for (const c of await store.map.all()) {
+    const owner = store.redis.slots[calculateSlot(`{c${c.cell}}`)]![0]!;
+    perMaster.set(owner, (perMaster.get(owner) ?? 0) + 1);
+  }
+  expect([...perMaster.values()]).toEqual([4, 4, 4]);
+});
+
+test("a removed server leaves its cell: its place goes to the next server", async () => {
+  const a = await store.registerServer(reg("a"));
+  await store.registerServer(reg("b"));
+  const full = await store.map.serverCell("a");
+  expect(await store.removeServer({ id: "a", epoch: a.epoch, nowMs: 10_000 })).toEqual({ moving: [], dropped: [] });
+  expect(await store.map.serverCell("a")).toBeUndefined();
+  await store.registerServer(reg("c"));
+  expect(await store.map.serverCell("c")).toBe(full);
+});
+
+test("an id naming a cell that holds no such room is simply not found", async () => {
+  await store.registerServer(reg("a"));
+  const id = inCell("x".repeat(22), 4095);
+  expect(cellOfRoom(id)).toBe(4095);
+  expect(await store.getRoom(id)).toBeUndefined();
+  expect(await store.holdSeat({ roomId: id, playerId: "p", untilMs: 1, nowMs: 0, rejoin: false })).toEqual({
+    kind: "missing",
+  });
+  expect(await store.deleteRoom(id)).toBe(false);
+  expect(cellOfRoom("short")).toBeUndefined();
+  expect(await store.getRoom("not a room id at all!!")).toBeUndefined();
+});
