@@ -1,4 +1,4 @@
-.PHONY: all install gen check-gen lint style boundaries check build build-web typecheck test-deps test test-node unit fuzz bench chaos clean
+.PHONY: all install gen check-gen lint style boundaries check build build-web typecheck test-deps test test-node test-cluster unit fuzz bench chaos clean
 
 NPX := npx --no-install
 
@@ -61,6 +61,15 @@ test: test-deps lint check check-gen typecheck build
 	$(NPX) jest --runInBand --json --outputFile=.jest-results.json; status=$$?; \
 	  node -e 'const r=require("./.jest-results.json"); console.log(`tests: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)' || true; \
 	  exit $$status
+
+# The integration suites again with every mesh on the run's Redis Cluster (3 masters, 3
+# replicas) instead of one Redis: servers in cells, rooms named for their cell (README: Cells on
+# a Redis Cluster). The store contract suites and test/redis-cluster*.test.ts run on it in `test`.
+CLUSTER_SUITES := room-flow failure placement capacity drain room-logic room-logic-migration \
+  join-token-replay reregister-race manager-restart crash-probe allocate-after-restart autoscale \
+  cluster-watch client-caps token-rotation client/reconnect client/regions
+test-cluster: test-deps build
+	ROOMGATE_TEST_STORE=cluster $(NPX) jest --runInBand $(patsubst %,test/%.test.ts,$(CLUSTER_SUITES))
 
 # redis-server, openssl and Chromium: installed with apt-get when run as root, else named.
 test-deps:

@@ -3,7 +3,19 @@ import { Cluster, type ClusterOptions } from "../../testkit/cluster";
 import { RedisStore } from "../../common/store/redis-store";
 import { CellStore } from "../../common/store/cells/cell-store";
 import { connectCluster, namesCluster } from "../../common/store/cluster-connection";
+import { redisClusterUrl } from "../../testkit/test-redis";
 import { redisUrl, uniquePrefix } from "./state";
+
+/**
+ * The run's Redis, or its Redis Cluster when ROOMGATE_TEST_STORE=cluster (`make test-cluster`
+ * runs the integration suites that way).
+ */
+export function defaultStoreUrl(): string {
+  const which = process.env.ROOMGATE_TEST_STORE ?? "redis";
+  if (which === "cluster") return redisClusterUrl();
+  if (which !== "redis") throw new Error(`ROOMGATE_TEST_STORE is redis or cluster, not ${which}`);
+  return redisUrl();
+}
 
 /** A store over the keys the processes use: a cell store when the URL names a Redis Cluster. */
 export function storeView(url: string, keyPrefix: string): RedisStore | CellStore {
@@ -18,7 +30,7 @@ export function storeView(url: string, keyPrefix: string): RedisStore | CellStor
  */
 export async function startCluster(name: string, o: Partial<ClusterOptions> = {}) {
   const keyPrefix = uniquePrefix(name);
-  const url = o.redisUrl ?? redisUrl();
+  const url = o.redisUrl ?? defaultStoreUrl();
   const cluster = new Cluster({
     redisUrl: url,
     keyPrefix,

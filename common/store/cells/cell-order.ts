@@ -1,12 +1,13 @@
 import type { PlacementStrategy } from "../placement.js";
 import type { CellInfo } from "./cell-map.js";
 
-// Which cells an allocation tries, in order: cells of the asked-for regions first (in the order
-// asked), then the rest; cells that looked too full a moment ago last (the cache may be stale,
-// and the cell's own script has the final word). Among the best equals, packing takes the fullest
-// cell that fits; distributing draws one weighted by free seats, because the capacities are a
-// cached view shared by every allocation until the next look: taking the emptiest would send
-// every allocation of that interval to the same cell, and so to the same Redis master.
+// Which cells an allocation tries, in order: the asked-for regions' cells first, in the order
+// asked, then the rest, as one Redis would try the regions. Within a region, the cells that fit
+// by the cached capacities come first: packing takes the fullest, distributing draws one weighted
+// by free seats (the capacities are a view shared by every allocation until the next look: taking
+// the emptiest would send a whole interval's allocations to one cell, so to one Redis master).
+// Cells that looked too full follow within their region, since the view may be stale (a room
+// ended since) and the cell's own script has the final word.
 
 export function cellOrder(
   cells: readonly CellInfo[],
@@ -19,19 +20,29 @@ export function cellOrder(
   };
   const fits = (c: CellInfo) => c.openServers > 0 && c.freeSeats >= want.seats;
   const packed = want.strategy === "packed";
-  const sorted = [...cells].sort((a, b) => {
-    const fa = fits(a);
-    if (fa !== fits(b)) return fa ? -1 : 1;
-    const ra = rank(a);
-    const rb = rank(b);
-    if (ra !== rb) return ra - rb;
-    const d = packed ? a.freeSeats - b.freeSeats : b.freeSeats - a.freeSeats;
-    return d !== 0 ? d : a.cell - b.cell;
-  });
-  if (packed || sorted.length < 2 || !fits(sorted[0]!)) return sorted;
-  const best = sorted.filter((c) => fits(c) && rank(c) === rank(sorted[0]!));
-  const total = best.reduce((s, c) => s + c.freeSeats, 0);
-  let r = random() * total;
-  const first = best.find((c) => (r -= c.freeSeats) < 0) ?? best[0]!;
-  return [first, ...sorted.filter((c) => c !== first)];
+  const groups = new Map<number, CellInfo[]>();
+  for (const c of cells) {
+    const r = rank(c);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = []));
+    g.push(c);
+  }
+  const out: CellInfo[] = [];
+  for (const r of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(r)!;
+    const byFree = (a: CellInfo, b: CellInfo) =>
+      (packed ? a.freeSeats - b.freeSeats : b.freeSeats - a.freeSeats) || a.cell - b.cell;
+    const fitting = g.filter(fits).sort(byFree);
+    if (!packed && fitting.length > 1) {
+      const total = fitting.reduce((s, c) => s + c.freeSeats, 0);
+      let x = random() * total;
+      const i = Math.max(
+        0,
+        fitting.findIndex((c) => (x -= c.freeSeats) < 0),
+      );
+      fitting.unshift(...fitting.splice(i, 1));
+    }
+    out.push(...fitting, ...g.filter((c) => !fits(c)).sort(byFree));
+  }
+  return out;
 }
