@@ -100,6 +100,7 @@ export interface CellMapOptions {
 
 export class CellMap {
   private readonly serverCells = new Map<string, number>();
+  private readonly announced = new Set<number>();
   private cells = new Map<number, CellInfo>();
   private lookedAt = -Infinity;
   private looking?: Promise<void>;
@@ -120,10 +121,8 @@ export class CellMap {
       }),
     );
     this.serverCells.set(id, cell);
-    if (!this.cells.has(cell)) {
-      this.cells.set(cell, { cell, region, freeSeats: 0, openServers: 0 });
-      await this.o.onNewCell?.(cell);
-    }
+    if (!this.cells.has(cell)) this.cells.set(cell, { cell, region, freeSeats: 0, openServers: 0 });
+    await this.announce([cell]);
     // Its capacity just changed: the next allocation reads it rather than the cached value.
     this.lookedAt = -Infinity;
     return cell;
@@ -178,11 +177,24 @@ export class CellMap {
     return [...this.cells.values()];
   }
 
-  /** Whether the cell exists (as of the last look, or because this process assigned it). */
-  async has(cell: number): Promise<boolean> {
-    if (this.cells.has(cell)) return true;
-    await this.look();
-    return this.cells.has(cell);
+  /**
+   * Every cell's number, read now (one command): sweeps and listings must see a cell made a moment
+   * ago by another process, which the capacity cache may not know yet.
+   */
+  async numbers(): Promise<number[]> {
+    const cells = (await this.o.redis.hkeys(this.o.map.regions)).map(Number).sort((a, b) => a - b);
+    const unseen = cells.filter((n) => !this.cells.has(n));
+    // Read with their capacities at the next allocation.
+    if (unseen.length > 0) this.lookedAt = -Infinity;
+    await this.announce(unseen);
+    return cells;
+  }
+
+  /** Tells onNewCell of each cell once. */
+  private async announce(cells: number[]) {
+    const fresh = cells.filter((n) => !this.announced.has(n));
+    for (const n of fresh) this.announced.add(n);
+    await Promise.all(fresh.map((n) => this.o.onNewCell?.(n)));
   }
 
   /** An allocation found the cell without room: until the next look, it counts as full. */
@@ -203,10 +215,9 @@ export class CellMap {
             next.set(n, { cell: n, region, freeSeats: Number(seats), openServers: Number(servers) });
           }),
         );
-        const fresh = [...next.keys()].filter((n) => !this.cells.has(n));
         this.cells = next;
         this.lookedAt = performance.now();
-        await Promise.all(fresh.map((n) => this.o.onNewCell?.(n)));
+        await this.announce([...next.keys()]);
       } finally {
         this.looking = undefined;
       }

@@ -109,8 +109,8 @@ export class CellStore implements RoomStore {
     return p;
   }
 
-  private async cells(): Promise<number[]> {
-    return (await this.map.all()).map((c) => c.cell).sort((a, b) => a - b);
+  private cells(): Promise<number[]> {
+    return this.map.numbers();
   }
 
   /** The parts of the cell a room id names; undefined for an id that names none. */
