@@ -115,6 +115,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       reportIntervalMs: o.reportIntervalMs,
       // The port this process listens on: refused once the process is gone (a crash, not a partition).
       probePort: port,
+      opensOnToken: false,
     },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
