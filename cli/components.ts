@@ -320,6 +320,7 @@ export async function startOneGameServer(
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),
     maxPlayers: int(v, "GAMESERVER_MAX_PLAYERS"),
+    opensOnToken: bool(v, "OPEN_ON_TOKEN"),
     maxFrameBytes: int(v, "MAX_FRAME_BYTES"),
     maxMessagesPerSecond: int(v, "MAX_MESSAGES_PER_SECOND"),
     maxBytesPerSecond: wsMaxBytesPerSecond(v),

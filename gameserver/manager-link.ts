@@ -86,8 +86,8 @@ export class ManagerLink implements RoomEvents {
   }
 
   // RoomEvents, called by the RoomHost.
-  opened(roomId: string) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
+  opened(roomId: string, onToken = false) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: { onToken } } } });
   }
   players(roomId: string, count: number, joined?: string) {
     this.send({

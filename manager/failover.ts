@@ -1,5 +1,6 @@
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { CommandRouter } from "./commands.js";
 import type { Reconciler } from "./reconcile.js";
 import type { RoomMover } from "./room-mover.js";
@@ -119,15 +120,17 @@ export class Failover {
     await this.o.mover.moveClaimable(this.o.now(), BATCH);
   }
 
-  /** A room placed by a Manager that died before its server confirmed it: nobody was told of it. */
+  /**
+   * A room that never opened: placed by a Manager that died before its server confirmed it, or
+   * placed on a server that opens rooms on their first join token that no token reached in time.
+   * Nobody ever joined it.
+   */
   private async reclaim(room: Room) {
     this.o.router.command(room.serverId, { case: "closeRoom", value: { roomId: room.roomId } });
     if (await this.o.store.deleteRoom(room.roomId, room.serverId)) {
-      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, {
-        roomId: room.roomId,
-        serverId: room.serverId,
-        detail: "never confirmed",
-      });
+      const { roomId, serverId } = room;
+      this.o.log.debug("room closed", { roomId, serverId, reason: RoomCloseReason.NEVER_JOINED });
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "never opened" });
     }
   }
 }

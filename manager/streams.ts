@@ -132,6 +132,7 @@ export class AttachStreams {
       managerId: this.o.managerId,
       nowMs: this.o.now(),
       expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
+      opensOnToken: reg.opensOnToken,
     });
     s.epoch = epoch;
     const kept = await this.o.reconciler.registered({
@@ -139,6 +140,7 @@ export class AttachStreams {
       mapped: roomIds,
       running: reg.roomIds,
       closedWhileAway: reg.closedRoomIds,
+      opensOnToken: reg.opensOnToken,
     });
     s.session.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
     this.o.log.info("game server registered", {
