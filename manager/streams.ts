@@ -11,12 +11,14 @@ import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
 import { probePort } from "./crash-probe.js";
 import { LoadBatch } from "./load-batch.js";
+import { EventOrder } from "./event-order.js";
 
 /** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
 const LOAD_BATCH_MAX = 500;
 
 // The Attach stream of each game server: registration first, then load reports, room events and
-// draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
+// draining; each room's events in order, rooms side by side (event-order.ts); a stream that ends
+// leaves its server suspect (or, draining, gone).
 
 /** The streams register servers, record their reports and mark them draining or suspect. */
 export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoads">;
@@ -61,11 +63,7 @@ export class AttachStreams {
   attach(session: Session): AttachHandler {
     let server: Attached | undefined;
     let ended = false;
-    // Events of one stream are applied in order: a room's "opened" before its "closed".
-    let chain: Promise<unknown> = Promise.resolve();
-    const run = (fn: () => Promise<unknown>) => {
-      chain = chain.then(fn).catch((e) => this.messageFailed(server?.id ?? "", e));
-    };
+    const order = new EventOrder((e) => this.messageFailed(server?.id ?? "", e));
     return {
       onMessage: (msg) => {
         if (ended) return;
@@ -88,7 +86,7 @@ export class AttachStreams {
             probe: session.peerHost && reg.probePort > 0 ? { host: session.peerHost, port: reg.probePort } : undefined,
           };
           server = s;
-          run(() =>
+          order.server(() =>
             this.register(s, reg).catch((e) => {
               // Without a registration the server would never get rooms; make it try again.
               this.o.log.error("registration failed", { serverId: s.id, error: String(e) });
@@ -98,13 +96,18 @@ export class AttachStreams {
           return;
         }
         const s = server;
-        run(() => this.handle(s, msg));
+        if (msg.msg.case === "roomEvent") {
+          const ev = msg.msg.value;
+          order.room(ev.roomId, () => this.o.roomEvents.apply(s.id, ev));
+        } else if (msg.msg.case === "draining") order.server(() => this.handle(s, msg));
+        // Load reports wait only for the registration (they name its epoch); nothing waits for them.
+        else order.room("", () => this.handle(s, msg));
       },
       onEnd: () => {
         if (ended) return;
         ended = true;
         const s = server;
-        if (s) run(() => this.detached(s));
+        if (s) order.server(() => this.detached(s));
       },
     };
   }
@@ -179,8 +182,6 @@ export class AttachStreams {
             (e) => this.messageFailed(s.id, e),
           );
         return;
-      case "roomEvent":
-        return this.o.roomEvents.apply(s.id, msg.msg.value);
       case "draining":
         s.draining = true;
         await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.DRAINING });
