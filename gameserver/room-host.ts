@@ -313,8 +313,11 @@ export class RoomHost {
     room.logic?.leave(playerId, left);
     room.publish(encode({ case: "playerLeft", value: { playerId } }));
     room.dropOwnedKeys(playerId);
-    this.events.players(roomId, room.seats);
-    if (room.players.size === 0) this.emptied(room);
+    const empty = room.players.size === 0;
+    // A room that closes now needs no seat count first: its `closed` frees everything, and the
+    // Manager's clean-up is one store call rather than two in a row.
+    if (!empty || !this.closesWhenEmpty(room)) this.events.players(roomId, room.seats);
+    if (empty) this.emptied(room);
   }
 
   /** One frame from a player. Bad frames cost that player an error (and for some a close), never the room. */
@@ -465,6 +468,12 @@ export class RoomHost {
     }
     if (gone.length > 0) room.dirty = true;
     if (room.players.size === 0) this.closeRoom(roomId, RoomCloseReason.EMPTY);
+  }
+
+  /** Whether emptied() closes (or hands over) the room at once, rather than waiting for players. */
+  private closesWhenEmpty(room: Room): boolean {
+    if (this.draining) return true;
+    return room.awaited.size === 0 && this.limits.reconnectGraceMs <= 0;
   }
 
   /** The last player left. */
