@@ -134,6 +134,7 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
     store,
     log,
     missedReports: int(v, "MISSED_REPORTS"),
+    heartbeatSlackMs: int(v, "HEARTBEAT_SLACK_MS"),
     crashProbeMs: int(v, "CRASH_PROBE_MS"),
     loadBatchMs: int(v, "LOAD_REPORT_BATCH_MS"),
     openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
