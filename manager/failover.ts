@@ -10,7 +10,7 @@ import type { CoreDeps } from "./deps.js";
 /** Failover keeps this Manager's heartbeat, declares servers dead and reclaims stalled openings (moves go through the mover). */
 export type FailoverStore = Liveness &
   Pick<ServerRegistry, "getServer"> &
-  Pick<Rooms, "claimExpiredOpening" | "deleteRoom">;
+  Pick<Rooms, "claimExpiredOpening" | "deleteRoom" | "confirmRoom">;
 
 export interface FailoverOptions extends CoreDeps<FailoverStore> {
   managerId: string;
@@ -123,9 +123,14 @@ export class Failover {
   /**
    * A room that never opened: placed by a Manager that died before its server confirmed it, or
    * placed on a server that opens rooms on their first join token that no token reached in time.
-   * Nobody ever joined it.
+   * Nobody ever joined it; one the store counts players in was opened by a token whose `opened`
+   * was lost (a stream, or a Redis master, went down with it): it is confirmed instead.
    */
   private async reclaim(room: Room) {
+    if (room.playerCount > 0) {
+      const confirmed = { roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() };
+      if (await this.o.store.confirmRoom(confirmed)) return;
+    }
     this.o.router.command(room.serverId, { case: "closeRoom", value: { roomId: room.roomId } });
     if (await this.o.store.deleteRoom(room.roomId, room.serverId)) {
       const { roomId, serverId } = room;

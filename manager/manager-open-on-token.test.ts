@@ -115,3 +115,14 @@ test("a server back with a room whose `opened` was lost keeps it OPEN; one no to
   expect(await store.getRoom(waiting.roomId)).toMatchObject({ state: RoomState.OPENING, serverId: "a" });
   expect((await store.getServer("a"))!.reservedRooms).toBe(2);
 });
+
+test("a room whose `opened` was lost but whose players were counted is confirmed at its deadline, not reclaimed", async () => {
+  const a = new FakeServer(manager, "a", "eu", 10, [], TOKEN);
+  await settle();
+  const req = create(AllocateRoomRequestSchema, { roomId: newRoomId(), maxPlayers: 4, firstJoinTimeoutMs: 2000 });
+  const { room } = await manager.allocate(req);
+  a.msg({ case: "roomEvent", value: { roomId: room.roomId, event: { case: "players", value: { count: 1 } } } });
+  await advance(4000, a);
+  expect(await store.getRoom(room.roomId)).toMatchObject({ state: RoomState.OPEN, playerCount: 1 });
+  expect(a.sent.filter((m) => m.msg.case === "closeRoom")).toEqual([]);
+});
