@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
-import { type JoinTokenClaims, JoinTokenClaimsSchema } from "../gen/roomgate/v1/room_pb.js";
+import { type JoinTokenClaims, JoinTokenClaimsSchema, type RoomOpenClaims } from "../gen/roomgate/v1/room_pb.js";
 import { randomBytesPooled } from "./ids.js";
 
 // A join token is {kid}.base64url(JoinTokenClaims).base64url(HMAC-SHA256(secret of kid, "{kid}.{claims}")).
@@ -40,6 +40,8 @@ export interface TokenInput {
   rejoin?: boolean;
   /** The verified player's identity claims (player auth). */
   playerClaims?: JsonObject;
+  /** What opens the room on its server, while it is not open there yet (see common/open-claims.ts). */
+  open?: RoomOpenClaims;
   /** Default 16 random bytes; fixed only by the published test vectors (docs/vectors/join-tokens.json). */
   tokenId?: Uint8Array;
 }
@@ -96,6 +98,7 @@ export class JoinTokens {
       sessionStartMs: BigInt(input.sessionStartMs ?? Date.now()),
       rejoin: input.rejoin ?? false,
       playerClaims: input.playerClaims,
+      open: input.open,
     });
     const signed = `${this.signer}.${Buffer.from(toBinary(JoinTokenClaimsSchema, claims)).toString("base64url")}`;
     const token = `${signed}.${this.mac(this.keys.get(this.signer)!, signed).toString("base64url")}`;

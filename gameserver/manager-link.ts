@@ -11,8 +11,10 @@ import { ManagerClients } from "../common/manager-channel.js";
 import type { Logger } from "../common/log.js";
 import { type Backoff, backoffDelay } from "@roomgate/client/protocol/backoff";
 import type { RoomEvents, RoomHost } from "./room-host.js";
+import { ReportPacer } from "./report-pacer.js";
 
-// The game server's side of the Attach stream: registers, reports load on a timer, forwards room
+// The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
+// or as the Manager's heartbeat asks: report-pacer.ts), forwards room
 // events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
 // stream breaks. While it is down, rooms keep running; the next registration tells the Manager
 // which rooms still exist. The link drives the RoomHost and hears its RoomEvents (server.ts
@@ -42,6 +44,7 @@ export class ManagerLink implements RoomEvents {
   private registered = false;
   private stopping = false;
   private reportTimer?: NodeJS.Timeout;
+  private readonly pacer: ReportPacer;
   private retryTimer?: NodeJS.Timeout;
   /** Reconnects since the last registration: the next one waits backoffDelay(failures). */
   private failures = 0;
@@ -57,6 +60,7 @@ export class ManagerLink implements RoomEvents {
     // declares it dead, so no retry (ours, or grpc-js's own reconnect backoff, which otherwise
     // grows to two minutes) may wait longer than one interval.
     const maxDelayMs = Math.min(5000, o.registration.reportIntervalMs);
+    this.pacer = new ReportPacer(o.registration.reportIntervalMs);
     this.backoff = { initialDelayMs: Math.min(100, maxDelayMs), maxDelayMs, jitter: 0.5 };
     this.managers = new ManagerClients({
       address: o.managerAddress,
@@ -86,8 +90,8 @@ export class ManagerLink implements RoomEvents {
   }
 
   // RoomEvents, called by the RoomHost.
-  opened(roomId: string) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: {} } } });
+  opened(roomId: string, onToken = false) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "opened", value: { onToken } } } });
   }
   players(roomId: string, count: number, joined?: string) {
     this.send({
@@ -178,6 +182,7 @@ export class ManagerLink implements RoomEvents {
         // This Manager session may hold no snapshot of our rooms yet (a Manager restarted).
         host.markAllDirty();
         this.o.log.info("registered with manager", { manager: this.manager, rooms: msg.msg.value.roomIds.length });
+        this.pacer.registered(msg.msg.value.heartbeatIntervalMs);
         this.report();
         for (const w of this.registeredWaiters.splice(0)) w();
         return;
@@ -204,9 +209,13 @@ export class ManagerLink implements RoomEvents {
     }
   }
 
+  /** Sends the load when it changed, or when the Manager's heartbeat is due (right after registering: both). */
   private report() {
     if (!this.registered) return;
-    this.send({ case: "load", value: { ...this.o.host.stats, roomCpu: this.o.host.roomCpu() } });
+    const { rooms, players } = this.o.host.stats;
+    const roomCpu = this.o.host.roomCpu();
+    if (!this.pacer.due({ rooms, players, cpuMoved: roomCpu.length > 0 })) return;
+    this.send({ case: "load", value: { rooms, players, roomCpu } });
   }
 
   private send(msg: Init) {

@@ -3,7 +3,8 @@ import type { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 
 /** What the host tells its subscribers about its rooms. */
 export interface RoomEvents {
-  opened(roomId: string): void;
+  /** `onToken`: a join token opened it (RoomHost.openOnToken), not open_room. */
+  opened(roomId: string, onToken?: boolean): void;
   /** Seats taken (players plus those the room still waits for); `joined`: who just took one. */
   players(roomId: string, count: number, joined?: string): void;
   /** With reason MIGRATING, `snapshot` is the room's final serialized RoomSnapshot (absent when too large). */

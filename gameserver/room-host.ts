@@ -6,6 +6,7 @@
 // logic rooms (logic-room.ts) already live apart.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
+import type { RoomOpenClaims } from "../gen/roomgate/v1/room_pb.js";
 import type { Logger } from "../common/log.js";
 import { isRelay, RELAY } from "../common/room-type.js";
 import { refusals } from "../common/metrics/refusals.js";
@@ -38,6 +39,8 @@ export interface Refusal {
   reason: string;
 }
 
+const NO_ROOM: Refusal = { status: 404, reason: "no such room on this server" };
+
 /** What a join token says of the player beyond its id and name. */
 export interface Joining {
   /** A ticket to come back as this player: admitted only while the room expects it back. */
@@ -60,6 +63,12 @@ export class RoomHost {
   fanout?: Fanout;
   /** The room types this server runs besides relay (GAMESERVER_ROOMS), by name. */
   private readonly definitions: ReadonlyMap<string, AnyRoomDefinition>;
+  /**
+   * Rooms a token opened that have ended while other tokens for them may still open them: room id
+   * -> until when (their open_until_ms). Kept in about the order they end, which is about the
+   * order they expire, so expired ones go from the front.
+   */
+  private readonly ended = new Map<string, number>();
 
   constructor(
     /** Set once the server knows its id (after it has bound its port). */
@@ -125,13 +134,10 @@ export class RoomHost {
     }
     const type = kind.roomType ?? "";
     const definition = isRelay(type) ? undefined : this.definitions.get(type);
-    if (!isRelay(type) && !definition) return { status: 409, reason: `this server does not run room type "${type}"` };
-    if (this.draining) return { status: 503, reason: "server is draining" };
-    if (this.rooms.size >= this.limits.maxRooms) return { status: 503, reason: "server has no free room slot" };
-    const room = new Room(roomId, maxPlayers);
-    room.fanout = this.fanout;
-    room.roomType = definition?.type ?? RELAY;
-    this.rooms.set(roomId, room);
+    if (!isRelay(type) && !definition) return this.unknownType(type);
+    const full = this.cannotTake();
+    if (full) return full;
+    const room = this.add(roomId, maxPlayers, definition);
     const metadata = kind.metadata ?? {};
     if (restore) {
       this.restore(room, restore.snapshot, definition, metadata);
@@ -143,12 +149,69 @@ export class RoomHost {
     return undefined;
   }
 
+  /**
+   * A valid join token for a room not here, carrying what opens it: the Manager placed the room
+   * here without open_room, and the first token to arrive opens it, as open_room would have (the
+   * Manager hears `opened` on the token and records it). Nothing happens for a room that runs here
+   * already. After its open window, or once a room a token opened has ended, tokens open nothing
+   * (404), so a late one never brings a finished room back. A server that cannot keep the room
+   * (draining, or no free slot) opens it only to hand it over at once, as a drain does: it moves to
+   * another server, and the player, refused with 503, follows it through the Gateway.
+   */
+  openOnToken(roomId: string, open: RoomOpenClaims): Refusal | undefined {
+    if (this.rooms.has(roomId)) return undefined;
+    const now = this.now();
+    const openUntilMs = Number(open.openUntilMs);
+    if (openUntilMs <= now || this.hasEnded(roomId, now)) return NO_ROOM;
+    const type = open.roomType;
+    const definition = isRelay(type) ? undefined : this.definitions.get(type);
+    if (!isRelay(type) && !definition) return this.unknownType(type);
+    const full = this.cannotTake();
+    const room = this.add(roomId, open.maxPlayers, definition);
+    room.openUntilMs = openUntilMs;
+    this.events.opened(roomId, true);
+    if (full) {
+      this.migrate(room);
+      return full;
+    }
+    if (definition) room.logic = this.startLogic(room, definition, open.metadata);
+    room.timer = setTimeout(() => this.closeRoom(roomId, RoomCloseReason.NEVER_JOINED), openUntilMs - now);
+    return undefined;
+  }
+
+  private unknownType(type: string): Refusal {
+    return { status: 409, reason: `this server does not run room type "${type}"` };
+  }
+
+  /** Why this server takes no new room, if it does not. */
+  private cannotTake(): Refusal | undefined {
+    if (this.draining) return { status: 503, reason: "server is draining" };
+    if (this.rooms.size >= this.limits.maxRooms) return { status: 503, reason: "server has no free room slot" };
+    return undefined;
+  }
+
+  private add(roomId: string, maxPlayers: number, definition: AnyRoomDefinition | undefined): Room {
+    const room = new Room(roomId, maxPlayers);
+    room.fanout = this.fanout;
+    room.roomType = definition?.type ?? RELAY;
+    this.rooms.set(roomId, room);
+    return room;
+  }
+
+  private hasEnded(roomId: string, now: number): boolean {
+    for (const [id, until] of this.ended) {
+      if (until > now) break;
+      this.ended.delete(id);
+    }
+    return this.ended.has(roomId);
+  }
+
   /** Decides, before the upgrade, whether this player may join. */
   admit(roomId: string, playerId: string, rejoin = false): Refusal | undefined {
     const room = this.rooms.get(roomId);
     if (room?.players.has(playerId)) return undefined; // a reconnect takes over its own seat, even while draining
     if (this.draining) return { status: 503, reason: "server is shutting down" };
-    if (!room) return { status: 404, reason: "no such room on this server" };
+    if (!room) return NO_ROOM;
     // A rejoin ticket is a way back, not a way in: never after a leave, nor after the grace.
     if (rejoin && !room.expects(playerId, this.now()))
       return { status: 403, reason: "player is not expected back in this room (it left, or was away too long)" };
@@ -162,7 +225,7 @@ export class RoomHost {
     const refused = this.admit(roomId, playerId, joining.rejoin);
     const room = this.rooms.get(roomId);
     if (refused || !room) {
-      conn.close(CLOSE.policyViolation, refused?.reason ?? "no such room");
+      conn.close(CLOSE.policyViolation, refused?.reason ?? NO_ROOM.reason);
       return false;
     }
     // A logic room decides first (its onJoin may refuse, with a reason the player sees); the
@@ -250,8 +313,11 @@ export class RoomHost {
     room.logic?.leave(playerId, left);
     room.publish(encode({ case: "playerLeft", value: { playerId } }));
     room.dropOwnedKeys(playerId);
-    this.events.players(roomId, room.seats);
-    if (room.players.size === 0) this.emptied(room);
+    const empty = room.players.size === 0;
+    // A room that closes now needs no seat count first: its `closed` frees everything, and the
+    // Manager's clean-up is one store call rather than two in a row.
+    if (!empty || !this.closesWhenEmpty(room)) this.events.players(roomId, room.seats);
+    if (empty) this.emptied(room);
   }
 
   /** One frame from a player. Bad frames cost that player an error (and for some a close), never the room. */
@@ -272,6 +338,7 @@ export class RoomHost {
     this.rooms.delete(roomId);
     clearTimeout(room.timer);
     clearTimeout(room.migrationTimer);
+    if (room.openUntilMs > this.now()) this.ended.set(roomId, room.openUntilMs);
     // A room that goes on elsewhere is not ended: onDispose runs only where the game ends.
     if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) room.logic?.abandon();
     else room.logic?.close(why ?? RoomCloseReason[reason]!.toLowerCase().replace(/_/g, " "));
@@ -401,6 +468,12 @@ export class RoomHost {
     }
     if (gone.length > 0) room.dirty = true;
     if (room.players.size === 0) this.closeRoom(roomId, RoomCloseReason.EMPTY);
+  }
+
+  /** Whether emptied() closes (or hands over) the room at once, rather than waiting for players. */
+  private closesWhenEmpty(room: Room): boolean {
+    if (this.draining) return true;
+    return room.awaited.size === 0 && this.limits.reconnectGraceMs <= 0;
   }
 
   /** The last player left. */

@@ -4,7 +4,7 @@ import { FakeConn, RoomHostFixture } from "../testkit/room-host-fixture.js";
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
 
-test("welcome first, joins and leaves announced, empty room closed at once", () => {
+test("welcome first, joins and leaves announced, empty room closed at once (its close says it is empty)", () => {
   t.host.openRoom("r1", 2, 30_000);
   const a = new FakeConn();
   const b = new FakeConn();
@@ -21,14 +21,7 @@ test("welcome first, joins and leaves announced, empty room closed at once", () 
   t.host.leave("r1", "pb", b);
   expect(a.cases()).toContain("playerLeft");
   t.host.leave("r1", "pa", a);
-  expect(t.events).toEqual([
-    "opened r1",
-    "players r1 1",
-    "players r1 2",
-    "players r1 1",
-    "players r1 0",
-    "closed r1 EMPTY",
-  ]);
+  expect(t.events).toEqual(["opened r1", "players r1 1", "players r1 2", "players r1 1", "closed r1 EMPTY"]);
   expect(t.host.stats).toEqual({ rooms: 0, players: 0 });
 });
 
@@ -45,8 +38,8 @@ test("room events reach every subscriber, in order", () => {
   t.host.join("r1", "pa", "ann", a);
   t.host.takeSnapshots();
   t.host.leave("r1", "pa", a);
-  expect(heard).toEqual(["opened r1", "players r1 1 pa", "snapshot r1", "players r1 0 -", "closed r1 EMPTY"]);
-  expect(t.events).toEqual(["opened r1", "players r1 1", "players r1 0", "closed r1 EMPTY"]);
+  expect(heard).toEqual(["opened r1", "players r1 1 pa", "snapshot r1", "closed r1 EMPTY"]);
+  expect(t.events).toEqual(["opened r1", "players r1 1", "closed r1 EMPTY"]);
 });
 
 test("full rooms, unknown rooms and a full server are refused before the upgrade", () => {
@@ -67,4 +60,15 @@ test("a room nobody joins closes when the first token would have expired", () =>
   expect(t.host.stats.rooms).toBe(1);
   jest.advanceTimersByTime(1);
   expect(t.events).toContain("closed r1 NEVER_JOINED");
+});
+
+test("a room that waits for its players to come back tells its empty seat count first", () => {
+  t.host = t.makeHost({ reconnectGraceMs: 5_000 });
+  t.host.openRoom("r1", 2, 30_000);
+  const a = new FakeConn();
+  t.host.join("r1", "pa", "ann", a);
+  t.host.leave("r1", "pa", a);
+  expect(t.events).toEqual(["opened r1", "players r1 1", "players r1 0"]);
+  jest.advanceTimersByTime(5_000);
+  expect(t.events.at(-1)).toBe("closed r1 EMPTY");
 });

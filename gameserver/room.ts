@@ -89,6 +89,8 @@ export class Room {
   readonly departed = new Map<string, number>();
   /** "relay", or the type of the room logic that runs it. */
   roomType = RELAY;
+  /** Opened by a join token: until then a later token could open it again, were it to end (room-host.ts). */
+  openUntilMs = 0;
   /** The room's logic (a room of a logic type): it owns the state; players send it inputs. */
   logic?: LogicRoom;
 

@@ -33,6 +33,8 @@ export interface GameServerOptions extends RoomLimits {
   /** Where join tokens' ids are spent: the store every game server shares. */
   spentTokens: SpentTokens;
   reportIntervalMs: number;
+  /** Open new rooms on their first join token (OPEN_ON_TOKEN); default true. */
+  opensOnToken?: boolean;
   maxBackpressureBytes: number;
   idleTimeoutS: number;
   /** How a drain (SIGTERM, or the Manager's drain command) ends the rooms: see RoomHost.drain. */
@@ -115,6 +117,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       reportIntervalMs: o.reportIntervalMs,
       // The port this process listens on: refused once the process is gone (a crash, not a partition).
       probePort: port,
+      opensOnToken: o.opensOnToken ?? true,
     },
     log: o.log,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),

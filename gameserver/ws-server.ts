@@ -19,8 +19,9 @@ import { refusals } from "../common/metrics/refusals.js";
 import { connectionSpans, endUpgrade, upgradeSpan } from "./ws-tracing.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
-// and the token's id, spent so that a token opens one connection), then hands frames to the
-// RoomHost. Settings are explicit rather than uWS's defaults (as Colyseus's uWS transport does).
+// and the token's id, spent so that a token opens one connection), opens a room its token says
+// how to open when it is not here yet, then hands frames to the RoomHost. Settings are explicit
+// rather than uWS's defaults (as Colyseus's uWS transport does).
 
 export interface WsOptions {
   host: RoomHost;
@@ -188,6 +189,9 @@ export class WsServer implements Fanout {
       if (e instanceof TokenError) return { status: 401, reason: e.message };
       throw e;
     }
+    // The Manager placed the room here without asking: the first token to arrive opens it.
+    const unopened = claims.open && this.o.host.openOnToken(roomId, claims.open);
+    if (unopened) return unopened;
     const refusal = this.o.host.admit(roomId, claims.playerId, claims.rejoin);
     if (refusal) return refusal;
     const spend = {

@@ -17,10 +17,13 @@ import {
 } from "./errors.js";
 import type { CoreDeps } from "./deps.js";
 import { traced } from "../common/tracing/spans.js";
+import { fitsInToken } from "../common/open-claims.js";
 
-// Allocation: the store picks a live server with room and records the room atomically, then the
-// server is asked to open it; a server that refuses or stays silent gives way to the next one.
-// Each way an allocation fails is a named error (errors.ts).
+// Allocation: the store picks a live server with room and records the room atomically. A server
+// that opens rooms on their first join token is not asked anything: the room is answered OPENING,
+// and the Gateway's tokens carry what opens it (common/open-claims.ts); the server's `opened`
+// confirms it later (room-events.ts). Any other server is asked to open it first; one that refuses
+// or stays silent gives way to the next one. Each way an allocation fails is a named error (errors.ts).
 
 /** The allocator places, confirms and withdraws rooms. */
 export type AllocatorStore = Rooms;
@@ -45,8 +48,10 @@ export class Allocator {
   /** Fails with noServers, noServersWith, allFull, overCapped, noConfirmation, roomExists, roomMoving or storeDown. */
   async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
     const excluded: string[] = [];
+    const tokenOpens = fitsInToken(req.labels, req.metadata);
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
       const now = this.o.now();
+      const openDeadlineMs = now + this.o.openRoomTimeoutMs + 1000;
       const result = await fromStore(() =>
         this.o.store.allocateRoom({
           roomId: req.roomId,
@@ -59,7 +64,9 @@ export class Allocator {
           requestId: req.requestId || undefined,
           idempotencyTtlMs: this.o.idempotencyTtlMs,
           nowMs: now,
-          openDeadlineMs: now + this.o.openRoomTimeoutMs + 1000,
+          openDeadlineMs,
+          // Nobody came within the first join token's life: any Manager reclaims it, a little later.
+          tokenOpenDeadlineMs: tokenOpens ? openDeadlineMs + req.firstJoinTimeoutMs : undefined,
           holdUntilMs: now + req.firstJoinTimeoutMs,
           visibility: req.visibility || RoomVisibility.PRIVATE,
           mode: req.mode,
@@ -92,6 +99,10 @@ export class Allocator {
           return { room: await this.existing(result.room, req.firstJoinTimeoutMs), created: false };
       }
       const room = result.room;
+      if (result.opensOnToken) {
+        this.placed(room);
+        return { room, created: true };
+      }
       try {
         // The server's answer is not in this trace (the Attach stream carries no trace context):
         // this span is the wait for it.
@@ -105,12 +116,7 @@ export class Allocator {
         )
           throw new Error("room was reclaimed before it was confirmed");
         room.state = RoomState.OPEN;
-        this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId });
-        this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, {
-          roomId: room.roomId,
-          serverId: room.serverId,
-          detail: `${room.maxPlayers} seats`,
-        });
+        this.placed(room);
         return { room, created: true };
       } catch (e) {
         if (e instanceof ManagerError) throw e;
@@ -125,7 +131,20 @@ export class Allocator {
     throw noConfirmation();
   }
 
-  /** A retry found the room its request made: hand it out only once its server has it open. */
+  private placed(room: Room) {
+    this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId, state: room.state });
+    this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, {
+      roomId: room.roomId,
+      serverId: room.serverId,
+      detail: `${room.maxPlayers} seats`,
+    });
+  }
+
+  /**
+   * A retry found the room its request made: hand it out only once its server has it open. A room
+   * its server opens on the first token is asked to open too (open_room works on any server), as
+   * the store does not say here whether a token reached it yet; retries are rare.
+   */
   private async existing(room: Room, firstJoinTimeoutMs: number): Promise<Room> {
     if (room.state === RoomState.OPEN) return room;
     if (room.state === RoomState.MOVING) throw roomMoving();

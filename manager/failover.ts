@@ -1,5 +1,6 @@
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
+import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { CommandRouter } from "./commands.js";
 import type { Reconciler } from "./reconcile.js";
 import type { RoomMover } from "./room-mover.js";
@@ -9,7 +10,7 @@ import type { CoreDeps } from "./deps.js";
 /** Failover keeps this Manager's heartbeat, declares servers dead and reclaims stalled openings (moves go through the mover). */
 export type FailoverStore = Liveness &
   Pick<ServerRegistry, "getServer"> &
-  Pick<Rooms, "claimExpiredOpening" | "deleteRoom">;
+  Pick<Rooms, "claimExpiredOpening" | "deleteRoom" | "confirmRoom">;
 
 export interface FailoverOptions extends CoreDeps<FailoverStore> {
   managerId: string;
@@ -119,15 +120,22 @@ export class Failover {
     await this.o.mover.moveClaimable(this.o.now(), BATCH);
   }
 
-  /** A room placed by a Manager that died before its server confirmed it: nobody was told of it. */
+  /**
+   * A room that never opened: placed by a Manager that died before its server confirmed it, or
+   * placed on a server that opens rooms on their first join token that no token reached in time.
+   * Nobody ever joined it; one the store counts players in was opened by a token whose `opened`
+   * was lost (a stream, or a Redis master, went down with it): it is confirmed instead.
+   */
   private async reclaim(room: Room) {
+    if (room.playerCount > 0) {
+      const confirmed = { roomId: room.roomId, serverId: room.serverId, nowMs: this.o.now() };
+      if (await this.o.store.confirmRoom(confirmed)) return;
+    }
     this.o.router.command(room.serverId, { case: "closeRoom", value: { roomId: room.roomId } });
     if (await this.o.store.deleteRoom(room.roomId, room.serverId)) {
-      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, {
-        roomId: room.roomId,
-        serverId: room.serverId,
-        detail: "never confirmed",
-      });
+      const { roomId, serverId } = room;
+      this.o.log.debug("room closed", { roomId, serverId, reason: RoomCloseReason.NEVER_JOINED });
+      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "never opened" });
     }
   }
 }

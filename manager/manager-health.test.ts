@@ -5,6 +5,7 @@ import {
   advance,
   FakeServer,
   manager,
+  newManager,
   REPORT_MS,
   request,
   settle,
@@ -174,4 +175,31 @@ test("a handed-over room (drain) moves at once and its server stops getting room
   a.handler.onEnd();
   await settle();
   expect(await store.getServer("a")).toBeUndefined();
+});
+
+test("an idle server may report only on the heartbeat it is given; silent for the death deadline it is dead", async () => {
+  const a = new FakeServer(manager, "a");
+  await settle();
+  const registered = a.sent.find((m) => m.msg.case === "registered")!.msg.value as { heartbeatIntervalMs: number };
+  // Three missed intervals is death: the heartbeat leaves HEARTBEAT_SLACK_MS (1 s, one interval) of slack.
+  expect(registered.heartbeatIntervalMs).toBe(2 * REPORT_MS);
+  for (let i = 0; i < 5; i++) {
+    await jest.advanceTimersByTimeAsync(registered.heartbeatIntervalMs);
+    a.report();
+  }
+  await settle();
+  expect((await store.getServer("a"))!.state).toBe(GameServerState.LIVE);
+  expect(a.closedWith).toBeUndefined();
+  await jest.advanceTimersByTimeAsync(REPORT_MS * 3 + 300);
+  expect(a.closedWith).toMatch(/dead/);
+});
+
+test("a server whose death deadline leaves no room for the slack is asked to report every interval", async () => {
+  const fast = new FakeServer(manager, "fast");
+  const m2 = await newManager("m2", { heartbeatSlackMs: 2500 });
+  const slow = new FakeServer(m2, "slow");
+  await settle();
+  const heartbeat = (s: FakeServer) =>
+    (s.sent.find((m) => m.msg.case === "registered")!.msg.value as { heartbeatIntervalMs: number }).heartbeatIntervalMs;
+  expect([heartbeat(fast), heartbeat(slow)]).toEqual([2 * REPORT_MS, REPORT_MS]);
 });

@@ -42,6 +42,8 @@ export interface ManagerOptions {
   log: Logger;
   /** Reports a server may miss before it is dead. */
   missedReports: number;
+  /** How long before its death deadline an idle server must report (see AttachStreamsOptions). Default 1000. */
+  heartbeatSlackMs?: number;
   /** How long the port of a server whose stream ended may take to refuse (dead at once); 0: no probe. */
   crashProbeMs: number;
   /** Load reports arriving within this window are recorded in one store call; 0: one call each. Default 0. */
@@ -117,6 +119,7 @@ export class Manager {
       roomEvents,
       failover,
       missedReports,
+      heartbeatSlackMs: o.heartbeatSlackMs ?? 1000,
       crashProbeMs: o.crashProbeMs,
       loadBatchMs: o.loadBatchMs ?? 0,
     });

@@ -10,8 +10,8 @@ import type { CoreDeps } from "./deps.js";
 // listened, a close the store could not record (replayed once it is back), and a room a server
 // came back without.
 
-/** Reconciliation reads and deletes rooms, and hands rooms over to be moved. */
-export type ReconcilerStore = Pick<Rooms, "getRoom" | "deleteRoom"> & Pick<Migration, "handOver">;
+/** Reconciliation reads, confirms and deletes rooms, and hands rooms over to be moved. */
+export type ReconcilerStore = Pick<Rooms, "getRoom" | "deleteRoom" | "confirmRoom"> & Pick<Migration, "handOver">;
 
 export interface ReconcilerOptions extends CoreDeps<ReconcilerStore> {
   mover: RoomMover;
@@ -28,6 +28,8 @@ export interface Registration {
   running: string[];
   /** Rooms that closed while no Manager listened. */
   closedWhileAway: string[];
+  /** The server opens rooms on their first join token (Register.opens_on_token). */
+  opensOnToken?: boolean;
 }
 
 export class Reconciler {
@@ -48,8 +50,14 @@ export class Reconciler {
     for (const roomId of r.mapped) {
       if (running.has(roomId)) kept.push(roomId);
       else if (closed.has(roomId)) await this.roomClosed(r.serverId, roomId, RoomCloseReason.EMPTY, new Uint8Array());
-      else await this.lost(r.serverId, roomId);
+      else await this.lost(r.serverId, roomId, r.opensOnToken ?? false);
     }
+    // The `opened` of a room a token opened may have gone down with the old stream: a room that
+    // stayed OPENING would be reclaimed under its players. Confirming is a no-op for open rooms.
+    if (r.opensOnToken)
+      await Promise.all(
+        kept.map((roomId) => this.o.store.confirmRoom({ roomId, serverId: r.serverId, nowMs: this.o.now() })),
+      );
     return kept;
   }
 
@@ -105,8 +113,12 @@ export class Reconciler {
     if (this.unrecordedCloses.size === 0) this.o.log.info("recorded the rooms that closed while the store was down");
   }
 
-  /** A server came back without a room the store gave it. */
-  private async lost(serverId: string, roomId: string) {
+  /**
+   * A server came back without a room the store gave it. One still OPENING on a server that opens
+   * rooms on their first token is waiting for that token (the server never heard of it): it stays,
+   * and is reclaimed after its deadline if nobody comes.
+   */
+  private async lost(serverId: string, roomId: string, opensOnToken: boolean) {
     const room = await this.o.store.getRoom(roomId);
     if (!room || room.serverId !== serverId) return;
     if (
@@ -114,7 +126,7 @@ export class Reconciler {
       (await this.o.store.handOver({ roomId, serverId, nowMs: this.o.now(), leaseMs: this.o.mover.leaseMs }))
     ) {
       this.o.mover.moveSoon(roomId);
-    } else if (room.state === RoomState.OPENING && (await this.o.store.deleteRoom(roomId, serverId))) {
+    } else if (room.state === RoomState.OPENING && !opensOnToken && (await this.o.store.deleteRoom(roomId, serverId))) {
       this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: "server came back without it" });
     }
   }

@@ -1,7 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { GameServerState } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
-import { type AttachRequest, AttachResponseSchema, type Register } from "../gen/roomgate/v1/manager_pb.js";
+import {
+  type AttachRequest,
+  AttachResponseSchema,
+  type LoadReport,
+  type Register,
+} from "../gen/roomgate/v1/manager_pb.js";
 import type { CommandRouter, HeldStream } from "./commands.js";
 import type { Failover } from "./failover.js";
 import type { Reconciler } from "./reconcile.js";
@@ -11,12 +16,14 @@ import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
 import { probePort } from "./crash-probe.js";
 import { LoadBatch } from "./load-batch.js";
+import { EventOrder } from "./event-order.js";
 
 /** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
 const LOAD_BATCH_MAX = 500;
 
 // The Attach stream of each game server: registration first, then load reports, room events and
-// draining, applied in order; a stream that ends leaves its server suspect (or, draining, gone).
+// draining; each room's events in order, rooms side by side (event-order.ts); a stream that ends
+// leaves its server suspect (or, draining, gone).
 
 /** The streams register servers, record their reports and mark them draining or suspect. */
 export type StreamsStore = ServerRegistry & Pick<Liveness, "recordLoads">;
@@ -30,6 +37,11 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   failover: Failover;
   /** Reports a server may miss before it is dead. */
   missedReports: number;
+  /**
+   * A server whose load does not change may skip reports, but reports again this long (and at
+   * least one of its intervals) before its death deadline: the heartbeat it is told at registration.
+   */
+  heartbeatSlackMs: number;
   /**
    * How long to wait for the port of a server whose stream ended to refuse a connection (its
    * process is gone: dead at once); 0 never asks, and every server waits for its missed reports.
@@ -61,11 +73,7 @@ export class AttachStreams {
   attach(session: Session): AttachHandler {
     let server: Attached | undefined;
     let ended = false;
-    // Events of one stream are applied in order: a room's "opened" before its "closed".
-    let chain: Promise<unknown> = Promise.resolve();
-    const run = (fn: () => Promise<unknown>) => {
-      chain = chain.then(fn).catch((e) => this.messageFailed(server?.id ?? "", e));
-    };
+    const order = new EventOrder((e) => this.messageFailed(server?.id ?? "", e));
     return {
       onMessage: (msg) => {
         if (ended) return;
@@ -88,7 +96,7 @@ export class AttachStreams {
             probe: session.peerHost && reg.probePort > 0 ? { host: session.peerHost, port: reg.probePort } : undefined,
           };
           server = s;
-          run(() =>
+          order.server(() =>
             this.register(s, reg).catch((e) => {
               // Without a registration the server would never get rooms; make it try again.
               this.o.log.error("registration failed", { serverId: s.id, error: String(e) });
@@ -98,13 +106,19 @@ export class AttachStreams {
           return;
         }
         const s = server;
-        run(() => this.handle(s, msg));
+        if (msg.msg.case === "roomEvent") {
+          const ev = msg.msg.value;
+          order.room(ev.roomId, () => this.o.roomEvents.apply(s.id, ev));
+        } else if (msg.msg.case === "draining") order.server(() => this.handle(s, msg));
+        // Load reports wait only for the registration (they name its epoch); nothing waits for them.
+        else if (msg.msg.case === "load" && s.epoch > 0) this.load(s, msg.msg.value);
+        else order.room("", () => this.handle(s, msg));
       },
       onEnd: () => {
         if (ended) return;
         ended = true;
         const s = server;
-        if (s) run(() => this.detached(s));
+        if (s) order.server(() => this.detached(s));
       },
     };
   }
@@ -116,6 +130,16 @@ export class AttachStreams {
 
   private deathDeadline(reportIntervalMs: number) {
     return this.o.now() + reportIntervalMs * this.o.missedReports;
+  }
+
+  /**
+   * The longest an idle server may stay silent: its death deadline less the slack a late report
+   * needs (HEARTBEAT_SLACK_MS, and at least one interval); never under one interval, so servers
+   * with short intervals report every interval, as all did before.
+   */
+  private heartbeat(reportIntervalMs: number) {
+    const slack = Math.max(reportIntervalMs, this.o.heartbeatSlackMs);
+    return Math.max(reportIntervalMs, reportIntervalMs * this.o.missedReports - slack);
   }
 
   private async register(s: Attached, reg: Register) {
@@ -132,6 +156,7 @@ export class AttachStreams {
       managerId: this.o.managerId,
       nowMs: this.o.now(),
       expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
+      opensOnToken: reg.opensOnToken,
     });
     s.epoch = epoch;
     const kept = await this.o.reconciler.registered({
@@ -139,8 +164,12 @@ export class AttachStreams {
       mapped: roomIds,
       running: reg.roomIds,
       closedWhileAway: reg.closedRoomIds,
+      opensOnToken: reg.opensOnToken,
     });
-    s.session.send(create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept } } }));
+    const heartbeatIntervalMs = this.heartbeat(reg.reportIntervalMs);
+    s.session.send(
+      create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs } } }),
+    );
     this.o.log.info("game server registered", {
       serverId: s.id,
       address: reg.address,
@@ -158,27 +187,8 @@ export class AttachStreams {
   private async handle(s: Attached, msg: AttachRequest) {
     switch (msg.msg.case) {
       case "load":
-        // Not awaited: the server's next events need not wait for its report's batch.
-        this.loads
-          .record({
-            id: s.id,
-            epoch: s.epoch,
-            players: msg.msg.value.players,
-            roomCpu: msg.msg.value.roomCpu,
-            nowMs: this.o.now(),
-            expiresAtMs: this.deathDeadline(s.reportIntervalMs),
-          })
-          .then(
-            (current) => {
-              // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
-              // must register again and learn which rooms are still its own.
-              if (!current) s.session.close("registration is no longer current; register again");
-            },
-            (e) => this.messageFailed(s.id, e),
-          );
+        this.load(s, msg.msg.value);
         return;
-      case "roomEvent":
-        return this.o.roomEvents.apply(s.id, msg.msg.value);
       case "draining":
         s.draining = true;
         await this.o.store.setServerState({ id: s.id, epoch: s.epoch, state: GameServerState.DRAINING });
@@ -191,6 +201,27 @@ export class AttachStreams {
       default:
         return;
     }
+  }
+
+  /** Not awaited: the server's next events need not wait for its report's batch. */
+  private load(s: Attached, report: LoadReport) {
+    this.loads
+      .record({
+        id: s.id,
+        epoch: s.epoch,
+        players: report.players,
+        roomCpu: report.roomCpu,
+        nowMs: this.o.now(),
+        expiresAtMs: this.deathDeadline(s.reportIntervalMs),
+      })
+      .then(
+        (current) => {
+          // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
+          // must register again and learn which rooms are still its own.
+          if (!current) s.session.close("registration is no longer current; register again");
+        },
+        (e) => this.messageFailed(s.id, e),
+      );
   }
 
   /** The stream ended: no new rooms go there at once; it is dead unless it is back in time. */

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Redis } from "ioredis";
-import { gatewayClient } from "../testkit/client";
+import { gatewayClient, Player } from "../testkit/client";
 import { startCluster } from "./harness/cluster";
 import { redisUrl } from "./harness/state";
 
@@ -50,14 +50,15 @@ test(`${CALLS} concurrent creates over two Gateways get exactly ${TOTAL} rooms`,
     }
   })();
 
-  const outcomes = await Promise.all(
+  const answers = await Promise.all(
     Array.from({ length: CALLS }, (_, i) =>
       clients[i % 2]!.createRoom({ maxPlayers: 2 }).then(
-        (r) => r.serverId,
+        (r) => r,
         (e) => Code[ConnectError.from(e).code],
       ),
     ),
   );
+  const outcomes = answers.map((a) => (typeof a === "string" ? a : a.serverId));
   watching = false;
   await watch;
   await watcher.quit();
@@ -70,10 +71,16 @@ test(`${CALLS} concurrent creates over two Gateways get exactly ${TOTAL} rooms`,
     expect((await env.store.getServer(id))!.reservedRooms).toBe(cap);
   }
   expect(worst).toBeLessThanOrEqual(0);
-  // Every granted room really runs on its server.
+  // Every granted room really runs on its server once its creator arrives (the first join token
+  // opens it there).
+  const creators = await Promise.all(
+    answers.flatMap((a) => (typeof a === "string" ? [] : [Player.join(a.serverAddress, a.roomId, a.joinToken)])),
+  );
+  expect(creators).toHaveLength(TOTAL);
   for (const [id, cap] of Object.entries(CAPACITY)) {
     const gs = env.cluster.gameServer(id);
     const health = (await (await fetch(`http://127.0.0.1:${gs.port}/healthz`)).json()) as { rooms: number };
     expect(health.rooms).toBe(cap);
   }
+  await Promise.all(creators.map((c) => c.player.leave()));
 });

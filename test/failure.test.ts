@@ -25,7 +25,9 @@ test("a room nobody joins is removed when its first token expires", async () => 
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const r = await gw.createRoom({});
   expect(await env.store.getRoom(r.roomId)).toBeDefined();
-  const closed = await env.cluster.manager.proc.waitFor(roomClosedLine(r.roomId), 5000, "room closed");
+  // No token ever reached its server, so the Manager reclaims it: a token's life (1.5 s), then
+  // what the server's word may take to arrive (OPEN_ROOM_TIMEOUT_MS, 2 s, + 1 s) and a sweep.
+  const closed = await env.cluster.manager.proc.waitFor(roomClosedLine(r.roomId), 8000, "room closed");
   expect(closed.reason).toBe(2 /* NEVER_JOINED */);
   expect(await codeOf(gw.joinRoom({ roomId: r.roomId }))).toBe("NotFound");
 });

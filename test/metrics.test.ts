@@ -1,5 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ClientFrameSchema, ServerFrameSchema } from "../gen/roomgate/v1/room_pb.js";
+import type { CreateRoomResponse } from "../gen/roomgate/v1/gateway_pb.js";
 import { gatewayClient, Player, roomUrl } from "../testkit/client";
 import { startUp } from "../testkit/cluster";
 import { adminPort, probe, type Samples, scrape, total, value } from "../testkit/metrics";
@@ -44,7 +45,7 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   const gw = gatewayClient(cluster.gatewayUrl(0));
   const before = await scrapeAll();
 
-  const rooms = [];
+  const rooms: CreateRoomResponse[] = [];
   for (let i = 0; i < 3; i++) rooms.push(await gw.createRoom({ playerName: `p${i}`, maxPlayers: 4 }));
   const first = await gw.joinOrCreate({ mode: "metrics", maxPlayers: 2, playerName: "q1" });
   const second = await gw.joinOrCreate({ mode: "metrics", maxPlayers: 2, playerName: "q2" });
@@ -52,6 +53,12 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   const joined = await gw.joinRoom({ roomId: rooms[0]!.roomId, playerName: "bob" });
   expect(await codeOf(gw.createRoom({ playerName: "x".repeat(65) }))).toBe("InvalidArgument");
 
+  // The room's first token opens it on its server, which tells the Manager afterwards.
+  const opened = cluster.manager.proc.waitFor(
+    (l) => l.msg === "room opened on its first token" && l.roomId === rooms[0]!.roomId,
+    5000,
+    "room opened",
+  );
   const ann = await Player.join(rooms[0]!.serverAddress, rooms[0]!.roomId, rooms[0]!.joinToken);
   const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
   await ann.player.next("playerJoined");
@@ -62,6 +69,7 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
     (e: { status: number }) => e.status,
   );
   expect(refused).toBe(401);
+  await opened;
 
   const after = await scrapeAll();
   const m = (series: string) => moved(before.manager, after.manager, series);
@@ -71,8 +79,9 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   // Manager: 3 rooms created and the quick-join's one, each timed.
   expect(m('roomgate_allocations_total{result="created"}')).toBe(4);
   expect(m("roomgate_allocation_duration_seconds_count")).toBe(4);
-  expect(value(after.manager, 'roomgate_rooms{state="open"}')).toBe(4);
-  expect(value(after.manager, 'roomgate_rooms{state="opening"}')).toBe(0);
+  // Open: the one room players came to; the others wait for their first token.
+  expect(value(after.manager, 'roomgate_rooms{state="open"}')).toBe(1);
+  expect(value(after.manager, 'roomgate_rooms{state="opening"}')).toBe(3);
   expect(value(after.manager, 'roomgate_rooms{state="moving"}')).toBe(0);
   expect(value(after.manager, 'roomgate_servers{state="live"}')).toBe(2);
   expect(value(after.manager, "roomgate_seats_reserved")).toBe(3 * 4 + 2);
@@ -108,7 +117,8 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   expect(s("roomgate_ws_sent_bytes_total")).toBe(sentBytes);
   expect(s('roomgate_refusals_total{component="gameserver",reason="token"}')).toBe(1);
   expect(s('roomgate_refusals_total{component="gameserver",reason="validation"}')).toBe(0);
-  expect(total(after.servers, "roomgate_gameserver_rooms")).toBe(4);
+  // The servers run the room players came to; the other three open when their first tokens come.
+  expect(total(after.servers, "roomgate_gameserver_rooms")).toBe(1);
   expect(total(after.servers, "roomgate_gameserver_players")).toBe(2);
 
   // A text frame is a validation refusal (and closes the socket); then everyone is gone.

@@ -1,6 +1,7 @@
 import { gatewayClient, Player } from "../testkit/client";
 import { JoinTokens } from "../common/token";
-import { roomClosedLine, startCluster } from "./harness/cluster";
+import { RoomState } from "../gen/roomgate/v1/common_pb";
+import { leaveAll, roomClosedLine, startCluster, startRegisteredGameServer } from "./harness/cluster";
 import { codeOf } from "./harness/codes";
 
 // The whole flow across separate processes on loopback and a real Redis: one Manager, two
@@ -55,6 +56,29 @@ test("create on one Gateway, join on the other, talk, leave: the mapping is gone
   expect(await codeOf(gw0.joinRoom({ roomId: created.roomId }))).toBe("NotFound");
   const server = await store.getServer(created.serverId);
   expect(server).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+});
+
+test("a room opens on its first join token, whoever brings it; the store has it OPENING until then", async () => {
+  const { cluster, store } = env;
+  const gw = gatewayClient(cluster.gatewayUrl(0), "connect");
+  const created = await gw.createRoom({ playerName: "ann", maxPlayers: 2 });
+  expect((await store.getRoom(created.roomId))!.state).toBe(RoomState.OPENING);
+  const joined = await gw.joinRoom({ roomId: created.roomId, playerName: "bob" });
+  const opened = cluster.manager.proc.waitFor(
+    (l) => l.msg === "room opened on its first token" && l.roomId === created.roomId,
+    5000,
+    "room opened on a token",
+  );
+  const bob = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+  expect(bob.welcome.players.map((p) => p.name)).toEqual(["bob"]);
+  await opened;
+  expect((await store.getRoom(created.roomId))!.state).toBe(RoomState.OPEN);
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  expect(ann.welcome.players.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
+  await leaveAll(cluster, [
+    { roomId: created.roomId, leave: () => ann.player.leave() },
+    { roomId: created.roomId, leave: () => bob.player.leave() },
+  ]);
 });
 
 test("what a room publishes to all and what it sends to one player arrive in the order they were sent", async () => {
@@ -205,4 +229,17 @@ test("oversized and garbage frames get an error frame and a close; the room goes
   expect((await host.player.next("message")).frame.value.payload).toEqual(new Uint8Array([42]));
   await late.player.leave();
   await host.player.leave();
+});
+
+test("a server started with OPEN_ON_TOKEN=false is asked first, as before: its rooms are OPEN when CreateRoom answers", async () => {
+  const { cluster, store } = env;
+  // Last in this file: the cluster has a fourth server from now on.
+  await startRegisteredGameServer(cluster, "gs-asked", { OPEN_ON_TOKEN: "false", GAMESERVER_LABELS: "asked=1" });
+  const gw = gatewayClient(cluster.gatewayUrl(0), "connect");
+  const created = await gw.createRoom({ playerName: "ann", maxPlayers: 2, labels: { asked: "1" } });
+  expect(created.serverId).toBe("gs-asked");
+  expect((await store.getRoom(created.roomId))!.state).toBe(RoomState.OPEN);
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  expect(ann.welcome.roomId).toBe(created.roomId);
+  await leaveAll(cluster, [{ roomId: created.roomId, leave: () => ann.player.leave() }]);
 });

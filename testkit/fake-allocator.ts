@@ -1,5 +1,6 @@
 // A RoomAllocator for the Gateway's own tests: places rooms straight into a store as a Manager
-// would (OPENING, then OPEN with a ROOM_ALLOCATED event), with no Manager or game server running.
+// would (OPENING, then OPEN with a ROOM_ALLOCATED event; or, on a server that opens rooms on their
+// first join token, answered OPENING), with no Manager or game server running.
 
 import { create } from "@bufbuild/protobuf";
 import type { Room } from "../gen/roomgate/v1/common_pb.js";
@@ -30,6 +31,7 @@ export class FakeAllocator implements RoomAllocator {
     store: RoomStore,
     region = "local",
     capacity = { maxRooms: 100, maxPlayers: 1000 },
+    opensOnToken = false,
   ): Promise<FakeAllocator> {
     const now = Date.now();
     await store.registerServer({
@@ -43,6 +45,7 @@ export class FakeAllocator implements RoomAllocator {
       managerId: "",
       nowMs: now,
       expiresAtMs: now + 3_600_000,
+      opensOnToken,
     });
     return new FakeAllocator(store);
   }
@@ -59,6 +62,7 @@ export class FakeAllocator implements RoomAllocator {
       requestId: req.requestId || undefined,
       idempotencyTtlMs: 60_000,
       openDeadlineMs: now + 60_000,
+      tokenOpenDeadlineMs: now + 60_000 + req.firstJoinTimeoutMs,
       holdUntilMs: now + req.firstJoinTimeoutMs,
       strategy: "distributed",
       regions: req.regions,
@@ -86,15 +90,18 @@ export class FakeAllocator implements RoomAllocator {
     const room = result.room;
     this.placedOne(room);
     this.placed = new Promise<Room>((resolve) => (this.placedOne = resolve));
+    const allocated = create(ClusterEventSchema, {
+      kind: ClusterEventKind.ROOM_ALLOCATED,
+      roomId: room.roomId,
+      serverId: room.serverId,
+    });
+    if (result.opensOnToken) {
+      await this.store.publishEvent(allocated);
+      return create(AllocateRoomResponseSchema, { room, created: true });
+    }
     await this.opening;
     await this.store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: Date.now() });
-    await this.store.publishEvent(
-      create(ClusterEventSchema, {
-        kind: ClusterEventKind.ROOM_ALLOCATED,
-        roomId: room.roomId,
-        serverId: room.serverId,
-      }),
-    );
+    await this.store.publishEvent(allocated);
     return create(AllocateRoomResponseSchema, { room: (await this.store.getRoom(room.roomId))!, created: true });
   }
 

@@ -137,7 +137,7 @@ export class RoomHostFixture {
       rooms,
     );
     host.subscribe({
-      opened: (id) => this.events.push(`opened ${id}`),
+      opened: (id, onToken) => this.events.push(`opened ${id}${onToken ? " on token" : ""}`),
       players: (id, n) => this.events.push(`players ${id} ${n}`),
       closed: (id, r, bytes) => {
         this.events.push(`closed ${id} ${RoomCloseReason[r]}`);

@@ -8,11 +8,13 @@ import {
   RoomCloseReason,
 } from "../../gen/roomgate/v1/manager_pb.js";
 import { grpcClientConstructor } from "../../common/grpc-adapter.js";
+import { ReportPacer } from "../../gameserver/report-pacer.js";
 
 // Simulated game servers: real Attach streams to the Manager, with none of a game server's rooms
-// or sockets behind them. They register, report load on their interval and confirm every
-// open_room at once, so the Manager does all of its per-room work while a server does the least
-// it can. A stream that breaks is a finding, not something to hide by reconnecting: the Manager
+// or sockets behind them. They register, report load on their interval as a game server does
+// (when it changed, and otherwise as often as the Manager's heartbeat asks: a Manager that asks
+// for none gets a report every interval) and confirm every open_room at once, so the Manager does
+// all of its per-room work while a server does the least it can. A stream that breaks is a finding, not something to hide by reconnecting: the Manager
 // would have moved that server's rooms meanwhile.
 
 export interface FleetOptions {
@@ -37,6 +39,7 @@ class SimulatedServer {
   ended = false;
   private timer?: NodeJS.Timeout;
   private readonly call: Stream;
+  private readonly pacer: ReportPacer;
   readonly done: Promise<void>;
 
   constructor(
@@ -46,6 +49,7 @@ class SimulatedServer {
     client: grpc.Client,
     private readonly fleet: Fleet,
   ) {
+    this.pacer = new ReportPacer(fleet.o.reportIntervalMs);
     this.call = (client as unknown as { attach(): Stream }).attach();
     this.done = new Promise((resolve) => this.call.once("status", () => resolve()));
     this.call.on("data", (msg: AttachResponse) => this.onCommand(msg));
@@ -77,6 +81,7 @@ class SimulatedServer {
       case "registered":
         if (this.registered) return;
         this.registered = true;
+        this.pacer.registered(msg.msg.value.heartbeatIntervalMs);
         this.fleet.onRegistered();
         // Spread over one interval, as a fleet that started at different times would report.
         this.timer = setTimeout(() => {
@@ -124,7 +129,10 @@ class SimulatedServer {
   }
 
   private report() {
-    this.send({ case: "load", value: { players: 0, rooms: this.rooms.size } });
+    const load = { players: 0, rooms: this.rooms.size };
+    if (!this.pacer.due({ ...load, cpuMoved: false })) return;
+    this.fleet.reportsSent++;
+    this.send({ case: "load", value: load });
   }
 
   private send(msg: Msg) {
@@ -149,6 +157,8 @@ export class Fleet {
   readonly problems: string[] = [];
   /** Rooms the fleet holds open right now (what the Manager asked for and was told opened). */
   liveRooms = 0;
+  /** Load reports sent so far (each server reports when its load changed, or on its Manager's heartbeat). */
+  reportsSent = 0;
   stopping = false;
   private registeredCount = 0;
   private allRegistered?: () => void;

@@ -16,8 +16,10 @@ import { deleteKeys } from "./mesh.js";
 // The two figures of issue 14 that need a fleet no 2-core machine can run for real: what load
 // reports cost a Manager, and what a live room costs in Redis. One Manager process of the
 // checkout under test, on the run's Redis under a key prefix of its own, and bench/placement's
-// simulated servers (real Attach streams that report load every second and confirm every open at
-// once). Rooms are written through the Manager's AllocateRoom, the path a Gateway takes, not into
+// simulated servers (real Attach streams that look at their load every second, report it as a
+// game server does, and confirm every open at once). Their load does not change, so a Manager
+// that asks for a slower heartbeat gets fewer reports: the phase says how many, and what each
+// cost. Rooms are written through the Manager's AllocateRoom, the path a Gateway takes, not into
 // the store directly: the memory figure is what the real scripts leave behind per room.
 
 const ATTACH_LIMIT_MS = 120_000;
@@ -36,7 +38,14 @@ export interface ManagerFigures {
   servers: number;
   registerMs?: number;
   /** Load reports only: the Manager's CPU as a share of one core over `seconds`. */
-  reports?: { seconds: number; managerCores?: number; redisCores?: number; clientCores?: number };
+  reports?: {
+    seconds: number;
+    managerCores?: number;
+    redisCores?: number;
+    clientCores?: number;
+    /** Load reports the Manager got, per second of the window. */
+    perSecond: number;
+  };
   /** Rooms written and the Redis used_memory before and after them. */
   memory?: { rooms: number; before?: number; after?: number; bytesPerRoom?: number };
   fill?: PhaseResult;
@@ -109,12 +118,19 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
       // One report interval first, so every server's report timer is running.
       await sleep(1000, p.signal);
       const a = cpu.sample();
+      const sent = f.reportsSent;
       const t0 = performance.now();
       await sleep(p.reportSeconds * 1000, p.signal);
       const seconds = (performance.now() - t0) / 1000;
       const d = cpu.seconds(a, cpu.sample());
       const share = (v: number | undefined) => (v === undefined ? undefined : v / seconds);
-      r.reports = { seconds, managerCores: share(d.manager), redisCores: share(d.redis), clientCores: share(d.client) };
+      r.reports = {
+        seconds,
+        managerCores: share(d.manager),
+        redisCores: share(d.redis),
+        clientCores: share(d.client),
+        perSecond: (f.reportsSent - sent) / seconds,
+      };
     }
 
     if (p.rooms > 0 && !p.signal.aborted) {

@@ -83,6 +83,14 @@ function fanoutLines(r: TargetRecord): string[] {
   ];
 }
 
+/** How many reports reached the Manager, and its CPU per report (older runs' records lack the count). */
+function perReport(r: { perSecond?: number; managerCores?: number }): string {
+  if (r.perSecond === undefined) return "reports n/a";
+  const each =
+    r.managerCores === undefined || r.perSecond <= 0 ? "n/a" : `${num((1e6 * r.managerCores) / r.perSecond)} µs`;
+  return `${num(r.perSecond)} reports/s, Manager ${each} per report`;
+}
+
 function managerLines(r: TargetRecord): string[] {
   const g = r.manager;
   if (!g) return [];
@@ -90,7 +98,7 @@ function managerLines(r: TargetRecord): string[] {
   const pct = (v: number | undefined) => (v === undefined ? "n/a" : `${(100 * v).toFixed(1)}%`);
   if (g.reports)
     out.push(
-      `load reports: ${num(g.servers)} simulated servers every 1 s for ${num(g.reports.seconds, 1)} s: Manager ${pct(g.reports.managerCores)} of a core, Redis ${pct(g.reports.redisCores)}, simulator ${pct(g.reports.clientCores)}`,
+      `load reports: ${num(g.servers)} simulated servers, load unchanged, looked at every 1 s for ${num(g.reports.seconds, 1)} s: ${perReport(g.reports)}; Manager ${pct(g.reports.managerCores)} of a core, Redis ${pct(g.reports.redisCores)}, simulator ${pct(g.reports.clientCores)}`,
     );
   if (g.memory)
     out.push(

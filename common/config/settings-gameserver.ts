@@ -55,6 +55,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
   },
   { env: "GAMESERVER_CAPACITY", kind: "int", for: GS, default: "100", help: "Most rooms this server runs at once." },
   {
+    env: "OPEN_ON_TOKEN",
+    kind: "bool",
+    for: GS,
+    default: "true",
+    help: "Open a new room when the first valid join token for it arrives (the token carries what opens it), so the Manager answers CreateRoom without asking this server first. false: every new room comes with open_room and CreateRoom waits for the answer (for Managers older than this setting).",
+  },
+  {
     env: "GAMESERVER_MAX_PLAYERS",
     kind: "int",
     for: GS,

@@ -41,6 +41,13 @@ export const MANAGER_SETTINGS: Setting[] = [
     help: "A server that sends no report for this many of its report intervals is dead and its rooms move to other servers.",
   },
   {
+    env: "HEARTBEAT_SLACK_MS",
+    kind: "int",
+    for: MG,
+    default: "1000",
+    help: "A game server whose load does not change may skip reports, but must report again this long (and at least one report interval) before its death deadline (MISSED_REPORTS x its interval); a server whose deadline leaves no room for that reports every interval. Told to servers at registration.",
+  },
+  {
     env: "CRASH_PROBE_MS",
     kind: "int",
     for: MG,

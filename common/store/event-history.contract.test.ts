@@ -59,6 +59,23 @@ describe.each(configurable)("%s event history", (_name, make) => {
     expect(rooms(await s.recentEvents(now + 5_000))).toEqual(["room3"]);
   });
 
+  test("events published at once are kept, and told, in the order they were published", async () => {
+    const s = open({ eventHistory: { maxEvents: 4, maxAgeMs: 60_000 } });
+    const now = Date.now();
+    const heard: ClusterEvent[] = [];
+    let all!: () => void;
+    const told = new Promise<void>((r) => (all = r));
+    const off = await s.subscribeEvents((e) => {
+      heard.push(e);
+      if (heard.length === 6) all();
+    });
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.publishEvent(event(n, now - 10 + n))));
+    await told;
+    off();
+    expect(rooms(heard)).toEqual(["room1", "room2", "room3", "room4", "room5", "room6"]);
+    expect(rooms(await s.recentEvents(now))).toEqual(["room3", "room4", "room5", "room6"]);
+  });
+
   test("maxEvents 0 keeps nothing, and subscribers are still told", async () => {
     const s = open({ eventHistory: { maxEvents: 0, maxAgeMs: 60_000 } });
     let told!: (e: ClusterEvent) => void;

@@ -233,6 +233,27 @@ describe.each(implementations)("%s rooms", (_name, make) => {
     ]);
   });
 
+  test("a room on a server that opens rooms on their first token is marked so, with that deadline, when allowed", async () => {
+    await store.registerServer(reg("tok", { maxRooms: 5, opensOnToken: true }));
+    const lazy = await store.allocateRoom(alloc({ openDeadlineMs: 3000, tokenOpenDeadlineMs: 9000 }));
+    const asked = await store.allocateRoom(alloc({ openDeadlineMs: 3000 }));
+    if (lazy.kind !== "created" || asked.kind !== "created") throw new Error("expected rooms");
+    expect([lazy.opensOnToken, asked.opensOnToken]).toEqual([true, false]);
+    expect(lazy.room.state).toBe(RoomState.OPENING);
+    expect((await store.getServer("tok"))!.opensOnToken).toBe(true);
+    // Reclaimed after its own deadline: the one opened by open_room is due first.
+    expect((await store.claimExpiredOpening({ nowMs: 5000, leaseMs: 1000, limit: 10 })).map((r) => r.roomId)).toEqual([
+      asked.room.roomId,
+    ]);
+    await store.deleteRoom(asked.room.roomId);
+    expect(await store.confirmRoom({ roomId: lazy.room.roomId, serverId: "tok", nowMs: 6000 })).toBe(true);
+    expect(await store.claimExpiredOpening({ nowMs: 10_000, leaseMs: 1000, limit: 10 })).toEqual([]);
+    // A server that does not open rooms on tokens never gets such a room, allowed or not.
+    await store.registerServer(reg("tok", { maxRooms: 5 }));
+    const later = await store.allocateRoom(alloc({ tokenOpenDeadlineMs: 9000 }));
+    expect(later.kind === "created" && later.opensOnToken).toBe(false);
+  });
+
   test("counts rooms opening and moving: confirmed rooms leave the first, moved rooms the second", async () => {
     const a = await store.registerServer(reg("a", { maxRooms: 4 }));
     expect(await store.countRooms()).toEqual({ opening: 0, moving: 0 });

@@ -20,6 +20,12 @@ export interface AllocateInput extends Placement, RoomSpec {
   idempotencyTtlMs: number;
   /** After this the room, still OPENING, may be reclaimed by any Manager (its own died). */
   openDeadlineMs: number;
+  /**
+   * The room may open on its first join token, if the chosen server does that (see
+   * GameServer.opens_on_token); it is then reclaimed after tokenOpenDeadlineMs instead, when
+   * nobody came. Unset: every room is opened with open_room.
+   */
+  tokenOpenDeadlineMs?: number;
   /** The creator's seat is held until then (when its join token expires). */
   holdUntilMs: number;
   /**
@@ -30,7 +36,8 @@ export interface AllocateInput extends Placement, RoomSpec {
 }
 
 export type AllocateResult =
-  | { kind: "created"; room: Room }
+  /** opensOnToken: its server opens it on the first join token (the room stays OPENING until then). */
+  | { kind: "created"; room: Room; opensOnToken: boolean }
   | { kind: "existing"; room: Room }
   /** Live servers exist but none has a free room slot and enough free seats. */
   | { kind: "full" }
@@ -66,12 +73,14 @@ export interface Claim {
 /**
  * A room's life: OPENING (placed, not confirmed) -> OPEN -> MOVING (its server died or handed it
  * over; re-placed under the same id) -> OPEN ... until deleted. Reservations always follow
- * serverId, so capacity is never counted twice or leaked.
+ * serverId, so capacity is never counted twice or leaked. A room placed on a server that opens
+ * rooms on their first join token is promised from the start: while OPENING it takes seats
+ * (holdSeat) and moves with its server's failure like an OPEN one, rather than being dropped.
  */
 export interface Rooms {
   /** Atomically picks the best fitting LIVE server, reserves a room slot and its seats, and maps the room as OPENING. */
   allocateRoom(input: AllocateInput): Promise<AllocateResult>;
-  /** The server opened the room: OPENING becomes OPEN. True when the room is open on that server. */
+  /** The server opened the room (answered open_room, or opened it on a token): OPENING becomes OPEN. True when the room is open on that server. */
   confirmRoom(r: RoomOnServer & { nowMs: number }): Promise<boolean>;
   /** OPENING rooms past their deadline, leased to the caller. */
   claimExpiredOpening(c: Claim): Promise<Room[]>;

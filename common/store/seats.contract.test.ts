@@ -1,4 +1,4 @@
-import { RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
+import { RoomState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
 import { alloc, freshStore, implementations, openRoom, reg } from "../../testkit/store-contract";
 import type { AllocateInput, RoomStore } from "./store";
 
@@ -84,6 +84,24 @@ describe.each(implementations)("%s seats", (_name, make) => {
         })
       ).kind,
     ).toBe("missing");
+  });
+
+  test("a room still OPENING takes joins and is listed when its server opens it on the first token: it is promised", async () => {
+    await store.registerServer(reg("a", { maxRooms: 5, opensOnToken: true }));
+    const r = await store.allocateRoom(
+      alloc({ tokenOpenDeadlineMs: 30_000, visibility: RoomVisibility.PUBLIC, mode: "duel" }),
+    );
+    if (r.kind !== "created") throw new Error(r.kind);
+    const held = await store.holdSeat({
+      roomId: r.room.roomId,
+      playerId: "x",
+      untilMs: 9000,
+      nowMs: 3000,
+      rejoin: false,
+    });
+    expect(held).toMatchObject({ kind: "held", room: { state: RoomState.OPENING, freeSeats: 2 } });
+    const listed = await store.listRooms({ mode: "duel", region: "", includeFull: false, limit: 10, nowMs: 3000 });
+    expect(listed.rooms.map((room) => room.roomId)).toEqual([r.room.roomId]);
   });
 
   test("quick-join fills the fullest matching public room first, never a private or mismatched one", async () => {

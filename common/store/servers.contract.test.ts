@@ -162,4 +162,17 @@ describe.each(implementations)("%s servers", (_name, make) => {
     expect(await store.getServer("a")).toBeUndefined();
     expect(await store.listServers()).toEqual([]);
   });
+
+  test("removing a dead server moves the OPENING rooms its first tokens would have opened: they were promised", async () => {
+    const a = await store.registerServer(reg("a", { maxRooms: 3, opensOnToken: true }));
+    const lazy = await store.allocateRoom(alloc({ tokenOpenDeadlineMs: 9000 }));
+    const asked = await store.allocateRoom(alloc());
+    if (lazy.kind !== "created" || asked.kind !== "created") throw new Error("expected rooms");
+    const removed = await store.removeServer({ id: "a", epoch: a.epoch, nowMs: 7000 });
+    expect(removed).toEqual({ moving: [lazy.room.roomId], dropped: [asked.room.roomId] });
+    expect(await store.getRoom(lazy.room.roomId)).toMatchObject({ state: RoomState.MOVING, serverId: "" });
+    // Moving, it is no longer an opening to reclaim.
+    expect(await store.claimExpiredOpening({ nowMs: 20_000, leaseMs: 1000, limit: 10 })).toEqual([]);
+    expect(await store.countRooms()).toEqual({ opening: 0, moving: 1 });
+  });
 });

@@ -19,6 +19,8 @@ export interface ServerRegistration {
   nowMs: number;
   /** When the server counts as dead unless it reports again (see recordLoad). */
   expiresAtMs: number;
+  /** It opens new rooms on their first join token (Register.opens_on_token); default false. */
+  opensOnToken?: boolean;
 }
 
 /** A server as of one registration: calls naming an epoch change nothing once it re-registered. */

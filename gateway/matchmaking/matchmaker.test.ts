@@ -23,9 +23,9 @@ const tokens = new JoinTokens("s".repeat(32));
 /** Every call here comes from one caller; caps are off unless a test turns them on. */
 const CALLER = { address: "192.0.2.1" };
 
-async function setUp(o: Partial<MatchmakerOptions> = {}) {
+async function setUp(o: Partial<MatchmakerOptions> = {}, opensOnToken = false) {
   const store = new MemoryStore();
-  const allocator = await FakeAllocator.withServer(store, "eu");
+  const allocator = await FakeAllocator.withServer(store, "eu", undefined, opensOnToken);
   const mm = new Matchmaker({
     store,
     allocator,
@@ -259,6 +259,32 @@ test("a quick-join takes a seat in a room that is still opening and waits for it
   open();
   const [a, b] = await Promise.all([first, second]);
   expect([a.roomId, a.created, b.roomId, b.created]).toEqual([room.roomId, true, room.roomId, false]);
+  expect(allocator.requests).toHaveLength(1);
+});
+
+test("while its server has not opened it, every ticket of a room carries what opens it; then none does", async () => {
+  const { store, mm } = await setUp({}, true);
+  const created = await mm.createRoom(createReq({ maxPlayers: 3, metadata: { map: "dust" } }), CALLER);
+  const room = (await store.getRoom(created.roomId))!;
+  expect(room.state).toBe(RoomState.OPENING);
+  const openUntilMs = BigInt(Number(room.createTime!.seconds) * 1000 + room.createTime!.nanos / 1e6 + 10_000);
+  // A relay room never reads its metadata: the token does not carry it.
+  const open = { maxPlayers: 3, roomType: "", metadata: {}, openUntilMs };
+  expect(tokens.verify(created.joinToken).open).toMatchObject(open);
+  // A second player may come first: its ticket opens the room as well.
+  const joined = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: created.roomId }), CALLER);
+  expect(tokens.verify(joined.joinToken).open).toMatchObject(open);
+  await store.confirmRoom({ roomId: room.roomId, serverId: room.serverId, nowMs: Date.now() });
+  const later = await mm.joinRoom(create(JoinRoomRequestSchema, { roomId: created.roomId }), CALLER);
+  expect(tokens.verify(later.joinToken).open).toBeUndefined();
+});
+
+test("a quick-join takes a seat in a room its server opens on the first token without waiting for it", async () => {
+  const { allocator, mm } = await setUp({ openWaitMs: 60_000 }, true);
+  const first = await mm.joinOrCreate(quickReq({ maxPlayers: 2 }), CALLER);
+  const second = await mm.joinOrCreate(quickReq({ maxPlayers: 2 }), CALLER);
+  expect([second.roomId, second.created]).toEqual([first.roomId, false]);
+  expect(tokens.verify(second.joinToken).open).toMatchObject({ maxPlayers: 2 });
   expect(allocator.requests).toHaveLength(1);
 });
 

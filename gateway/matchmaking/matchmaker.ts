@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Room, RoomState, RoomVisibility } from "../../gen/roomgate/v1/common_pb.js";
 import {
   type CreateRoomRequest,
@@ -22,6 +22,7 @@ import {
 import { AllocateRoomRequestSchema } from "../../gen/roomgate/v1/manager_pb.js";
 import { newPlayerId, newRoomId } from "../../common/ids.js";
 import { withRoomType } from "../../common/room-type.js";
+import { openClaimsOf } from "../../common/open-claims.js";
 import { type JoinTokens, TokenError } from "../../common/token.js";
 import type { JoinTokenClaims } from "../../gen/roomgate/v1/room_pb.js";
 import { type Holder, type OverCap, overCapMessage } from "../../common/store/caps.js";
@@ -326,6 +327,13 @@ export class Matchmaker {
   private ticket(room: Room, t: TicketFor) {
     const now = this.now();
     const expireTimeMs = now + this.o.joinTokenTtlMs;
+    // A room the store has OPENING here is one its server opens on the first token (no other
+    // OPENING room gets a seat): any of its tokens may be the first, so each carries what opens it,
+    // within the room's first-join window (the Manager reclaims it after that).
+    const open =
+      room.state === RoomState.OPENING
+        ? openClaimsOf(room, (room.createTime ? timestampMs(room.createTime) : now) + this.o.joinTokenTtlMs)
+        : undefined;
     return {
       roomId: room.roomId,
       serverAddress: room.serverAddress,
@@ -341,6 +349,7 @@ export class Matchmaker {
         sessionStartMs: t.sessionStartMs ?? now,
         rejoin: t.rejoin,
         playerClaims: t.claims,
+        open,
       }),
       joinTokenExpireTime: timestampFromMs(expireTimeMs),
     };

@@ -82,20 +82,16 @@ async function quickSeat(o: QuickJoinOptions, ask: QuickJoinAsk): Promise<Room |
   if (joined.kind === "over_cap") throw o.overCap(joined);
   if (joined.kind === "none" || joined.room.state === RoomState.OPEN)
     return joined.kind === "held" ? joined.room : undefined;
-  // Its server is known once it is open. A room that failed to open took its seats with it. The
-  // seat is held already (the store keeps it as it is), so the caps see nothing new.
+  // The seat is held already (the store keeps it as it is), so the caps see nothing new.
+  const hold = (roomId: string) =>
+    storeCall(() =>
+      o.store.holdSeat({ roomId, playerId: ask.playerId, untilMs, nowMs: o.now(), rejoin: false, holder: ask.holder }),
+    );
+  // An OPENING room whose server opens it on the first join token is promised: the seat is good now.
+  const promised = await hold(joined.room.roomId);
+  if (promised.kind === "held") return promised.room;
+  // Any other's server is known once it is open. A room that failed to open took its seats with it.
   const opened = await storeCall(() => untilOpen(o.store, joined.room.roomId, o.openWaitMs));
-  const held =
-    opened &&
-    (await storeCall(() =>
-      o.store.holdSeat({
-        roomId: opened.roomId,
-        playerId: ask.playerId,
-        untilMs,
-        nowMs: o.now(),
-        rejoin: false,
-        holder: ask.holder,
-      }),
-    ));
+  const held = opened && (await hold(opened.roomId));
   return held && held.kind === "held" ? held.room : undefined;
 }

@@ -32,6 +32,8 @@ export class FakeServer {
     readonly region = "eu",
     maxRooms = 10,
     roomIds: string[] = [],
+    /** opensOnToken: it opens new rooms on their first join token (Register.opens_on_token). */
+    more: { opensOnToken?: boolean; labels?: Record<string, string> } = {},
   ) {
     this.handler = manager.attach({
       send: (m) => {
@@ -54,8 +56,14 @@ export class FakeServer {
         maxPlayers: 1000,
         reportIntervalMs: REPORT_MS,
         roomIds,
+        ...more,
       },
     });
+  }
+
+  /** The room's first join token arrived here and opened it. */
+  openOnToken(roomId: string) {
+    this.msg({ case: "roomEvent", value: { roomId, event: { case: "opened", value: { onToken: true } } } });
   }
 
   msg(m: AttachRequest["msg"] | { case: string; value: unknown }) {

@@ -1,6 +1,8 @@
 -- Places a new room on the best fitting LIVE server: reserves a room slot and its seats, maps the
 -- room as OPENING and holds the creator's seat, both counted against the owner's caps. A repeated
--- request id returns the first room.
+-- request id returns the first room. On a server that opens rooms on their first join token (and
+-- when the caller allows it) the room is marked 'tok': nobody sends open_room, and it is reclaimed
+-- after tokDeadlineMs if no token opened it.
 --- @include "caps"
 --- @include "pick"
 --- @include "reservations"
@@ -27,7 +29,8 @@ local managerId = ARGV[17]       -- the Manager asking: its own servers are reac
 local holder = ARGV[18]          -- '' when the room counts against nobody's caps
 local maxRooms = tonumber(ARGV[19])
 local maxSeats = tonumber(ARGV[20])
-local excluded = set(ARGV, 21)   -- the rest: server ids not to use
+local tokDeadlineMs = ARGV[21]   -- '' when the room must be opened with open_room
+local excluded = set(ARGV, 22)   -- the rest: server ids not to use
 
 if useIdem == '1' then
   local prior = redis.call('GET', idemKey)
@@ -44,6 +47,10 @@ redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', 
   'state', ROOM_OPENING, 'want', regions, 'migrations', 0, 'labels', labels, 'vis', visibility, 'mode', mode, 'meta', metadata,
   'qkey', qkey)
 place(prefix, roomKey, roomId, chosen, seats)
+if tokDeadlineMs ~= '' and redis.call('HGET', prefix .. 'server:' .. chosen, 'tok') == '1' then
+  redis.call('HSET', roomKey, 'tok', 1)
+  openDeadlineMs = tokDeadlineMs
+end
 redis.call('ZADD', prefix .. 'opening', openDeadlineMs, roomId)
 redis.call('ZADD', prefix .. 'holds:' .. roomId, holdUntilMs, creator)
 giveRoom(prefix, holder, maxRooms, roomId, holdUntilMs, tonumber(nowMs))

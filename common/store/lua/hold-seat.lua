@@ -1,4 +1,5 @@
--- Holds a seat in an OPEN room until untilMs, counted against the holder's cap of unused seats.
+-- Holds a seat in an OPEN room (or an OPENING one its server opens on the first join token: it is
+-- promised) until untilMs, counted against the holder's cap of unused seats.
 -- A seat the player holds already is kept as it is, never renewed; a rejoin finding no free seat
 -- is answered 'held' without a hold (its seat is its own while the server counts it, and the
 -- server refuses it at the upgrade otherwise), so a rejoin never holds a seat past the full check.
@@ -14,9 +15,12 @@ local rejoin = ARGV[6]           -- '1' or '0'
 local holder = ARGV[7]           -- '' when the seat counts against nobody's cap
 local maxSeats = tonumber(ARGV[8])
 
-local state = redis.call('HGET', roomKey, 'state')
+local r = redis.call('HMGET', roomKey, 'state', 'tok')
+local state = r[1]
 if not state then return {'missing', {}} end
-if state ~= ROOM_OPEN then return {'unavailable', room(prefix, roomId, freeOf(prefix, roomId, nowMs))} end
+if state ~= ROOM_OPEN and not (state == ROOM_OPENING and r[2]) then
+  return {'unavailable', room(prefix, roomId, freeOf(prefix, roomId, nowMs))}
+end
 local hk = prefix .. 'holds:' .. roomId
 local free = freeOf(prefix, roomId, nowMs)
 if redis.call('ZSCORE', hk, playerId) then return {'held', room(prefix, roomId, free)} end

@@ -19,6 +19,7 @@ local zone = ARGV[11]
 local labels = ARGV[12]          -- JSON, canonical
 local pool = ARGV[13]            -- id of the server's label set (zone included)
 local poolLabels = ARGV[14]      -- JSON of that set
+local tok = ARGV[15]             -- '1' when it opens new rooms on their first join token
 
 local old = redis.call('HMGET', serverKey, 'region', 'pool')
 if old[1] and (old[1] ~= region or old[2] ~= pool) then unindex(prefix, id, old[1], old[2]) end
@@ -30,7 +31,7 @@ end
 local epoch = redis.call('HINCRBY', serverKey, 'epoch', 1)
 redis.call('HSET', serverKey, 'id', id, 'address', address, 'region', region, 'maxRooms', maxRooms,
   'maxPlayers', maxPlayers, 'reportIntervalMs', reportIntervalMs, 'reportAt', nowMs, 'state', SERVER_LIVE, 'manager', managerId,
-  'zone', zone, 'labels', labels, 'pool', pool)
+  'zone', zone, 'labels', labels, 'pool', pool, 'tok', tok)
 redis.call('HSETNX', serverKey, 'rooms', 0)
 redis.call('HSETNX', serverKey, 'seats', 0)
 redis.call('HSETNX', serverKey, 'players', 0)

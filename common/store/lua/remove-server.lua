@@ -1,4 +1,5 @@
--- Deletes a server still in the given epoch: its open rooms become MOVING (claimable at once),
+-- Deletes a server still in the given epoch: its open rooms become MOVING (claimable at once), and
+-- so do the OPENING ones its first join token would have opened (the Gateway promised them);
 -- rooms never confirmed are removed. Nil when the epoch did not match.
 --- @include "server-index"
 --- @include "listings"
@@ -18,8 +19,10 @@ leavePool(prefix, srv[2])
 local moving, dropped = {}, {}
 for _, roomId in ipairs(redis.call('SMEMBERS', roomsKey)) do
   local rkey = prefix .. 'room:' .. roomId
-  local state = redis.call('HGET', rkey, 'state')
-  if state == ROOM_OPENING then
+  local r = redis.call('HMGET', rkey, 'state', 'tok')
+  local state = r[1]
+  if state == ROOM_OPENING and r[2] then redis.call('ZREM', prefix .. 'opening', roomId) end
+  if state == ROOM_OPENING and not r[2] then
     forget(prefix, roomId)
     redis.call('DEL', rkey, prefix .. 'snap:' .. roomId)
     redis.call('ZREM', prefix .. 'opening', roomId)

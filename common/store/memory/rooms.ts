@@ -25,6 +25,7 @@ export class MemoryRooms implements Rooms {
     if (over) return over;
     const best = this.s.pick(input);
     if (best.kind !== "found") return best;
+    const opensOnToken = input.tokenOpenDeadlineMs !== undefined && best.server.opensOnToken;
     const room = create(RoomSchema, {
       roomId: input.roomId,
       maxPlayers: input.seats,
@@ -41,7 +42,8 @@ export class MemoryRooms implements Rooms {
       wantRegions: input.regions,
       quickJoinKey: quickJoinKey(input.mode, input.seats, input.labels),
       holds: new Map([[input.creatorPlayerId, input.holdUntilMs]]),
-      leaseUntil: input.openDeadlineMs,
+      leaseUntil: opensOnToken ? input.tokenOpenDeadlineMs : input.openDeadlineMs,
+      opensOnToken,
     };
     this.s.rooms.set(room.roomId, rec);
     this.s.place(rec, best.server);
@@ -54,7 +56,7 @@ export class MemoryRooms implements Rooms {
       this.idempotency.set(input.requestId, { roomId: room.roomId, expiresAt: input.nowMs + input.idempotencyTtlMs });
       this.sweepIdempotency(input.nowMs);
     }
-    return { kind: "created", room: this.s.view(rec, input.nowMs) };
+    return { kind: "created", room: this.s.view(rec, input.nowMs), opensOnToken };
   }
 
   async confirmRoom({ roomId, serverId }: RoomOnServer & { nowMs: number }) {

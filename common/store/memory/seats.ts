@@ -12,7 +12,7 @@ import type {
   SeatRequest,
   Seats,
 } from "../seats.js";
-import { freeSeats, joinable, type MemoryState, queued, type RoomRecord } from "./state.js";
+import { freeSeats, joinable, type MemoryState, promised, queued, type RoomRecord } from "./state.js";
 
 // The memory store's seats, quick-join and listings.
 
@@ -23,7 +23,7 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
     const rec = this.s.rooms.get(seat.roomId);
     if (!rec) return { kind: "missing" };
     const held = () => ({ kind: "held" as const, room: this.s.view(rec, seat.nowMs) });
-    if (rec.room.state !== RoomState.OPEN) return { kind: "unavailable", room: this.s.view(rec, seat.nowMs) };
+    if (!promised(rec)) return { kind: "unavailable", room: this.s.view(rec, seat.nowMs) };
     const free = freeSeats(rec, seat.nowMs);
     if (rec.holds.has(seat.playerId)) return held();
     if (free <= 0) return seat.rejoin ? held() : { kind: "full", room: this.s.view(rec, seat.nowMs) };
@@ -75,7 +75,7 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
       .filter(
         (r) =>
           r.room.visibility === RoomVisibility.PUBLIC &&
-          r.room.state !== RoomState.OPENING &&
+          (r.room.state !== RoomState.OPENING || r.opensOnToken) &&
           (q.includeFull || joinable(r, q.nowMs)) &&
           (!q.mode || r.room.mode === q.mode) &&
           (!q.region || r.room.region === q.region),

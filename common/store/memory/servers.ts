@@ -34,6 +34,7 @@ export class MemoryServers implements ServerRegistry {
       managerId: reg.managerId,
       zone: reg.zone,
       labels: reg.labels,
+      opensOnToken: reg.opensOnToken ?? false,
     });
     this.s.servers.set(reg.id, server);
     this.s.expiry.set(reg.id, reg.expiresAtMs);
@@ -100,7 +101,7 @@ export class MemoryLiveness implements Liveness {
     const out: RemovedServer = { moving: [], dropped: [] };
     for (const roomId of this.s.serverRooms.get(id) ?? []) {
       const rec = this.s.rooms.get(roomId)!;
-      if (rec.room.state === RoomState.OPENING) {
+      if (rec.room.state === RoomState.OPENING && !rec.opensOnToken) {
         this.s.rooms.delete(roomId);
         out.dropped.push(roomId);
       } else {

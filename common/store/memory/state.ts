@@ -28,6 +28,8 @@ export interface RoomRecord {
   snapshot?: Uint8Array;
   /** OPENING: when another Manager may reclaim it. MOVING: when the move may be claimed. */
   leaseUntil?: number;
+  /** Its server opens it on the first join token: promised while OPENING (seats, failover). */
+  opensOnToken?: boolean;
   /** When the room last started to move. */
   movingSince?: number;
 }
@@ -120,6 +122,11 @@ export function freeSeats(rec: RoomRecord, nowMs: number): number {
   return rec.room.maxPlayers - rec.room.playerCount - rec.holds.size;
 }
 
+/** It takes players: OPEN, or OPENING on a server that opens it on the first join token (promised). */
+export function promised(rec: RoomRecord): boolean {
+  return rec.room.state === RoomState.OPEN || (rec.room.state === RoomState.OPENING && rec.opensOnToken === true);
+}
+
 /** Offered to quick-joins: a public room with a seat that is open, or opening. */
 export function queued(rec: RoomRecord, nowMs: number): boolean {
   return (
@@ -128,7 +135,5 @@ export function queued(rec: RoomRecord, nowMs: number): boolean {
 }
 
 export function joinable(rec: RoomRecord, nowMs: number): boolean {
-  return (
-    rec.room.visibility === RoomVisibility.PUBLIC && rec.room.state === RoomState.OPEN && freeSeats(rec, nowMs) > 0
-  );
+  return rec.room.visibility === RoomVisibility.PUBLIC && promised(rec) && freeSeats(rec, nowMs) > 0;
 }

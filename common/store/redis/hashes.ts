@@ -16,7 +16,9 @@ import type { Labels } from "../placement.js";
 // Room hash fields: roomId serverId address region zone maxPlayers players createdAt creator
 // state (RoomState) want (JSON array of asked-for regions) labels (JSON of required labels)
 // migrations movingSince vis (RoomVisibility) mode meta (JSON) qkey (quick-join key) ir (region
-// the room is listed under, while listed); scripts that return a room add free (its free seats).
+// the room is listed under, while listed) tok (1: its server opens it on the first join token);
+// scripts that return a room add free (its free seats). Server hashes: tok (1: it opens rooms on
+// their first join token).
 
 export function pairsToHash(flat: string[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -57,6 +59,7 @@ export function serverFromHash(h: Record<string, string>): GameServer {
     managerId: h.manager ?? "",
     zone: h.zone ?? "",
     labels: parseLabels(h.labels),
+    opensOnToken: h.tok === "1",
   });
 }
 

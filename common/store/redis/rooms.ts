@@ -32,6 +32,7 @@ export const ALLOCATE = script<[string, string[]]>()({
     "holder",
     "maxRooms",
     "maxSeats",
+    "tokDeadlineMs",
   ],
   rest: "excluded",
   encode: (k, a: AllocateInput) => ({
@@ -55,6 +56,7 @@ export const ALLOCATE = script<[string, string[]]>()({
       holdUntilMs: a.holdUntilMs,
       managerId: a.managerId ?? "",
       ...holderArgs(a.owner),
+      tokDeadlineMs: a.tokenOpenDeadlineMs ?? "",
     },
     rest: a.excluded,
   }),
@@ -101,7 +103,10 @@ export class RedisRooms implements Rooms {
   async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
     const [kind, hash] = await this.c.run(ALLOCATE, input);
     switch (kind) {
-      case "created":
+      case "created": {
+        const h = pairsToHash(hash);
+        return { kind, room: roomFromHash(h), opensOnToken: h.tok === "1" };
+      }
       case "existing":
         return { kind, room: roomFromHash(pairsToHash(hash)) };
       case "full":

@@ -32,6 +32,7 @@ export const REGISTER = script<[number, string[]]>()({
     "labels",
     "pool",
     "poolLabels",
+    "tok",
   ],
   encode: (k, reg: ServerRegistration) => {
     const pool = canonicalLabels(serverLabels(reg.labels, reg.zone));
@@ -57,6 +58,7 @@ export const REGISTER = script<[number, string[]]>()({
         labels: canonicalLabels(reg.labels),
         pool: shortHash(pool),
         poolLabels: pool,
+        tok: reg.opensOnToken ? "1" : "0",
       },
     };
   },

@@ -11,7 +11,7 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/room.proto.
  */
 export const file_roomgate_v1_room: GenFile = /*@__PURE__*/
-  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSLLAQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSAASKgoJc2V0X3N0YXRlGAQgASgLMhUucm9vbWdhdGUudjEuU2V0U3RhdGVIABIPCgVpbnB1dBgFIAEoDEgAQgcKBWZyYW1lIhwKCUJyb2FkY2FzdBIPCgdwYXlsb2FkGAEgASgMIiwKBlNlbmRUbxIRCglwbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCIVCgRQaW5nEg0KBW5vbmNlGAEgASgNIjUKCFNldFN0YXRlEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBINCgVvd25lZBgDIAEoCCJBCgpTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBIXCg9vd25lcl9wbGF5ZXJfaWQYAyABKAki2AIKC1NlcnZlckZyYW1lEicKB3dlbGNvbWUYASABKAsyFC5yb29tZ2F0ZS52MS5XZWxjb21lSAASMgoNcGxheWVyX2pvaW5lZBgCIAEoCzIZLnJvb21nYXRlLnYxLlBsYXllckpvaW5lZEgAEi4KC3BsYXllcl9sZWZ0GAMgASgLMhcucm9vbWdhdGUudjEuUGxheWVyTGVmdEgAEicKB21lc3NhZ2UYBCABKAsyFC5yb29tZ2F0ZS52MS5NZXNzYWdlSAASIwoFZXJyb3IYBSABKAsyEi5yb29tZ2F0ZS52MS5FcnJvckgAEiEKBHBvbmcYBiABKAsyES5yb29tZ2F0ZS52MS5Qb25nSAASMgoNc3RhdGVfY2hhbmdlZBgHIAEoCzIZLnJvb21nYXRlLnYxLlN0YXRlQ2hhbmdlZEgAEg4KBHN5bmMYCCABKAxIAEIHCgVmcmFtZSIiCgZQbGF5ZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSLIAQoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDRImCgVzdGF0ZRgGIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSEAoIcmVzdG9yZWQYByABKAgSEQoJcm9vbV90eXBlGAggASgJIjMKDFBsYXllckpvaW5lZBIjCgZwbGF5ZXIYASABKAsyEy5yb29tZ2F0ZS52MS5QbGF5ZXIiHwoKUGxheWVyTGVmdBIRCglwbGF5ZXJfaWQYASABKAkiTgoMU3RhdGVDaGFuZ2VkEiYKBWVudHJ5GAEgASgLMhcucm9vbWdhdGUudjEuU3RhdGVFbnRyeRIWCg5mcm9tX3BsYXllcl9pZBgCIAEoCSIyCgdNZXNzYWdlEhYKDmZyb21fcGxheWVyX2lkGAEgASgJEg8KB3BheWxvYWQYAiABKAwiPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnJvb21nYXRlLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJIhUKBFBvbmcSDQoFbm9uY2UYASABKA0i4QEKD0pvaW5Ub2tlbkNsYWltcxIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSEwoLcGxheWVyX25hbWUYBCABKAkSFgoOZXhwaXJlX3RpbWVfbXMYBSABKAQSEAoIdG9rZW5faWQYBiABKAwSGAoQc2Vzc2lvbl9zdGFydF9tcxgHIAEoBBIOCgZyZWpvaW4YCCABKAgSLgoNcGxheWVyX2NsYWltcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiqAEKDFJvb21TbmFwc2hvdBImCgVzdGF0ZRgBIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSJAoHcGxheWVycxgCIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgDIAEoDRITCgt0YWtlbl9hdF9tcxgEIAEoBBIRCglyb29tX3R5cGUYBSABKAkSDQoFbG9naWMYBiABKAwqywIKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASHgoaRVJST1JfQ09ERV9NQUxGT1JNRURfRlJBTUUQARIeChpFUlJPUl9DT0RFX0ZSQU1FX1RPT19MQVJHRRACEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAMSHQoZRVJST1JfQ09ERV9VTktOT1dOX1BMQVlFUhAEEhsKF0VSUk9SX0NPREVfUk9PTV9DTE9TSU5HEAUSGQoVRVJST1JfQ09ERV9URVhUX0ZSQU1FEAYSGgoWRVJST1JfQ09ERV9TVEFURV9MSU1JVBAHEhgKFEVSUk9SX0NPREVfTk9UX09XTkVSEAgSHgoaRVJST1JfQ09ERV9XUk9OR19ST09NX1RZUEUQCRIYChRFUlJPUl9DT0RFX0JBRF9JTlBVVBAKYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("ChZyb29tZ2F0ZS92MS9yb29tLnByb3RvEgtyb29tZ2F0ZS52MSLLAQoLQ2xpZW50RnJhbWUSKwoJYnJvYWRjYXN0GAEgASgLMhYucm9vbWdhdGUudjEuQnJvYWRjYXN0SAASJgoHc2VuZF90bxgCIAEoCzITLnJvb21nYXRlLnYxLlNlbmRUb0gAEiEKBHBpbmcYAyABKAsyES5yb29tZ2F0ZS52MS5QaW5nSAASKgoJc2V0X3N0YXRlGAQgASgLMhUucm9vbWdhdGUudjEuU2V0U3RhdGVIABIPCgVpbnB1dBgFIAEoDEgAQgcKBWZyYW1lIhwKCUJyb2FkY2FzdBIPCgdwYXlsb2FkGAEgASgMIiwKBlNlbmRUbxIRCglwbGF5ZXJfaWQYASABKAkSDwoHcGF5bG9hZBgCIAEoDCIVCgRQaW5nEg0KBW5vbmNlGAEgASgNIjUKCFNldFN0YXRlEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBINCgVvd25lZBgDIAEoCCJBCgpTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBIXCg9vd25lcl9wbGF5ZXJfaWQYAyABKAki2AIKC1NlcnZlckZyYW1lEicKB3dlbGNvbWUYASABKAsyFC5yb29tZ2F0ZS52MS5XZWxjb21lSAASMgoNcGxheWVyX2pvaW5lZBgCIAEoCzIZLnJvb21nYXRlLnYxLlBsYXllckpvaW5lZEgAEi4KC3BsYXllcl9sZWZ0GAMgASgLMhcucm9vbWdhdGUudjEuUGxheWVyTGVmdEgAEicKB21lc3NhZ2UYBCABKAsyFC5yb29tZ2F0ZS52MS5NZXNzYWdlSAASIwoFZXJyb3IYBSABKAsyEi5yb29tZ2F0ZS52MS5FcnJvckgAEiEKBHBvbmcYBiABKAsyES5yb29tZ2F0ZS52MS5Qb25nSAASMgoNc3RhdGVfY2hhbmdlZBgHIAEoCzIZLnJvb21nYXRlLnYxLlN0YXRlQ2hhbmdlZEgAEg4KBHN5bmMYCCABKAxIAEIHCgVmcmFtZSIiCgZQbGF5ZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSLIAQoHV2VsY29tZRIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSJAoHcGxheWVycxgEIAMoCzITLnJvb21nYXRlLnYxLlBsYXllchITCgttYXhfcGxheWVycxgFIAEoDRImCgVzdGF0ZRgGIAMoCzIXLnJvb21nYXRlLnYxLlN0YXRlRW50cnkSEAoIcmVzdG9yZWQYByABKAgSEQoJcm9vbV90eXBlGAggASgJIjMKDFBsYXllckpvaW5lZBIjCgZwbGF5ZXIYASABKAsyEy5yb29tZ2F0ZS52MS5QbGF5ZXIiHwoKUGxheWVyTGVmdBIRCglwbGF5ZXJfaWQYASABKAkiTgoMU3RhdGVDaGFuZ2VkEiYKBWVudHJ5GAEgASgLMhcucm9vbWdhdGUudjEuU3RhdGVFbnRyeRIWCg5mcm9tX3BsYXllcl9pZBgCIAEoCSIyCgdNZXNzYWdlEhYKDmZyb21fcGxheWVyX2lkGAEgASgJEg8KB3BheWxvYWQYAiABKAwiPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnJvb21nYXRlLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJIhUKBFBvbmcSDQoFbm9uY2UYASABKA0ijAIKD0pvaW5Ub2tlbkNsYWltcxIPCgdyb29tX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIRCglzZXJ2ZXJfaWQYAyABKAkSEwoLcGxheWVyX25hbWUYBCABKAkSFgoOZXhwaXJlX3RpbWVfbXMYBSABKAQSEAoIdG9rZW5faWQYBiABKAwSGAoQc2Vzc2lvbl9zdGFydF9tcxgHIAEoBBIOCgZyZWpvaW4YCCABKAgSLgoNcGxheWVyX2NsYWltcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEb3BlbhgKIAEoCzIbLnJvb21nYXRlLnYxLlJvb21PcGVuQ2xhaW1zIr0BCg5Sb29tT3BlbkNsYWltcxITCgttYXhfcGxheWVycxgBIAEoDRIRCglyb29tX3R5cGUYAiABKAkSOwoIbWV0YWRhdGEYAyADKAsyKS5yb29tZ2F0ZS52MS5Sb29tT3BlbkNsYWltcy5NZXRhZGF0YUVudHJ5EhUKDW9wZW5fdW50aWxfbXMYBCABKAQaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqgBCgxSb29tU25hcHNob3QSJgoFc3RhdGUYASADKAsyFy5yb29tZ2F0ZS52MS5TdGF0ZUVudHJ5EiQKB3BsYXllcnMYAiADKAsyEy5yb29tZ2F0ZS52MS5QbGF5ZXISEwoLbWF4X3BsYXllcnMYAyABKA0SEwoLdGFrZW5fYXRfbXMYBCABKAQSEQoJcm9vbV90eXBlGAUgASgJEg0KBWxvZ2ljGAYgASgMKssCCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX0NPREVfTUFMRk9STUVEX0ZSQU1FEAESHgoaRVJST1JfQ09ERV9GUkFNRV9UT09fTEFSR0UQAhIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBADEh0KGUVSUk9SX0NPREVfVU5LTk9XTl9QTEFZRVIQBBIbChdFUlJPUl9DT0RFX1JPT01fQ0xPU0lORxAFEhkKFUVSUk9SX0NPREVfVEVYVF9GUkFNRRAGEhoKFkVSUk9SX0NPREVfU1RBVEVfTElNSVQQBxIYChRFUlJPUl9DT0RFX05PVF9PV05FUhAIEh4KGkVSUk9SX0NPREVfV1JPTkdfUk9PTV9UWVBFEAkSGAoURVJST1JfQ09ERV9CQURfSU5QVVQQCmIGcHJvdG8z", [file_google_protobuf_struct]);
 
 /**
  * @generated from message roomgate.v1.ClientFrame
@@ -528,6 +528,15 @@ export type JoinTokenClaims = Message$1<"roomgate.v1.JoinTokenClaims"> & {
    * @generated from field: google.protobuf.Struct player_claims = 9;
    */
   playerClaims?: JsonObject | undefined;
+
+  /**
+   * Set while the room is placed but not yet open on its server (a server that registered
+   * opens_on_token): the server opens the room from these claims when the first valid token for
+   * it arrives, instead of the Manager sending open_room and waiting for the answer.
+   *
+   * @generated from field: roomgate.v1.RoomOpenClaims open = 10;
+   */
+  open?: RoomOpenClaims | undefined;
 };
 
 /**
@@ -536,6 +545,48 @@ export type JoinTokenClaims = Message$1<"roomgate.v1.JoinTokenClaims"> & {
  */
 export const JoinTokenClaimsSchema: GenMessage<JoinTokenClaims> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_room, 15);
+
+/**
+ * What a game server needs to open a room on its first join token: what open_room would say.
+ *
+ * @generated from message roomgate.v1.RoomOpenClaims
+ */
+export type RoomOpenClaims = Message$1<"roomgate.v1.RoomOpenClaims"> & {
+  /**
+   * @generated from field: uint32 max_players = 1;
+   */
+  maxPlayers: number;
+
+  /**
+   * The room's type; empty for relay.
+   *
+   * @generated from field: string room_type = 2;
+   */
+  roomType: string;
+
+  /**
+   * The room's metadata from CreateRoom, for a room of a logic type (its onCreate sees it); empty
+   * for relay rooms, which never read it.
+   *
+   * @generated from field: map<string, string> metadata = 3;
+   */
+  metadata: { [key: string]: string };
+
+  /**
+   * Unix milliseconds: no token opens the room after this (its first-join window is over and the
+   * store reclaims a room nobody joined), so a late token never brings back a room that ended.
+   *
+   * @generated from field: uint64 open_until_ms = 4;
+   */
+  openUntilMs: bigint;
+};
+
+/**
+ * Describes the message roomgate.v1.RoomOpenClaims.
+ * Use `create(RoomOpenClaimsSchema)` to create a new message.
+ */
+export const RoomOpenClaimsSchema: GenMessage<RoomOpenClaims> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_room, 16);
 
 /**
  * What a room keeps when it moves to another server: written to the store by its game server at
@@ -587,7 +638,7 @@ export type RoomSnapshot = Message$1<"roomgate.v1.RoomSnapshot"> & {
  * Use `create(RoomSnapshotSchema)` to create a new message.
  */
 export const RoomSnapshotSchema: GenMessage<RoomSnapshot> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_room, 16);
+  messageDesc(file_roomgate_v1_room, 17);
 
 /**
  * @generated from enum roomgate.v1.ErrorCode

@@ -2,7 +2,8 @@
 --   {prefix}holds:{roomId}  zset  player id -> when its held seat lapses (its join token expires)
 --   {prefix}holdexp         zset  room id -> when its earliest hold lapses (so listings refresh)
 -- Public rooms are listed, newest first, while OPEN or MOVING; joinable ones also while OPEN with a
--- free seat; quick-join queues hold OPENING and OPEN ones with a free seat, by free seats (a burst
+-- free seat (an OPENING room its server opens on the first join token counts as OPEN: it is
+-- promised); quick-join queues hold OPENING and OPEN ones with a free seat, by free seats (a burst
 -- of quick-joins fills the room the first of them is creating):
 --   {prefix}ls:{mode|*}:{region|*}  zset  room id -> createdAt
 --   {prefix}lj:{mode|*}:{region|*}  zset  the same, only joinable rooms
@@ -40,8 +41,10 @@ end
 -- Brings the room's listings in line with its state, seats and region; returns its free seats.
 local function reroom(prefix, roomId, nowMs)
   local rkey = prefix .. 'room:' .. roomId
-  local r = redis.call('HMGET', rkey, 'state', 'vis', 'mode', 'region', 'maxPlayers', 'players', 'qkey', 'ir', 'createdAt')
+  local r = redis.call('HMGET', rkey, 'state', 'vis', 'mode', 'region', 'maxPlayers', 'players', 'qkey', 'ir', 'createdAt', 'tok')
   local mode, qkey = r[3] or '', r[7] or ''
+  local state = r[1]
+  if state == ROOM_OPENING and r[10] then state = ROOM_OPEN end
   if r[8] then
     unlist(prefix, roomId, mode, r[8], qkey)
     redis.call('HDEL', rkey, 'ir')
@@ -50,10 +53,10 @@ local function reroom(prefix, roomId, nowMs)
   local free = freeSeats(prefix, roomId, nowMs, r[5], r[6])
   if r[2] ~= VISIBILITY_PUBLIC then return free end
   local region = r[4] or ''
-  if r[1] ~= ROOM_OPENING then
+  if state ~= ROOM_OPENING then
     for _, k in ipairs(listKeys(prefix, 'ls', mode, region)) do redis.call('ZADD', k, r[9], roomId) end
   end
-  if r[1] == ROOM_OPEN and free > 0 then
+  if state == ROOM_OPEN and free > 0 then
     for _, k in ipairs(listKeys(prefix, 'lj', mode, region)) do redis.call('ZADD', k, r[9], roomId) end
   end
   if r[1] ~= ROOM_MOVING and free > 0 then
