@@ -1,5 +1,5 @@
 import { ConnectError } from "@connectrpc/connect";
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "../common/store/cells/slot";
 import { gatewayClient } from "../testkit/client";
 import { type RedisCluster, startRedisCluster } from "../testkit/redis-cluster";
 import { cellOfRoom } from "../common/store/cells/cell-code";
@@ -62,9 +62,7 @@ test("SIGKILL of a master under load: its replica takes over, no room a client w
   while (handed.length < 40) await new Promise((r) => setImmediate(r));
   const byMaster = new Map<string, number>();
   for (const id of handed) {
-    const owner = (env.store as { redis: { slots: string[][] } }).redis.slots[
-      calculateSlot(`{c${cellOfRoom(id)}}`)
-    ]![0]!;
+    const owner = (env.store as { redis: { slots: string[][] } }).redis.slots[slotOf(`{c${cellOfRoom(id)}}`)]![0]!;
     byMaster.set(owner, (byMaster.get(owner) ?? 0) + 1);
   }
   const victimAddr = [...byMaster].sort((a, b) => b[1] - a[1])[0]![0];

@@ -1,4 +1,4 @@
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "../common/store/cells/slot";
 import { gatewayClient, Player } from "../testkit/client";
 import { redisClusterUrl } from "../testkit/test-redis";
 import { cellOfRoom } from "../common/store/cells/cell-code";
@@ -75,7 +75,7 @@ test("a cell's keys share one slot, and the cells' slots spread over more than o
       const cell = Number(m[1]);
       let s = slotsByCell.get(cell);
       if (!s) slotsByCell.set(cell, (s = new Set()));
-      s.add(calculateSlot(key));
+      s.add(slotOf(key));
     }
   }
   expect(keys.length).toBeGreaterThan(0);

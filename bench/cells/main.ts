@@ -1,5 +1,5 @@
 import { loadavg } from "node:os";
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "../../common/store/cells/slot.js";
 import { type RedisCluster, startRedisCluster } from "../../testkit/redis-cluster.js";
 import { Progress } from "../lib/progress.js";
 import { resultStamp, writeResult } from "../lib/results.js";
@@ -74,7 +74,7 @@ async function main(): Promise<number> {
       const byMaster = new Map<string, number>();
       const slots = store.redis.slots;
       for (const id of ids) {
-        const owner = slots[calculateSlot(`{c${cellOf(id)}}`)]![0]!;
+        const owner = slots[slotOf(`{c${cellOf(id)}}`)]![0]!;
         byMaster.set(owner, (byMaster.get(owner) ?? 0) + 1);
       }
       record.throughput.push({

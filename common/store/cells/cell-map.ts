@@ -1,4 +1,4 @@
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "./slot.js";
 import type { RedisClient } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
 import { run, script } from "../redis/lua.js";
@@ -141,13 +141,13 @@ export class CellMap {
     const load = new Map<string, number>();
     for (const owner of new Set(slots.map((s) => s?.[0]).filter((o): o is string => !!o))) load.set(owner, 0);
     for (const c of cells) {
-      const owner = slots[calculateSlot(`{c${c.cell}}`)]?.[0];
+      const owner = slots[slotOf(`{c${c.cell}}`)]?.[0];
       if (owner) load.set(owner, (load.get(owner) ?? 0) + 1);
     }
     const emptiest = [...load].sort((a, b) => a[1] - b[1])[0]?.[0];
     const out: number[] = [];
     for (let n = 0; n < this.o.maxCells && out.length < 8; n++)
-      if (!used.has(n) && slots[calculateSlot(`{c${n}}`)]?.[0] === emptiest) out.push(n);
+      if (!used.has(n) && slots[slotOf(`{c${n}}`)]?.[0] === emptiest) out.push(n);
     return out;
   }
 

@@ -1,4 +1,4 @@
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "./slot";
 import { reg } from "../../../testkit/store-contract";
 import { redisClusterUrl, uniquePrefix } from "../../../testkit/test-redis";
 import { connectCluster } from "../cluster-connection";
@@ -40,7 +40,7 @@ test("new cells spread evenly over the masters", async () => {
   for (let i = 0; i < 12; i++) await store.registerServer(reg(`s${i}`, { region: `r${i}` }));
   const perMaster = new Map<string, number>();
   for (const c of await store.map.all()) {
-    const owner = store.redis.slots[calculateSlot(`{c${c.cell}}`)]![0]!;
+    const owner = store.redis.slots[slotOf(`{c${c.cell}}`)]![0]!;
     perMaster.set(owner, (perMaster.get(owner) ?? 0) + 1);
   }
   expect([...perMaster.values()]).toEqual([4, 4, 4]);

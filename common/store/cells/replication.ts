@@ -1,4 +1,4 @@
-import calculateSlot from "cluster-key-slot";
+import { slotOf } from "./slot.js";
 import type { Cluster } from "ioredis";
 import type { Logger } from "../../log.js";
 
@@ -30,7 +30,7 @@ export class Replication {
   /** Resolves once the write to `key` (already acknowledged by its master) is on enough replicas, or it gave up. */
   async confirm(key: string): Promise<void> {
     if (this.o.replicas <= 0) return;
-    const owner = this.redis.slots[calculateSlot(key)]?.[0];
+    const owner = this.redis.slots[slotOf(key)]?.[0];
     if (!owner || (this.skipUntil.get(owner) ?? 0) > performance.now()) return;
     const node = this.redis.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner);
     if (!node) return;
