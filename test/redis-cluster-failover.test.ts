@@ -11,7 +11,7 @@ import { startCluster, storeView } from "./harness/cluster";
 
 const SERVERS = 6;
 const MAX_ROOMS = 400;
-const LOAD_MS = 20_000;
+const LOAD_MS = 45_000;
 
 let redis: RedisCluster;
 let env: Awaited<ReturnType<typeof startCluster>>;
