@@ -11,7 +11,7 @@ export function cellsChart(
   const H = 340;
   const left = 60;
   const base = 280;
-  const top = 80;
+  const top = 96;
   const max = Math.max(1, ...phases.flatMap((p) => p.perMaster.map((m) => m.allocate)));
   const out = svgPage(
     W,
@@ -24,7 +24,7 @@ export function cellsChart(
   let x = left + 20;
   for (const p of phases) {
     out.push(
-      `<text x="${x}" y="${top - 10}" font-weight="bold">${p.masters} master${p.masters > 1 ? "s" : ""}: ${Math.round(p.perSecond)}/s</text>`,
+      `<text x="${x}" y="${top - 26}" font-weight="bold">${p.masters} master${p.masters > 1 ? "s" : ""}: ${Math.round(p.perSecond)}/s</text>`,
     );
     p.perMaster.forEach((m, i) => {
       const h = ((base - top) * m.allocate) / max;
