@@ -46,7 +46,7 @@ test("never serves outside its directory", async () => {
   }
 });
 
-test("answers CORS preflights for allowed origins only, with connect-es's header lists", async () => {
+test("answers CORS preflights for allowed origins only, with connect-es's header lists and the game's own", async () => {
   const pre = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, {
     method: "OPTIONS",
     headers: {
@@ -59,6 +59,9 @@ test("answers CORS preflights for allowed origins only, with connect-es's header
   expect(pre.headers.get("access-control-allow-origin")).toBe("https://game.example");
   expect(pre.headers.get("access-control-allow-headers")).toMatch(/Connect-Protocol-Version/i);
   expect(pre.headers.get("access-control-allow-headers")).toMatch(/X-Grpc-Web/i);
+  // A game with verified players sends its token; one that traces, its trace context.
+  for (const h of ["authorization", "traceparent", "tracestate"])
+    expect(pre.headers.get("access-control-allow-headers")!.toLowerCase().split(/,\s*/)).toContain(h);
   const other = await fetch(`${base}/roomgate.v1.GatewayService/GetRoom`, {
     method: "OPTIONS",
     headers: { origin: "https://evil.example" },
