@@ -2,6 +2,7 @@
 // The `roomgate` command: one binary for every component (gateway, manager, gameserver, up) and the operator commands.
 import { type Component, ConfigError, helpText, int, readSettings, str, type Values } from "../common/config.js";
 import { createLogger } from "../common/log.js";
+import { unhandledLogger } from "./unhandled.js";
 import { onShutdownSignal } from "../common/shutdown.js";
 import { drain, servers } from "./admin.js";
 import { startAdmin } from "./admin-listener.js";
@@ -52,6 +53,11 @@ async function main(argv: string[]) {
   if (component === "servers") return servers(readSettings(component, rest, process.env));
   const v = readSettings(component, rest, process.env);
   const log = createLogger(component);
+  // A rejection nobody holds must not end a process that runs rooms. A Redis Cluster master's
+  // death ended every Manager this way ("Too many Cluster redirections" from inside ioredis's
+  // cluster client; its pipeline retry drops the promise of the exec it retries, which may be
+  // the source). Logged with its stack, once a minute per message.
+  process.on("unhandledRejection", unhandledLogger(log));
   const stops: Stop[] = [];
   // Only with OTEL_EXPORTER_OTLP_ENDPOINT set; stopped last, so the shutdown's own spans are exported.
   const tracing = await startTracing({
