@@ -1,4 +1,5 @@
 import { loadavg } from "node:os";
+import { cellOfRoom } from "../../common/store/cells/cell-code.js";
 import { slotOf } from "../../common/store/cells/slot.js";
 import { type RedisCluster, startRedisCluster } from "../../testkit/redis-cluster.js";
 import { Progress } from "../lib/progress.js";
@@ -74,7 +75,7 @@ async function main(): Promise<number> {
       const byMaster = new Map<string, number>();
       const slots = store.redis.slots;
       for (const id of ids) {
-        const owner = slots[slotOf(`{c${cellOf(id)}}`)]![0]!;
+        const owner = slots[slotOf(`{c${cellOfRoom(id)}}`)]![0]!;
         byMaster.set(owner, (byMaster.get(owner) ?? 0) + 1);
       }
       record.throughput.push({
@@ -136,11 +137,6 @@ async function memoryPhase(
   });
   const bytes = perMaster.reduce((s, m) => s + m.bytes, 0);
   return { rooms: counts.done, bytesPerRoom: bytes / Math.max(1, counts.done), perMaster };
-}
-
-function cellOf(roomId: string): number {
-  const D = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  return D.indexOf(roomId[0]!) * 64 + D.indexOf(roomId[1]!);
 }
 
 function summary(
