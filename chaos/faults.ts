@@ -1,15 +1,14 @@
 import { runCli } from "../testkit/cli.js";
 import type { Cluster, LogLine, Proc } from "../testkit/cluster.js";
-import type { RedisProcess } from "../testkit/redis-server.js";
+import type { CellStore } from "../common/store/cells/cell-store.js";
 import type { RedisStore } from "../common/store/redis-store.js";
 
-// The four faults of the chaos suite. Each one does what an outage or an operator would, through
+// The faults of the chaos suite (the store's own fault comes with its backend: backend.ts). Each one does what an outage or an operator would, through
 // real signals and the real CLI, and then puts the cluster back to full strength for the next.
 
 export interface World {
   cluster: Cluster;
-  redis: RedisProcess;
-  store: RedisStore;
+  store: RedisStore | CellStore;
   /** How long Redis stays down in the Redis fault. */
   redisDownMs: number;
   log(msg: string): void;
@@ -38,7 +37,7 @@ async function busiestServer(w: World) {
 }
 
 /** Resolves once every store connection of the process that was lost since `since` is restored. */
-async function storeBack(p: Proc, since: number) {
+export async function storeBack(p: Proc, since: number) {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   const after = (l: LogLine) => Date.parse(String(l.time)) >= since;
   const lost = new Set(
@@ -62,7 +61,12 @@ async function replaceServer(w: World) {
   await w.cluster.registered(id);
 }
 
-export const FAULTS: Fault[] = [
+/** The faults in the order they run, the store's own (backend.ts) third. */
+export function faults(store: Fault): Fault[] {
+  return [FAULTS[0]!, FAULTS[1]!, store, ...FAULTS.slice(2)];
+}
+
+const FAULTS: Fault[] = [
   {
     name: "SIGKILL a game server",
     async inject(w) {
@@ -78,22 +82,6 @@ export const FAULTS: Fault[] = [
     },
     async heal(w) {
       await w.cluster.restartManager(0);
-    },
-  },
-  {
-    name: "restart Redis",
-    async inject(w) {
-      w.marks.redisDownAt = Date.now();
-      await w.redis.halt("SIGTERM");
-      w.log(`  Redis down for ${w.redisDownMs} ms`);
-      await new Promise((r) => setTimeout(r, w.redisDownMs)); // the outage itself, not a wait for an event
-      await w.redis.restart();
-      w.marks.redisUpAt = Date.now();
-    },
-    async heal(w) {
-      // Each process reconnects on its own backoff: the fault is over once all of them are back,
-      // not when redis-server is, or its tail would count against the next fault.
-      await Promise.all(w.cluster.procs.map((p) => storeBack(p, w.marks.redisDownAt ?? 0)));
     },
   },
   {

@@ -4,13 +4,14 @@ import { BUILT_CLI } from "../testkit/cluster.js";
 import { chart, table } from "./report.js";
 import { FULL, runChaos, SHORT } from "./run-chaos.js";
 
-// `make chaos`: the full chaos run. Prints progress on stderr and the table on stdout, writes
+// `make chaos`: the full chaos run (`--cluster`, as `make chaos-cluster`: on a Redis Cluster). Prints progress on stderr and the table on stdout, writes
 // chaos/results/chaos-<time>.json and .svg, and exits 1 when a room was lost or the store's
 // reservations no longer match its rooms.
 
 async function main() {
   const short = process.argv.includes("--short");
-  const o = short ? SHORT : FULL;
+  const store = process.argv.includes("--cluster") ? "cluster" : "redis";
+  const o = { ...(short ? SHORT : FULL), store } as const;
   const started = Date.now();
   const log = (m: string) =>
     process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
@@ -19,7 +20,8 @@ async function main() {
   const dir = resolve(dirname(BUILT_CLI), "..", "..", "chaos", "results");
   mkdirSync(dir, { recursive: true });
   const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
-  const subtitle = `${o.rooms} rooms × ${o.playersPerRoom} players, ${o.gameServers} game servers, 2 Managers, reports every ${o.reportIntervalMs} ms`;
+  const on = store === "cluster" ? ", a Redis Cluster of 3+3" : "";
+  const subtitle = `${o.rooms} rooms × ${o.playersPerRoom} players, ${o.gameServers} game servers, 2 Managers${on}, reports every ${o.reportIntervalMs} ms`;
   writeFileSync(resolve(dir, `chaos-${stamp}.json`), JSON.stringify(result, null, 2));
   writeFileSync(resolve(dir, `chaos-${stamp}.svg`), chart(result, subtitle));
   process.stderr.write(`results: ${resolve(dir, `chaos-${stamp}.json`)} and .svg\n`);

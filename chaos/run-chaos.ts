@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { RoomState } from "../gen/roomgate/v1/common_pb.js";
-import { RedisStore } from "../common/store/redis-store.js";
 import { Cluster } from "../testkit/cluster.js";
-import { startRedis } from "../testkit/redis-server.js";
-import { consistency } from "./consistency.js";
+import { type StoreKind, startBackend } from "./backend.js";
 import { Creator } from "./creator.js";
-import { FAULTS, type World } from "./faults.js";
+import { faults as faultList, type World } from "./faults.js";
+import type { RoomStore } from "../common/store/store.js";
 import { Load } from "./players.js";
 import {
   type ClientErrorRecord,
@@ -34,6 +33,8 @@ export interface ChaosOptions {
   recoveryLimitMs: number;
   /** Each fault's window lasts at least this long, so new traffic is measured after it too. */
   windowMs: number;
+  /** One Redis (restarted as its fault), or a Redis Cluster (a master SIGKILLed). */
+  store?: StoreKind;
 }
 
 export const SHORT: ChaosOptions = {
@@ -88,10 +89,10 @@ export interface ChaosResult {
 }
 
 export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promise<ChaosResult> {
-  const redis = await startRedis({ appendfsync: "always" });
   const keyPrefix = `chaos:${randomBytes(3).toString("hex")}:`;
+  const backend = await startBackend(o.store ?? "redis", keyPrefix);
   const cluster = new Cluster({
-    redisUrl: redis.url,
+    redisUrl: backend.url,
     keyPrefix,
     secret: randomBytes(24).toString("base64url"),
     managers: 2,
@@ -102,20 +103,22 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
       SNAPSHOT_INTERVAL_MS: String(Math.min(1000, o.reportIntervalMs)),
     },
   });
-  const store = new RedisStore({ redis: redis.url, keyPrefix });
-  const world: World = { cluster, redis, store, redisDownMs: o.redisDownMs, log, marks: {} };
+  const store = backend.store;
+  const FAULTS = faultList(backend.fault);
+  const world: World = { cluster, store, redisDownMs: o.redisDownMs, log, marks: {} };
   const events = new EventLog(Date.now());
   let load: Load | undefined;
   let creator: Creator | undefined;
   // Stopped from outside (Ctrl-C, or chaos:loop stopped): no process of the run outlives it.
   const onSignal = () => {
     for (const p of cluster.procs) p.child.kill("SIGKILL");
-    redis.child.kill("SIGKILL");
+    backend.killNow();
     process.exit(130);
   };
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   try {
-    log(`starting: Redis (AOF, fsync always), 2 Managers, 2 Gateways, ${o.gameServers} game servers`);
+    const where = backend.kind === "cluster" ? "a Redis Cluster (3 masters, 3 replicas)" : "Redis (AOF, fsync always)";
+    log(`starting: ${where}, 2 Managers, 2 Gateways, ${o.gameServers} game servers`);
     await cluster.start();
     await events.start(store);
     const urls = [cluster.gatewayUrl(0), cluster.gatewayUrl(1)];
@@ -187,7 +190,7 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     }
     await creator.stop();
     await load.allBack(o.recoveryLimitMs);
-    return { options: o, faults, inconsistencies: await retrying(() => consistency(store.redis, keyPrefix)) };
+    return { options: o, faults, inconsistencies: await retrying(() => backend.consistency(keyPrefix)) };
   } catch (e) {
     // Players who never came back: what the servers said of each explains why.
     const ids = new Set(String((e as Error).message).match(/\bp_[A-Za-z0-9_-]{16}\b|\b[A-Za-z0-9_-]{22}\b/g) ?? []);
@@ -204,13 +207,12 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void): Promi
     await load?.stop().catch(() => {});
     events.stop();
     await cluster.stop(5000).catch(() => {});
-    await store.close().catch(() => {});
-    await redis.stop();
+    await backend.stop();
   }
 }
 
 /** roomId -> serverId for rooms that are open now (undefined: missing or not open). */
-async function placements(store: RedisStore, roomIds: string[]) {
+async function placements(store: Pick<RoomStore, "getRoom">, roomIds: string[]) {
   const out = new Map<string, string | undefined>();
   for (const id of roomIds) {
     const r = await retrying(() => store.getRoom(id));

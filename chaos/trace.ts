@@ -1,6 +1,6 @@
 import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_pb.js";
 import { RoomState } from "../gen/roomgate/v1/common_pb.js";
-import type { RedisStore } from "../common/store/redis-store.js";
+import type { RoomStore } from "../common/store/store.js";
 import type { Cluster, LogLine } from "../testkit/cluster.js";
 import type { CreatorFailure } from "./creator.js";
 
@@ -80,7 +80,7 @@ export class EventLog {
 
   constructor(private readonly started: number) {}
 
-  async start(store: RedisStore) {
+  async start(store: Pick<RoomStore, "subscribeEvents">) {
     this.unsubscribe = await store.subscribeEvents((e) => this.add(e));
   }
 
@@ -111,7 +111,7 @@ export class EventLog {
 /** Why a room counted as lost: the store's record now, its events, its servers' removals, and warnings naming it. */
 export async function explainLoss(
   roomId: string,
-  store: RedisStore,
+  store: Pick<RoomStore, "getRoom">,
   events: EventLog,
   cluster: Cluster,
   playerView: string[],
