@@ -1,3 +1,4 @@
+import { RoomState } from "../gen/roomgate/v1/common_pb";
 import { slotOf } from "../common/store/cells/slot";
 import { gatewayClient, Player } from "../testkit/client";
 import { redisClusterUrl } from "../testkit/test-redis";
@@ -117,5 +118,38 @@ test("a SIGKILLed server's rooms move to another server of its cell under the sa
   expect(again.serverId).toBe(survivor);
   const back = await Player.join(again.serverAddress, again.roomId, again.joinToken);
   expect(back.welcome).toMatchObject({ roomId: victimRooms[0]!.roomId, restored: true });
+  await back.player.leave();
+});
+
+test("a cell whose only server dies keeps its rooms until the region's next server joins that cell, then they play on there", async () => {
+  const { cluster } = env;
+  // A region of its own, one server per cell (CELL_MAX_SERVERS=1): nothing else can take its rooms.
+  await cluster.startGameServer("ap-0", { GAMESERVER_REGION: "ap" });
+  await cluster.registered("ap-0");
+  const cell = (await cells().map.serverCell("ap-0"))!;
+  const gw = gatewayClient(cluster.gatewayUrl(0));
+  const created = await gw.createRoom({ playerName: "ann", maxPlayers: 2, region: "ap" });
+  expect(cellOfRoom(created.roomId)).toBe(cell);
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+
+  await cluster.gameServer("ap-0").proc.kill("SIGKILL");
+  expect((await ann.player.closed).code).toBe(1006);
+  // Dead at once (its port refuses), and no server of the cell is left: the room waits, MOVING.
+  await cluster.waitForAnyManager(
+    (l) => l.msg === "game server removed" && l.serverId === "ap-0",
+    10_000,
+    "ap-0 removed",
+  );
+  expect(await env.store.getRoom(created.roomId)).toMatchObject({ state: RoomState.MOVING });
+
+  // The region's next server goes to the cell that has none, and the room moves there.
+  await cluster.startGameServer("ap-1", { GAMESERVER_REGION: "ap" });
+  await cluster.registered("ap-1");
+  expect(await cells().map.serverCell("ap-1")).toBe(cell);
+  await cluster.waitForAnyManager((l) => l.msg === "room moved" && l.roomId === created.roomId, 15_000, "room moved");
+  const again = await gw.joinRoom({ roomId: created.roomId, playerName: "ann" });
+  expect(again.serverId).toBe("ap-1");
+  const back = await Player.join(again.serverAddress, again.roomId, again.joinToken);
+  expect(back.welcome).toMatchObject({ roomId: created.roomId, restored: true });
   await back.player.leave();
 });

@@ -56,6 +56,20 @@ test("a removed server leaves its cell: its place goes to the next server", asyn
   expect(await store.map.serverCell("c")).toBe(full);
 });
 
+test("a cell that lost every server takes the region's next one before a cell with room (its rooms can only move within it)", async () => {
+  const epochs = new Map<string, number>();
+  for (const id of ["a", "b", "c", "d"]) epochs.set(id, (await store.registerServer(reg(id))).epoch);
+  const first = await store.map.serverCell("a");
+  const second = await store.map.serverCell("c");
+  expect(second).not.toBe(first);
+  // The first cell keeps one server (it has room for another); the second loses both.
+  for (const id of ["a", "c", "d"]) await store.removeServer({ id, epoch: epochs.get(id)!, nowMs: 10_000 });
+  await store.registerServer(reg("e"));
+  expect(await store.map.serverCell("e")).toBe(second);
+  await store.registerServer(reg("f"));
+  expect(await store.map.serverCell("f")).toBe(first);
+});
+
 test("an id naming a cell that holds no such room is simply not found", async () => {
   await store.registerServer(reg("a"));
   const id = inCell("x".repeat(22), 4095);

@@ -1,6 +1,8 @@
 -- The cell a server belongs to (Redis Cluster cells, common/store/cells/): the one it had, or the
--- one asked for, or the first cell of its region with fewer than maxServers servers, or a new
--- cell for its region. All keys here share the cell map's hash tag.
+-- one asked for, or a cell of its region that has no server left, or the first cell of its region
+-- with fewer than maxServers servers, or a new cell for its region. All keys here share the cell
+-- map's hash tag. A cell without servers comes first because its rooms can only move within it:
+-- they wait (MOVING, up to MIGRATION_TIMEOUT_MS) for the region's next server.
 local ofKey = KEYS[1]            -- hash: server id -> cell
 local regionKey = KEYS[2]        -- hash: cell -> region
 local sizeKey = KEYS[3]          -- hash: cell -> servers assigned
@@ -20,12 +22,16 @@ if asked ~= '' then
 else
   local all = redis.call('HGETALL', regionKey)
   local used = {}
+  local empty = nil
   for i = 1, #all, 2 do
     used[tonumber(all[i])] = true
-    if all[i + 1] == region and not cell then
-      if tonumber(redis.call('HGET', sizeKey, all[i]) or '0') < maxServers then cell = all[i] end
+    if all[i + 1] == region then
+      local size = tonumber(redis.call('HGET', sizeKey, all[i]) or '0')
+      if size == 0 and not empty then empty = all[i] end
+      if size < maxServers and not cell then cell = all[i] end
     end
   end
+  cell = empty or cell
   if not cell then
     -- A new cell for the region.
     for i = PREFERRED_FROM, #ARGV do
