@@ -67,7 +67,7 @@ test: test-deps lint check check-gen typecheck build
 # a Redis Cluster). The store contract suites and test/redis-cluster*.test.ts run on it in `test`.
 CLUSTER_SUITES := room-flow failure placement capacity drain room-logic room-logic-migration \
   join-token-replay reregister-race manager-restart crash-probe allocate-after-restart \
-  cluster-watch client-caps token-rotation client/reconnect client/regions chaos
+  cluster-watch client-caps token-rotation client/reconnect client/regions chaos autoscale
 test-cluster: test-deps build
 	ROOMGATE_TEST_STORE=cluster $(NPX) jest --runInBand $(patsubst %,test/%.test.ts,$(CLUSTER_SUITES))
 
