@@ -1,5 +1,5 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { acquireSlot, removeSlot, requireNetns, run, type SlotLock } from "./netns-slots.js";
+import { acquireSlot, removeSlot, requireNetns, run, type SlotLock, slotsInUse } from "./netns-slots.js";
 import { type RelayLeg, startRelayLeg } from "./udp-delay-relay.js";
 
 // Hosts with their own network stacks, for tests whose traffic must cross real interfaces:
@@ -242,14 +242,20 @@ export class Netns {
 
   /**
    * Kills what still runs in the hosts, removes every namespace and link of this run, frees its
-   * slot. Idempotent.
+   * slot; fails naming whatever is left. Idempotent.
    */
   async teardown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.legs.values()].map((l) => l.close()));
-    await removeSlot(this.lock);
-    await this.lock.release();
+    try {
+      await removeSlot(this.lock);
+      // Checked while the slot is still held: once free, another run may take its names.
+      const left = (await slotsInUse()).get(this.slot);
+      if (left) throw new Error(`netns teardown left ${[...left.namespaces, ...left.links].join(", ")}`);
+    } finally {
+      await this.lock.release();
+    }
   }
 
   /**
