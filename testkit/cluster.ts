@@ -352,10 +352,8 @@ export class Cluster {
     const host = this.o.hostOf?.(id);
     // Clients must be told the host's address before the server knows its port: a fixed one, in a
     // port space of the host's own.
-    const hosted = host && {
-      GAMESERVER_PORT: "7001",
-      GAMESERVER_PUBLIC_ADDRESS: `ws://${host.ip}:${env.GAMESERVER_PORT ?? "7001"}`,
-    };
+    const port = env.GAMESERVER_PORT ?? this.o.gameServerEnv?.GAMESERVER_PORT ?? "7001";
+    const hosted = host && { GAMESERVER_PORT: port, GAMESERVER_PUBLIC_ADDRESS: `ws://${host.ip}:${port}` };
     const gs = await startComponent(
       "gameserver",
       {

@@ -16,6 +16,8 @@ import { type RelayLeg, startRelayLeg } from "./udp-delay-relay.js";
 // region pair's delay (this kernel has no netem). A cut is a tc u32 filter on the host's port in
 // the hub that redirects the packets to a link that is down: they vanish without an RST or an
 // ICMP error, as in a real partition (no iptables here, and tc's drop action is not built in).
+// The tunnels do no MAC learning: a frame for another region goes out on every leg of its region,
+// and only the region where the addressed host lives delivers it (with two regions, one leg).
 // Namespaces and links are named and addressed by a slot (netns-slots.ts) so concurrent runs
 // never meet, and a killed run's leftovers are removed by the next one.
 
