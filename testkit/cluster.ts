@@ -2,11 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { basename, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { TEST_ADMIN_TOKEN } from "./client.js";
+import type { NetHost } from "./netns.js";
 import { waitTimer } from "./wait-timer.js";
 
 // Starts roomgate components as separate processes on loopback (from the built CLI) and waits for
 // each one's `ready` log line: no sleeps, no fixed ports. Shared by the integration tests and
-// the benchmarks.
+// the benchmarks. A process may instead run on a host of testkit/netns.ts: in its own network
+// namespace, listening on the host's address.
 
 // The built CLI, whether this file runs from source (jest) or from dist/ (benchmarks).
 const ROOT = resolve(__dirname, "..", ...(basename(resolve(__dirname, "..")) === "dist" ? [".."] : []));
@@ -122,6 +124,8 @@ export interface Started {
   proc: Proc;
   port: number;
   ready: LogLine;
+  /** The address it listens on and is reached at: its host's, or 127.0.0.1. */
+  ip: string;
 }
 
 /**
@@ -143,8 +147,13 @@ export async function startComponent(
   readyComponent: string = component === "up" ? "gateway" : component,
   /** Another build's CLI (the benchmark's baseline checkout); this checkout's by default. */
   cli: string = BUILT_CLI,
+  /** A host of testkit/netns.ts to run in (its namespace); the caller sets the *_HOST to its address. */
+  host?: NetHost,
 ): Promise<Started> {
-  const child = spawn(process.execPath, [...profileArgs(name), cli, component], {
+  const argv = [...profileArgs(name), cli, component];
+  // `ip netns exec` execs node: the child's pid and signals are node's own.
+  const [cmd, args] = host ? ["ip", ["netns", "exec", host.ns, process.execPath, ...argv]] : [process.execPath, argv];
+  const child = spawn(cmd, args, {
     env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: process.env.ROOMGATE_TEST_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -155,7 +164,7 @@ export async function startComponent(
       READY_TIMEOUT_MS,
       "ready line",
     );
-    return { proc, port: Number(ready.port), ready };
+    return { proc, port: Number(ready.port), ready, ip: host?.ip ?? "127.0.0.1" };
   } catch (e) {
     // Nobody else holds this process: a slow start must not leave it running on its own.
     await proc.kill("SIGKILL");
@@ -216,6 +225,12 @@ export interface ClusterOptions {
   gatewayEnvs?: Record<string, string>[];
   /** The CLI every process runs (default: this checkout's build). */
   cli?: string;
+  /**
+   * Where each process runs, by name ("manager", "manager-1", "gateway-0", a game server's id): a
+   * host of testkit/netns.ts, or undefined for the loopback of this network namespace. A hosted
+   * game server listens on GAMESERVER_PORT 7001 of its host unless its env says otherwise.
+   */
+  hostOf?: (name: string) => NetHost | undefined;
 }
 
 export class Cluster {
@@ -244,7 +259,7 @@ export class Cluster {
   }
 
   get managerAddress() {
-    return this.managers.map((m) => `127.0.0.1:${m.port}`).join(",");
+    return this.managers.map((m) => `${m.ip}:${m.port}`).join(",");
   }
 
   /** The first log line matching on any Manager (servers register with whichever they reach). */
@@ -264,19 +279,21 @@ export class Cluster {
   }
 
   gatewayUrl(i = 0) {
-    return `http://127.0.0.1:${this.gateways[i]!.port}`;
+    const g = this.gateways[i]!;
+    return `http://${g.ip}:${g.port}`;
   }
 
   async start() {
     for (let i = 0; i < (this.o.managers ?? 1); i++) await this.startManager(0, i);
-    const gws = Array.from({ length: this.o.gateways }, (_, i) =>
-      startComponent(
+    const gws = Array.from({ length: this.o.gateways }, (_, i) => {
+      const host = this.o.hostOf?.(`gateway-${i}`);
+      return startComponent(
         "gateway",
         {
           ...this.base(),
           ...NO_CLIENT_LIMITS_ENV,
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          GATEWAY_HOST: "127.0.0.1",
+          GATEWAY_HOST: host?.ip ?? "127.0.0.1",
           GATEWAY_PORT: "0",
           MANAGER_ADDRESS: this.managerAddress,
           ...this.o.gatewayEnv,
@@ -285,8 +302,9 @@ export class Cluster {
         `gateway-${i}`,
         "gateway",
         this.o.cli,
-      ),
-    );
+        host,
+      );
+    });
     const gss = Array.from({ length: this.o.gameServers }, (_, i) => this.startGameServer(`gs-${i}`));
     // Every start is awaited, so one that fails leaves no rejection unhandled and stop() has the others.
     const settled = await Promise.allSettled([...gws, ...gss]);
@@ -308,12 +326,22 @@ export class Cluster {
 
   private async startManager(port: number, i: number) {
     const name = i === 0 ? "manager" : `manager-${i}`;
+    const host = this.o.hostOf?.(name);
     const m = await startComponent(
       "manager",
-      { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv },
+      {
+        ...this.base(),
+        MANAGER_HOST: host?.ip ?? "127.0.0.1",
+        MANAGER_PORT: String(port),
+        MANAGER_ID: name,
+        // A host's address is not loopback; the run's own private network stands in for mutual TLS.
+        ...(host && { INSECURE_INTERNAL: "true" }),
+        ...this.o.managerEnv,
+      },
       name,
       "manager",
       this.o.cli,
+      host,
     );
     this.managers[i] = m;
     this.procs.push(m.proc);
@@ -321,20 +349,27 @@ export class Cluster {
   }
 
   async startGameServer(id: string, env: Record<string, string> = {}) {
+    const host = this.o.hostOf?.(id);
+    // Clients must be told the host's address before the server knows its port: a fixed one, in a
+    // port space of the host's own.
+    const port = env.GAMESERVER_PORT ?? this.o.gameServerEnv?.GAMESERVER_PORT ?? "7001";
+    const hosted = host && { GAMESERVER_PORT: port, GAMESERVER_PUBLIC_ADDRESS: `ws://${host.ip}:${port}` };
     const gs = await startComponent(
       "gameserver",
       {
         ...this.base(),
-        GAMESERVER_HOST: "127.0.0.1",
+        GAMESERVER_HOST: host?.ip ?? "127.0.0.1",
         GAMESERVER_PORT: "0",
         GAMESERVER_ID: id,
         MANAGER_ADDRESS: this.managerAddress,
+        ...hosted,
         ...this.o.gameServerEnv,
         ...env,
       },
       id,
       "gameserver",
       this.o.cli,
+      host,
     );
     const started = { ...gs, id };
     this.gameServers.push(started);

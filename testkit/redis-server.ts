@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { NetHost } from "./netns.js";
 
 // A private redis-server for the test run: its own port, its own directory, nothing on disk by
 // default. With persistence (AOF) it can be halted and started again on the same port with the
@@ -30,6 +31,11 @@ export interface RedisServerOptions {
   appendfsync?: "always" | "everysec";
   /** More redis-server arguments (a cluster node's, say). */
   extraArgs?: string[];
+  /**
+   * Runs it on a host of testkit/netns.ts: in the host's namespace, listening on the host's
+   * address (port 6379 unless `port` says otherwise: the host's ports are its own).
+   */
+  host?: NetHost;
 }
 
 export interface RedisProcess {
@@ -49,14 +55,20 @@ export interface RedisProcess {
 
 export async function startRedis(portOrOptions?: number | RedisServerOptions): Promise<RedisProcess> {
   const o: RedisServerOptions = typeof portOrOptions === "number" ? { port: portOrOptions } : (portOrOptions ?? {});
-  const port = o.port ?? (await freePort());
+  const port = o.port ?? (o.host ? 6379 : await freePort());
+  const ip = o.host?.ip ?? "127.0.0.1";
   const dir = mkdtempSync(join(tmpdir(), "roomgate-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--loglevel", "notice"];
+  const args = ["--port", String(port), "--bind", ip, "--save", "", "--dir", dir, "--loglevel", "notice"];
+  // Beyond loopback without a password, Redis refuses every client unless told the network is private.
+  if (o.host) args.push("--protected-mode", "no");
   args.push(...(o.appendfsync ? ["--appendonly", "yes", "--appendfsync", o.appendfsync] : ["--appendonly", "no"]));
   args.push(...(o.extraArgs ?? []));
+  const command: [string, string[]] = o.host
+    ? ["ip", ["netns", "exec", o.host.ns, "redis-server", ...args]]
+    : ["redis-server", args];
   let child: ChildProcess;
   try {
-    child = await launch(args);
+    child = await launch(...command);
   } catch (e) {
     rmDir(dir);
     throw e;
@@ -68,7 +80,7 @@ export async function startRedis(portOrOptions?: number | RedisServerOptions): P
       child.kill(signal);
     });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${ip}:${port}`,
     port,
     dir,
     get child() {
@@ -78,7 +90,7 @@ export async function startRedis(portOrOptions?: number | RedisServerOptions): P
     async restart() {
       if (child.exitCode === null && child.signalCode === null)
         throw new Error("redis-server is still running; halt it first");
-      child = await launch(args);
+      child = await launch(...command);
     },
     stop: async () => {
       await halt();
@@ -88,8 +100,8 @@ export async function startRedis(portOrOptions?: number | RedisServerOptions): P
 }
 
 /** Spawns redis-server and resolves once it accepts connections (after loading its data). */
-async function launch(args: string[]): Promise<ChildProcess> {
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+async function launch(cmd: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`redis-server not ready after 10 s:\n${out}`)), 10_000);

@@ -1,31 +1,48 @@
 import { Code } from "@connectrpc/connect";
 import { leaveAll, startCluster } from "../harness/cluster";
 import { type Room, RoomgateClient } from "@roomgate/client";
-import { startTcpProxy, type TcpProxy } from "../../testkit/tcp-proxy";
+import { Netns } from "../../testkit/netns";
+import { type RedisProcess, startRedis } from "../../testkit/redis-server";
 
-// Two regions, each with its Gateway and a game server: "near" answers at loopback speed, "far"
-// sits behind a proxy that holds every chunk DELAY_MS each way. ListRegions gives clients the
-// proxies' URLs, so the SDK's /ping measurement sees the difference a continent would make.
+// Two regions, each with its Gateway and a game server, every process on a host of its own
+// (testkit/netns.ts). The test process, its clients, Redis and the Manager sit in "near"; every
+// packet between the regions is held DELAY_MS each way. ListRegions gives clients the Gateways'
+// addresses, so the SDK's /ping measurement sees the difference a continent would make.
 
 const DELAY_MS = 50;
 const NEAR_ROOMS = 2; // the near server's capacity, to fill it up
+/** Each Gateway's port on its host: REGION_GATEWAYS names them before they start. */
+const GATEWAY_PORT = 8080;
 
+let net: Netns;
+let redis: RedisProcess;
 let env: Awaited<ReturnType<typeof startCluster>>;
-let nearProxy: TcpProxy;
-let farProxy: TcpProxy;
+let nearUrl: string;
+let farUrl: string;
 
 beforeAll(async () => {
-  // Proxies first: their URLs go into every Gateway's REGION_GATEWAYS before the Gateways (port 0) exist.
-  nearProxy = await startTcpProxy();
-  farProxy = await startTcpProxy(0, { delayMs: DELAY_MS });
+  net = await Netns.create({ regions: ["near", "far"], clientRegion: "near" });
+  const where: Record<string, string> = {
+    redis: "near",
+    manager: "near",
+    "gateway-0": "near",
+    "near-1": "near",
+    "gateway-1": "far",
+    "far-1": "far",
+  };
+  await Promise.all(Object.entries(where).map(([name, region]) => net.addHost(name, region)));
+  net.setDelay("near", "far", DELAY_MS);
+  redis = await startRedis({ host: net.host("redis") });
+  nearUrl = `http://${net.host("gateway-0").ip}:${GATEWAY_PORT}`;
+  farUrl = `http://${net.host("gateway-1").ip}:${GATEWAY_PORT}`;
   env = await startCluster("sdk-regions", {
+    redisUrl: redis.url,
+    hostOf: (name) => net.hosts.get(name),
     gateways: 2,
     gameServers: 0,
-    gatewayEnv: { REGION_GATEWAYS: `near=http://127.0.0.1:${nearProxy.port},far=http://127.0.0.1:${farProxy.port}` },
+    gatewayEnv: { REGION_GATEWAYS: `near=${nearUrl},far=${farUrl}`, GATEWAY_PORT: String(GATEWAY_PORT) },
     gatewayEnvs: [{ GATEWAY_REGION: "near" }, { GATEWAY_REGION: "far" }],
   });
-  nearProxy.targetPort = env.cluster.gateways[0]!.port;
-  farProxy.targetPort = env.cluster.gateways[1]!.port;
   const { cluster } = env;
   await Promise.all([
     cluster.startGameServer("near-1", { GAMESERVER_REGION: "near", GAMESERVER_CAPACITY: String(NEAR_ROOMS) }),
@@ -36,8 +53,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.stop();
-  await nearProxy?.close();
-  await farProxy?.close();
+  await redis?.stop();
+  await net?.teardown();
 }, 60_000);
 
 test("GET /ping answers the Gateway's region, uncached, to any origin; ListRegions lists every region's Gateway", async () => {
@@ -55,12 +72,12 @@ test("GET /ping answers the Gateway's region, uncached, to any origin; ListRegio
     expect(head.status).toBe(200);
     expect(head.headers.get("roomgate-region")).toBe(region);
   }
-  // Through the far proxy: the far Gateway, a round trip later.
-  expect(await (await fetch(`http://127.0.0.1:${farProxy.port}/ping`)).text()).toBe("far");
+  // Each Gateway at its own host's address.
+  expect([env.cluster.gatewayUrl(0), env.cluster.gatewayUrl(1)]).toEqual([nearUrl, farUrl]);
 
   const configured = [
-    { region: "near", url: `http://127.0.0.1:${nearProxy.port}` },
-    { region: "far", url: `http://127.0.0.1:${farProxy.port}` },
+    { region: "near", url: nearUrl },
+    { region: "far", url: farUrl },
   ];
   expect(await new RoomgateClient(env.cluster.gatewayUrl(0)).listRegions()).toEqual({
     region: "near",
@@ -80,15 +97,14 @@ test("measureRegions: the delayed region comes second with the larger round trip
   console.log(`measured ${JSON.stringify(measured)} in ${tookMs.toFixed(0)} ms`);
   expect(measured.map((m) => m.region)).toEqual(["near", "far"]);
   const [near, far] = measured as [(typeof measured)[0], (typeof measured)[0]];
-  // The proxy holds the request and the answer DELAY_MS each (a timer may fire a millisecond early).
+  // The relay holds the request and the answer DELAY_MS each (a timer may fire a millisecond early).
   expect(far.rttMs).toBeGreaterThanOrEqual(2 * DELAY_MS - 2);
   expect(far.rttMs - near.rttMs).toBeGreaterThan(DELAY_MS);
   // A warm-up and 3 samples, one after another: at least four far round trips.
   expect(tookMs).toBeGreaterThanOrEqual(4 * (2 * DELAY_MS - 2));
 
   // Cached: the same figures, without asking anyone (the far region would now time out).
-  farProxy.delayMs = 400;
-  farProxy.dropAll();
+  net.setDelay("near", "far", 400);
   expect(await client.measureRegions()).toEqual(measured);
   // Measured anew with a 300 ms budget per request: far does not make it and is left out.
   const fresh = await client.measureRegions({ maxAgeMs: 0, timeoutMs: 300 });
@@ -96,8 +112,7 @@ test("measureRegions: the delayed region comes second with the larger round trip
   // ...and that measurement is what the client keeps now.
   expect((await client.measureRegions()).map((m) => m.region)).toEqual(["near"]);
 
-  farProxy.delayMs = DELAY_MS;
-  farProxy.dropAll();
+  net.setDelay("near", "far", DELAY_MS);
   const again = await client.measureRegions({ maxAgeMs: 0 });
   expect(again.map((m) => m.region)).toEqual(["near", "far"]);
 
