@@ -1,7 +1,8 @@
 -- A room's reservation (rooms +1, seats +maxPlayers) lives on its server (the room's sv) while
 -- it has one. A server's rooms:
---   {prefix}server:{id}:rooms  hash  room id -> '' (a hash, not a set: up to
---                              hash-max-listpack-entries rooms it is a listpack, a few bytes per room)
+--   {prefix}server:{id}:rooms  hash  room id -> '' (a hash, not a set: up to hash-max-listpack-entries
+--                              rooms, 512 by default, it is a listpack of ~30 B per room; a set of
+--                              room ids is a hashtable of ~70 B per room before Redis 7.2)
 --- @include "server-index"
 
 local function place(prefix, roomKey, roomId, id, seats)
