@@ -9,10 +9,10 @@ local problems = {}
 for _, id in ipairs(redis.call('SMEMBERS', prefix .. 'servers')) do
   local skey = prefix .. 'server:' .. id
   local s = redis.call('HMGET', skey, 'rooms', 'seats')
-  local ids = redis.call('SMEMBERS', skey .. ':rooms')
+  local ids = redis.call('HKEYS', skey .. ':rooms')
   local seats = 0
   for _, roomId in ipairs(ids) do
-    local r = redis.call('HMGET', prefix .. 'room:' .. roomId, 'serverId', 'maxPlayers')
+    local r = redis.call('HMGET', prefix .. 'room:' .. roomId, 'sv', 'n')
     if r[1] ~= id then
       problems[#problems + 1] = id .. ' lists room ' .. roomId .. ' that is not mapped to it'
     else

@@ -12,6 +12,7 @@ import { Fleet } from "../placement/fleet.js";
 import { startManagerProcess } from "../placement/manager.js";
 import { usedMemory } from "../placement/redis.js";
 import { deleteKeys } from "./mesh.js";
+import { type KeyKind, keyKinds } from "./redis-keys.js";
 
 // The two figures of issue 14 that need a fleet no 2-core machine can run for real: what load
 // reports cost a Manager, and what a live room costs in Redis. One Manager process of the
@@ -46,8 +47,8 @@ export interface ManagerFigures {
     /** Load reports the Manager got, per second of the window. */
     perSecond: number;
   };
-  /** Rooms written and the Redis used_memory before and after them. */
-  memory?: { rooms: number; before?: number; after?: number; bytesPerRoom?: number };
+  /** Rooms written, the Redis used_memory before and after them, and the phase's keys by kind. */
+  memory?: { rooms: number; before?: number; after?: number; bytesPerRoom?: number; keys?: KeyKind[] };
   fill?: PhaseResult;
   problems: string[];
   error?: string;
@@ -158,6 +159,8 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
         bytesPerRoom: before === undefined || after === undefined || rooms === 0 ? undefined : (after - before) / rooms,
       };
       if (rooms < p.rooms) r.problems.push(`the fill reached ${rooms} of ${p.rooms} rooms; memory is per room reached`);
+      note("reading the phase's keys by kind ...");
+      r.memory.keys = await keyKinds(p.admin, keyPrefix);
     }
   } catch (e) {
     // The mesh's figures stand without these: a failed fleet is this part's finding, not the run's.

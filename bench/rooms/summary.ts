@@ -1,4 +1,5 @@
 import type { Leftovers } from "./drain.js";
+import type { ManagerFigures } from "./manager-phases.js";
 import type { PhaseResult } from "../lib/phase.js";
 import { fileLines, logLines, phaseErrorLines, problemLines, type ResultFiles } from "../lib/results.js";
 import { type Comparison, compareTargets, FIGURES, serverSeconds } from "./figures.js";
@@ -55,6 +56,9 @@ function cpuRows(r: TargetRecord): string[][] {
   return rows;
 }
 
+/** Kinds of Redis key the memory line breaks down (the rest cost next to nothing per room). */
+const KEY_KINDS_SHOWN = 6;
+
 const LEFTOVER_TITLES: Record<string, string> = {
   afterCleanup: "after clean-up",
   afterLoad: "after the loaded phase",
@@ -103,10 +107,21 @@ function managerLines(r: TargetRecord): string[] {
   if (g.memory)
     out.push(
       `Redis memory: ${num(g.memory.rooms)} live rooms through AllocateRoom (${num(g.fill?.rate ?? 0)}/s): used_memory ${num(g.memory.before)} -> ${num(g.memory.after)} B, ${num(g.memory.bytesPerRoom)} B per room`,
+      ...keyKindLines(g.memory),
     );
   if (g.error) out.push(`load-report and Redis-memory phases FAILED: ${g.error}`);
   out.push(...g.problems.slice(0, 5).map((p) => `  problem: ${p}`));
   return out;
+}
+
+/** The costliest kinds of key, per live room (MEMORY USAGE: each key's name and overhead included). */
+function keyKindLines(m: NonNullable<ManagerFigures["memory"]>): string[] {
+  if (!m.keys || m.rooms === 0) return [];
+  return m.keys
+    .slice(0, KEY_KINDS_SHOWN)
+    .map(
+      (k) => `  ${k.kind}: ${num(k.keys)} key(s), ${num(k.bytes / m.rooms, 1)} B per room (${k.encodings.join(", ")})`,
+    );
 }
 
 function cell(v: number | undefined, digits: number): string {

@@ -5,7 +5,7 @@ import { checkEventHistory, DEFAULT_EVENT_HISTORY, type EventHistoryLimits } fro
 import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
 import { instrumentRedis } from "./redis/command-metrics.js";
 import { ACQUIRE_LEASE, RedisChannels, RedisLeases } from "./redis/channels.js";
-import { RedisContext } from "./redis/context.js";
+import { GET_ROOMS, RedisContext } from "./redis/context.js";
 import { RedisKeys } from "./redis/keys.js";
 import { defineScripts, scriptNamesBySha } from "./redis/lua.js";
 import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from "./redis/migration.js";
@@ -23,6 +23,7 @@ export const STORE_SCRIPTS = [
   CONFIRM,
   CLAIM,
   DELETE_ROOM,
+  GET_ROOMS,
   REGISTER,
   SET_STATE,
   RECORD_LOADS,

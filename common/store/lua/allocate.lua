@@ -1,7 +1,7 @@
 -- Places a new room on the best fitting LIVE server: reserves a room slot and its seats, maps the
 -- room as OPENING and holds the creator's seat, both counted against the owner's caps. A repeated
 -- request id returns the first room. On a server that opens rooms on their first join token (and
--- when the caller allows it) the room is marked 'tok': nobody sends open_room, and it is reclaimed
+-- when the caller allows it) the room is marked 't': nobody sends open_room, and it is reclaimed
 -- after tokDeadlineMs if no token opened it.
 --- @include "caps"
 --- @include "pick"
@@ -35,7 +35,10 @@ local excluded = set(ARGV, 22)   -- the rest: server ids not to use
 if useIdem == '1' then
   local prior = redis.call('GET', idemKey)
   if prior then
-    if redis.call('EXISTS', prefix .. 'room:' .. prior) == 1 then return {'existing', room(prefix, prior, freeOf(prefix, prior, tonumber(nowMs)))} end
+    if redis.call('EXISTS', prefix .. 'room:' .. prior) == 1 then
+      freeOf(prefix, prior, tonumber(nowMs))
+      return {'existing', room(prefix, prior, tonumber(nowMs))}
+    end
   end
 end
 if redis.call('EXISTS', roomKey) == 1 then return {'collision', {}} end
@@ -43,17 +46,31 @@ local over = overCap(prefix, holder, tonumber(nowMs), maxRooms, maxSeats, true)
 if over then return {'over_cap', {over}} end
 local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy, managerId)
 if not chosen then return {why, {}} end
-redis.call('HSET', roomKey, 'roomId', roomId, 'maxPlayers', seats, 'createdAt', nowMs, 'creator', creator,
-  'state', ROOM_OPENING, 'want', regions, 'migrations', 0, 'labels', labels, 'vis', visibility, 'mode', mode, 'meta', metadata,
-  'qkey', qkey)
+-- Only what differs from the defaults the readers assume (room.lua).
+local fields = {'n', seats, 'c', nowMs, 's', ROOM_OPENING}
+local function add(name, value, default)
+  if value ~= default then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  end
+end
+add('p', creator, '')
+add('w', regions, '[]')
+add('l', labels, '{}')
+add('v', visibility, VISIBILITY_PRIVATE)
+add('m', mode, '')
+add('d', metadata, '{}')
+if visibility == VISIBILITY_PUBLIC then add('q', qkey, '') end
+redis.call('HSET', roomKey, unpack(fields))
 place(prefix, roomKey, roomId, chosen, seats)
 if tokDeadlineMs ~= '' and redis.call('HGET', prefix .. 'server:' .. chosen, 'tok') == '1' then
-  redis.call('HSET', roomKey, 'tok', 1)
+  redis.call('HSET', roomKey, 't', 1)
   openDeadlineMs = tokDeadlineMs
 end
 redis.call('ZADD', prefix .. 'opening', openDeadlineMs, roomId)
-redis.call('ZADD', prefix .. 'holds:' .. roomId, holdUntilMs, creator)
+redis.call('HSET', roomKey, '@' .. creator, holdUntilMs)
 giveRoom(prefix, holder, maxRooms, roomId, holdUntilMs, tonumber(nowMs))
 giveSeat(prefix, holder, maxSeats, roomId, creator, holdUntilMs, tonumber(nowMs))
 if useIdem == '1' then redis.call('SET', idemKey, roomId, 'PX', idemTtlMs) end
-return {'created', room(prefix, roomId, reroom(prefix, roomId, tonumber(nowMs)))}
+reroom(prefix, roomId, tonumber(nowMs))
+return {'created', room(prefix, roomId, tonumber(nowMs))}

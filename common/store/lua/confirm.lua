@@ -6,10 +6,10 @@ local roomId = ARGV[2]
 local serverId = ARGV[3]
 local nowMs = tonumber(ARGV[4])
 
-local r = redis.call('HMGET', roomKey, 'serverId', 'state')
+local r = redis.call('HMGET', roomKey, 'sv', 's')
 if r[1] ~= serverId then return 0 end
 if r[2] == ROOM_OPENING then
-  redis.call('HSET', roomKey, 'state', ROOM_OPEN)
+  redis.call('HSET', roomKey, 's', ROOM_OPEN)
   redis.call('ZREM', prefix .. 'opening', roomId)
   reroom(prefix, roomId, nowMs)
   return 1

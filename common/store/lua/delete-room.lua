@@ -6,7 +6,7 @@ local prefix = ARGV[1]
 local roomId = ARGV[2]
 local expectedServerId = ARGV[3]   -- '' for any
 
-local r = redis.call('HMGET', roomKey, 'serverId', 'maxPlayers', 'state')
+local r = redis.call('HMGET', roomKey, 'sv', 'n', 's')
 if not r[3] then return 0 end
 local serverId = r[1] or ''
 if expectedServerId ~= '' and serverId ~= expectedServerId then return 0 end

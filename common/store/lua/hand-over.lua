@@ -11,11 +11,12 @@ local snapshot = ARGV[5]
 local nowMs = ARGV[6]
 local leaseMs = ARGV[7]
 
-local r = redis.call('HMGET', roomKey, 'serverId', 'state', 'maxPlayers')
+local r = redis.call('HMGET', roomKey, 'sv', 's', 'n')
 if r[1] ~= serverId or r[2] ~= ROOM_OPEN then return 0 end
 if hasSnapshot == '1' then redis.call('SET', prefix .. 'snap:' .. roomId, snapshot) end
 release(prefix, roomId, serverId, tonumber(r[3]))
-redis.call('HSET', roomKey, 'state', ROOM_MOVING, 'serverId', '', 'address', '', 'players', 0, 'movingSince', nowMs)
+unplace(prefix, roomKey, serverId)
+redis.call('HSET', roomKey, 's', ROOM_MOVING, 'ms', nowMs)
 redis.call('ZADD', prefix .. 'moving', tonumber(nowMs) + tonumber(leaseMs), roomId)
 reroom(prefix, roomId, tonumber(nowMs))
 return 1

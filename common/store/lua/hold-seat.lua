@@ -15,21 +15,23 @@ local rejoin = ARGV[6]           -- '1' or '0'
 local holder = ARGV[7]           -- '' when the seat counts against nobody's cap
 local maxSeats = tonumber(ARGV[8])
 
-local r = redis.call('HMGET', roomKey, 'state', 'tok')
+local r = redis.call('HMGET', roomKey, 's', 't')
 local state = r[1]
 if not state then return {'missing', {}} end
 if state ~= ROOM_OPEN and not (state == ROOM_OPENING and r[2]) then
-  return {'unavailable', room(prefix, roomId, freeOf(prefix, roomId, nowMs))}
+  freeOf(prefix, roomId, nowMs)
+  return {'unavailable', room(prefix, roomId, nowMs)}
 end
-local hk = prefix .. 'holds:' .. roomId
+local hold = '@' .. playerId
 local free = freeOf(prefix, roomId, nowMs)
-if redis.call('ZSCORE', hk, playerId) then return {'held', room(prefix, roomId, free)} end
+if redis.call('HEXISTS', roomKey, hold) == 1 then return {'held', room(prefix, roomId, nowMs)} end
 if free <= 0 then
-  if rejoin == '1' then return {'held', room(prefix, roomId, free)} end
-  return {'full', room(prefix, roomId, free)}
+  if rejoin == '1' then return {'held', room(prefix, roomId, nowMs)} end
+  return {'full', room(prefix, roomId, nowMs)}
 end
 local over = overCap(prefix, holder, nowMs, 0, maxSeats, false)
 if over then return {'over_cap', {over}} end
-redis.call('ZADD', hk, untilMs, playerId)
+redis.call('HSET', roomKey, hold, untilMs)
 giveSeat(prefix, holder, maxSeats, roomId, playerId, untilMs, nowMs)
-return {'held', room(prefix, roomId, reroom(prefix, roomId, nowMs))}
+reroom(prefix, roomId, nowMs)
+return {'held', room(prefix, roomId, nowMs)}

@@ -26,9 +26,10 @@ for _, region in ipairs(regions) do
     if #ids == 0 then break end
     local roomId = ids[1]
     if reroom(prefix, roomId, nowMs) > 0 then
-      redis.call('ZADD', prefix .. 'holds:' .. roomId, untilMs, playerId)
+      redis.call('HSET', prefix .. 'room:' .. roomId, '@' .. playerId, untilMs)
       giveSeat(prefix, holder, maxSeats, roomId, playerId, untilMs, nowMs)
-      return {'held', room(prefix, roomId, reroom(prefix, roomId, nowMs))}
+      reroom(prefix, roomId, nowMs)
+      return {'held', room(prefix, roomId, nowMs)}
     end
   end
 end

@@ -10,14 +10,15 @@ local strategy = ARGV[3]
 local nowMs = ARGV[4]
 local excluded = set(ARGV, 5)    -- the rest: server ids not to use
 
-local r = redis.call('HMGET', roomKey, 'state', 'serverId', 'maxPlayers', 'want', 'movingSince', 'labels')
+local r = redis.call('HMGET', roomKey, 's', 'sv', 'n', 'w', 'ms', 'l')
 if r[1] ~= ROOM_MOVING then return {'gone', ''} end
 local seats = tonumber(r[3])
 if r[2] and r[2] ~= '' then
   release(prefix, roomId, r[2], seats)
-  redis.call('HSET', roomKey, 'serverId', '', 'address', '')
+  unplace(prefix, roomKey, r[2])
 end
 local chosen, why = pick(prefix, cjson.decode(r[4] or '[]'), cjson.decode(r[6] or '{}'), seats, excluded, strategy, '')
 if not chosen then return {why, r[5] or nowMs} end
 place(prefix, roomKey, roomId, chosen, seats)
-return {'placed', room(prefix, roomId, reroom(prefix, roomId, tonumber(nowMs)))}
+reroom(prefix, roomId, tonumber(nowMs))
+return {'placed', room(prefix, roomId, tonumber(nowMs))}

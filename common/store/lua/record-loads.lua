@@ -20,8 +20,8 @@ while i <= #ARGV do
     redis.call('ZADD', expiryKey, expiresAtMs, id)
     for j = cpuFrom, i - 1, 3 do
       local roomKey = prefix .. 'room:' .. ARGV[j]
-      if redis.call('HGET', roomKey, 'serverId') == id then
-        redis.call('HSET', roomKey, 'cpu', ARGV[j + 1], 'cpuLoad', ARGV[j + 2])
+      if redis.call('HGET', roomKey, 'sv') == id then
+        redis.call('HSET', roomKey, 'cpu', ARGV[j + 1], 'cl', ARGV[j + 2])
       end
     end
     out[#out + 1] = 1

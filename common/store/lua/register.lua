@@ -38,4 +38,4 @@ redis.call('HSETNX', serverKey, 'players', 0)
 redis.call('SADD', serversKey, id)
 redis.call('ZADD', expiryKey, expiresAtMs, id)
 index(prefix, id)
-return {epoch, redis.call('SMEMBERS', roomsKey)}
+return {epoch, redis.call('HKEYS', roomsKey)}

@@ -1,7 +1,7 @@
 -- Deletes a server still in the given epoch: its open rooms become MOVING (claimable at once), and
 -- so do the OPENING ones its first join token would have opened (the Gateway promised them);
 -- rooms never confirmed are removed. Nil when the epoch did not match.
---- @include "server-index"
+--- @include "reservations"
 --- @include "listings"
 local serverKey = KEYS[1]
 local roomsKey = KEYS[2]
@@ -17,9 +17,9 @@ local srv = redis.call('HMGET', serverKey, 'region', 'pool')
 unindex(prefix, id, srv[1], srv[2])
 leavePool(prefix, srv[2])
 local moving, dropped = {}, {}
-for _, roomId in ipairs(redis.call('SMEMBERS', roomsKey)) do
+for _, roomId in ipairs(redis.call('HKEYS', roomsKey)) do
   local rkey = prefix .. 'room:' .. roomId
-  local r = redis.call('HMGET', rkey, 'state', 'tok')
+  local r = redis.call('HMGET', rkey, 's', 't')
   local state = r[1]
   if state == ROOM_OPENING and r[2] then redis.call('ZREM', prefix .. 'opening', roomId) end
   if state == ROOM_OPENING and not r[2] then
@@ -28,8 +28,9 @@ for _, roomId in ipairs(redis.call('SMEMBERS', roomsKey)) do
     redis.call('ZREM', prefix .. 'opening', roomId)
     dropped[#dropped + 1] = roomId
   elseif state then
-    if state ~= ROOM_MOVING then redis.call('HSET', rkey, 'movingSince', nowMs) end
-    redis.call('HSET', rkey, 'state', ROOM_MOVING, 'serverId', '', 'address', '', 'players', 0)
+    if state ~= ROOM_MOVING then redis.call('HSET', rkey, 'ms', nowMs) end
+    unplace(prefix, rkey, id)
+    redis.call('HSET', rkey, 's', ROOM_MOVING)
     redis.call('ZADD', prefix .. 'moving', 0, roomId)
     reroom(prefix, roomId, tonumber(nowMs))
     moving[#moving + 1] = roomId

@@ -8,10 +8,10 @@ local count = ARGV[4]
 local nowMs = tonumber(ARGV[5])
 local JOINED_FROM = 6            -- the rest: ids of the players who joined
 
-if redis.call('HGET', roomKey, 'serverId') ~= serverId then return 0 end
-redis.call('HSET', roomKey, 'players', count)
+if redis.call('HGET', roomKey, 'sv') ~= serverId then return 0 end
 -- Joined: it no longer counts against its creator's cap of unjoined rooms (caps.lua).
-if tonumber(count) > 0 then redis.call('HSET', roomKey, 'joined', 1) end
-for i = JOINED_FROM, #ARGV do redis.call('ZREM', prefix .. 'holds:' .. roomId, ARGV[i]) end
+if tonumber(count) > 0 then redis.call('HSET', roomKey, 'pl', count, 'j', 1)
+else redis.call('HDEL', roomKey, 'pl') end
+for i = JOINED_FROM, #ARGV do redis.call('HDEL', roomKey, '@' .. ARGV[i]) end
 reroom(prefix, roomId, nowMs)
 return 1

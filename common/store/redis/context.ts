@@ -1,8 +1,8 @@
 import type { RedisClient } from "./client.js";
 import type { Room } from "../../../gen/roomgate/v1/common_pb.js";
-import { num, roomFromHash } from "./hashes.js";
+import { pairsToHash, roomFromHash } from "./hashes.js";
 import type { RedisKeys } from "./keys.js";
-import { run, type Script, scriptName } from "./lua.js";
+import { run, type Script, script, scriptName } from "./lua.js";
 import { inTrace, SpanKind, traced } from "../../tracing/spans.js";
 
 /** A store script's span attributes (OpenTelemetry's database conventions). */
@@ -11,6 +11,19 @@ function scriptAttributes(name: string) {
 }
 
 // What the Redis store's parts share: the client, the key names, and reading rooms back.
+
+/** Rooms as the store returns them, in one script: a room's hash names neither it nor where its server is. */
+export const GET_ROOMS = script<string[][]>()({
+  file: "get-rooms",
+  keys: ["firstKey"],
+  args: ["prefix", "nowMs"],
+  rest: "ids",
+  encode: (k, q: { ids: string[]; nowMs: number }) => ({
+    keys: { firstKey: k.room(q.ids[0] ?? "") },
+    args: { prefix: k.prefix, nowMs: q.nowMs },
+    rest: q.ids,
+  }),
+});
 
 export class RedisContext {
   constructor(
@@ -30,19 +43,7 @@ export class RedisContext {
   /** The rooms that exist, in order, with their free seats (holds still live at nowMs). */
   async getRooms(ids: string[], nowMs: number): Promise<Room[]> {
     if (ids.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(this.keys.room(id)).zcount(this.keys.holds(id), `(${nowMs}`, "+inf");
-    const rows = (await pipe.exec()) ?? [];
-    const out: Room[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const [err, h] = rows[2 * i]!;
-      const [err2, holds] = rows[2 * i + 1]!;
-      if (err || err2) throw err ?? err2;
-      const hash = h as Record<string, string>;
-      if (!hash.roomId) continue;
-      hash.free = String(Math.max(0, num(hash.maxPlayers) - num(hash.players) - Number(holds)));
-      out.push(roomFromHash(hash));
-    }
-    return out;
+    const rows = await this.run(GET_ROOMS, { ids, nowMs });
+    return rows.filter((r) => r.length > 0).map((r) => roomFromHash(pairsToHash(r)));
   }
 }

@@ -8,17 +8,14 @@ import {
   type Room,
   RoomSchema,
   type RoomState,
-  type RoomVisibility,
+  RoomVisibility,
 } from "../../../gen/roomgate/v1/common_pb.js";
 import type { Labels } from "../placement.js";
 
-// Server and room hashes as the scripts write them, read back into the public messages.
-// Room hash fields: roomId serverId address region zone maxPlayers players createdAt creator
-// state (RoomState) want (JSON array of asked-for regions) labels (JSON of required labels)
-// migrations movingSince vis (RoomVisibility) mode meta (JSON) qkey (quick-join key) ir (region
-// the room is listed under, while listed) tok (1: its server opens it on the first join token);
-// scripts that return a room add free (its free seats). Server hashes: tok (1: it opens rooms on
-// their first join token).
+// Server and room hashes as the scripts write them, read back into the public messages. Rooms come
+// as lua/includes/room.lua's room() returns them: the hash's short fields (absent ones are their
+// defaults) and id, a (address), rg (region), zn (zone) and free (free seats). Server hashes: tok
+// (1: it opens rooms on their first join token).
 
 export function pairsToHash(flat: string[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -65,23 +62,23 @@ export function serverFromHash(h: Record<string, string>): GameServer {
 
 export function roomFromHash(h: Record<string, string>): Room {
   return create(RoomSchema, {
-    roomId: h.roomId,
-    serverId: h.serverId,
-    serverAddress: h.address,
-    region: h.region,
-    maxPlayers: num(h.maxPlayers),
-    playerCount: num(h.players),
-    createTime: timestampFromMs(num(h.createdAt)),
-    creatorPlayerId: h.creator,
-    state: num(h.state) as RoomState,
-    migrations: num(h.migrations),
-    visibility: num(h.vis) as RoomVisibility,
-    mode: h.mode ?? "",
-    metadata: parseLabels(h.meta),
-    labels: parseLabels(h.labels),
+    roomId: h.id,
+    serverId: h.sv ?? "",
+    serverAddress: h.a ?? "",
+    region: h.rg ?? "",
+    maxPlayers: num(h.n),
+    playerCount: num(h.pl),
+    createTime: timestampFromMs(num(h.c)),
+    creatorPlayerId: h.p ?? "",
+    state: num(h.s) as RoomState,
+    migrations: num(h.mg),
+    visibility: h.v === undefined ? RoomVisibility.PRIVATE : (num(h.v) as RoomVisibility),
+    mode: h.m ?? "",
+    metadata: parseLabels(h.d),
+    labels: parseLabels(h.l),
     freeSeats: num(h.free),
-    zone: h.zone ?? "",
+    zone: h.zn ?? "",
     cpuSeconds: Number(h.cpu ?? 0) || 0,
-    cpuLoad: Number(h.cpuLoad ?? 0) || 0,
+    cpuLoad: Number(h.cl ?? 0) || 0,
   });
 }

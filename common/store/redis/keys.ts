@@ -1,8 +1,8 @@
 // Redis key names of the store. Per-room and per-server keys (never one hash of all rooms), so no
 // operation grows with the number of rooms in the cluster:
-//   {prefix}room:{roomId}          hash   where the room lives (fields: see hashes.ts)
+//   {prefix}room:{roomId}          hash   the room, where it lives and its held seats (lua/includes/room.lua)
 //   {prefix}server:{id}            hash   address, capacity, reservations, state, epoch
-//   {prefix}server:{id}:rooms      set    rooms mapped to the server
+//   {prefix}server:{id}:rooms      hash   rooms mapped to the server (ids -> '')
 //   {prefix}servers                set    server ids
 //   {prefix}expiry                 zset   server ids by when they count as dead without a report
 //   {prefix}mgr:{managerId}        string present while that Manager is alive (expires)
@@ -45,9 +45,6 @@ export class RedisKeys {
   }
   snapshot(roomId: string) {
     return `${this.prefix}snap:${roomId}`;
-  }
-  holds(roomId: string) {
-    return `${this.prefix}holds:${roomId}`;
   }
   get opening() {
     return `${this.prefix}opening`;

@@ -31,7 +31,7 @@ test.each([...STORE_SCRIPTS, ...CELL_SCRIPTS].map((s) => [s.file, s] as const))(
 test("scripts compare against gen/'s enum values, never bare state numbers", () => {
   for (const s of [...STORE_SCRIPTS, ...CELL_SCRIPTS]) {
     const source = scriptSource(s.file);
-    expect(source).not.toMatch(/(state|r\[\d\]|vis)\s*[~=]=\s*'\d'/);
+    expect(source).not.toMatch(/(state|r\[\d\]|h\.[sv])\s*[~=]=\s*'\d'/);
     expect(source).not.toMatch(/@include/);
   }
 });

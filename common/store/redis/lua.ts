@@ -23,6 +23,7 @@ const CONSTANTS: Record<string, number> = {
   ROOM_MOVING: RoomState.MOVING,
   SERVER_LIVE: GameServerState.LIVE,
   VISIBILITY_PUBLIC: RoomVisibility.PUBLIC,
+  VISIBILITY_PRIVATE: RoomVisibility.PRIVATE,
 };
 
 const PRELUDE = Object.entries(CONSTANTS)

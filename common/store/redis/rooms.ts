@@ -105,7 +105,7 @@ export class RedisRooms implements Rooms {
     switch (kind) {
       case "created": {
         const h = pairsToHash(hash);
-        return { kind, room: roomFromHash(h), opensOnToken: h.tok === "1" };
+        return { kind, room: roomFromHash(h), opensOnToken: h.t === "1" };
       }
       case "existing":
         return { kind, room: roomFromHash(pairsToHash(hash)) };

@@ -137,7 +137,7 @@ export class RedisServers implements ServerRegistry {
   }
 
   async listServerRooms(serverId: string) {
-    return this.c.redis.smembers(this.c.keys.serverRooms(serverId));
+    return this.c.redis.hkeys(this.c.keys.serverRooms(serverId));
   }
 }
 

@@ -10,7 +10,7 @@ local function unjoinedRooms(prefix, holder, nowMs)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', nowMs)
   local n = 0
   for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    local r = redis.call('HMGET', prefix .. 'room:' .. id, 'state', 'joined')
+    local r = redis.call('HMGET', prefix .. 'room:' .. id, 's', 'j')
     if r[1] and not r[2] then n = n + 1 else redis.call('ZREM', key, id) end
   end
   return n
@@ -22,7 +22,7 @@ local function unusedSeats(prefix, holder, nowMs)
   local n = 0
   for _, seat in ipairs(redis.call('ZRANGE', key, 0, -1)) do
     local sp = string.find(seat, ' ', 1, true)
-    local untilMs = redis.call('ZSCORE', prefix .. 'holds:' .. string.sub(seat, 1, sp - 1), string.sub(seat, sp + 1))
+    local untilMs = redis.call('HGET', prefix .. 'room:' .. string.sub(seat, 1, sp - 1), '@' .. string.sub(seat, sp + 1))
     if untilMs and tonumber(untilMs) > nowMs then n = n + 1 else redis.call('ZREM', key, seat) end
   end
   return n
