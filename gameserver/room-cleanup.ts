@@ -49,6 +49,7 @@ export class RoomCleanup {
       (removed) => {
         if (this.failing) this.log.info("removing ended rooms from the store again", { roomId });
         this.failing = false;
+        if (removed) this.log.debug("removed an ended room from the store", { roomId });
         return removed;
       },
       (e: unknown) => {
