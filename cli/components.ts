@@ -17,6 +17,7 @@ import { connectCluster, namesCluster } from "../common/store/cluster-connection
 import {
   PLACEMENT_STRATEGIES,
   type PlacementStrategy,
+  type Rooms,
   type RoomStore,
   type SpentTokens,
 } from "../common/store/store.js";
@@ -292,6 +293,8 @@ export async function startOneGameServer(
   managerAddress: string,
   tokens: JoinTokens,
   spentTokens: SpentTokens,
+  /** The store the rest of the deployment uses (with REDIS_URL naming a cluster, the cell store that routes by room id). */
+  roomStore: Pick<Rooms, "deleteRoom">,
   log: Logger,
   id?: string,
   onDrainRequested?: () => void,
@@ -318,6 +321,7 @@ export async function startOneGameServer(
     credentials: channelCredentials(v),
     tokens,
     spentTokens,
+    roomStore: bool(v, "REMOVE_ENDED_ROOMS") ? roomStore : undefined,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),
     maxPlayers: int(v, "GAMESERVER_MAX_PLAYERS"),

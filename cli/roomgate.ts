@@ -99,7 +99,7 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
   },
   async gameserver(v, log, stops, shutdown) {
     const tokens = joinTokens(v, false);
-    // Join tokens are spent in the store every game server shares, so none opens two connections.
+    // Join tokens are spent, and ended rooms removed, over one connection to the store every game server shares.
     const store = openStore(v, false, log);
     stops.push(() => store.close());
     // The Manager's drain command drains this server and ends the process, as SIGTERM would.
@@ -108,6 +108,7 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
       int(v, "GAMESERVER_PORT"),
       str(v, "MANAGER_ADDRESS")!,
       tokens,
+      store,
       store,
       log,
       str(v, "GAMESERVER_ID"),
@@ -129,7 +130,7 @@ const START: Record<Exclude<Component, "drain" | "servers">, Starter> = {
     const serverStops: Stop[] = [];
     for (const port of [base, base === 0 ? 0 : base + 1])
       serverStops.push(
-        (await startOneGameServer(v, port, managerAddress, tokens, store, log.child("gameserver"))).stop,
+        (await startOneGameServer(v, port, managerAddress, tokens, store, store, log.child("gameserver"))).stop,
       );
     // Both drain at once, so neither is handed the other's rooms on the way out.
     stops.push(async () => void (await Promise.all(serverStops.map((stop) => stop()))));

@@ -12,13 +12,15 @@ import type { Logger } from "../common/log.js";
 import { type Backoff, backoffDelay } from "@roomgate/client/protocol/backoff";
 import type { RoomEvents, RoomHost } from "./room-host.js";
 import { ReportPacer } from "./report-pacer.js";
+import type { RoomCleanup } from "./room-cleanup.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
 // or as the Manager's heartbeat asks: report-pacer.ts), forwards room
 // events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
 // stream breaks. While it is down, rooms keep running; the next registration tells the Manager
 // which rooms still exist. The link drives the RoomHost and hears its RoomEvents (server.ts
-// subscribes it); the host knows nothing of the link.
+// subscribes it); the host knows nothing of the link. With a RoomCleanup, a room that ended here
+// is removed from the store first, and its `closed` says so.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -32,6 +34,8 @@ export interface ManagerLinkOptions {
   log: Logger;
   /** The Manager told this server to drain (an operator's `roomgate drain`); drain as on SIGTERM. */
   onDrain?: () => void;
+  /** Removes rooms that ended here from the store before `closed` goes (REMOVE_ENDED_ROOMS); absent: the Manager does. */
+  cleanup?: RoomCleanup;
 }
 
 type Init = MessageInitShape<typeof AttachRequestSchema>["msg"];
@@ -100,7 +104,16 @@ export class ManagerLink implements RoomEvents {
     });
   }
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
-    this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason, snapshot } } } });
+    const cleanup = this.o.cleanup;
+    if (!cleanup?.removes(reason)) return this.sendClosed(roomId, reason, snapshot, false);
+    // Nothing else is sent about a room once it closed, so its `closed` may wait for the store.
+    void cleanup.remove(roomId).then((removed) => this.sendClosed(roomId, reason, snapshot, removed));
+  }
+  private sendClosed(roomId: string, reason: RoomCloseReason, snapshot: Uint8Array | undefined, removed: boolean) {
+    this.send({
+      case: "roomEvent",
+      value: { roomId, event: { case: "closed", value: { reason, snapshot, removed } } },
+    });
   }
   snapshot(roomId: string, bytes: Uint8Array) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "snapshot", value: { snapshot: bytes } } } });
@@ -111,11 +124,15 @@ export class ManagerLink implements RoomEvents {
     this.send({ case: "draining", value: {} });
   }
 
-  /** Ends the stream after everything queued so far is sent; resolves when the Manager has it. */
-  stop(timeoutMs: number): Promise<void> {
+  /**
+   * Ends the stream after everything queued so far is sent (the `closed` of rooms still being
+   * removed from the store included); resolves when the Manager has it.
+   */
+  async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     clearInterval(this.reportTimer);
     clearTimeout(this.retryTimer);
+    await this.o.cleanup?.settled();
     const call = this.call;
     if (!call) {
       this.managers.close();
@@ -155,7 +172,12 @@ export class ManagerLink implements RoomEvents {
       create(AttachRequestSchema, {
         msg: {
           case: "register",
-          value: { ...this.o.registration, roomIds: this.announced, closedRoomIds: [...this.closedWhileAway] },
+          value: {
+            ...this.o.registration,
+            roomIds: this.announced,
+            // A room still being removed is closed too: the Manager must not move it as one we lost.
+            closedRoomIds: [...this.closedWhileAway, ...(this.o.cleanup?.pending() ?? [])],
+          },
         },
       }),
     );

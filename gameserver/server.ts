@@ -8,6 +8,7 @@ import type { RoomLimits } from "./limits.js";
 import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
 import { advertisedLabels } from "./room-module.js";
+import { RoomCleanup, type RoomCleanupStore } from "./room-cleanup.js";
 import { WsServer } from "./ws-server.js";
 import { exportServerStats } from "./metrics.js";
 
@@ -32,6 +33,11 @@ export interface GameServerOptions extends RoomLimits {
   tokens: JoinTokens;
   /** Where join tokens' ids are spent: the store every game server shares. */
   spentTokens: SpentTokens;
+  /**
+   * Where rooms that end here are removed at once (REMOVE_ENDED_ROOMS): the same store, seen
+   * through the one call this needs. Absent: the Manager removes them when it hears `closed`.
+   */
+  roomStore?: RoomCleanupStore;
   reportIntervalMs: number;
   /** Open new rooms on their first join token (OPEN_ON_TOKEN); default true. */
   opensOnToken?: boolean;
@@ -120,6 +126,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       opensOnToken: o.opensOnToken ?? true,
     },
     log: o.log,
+    cleanup: o.roomStore && new RoomCleanup(o.roomStore, serverId, o.log),
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
   // The one place the host's room events reach the Manager: the link depends on the host, never back.

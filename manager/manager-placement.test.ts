@@ -8,6 +8,9 @@ import {
   store,
   useManagerCore,
 } from "../test/harness/manager-core";
+import { RoomState } from "../gen/roomgate/v1/common_pb";
+import { type ClusterEvent, ClusterEventKind } from "../gen/roomgate/v1/gateway_pb";
+import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb";
 
 // The Manager core places rooms: which server, which region, what it answers when none fits.
 
@@ -102,4 +105,51 @@ test("a closed room frees its capacity at once", async () => {
   await settle();
   expect(await store.getRoom(room.roomId)).toBeUndefined();
   expect(await kind(manager.allocate(request()))).toBe("ok");
+});
+
+test("a room its server removed already is announced once, and the store is not asked again", async () => {
+  const a = new FakeServer(manager, "a", "eu", 2);
+  await settle();
+  const { room } = await manager.allocate(request());
+  const events: ClusterEvent[] = [];
+  await store.subscribeEvents((e) => events.push(e));
+  // What the game server did before it sent `closed` (REMOVE_ENDED_ROOMS).
+  expect(await store.deleteRoom(room.roomId, "a")).toBe(true);
+  const deletes: unknown[] = [];
+  const deleteRoom = store.deleteRoom.bind(store);
+  store.deleteRoom = async (...args) => {
+    deletes.push(args);
+    return deleteRoom(...args);
+  };
+  a.msg({
+    case: "roomEvent",
+    value: { roomId: room.roomId, event: { case: "closed", value: { reason: RoomCloseReason.EMPTY, removed: true } } },
+  });
+  await settle();
+  expect(deletes).toEqual([]);
+  expect(events.filter((e) => e.kind === ClusterEventKind.ROOM_REMOVED)).toEqual([
+    expect.objectContaining({ roomId: room.roomId, serverId: "a", detail: "empty" }),
+  ]);
+});
+
+test("a hand-over moves the room whatever `removed` says", async () => {
+  const a = new FakeServer(manager, "a", "eu", 2);
+  await settle();
+  const { room } = await manager.allocate(request());
+  const b = new FakeServer(manager, "b", "eu", 2);
+  await settle();
+  a.msg({ case: "draining", value: {} });
+  a.msg({
+    case: "roomEvent",
+    value: {
+      roomId: room.roomId,
+      event: {
+        case: "closed",
+        value: { reason: RoomCloseReason.MIGRATING, snapshot: new Uint8Array([7]), removed: true },
+      },
+    },
+  });
+  await settle();
+  expect(await store.getRoom(room.roomId)).toMatchObject({ state: RoomState.OPEN, serverId: "b", migrations: 1 });
+  expect([...b.opened.get(room.roomId)!.snapshot]).toEqual([7]);
 });

@@ -61,8 +61,19 @@ export class Reconciler {
     return kept;
   }
 
-  /** A room ended on its server; handed over (MIGRATING) with a snapshot, it moves instead. */
-  async roomClosed(serverId: string, roomId: string, reason: RoomCloseReason, snapshot: Uint8Array) {
+  /**
+   * A room ended on its server; handed over (MIGRATING) with a snapshot, it moves instead.
+   * `removedThere`: the server already removed it from the store (RoomClosed.removed), so this only
+   * announces it; calling the store again could only find nothing, or a later room of that id.
+   */
+  async roomClosed(
+    serverId: string,
+    roomId: string,
+    reason: RoomCloseReason,
+    snapshot: Uint8Array,
+    removedThere = false,
+  ) {
+    if (removedThere && reason !== RoomCloseReason.MIGRATING) return this.removed(serverId, roomId, reason);
     if (reason === RoomCloseReason.MIGRATING) {
       const snap = snapshot.byteLength > 0 && snapshot.byteLength <= this.o.maxSnapshotBytes ? snapshot : undefined;
       if (
@@ -87,11 +98,13 @@ export class Reconciler {
       if (this.unrecordedCloses.size < 100_000) this.unrecordedCloses.set(roomId, serverId);
       throw e;
     }
-    if (deleted) {
-      this.o.log.debug("room closed", { roomId, serverId, reason });
-      const why = (RoomCloseReason[reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
-      this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: why });
-    }
+    if (deleted) this.removed(serverId, roomId, reason);
+  }
+
+  private removed(serverId: string, roomId: string, reason: RoomCloseReason) {
+    this.o.log.debug("room closed", { roomId, serverId, reason });
+    const why = (RoomCloseReason[reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
+    this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: why });
   }
 
   /** The store answers again: records the closes it could not (stops at the first failure; the next call tries the rest). */

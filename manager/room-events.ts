@@ -51,7 +51,13 @@ export class RoomEvents {
         await this.o.store.saveSnapshot({ roomId: ev.roomId, serverId, snapshot: ev.event.value.snapshot });
         return;
       case "closed":
-        return this.o.reconciler.roomClosed(serverId, ev.roomId, ev.event.value.reason, ev.event.value.snapshot);
+        return this.o.reconciler.roomClosed(
+          serverId,
+          ev.roomId,
+          ev.event.value.reason,
+          ev.event.value.snapshot,
+          ev.event.value.removed,
+        );
       default:
         return;
     }

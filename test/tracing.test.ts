@@ -39,7 +39,7 @@ beforeAll(async () => {
   stops.push(manager.stop);
   const managerAddress = `127.0.0.1:${manager.port}`;
   const tokens = joinTokens(v, false);
-  const gs = await startOneGameServer(v, 0, managerAddress, tokens, store, silentLogger);
+  const gs = await startOneGameServer(v, 0, managerAddress, tokens, store, store, silentLogger);
   stops.push(gs.stop);
   serverAddress = gs.address;
   const gateway = await startGateway(v, store, managerAddress, tokens, silentLogger, undefined);

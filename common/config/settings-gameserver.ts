@@ -62,6 +62,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     help: "Open a new room when the first valid join token for it arrives (the token carries what opens it), so the Manager answers CreateRoom without asking this server first. false: every new room comes with open_room and CreateRoom waits for the answer (for Managers older than this setting).",
   },
   {
+    env: "REMOVE_ENDED_ROOMS",
+    kind: "bool",
+    for: GS,
+    default: "true",
+    help: "A room that ends here (its last player left, nobody joined, or its logic ended it) is removed from the store by this server at once, guarded by room and server id as the Manager does; the Manager then only announces it. false: the Manager removes it when it hears the close, one stream hop later (for Managers older than this setting, which would not announce ROOM_REMOVED for a room already gone, or a Redis user for game servers that may only spend join tokens).",
+  },
+  {
     env: "GAMESERVER_MAX_PLAYERS",
     kind: "int",
     for: GS,

@@ -1,0 +1,101 @@
+import { gatewayClient, Player } from "../testkit/client";
+import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_pb";
+import { RoomState } from "../gen/roomgate/v1/common_pb";
+import { roomClosedLine, startCluster, startRegisteredGameServer } from "./harness/cluster";
+
+// A room that ends is removed from the store by its own game server (REMOVE_ENDED_ROOMS), not
+// only once the Manager has handled its `closed`: with the Manager frozen (SIGSTOP: its stream
+// stays open, nothing on it is read), the last leave still frees the mapping and the capacity.
+// A room handed over by a drain is not removed: it goes on elsewhere.
+
+let env: Awaited<ReturnType<typeof startCluster>>;
+
+beforeAll(async () => {
+  env = await startCluster("cleanup", { gameServers: 1, gameServerEnv: { LOG_LEVEL: "debug" } });
+}, 60_000);
+
+afterAll(async () => {
+  // A test that failed with the Manager frozen must not leave it so for the teardown.
+  if (env) process.kill(env.cluster.manager.proc.pid, "SIGCONT");
+  await env?.stop();
+}, 60_000);
+
+function freezeManager() {
+  process.kill(env.cluster.manager.proc.pid, "SIGSTOP");
+  return () => process.kill(env.cluster.manager.proc.pid, "SIGCONT");
+}
+
+/** Resolves with the first event that matches, published from now on. */
+async function nextEvent(match: (e: ClusterEvent) => boolean): Promise<{ event: Promise<ClusterEvent> }> {
+  let resolve!: (e: ClusterEvent) => void;
+  const event = new Promise<ClusterEvent>((r) => (resolve = r));
+  const unsubscribe = await env.store.subscribeEvents((e) => {
+    if (!match(e)) return;
+    unsubscribe();
+    resolve(e);
+  });
+  return { event };
+}
+
+test("the last leave removes the room from the store while the Manager reads nothing; the Manager then announces it once", async () => {
+  const { cluster, store } = env;
+  const gs = cluster.gameServer("gs-0");
+  const created = await gatewayClient(cluster.gatewayUrl(0), "connect").createRoom({ playerName: "ann" });
+  const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  expect(await store.getServer(created.serverId)).toMatchObject({ reservedRooms: 1 });
+  const removedEvent = await nextEvent((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId);
+
+  const thaw = freezeManager();
+  try {
+    await ann.player.leave();
+    await gs.proc.waitFor(
+      (l) => l.msg === "removed an ended room from the store" && l.roomId === created.roomId,
+      10_000,
+      "the game server's removal",
+    );
+    expect(await store.getRoom(created.roomId)).toBeUndefined();
+    expect(await store.getServer(created.serverId)).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(cluster.manager.proc.lines.some(roomClosedLine(created.roomId))).toBe(false);
+  } finally {
+    thaw();
+  }
+
+  // The Manager hears `closed` (removed) late, and still tells the cluster, once.
+  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 10_000, "the Manager's room closed");
+  const event = await removedEvent.event;
+  expect(event).toMatchObject({ serverId: created.serverId, detail: "empty" });
+  const removals = (await store.recentEvents()).filter(
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId,
+  );
+  expect(removals).toHaveLength(1);
+  expect(cluster.manager.proc.lines.filter(roomClosedLine(created.roomId))).toHaveLength(1);
+}, 60_000);
+
+test("a drain's hand-over (MIGRATING) removes nothing: the room stays mapped until the Manager moves it", async () => {
+  const { cluster, store } = env;
+  // Its own server, so its drain leaves gs-0 to take the room; a short shutdown, as its Manager is frozen.
+  const draining = await startRegisteredGameServer(cluster, "gs-drain", {
+    GAMESERVER_LABELS: "lane=drain",
+    DRAIN_MODE: "migrate",
+    SHUTDOWN_TIMEOUT_MS: "1000",
+  });
+  const created = await gatewayClient(cluster.gatewayUrl(0), "connect").createRoom({
+    playerName: "bob",
+    labels: { lane: "drain" },
+  });
+  expect(created.serverId).toBe("gs-drain");
+  await Player.join(created.serverAddress, created.roomId, created.joinToken);
+
+  const thaw = freezeManager();
+  try {
+    await draining.proc.kill("SIGTERM");
+    expect(draining.proc.lines.find((l) => l.msg === "room closed" && l.roomId === created.roomId)).toMatchObject({
+      reason: "MIGRATING",
+    });
+    expect(draining.proc.lines.some((l) => l.msg === "removed an ended room from the store")).toBe(false);
+    // The server is gone and nothing of it removed the room: it is still mapped there, as the store left it.
+    expect(await store.getRoom(created.roomId)).toMatchObject({ serverId: "gs-drain", state: RoomState.OPEN });
+  } finally {
+    thaw();
+  }
+}, 60_000);
