@@ -93,6 +93,12 @@ export class Moves {
     this.at.push(at);
   }
 
+  /** How long a stretch of this player's movement the room has acknowledged, from its first move. */
+  ackedSpanMs(): number {
+    const last = this.index(this.acked + 1) - 1;
+    return last < 0 ? 0 : this.at[last]! - this.at[0]!;
+  }
+
   sentAt(tick: number): number | undefined {
     const i = this.index(tick);
     return this.ticks[i] === tick ? this.at[i] : undefined;

@@ -235,6 +235,21 @@ export class Load {
     }
   }
 
+  /**
+   * Resolves once the room has acknowledged at least `spanMs` of every player's movement, so a
+   * fault finds the rooms moving and their snapshots as stale as they get. Rejects after timeoutMs.
+   */
+  async moving(spanMs: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const still = this.players.filter((p) => !p.lost && p.track.ackedSpanMs() < spanMs);
+      if (still.length === 0) return;
+      if (Date.now() > deadline)
+        throw new Error(`${still.length} players without ${spanMs} ms of acknowledged movement after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   private seesAll(p: PlayerRecord, live: PlayerRecord[], nonce: number) {
     const want = String(nonce);
     for (const q of live) {

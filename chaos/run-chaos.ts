@@ -185,6 +185,8 @@ async function runOn(
     load = new Load({ gatewayUrls: urls, rooms: o.rooms, playersPerRoom: o.playersPerRoom, moveEveryMs: 100 });
     await load.start(log);
     await load.allBack(o.recoveryLimitMs);
+    // The first fault, like the others, hits players that have been moving for a while.
+    await load.moving(2 * snapshotIntervalMs(o), o.recoveryLimitMs);
     creator = new Creator(urls, o.createsPerSecond);
     creator.start();
     const faults: FaultResult[] = [];

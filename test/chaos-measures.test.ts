@@ -58,6 +58,7 @@ test("state lost: the acked moves after the restored one, and the stretch of mov
   for (let tick = 1; tick <= 10; tick++) m.sent(tick, 1000 + tick * 100);
   m.acked = 8;
   expect(m.loss(5)).toEqual({ updates: 3, ms: 300 });
+  expect(m.ackedSpanMs()).toBe(700);
   expect(m.loss(8)).toEqual({ updates: 0, ms: 0 });
   expect(m.loss(10)).toEqual({ updates: 0, ms: 0 });
   // Nothing of this player's in the copy: every acked move is lost.
