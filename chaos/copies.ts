@@ -6,11 +6,10 @@
 // Every time here is Date.now() on one machine: the players, the harness and every server share
 // its clock, so times taken by different processes compare.
 
-/** One connection of a player to a copy of its room, from its welcome to its close. */
+/** One connection of a player to a copy of its room, from its welcome on. */
 export interface Connection {
   serverId: string;
   welcomedAt: number;
-  closedAt?: number;
   /**
    * When each update this connection delivered was sent: another player's move that the copy took
    * and relayed. A copy took an update no earlier than its send time.

@@ -116,8 +116,6 @@ export class Load {
    */
   private welcomed(rec: PlayerRecord, serverId: string, playerId: string, state: { key: string; value: Uint8Array }[]) {
     const now = Date.now();
-    const last = rec.connections.at(-1);
-    if (last && last.closedAt === undefined) last.closedAt = now;
     this.byPlayerId.set(playerId, rec);
     if (rec.connections.length > 0) {
       const own = state.find((e) => e.key === `pos/${playerId}`);
@@ -149,8 +147,6 @@ export class Load {
       } else if (s !== "open" && rec.downSince === undefined) {
         rec.downSince = now;
       }
-      const last = rec.connections.at(-1);
-      if (s !== "open" && last && last.closedAt === undefined) last.closedAt = now;
     });
     rec.room.on("closed", (info) => {
       if (!info.error || this.stopped) return;
