@@ -42,7 +42,7 @@ export function table(r: ChaosResult): string {
   const dups = r.faults.flatMap((f) =>
     f.duplicates.map(
       (d) =>
-        `  ${f.fault}: room ${d.roomId} opened on ${d.newServer} at +${(d.openedElsewhereMs / 1000).toFixed(2)} s; its copy on ${d.oldServer} took input ${d.tookInputForMs} ms longer`,
+        `  ${f.fault}: room ${d.roomId} opened on ${d.newServer} at +${(d.openedElsewhereMs / 1000).toFixed(2)} s; its copy on ${d.oldServer} took input ${d.tookInputForMs} ms longer\n    ${d.why.join("\n    ")}`,
     ),
   );
   if (dups.length) out.push("", "duplicated rooms (a copy took input after the room opened elsewhere):", ...dups);

@@ -103,6 +103,7 @@ export interface FaultResult {
   duplicates: (Omit<Duplicate, "openedElsewhereAt" | "lastTakenAt"> & {
     openedElsewhereMs: number;
     tookInputForMs: number;
+    why: string[];
   })[];
   /**
    * Acknowledged moves the room no longer had when a player was welcomed again: how many, by how
@@ -265,7 +266,7 @@ async function runOn(
     }
     await creator.stop();
     await load.allBack(o.recoveryLimitMs);
-    judgeCopies(faults, load, events, log);
+    judgeCopies(faults, load, events, cluster, log);
     return { options: o, faults, inconsistencies: await retrying(() => backend.consistency(keyPrefix)) };
   } catch (e) {
     // Players who never came back: what the servers said of each explains why.
@@ -292,7 +293,7 @@ async function runOn(
  * its fault's window): a duplicate counts for the fault in whose window the room opened
  * elsewhere, a loss for the one in whose window the player was welcomed again.
  */
-function judgeCopies(faults: FaultResult[], load: Load, events: EventLog, log: (m: string) => void) {
+function judgeCopies(faults: FaultResult[], load: Load, events: EventLog, cluster: Cluster, log: (m: string) => void) {
   const windowOf = (t: number) =>
     faults[
       Math.max(
@@ -312,6 +313,8 @@ function judgeCopies(faults: FaultResult[], load: Load, events: EventLog, log: (
         newServer: d.newServer,
         openedElsewhereMs: d.openedElsewhereAt - f.startedAt,
         tookInputForMs: d.lastTakenAt - d.openedElsewhereAt,
+        // Why it moved while a copy still ran: its events, its servers' removals, the warnings naming it.
+        why: roomTrace(roomId, events, cluster, (l) => l.level === "warn" || l.level === "error"),
       });
       f.duplicatedRooms = new Set(f.duplicates.map((x) => x.roomId)).size;
     }
@@ -332,7 +335,7 @@ function judgeCopies(faults: FaultResult[], load: Load, events: EventLog, log: (
     );
     for (const d of f.duplicates)
       log(
-        `  room ${d.roomId} opened on ${d.newServer} at +${d.openedElsewhereMs} ms; its copy on ${d.oldServer} took input ${d.tookInputForMs} ms longer`,
+        `  room ${d.roomId} opened on ${d.newServer} at +${d.openedElsewhereMs} ms; its copy on ${d.oldServer} took input ${d.tookInputForMs} ms longer\n    ${d.why.join("\n    ")}`,
       );
   }
 }
