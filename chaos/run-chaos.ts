@@ -169,6 +169,8 @@ async function runOn(
   const events = new EventLog(Date.now());
   let load: Load | undefined;
   let creator: Creator | undefined;
+  /** The fault under way, to name in a failure. */
+  let during: string | undefined;
   // Stopped from outside (Ctrl-C, or chaos:loop stopped): no process of the run outlives it.
   const onSignal = () => {
     for (const p of cluster.procs) p.child.kill("SIGKILL");
@@ -192,6 +194,7 @@ async function runOn(
     creator.start();
     const faults: FaultResult[] = [];
     for (const fault of FAULTS) {
+      during = fault.name;
       log(`fault ${faults.length + 1}/${FAULTS.length}: ${fault.name}`);
       const before = await placements(store, load.roomIds);
       load.resetWindow();
@@ -269,6 +272,7 @@ async function runOn(
     judgeCopies(faults, load, events, cluster, log);
     return { options: o, faults, inconsistencies: await retrying(() => backend.consistency(keyPrefix)) };
   } catch (e) {
+    if (during) (e as Error).message = `during "${during}": ${(e as Error).message}`;
     // Players who never came back: what the servers said of each explains why.
     const ids = new Set(String((e as Error).message).match(/\bp_[A-Za-z0-9_-]{16}\b|\b[A-Za-z0-9_-]{22}\b/g) ?? []);
     const said = cluster.procs.flatMap((p) =>
