@@ -5,6 +5,7 @@ import { connectCluster } from "../common/store/cluster-connection.js";
 import { slotOf } from "../common/store/cells/slot.js";
 import { RedisStore } from "../common/store/redis-store.js";
 import { type RedisCluster, startRedisCluster } from "../testkit/redis-cluster.js";
+import type { NetHost } from "../testkit/netns.js";
 import { type RedisProcess, startRedis } from "../testkit/redis-server.js";
 import { CHECK } from "./consistency.js";
 import { type Fault, storeBack, type World } from "./faults.js";
@@ -28,12 +29,13 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
-export async function startBackend(kind: StoreKind, keyPrefix: string): Promise<Backend> {
-  return kind === "cluster" ? clusterBackend(await startRedisCluster(), keyPrefix) : redisBackend(keyPrefix);
+/** One Redis runs on `host` when given; a Redis Cluster stays on loopback (its nodes announce 127.0.0.1). */
+export async function startBackend(kind: StoreKind, keyPrefix: string, host?: NetHost): Promise<Backend> {
+  return kind === "cluster" ? clusterBackend(await startRedisCluster(), keyPrefix) : redisBackend(keyPrefix, host);
 }
 
-async function redisBackend(keyPrefix: string): Promise<Backend> {
-  const redis = await startRedis({ appendfsync: "always" });
+async function redisBackend(keyPrefix: string, host?: NetHost): Promise<Backend> {
+  const redis = await startRedis({ appendfsync: "always", host });
   const store = new RedisStore({ redis: redis.url, keyPrefix });
   return {
     kind: "redis",

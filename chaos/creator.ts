@@ -12,6 +12,8 @@ export interface CreatorFailure {
   message: string;
   startedAt: number;
   failedAt: number;
+  /** The Gateway it went through (its index in gatewayUrls). */
+  gateway: number;
 }
 
 export interface CreatorStats {
@@ -48,7 +50,8 @@ export class Creator {
 
   private once() {
     // No retries of our own: a client-visible error is one the Gateway could not hide.
-    const client = new RoomgateClient(this.gatewayUrls[this.n++ % this.gatewayUrls.length]!, {
+    const gateway = this.n++ % this.gatewayUrls.length;
+    const client = new RoomgateClient(this.gatewayUrls[gateway]!, {
       reconnect: { maxAttempts: 0 },
     });
     const startedAt = Date.now();
@@ -60,7 +63,7 @@ export class Creator {
         (e: Error) => {
           const stats = this.stats;
           stats.failed++;
-          const failure = describe(e, startedAt);
+          const failure = describe(e, startedAt, gateway);
           stats.failures.push(failure);
           const key =
             `${failure.code} ${failure.message.replace(/[A-Za-z0-9_-]{22}/g, "<id>").replace(/ws:\/\/[^\s:]+:\d+/g, "<server>")}`.slice(
@@ -80,7 +83,7 @@ export class Creator {
   }
 }
 
-function describe(e: Error, startedAt: number): CreatorFailure {
+function describe(e: Error, startedAt: number, gateway: number): CreatorFailure {
   const causes: string[] = [];
   for (
     let c = (e as { cause?: unknown }).cause;
@@ -91,5 +94,5 @@ function describe(e: Error, startedAt: number): CreatorFailure {
   const first = e instanceof ConnectError ? e.rawMessage : e.message;
   const message = [first, ...causes.filter((c) => !first.includes(c))].join(" <- ");
   const code = e instanceof ConnectError ? Code[e.code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase() : "join";
-  return { code, message, startedAt, failedAt: Date.now() };
+  return { code, message, startedAt, failedAt: Date.now(), gateway };
 }

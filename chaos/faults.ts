@@ -2,6 +2,7 @@ import { runCli } from "../testkit/cli.js";
 import type { Cluster, LogLine, Proc } from "../testkit/cluster.js";
 import type { CellStore } from "../common/store/cells/cell-store.js";
 import type { RedisStore } from "../common/store/redis-store.js";
+import type { Netns } from "../testkit/netns.js";
 
 // The faults of the chaos suite (the store's own fault comes with its backend: backend.ts). Each one does what an outage or an operator would, through
 // real signals and the real CLI, and then puts the cluster back to full strength for the next.
@@ -11,9 +12,23 @@ export interface World {
   store: RedisStore | CellStore;
   /** How long Redis stays down in the Redis fault. */
   redisDownMs: number;
+  /** Longest a partition fault waits for what it should cause (its rooms or servers moved, a Gateway back). */
+  partitionMaxMs: number;
+  /** How long a Gateway stays cut off from the Managers. */
+  gatewayCutMs: number;
+  /** The hosts every process runs on (hosts.ts); absent on loopback, where no partition can be made. */
+  net?: Netns;
   log(msg: string): void;
   /** What the current fault did when, for the report (reset before each fault). */
-  marks: { redisDownAt?: number; redisUpAt?: number };
+  marks: {
+    redisDownAt?: number;
+    redisUpAt?: number;
+    /** A Gateway cut off from the Managers, until it served a CreateRoom again. */
+    gatewayCut?: { gateway: number; from: number; until: number };
+    managerCut?: { manager: number; at: number };
+  };
+  /** What the current fault saw that the table has no column for (reset before each fault). */
+  notes: string[];
 }
 
 export interface Fault {
@@ -24,7 +39,7 @@ export interface Fault {
 }
 
 /** The live game server holding the most rooms: the fault hurts as many players as it can. */
-async function busiestServer(w: World) {
+export async function busiestServer(w: World) {
   const live = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
   let best = live[0]!;
   let most = -1;
@@ -57,13 +72,17 @@ export async function storeBack(p: Proc, since: number) {
 let replacements = 0;
 async function replaceServer(w: World) {
   const id = `gs-r${++replacements}`;
+  await w.net?.addHost(id, LAN);
   await w.cluster.startGameServer(id);
   await w.cluster.registered(id);
 }
 
-/** The faults in the order they run, the store's own (backend.ts) third. */
-export function faults(store: Fault): Fault[] {
-  return [FAULTS[0]!, FAULTS[1]!, store, ...FAULTS.slice(2)];
+/** The one region of the run's hosts (hosts.ts). */
+export const LAN = "lan";
+
+/** The faults in the order they run, the store's own (backend.ts) third, the partitions (when the processes are on hosts) last. */
+export function faults(store: Fault, partitions: Fault[]): Fault[] {
+  return [FAULTS[0]!, FAULTS[1]!, store, ...FAULTS.slice(2), ...partitions];
 }
 
 const FAULTS: Fault[] = [

@@ -1,5 +1,6 @@
 import { RoomgateClient } from "@roomgate/client";
-import type { Room } from "@roomgate/client";
+import type { Room, Welcome } from "@roomgate/client";
+import { type Connection, Moves } from "./copies.js";
 
 // Simulated players: rooms of a few SDK clients each, every player moving (an owned state key it
 // rewrites on a timer) the way the demo's dots do. What the chaos suite measures is what these
@@ -20,6 +21,20 @@ export interface PlayerRecord {
   moves: number;
   /** What the SDK and the manual rejoins said when they failed, for the report. */
   failures: string[];
+  /** Its moves: when each was sent, and the last one the room acknowledged. */
+  track: Moves;
+  /** Each welcome, from the first: which copy of the room it reached and what it got there. */
+  connections: Connection[];
+  /** Each welcome after the first: the acked moves the copy that welcomed it did not have. */
+  losses: StateLoss[];
+}
+
+export interface StateLoss {
+  at: number;
+  roomId: string;
+  serverId: string;
+  updates: number;
+  ms: number;
 }
 
 export interface LoadOptions {
@@ -30,12 +45,15 @@ export interface LoadOptions {
 }
 
 const enc = (n: number) => new TextEncoder().encode(String(n));
+const dec = new TextDecoder();
 
 export class Load {
   readonly players: PlayerRecord[] = [];
   private timer?: NodeJS.Timeout;
   private tick = 0;
   private stopped = false;
+  /** Players by player id, to credit the mover when another player gets its move. */
+  private readonly byPlayerId = new Map<string, PlayerRecord>();
 
   constructor(
     private readonly o: LoadOptions,
@@ -78,12 +96,49 @@ export class Load {
       lost: false,
       moves: 0,
       failures: [],
+      track: new Moves(),
+      connections: [],
+      losses: [],
     };
     this.players.push(rec);
+    this.welcomed(
+      rec,
+      room.serverId,
+      room.playerId,
+      [...room.state].map(([key, v]) => ({ key, value: v.value })),
+    );
     this.watch(rec);
   }
 
+  /**
+   * A welcome (the first, or after a reconnect or a rejoin): a new connection, and what the copy
+   * that welcomed it lacks of this player's acknowledged moves.
+   */
+  private welcomed(rec: PlayerRecord, serverId: string, playerId: string, state: { key: string; value: Uint8Array }[]) {
+    const now = Date.now();
+    this.byPlayerId.set(playerId, rec);
+    if (rec.connections.length > 0) {
+      const own = state.find((e) => e.key === `pos/${playerId}`);
+      const loss = rec.track.loss(own ? Number(dec.decode(own.value)) : undefined);
+      if (loss.updates > 0) rec.losses.push({ at: now, roomId: rec.roomId, serverId, ...loss });
+    }
+    rec.connections.push({ serverId, welcomedAt: now, relayedSentAt: [] });
+  }
+
   private watch(rec: PlayerRecord) {
+    const room = rec.room;
+    room.on("welcome", (w: Welcome) => {
+      if (rec.room === room) this.welcomed(rec, w.serverId, w.playerId, w.state);
+    });
+    room.on("state", (key, value, from) => {
+      if (rec.room !== room || from === room.playerId || !key.startsWith("pos/") || !value) return;
+      const mover = this.byPlayerId.get(key.slice(4));
+      if (!mover || mover === rec) return;
+      const tick = Number(dec.decode(value));
+      mover.track.acked = Math.max(mover.track.acked, tick);
+      const sentAt = mover.track.sentAt(tick);
+      if (sentAt !== undefined) rec.connections.at(-1)?.relayedSentAt.push(sentAt);
+    });
     rec.room.on("connection", (s) => {
       const now = Date.now();
       if (s === "open" && rec.downSince !== undefined) {
@@ -105,7 +160,15 @@ export class Load {
     rec.manualRejoins++;
     for (let attempt = 0; attempt < 20 && !this.stopped; attempt++) {
       try {
-        rec.room = await rec.client.joinRoom(rec.roomId, { rejoinToken: rec.room.joinToken });
+        const room = await rec.client.joinRoom(rec.roomId, { rejoinToken: rec.room.joinToken });
+        rec.room = room;
+        // Its welcome came before joinRoom resolved: its state is what the room gave it then.
+        this.welcomed(
+          rec,
+          room.serverId,
+          room.playerId,
+          [...room.state].map(([key, v]) => ({ key, value: v.value })),
+        );
         this.watch(rec);
         return;
       } catch (e) {
@@ -129,6 +192,7 @@ export class Load {
     for (const p of this.players) {
       if (p.room.connection !== "open") continue;
       p.room.setState(`pos/${p.room.playerId}`, enc(this.tick), { owned: true });
+      p.track.sent(this.tick, Date.now());
       p.moves++;
     }
   }
@@ -163,6 +227,21 @@ export class Load {
         );
         throw new Error(`players not back after ${timeoutMs} ms: ${missing.length} not connected\n${why.join("\n")}`);
       }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /**
+   * Resolves once the room has acknowledged at least `spanMs` of every player's movement, so a
+   * fault finds the rooms moving and their snapshots as stale as they get. Rejects after timeoutMs.
+   */
+  async moving(spanMs: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const still = this.players.filter((p) => !p.lost && p.track.ackedSpanMs() < spanMs);
+      if (still.length === 0) return;
+      if (Date.now() > deadline)
+        throw new Error(`${still.length} players without ${spanMs} ms of acknowledged movement after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

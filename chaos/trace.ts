@@ -2,6 +2,7 @@ import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_
 import { RoomState } from "../gen/roomgate/v1/common_pb.js";
 import type { RoomStore } from "../common/store/store.js";
 import type { Cluster, LogLine } from "../testkit/cluster.js";
+import type { Opening } from "./copies.js";
 import type { CreatorFailure } from "./creator.js";
 
 // What the chaos report needs to explain a failure by itself: the phase of the fault each client
@@ -15,6 +16,8 @@ export interface FaultTimes {
   back: number;
   /** Redis down (halted) until every process that lost it had its connection back. */
   redisDown?: { from: number; until: number };
+  /** A Gateway cut off from every Manager, until it served again. */
+  gatewayCut?: { gateway: number; from: number; until: number };
 }
 
 export interface ClientErrorRecord {
@@ -25,6 +28,11 @@ export interface ClientErrorRecord {
   phase: string;
   /** The attempt overlapped the Redis-down window: inherent (nothing is placed without the store). */
   redisDown: boolean;
+  /**
+   * Why the failure was inherent, if it was: "Redis down", or "Gateway cut off" for an attempt
+   * through a Gateway while it could reach no Manager (the other Gateway is the client's way out).
+   */
+  inherent?: string;
   /** When it was made and when it failed, ms since the fault began. */
   startedMs: number;
   failedMs: number;
@@ -41,11 +49,14 @@ export interface LostRoom {
 export function classify(f: CreatorFailure, t: FaultTimes): ClientErrorRecord {
   const phase = f.failedAt < t.injected ? "inject" : f.failedAt < t.back ? "recovery" : "after";
   const redisDown = t.redisDown !== undefined && f.startedAt <= t.redisDown.until && f.failedAt >= t.redisDown.from;
+  const g = t.gatewayCut;
+  const gatewayCut = g !== undefined && f.gateway === g.gateway && f.startedAt <= g.until && f.failedAt >= g.from;
   return {
     code: f.code,
     message: f.message,
     phase,
     redisDown,
+    ...((redisDown || gatewayCut) && { inherent: redisDown ? "Redis down" : "Gateway cut off" }),
     startedMs: f.startedAt - t.start,
     failedMs: f.failedAt - t.start,
   };
@@ -101,6 +112,13 @@ export class EventLog {
 
   of(id: string): Seen[] {
     return this.byId.get(id) ?? [];
+  }
+
+  /** Where the store put the room, and when the harness heard of it (ms since the epoch). */
+  openings(roomId: string): Opening[] {
+    return this.of(roomId)
+      .filter((e) => e.kind === "ROOM_ALLOCATED" || e.kind === "ROOM_MIGRATED")
+      .map((e) => ({ at: this.started + e.atMs, serverId: e.serverId }));
   }
 
   stop() {
