@@ -33,6 +33,8 @@ export interface GameServerOptions extends RoomLimits {
   /** Where join tokens' ids are spent: the store every game server shares. */
   spentTokens: SpentTokens;
   reportIntervalMs: number;
+  /** STORE_OUTAGE_GRACE_MS: how long Managers' store-down answers keep this server's rooms running (default 60 s). */
+  storeOutageGraceMs?: number;
   /** Open new rooms on their first join token (OPEN_ON_TOKEN); default true. */
   opensOnToken?: boolean;
   maxBackpressureBytes: number;
@@ -120,6 +122,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       opensOnToken: o.opensOnToken ?? true,
     },
     log: o.log,
+    storeOutageGraceMs: o.storeOutageGraceMs ?? 60_000,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
   // The one place the host's room events reach the Manager: the link depends on the host, never back.

@@ -49,6 +49,13 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   crashProbeMs: number;
   /** Load reports that arrive within this window go to the store in one call; 0: each alone. */
   loadBatchMs: number;
+  /**
+   * How long before its death deadline a cut-off server fences its rooms (FENCE_MARGIN_MS, at
+   * most half the deadline); undefined: no fencing (FENCING=false).
+   */
+  fenceMarginMs?: number;
+  /** Whether the store answers now: when it does not, a report is answered store_down at once. */
+  storeReachable?: () => boolean;
 }
 
 /** A game server whose Attach stream this Manager holds. */
@@ -142,9 +149,27 @@ export class AttachStreams {
     return Math.max(reportIntervalMs, reportIntervalMs * this.o.missedReports - slack);
   }
 
+  /**
+   * The server's fencing lease (docs/protocol.md, Fencing): its death deadline less the margin,
+   * never under half the deadline; 0 with fencing off.
+   */
+  fenceMs(reportIntervalMs: number) {
+    if (this.o.fenceMarginMs === undefined) return 0;
+    const deadline = reportIntervalMs * this.o.missedReports;
+    return Math.max(Math.ceil(deadline / 2), deadline - Math.max(0, this.o.fenceMarginMs));
+  }
+
+  /** Answers report `sequence` (0: the registration); only once the store recorded it, unless storeDown. */
+  private answer(s: Attached, sequence: number, storeDown: boolean) {
+    if (this.fenceMs(s.reportIntervalMs) === 0) return;
+    s.session.send(create(AttachResponseSchema, { msg: { case: "reportAnswer", value: { sequence, storeDown } } }));
+  }
+
   private async register(s: Attached, reg: Register) {
     this.o.router.hold(s)?.session.close("replaced by a newer registration of the same server");
-    const { epoch, roomIds } = await this.o.store.registerServer({
+    // Unrecorded, and the server learns the store is down: it tries another Manager, and while
+    // they all say so, keeps its rooms for its outage grace (nobody can declare it dead).
+    const registered = await this.o.store.registerServer({
       id: reg.serverId,
       address: reg.address,
       region: reg.region,
@@ -157,7 +182,11 @@ export class AttachStreams {
       nowMs: this.o.now(),
       expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
       opensOnToken: reg.opensOnToken,
+    }).catch((e: unknown) => {
+      this.answer(s, 0, true);
+      throw e;
     });
+    const { epoch, roomIds } = registered;
     s.epoch = epoch;
     const kept = await this.o.reconciler.registered({
       serverId: s.id,
@@ -166,9 +195,14 @@ export class AttachStreams {
       closedWhileAway: reg.closedRoomIds,
       opensOnToken: reg.opensOnToken,
     });
-    const heartbeatIntervalMs = this.heartbeat(reg.reportIntervalMs);
+    const fenceMs = this.fenceMs(reg.reportIntervalMs);
+    // A fencing server renews its lease when half of it is left; an idle one must not stay silent longer.
+    const heartbeatIntervalMs =
+      fenceMs > 0 ? Math.min(this.heartbeat(reg.reportIntervalMs), Math.floor(fenceMs / 2)) : this.heartbeat(reg.reportIntervalMs);
     s.session.send(
-      create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs } } }),
+      create(AttachResponseSchema, {
+        msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs, fenceMs } },
+      }),
     );
     this.o.log.info("game server registered", {
       serverId: s.id,
@@ -203,8 +237,16 @@ export class AttachStreams {
     }
   }
 
-  /** Not awaited: the server's next events need not wait for its report's batch. */
+  /**
+   * Not awaited: the server's next events need not wait for its report's batch. Answered once
+   * recorded: the answer is what the server holds its fencing lease on.
+   */
   private load(s: Attached, report: LoadReport) {
+    const sequence = report.sequence;
+    if (this.o.storeReachable && !this.o.storeReachable()) {
+      this.answer(s, sequence, true);
+      return;
+    }
     this.loads
       .record({
         id: s.id,
@@ -219,8 +261,12 @@ export class AttachStreams {
           // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
           // must register again and learn which rooms are still its own.
           if (!current) s.session.close("registration is no longer current; register again");
+          else this.answer(s, sequence, false);
         },
-        (e) => this.messageFailed(s.id, e),
+        (e) => {
+          this.answer(s, sequence, true);
+          this.messageFailed(s.id, e);
+        },
       );
   }
 

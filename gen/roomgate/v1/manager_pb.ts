@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/manager.proto.
  */
 export const file_roomgate_v1_manager: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyLEAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxIWCg5vcGVuc19vbl90b2tlbhgMIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDRIyCghyb29tX2NwdRgDIAMoCzIULnJvb21nYXRlLnYxLlJvb21DcHVCCrpIB5IBBBCgjQYiZwoHUm9vbUNwdRIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIlCgtjcHVfc2Vjb25kcxgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIaCgRsb2FkGAMgASgCQgy6SAkKB0ABLQAAAAAiiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50Ih4KClJvb21PcGVuZWQSEAoIb25fdG9rZW4YASABKAgiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiTAoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwiJQoRUm9vbVNuYXBzaG90VGFrZW4SEAoIc25hcHNob3QYASABKAwiHQoLUm9vbVJlZnVzZWQSDgoGcmVhc29uGAEgASgJIgoKCERyYWluaW5nIsUBCg5BdHRhY2hSZXNwb25zZRItCgpyZWdpc3RlcmVkGAEgASgLMhcucm9vbWdhdGUudjEuUmVnaXN0ZXJlZEgAEioKCW9wZW5fcm9vbRgCIAEoCzIVLnJvb21nYXRlLnYxLk9wZW5Sb29tSAASLAoKY2xvc2Vfcm9vbRgDIAEoCzIWLnJvb21nYXRlLnYxLkNsb3NlUm9vbUgAEiMKBWRyYWluGAQgASgLMhIucm9vbWdhdGUudjEuRHJhaW5IAEIFCgNtc2ciPQoKUmVnaXN0ZXJlZBIQCghyb29tX2lkcxgBIAMoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAiABKA0i7QEKCE9wZW5Sb29tEg8KB3Jvb21faWQYASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAMgASgNEg8KB3Jlc3RvcmUYBCABKAgSEAoIc25hcHNob3QYBSABKAwSEQoJcm9vbV90eXBlGAYgASgJEjUKCG1ldGFkYXRhGAcgAygLMiMucm9vbWdhdGUudjEuT3BlblJvb20uTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHAoJQ2xvc2VSb29tEg8KB3Jvb21faWQYASABKAkiBwoFRHJhaW4ibgoRTWFuYWdlckJ1c01lc3NhZ2USLQoHY29tbWFuZBgBIAEoCzIaLnJvb21nYXRlLnYxLlNlcnZlckNvbW1hbmRIABIjCgNhY2sYAiABKAsyFC5yb29tZ2F0ZS52MS5Sb29tQWNrSABCBQoDbXNnIlAKDVNlcnZlckNvbW1hbmQSEQoJc2VydmVyX2lkGAEgASgJEiwKB2NvbW1hbmQYAiABKAsyGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSI8CgdSb29tQWNrEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEg0KBWVycm9yGAMgASgJKvwBCg9Sb29tQ2xvc2VSZWFzb24SIQodUk9PTV9DTE9TRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdST09NX0NMT1NFX1JFQVNPTl9FTVBUWRABEiIKHlJPT01fQ0xPU0VfUkVBU09OX05FVkVSX0pPSU5FRBACEh4KGlJPT01fQ0xPU0VfUkVBU09OX1NIVVRET1dOEAMSJwojUk9PTV9DTE9TRV9SRUFTT05fQ0xPU0VEX0JZX01BTkFHRVIQBBIfChtST09NX0NMT1NFX1JFQVNPTl9NSUdSQVRJTkcQBRIbChdST09NX0NMT1NFX1JFQVNPTl9FTkRFRBAGMtACCg5NYW5hZ2VyU2VydmljZRJTCgxBbGxvY2F0ZVJvb20SIC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0GiEucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVzcG9uc2USRQoGQXR0YWNoEhoucm9vbWdhdGUudjEuQXR0YWNoUmVxdWVzdBobLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlKAEwARJQCgtMaXN0U2VydmVycxIfLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVxdWVzdBogLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVzcG9uc2USUAoLRHJhaW5TZXJ2ZXISHy5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlcXVlc3QaIC5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyLEAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxIWCg5vcGVuc19vbl90b2tlbhgMIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInIKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDRIyCghyb29tX2NwdRgDIAMoCzIULnJvb21nYXRlLnYxLlJvb21DcHVCCrpIB5IBBBCgjQYSEAoIc2VxdWVuY2UYBCABKA0iZwoHUm9vbUNwdRIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIlCgtjcHVfc2Vjb25kcxgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIaCgRsb2FkGAMgASgCQgy6SAkKB0ABLQAAAAAiiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50Ih4KClJvb21PcGVuZWQSEAoIb25fdG9rZW4YASABKAgiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiTAoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwiJQoRUm9vbVNuYXBzaG90VGFrZW4SEAoIc25hcHNob3QYASABKAwiHQoLUm9vbVJlZnVzZWQSDgoGcmVhc29uGAEgASgJIgoKCERyYWluaW5nIvkBCg5BdHRhY2hSZXNwb25zZRItCgpyZWdpc3RlcmVkGAEgASgLMhcucm9vbWdhdGUudjEuUmVnaXN0ZXJlZEgAEioKCW9wZW5fcm9vbRgCIAEoCzIVLnJvb21nYXRlLnYxLk9wZW5Sb29tSAASLAoKY2xvc2Vfcm9vbRgDIAEoCzIWLnJvb21nYXRlLnYxLkNsb3NlUm9vbUgAEiMKBWRyYWluGAQgASgLMhIucm9vbWdhdGUudjEuRHJhaW5IABIyCg1yZXBvcnRfYW5zd2VyGAUgASgLMhkucm9vbWdhdGUudjEuUmVwb3J0QW5zd2VySABCBQoDbXNnIjQKDFJlcG9ydEFuc3dlchIQCghzZXF1ZW5jZRgBIAEoDRISCgpzdG9yZV9kb3duGAIgASgIIk8KClJlZ2lzdGVyZWQSEAoIcm9vbV9pZHMYASADKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEhAKCGZlbmNlX21zGAMgASgNIu0BCghPcGVuUm9vbRIPCgdyb29tX2lkGAEgASgJEhMKC21heF9wbGF5ZXJzGAIgASgNEh0KFWZpcnN0X2pvaW5fdGltZW91dF9tcxgDIAEoDRIPCgdyZXN0b3JlGAQgASgIEhAKCHNuYXBzaG90GAUgASgMEhEKCXJvb21fdHlwZRgGIAEoCRI1CghtZXRhZGF0YRgHIAMoCzIjLnJvb21nYXRlLnYxLk9wZW5Sb29tLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhwKCUNsb3NlUm9vbRIPCgdyb29tX2lkGAEgASgJIgcKBURyYWluIm4KEU1hbmFnZXJCdXNNZXNzYWdlEi0KB2NvbW1hbmQYASABKAsyGi5yb29tZ2F0ZS52MS5TZXJ2ZXJDb21tYW5kSAASIwoDYWNrGAIgASgLMhQucm9vbWdhdGUudjEuUm9vbUFja0gAQgUKA21zZyJQCg1TZXJ2ZXJDb21tYW5kEhEKCXNlcnZlcl9pZBgBIAEoCRIsCgdjb21tYW5kGAIgASgLMhsucm9vbWdhdGUudjEuQXR0YWNoUmVzcG9uc2UiPAoHUm9vbUFjaxIPCgdyb29tX2lkGAEgASgJEhEKCXNlcnZlcl9pZBgCIAEoCRINCgVlcnJvchgDIAEoCSqaAgoPUm9vbUNsb3NlUmVhc29uEiEKHVJPT01fQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXUk9PTV9DTE9TRV9SRUFTT05fRU1QVFkQARIiCh5ST09NX0NMT1NFX1JFQVNPTl9ORVZFUl9KT0lORUQQAhIeChpST09NX0NMT1NFX1JFQVNPTl9TSFVURE9XThADEicKI1JPT01fQ0xPU0VfUkVBU09OX0NMT1NFRF9CWV9NQU5BR0VSEAQSHwobUk9PTV9DTE9TRV9SRUFTT05fTUlHUkFUSU5HEAUSGwoXUk9PTV9DTE9TRV9SRUFTT05fRU5ERUQQBhIcChhST09NX0NMT1NFX1JFQVNPTl9GRU5DRUQQBzLQAgoOTWFuYWdlclNlcnZpY2USUwoMQWxsb2NhdGVSb29tEiAucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVxdWVzdBohLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlc3BvbnNlEkUKBkF0dGFjaBIaLnJvb21nYXRlLnYxLkF0dGFjaFJlcXVlc3QaGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSgBMAESUAoLTGlzdFNlcnZlcnMSHy5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1JlcXVlc3QaIC5yb29tZ2F0ZS52MS5MaXN0U2VydmVyc1Jlc3BvbnNlElAKC0RyYWluU2VydmVyEh8ucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXF1ZXN0GiAucm9vbWdhdGUudjEuRHJhaW5TZXJ2ZXJSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomRequest
@@ -383,6 +383,16 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
    * @generated from field: repeated roomgate.v1.RoomCpu room_cpu = 3;
    */
   roomCpu: RoomCpu[];
+
+  /**
+   * Counts the reports of one stream from 1 (the registration is 0); the Manager's report_answer
+   * names it, so the server knows when the report it answers left (docs/protocol.md, Fencing).
+   * 32 bits: a stream that reports 20 times a second wraps after 6 years. 0: a server that
+   * predates fencing.
+   *
+   * @generated from field: uint32 sequence = 4;
+   */
+  sequence: number;
 };
 
 /**
@@ -630,6 +640,12 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
      */
     value: Drain;
     case: "drain";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.ReportAnswer report_answer = 5;
+     */
+    value: ReportAnswer;
+    case: "reportAnswer";
   } | { case: undefined; value?: undefined };
 };
 
@@ -639,6 +655,37 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
  */
 export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_manager, 18);
+
+/**
+ * The answer to a load report (sequence >= 1) or to a registration that could not be recorded
+ * (sequence 0, store_down). Sent only after the store recorded the report, so it proves that no
+ * Manager may declare this server dead before the report's send time plus the death deadline:
+ * the server holds its fencing lease on it (docs/protocol.md, Fencing).
+ *
+ * @generated from message roomgate.v1.ReportAnswer
+ */
+export type ReportAnswer = Message<"roomgate.v1.ReportAnswer"> & {
+  /**
+   * @generated from field: uint32 sequence = 1;
+   */
+  sequence: number;
+
+  /**
+   * The Manager could not reach the store (or the store did not answer in time): nothing was
+   * recorded. The server tries another Manager; while every Manager says so (an outage of the
+   * store), nobody can declare it dead either, and it keeps its rooms for a bounded grace.
+   *
+   * @generated from field: bool store_down = 2;
+   */
+  storeDown: boolean;
+};
+
+/**
+ * Describes the message roomgate.v1.ReportAnswer.
+ * Use `create(ReportAnswerSchema)` to create a new message.
+ */
+export const ReportAnswerSchema: GenMessage<ReportAnswer> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 19);
 
 /**
  * @generated from message roomgate.v1.Registered
@@ -662,6 +709,16 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
    * @generated from field: uint32 heartbeat_interval_ms = 2;
    */
   heartbeatIntervalMs: number;
+
+  /**
+   * The fencing lease: the server stops its rooms (closed FENCED, players 4002) once this long has
+   * passed since it sent the last report (or registration) a Manager answered, which is shorter
+   * than the death deadline by the Manager's FENCE_MARGIN_MS. 0: no fencing (FENCING=false, or
+   * a Manager that predates it).
+   *
+   * @generated from field: uint32 fence_ms = 3;
+   */
+  fenceMs: number;
 };
 
 /**
@@ -669,7 +726,7 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
  * Use `create(RegisteredSchema)` to create a new message.
  */
 export const RegisteredSchema: GenMessage<Registered> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 19);
+  messageDesc(file_roomgate_v1_manager, 20);
 
 /**
  * @generated from message roomgate.v1.OpenRoom
@@ -726,7 +783,7 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
  * Use `create(OpenRoomSchema)` to create a new message.
  */
 export const OpenRoomSchema: GenMessage<OpenRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 20);
+  messageDesc(file_roomgate_v1_manager, 21);
 
 /**
  * @generated from message roomgate.v1.CloseRoom
@@ -743,7 +800,7 @@ export type CloseRoom = Message<"roomgate.v1.CloseRoom"> & {
  * Use `create(CloseRoomSchema)` to create a new message.
  */
 export const CloseRoomSchema: GenMessage<CloseRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 21);
+  messageDesc(file_roomgate_v1_manager, 22);
 
 /**
  * An operator asked this server to drain (roomgate drain): it behaves as on SIGTERM.
@@ -758,7 +815,7 @@ export type Drain = Message<"roomgate.v1.Drain"> & {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 22);
+  messageDesc(file_roomgate_v1_manager, 23);
 
 /**
  * What Managers tell each other over the store's message bus: a game server's stream is held by
@@ -790,7 +847,7 @@ export type ManagerBusMessage = Message<"roomgate.v1.ManagerBusMessage"> & {
  * Use `create(ManagerBusMessageSchema)` to create a new message.
  */
 export const ManagerBusMessageSchema: GenMessage<ManagerBusMessage> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 23);
+  messageDesc(file_roomgate_v1_manager, 24);
 
 /**
  * For whichever Manager holds the named server's Attach stream: send it this command.
@@ -814,7 +871,7 @@ export type ServerCommand = Message<"roomgate.v1.ServerCommand"> & {
  * Use `create(ServerCommandSchema)` to create a new message.
  */
 export const ServerCommandSchema: GenMessage<ServerCommand> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 24);
+  messageDesc(file_roomgate_v1_manager, 25);
 
 /**
  * A game server answered open_room; the Manager waiting for it settles its allocation.
@@ -845,7 +902,7 @@ export type RoomAck = Message<"roomgate.v1.RoomAck"> & {
  * Use `create(RoomAckSchema)` to create a new message.
  */
 export const RoomAckSchema: GenMessage<RoomAck> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 25);
+  messageDesc(file_roomgate_v1_manager, 26);
 
 /**
  * @generated from enum roomgate.v1.RoomCloseReason
@@ -898,6 +955,15 @@ export enum RoomCloseReason {
    * @generated from enum value: ROOM_CLOSE_REASON_ENDED = 6;
    */
   ENDED = 6,
+
+  /**
+   * The server lost its fencing lease (no Manager confirmed it in time, docs/protocol.md): the
+   * room stops here before any Manager may move it; its players reconnect through the Gateway
+   * (4002). Never sent to a Manager: the room is not over, it moves from its last snapshot.
+   *
+   * @generated from enum value: ROOM_CLOSE_REASON_FENCED = 7;
+   */
+  FENCED = 7,
 }
 
 /**
