@@ -211,6 +211,8 @@ export interface ClusterOptions {
   /** Environment for every game server (capacity, report interval, limits). */
   gameServerEnv?: Record<string, string>;
   managerEnv?: Record<string, string>;
+  /** Environment for Manager i alone, over managerEnv (its REDIS_URL through a proxy, say). */
+  managerEnvs?: Record<string, string>[];
   gatewayEnv?: Record<string, string>;
   /** Environment for Gateway i alone, over gatewayEnv (its GATEWAY_REGION, say). */
   gatewayEnvs?: Record<string, string>[];
@@ -310,7 +312,14 @@ export class Cluster {
     const name = i === 0 ? "manager" : `manager-${i}`;
     const m = await startComponent(
       "manager",
-      { ...this.base(), MANAGER_HOST: "127.0.0.1", MANAGER_PORT: String(port), MANAGER_ID: name, ...this.o.managerEnv },
+      {
+        ...this.base(),
+        MANAGER_HOST: "127.0.0.1",
+        MANAGER_PORT: String(port),
+        MANAGER_ID: name,
+        ...this.o.managerEnv,
+        ...this.o.managerEnvs?.[i],
+      },
       name,
       "manager",
       this.o.cli,
