@@ -169,23 +169,25 @@ export class AttachStreams {
     this.o.router.hold(s)?.session.close("replaced by a newer registration of the same server");
     // Unrecorded, and the server learns the store is down: it tries another Manager, and while
     // they all say so, keeps its rooms for its outage grace (nobody can declare it dead).
-    const registered = await this.o.store.registerServer({
-      id: reg.serverId,
-      address: reg.address,
-      region: reg.region,
-      zone: reg.zone,
-      labels: reg.labels,
-      maxRooms: reg.maxRooms,
-      maxPlayers: reg.maxPlayers,
-      reportIntervalMs: reg.reportIntervalMs,
-      managerId: this.o.managerId,
-      nowMs: this.o.now(),
-      expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
-      opensOnToken: reg.opensOnToken,
-    }).catch((e: unknown) => {
-      this.answer(s, 0, true);
-      throw e;
-    });
+    const registered = await this.o.store
+      .registerServer({
+        id: reg.serverId,
+        address: reg.address,
+        region: reg.region,
+        zone: reg.zone,
+        labels: reg.labels,
+        maxRooms: reg.maxRooms,
+        maxPlayers: reg.maxPlayers,
+        reportIntervalMs: reg.reportIntervalMs,
+        managerId: this.o.managerId,
+        nowMs: this.o.now(),
+        expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
+        opensOnToken: reg.opensOnToken,
+      })
+      .catch((e: unknown) => {
+        this.answer(s, 0, true);
+        throw e;
+      });
     const { epoch, roomIds } = registered;
     s.epoch = epoch;
     const kept = await this.o.reconciler.registered({
@@ -197,8 +199,8 @@ export class AttachStreams {
     });
     const fenceMs = this.fenceMs(reg.reportIntervalMs);
     // A fencing server renews its lease when half of it is left; an idle one must not stay silent longer.
-    const heartbeatIntervalMs =
-      fenceMs > 0 ? Math.min(this.heartbeat(reg.reportIntervalMs), Math.floor(fenceMs / 2)) : this.heartbeat(reg.reportIntervalMs);
+    const heartbeat = this.heartbeat(reg.reportIntervalMs);
+    const heartbeatIntervalMs = fenceMs > 0 ? Math.min(heartbeat, Math.floor(fenceMs / 2)) : heartbeat;
     s.session.send(
       create(AttachResponseSchema, {
         msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs, fenceMs } },

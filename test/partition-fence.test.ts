@@ -3,7 +3,7 @@ import { RoomSnapshotSchema } from "../gen/roomgate/v1/room_pb.js";
 import type { LogLine } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
 import { startTcpProxy, type TcpProxy } from "../testkit/tcp-proxy";
-import { startCluster, startRegisteredGameServer } from "./harness/cluster";
+import { startCluster } from "./harness/cluster";
 
 // Issue 16, Partitions: a game server cut off from every Manager while its players still reach it.
 // It must never run its room beside the copy the Managers move elsewhere: it fences (stops the
