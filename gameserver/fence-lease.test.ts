@@ -124,3 +124,27 @@ test("lost: no lease until the next registration is answered", () => {
   l.registered(FENCE_MS);
   expect(l.leaseUntil).toBe(clock.t + FENCE_MS);
 });
+
+test("every Manager refusing (their processes gone) holds the lease for two leases from the round's start", () => {
+  const { l, clock } = lease();
+  l.registering();
+  l.registered(FENCE_MS);
+  clock.t += FENCE_MS - 10;
+  l.allRefused(clock.t - 5);
+  expect(l.leaseUntil).toBe(clock.t - 5 + 2 * FENCE_MS);
+  // Never shortens it, and is nothing without a lease.
+  l.allRefused(0);
+  expect(l.leaseUntil).toBe(clock.t - 5 + 2 * FENCE_MS);
+  l.lost();
+  l.allRefused(clock.t);
+  expect(l.held).toBe(false);
+});
+
+test("a registration answered after its lease ran out is expired at once", () => {
+  const { l, clock } = lease();
+  l.registering();
+  clock.t += FENCE_MS + 1;
+  l.registered(FENCE_MS);
+  expect(l.expired).toBe(true);
+  expect(l.check()).toBe("fence");
+});

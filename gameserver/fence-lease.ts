@@ -48,6 +48,7 @@ export class FenceLease {
   registering() {
     this.sentAt.clear();
     this.sent(0);
+    this.renewing();
   }
 
   /** Report `sequence` of the current stream goes out now. */
@@ -93,6 +94,27 @@ export class FenceLease {
     return true;
   }
 
+  /**
+   * Every Manager this server knows refused a connection in a round of probes that began at `at`:
+   * their processes are gone (a crashed Manager is not a partition). A Manager that may declare
+   * this server dead later started after `at`, and declares nobody dead for the death deadline plus
+   * one lease after it starts (failover.ts, its calm): the lease runs two leases from `at`.
+   */
+  allRefused(at: number) {
+    if (this.fenceMs <= 0 || !this.held) return;
+    this.until = Math.max(this.until, at + 2 * this.fenceMs);
+  }
+
+  /** Whether the lease ran out (a registration answered too late to hold it, say). */
+  get expired(): boolean {
+    return this.held && this.until <= this.o.now();
+  }
+
+  /** A renewal, or the registration, still waits for its answer. */
+  get waiting(): boolean {
+    return this.renewedAt > this.answeredAt;
+  }
+
   /** In a run of store-down answers (none recorded since the first of them). */
   get storeDown(): boolean {
     return this.storeDownSince !== undefined;
@@ -107,9 +129,8 @@ export class FenceLease {
     if (!this.held) return "ok";
     const left = this.until - this.o.now();
     if (left <= 0) return "fence";
-    const waiting = this.renewedAt > this.answeredAt;
-    if (left < this.fenceMs / 4 && waiting) return "abandon";
-    if (left < this.fenceMs / 2 && !waiting) return "renew";
+    if (left < this.fenceMs / 4 && this.waiting) return "abandon";
+    if (left < this.fenceMs / 2 && !this.waiting) return "renew";
     return "ok";
   }
 

@@ -14,6 +14,7 @@ import type { RoomEvents, RoomHost } from "./room-host.js";
 import { ReportPacer } from "./report-pacer.js";
 import { FenceLease } from "./fence-lease.js";
 import { fencing } from "./metrics.js";
+import { probeTarget } from "../common/port-probe.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
 // or as the Manager's heartbeat asks: report-pacer.ts), forwards room
@@ -71,6 +72,8 @@ export class ManagerLink implements RoomEvents {
   private fenceTimer?: NodeJS.Timeout;
   /** A store-down answer already sent this server to another Manager: not again until one records it. */
   private leftForStoreDown = false;
+  /** A round of probes of the Managers' ports is under way. */
+  private probing = false;
 
   constructor(private readonly o: ManagerLinkOptions) {
     // A returning Manager gives a server a few report intervals to attach again before it
@@ -213,6 +216,7 @@ export class ManagerLink implements RoomEvents {
 
   /** Looks at the lease: renews it, leaves an unanswering Manager, or fences the rooms. */
   private checkLease() {
+    if (!this.registered || this.lease.waiting) this.probeManagers();
     switch (this.lease.check()) {
       case "renew":
         this.report(true);
@@ -227,6 +231,28 @@ export class ManagerLink implements RoomEvents {
       default:
         return;
     }
+  }
+
+  /**
+   * While no Manager answers: do they all refuse connections (their processes are gone, as when
+   * the only Manager restarts)? Then none can declare this server dead before a new one starts and
+   * waits a deadline, and the lease runs on from when the round began. A Manager that accepts, or
+   * answers nothing (a partition), extends nothing.
+   */
+  private probeManagers() {
+    if (this.probing || this.stopping || !this.lease.held) return;
+    this.probing = true;
+    const began = this.now();
+    const timeoutMs = this.lease.checkEveryMs;
+    void Promise.all(this.managers.targets.map((t) => probeTarget(t, timeoutMs)))
+      .then((answers) => {
+        if (!answers.every((a) => a === "refused") || this.stopping) return;
+        this.lease.allRefused(began);
+        this.leaseChanged();
+      })
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /** The lease changed: look again on a timer, and fence the moment it runs out. */
@@ -271,6 +297,9 @@ export class ManagerLink implements RoomEvents {
         clearInterval(this.leaseTimer);
         this.leaseTimer = undefined;
         host.unfence();
+        // Answered too late to hold a lease: with no room to fence, the first report's answer
+        // (sent below) starts it, rather than a fence that would only register again.
+        if (this.lease.expired && host.stats.rooms === 0) this.lease.lost();
         this.leaseChanged();
         // A room the Manager opened here after our registration left is not in its answer, and is ours.
         host.retainOnly(msg.msg.value.roomIds, this.announced);

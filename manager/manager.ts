@@ -116,6 +116,7 @@ export class Manager {
       openRoomTimeoutMs,
       missedReports,
       storeReconnectMaxMs,
+      fenceMarginMs: o.fenceMarginMs,
     });
     const roomEvents = new RoomEvents({ ...core, router, reconciler, maxSnapshotBytes });
     this.streams = new AttachStreams({

@@ -14,8 +14,9 @@ import type { RoomEvents } from "./room-events.js";
 import type { AttachHandler, Session } from "./session.js";
 import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
-import { probePort } from "./crash-probe.js";
+import { probePort } from "../common/port-probe.js";
 import { LoadBatch } from "./load-batch.js";
+import { fenceMs } from "./fence.js";
 import { EventOrder } from "./event-order.js";
 
 /** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
@@ -149,14 +150,9 @@ export class AttachStreams {
     return Math.max(reportIntervalMs, reportIntervalMs * this.o.missedReports - slack);
   }
 
-  /**
-   * The server's fencing lease (docs/protocol.md, Fencing): its death deadline less the margin,
-   * never under half the deadline; 0 with fencing off.
-   */
-  fenceMs(reportIntervalMs: number) {
-    if (this.o.fenceMarginMs === undefined) return 0;
-    const deadline = reportIntervalMs * this.o.missedReports;
-    return Math.max(Math.ceil(deadline / 2), deadline - Math.max(0, this.o.fenceMarginMs));
+  /** The server's fencing lease (fence.ts); 0 with fencing off. */
+  private fenceMs(reportIntervalMs: number) {
+    return fenceMs(reportIntervalMs, this.o.missedReports, this.o.fenceMarginMs);
   }
 
   /** Answers report `sequence` (0: the registration); only once the store recorded it, unless storeDown. */
