@@ -12,9 +12,9 @@ import { startCluster } from "./harness/cluster";
 // duplicated. The cut is silent (nothing refused or closed), between the server and both Managers.
 
 const REPORT_MS = 500;
-const MISSED = 4;
-/** Lease = deadline (2 s) less the margin: 1 s, the least it may be (half the deadline). */
-const FENCE_MARGIN_MS = 1000;
+const MISSED = 6;
+/** Lease = deadline (3 s) less the margin: 2.5 s (the margin is at most a sixth of the deadline). */
+const FENCE_MARGIN_MS = 500;
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 let proxies: TcpProxy[] = [];

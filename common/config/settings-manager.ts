@@ -59,7 +59,7 @@ export const MANAGER_SETTINGS: Setting[] = [
     kind: "int",
     for: MG,
     default: "500",
-    help: "How long before its death deadline (MISSED_REPORTS x its report interval) a cut-off game server fences its rooms: time for it to close them, for its timers to run late on a busy host, and for the Managers' clocks to disagree. At most half the deadline.",
+    help: "How long before its death deadline (MISSED_REPORTS x its report interval) a cut-off game server fences its rooms: time for it to close them, for its timers to run late on a busy host, and for the Managers' clocks to disagree. At most a sixth of the deadline, so that a server reporting every interval holds two and a half intervals of lease (with MISSED_REPORTS 3) and renews it only when an answer comes late.",
   },
   {
     env: "CRASH_PROBE_MS",
