@@ -19,11 +19,11 @@ import { probeTarget } from "../common/port-probe.js";
 // The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
 // or as the Manager's heartbeat asks: report-pacer.ts), forwards room
 // events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
-// stream breaks. While it is down, rooms keep running for as long as the fencing lease (fence-lease.ts)
-// lasts: a report answered by a Manager renews it; without answers, the link moves to another
-// Manager, and once the lease runs out it stops every room (fences) before any Manager may move
-// them. The next registration tells the Manager which rooms still exist. The link drives the RoomHost and hears its RoomEvents (server.ts
-// subscribes it); the host knows nothing of the link.
+// stream breaks. While it is down, rooms keep running for as long as the fencing lease
+// (fence-lease.ts) lasts: a report answered by a Manager renews it; without answers, the link moves
+// to another Manager, and once the lease runs out it stops every room (fences) before any Manager
+// may move them. The next registration tells the Manager which rooms still exist. The link drives
+// the RoomHost and hears its RoomEvents (server.ts subscribes it); the host knows nothing of the link.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -174,7 +174,9 @@ export class ManagerLink implements RoomEvents {
     this.registered = false;
     call.on("data", (msg: AttachResponse) => this.onCommand(msg));
     call.on("error", (e: grpc.ServiceError) => {
-      if (!this.stopping) this.o.log.warn("manager stream failed", { code: grpc.status[e.code], details: e.details });
+      // A stream this link left (abandon) ends as cancelled: nothing failed.
+      if (!this.stopping && this.call === call)
+        this.o.log.warn("manager stream failed", { code: grpc.status[e.code], details: e.details });
     });
     call.on("status", () => this.disconnected(call));
     this.announced = this.o.host.roomIds();

@@ -12,9 +12,19 @@
  */
 const MAX_MARGIN_SHARE = 1 / 6;
 
-/** The lease for a server with this report interval; 0 with fencing off (marginMs undefined). */
+/**
+ * The shortest lease worth holding. A server renews with half its lease left and leaves its Manager
+ * with a quarter left: under a second, a busy host's late answers (a few hundred milliseconds while
+ * rooms move) would make healthy servers leave their Managers and fence, and the churn costs more
+ * than the partition it guards against. Servers with such short deadlines (report intervals of a
+ * few hundred milliseconds, as in tests) run without fencing.
+ */
+export const MIN_FENCE_MS = 1000;
+
+/** The lease for a server with this report interval; 0 with fencing off (marginMs undefined, or too short a deadline). */
 export function fenceMs(reportIntervalMs: number, missedReports: number, marginMs: number | undefined): number {
   if (marginMs === undefined) return 0;
   const deadline = reportIntervalMs * missedReports;
-  return deadline - Math.min(Math.max(0, marginMs), Math.floor(deadline * MAX_MARGIN_SHARE));
+  const lease = deadline - Math.min(Math.max(0, marginMs), Math.floor(deadline * MAX_MARGIN_SHARE));
+  return lease >= MIN_FENCE_MS ? lease : 0;
 }

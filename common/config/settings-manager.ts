@@ -52,7 +52,7 @@ export const MANAGER_SETTINGS: Setting[] = [
     kind: "bool",
     for: MG,
     default: "true",
-    help: "Tell game servers to fence (docs/protocol.md, Fencing): a server that no Manager confirms for its lease (the death deadline less FENCE_MARGIN_MS) stops its rooms and sends their players back through the Gateway (4002) before any Manager may move them, so a server cut off from every Manager never runs a room beside its moved copy. false: cut-off servers keep their rooms until they hear they were declared dead.",
+    help: "Tell game servers to fence (docs/protocol.md, Fencing): a server that no Manager confirms for its lease (the death deadline less FENCE_MARGIN_MS) stops its rooms and sends their players back through the Gateway (4002) before any Manager may move them, so a server cut off from every Manager never runs a room beside its moved copy. Servers whose lease would be under 1 s (report intervals of a few hundred ms) run without it: a busy host's late answers would fence healthy servers. false: cut-off servers keep their rooms until they hear they were declared dead.",
   },
   {
     env: "FENCE_MARGIN_MS",
