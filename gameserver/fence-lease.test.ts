@@ -148,3 +148,16 @@ test("a registration answered after its lease ran out is expired at once", () =>
   expect(l.expired).toBe(true);
   expect(l.check()).toBe("fence");
 });
+
+test("a report unanswered for a quarter lease: leave for another Manager before the renewal is due", () => {
+  const { l, clock } = lease();
+  l.registering();
+  l.registered(FENCE_MS);
+  l.sent(1);
+  clock.t += FENCE_MS / 4;
+  expect(l.check()).toBe("ok");
+  clock.t += 1;
+  expect(l.check()).toBe("abandon");
+  l.answered(1, false);
+  expect(l.check()).toBe("ok");
+});

@@ -122,14 +122,18 @@ export class FenceLease {
 
   /**
    * What to do now: renew when less than half the lease is left (once per answer); abandon this
-   * stream for another Manager when less than a quarter is left and the renewal got no answer;
-   * fence when it has run out.
+   * stream for another Manager when less than a quarter is left and the renewal got no answer, or
+   * a report went unanswered for a quarter of the lease; fence when it has run out.
    */
   check(): LeaseAction {
     if (!this.held) return "ok";
     const left = this.until - this.o.now();
     if (left <= 0) return "fence";
     if (left < this.fenceMs / 4 && this.waiting) return "abandon";
+    // A report unanswered for a quarter lease: this Manager is cut off (from us or its store).
+    // Leaving now, not at a quarter left, gives the next Manager more of the lease to answer in.
+    const oldest = this.sentAt.values().next().value;
+    if (oldest !== undefined && this.o.now() - oldest > this.fenceMs / 4) return "abandon";
     if (left < this.fenceMs / 2 && !this.waiting) return "renew";
     return "ok";
   }

@@ -8,47 +8,36 @@ import { redisUrl } from "./harness/state";
 // servers. Its answers stop (or say the store is down), so its servers move to the other Manager
 // within their fencing lease: none fences, none is declared dead, their players notice nothing.
 
-const REPORT_MS = 500;
-const MISSED = 4;
+/** The defaults: a 3 s deadline, a 2.5 s lease. */
+const REPORT_MS = 1000;
+const MISSED = 3;
+const SERVERS = ["gs-a", "gs-b", "gs-c"];
 
 let env: Awaited<ReturnType<typeof startCluster>>;
-/** Manager 1's way to Redis, and the servers' way to Manager 0 (shut while they first register). */
-let toRedis: TcpProxy;
-let toManager0: TcpProxy;
+/** Each Manager's own way to Redis: the test cuts one. */
+let toRedis: TcpProxy[] = [];
 
 beforeAll(async () => {
   const redis = new URL(redisUrl());
-  toRedis = await startTcpProxy(Number(redis.port));
+  toRedis = await Promise.all([0, 1].map(() => startTcpProxy(Number(redis.port))));
   env = await startCluster("store-cut", {
     redisUrl: redisUrl(),
     managers: 2,
     gateways: 1,
     gameServers: 0,
     managerEnv: { MISSED_REPORTS: String(MISSED) },
-    managerEnvs: [{}, { REDIS_URL: `redis://127.0.0.1:${toRedis.port}` }],
+    managerEnvs: toRedis.map((p) => ({ REDIS_URL: `redis://127.0.0.1:${p.port}` })),
   });
-  // Nothing listens on port 1: the servers' first Manager refuses them, so both attach to Manager 1.
-  toManager0 = await startTcpProxy(1);
-  const { cluster } = env;
-  for (const id of ["gs-a", "gs-b"]) {
-    const registered = cluster.managers[1]!.proc.waitFor(
-      (l) => l.msg === "game server registered" && l.serverId === id,
-      20_000,
-      `${id} registered with manager-1`,
-    );
-    await cluster.startGameServer(id, {
-      REPORT_INTERVAL_MS: String(REPORT_MS),
-      MANAGER_ADDRESS: `127.0.0.1:${toManager0.port},127.0.0.1:${cluster.managers[1]!.port}`,
-    });
+  for (const id of SERVERS) {
+    const registered = env.cluster.registered(id);
+    await env.cluster.startGameServer(id, { REPORT_INTERVAL_MS: String(REPORT_MS) });
     await registered;
   }
-  toManager0.targetPort = cluster.managers[0]!.port;
 }, 60_000);
 
 afterAll(async () => {
   await env?.stop();
-  await toManager0?.close();
-  await toRedis?.close();
+  for (const p of toRedis) await p.close();
 }, 60_000);
 
 const at = (l: LogLine) => Date.parse(String(l.time));
@@ -57,26 +46,35 @@ test("a Manager cut off from Redis: its servers move to the other Manager, none 
   const { cluster, store } = env;
   const gw = gatewayClient(cluster.gatewayUrl(0));
   const players: Player[] = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 6; i++) {
     const r = await gw.createRoom({ playerName: `p${i}` });
     players.push((await Player.join(r.serverAddress, r.roomId, r.joinToken)).player);
   }
+  // The Manager that holds gs-a loses Redis; the servers it holds must move to the other.
+  const cutId = (await store.getServer("gs-a"))!.managerId;
+  const cut = cluster.managers.findIndex((m) => m.proc.name === cutId);
+  const other = cluster.managers[1 - cut]!;
   const epochs = new Map<string, number>();
-  for (const id of ["gs-a", "gs-b"]) epochs.set(id, (await store.getServer(id))!.epoch);
+  const moving: string[] = [];
+  for (const id of SERVERS) {
+    const s = (await store.getServer(id))!;
+    epochs.set(id, s.epoch);
+    if (s.managerId === cutId) moving.push(id);
+  }
 
   const cutAt = Date.now();
-  toRedis.blackhole();
+  toRedis[cut]!.blackhole();
   const moved = await Promise.all(
-    ["gs-a", "gs-b"].map((id) =>
-      cluster.managers[0]!.proc.waitFor(
+    moving.map((id) =>
+      other.proc.waitFor(
         (l) => l.msg === "game server registered" && l.serverId === id && at(l) >= cutAt - 5,
         20_000,
-        `${id} registered with manager-0`,
+        `${id} registered with ${other.proc.name}`,
       ),
     ),
   );
   console.log(
-    `manager-1 cut off from Redis: servers on manager-0 after ${moved.map((l) => at(l) - cutAt).join(", ")} ms ` +
+    `${cutId} cut off from Redis: ${moving.join(", ")} on ${other.proc.name} after ${moved.map((l) => at(l) - cutAt).join(", ")} ms ` +
       `(death deadline ${REPORT_MS * MISSED} ms)`,
   );
   // Each kept every room it runs.
@@ -92,10 +90,11 @@ test("a Manager cut off from Redis: its servers move to the other Manager, none 
     p.send({ case: "ping", value: { nonce: i } });
     expect((await p.next("pong", 5000)).frame.value.nonce).toBe(i);
   }
-  for (const id of ["gs-a", "gs-b"]) {
+  for (const id of SERVERS) {
     const s = await store.getServer(id);
-    expect(s?.managerId).toBe("manager");
-    expect(s!.epoch).toBeGreaterThan(epochs.get(id)!);
+    expect(s?.managerId).toBe(other.proc.name);
+    if (moving.includes(id)) expect(s!.epoch).toBeGreaterThan(epochs.get(id)!);
+    else expect(s!.epoch).toBe(epochs.get(id));
   }
   // The store still maps every room to the server that runs it.
   let total = 0;
@@ -105,7 +104,7 @@ test("a Manager cut off from Redis: its servers move to the other Manager, none 
     total += rooms;
   }
   expect(total).toBe(players.length);
-  toRedis.heal();
+  toRedis[cut]!.heal();
   for (const p of players) await p.leave();
 }, 90_000);
 
