@@ -13,14 +13,19 @@ import { type Backoff, backoffDelay } from "@roomgate/client/protocol/backoff";
 import type { RoomEvents, RoomHost } from "./room-host.js";
 import { ReportPacer } from "./report-pacer.js";
 import type { RoomCleanup } from "./room-cleanup.js";
+import { FenceLease } from "./fence-lease.js";
+import { fencing } from "./metrics.js";
+import { probeTarget } from "../common/port-probe.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
 // or as the Manager's heartbeat asks: report-pacer.ts), forwards room
 // events and snapshots, obeys open/close/drain commands, and reconnects with backoff when the
-// stream breaks. While it is down, rooms keep running; the next registration tells the Manager
-// which rooms still exist. The link drives the RoomHost and hears its RoomEvents (server.ts
-// subscribes it); the host knows nothing of the link. With a RoomCleanup, a room that ended here
-// is removed from the store first, and its `closed` says so.
+// stream breaks. While it is down, rooms keep running for as long as the fencing lease
+// (fence-lease.ts) lasts: a report answered by a Manager renews it; without answers, the link moves
+// to another Manager, and once the lease runs out it stops every room (fences) before any Manager
+// may move them. The next registration tells the Manager which rooms still exist. The link drives
+// the RoomHost and hears its RoomEvents (server.ts subscribes it); the host knows nothing of the link.
+// With a RoomCleanup, a room that ended here is removed from the store first, and its `closed` says so.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -36,6 +41,10 @@ export interface ManagerLinkOptions {
   onDrain?: () => void;
   /** Removes rooms that ended here from the store before `closed` goes (REMOVE_ENDED_ROOMS); absent: the Manager does. */
   cleanup?: RoomCleanup;
+  /** STORE_OUTAGE_GRACE_MS: how long store-down answers keep the lease (FenceLeaseOptions). */
+  storeOutageGraceMs: number;
+  /** The lease's clock; monotonic (performance.now) by default. */
+  now?: () => number;
 }
 
 type Init = MessageInitShape<typeof AttachRequestSchema>["msg"];
@@ -58,6 +67,17 @@ export class ManagerLink implements RoomEvents {
   private announced: string[] = [];
   /** Rooms that closed while no Manager listened; told at the next registration. */
   private readonly closedWhileAway = new Set<string>();
+  private readonly lease: FenceLease;
+  private readonly now: () => number;
+  /** The last report number of the current stream (its registration is 0). */
+  private sequence = 0;
+  private leaseTimer?: NodeJS.Timeout;
+  /** Fires when the lease runs out, to the millisecond (the periodic look may come later). */
+  private fenceTimer?: NodeJS.Timeout;
+  /** A store-down answer already sent this server to another Manager: not again until one records it. */
+  private leftForStoreDown = false;
+  /** A round of probes of the Managers' ports is under way. */
+  private probing = false;
 
   constructor(private readonly o: ManagerLinkOptions) {
     // A returning Manager gives a server a few report intervals to attach again before it
@@ -65,6 +85,8 @@ export class ManagerLink implements RoomEvents {
     // grows to two minutes) may wait longer than one interval.
     const maxDelayMs = Math.min(5000, o.registration.reportIntervalMs);
     this.pacer = new ReportPacer(o.registration.reportIntervalMs);
+    this.now = o.now ?? (() => performance.now());
+    this.lease = new FenceLease({ storeOutageGraceMs: o.storeOutageGraceMs, now: this.now });
     this.backoff = { initialDelayMs: Math.min(100, maxDelayMs), maxDelayMs, jitter: 0.5 };
     this.managers = new ManagerClients({
       address: o.managerAddress,
@@ -104,6 +126,9 @@ export class ManagerLink implements RoomEvents {
     });
   }
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
+    // A fenced room is not over: it moves from its last snapshot when a Manager hears this server
+    // is gone or back without it. A close would delete it.
+    if (reason === RoomCloseReason.FENCED) return;
     const cleanup = this.o.cleanup;
     if (!cleanup?.removes(reason)) return this.sendClosed(roomId, reason, snapshot, false);
     // Nothing else is sent about a room once it closed, so its `closed` may wait for the store.
@@ -132,6 +157,8 @@ export class ManagerLink implements RoomEvents {
     this.stopping = true;
     clearInterval(this.reportTimer);
     clearTimeout(this.retryTimer);
+    clearInterval(this.leaseTimer);
+    clearTimeout(this.fenceTimer);
     await this.o.cleanup?.settled();
     const call = this.call;
     if (!call) {
@@ -164,10 +191,14 @@ export class ManagerLink implements RoomEvents {
     this.registered = false;
     call.on("data", (msg: AttachResponse) => this.onCommand(msg));
     call.on("error", (e: grpc.ServiceError) => {
-      if (!this.stopping) this.o.log.warn("manager stream failed", { code: grpc.status[e.code], details: e.details });
+      // A stream this link left (abandon) ends as cancelled: nothing failed.
+      if (!this.stopping && this.call === call)
+        this.o.log.warn("manager stream failed", { code: grpc.status[e.code], details: e.details });
     });
     call.on("status", () => this.disconnected(call));
     this.announced = this.o.host.roomIds();
+    this.sequence = 0;
+    this.lease.registering();
     call.write(
       create(AttachRequestSchema, {
         msg: {
@@ -189,7 +220,92 @@ export class ManagerLink implements RoomEvents {
     this.registered = false;
     if (this.stopping) return;
     // Jitter spreads a fleet's reconnects; it stays within one interval (0.5x to 1x the ceiling).
-    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.failures++, this.backoff));
+    // While a lease is held, the wait must leave another Manager time to answer before it runs out.
+    const delay = backoffDelay(this.failures++, this.backoff);
+    const leaseCap = this.lease.held ? this.lease.checkEveryMs : delay;
+    this.retryTimer = setTimeout(() => this.connect(), Math.min(delay, leaseCap));
+  }
+
+  /** Leaves the current stream (unanswered, or its Manager cannot reach the store) for the next Manager, now. */
+  private abandon(why: string) {
+    const call = this.call;
+    this.call = undefined;
+    this.registered = false;
+    clearTimeout(this.retryTimer);
+    if (this.stopping) return;
+    this.o.log.warn("leaving manager for another", { manager: this.manager, why });
+    call?.cancel();
+    this.connect();
+  }
+
+  /** Looks at the lease: renews it, leaves an unanswering Manager, or fences the rooms. */
+  private checkLease() {
+    if (!this.registered || this.lease.waiting) this.probeManagers();
+    switch (this.lease.check()) {
+      case "renew":
+        this.report(true);
+        return;
+      case "abandon":
+        // A registration still under way is its own renewal: wait for it (or for the fence).
+        if (this.registered) this.abandon("no answer to a renewing report");
+        return;
+      case "fence":
+        this.fence();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * While no Manager answers: do they all refuse connections (their processes are gone, as when
+   * the only Manager restarts)? Then none can declare this server dead before a new one starts and
+   * waits a deadline, and the lease runs on from when the round began. A Manager that accepts, or
+   * answers nothing (a partition), extends nothing.
+   */
+  private probeManagers() {
+    if (this.probing || this.stopping || !this.lease.held) return;
+    this.probing = true;
+    const began = this.now();
+    const timeoutMs = this.lease.checkEveryMs;
+    void Promise.all(this.managers.targets.map((t) => probeTarget(t, timeoutMs)))
+      .then((answers) => {
+        if (!answers.every((a) => a === "refused") || this.stopping) return;
+        this.lease.allRefused(began);
+        this.leaseChanged();
+      })
+      .finally(() => {
+        this.probing = false;
+      });
+  }
+
+  /** The lease changed: look again on a timer, and fence the moment it runs out. */
+  private leaseChanged() {
+    if (!this.lease.held || this.stopping) return;
+    if (!this.leaseTimer) this.leaseTimer = setInterval(() => this.checkLease(), this.lease.checkEveryMs);
+    clearTimeout(this.fenceTimer);
+    const left = this.lease.leaseUntil - this.now();
+    this.fenceTimer = setTimeout(() => this.checkLease(), Math.max(0, Math.ceil(left)));
+  }
+
+  /**
+   * No Manager confirmed this server for its lease: a Manager may declare it dead and move its rooms
+   * soon, so they stop here first. The stream (registered or registering, announcing rooms that are
+   * about to go) is left, and the server registers again with what it has.
+   */
+  private fence() {
+    clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+    clearTimeout(this.fenceTimer);
+    this.lease.lost();
+    const rooms = this.o.host.fence();
+    fencing.fences++;
+    fencing.rooms += rooms;
+    this.o.log.warn("fenced: no manager confirmed this server in time; its rooms stopped before they could move", {
+      manager: this.manager,
+      rooms,
+    });
+    this.abandon("fenced");
   }
 
   private onCommand(msg: AttachResponse) {
@@ -199,6 +315,16 @@ export class ManagerLink implements RoomEvents {
         this.registered = true;
         this.closedWhileAway.clear();
         this.failures = 0;
+        this.leftForStoreDown = false;
+        this.lease.registered(msg.msg.value.fenceMs);
+        // The lease this Manager sets may differ from the last one's: look at the new pace.
+        clearInterval(this.leaseTimer);
+        this.leaseTimer = undefined;
+        host.unfence();
+        // Answered too late to hold a lease: with no room to fence, the first report's answer
+        // (sent below) starts it, rather than a fence that would only register again.
+        if (this.lease.expired && host.stats.rooms === 0) this.lease.lost();
+        this.leaseChanged();
         // A room the Manager opened here after our registration left is not in its answer, and is ours.
         host.retainOnly(msg.msg.value.roomIds, this.announced);
         // This Manager session may hold no snapshot of our rooms yet (a Manager restarted).
@@ -226,18 +352,45 @@ export class ManagerLink implements RoomEvents {
         this.o.log.info("manager asked this server to drain", { manager: this.manager });
         this.o.onDrain?.();
         return;
+      case "reportAnswer":
+        this.answered(msg.msg.value.sequence, msg.msg.value.storeDown);
+        return;
       default:
         return;
     }
   }
 
-  /** Sends the load when it changed, or when the Manager's heartbeat is due (right after registering: both). */
-  private report() {
+  /**
+   * A Manager answered a report: the lease runs on. One that cannot reach the store sends this
+   * server to the next Manager once (one that reaches the store takes it over); while they all
+   * say so, the answers keep the lease for the outage grace.
+   */
+  private answered(sequence: number, storeDown: boolean) {
+    if (!this.lease.answered(sequence, storeDown)) return;
+    this.leaseChanged();
+    if (!storeDown) this.leftForStoreDown = false;
+    else if (!this.leftForStoreDown && this.managers.targets.length > 1) {
+      this.leftForStoreDown = true;
+      this.abandon("its manager cannot reach the room store");
+    }
+  }
+
+  /**
+   * Sends the load when it changed, or when the Manager's heartbeat is due (right after registering:
+   * both), or, `renew`, at once: the lease is half gone.
+   */
+  private report(renew = false) {
     if (!this.registered) return;
     const { rooms, players } = this.o.host.stats;
     const roomCpu = this.o.host.roomCpu();
-    if (!this.pacer.due({ rooms, players, cpuMoved: roomCpu.length > 0 })) return;
-    this.send({ case: "load", value: { rooms, players, roomCpu } });
+    const load = { rooms, players, cpuMoved: roomCpu.length > 0 };
+    if (renew) {
+      this.pacer.sent(load);
+      this.lease.renewing();
+    } else if (!this.pacer.due(load)) return;
+    const sequence = ++this.sequence;
+    this.lease.sent(sequence);
+    this.send({ case: "load", value: { rooms, players, roomCpu, sequence } });
   }
 
   private send(msg: Init) {

@@ -54,6 +54,20 @@ tallied(
 tallied("roomgate_ws_frames_sent_total", "WebSocket frames sent to players.", () => ws.framesOut);
 tallied("roomgate_ws_sent_bytes_total", "Payload bytes of the WebSocket frames sent to players.", () => ws.bytesOut);
 
+/** Times this process's game servers lost their fencing lease, and the rooms that stopped then. */
+export const fencing = { fences: 0, rooms: 0 };
+
+tallied(
+  "roomgate_gameserver_fences_total",
+  "Times a game server lost its fencing lease (no Manager confirmed it in time) and stopped its rooms before they could be moved.",
+  () => fencing.fences,
+);
+tallied(
+  "roomgate_gameserver_fenced_rooms_total",
+  "Rooms stopped by a fence; their players were sent back through the Gateway (4002).",
+  () => fencing.rooms,
+);
+
 function sampled(name: string, help: string, read: () => number) {
   new Gauge({
     name,

@@ -53,6 +53,8 @@ export class RoomHost {
   private readonly rooms = new Map<string, Room>();
   private playerCount = 0;
   draining = false;
+  /** The rooms were fenced (no Manager confirmed this server in time): no room opens until it registers again. */
+  private fenced = false;
   private drainDone?: Promise<void>;
   /** Resolves a finish-mode drain once the last room is gone. */
   private onDrained?: () => void;
@@ -160,6 +162,8 @@ export class RoomHost {
    */
   openOnToken(roomId: string, open: RoomOpenClaims): Refusal | undefined {
     if (this.rooms.has(roomId)) return undefined;
+    // A token from before the fence may name a room that runs elsewhere by now.
+    if (this.fenced) return { status: 503, reason: "server is cut off from its Managers" };
     const now = this.now();
     const openUntilMs = Number(open.openUntilMs);
     if (openUntilMs <= now || this.hasEnded(roomId, now)) return NO_ROOM;
@@ -340,7 +344,12 @@ export class RoomHost {
     clearTimeout(room.migrationTimer);
     if (room.openUntilMs > this.now()) this.ended.set(roomId, room.openUntilMs);
     // A room that goes on elsewhere is not ended: onDispose runs only where the game ends.
-    if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) room.logic?.abandon();
+    if (
+      reason === RoomCloseReason.MIGRATING ||
+      reason === RoomCloseReason.CLOSED_BY_MANAGER ||
+      reason === RoomCloseReason.FENCED
+    )
+      room.logic?.abandon();
     else room.logic?.close(why ?? RoomCloseReason[reason]!.toLowerCase().replace(/_/g, " "));
     room.sendOff(reason, why);
     this.playerCount -= room.players.size;
@@ -363,6 +372,24 @@ export class RoomHost {
   /** Every room gets a fresh snapshot at the next takeSnapshots (a new Manager session may have none). */
   markAllDirty() {
     for (const room of this.rooms.values()) room.dirty = true;
+  }
+
+  /**
+   * No Manager confirmed this server in time (its fencing lease ran out): some Manager may soon
+   * move its rooms, so every room stops here first, its players closed with 4002 to find it again
+   * through the Gateway, and no token opens a room until `unfence` (a registration answered).
+   * Returns how many rooms stopped.
+   */
+  fence(): number {
+    this.fenced = true;
+    const ids = [...this.rooms.keys()];
+    for (const id of ids) this.closeRoom(id, RoomCloseReason.FENCED);
+    return ids.length;
+  }
+
+  /** A Manager registered this server again: it may take rooms. */
+  unfence() {
+    this.fenced = false;
   }
 
   /**

@@ -155,7 +155,11 @@ export class Room {
   sendOff(reason: RoomCloseReason, why = "room closed") {
     // The Manager moved the room elsewhere or ended it (this server was cut off meanwhile, say):
     // either way the Gateway knows, so the player asks it rather than being told the room is over.
-    if (reason === RoomCloseReason.MIGRATING || reason === RoomCloseReason.CLOSED_BY_MANAGER) {
+    if (
+      reason === RoomCloseReason.MIGRATING ||
+      reason === RoomCloseReason.CLOSED_BY_MANAGER ||
+      reason === RoomCloseReason.FENCED
+    ) {
       // No error frame: nothing went wrong for the player, who simply rejoins through the Gateway.
       for (const p of this.players.values()) p.conn.close(CLOSE.moved, MOVED_REASON);
     } else {

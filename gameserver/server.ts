@@ -39,6 +39,8 @@ export interface GameServerOptions extends RoomLimits {
    */
   roomStore?: RoomCleanupStore;
   reportIntervalMs: number;
+  /** STORE_OUTAGE_GRACE_MS: how long Managers' store-down answers keep this server's rooms running (default 60 s). */
+  storeOutageGraceMs?: number;
   /** Open new rooms on their first join token (OPEN_ON_TOKEN); default true. */
   opensOnToken?: boolean;
   maxBackpressureBytes: number;
@@ -127,6 +129,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     },
     log: o.log,
     cleanup: o.roomStore && new RoomCleanup(o.roomStore, serverId, o.log),
+    storeOutageGraceMs: o.storeOutageGraceMs ?? 60_000,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
   // The one place the host's room events reach the Manager: the link depends on the host, never back.

@@ -6,6 +6,7 @@ import type { Reconciler } from "./reconcile.js";
 import type { RoomMover } from "./room-mover.js";
 import type { Liveness, Rooms, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
+import { fenceMs } from "./fence.js";
 
 /** Failover keeps this Manager's heartbeat, declares servers dead and reclaims stalled openings (moves go through the mover). */
 export type FailoverStore = Liveness &
@@ -27,6 +28,8 @@ export interface FailoverOptions extends CoreDeps<FailoverStore> {
    * reconnect backoff cap): until then, the servers whose streams it holds cannot report.
    */
   storeReconnectMaxMs: number;
+  /** FENCE_MARGIN_MS; undefined: fencing off (fence.ts). */
+  fenceMarginMs?: number;
 }
 
 /** Items of one kind (dead servers, stale opens, moves) a sweep takes from the store at once. */
@@ -86,8 +89,14 @@ export class Failover {
       for (const s of dead) {
         // Each server gets its own full deadline after calm began before it can be declared dead.
         const server = await this.o.store.getServer(s.id);
-        const deadlineMs = (server?.reportIntervalMs || 1000) * this.o.missedReports;
-        if (now - this.calmSince >= deadlineMs + this.calmExtraMs) await this.bury(s.id, s.epoch, "missed its reports");
+        const intervalMs = server?.reportIntervalMs || 1000;
+        const deadlineMs = intervalMs * this.o.missedReports;
+        // One fencing lease more: a server that found every Manager's port refusing (their
+        // processes gone, not cut off) holds its lease on that (docs/protocol.md, Fencing), so a
+        // Manager that started since, slowly, must not bury it before it could register.
+        const leaseMs = fenceMs(intervalMs, this.o.missedReports, this.o.fenceMarginMs);
+        if (now - this.calmSince >= deadlineMs + this.calmExtraMs + leaseMs)
+          await this.bury(s.id, s.epoch, "missed its reports");
       }
       for (const room of await this.o.store.claimExpiredOpening({
         nowMs: now,

@@ -46,6 +46,13 @@ export interface ManagerOptions {
   heartbeatSlackMs?: number;
   /** How long the port of a server whose stream ended may take to refuse (dead at once); 0: no probe. */
   crashProbeMs: number;
+  /** How long before its death deadline a cut-off server fences its rooms; undefined: no fencing. */
+  fenceMarginMs?: number;
+  /**
+   * Whether the store answers now (a Redis store's connection is up): grpc.health.v1 says SERVING
+   * only then, and reports are answered store_down at once otherwise. Always, by default.
+   */
+  storeReachable?: () => boolean;
   /** Load reports arriving within this window are recorded in one store call; 0: one call each. Default 0. */
   loadBatchMs?: number;
   openRoomTimeoutMs: number;
@@ -109,6 +116,7 @@ export class Manager {
       openRoomTimeoutMs,
       missedReports,
       storeReconnectMaxMs,
+      fenceMarginMs: o.fenceMarginMs,
     });
     const roomEvents = new RoomEvents({ ...core, router, reconciler, maxSnapshotBytes });
     this.streams = new AttachStreams({
@@ -122,6 +130,8 @@ export class Manager {
       heartbeatSlackMs: o.heartbeatSlackMs ?? 1000,
       crashProbeMs: o.crashProbeMs,
       loadBatchMs: o.loadBatchMs ?? 0,
+      fenceMarginMs: o.fenceMarginMs,
+      storeReachable: o.storeReachable,
     });
     this.allocator = new Allocator({
       ...core,

@@ -23,8 +23,6 @@ export interface ManagerServerOptions extends ManagerOptions {
   trustDomain?: string;
   /** ADMIN_TOKEN: when set, ListServers and DrainServer need it as a bearer token too. */
   adminToken?: string;
-  /** Whether the store answers now (grpc.health.v1 says SERVING only then); always, by default. */
-  storeReachable?: () => boolean;
 }
 
 export interface ManagerServer {

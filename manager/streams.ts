@@ -14,8 +14,9 @@ import type { RoomEvents } from "./room-events.js";
 import type { AttachHandler, Session } from "./session.js";
 import type { Liveness, ServerRegistry } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
-import { probePort } from "./crash-probe.js";
+import { probePort } from "../common/port-probe.js";
 import { LoadBatch } from "./load-batch.js";
+import { fenceMs } from "./fence.js";
 import { EventOrder } from "./event-order.js";
 
 /** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
@@ -49,6 +50,13 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
   crashProbeMs: number;
   /** Load reports that arrive within this window go to the store in one call; 0: each alone. */
   loadBatchMs: number;
+  /**
+   * How long before its death deadline a cut-off server fences its rooms (FENCE_MARGIN_MS, at
+   * most half the deadline); undefined: no fencing (FENCING=false).
+   */
+  fenceMarginMs?: number;
+  /** Whether the store answers now: when it does not, a report is answered store_down at once. */
+  storeReachable?: () => boolean;
 }
 
 /** A game server whose Attach stream this Manager holds. */
@@ -142,22 +150,41 @@ export class AttachStreams {
     return Math.max(reportIntervalMs, reportIntervalMs * this.o.missedReports - slack);
   }
 
+  /** The server's fencing lease (fence.ts); 0 with fencing off. */
+  private fenceMs(reportIntervalMs: number) {
+    return fenceMs(reportIntervalMs, this.o.missedReports, this.o.fenceMarginMs);
+  }
+
+  /** Answers report `sequence` (0: the registration); only once the store recorded it, unless storeDown. */
+  private answer(s: Attached, sequence: number, storeDown: boolean) {
+    if (this.fenceMs(s.reportIntervalMs) === 0) return;
+    s.session.send(create(AttachResponseSchema, { msg: { case: "reportAnswer", value: { sequence, storeDown } } }));
+  }
+
   private async register(s: Attached, reg: Register) {
     this.o.router.hold(s)?.session.close("replaced by a newer registration of the same server");
-    const { epoch, roomIds } = await this.o.store.registerServer({
-      id: reg.serverId,
-      address: reg.address,
-      region: reg.region,
-      zone: reg.zone,
-      labels: reg.labels,
-      maxRooms: reg.maxRooms,
-      maxPlayers: reg.maxPlayers,
-      reportIntervalMs: reg.reportIntervalMs,
-      managerId: this.o.managerId,
-      nowMs: this.o.now(),
-      expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
-      opensOnToken: reg.opensOnToken,
-    });
+    // Unrecorded, and the server learns the store is down: it tries another Manager, and while
+    // they all say so, keeps its rooms for its outage grace (nobody can declare it dead).
+    const registered = await this.o.store
+      .registerServer({
+        id: reg.serverId,
+        address: reg.address,
+        region: reg.region,
+        zone: reg.zone,
+        labels: reg.labels,
+        maxRooms: reg.maxRooms,
+        maxPlayers: reg.maxPlayers,
+        reportIntervalMs: reg.reportIntervalMs,
+        managerId: this.o.managerId,
+        nowMs: this.o.now(),
+        expiresAtMs: this.deathDeadline(reg.reportIntervalMs),
+        opensOnToken: reg.opensOnToken,
+      })
+      .catch((e: unknown) => {
+        this.answer(s, 0, true);
+        throw e;
+      });
+    const { epoch, roomIds } = registered;
     s.epoch = epoch;
     const kept = await this.o.reconciler.registered({
       serverId: s.id,
@@ -166,9 +193,14 @@ export class AttachStreams {
       closedWhileAway: reg.closedRoomIds,
       opensOnToken: reg.opensOnToken,
     });
-    const heartbeatIntervalMs = this.heartbeat(reg.reportIntervalMs);
+    const fenceMs = this.fenceMs(reg.reportIntervalMs);
+    // A fencing server renews its lease when half of it is left; an idle one must not stay silent longer.
+    const heartbeat = this.heartbeat(reg.reportIntervalMs);
+    const heartbeatIntervalMs = fenceMs > 0 ? Math.min(heartbeat, Math.floor(fenceMs / 2)) : heartbeat;
     s.session.send(
-      create(AttachResponseSchema, { msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs } } }),
+      create(AttachResponseSchema, {
+        msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs, fenceMs } },
+      }),
     );
     this.o.log.info("game server registered", {
       serverId: s.id,
@@ -203,8 +235,16 @@ export class AttachStreams {
     }
   }
 
-  /** Not awaited: the server's next events need not wait for its report's batch. */
+  /**
+   * Not awaited: the server's next events need not wait for its report's batch. Answered once
+   * recorded: the answer is what the server holds its fencing lease on.
+   */
   private load(s: Attached, report: LoadReport) {
+    const sequence = report.sequence;
+    if (this.o.storeReachable && !this.o.storeReachable()) {
+      this.answer(s, sequence, true);
+      return;
+    }
     this.loads
       .record({
         id: s.id,
@@ -219,8 +259,12 @@ export class AttachStreams {
           // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
           // must register again and learn which rooms are still its own.
           if (!current) s.session.close("registration is no longer current; register again");
+          else this.answer(s, sequence, false);
         },
-        (e) => this.messageFailed(s.id, e),
+        (e) => {
+          this.answer(s, sequence, true);
+          this.messageFailed(s.id, e);
+        },
       );
   }
 

@@ -220,6 +220,8 @@ export interface ClusterOptions {
   /** Environment for every game server (capacity, report interval, limits). */
   gameServerEnv?: Record<string, string>;
   managerEnv?: Record<string, string>;
+  /** Environment for Manager i alone, over managerEnv (its REDIS_URL through a proxy, say). */
+  managerEnvs?: Record<string, string>[];
   gatewayEnv?: Record<string, string>;
   /** Environment for Gateway i alone, over gatewayEnv (its GATEWAY_REGION, say). */
   gatewayEnvs?: Record<string, string>[];
@@ -337,6 +339,7 @@ export class Cluster {
         // A host's address is not loopback; the run's own private network stands in for mutual TLS.
         ...(host && { INSECURE_INTERNAL: "true" }),
         ...this.o.managerEnv,
+        ...this.o.managerEnvs?.[i],
       },
       name,
       "manager",

@@ -1,7 +1,8 @@
 import { createServer, connect, type Socket } from "node:net";
 
 // A loopback TCP proxy for tests: lets a test cut every connection at once, as a network would,
-// while both ends stay up; or make the far end look far away (delayMs).
+// while both ends stay up; or make the far end look far away (delayMs); or go silent
+// (blackhole): a partition, in which nothing arrives and nothing is refused or closed.
 
 export interface TcpProxy {
   port: number;
@@ -14,11 +15,32 @@ export interface TcpProxy {
   delayMs: number;
   /** Destroys every open connection (both sides); returns how many there were. */
   dropAll(): number;
+  /**
+   * Stops forwarding both ways without closing anything, as a partition does: bytes wait in the
+   * sockets' buffers (as TCP would retransmit them) and new connections are accepted but carry
+   * nothing. Not with delayMs.
+   */
+  blackhole(): void;
+  /** Ends a blackhole: what waited is delivered, and forwarding goes on. */
+  heal(): void;
+  /** Whether the proxy is silent now. */
+  readonly silent: boolean;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort = 0, options: { delayMs?: number } = {}): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let silent = false;
+  const hold = ([client, upstream]: [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
+  const flow = ([client, upstream]: [Socket, Socket]) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
   const server = createServer((client) => {
     const upstream = connect(proxy.targetPort, "127.0.0.1");
     const delayMs = proxy.delayMs;
@@ -37,9 +59,10 @@ export async function startTcpProxy(targetPort = 0, options: { delayMs?: number 
     if (delayMs > 0) {
       relayLater(client, upstream, delayMs);
       relayLater(upstream, client, delayMs);
+    } else if (silent) {
+      hold(pair);
     } else {
-      client.pipe(upstream);
-      upstream.pipe(client);
+      flow(pair);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -58,6 +81,19 @@ export async function startTcpProxy(targetPort = 0, options: { delayMs?: number 
       }
       pairs.clear();
       return n;
+    },
+    blackhole() {
+      if (proxy.delayMs > 0) throw new Error("blackhole: not with delayMs");
+      silent = true;
+      for (const pair of pairs) hold(pair);
+    },
+    heal() {
+      if (!silent) return;
+      silent = false;
+      for (const pair of pairs) flow(pair);
+    },
+    get silent() {
+      return silent;
     },
     close() {
       proxy.dropAll();

@@ -83,6 +83,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     help: "How often the game server reports its load to the Manager.",
   },
   {
+    env: "STORE_OUTAGE_GRACE_MS",
+    kind: "int",
+    for: GS,
+    default: "60000",
+    help: "How long a game server keeps its rooms while its Managers answer that the room store is down (docs/protocol.md, Fencing). No Manager can declare a server dead without the store, so an outage of the store for everyone costs no room within this grace; past it, the server fences its rooms (players 4002) as if cut off. The trade-off: a server that reaches only a Manager cut off from the store, while another Manager still has it, may run its rooms beside their moved copies for up to this long.",
+  },
+  {
     env: "MAX_FRAME_BYTES",
     kind: "int",
     for: GS,

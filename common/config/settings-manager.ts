@@ -48,6 +48,20 @@ export const MANAGER_SETTINGS: Setting[] = [
     help: "A game server whose load does not change may skip reports, but must report again this long (and at least one report interval) before its death deadline (MISSED_REPORTS x its interval); a server whose deadline leaves no room for that reports every interval. Told to servers at registration.",
   },
   {
+    env: "FENCING",
+    kind: "bool",
+    for: MG,
+    default: "true",
+    help: "Tell game servers to fence (docs/protocol.md, Fencing): a server that no Manager confirms for its lease (the death deadline less FENCE_MARGIN_MS) stops its rooms and sends their players back through the Gateway (4002) before any Manager may move them, so a server cut off from every Manager never runs a room beside its moved copy. Servers whose lease would be under 1 s (report intervals of a few hundred ms) run without it: a busy host's late answers would fence healthy servers. false: cut-off servers keep their rooms until they hear they were declared dead.",
+  },
+  {
+    env: "FENCE_MARGIN_MS",
+    kind: "int",
+    for: MG,
+    default: "500",
+    help: "How long before its death deadline (MISSED_REPORTS x its report interval) a cut-off game server fences its rooms: time for it to close them, for its timers to run late on a busy host, and for the Managers' clocks to disagree. At most a sixth of the deadline, so that a server reporting every interval holds two and a half intervals of lease (with MISSED_REPORTS 3) and renews it only when an answer comes late.",
+  },
+  {
     env: "CRASH_PROBE_MS",
     kind: "int",
     for: MG,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roomgate/v1/manager.proto.
  */
 export const file_roomgate_v1_manager: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyLEAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxIWCg5vcGVuc19vbl90b2tlbhgMIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDRIyCghyb29tX2NwdRgDIAMoCzIULnJvb21nYXRlLnYxLlJvb21DcHVCCrpIB5IBBBCgjQYiZwoHUm9vbUNwdRIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIlCgtjcHVfc2Vjb25kcxgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIaCgRsb2FkGAMgASgCQgy6SAkKB0ABLQAAAAAiiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50Ih4KClJvb21PcGVuZWQSEAoIb25fdG9rZW4YASABKAgiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiXQoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwSDwoHcmVtb3ZlZBgDIAEoCCIlChFSb29tU25hcHNob3RUYWtlbhIQCghzbmFwc2hvdBgBIAEoDCIdCgtSb29tUmVmdXNlZBIOCgZyZWFzb24YASABKAkiCgoIRHJhaW5pbmcixQEKDkF0dGFjaFJlc3BvbnNlEi0KCnJlZ2lzdGVyZWQYASABKAsyFy5yb29tZ2F0ZS52MS5SZWdpc3RlcmVkSAASKgoJb3Blbl9yb29tGAIgASgLMhUucm9vbWdhdGUudjEuT3BlblJvb21IABIsCgpjbG9zZV9yb29tGAMgASgLMhYucm9vbWdhdGUudjEuQ2xvc2VSb29tSAASIwoFZHJhaW4YBCABKAsyEi5yb29tZ2F0ZS52MS5EcmFpbkgAQgUKA21zZyI9CgpSZWdpc3RlcmVkEhAKCHJvb21faWRzGAEgAygJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgCIAEoDSLtAQoIT3BlblJvb20SDwoHcm9vbV9pZBgBIAEoCRITCgttYXhfcGxheWVycxgCIAEoDRIdChVmaXJzdF9qb2luX3RpbWVvdXRfbXMYAyABKA0SDwoHcmVzdG9yZRgEIAEoCBIQCghzbmFwc2hvdBgFIAEoDBIRCglyb29tX3R5cGUYBiABKAkSNQoIbWV0YWRhdGEYByADKAsyIy5yb29tZ2F0ZS52MS5PcGVuUm9vbS5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIcCglDbG9zZVJvb20SDwoHcm9vbV9pZBgBIAEoCSIHCgVEcmFpbiJuChFNYW5hZ2VyQnVzTWVzc2FnZRItCgdjb21tYW5kGAEgASgLMhoucm9vbWdhdGUudjEuU2VydmVyQ29tbWFuZEgAEiMKA2FjaxgCIAEoCzIULnJvb21nYXRlLnYxLlJvb21BY2tIAEIFCgNtc2ciUAoNU2VydmVyQ29tbWFuZBIRCglzZXJ2ZXJfaWQYASABKAkSLAoHY29tbWFuZBgCIAEoCzIbLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlIjwKB1Jvb21BY2sSDwoHcm9vbV9pZBgBIAEoCRIRCglzZXJ2ZXJfaWQYAiABKAkSDQoFZXJyb3IYAyABKAkq/AEKD1Jvb21DbG9zZVJlYXNvbhIhCh1ST09NX0NMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VNUFRZEAESIgoeUk9PTV9DTE9TRV9SRUFTT05fTkVWRVJfSk9JTkVEEAISHgoaUk9PTV9DTE9TRV9SRUFTT05fU0hVVERPV04QAxInCiNST09NX0NMT1NFX1JFQVNPTl9DTE9TRURfQllfTUFOQUdFUhAEEh8KG1JPT01fQ0xPU0VfUkVBU09OX01JR1JBVElORxAFEhsKF1JPT01fQ0xPU0VfUkVBU09OX0VOREVEEAYy0AIKDk1hbmFnZXJTZXJ2aWNlElMKDEFsbG9jYXRlUm9vbRIgLnJvb21nYXRlLnYxLkFsbG9jYXRlUm9vbVJlcXVlc3QaIS5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXNwb25zZRJFCgZBdHRhY2gSGi5yb29tZ2F0ZS52MS5BdHRhY2hSZXF1ZXN0Ghsucm9vbWdhdGUudjEuQXR0YWNoUmVzcG9uc2UoATABElAKC0xpc3RTZXJ2ZXJzEh8ucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXF1ZXN0GiAucm9vbWdhdGUudjEuTGlzdFNlcnZlcnNSZXNwb25zZRJQCgtEcmFpblNlcnZlchIfLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVxdWVzdBogLnJvb21nYXRlLnYxLkRyYWluU2VydmVyUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
+  fileDesc("Chlyb29tZ2F0ZS92MS9tYW5hZ2VyLnByb3RvEgtyb29tZ2F0ZS52MSLvBAoTQWxsb2NhdGVSb29tUmVxdWVzdBIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIYCgZyZWdpb24YAiABKAlCCLpIBXIDwD4BEiAKC21heF9wbGF5ZXJzGAMgASgNQgu6SAgqBhigjQYoARIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAhyBtA+ARiAARIjChFjcmVhdG9yX3BsYXllcl9pZBgFIAEoCUIIukgFcgMYgAESHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAYgASgNEiAKB3JlZ2lvbnMYByADKAlCD7pIDJIBCRAgIgVyA8A+ARJUCgZsYWJlbHMYCCADKAsyLC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0LkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEjkKCnZpc2liaWxpdHkYCSABKA4yGy5yb29tZ2F0ZS52MS5Sb29tVmlzaWJpbGl0eUIIukgFggECEAESFgoEbW9kZRgKIAEoCUIIukgFcgPAPgESSgoIbWV0YWRhdGEYCyADKAsyLi5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAQEiUKBW93bmVyGAwgASgLMhYucm9vbWdhdGUudjEuUm9vbU93bmVyGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKCVJvb21Pd25lchIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIaChJtYXhfdW5qb2luZWRfcm9vbXMYAiABKA0SGAoQbWF4X3VudXNlZF9zZWF0cxgDIAEoDSJIChRBbGxvY2F0ZVJvb21SZXNwb25zZRIfCgRyb29tGAEgASgLMhEucm9vbWdhdGUudjEuUm9vbRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RTZXJ2ZXJzUmVxdWVzdCI/ChNMaXN0U2VydmVyc1Jlc3BvbnNlEigKB3NlcnZlcnMYASADKAsyFy5yb29tZ2F0ZS52MS5HYW1lU2VydmVyIjEKEkRyYWluU2VydmVyUmVxdWVzdBIbCglzZXJ2ZXJfaWQYASABKAlCCLpIBXID2D4BIj4KE0RyYWluU2VydmVyUmVzcG9uc2USJwoGc2VydmVyGAEgASgLMhcucm9vbWdhdGUudjEuR2FtZVNlcnZlciLDAQoNQXR0YWNoUmVxdWVzdBIpCghyZWdpc3RlchgBIAEoCzIVLnJvb21nYXRlLnYxLlJlZ2lzdGVySAASJwoEbG9hZBgCIAEoCzIXLnJvb21nYXRlLnYxLkxvYWRSZXBvcnRIABIsCgpyb29tX2V2ZW50GAMgASgLMhYucm9vbWdhdGUudjEuUm9vbUV2ZW50SAASKQoIZHJhaW5pbmcYBCABKAsyFS5yb29tZ2F0ZS52MS5EcmFpbmluZ0gAQgUKA21zZyLEAwoIUmVnaXN0ZXISGwoJc2VydmVyX2lkGAEgASgJQgi6SAVyA9g+ARIqCgdhZGRyZXNzGAIgASgJQhm6SBZyFBiABDIPXndzcz86Ly9bXlxzL10rEhgKBnJlZ2lvbhgDIAEoCUIIukgFcgPAPgESGgoJbWF4X3Jvb21zGAQgASgNQge6SAQqAigBEhwKC21heF9wbGF5ZXJzGAUgASgNQge6SAQqAigBEicKEnJlcG9ydF9pbnRlcnZhbF9tcxgGIAEoDUILukgIKgYY4NQDKBQSEAoIcm9vbV9pZHMYByADKAkSFwoPY2xvc2VkX3Jvb21faWRzGAggAygJEhYKBHpvbmUYCSABKAlCCLpIBXIDwD4BEkkKBmxhYmVscxgKIAMoCzIhLnJvb21nYXRlLnYxLlJlZ2lzdGVyLkxhYmVsc0VudHJ5Qha6SBOaARAQECIFcgPgPgEqBXID6D4BEh0KCnByb2JlX3BvcnQYCyABKA1CCbpIBioEGP//AxIWCg5vcGVuc19vbl90b2tlbhgMIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInIKCkxvYWRSZXBvcnQSDwoHcGxheWVycxgBIAEoDRINCgVyb29tcxgCIAEoDRIyCghyb29tX2NwdRgDIAMoCzIULnJvb21nYXRlLnYxLlJvb21DcHVCCrpIB5IBBBCgjQYSEAoIc2VxdWVuY2UYBCABKA0iZwoHUm9vbUNwdRIZCgdyb29tX2lkGAEgASgJQgi6SAVyA8g+ARIlCgtjcHVfc2Vjb25kcxgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIaCgRsb2FkGAMgASgCQgy6SAkKB0ABLQAAAAAiiQIKCVJvb21FdmVudBIPCgdyb29tX2lkGAEgASgJEikKBm9wZW5lZBgCIAEoCzIXLnJvb21nYXRlLnYxLlJvb21PcGVuZWRIABIrCgdwbGF5ZXJzGAMgASgLMhgucm9vbWdhdGUudjEuUm9vbVBsYXllcnNIABIpCgZjbG9zZWQYBCABKAsyFy5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VkSAASKwoHcmVmdXNlZBgFIAEoCzIYLnJvb21nYXRlLnYxLlJvb21SZWZ1c2VkSAASMgoIc25hcHNob3QYBiABKAsyHi5yb29tZ2F0ZS52MS5Sb29tU25hcHNob3RUYWtlbkgAQgcKBWV2ZW50Ih4KClJvb21PcGVuZWQSEAoIb25fdG9rZW4YASABKAgiNwoLUm9vbVBsYXllcnMSDQoFY291bnQYASABKA0SGQoRam9pbmVkX3BsYXllcl9pZHMYAiADKAkiXQoKUm9vbUNsb3NlZBIsCgZyZWFzb24YASABKA4yHC5yb29tZ2F0ZS52MS5Sb29tQ2xvc2VSZWFzb24SEAoIc25hcHNob3QYAiABKAwSDwoHcmVtb3ZlZBgDIAEoCCIlChFSb29tU25hcHNob3RUYWtlbhIQCghzbmFwc2hvdBgBIAEoDCIdCgtSb29tUmVmdXNlZBIOCgZyZWFzb24YASABKAkiCgoIRHJhaW5pbmci+QEKDkF0dGFjaFJlc3BvbnNlEi0KCnJlZ2lzdGVyZWQYASABKAsyFy5yb29tZ2F0ZS52MS5SZWdpc3RlcmVkSAASKgoJb3Blbl9yb29tGAIgASgLMhUucm9vbWdhdGUudjEuT3BlblJvb21IABIsCgpjbG9zZV9yb29tGAMgASgLMhYucm9vbWdhdGUudjEuQ2xvc2VSb29tSAASIwoFZHJhaW4YBCABKAsyEi5yb29tZ2F0ZS52MS5EcmFpbkgAEjIKDXJlcG9ydF9hbnN3ZXIYBSABKAsyGS5yb29tZ2F0ZS52MS5SZXBvcnRBbnN3ZXJIAEIFCgNtc2ciNAoMUmVwb3J0QW5zd2VyEhAKCHNlcXVlbmNlGAEgASgNEhIKCnN0b3JlX2Rvd24YAiABKAgiTwoKUmVnaXN0ZXJlZBIQCghyb29tX2lkcxgBIAMoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAiABKA0SEAoIZmVuY2VfbXMYAyABKA0i7QEKCE9wZW5Sb29tEg8KB3Jvb21faWQYASABKAkSEwoLbWF4X3BsYXllcnMYAiABKA0SHQoVZmlyc3Rfam9pbl90aW1lb3V0X21zGAMgASgNEg8KB3Jlc3RvcmUYBCABKAgSEAoIc25hcHNob3QYBSABKAwSEQoJcm9vbV90eXBlGAYgASgJEjUKCG1ldGFkYXRhGAcgAygLMiMucm9vbWdhdGUudjEuT3BlblJvb20uTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHAoJQ2xvc2VSb29tEg8KB3Jvb21faWQYASABKAkiBwoFRHJhaW4ibgoRTWFuYWdlckJ1c01lc3NhZ2USLQoHY29tbWFuZBgBIAEoCzIaLnJvb21nYXRlLnYxLlNlcnZlckNvbW1hbmRIABIjCgNhY2sYAiABKAsyFC5yb29tZ2F0ZS52MS5Sb29tQWNrSABCBQoDbXNnIlAKDVNlcnZlckNvbW1hbmQSEQoJc2VydmVyX2lkGAEgASgJEiwKB2NvbW1hbmQYAiABKAsyGy5yb29tZ2F0ZS52MS5BdHRhY2hSZXNwb25zZSI8CgdSb29tQWNrEg8KB3Jvb21faWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEg0KBWVycm9yGAMgASgJKpoCCg9Sb29tQ2xvc2VSZWFzb24SIQodUk9PTV9DTE9TRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdST09NX0NMT1NFX1JFQVNPTl9FTVBUWRABEiIKHlJPT01fQ0xPU0VfUkVBU09OX05FVkVSX0pPSU5FRBACEh4KGlJPT01fQ0xPU0VfUkVBU09OX1NIVVRET1dOEAMSJwojUk9PTV9DTE9TRV9SRUFTT05fQ0xPU0VEX0JZX01BTkFHRVIQBBIfChtST09NX0NMT1NFX1JFQVNPTl9NSUdSQVRJTkcQBRIbChdST09NX0NMT1NFX1JFQVNPTl9FTkRFRBAGEhwKGFJPT01fQ0xPU0VfUkVBU09OX0ZFTkNFRBAHMtACCg5NYW5hZ2VyU2VydmljZRJTCgxBbGxvY2F0ZVJvb20SIC5yb29tZ2F0ZS52MS5BbGxvY2F0ZVJvb21SZXF1ZXN0GiEucm9vbWdhdGUudjEuQWxsb2NhdGVSb29tUmVzcG9uc2USRQoGQXR0YWNoEhoucm9vbWdhdGUudjEuQXR0YWNoUmVxdWVzdBobLnJvb21nYXRlLnYxLkF0dGFjaFJlc3BvbnNlKAEwARJQCgtMaXN0U2VydmVycxIfLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVxdWVzdBogLnJvb21nYXRlLnYxLkxpc3RTZXJ2ZXJzUmVzcG9uc2USUAoLRHJhaW5TZXJ2ZXISHy5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlcXVlc3QaIC5yb29tZ2F0ZS52MS5EcmFpblNlcnZlclJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_roomgate_v1_common, file_roomgate_v1_rules]);
 
 /**
  * @generated from message roomgate.v1.AllocateRoomRequest
@@ -383,6 +383,16 @@ export type LoadReport = Message<"roomgate.v1.LoadReport"> & {
    * @generated from field: repeated roomgate.v1.RoomCpu room_cpu = 3;
    */
   roomCpu: RoomCpu[];
+
+  /**
+   * Counts the reports of one stream from 1 (the registration is 0); the Manager's report_answer
+   * names it, so the server knows when the report it answers left (docs/protocol.md, Fencing).
+   * 32 bits: a stream that reports 20 times a second wraps after 6 years. 0: a server that
+   * predates fencing.
+   *
+   * @generated from field: uint32 sequence = 4;
+   */
+  sequence: number;
 };
 
 /**
@@ -639,6 +649,12 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
      */
     value: Drain;
     case: "drain";
+  } | {
+    /**
+     * @generated from field: roomgate.v1.ReportAnswer report_answer = 5;
+     */
+    value: ReportAnswer;
+    case: "reportAnswer";
   } | { case: undefined; value?: undefined };
 };
 
@@ -648,6 +664,37 @@ export type AttachResponse = Message<"roomgate.v1.AttachResponse"> & {
  */
 export const AttachResponseSchema: GenMessage<AttachResponse> = /*@__PURE__*/
   messageDesc(file_roomgate_v1_manager, 18);
+
+/**
+ * The answer to a load report (sequence >= 1) or to a registration that could not be recorded
+ * (sequence 0, store_down). Sent only after the store recorded the report, so it proves that no
+ * Manager may declare this server dead before the report's send time plus the death deadline:
+ * the server holds its fencing lease on it (docs/protocol.md, Fencing).
+ *
+ * @generated from message roomgate.v1.ReportAnswer
+ */
+export type ReportAnswer = Message<"roomgate.v1.ReportAnswer"> & {
+  /**
+   * @generated from field: uint32 sequence = 1;
+   */
+  sequence: number;
+
+  /**
+   * The Manager could not reach the store (or the store did not answer in time): nothing was
+   * recorded. The server tries another Manager; while every Manager says so (an outage of the
+   * store), nobody can declare it dead either, and it keeps its rooms for a bounded grace.
+   *
+   * @generated from field: bool store_down = 2;
+   */
+  storeDown: boolean;
+};
+
+/**
+ * Describes the message roomgate.v1.ReportAnswer.
+ * Use `create(ReportAnswerSchema)` to create a new message.
+ */
+export const ReportAnswerSchema: GenMessage<ReportAnswer> = /*@__PURE__*/
+  messageDesc(file_roomgate_v1_manager, 19);
 
 /**
  * @generated from message roomgate.v1.Registered
@@ -671,6 +718,16 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
    * @generated from field: uint32 heartbeat_interval_ms = 2;
    */
   heartbeatIntervalMs: number;
+
+  /**
+   * The fencing lease: the server stops its rooms (closed FENCED, players 4002) once this long has
+   * passed since it sent the last report (or registration) a Manager answered, which is shorter
+   * than the death deadline by the Manager's FENCE_MARGIN_MS. 0: no fencing (FENCING=false, or
+   * a Manager that predates it).
+   *
+   * @generated from field: uint32 fence_ms = 3;
+   */
+  fenceMs: number;
 };
 
 /**
@@ -678,7 +735,7 @@ export type Registered = Message<"roomgate.v1.Registered"> & {
  * Use `create(RegisteredSchema)` to create a new message.
  */
 export const RegisteredSchema: GenMessage<Registered> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 19);
+  messageDesc(file_roomgate_v1_manager, 20);
 
 /**
  * @generated from message roomgate.v1.OpenRoom
@@ -735,7 +792,7 @@ export type OpenRoom = Message<"roomgate.v1.OpenRoom"> & {
  * Use `create(OpenRoomSchema)` to create a new message.
  */
 export const OpenRoomSchema: GenMessage<OpenRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 20);
+  messageDesc(file_roomgate_v1_manager, 21);
 
 /**
  * @generated from message roomgate.v1.CloseRoom
@@ -752,7 +809,7 @@ export type CloseRoom = Message<"roomgate.v1.CloseRoom"> & {
  * Use `create(CloseRoomSchema)` to create a new message.
  */
 export const CloseRoomSchema: GenMessage<CloseRoom> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 21);
+  messageDesc(file_roomgate_v1_manager, 22);
 
 /**
  * An operator asked this server to drain (roomgate drain): it behaves as on SIGTERM.
@@ -767,7 +824,7 @@ export type Drain = Message<"roomgate.v1.Drain"> & {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 22);
+  messageDesc(file_roomgate_v1_manager, 23);
 
 /**
  * What Managers tell each other over the store's message bus: a game server's stream is held by
@@ -799,7 +856,7 @@ export type ManagerBusMessage = Message<"roomgate.v1.ManagerBusMessage"> & {
  * Use `create(ManagerBusMessageSchema)` to create a new message.
  */
 export const ManagerBusMessageSchema: GenMessage<ManagerBusMessage> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 23);
+  messageDesc(file_roomgate_v1_manager, 24);
 
 /**
  * For whichever Manager holds the named server's Attach stream: send it this command.
@@ -823,7 +880,7 @@ export type ServerCommand = Message<"roomgate.v1.ServerCommand"> & {
  * Use `create(ServerCommandSchema)` to create a new message.
  */
 export const ServerCommandSchema: GenMessage<ServerCommand> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 24);
+  messageDesc(file_roomgate_v1_manager, 25);
 
 /**
  * A game server answered open_room; the Manager waiting for it settles its allocation.
@@ -854,7 +911,7 @@ export type RoomAck = Message<"roomgate.v1.RoomAck"> & {
  * Use `create(RoomAckSchema)` to create a new message.
  */
 export const RoomAckSchema: GenMessage<RoomAck> = /*@__PURE__*/
-  messageDesc(file_roomgate_v1_manager, 25);
+  messageDesc(file_roomgate_v1_manager, 26);
 
 /**
  * @generated from enum roomgate.v1.RoomCloseReason
@@ -907,6 +964,15 @@ export enum RoomCloseReason {
    * @generated from enum value: ROOM_CLOSE_REASON_ENDED = 6;
    */
   ENDED = 6,
+
+  /**
+   * The server lost its fencing lease (no Manager confirmed it in time, docs/protocol.md): the
+   * room stops here before any Manager may move it; its players reconnect through the Gateway
+   * (4002). Never sent to a Manager: the room is not over, it moves from its last snapshot.
+   *
+   * @generated from enum value: ROOM_CLOSE_REASON_FENCED = 7;
+   */
+  FENCED = 7,
 }
 
 /**
