@@ -19,6 +19,10 @@ import { LoadBatch } from "./load-batch.js";
 import { fenceMs } from "./fence.js";
 import { EventOrder } from "./event-order.js";
 
+/** Looks at a detached server's port this many times, this far apart, before its reports decide. */
+const CRASH_PROBES = 3;
+const CRASH_PROBE_GAP_MS = 100;
+
 /** Reports in one store call at most (each is a few dozen bytes of the script's arguments). */
 const LOAD_BATCH_MAX = 500;
 
@@ -291,7 +295,13 @@ export class AttachStreams {
    */
   private async crashed(s: Attached) {
     if (!s.probe || this.o.crashProbeMs <= 0 || this.closed) return;
-    const answer = await probePort(s.probe.host, s.probe.port, this.o.crashProbeMs);
+    let answer = await probePort(s.probe.host, s.probe.port, this.o.crashProbeMs);
+    // A SIGKILLed process's kernel may close its stream a moment before its listening socket: a
+    // probe in between is accepted, or left unanswered. A live server keeps listening; look again.
+    for (let again = 1; again < CRASH_PROBES && answer !== "refused" && !this.closed; again++) {
+      await new Promise((r) => setTimeout(r, CRASH_PROBE_GAP_MS));
+      answer = await probePort(s.probe.host, s.probe.port, this.o.crashProbeMs);
+    }
     if (answer === "refused") {
       await this.o.failover.bury(s.id, s.epoch, "its stream ended and its port refuses connections");
       return;

@@ -66,7 +66,7 @@ export const MANAGER_SETTINGS: Setting[] = [
     kind: "int",
     for: MG,
     default: "500",
-    help: "When a game server's stream ends, the Manager connects to the server's own port at the address the stream came from, waiting this long; a refused connection means the process is gone (a crash, not a partition) and the server is dead at once. 0: no probe, every server waits for its missed reports.",
+    help: "When a game server's stream ends, the Manager connects to the server's own port at the address the stream came from, waiting this long (up to three looks, 100 ms apart, while it does not refuse); a refused connection means the process is gone (a crash, not a partition) and the server is dead at once. 0: no probe, every server waits for its missed reports.",
   },
   {
     env: "LOAD_REPORT_BATCH_MS",
