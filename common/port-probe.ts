@@ -28,7 +28,7 @@ export function probePort(host: string, port: number, timeoutMs: number): Promis
  * address it names; "no answer" for any other form (a unix socket, a resolver scheme).
  */
 export async function probeTarget(target: string, timeoutMs: number): Promise<ProbeAnswer> {
-  const m = /^(?:\[([^\]]+)\]|([^:/\[\]]+)):(\d+)$/.exec(target);
+  const m = /^(?:\[([^\]]+)\]|([^:/[\]]+)):(\d+)$/.exec(target);
   if (!m) return "no answer";
   const host = m[1] ?? m[2]!;
   const port = Number(m[3]);
