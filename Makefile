@@ -91,8 +91,10 @@ fuzz: build
 bench: build
 	node dist/bench/rooms/main.js
 
-# Five faults under steady load (loopback only, a few minutes); fails when a room is lost.
-# chaos-cluster: the same on a private Redis Cluster, whose fault is a master SIGKILLed.
+# Eight faults under steady load, three of them partitions, every process on a network-namespace
+# host of its own (root; about a minute); fails when a room is lost or duplicated.
+# chaos-cluster: the first five on a private Redis Cluster on loopback, whose store fault is a
+# master SIGKILLed.
 chaos: build
 	node dist/chaos/main.js
 
