@@ -85,6 +85,13 @@ test("a drain's hand-over (MIGRATING) removes nothing: the room stays mapped unt
   });
   expect(created.serverId).toBe("gs-drain");
   await Player.join(created.serverAddress, created.roomId, created.joinToken);
+  // The join token opened the room; the store has it OPEN once the Manager has heard so (a CI run
+  // froze the Manager before that, and found the room still OPENING).
+  await cluster.manager.proc.waitFor(
+    (l) => l.msg === "room opened on its first token" && l.roomId === created.roomId,
+    10_000,
+    "the Manager's confirmation of the room",
+  );
 
   const thaw = freezeManager();
   try {
