@@ -25,7 +25,15 @@ export interface StoreParts {
 const ROUTES = {
   servers: ["registerServer", "getServer", "listServers", "setServerState", "listServerRooms"],
   liveness: ["recordLoad", "recordLoads", "expiredServers", "removeServer", "heartbeat"],
-  rooms: ["allocateRoom", "confirmRoom", "claimExpiredOpening", "getRoom", "deleteRoom", "countRooms"],
+  rooms: [
+    "allocateRoom",
+    "confirmRoom",
+    "openRoomOnToken",
+    "claimExpiredOpening",
+    "getRoom",
+    "deleteRoom",
+    "countRooms",
+  ],
   seats: ["holdSeat", "setRoomPlayers", "joinPublic", "listRooms"],
   migration: [
     "saveSnapshot",

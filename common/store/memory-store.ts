@@ -22,15 +22,16 @@ export class MemoryStore extends ComposedStore {
   constructor(options: MemoryStoreOptions = {}) {
     const state = new MemoryState();
     const channels = new MemoryChannels(checkEventHistory(options.eventHistory ?? DEFAULT_EVENT_HISTORY));
+    const tokens = new MemorySpentTokens();
     super({
       servers: new MemoryServers(state),
       liveness: new MemoryLiveness(state),
-      rooms: new MemoryRooms(state),
+      rooms: new MemoryRooms(state, tokens),
       seats: new MemorySeats(state),
       migration: new MemoryMigration(state),
       channels,
       leases: new MemoryLeases(),
-      tokens: new MemorySpentTokens(),
+      tokens,
     });
     this.channels = channels;
   }

@@ -9,7 +9,7 @@ import { GET_ROOMS, RedisContext } from "./redis/context.js";
 import { RedisKeys } from "./redis/keys.js";
 import { defineScripts, scriptNamesBySha } from "./redis/lua.js";
 import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from "./redis/migration.js";
-import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, RedisRooms } from "./redis/rooms.js";
+import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, OPEN_ON_TOKEN, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
 import { RedisSpentTokens } from "./redis/tokens.js";
 import { RECORD_LOADS, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_STATE } from "./redis/servers.js";
@@ -21,6 +21,7 @@ import { RECORD_LOADS, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET
 export const STORE_SCRIPTS = [
   ALLOCATE,
   CONFIRM,
+  OPEN_ON_TOKEN,
   CLAIM,
   DELETE_ROOM,
   GET_ROOMS,

@@ -1,6 +1,6 @@
 import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { alloc, freshStore, implementations, openRoom, reg } from "../../testkit/store-contract";
-import type { RoomStore } from "./store";
+import type { RoomStore, TokenOpen } from "./store";
 
 // Room allocation and lifecycle (placement by strategy, region and labels; capacity; idempotency;
 // confirm, reclaim, delete), over every store.
@@ -252,6 +252,70 @@ describe.each(implementations)("%s rooms", (_name, make) => {
     await store.registerServer(reg("tok", { maxRooms: 5 }));
     const later = await store.allocateRoom(alloc({ tokenOpenDeadlineMs: 9000 }));
     expect(later.kind === "created" && later.opensOnToken).toBe(false);
+  });
+
+  describe("a room's first join token, at its own server", () => {
+    const token = (roomId: string, over: Partial<TokenOpen> = {}): TokenOpen => ({
+      roomId,
+      serverId: "tok",
+      tokenId: `t-${roomId}`,
+      untilMs: 62_000,
+      playerId: "p_creator",
+      count: 1,
+      nowMs: 2000,
+      ...over,
+    });
+    const lazyRoom = async () => {
+      const r = await store.allocateRoom(alloc({ openDeadlineMs: 3000, tokenOpenDeadlineMs: 9000 }));
+      if (r.kind !== "created" || !r.opensOnToken) throw new Error("expected a room opened on its token");
+      return r.room;
+    };
+
+    test("spends the token, and records the room OPEN with its player in the seat the token held", async () => {
+      await store.registerServer(reg("tok", { maxRooms: 5, opensOnToken: true }));
+      const room = await lazyRoom();
+      expect((await store.getRoom(room.roomId, 2000))!.freeSeats).toBe(3); // the creator's held seat
+      expect(await store.openRoomOnToken(token(room.roomId))).toBe("opened");
+      expect(await store.getRoom(room.roomId, 2000)).toMatchObject({
+        state: RoomState.OPEN,
+        playerCount: 1,
+        freeSeats: 3,
+      });
+      // The hold became the seat: past the hold's end, the seat is still taken.
+      expect((await store.getRoom(room.roomId, 61_000))!.freeSeats).toBe(3);
+      // The token is spent for everyone, the store's spendToken included.
+      expect(await store.openRoomOnToken(token(room.roomId))).toBe("spent");
+      expect(await store.spendToken({ tokenId: `t-${room.roomId}`, untilMs: 62_000, nowMs: 2000 })).toBe(false);
+      // It left the work queue of stalled opens.
+      expect(await store.claimExpiredOpening({ nowMs: 10_000, leaseMs: 1000, limit: 10 })).toEqual([]);
+      // Another fresh token on the open room records its count again.
+      expect(await store.openRoomOnToken(token(room.roomId, { tokenId: "t2", playerId: "p2", count: 2 }))).toBe(
+        "opened",
+      );
+      expect((await store.getRoom(room.roomId, 2000))!.playerCount).toBe(2);
+    });
+
+    test("of racing uses of one token exactly one opens the room", async () => {
+      await store.registerServer(reg("tok", { maxRooms: 5, opensOnToken: true }));
+      const room = await lazyRoom();
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.openRoomOnToken(token(room.roomId))));
+      expect(results.filter((r) => r === "opened")).toHaveLength(1);
+      expect(results.filter((r) => r === "spent")).toHaveLength(9);
+    });
+
+    test("records nothing for a room not placed on that server OPENING or OPEN, but spends the token", async () => {
+      const tok = await store.registerServer(reg("tok", { maxRooms: 5, opensOnToken: true }));
+      const room = await lazyRoom();
+      expect(await store.openRoomOnToken(token(room.roomId, { serverId: "other" }))).toBe("gone");
+      expect(await store.openRoomOnToken(token(room.roomId))).toBe("spent");
+      expect((await store.getRoom(room.roomId, 2000))!.state).toBe(RoomState.OPENING);
+      // Its server was declared dead: the room moves, and a late token opens nothing.
+      const moved = await lazyRoom();
+      expect((await store.removeServer({ id: "tok", epoch: tok.epoch, nowMs: 3000 }))?.moving).toContain(moved.roomId);
+      expect(await store.openRoomOnToken(token(moved.roomId))).toBe("gone");
+      expect(await store.getRoom(moved.roomId, 3000)).toMatchObject({ state: RoomState.MOVING });
+      expect(await store.openRoomOnToken(token("gone-room".padEnd(22, "x")))).toBe("gone");
+    });
   });
 
   test("counts rooms opening and moving: confirmed rooms leave the first, moved rooms the second", async () => {

@@ -63,6 +63,26 @@ export interface RoomOnServer {
   serverId: string;
 }
 
+/**
+ * A room's first join token, used at the room's own server (which opened the room on it): the
+ * token to spend, and the seat count once its player is in (1, with `playerId` joined).
+ */
+export interface TokenOpen extends RoomOnServer {
+  tokenId: string;
+  /** The token's expiry: it stays spent until then. */
+  untilMs: number;
+  playerId: string;
+  count: number;
+  nowMs: number;
+}
+
+/**
+ * opened: the token was fresh and the room is OPEN on that server with the seat recorded; spent:
+ * the token was used already (nothing else changed); gone: the token is now spent, but the store
+ * no longer maps the room OPENING or OPEN on that server (reclaimed, or moved on), so nothing was recorded.
+ */
+export type TokenOpenResult = "opened" | "spent" | "gone";
+
 /** Work taken under a lease: due items, leased to the caller for leaseMs so no other Manager takes them too. */
 export interface Claim {
   nowMs: number;
@@ -82,6 +102,12 @@ export interface Rooms {
   allocateRoom(input: AllocateInput): Promise<AllocateResult>;
   /** The server opened the room (answered open_room, or opened it on a token): OPENING becomes OPEN. True when the room is open on that server. */
   confirmRoom(r: RoomOnServer & { nowMs: number }): Promise<boolean>;
+  /**
+   * The room's own server opened it on its first join token: spends the token and, guarded as
+   * confirmRoom is, records the room OPEN with the token's player seated (setRoomPlayers), in one
+   * step. What confirmRoom, setRoomPlayers and spendToken would do in turn, for one store call.
+   */
+  openRoomOnToken(t: TokenOpen): Promise<TokenOpenResult>;
   /** OPENING rooms past their deadline, leased to the caller. */
   claimExpiredOpening(c: Claim): Promise<Room[]>;
   /** The room, its free seats counted at nowMs (default: now). */

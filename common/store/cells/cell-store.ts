@@ -14,7 +14,7 @@ import { RedisSpentTokens } from "../redis/tokens.js";
 import { RedisLiveness, RedisServers } from "../redis/servers.js";
 import { STORE_SCRIPTS } from "../redis-store.js";
 import { listCursor } from "../placement.js";
-import type { AllocateInput, AllocateResult, Claim, RoomOnServer } from "../rooms.js";
+import type { AllocateInput, AllocateResult, Claim, RoomOnServer, TokenOpen, TokenOpenResult } from "../rooms.js";
 import type { HoldResult, JoinPublicResult, QuickJoin, RoomQuery, SeatRequest } from "../seats.js";
 import type { LoadReport, RemovedServer, ServerEpoch, ServerRegistration } from "../servers.js";
 import type { MoveRequest, MoveResult } from "../migration.js";
@@ -263,6 +263,19 @@ export class CellStore implements RoomStore {
     const ok = await this.cell(n).rooms.confirmRoom(r);
     if (ok) await this.replication.confirm(cellKeys(this.prefix, n).room(r.roomId));
     return ok;
+  }
+
+  /**
+   * Spent tokens live apart from the cells (the Gateway spends them too, knowing no cell), so the
+   * token is spent first, then the room recorded in its cell: two round trips, in that order.
+   */
+  async openRoomOnToken(t: TokenOpen): Promise<TokenOpenResult> {
+    const n = cellOfRoom(t.roomId);
+    if (!(await this.tokens.spendToken(t))) return "spent";
+    if (n === undefined) return "gone";
+    const result = await this.cell(n).rooms.recordOpenOnToken(t, false);
+    if (result === "opened") await this.replication.confirm(cellKeys(this.prefix, n).room(t.roomId));
+    return result;
   }
 
   async claimExpiredOpening(c: Claim) {

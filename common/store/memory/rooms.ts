@@ -2,15 +2,20 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Room, RoomSchema, RoomState } from "../../../gen/roomgate/v1/common_pb.js";
 import { quickJoinKey } from "../placement.js";
-import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms } from "../rooms.js";
+import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms, TokenOpen } from "../rooms.js";
 import type { MemoryState, RoomRecord } from "./state.js";
+import type { MemorySpentTokens } from "./tokens.js";
 
 // The memory store's room allocation and lifecycle.
 
 export class MemoryRooms implements Rooms {
   private readonly idempotency = new Map<string, { roomId: string; expiresAt: number }>();
 
-  constructor(private readonly s: MemoryState) {}
+  /** `tokens`: where openRoomOnToken spends its token, the store's spendToken's own. */
+  constructor(
+    private readonly s: MemoryState,
+    private readonly tokens: MemorySpentTokens,
+  ) {}
 
   async allocateRoom(input: AllocateInput): Promise<AllocateResult> {
     if (input.requestId) {
@@ -67,6 +72,14 @@ export class MemoryRooms implements Rooms {
       rec.leaseUntil = undefined;
     }
     return rec.room.state === RoomState.OPEN;
+  }
+
+  async openRoomOnToken(t: TokenOpen) {
+    if (!this.tokens.spend(t)) return "spent" as const;
+    const rec = this.s.rooms.get(t.roomId);
+    if (!rec || !(await this.confirmRoom(t))) return "gone" as const;
+    this.s.seated(rec, t.count, [t.playerId]);
+    return "opened" as const;
   }
 
   async claimExpiredOpening(c: Claim): Promise<Room[]> {

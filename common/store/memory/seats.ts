@@ -37,9 +37,7 @@ export class MemorySeats implements Seats, QuickJoins, Listings {
   async setRoomPlayers(r: RoomOnServer & { count: number; joinedPlayerIds: string[]; nowMs: number }) {
     const rec = this.s.rooms.get(r.roomId);
     if (!rec || rec.room.serverId !== r.serverId) return false;
-    rec.room.playerCount = r.count;
-    if (r.count > 0) rec.joined = true;
-    for (const id of r.joinedPlayerIds) rec.holds.delete(id);
+    this.s.seated(rec, r.count, r.joinedPlayerIds);
     return true;
   }
 

@@ -77,6 +77,13 @@ export class MemoryState {
     this.serverRooms.get(s.id)!.add(rec.room.roomId);
   }
 
+  /** The server's seat count for the room: joined players' held seats become taken ones. */
+  seated(rec: RoomRecord, count: number, joinedPlayerIds: Iterable<string>) {
+    rec.room.playerCount = count;
+    if (count > 0) rec.joined = true;
+    for (const id of joinedPlayerIds) rec.holds.delete(id);
+  }
+
   /** Gives the room's reservation back; with nowMs the room is left MOVING rather than deleted. */
   unplace(rec: RoomRecord, movingSince?: number) {
     const id = rec.room.serverId;

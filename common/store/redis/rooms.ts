@@ -1,5 +1,13 @@
 import { canonicalLabels, quickJoinKey } from "../placement.js";
-import type { AllocateInput, AllocateResult, Claim, RoomOnServer, Rooms } from "../rooms.js";
+import type {
+  AllocateInput,
+  AllocateResult,
+  Claim,
+  RoomOnServer,
+  Rooms,
+  TokenOpen,
+  TokenOpenResult,
+} from "../rooms.js";
 import type { RedisContext } from "./context.js";
 import { overCap } from "../caps.js";
 import { holderArgs } from "./caps.js";
@@ -76,6 +84,26 @@ export const roomOnServerScript = (file: string) =>
 
 export const CONFIRM = roomOnServerScript("confirm");
 
+/** `spend: false`: the token was spent elsewhere just before (a cluster keeps spent tokens apart from the room's cell). */
+export const OPEN_ON_TOKEN = script<string>()({
+  file: "open-on-token",
+  keys: ["roomKey", "spentKey"],
+  args: ["prefix", "roomId", "serverId", "spend", "ttlMs", "playerId", "count", "nowMs"],
+  encode: (k, t: TokenOpen & { spend: boolean }) => ({
+    keys: { roomKey: k.room(t.roomId), spentKey: t.spend ? k.spentToken(t.tokenId) : k.room(t.roomId) },
+    args: {
+      prefix: k.prefix,
+      roomId: t.roomId,
+      serverId: t.serverId,
+      spend: t.spend ? "1" : "0",
+      ttlMs: Math.max(1, Math.ceil(t.untilMs - t.nowMs)),
+      playerId: t.playerId,
+      count: t.count,
+      nowMs: t.nowMs,
+    },
+  }),
+});
+
 /** Leases due work from a sorted set: OPENING rooms to reclaim, or MOVING rooms to move. */
 export const CLAIM = script<string[]>()({
   file: "claim",
@@ -123,6 +151,17 @@ export class RedisRooms implements Rooms {
 
   async confirmRoom(r: RoomOnServer & { nowMs: number }) {
     return (await this.c.run(CONFIRM, r)) === 1;
+  }
+
+  async openRoomOnToken(t: TokenOpen) {
+    return this.recordOpenOnToken(t, true);
+  }
+
+  /** openRoomOnToken; `spend: false` leaves the token alone (the caller spent it). */
+  async recordOpenOnToken(t: TokenOpen, spend: boolean): Promise<TokenOpenResult> {
+    const result = await this.c.run(OPEN_ON_TOKEN, { ...t, spend });
+    if (result === "opened" || result === "spent" || result === "gone") return result;
+    throw new Error(`unexpected open-on-token result ${result}`);
   }
 
   async claimExpiredOpening(c: Claim) {
