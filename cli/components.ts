@@ -19,6 +19,7 @@ import {
   type PlacementStrategy,
   type Rooms,
   type RoomStore,
+  type Seats,
   type SpentTokens,
 } from "../common/store/store.js";
 import { buildGateway } from "../gateway/server.js";
@@ -295,7 +296,7 @@ export async function startOneGameServer(
   tokens: JoinTokens,
   spentTokens: SpentTokens,
   /** The store the rest of the deployment uses (with REDIS_URL naming a cluster, the cell store that routes by room id). */
-  roomStore: Pick<Rooms, "deleteRoom">,
+  roomStore: Pick<Rooms, "deleteRoom" | "openRoomOnToken"> & Pick<Seats, "setRoomPlayers">,
   log: Logger,
   id?: string,
   onDrainRequested?: () => void,
@@ -323,6 +324,7 @@ export async function startOneGameServer(
     tokens,
     spentTokens,
     roomStore: bool(v, "REMOVE_ENDED_ROOMS") ? roomStore : undefined,
+    roomRecords: bool(v, "WRITE_ROOM_RECORDS") ? roomStore : undefined,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     storeOutageGraceMs: int(v, "STORE_OUTAGE_GRACE_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),

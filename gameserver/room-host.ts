@@ -387,6 +387,17 @@ export class RoomHost {
     return ids.length;
   }
 
+  /** Whether the rooms were fenced, and no Manager has registered this server since. */
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /** Tells the room's seat count again (a first join that was recorded before it was refused, say). */
+  recount(roomId: string) {
+    const room = this.rooms.get(roomId);
+    if (room) this.events.players(roomId, room.seats);
+  }
+
   /** A Manager registered this server again: it may take rooms. */
   unfence() {
     this.fenced = false;

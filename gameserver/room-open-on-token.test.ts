@@ -82,3 +82,10 @@ test("the token's room type and metadata reach a logic room's onCreate; an unkno
   expect(a.welcome()).toMatchObject({ roomType: "counter" });
   expect(t.host.openOnToken("r2", claims({ roomType: "chess" }))).toMatchObject({ status: 409 });
 });
+
+test("a recount tells a room's seats again (its first join was recorded in the store, then refused), and nothing for a room not here", () => {
+  t.host.openOnToken("r1", claims());
+  t.host.recount("r1");
+  t.host.recount("r9");
+  expect(t.events).toEqual(["opened r1 on token", "players r1 0"]);
+});

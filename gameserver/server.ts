@@ -9,6 +9,7 @@ import { ManagerLink } from "./manager-link.js";
 import { type DrainMode, RoomHost } from "./room-host.js";
 import { advertisedLabels } from "./room-module.js";
 import { RoomCleanup, type RoomCleanupStore } from "./room-cleanup.js";
+import { RoomRecords, type RoomRecordsStore } from "./room-records.js";
 import { WsServer } from "./ws-server.js";
 import { exportServerStats } from "./metrics.js";
 
@@ -38,6 +39,12 @@ export interface GameServerOptions extends RoomLimits {
    * through the one call this needs. Absent: the Manager removes them when it hears `closed`.
    */
   roomStore?: RoomCleanupStore;
+  /**
+   * Where rooms opened here on a token are recorded (WRITE_ROOM_RECORDS): their first token's use,
+   * and their seat counts (room-records.ts). Absent: the Manager records them when it hears
+   * `opened` and `players`.
+   */
+  roomRecords?: RoomRecordsStore;
   reportIntervalMs: number;
   /** STORE_OUTAGE_GRACE_MS: how long Managers' store-down answers keep this server's rooms running (default 60 s). */
   storeOutageGraceMs?: number;
@@ -80,10 +87,12 @@ export interface GameServer {
 export async function startGameServer(o: GameServerOptions): Promise<GameServer> {
   let serverId = o.id ?? "";
   const host = new RoomHost("", o, o.log, Date.now, o.rooms);
+  const records = o.roomRecords && new RoomRecords(o.roomRecords, host, o.log);
   const ws = new WsServer({
     host,
     tokens: o.tokens,
     spentTokens: o.spentTokens,
+    records,
     log: o.log,
     maxFrameBytes: o.maxFrameBytes,
     maxBackpressureBytes: o.maxBackpressureBytes,
@@ -104,6 +113,8 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
       await host.drain(o.drainMode, o.drainTimeoutMs);
       clearInterval(snapshots);
       ws.stopListening();
+      // A room that closed while its first token was being recorded has its `closed` still to go.
+      await records?.settled();
       await link.stop(timeoutMs);
       ws.closeAll();
       unexport();
@@ -132,8 +143,12 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     storeOutageGraceMs: o.storeOutageGraceMs ?? 60_000,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });
-  // The one place the host's room events reach the Manager: the link depends on the host, never back.
-  host.subscribe(link);
+  // The one place the host's room events reach the Manager: the link depends on the host, never
+  // back. Through the records, when this server records its rooms: they pass on what they do not write.
+  if (records) {
+    records.subscribe(link);
+    host.subscribe(records);
+  } else host.subscribe(link);
   // Snapshots taken while no Manager listens would be lost: the rooms stay dirty until one does.
   const snapshots =
     o.snapshotIntervalMs > 0

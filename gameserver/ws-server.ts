@@ -17,6 +17,7 @@ import type { Connection, Fanout, Refusal, RoomHost } from "./room-host.js";
 import { ws as counts } from "./metrics.js";
 import { refusals } from "../common/metrics/refusals.js";
 import { connectionSpans, endUpgrade, upgradeSpan } from "./ws-tracing.js";
+import type { FirstTokenOutcome, RoomRecords } from "./room-records.js";
 
 // The WebSocket edge of a game server: authenticates before the upgrade (signature, room, server,
 // and the token's id, spent so that a token opens one connection), opens a room its token says
@@ -28,6 +29,8 @@ export interface WsOptions {
   tokens: JoinTokens;
   /** Where join tokens' ids are spent (the store, shared by every game server). */
   spentTokens: SpentTokens;
+  /** Spends a room's first token as the room's record, when this server records its rooms (WRITE_ROOM_RECORDS). */
+  records?: Pick<RoomRecords, "firstToken">;
   log: Logger;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
@@ -61,6 +64,8 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 const SPENT: Refusal = { status: 403, reason: "join token already used: ask the Gateway for a new one" };
+/** The room's first token found it placed elsewhere by now: the player finds it through the Gateway. */
+const GONE_REASON = "room is no longer on this server; rejoin through the Gateway";
 
 export class WsServer implements Fanout {
   private readonly app: uWS.TemplatedApp;
@@ -250,16 +255,30 @@ export class WsServer implements Fanout {
     d.conn = conn;
     const spans = connectionSpans(d.trace);
     // The player joins once the store has the token spent too; until then its frames are dropped.
-    this.o.spentTokens.spendToken(d.spend).then(
-      (fresh) => {
-        if (d.closed) return spans.end("closed before the welcome");
-        if (!fresh) {
+    // A room's first token is spent with the room's record (room-records.ts).
+    const first = this.o.records?.firstToken(d.roomId, d.playerId, d.spend);
+    const spent: Promise<FirstTokenOutcome> =
+      first ?? this.o.spentTokens.spendToken(d.spend).then((fresh) => (fresh ? "fresh" : "spent"));
+    spent.then(
+      (outcome) => {
+        // The store has this player seated: a player gone or refused before its seat is counted again.
+        const recount = () => first && outcome === "fresh" && this.o.host.recount(d.roomId);
+        if (d.closed) {
+          recount();
+          return spans.end("closed before the welcome");
+        }
+        if (outcome === "spent") {
           spans.end(SPENT.reason);
           return conn.close(CLOSE.policyViolation, SPENT.reason);
+        }
+        if (outcome === "gone") {
+          spans.end(GONE_REASON);
+          return conn.close(CLOSE.moved, GONE_REASON);
         }
         d.joined = spans.welcome(() =>
           this.o.host.join(d.roomId, d.playerId, d.playerName, conn, { rejoin: d.rejoin, claims: d.claims }),
         );
+        if (!d.joined) recount();
         spans.end();
       },
       (e: unknown) => {

@@ -6,7 +6,8 @@ import { roomClosedLine, startCluster, startRegisteredGameServer } from "./harne
 // A room that ends is removed from the store by its own game server (REMOVE_ENDED_ROOMS), not
 // only once the Manager has handled its `closed`: with the Manager frozen (SIGSTOP: its stream
 // stays open, nothing on it is read), the last leave still frees the mapping and the capacity.
-// A room handed over by a drain is not removed: it goes on elsewhere.
+// A room handed over by a drain is not removed: it goes on elsewhere. Likewise a room opened on its
+// first join token is recorded OPEN, and its seats counted, by its server (WRITE_ROOM_RECORDS).
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 
@@ -71,6 +72,48 @@ test("the last leave removes the room from the store while the Manager reads not
   expect(cluster.manager.proc.lines.filter(roomClosedLine(created.roomId))).toHaveLength(1);
 }, 60_000);
 
+test("a room opened on its token is OPEN in the store with its seats while the Manager reads nothing; a second player joins it through the Gateway", async () => {
+  const { cluster, store } = env;
+  const gs = cluster.gameServer("gs-0");
+  const gateway = gatewayClient(cluster.gatewayUrl(0), "connect");
+  const created = await gateway.createRoom({ playerName: "cy" });
+  expect(created.serverId).toBe("gs-0");
+  expect(await store.getRoom(created.roomId)).toMatchObject({ state: RoomState.OPENING });
+
+  const thaw = freezeManager();
+  const players: Player[] = [];
+  try {
+    const cy = await Player.join(created.serverAddress, created.roomId, created.joinToken);
+    players.push(cy.player);
+    expect(await store.getRoom(created.roomId)).toMatchObject({ state: RoomState.OPEN, playerCount: 1 });
+    // JoinRoom holds a seat in the store's OPEN room: no Manager in the way.
+    const joined = await gateway.joinRoom({ roomId: created.roomId, playerName: "dee" });
+    expect(joined.serverId).toBe("gs-0");
+    const dee = await Player.join(joined.serverAddress, joined.roomId, joined.joinToken);
+    players.push(dee.player);
+    expect(dee.welcome.players.map((p) => p.name).sort()).toEqual(["cy", "dee"]);
+    await gs.proc.waitFor(
+      (l) => l.msg === "recorded a room's seat count" && l.roomId === created.roomId && l.count === 2,
+      10_000,
+      "the game server's seat count",
+    );
+    expect(await store.getRoom(created.roomId)).toMatchObject({ state: RoomState.OPEN, playerCount: 2 });
+  } finally {
+    thaw();
+    for (const p of players) await p.leave();
+  }
+  await gs.proc.waitFor(
+    (l) => l.msg === "removed an ended room from the store" && l.roomId === created.roomId,
+    10_000,
+    "the game server's removal",
+  );
+  // Nothing of it reached the Manager but its end.
+  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 10_000, "the Manager's room closed");
+  expect(
+    cluster.manager.proc.lines.some((l) => l.msg === "room opened on its first token" && l.roomId === created.roomId),
+  ).toBe(false);
+}, 60_000);
+
 test("a drain's hand-over (MIGRATING) removes nothing: the room stays mapped until the Manager moves it", async () => {
   const { cluster, store } = env;
   // Its own server, so its drain leaves gs-0 to take the room; a short shutdown, as its Manager is frozen.
@@ -85,13 +128,8 @@ test("a drain's hand-over (MIGRATING) removes nothing: the room stays mapped unt
   });
   expect(created.serverId).toBe("gs-drain");
   await Player.join(created.serverAddress, created.roomId, created.joinToken);
-  // The join token opened the room; the store has it OPEN once the Manager has heard so (a CI run
-  // froze the Manager before that, and found the room still OPENING).
-  await cluster.manager.proc.waitFor(
-    (l) => l.msg === "room opened on its first token" && l.roomId === created.roomId,
-    10_000,
-    "the Manager's confirmation of the room",
-  );
+  // The join token opened the room, and its server recorded it OPEN before the welcome.
+  expect(await store.getRoom(created.roomId)).toMatchObject({ state: RoomState.OPEN, playerCount: 1 });
 
   const thaw = freezeManager();
   try {

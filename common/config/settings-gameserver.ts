@@ -69,6 +69,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     help: "A room that ends here (its last player left, nobody joined, or its logic ended it) is removed from the store by this server at once, guarded by room and server id as the Manager does; the Manager then only announces it. false: the Manager removes it when it hears the close, one stream hop later (for Managers older than this setting, which would not announce ROOM_REMOVED for a room already gone, or a Redis user for game servers that may only spend join tokens).",
   },
   {
+    env: "WRITE_ROOM_RECORDS",
+    kind: "bool",
+    for: GS,
+    default: "true",
+    help: "A room this server opened on its first join token is recorded in the store by this server: the token's use spends it and records the room OPEN with its player seated in one store call, and later seat counts are written here too, guarded by room and server id as the Manager does; the Manager hears neither. A write that fails goes to the Manager as before. false: the Manager records both when it hears opened and players (for a Redis user for game servers that may only spend join tokens).",
+  },
+  {
     env: "GAMESERVER_MAX_PLAYERS",
     kind: "int",
     for: GS,
