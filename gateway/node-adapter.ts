@@ -9,8 +9,9 @@ import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse 
 // out is work every call paid for and none needed (the hot path is CreateRoom at hundreds a
 // second):
 // - the request's abort signal fires only when the client goes away before its answer is
-//   written. connect-node aborts it at every response's close, and a reasonless abort makes Node
-//   build an AbortError DOMException with a stack each time;
+//   written, and is one per HTTP/1.1 connection. connect-node made one per call and aborted it at
+//   every response's close, and a reasonless abort makes Node build an AbortError DOMException
+//   with a stack each time;
 // - the request itself is the body stream (an IncomingMessage and an Http2ServerRequest are
 //   async iterables of Buffers), with no generator around it;
 // - the URL is a string built once, not parsed and printed again;
@@ -39,12 +40,7 @@ export function nodeAdapter(o: NodeAdapterOptions): NodeHandler {
     const q = url.indexOf("?");
     const handler = paths.get(q < 0 ? url : url.slice(0, q));
     if (!handler) return o.fallback(req, res);
-    const abort = new AbortController();
     const state = { answered: false };
-    // Only a client that left before its answer cancels the call (a stream's generator stops on it).
-    res.once("close", () => {
-      if (!state.answered) abort.abort(new ConnectError("the client closed the connection", Code.Canceled));
-    });
     const uReq: UniversalServerRequest = {
       httpVersion: req.httpVersion,
       method: req.method ?? "",
@@ -53,7 +49,7 @@ export function nodeAdapter(o: NodeAdapterOptions): NodeHandler {
       url: `http://gateway${url}`,
       header: webHeaders(req.headers),
       body: req as AsyncIterable<Uint8Array>,
-      signal: abort.signal,
+      signal: callSignal(req, res, state),
       contextValues: o.contextValues?.(req),
     };
     handler(uReq)
@@ -68,6 +64,32 @@ export function nodeAdapter(o: NodeAdapterOptions): NodeHandler {
         if (ConnectError.from(e).code !== Code.Canceled) o.onError?.(e);
       });
   };
+}
+
+const LEFT = "the client closed the connection";
+const CONNECTION_SIGNAL = Symbol("roomgate.connectionSignal");
+
+/**
+ * What cancels a call: its client leaving before the answer. An HTTP/1.1 client can only cancel by
+ * closing the connection, so one signal per connection serves all its calls (connect-es unhooks
+ * each call from it when the call ends); an HTTP/2 stream can be reset on its own.
+ */
+function callSignal(req: NodeRequest, res: NodeResponse, state: { answered: boolean }): AbortSignal {
+  if (req.httpVersionMajor !== 2) {
+    const socket = req.socket as typeof req.socket & { [CONNECTION_SIGNAL]?: AbortSignal };
+    let signal = socket[CONNECTION_SIGNAL];
+    if (!signal) {
+      const abort = new AbortController();
+      socket.once("close", () => abort.abort(new ConnectError(LEFT, Code.Canceled)));
+      signal = socket[CONNECTION_SIGNAL] = abort.signal;
+    }
+    return signal;
+  }
+  const abort = new AbortController();
+  res.once("close", () => {
+    if (!state.answered) abort.abort(new ConnectError(LEFT, Code.Canceled));
+  });
+  return abort.signal;
 }
 
 function webHeaders(h: NodeRequest["headers"]): Headers {
@@ -129,7 +151,7 @@ function drained(res: NodeResponse): Promise<void> {
       if (err) reject(err);
       else resolve();
     };
-    const closed = () => done(new ConnectError("the client closed the connection", Code.Canceled));
+    const closed = () => done(new ConnectError(LEFT, Code.Canceled));
     res.once("drain", done);
     res.once("close", closed);
   });
