@@ -80,67 +80,66 @@ async function replaceServer(w: World) {
 /** The one region of the run's hosts (hosts.ts). */
 export const LAN = "lan";
 
+const crashServer: Fault = {
+  name: "SIGKILL a game server",
+  async inject(w) {
+    const target = await busiestServer(w);
+    await target.proc.kill("SIGKILL");
+  },
+  heal: replaceServer,
+};
+
+const crashManager: Fault = {
+  name: "SIGKILL a Manager",
+  async inject(w) {
+    await w.cluster.managers[0]!.proc.kill("SIGKILL");
+  },
+  async heal(w) {
+    await w.cluster.restartManager(0);
+  },
+};
+
+const drainServer: Fault = {
+  name: "drain a game server",
+  async inject(w) {
+    const target = await busiestServer(w);
+    // What an operator types; the server moves its rooms and exits on its own.
+    const { code, out } = await runCli(["drain", target.id], { MANAGER_ADDRESS: w.cluster.managerAddress });
+    if (code !== 0) {
+      // Refused (say, not connected): what the server and the Managers said of it explains why.
+      const named = w.cluster.managers.flatMap((m) =>
+        m.proc.lines
+          .filter((l) => l.serverId === target.id)
+          .slice(-8)
+          .map((l) => `${m.proc.name}: ${JSON.stringify(l)}`),
+      );
+      throw new Error(
+        `roomgate drain ${target.id} exited ${code}: ${out}\n${target.id} said:\n${target.proc.tail(12)}\nManagers said of it:\n${named.join("\n")}`,
+      );
+    }
+    const exit = await target.proc.exited;
+    if (exit.code !== 0) throw new Error(`${target.id} exited with ${JSON.stringify(exit)} after draining`);
+  },
+  heal: replaceServer,
+};
+
+const rollingRestart: Fault = {
+  name: "rolling restart of every game server",
+  async inject(w) {
+    // As a deployment would: a new server first, then SIGTERM (a drain) of one old one, in turn.
+    const old = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+    for (const g of old) {
+      await replaceServer(w);
+      await g.proc.kill("SIGTERM");
+      const exit = await g.proc.exited;
+      if (exit.code !== 0) throw new Error(`${g.id} exited with ${JSON.stringify(exit)} on SIGTERM`);
+      w.log(`  ${g.id} drained and replaced`);
+    }
+  },
+  async heal() {},
+};
+
 /** The faults in the order they run, the store's own (backend.ts) third, the partitions (when the processes are on hosts) last. */
 export function faults(store: Fault, partitions: Fault[]): Fault[] {
-  return [FAULTS[0]!, FAULTS[1]!, store, ...FAULTS.slice(2), ...partitions];
+  return [crashServer, crashManager, store, drainServer, rollingRestart, ...partitions];
 }
-
-const FAULTS: Fault[] = [
-  {
-    name: "SIGKILL a game server",
-    async inject(w) {
-      const target = await busiestServer(w);
-      await target.proc.kill("SIGKILL");
-    },
-    heal: replaceServer,
-  },
-  {
-    name: "SIGKILL a Manager",
-    async inject(w) {
-      await w.cluster.managers[0]!.proc.kill("SIGKILL");
-    },
-    async heal(w) {
-      await w.cluster.restartManager(0);
-    },
-  },
-  {
-    name: "drain a game server",
-    async inject(w) {
-      const target = await busiestServer(w);
-      // What an operator types; the server moves its rooms and exits on its own.
-      const { code, out } = await runCli(["drain", target.id], { MANAGER_ADDRESS: w.cluster.managerAddress });
-      if (code !== 0) {
-        // Refused (say, not connected): what the server and the Managers said of it explains why.
-        const named = w.cluster.managers.flatMap((m) =>
-          m.proc.lines
-            .filter((l) => l.serverId === target.id)
-            .slice(-8)
-            .map((l) => `${m.proc.name}: ${JSON.stringify(l)}`),
-        );
-        throw new Error(
-          `roomgate drain ${target.id} exited ${code}: ${out}\n${target.id} said:\n${target.proc.tail(12)}\nManagers said of it:\n${named.join("\n")}`,
-        );
-      }
-      const exit = await target.proc.exited;
-      if (exit.code !== 0) throw new Error(`${target.id} exited with ${JSON.stringify(exit)} after draining`);
-    },
-    heal: replaceServer,
-  },
-  {
-    name: "rolling restart of every game server",
-    async inject(w) {
-      // As a deployment would: a new server first, then SIGTERM (a drain) of one old one, in turn.
-      const old = w.cluster.gameServers.filter(
-        (g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null,
-      );
-      for (const g of old) {
-        await replaceServer(w);
-        await g.proc.kill("SIGTERM");
-        const exit = await g.proc.exited;
-        if (exit.code !== 0) throw new Error(`${g.id} exited with ${JSON.stringify(exit)} on SIGTERM`);
-        w.log(`  ${g.id} drained and replaced`);
-      }
-    },
-    async heal() {},
-  },
-];

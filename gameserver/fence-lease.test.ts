@@ -12,6 +12,14 @@ function lease() {
   return { l, clock };
 }
 
+/** A lease whose registration was answered at once. */
+function registeredLease() {
+  const held = lease();
+  held.l.registering();
+  held.l.registered(FENCE_MS);
+  return held;
+}
+
 test("a registration's answer holds the lease from when the registration left", () => {
   const { l, clock } = lease();
   l.registering();
@@ -33,9 +41,7 @@ test("fencing off: no lease, nothing to do however long nobody answers", () => {
 });
 
 test("renew at half, abandon at a quarter without an answer, fence when it runs out", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   clock.t += FENCE_MS / 2 - 1;
   expect(l.check()).toBe("ok");
   clock.t += 2;
@@ -70,9 +76,7 @@ test("an answer never shortens the lease, and one for an unknown report changes 
 });
 
 test("a new stream forgets the old one's reports", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   l.sent(1);
   clock.t += 500;
   l.registering(); // another Manager
@@ -81,9 +85,7 @@ test("a new stream forgets the old one's reports", () => {
 });
 
 test("store-down answers extend the lease for the outage grace from the first of them, not longer", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   let seq = 0;
   const firstDownAt = clock.t + 500;
   for (clock.t = firstDownAt; clock.t < firstDownAt + 2 * GRACE_MS; clock.t += 500) {
@@ -102,9 +104,7 @@ test("store-down answers extend the lease for the outage grace from the first of
 });
 
 test("a registration the store could not record keeps the lease within the grace", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   clock.t += 800;
   l.registering(); // the Manager went away; another one's store is down too
   clock.t += 50;
@@ -113,9 +113,7 @@ test("a registration the store could not record keeps the lease within the grace
 });
 
 test("lost: no lease until the next registration is answered", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   clock.t += FENCE_MS;
   expect(l.check()).toBe("fence");
   l.lost();
@@ -126,9 +124,7 @@ test("lost: no lease until the next registration is answered", () => {
 });
 
 test("every Manager refusing (their processes gone) holds the lease for two leases from the round's start", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   clock.t += FENCE_MS - 10;
   l.allRefused(clock.t - 5);
   expect(l.leaseUntil).toBe(clock.t - 5 + 2 * FENCE_MS);
@@ -150,9 +146,7 @@ test("a registration answered after its lease ran out is expired at once", () =>
 });
 
 test("a report unanswered for a quarter lease: leave for another Manager before the renewal is due", () => {
-  const { l, clock } = lease();
-  l.registering();
-  l.registered(FENCE_MS);
+  const { l, clock } = registeredLease();
   l.sent(1);
   clock.t += FENCE_MS / 4;
   expect(l.check()).toBe("ok");

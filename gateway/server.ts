@@ -1,7 +1,6 @@
 // Builds the Gateway: the Connect routes with their interceptors, /ping, /healthz and the web UI on one listener.
 
 import { createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../common/log.js";
 import { PING_PATH } from "@roomgate/client/protocol/urls";
 import { corsHandler } from "./cors.js";
@@ -21,6 +20,7 @@ import { metricsInterceptor } from "./metrics.js";
 import { Activity } from "./activity.js";
 import { tracingInterceptor } from "./tracing.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
+import { nodeAdapter } from "./node-adapter.js";
 import { routes } from "./routes.js";
 import { validationInterceptor } from "./validation.js";
 import { playerAuthInterceptor, type PlayerVerifier } from "./player-auth.js";
@@ -69,7 +69,9 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     regionGateways: o.regionGateways,
   });
   const files = o.webDir ? staticFiles(o.webDir) : undefined;
-  const rpc = connectNodeAdapter({
+  const onHandlerError = (e: unknown) =>
+    o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) });
+  const rpc = nodeAdapter({
     routes: withMisreadAsInvalidArgument(routes(impl)),
     // The handlers never see the socket: the client's address reaches the limits this way.
     contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
@@ -85,6 +87,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
       validationInterceptor(),
     ],
     readMaxBytes: o.readMaxBytes ?? 64 * 1024,
+    onError: onHandlerError,
     fallback: (req, res) => {
       if (files?.(req, res)) return;
       if (req.url === PING_PATH && (req.method === "GET" || req.method === "HEAD")) {
@@ -118,8 +121,7 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     o.timeouts ?? DEFAULT_TIMEOUTS,
     {
       maxConcurrentStreams: o.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
-      onHandlerError: (e) =>
-        o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) }),
+      onHandlerError,
     },
   );
 }

@@ -32,6 +32,11 @@ test("the demo plays in a dots room: keys move the dot through the server, and a
   const own = await untilView(cheater, (v) => v.dots[cheater.playerId] !== undefined);
   const start = toView(own.dots[cheater.playerId]!);
   await a.locator(`[data-testid="dot"][data-player-id="${cheater.playerId}"]`).waitFor();
+  // The page draws the dot where the room has it, never at a guess first (a guess once looked
+  // like a 150-unit walk in 6 ms).
+  const drawn = await dotPosition(a, cheater.playerId);
+  expect(Math.abs(drawn.x - start.x)).toBeLessThan(2);
+  expect(Math.abs(drawn.y - start.y)).toBeLessThan(2);
   const raw = cheater as unknown as Room<unknown>;
   // No move can start before the inputs leave, so the time from here bounds the walk from below
   // (taken after the ping instead, a slow ping let the dot walk before the clock started).

@@ -29,6 +29,10 @@ export class ArenaView {
     root.append(this.marker);
   }
 
+  has(id: string): boolean {
+    return this.dots.has(id);
+  }
+
   /** Adds a player, or renames one we already have. */
   upsert(id: string, name: string, pos: Pos, self = false) {
     const dot = this.dots.get(id);

@@ -54,17 +54,23 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
     if (room.connection === "open") fn();
   };
 
-  /** Where the room says a player is; until they have said, where they spawn. */
-  const positionOf = (id: string): Pos => {
-    if (dots) return fromRoom(id) ?? spawnPosition(id);
+  /**
+   * Where the room says a player is. A dots room's word is the only one: until its state has the
+   * player's dot, the dot is not drawn (a guess drawn first would jump, and a test once read it as
+   * a teleport). Elsewhere players say where they are, and until they have said, where they spawn.
+   */
+  const positionOf = (id: string): Pos | undefined => {
+    if (dots) return fromRoom(id);
     const v = room.state.get(posKey(id));
     return (v && decodePosition(v.value)) ?? spawnPosition(id);
+  };
+  const draw = (p: Player, at: Pos | undefined) => {
+    if (at) arena.upsert(p.id, p.name, at, p.id === selfId);
   };
 
   const seat = (players: readonly Player[]) => {
     arena.clear();
-    for (const p of players)
-      arena.upsert(p.id, p.name, p.id === selfId ? (fromRoom(p.id) ?? pos) : positionOf(p.id), p.id === selfId);
+    for (const p of players) draw(p, p.id === selfId ? (fromRoom(p.id) ?? pos) : positionOf(p.id));
     ui.setPlayers(players, selfId);
   };
 
@@ -116,7 +122,7 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
       ui.setRoom(room);
     }),
     room.on("playerJoined", (p) => {
-      arena.upsert(p.id, p.name, positionOf(p.id));
+      draw(p, positionOf(p.id));
       ui.setPlayers(room.players, selfId);
     }),
     room.on("playerLeft", (id) => {
@@ -132,7 +138,9 @@ export function playRoom(room: Room, ui: GameUi, onEnd: (end: GameEnd) => void):
     room.on("change", () => {
       for (const p of room.players) {
         const at = fromRoom(p.id);
-        if (at) arena.moveRemote(p.id, at);
+        if (!at) continue;
+        if (arena.has(p.id)) arena.moveRemote(p.id, at);
+        else draw(p, at);
       }
     }),
     room.on("connection", (s: ConnectionState) => {

@@ -10,7 +10,9 @@ import { superviseConnection } from "../redis-connection.js";
 import type { RedisContext } from "./context.js";
 import { script } from "./lua.js";
 
-// The Redis store's pub/sub channels (one subscriber connection for both), the event history (a
+// The Redis store's pub/sub channels (one subscriber connection for both, each channel subscribed
+// once something listens: a Manager listens only to the bus, and every event it got as well cost it a
+// read and a decode, two per room), the event history (a
 // list, trimmed to its count and expiring with its age as events are pushed), and leases (timed
 // by Redis's own clock). The events published in one turn of the event loop go in one
 // transaction: a Manager publishes two per room (allocated, removed), and one write to Redis for
@@ -27,6 +29,10 @@ interface PendingEvent {
 
 export class RedisChannels implements ClusterEvents, ManagerBus {
   private subscriber?: Promise<RedisClient>;
+  /** Channels subscribed, or being subscribed, on that connection. */
+  private readonly channels = new Map<string, Promise<void>>();
+  /** Whether a subscription ever succeeded on the current connection. */
+  private subscribedOnce = false;
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly busListeners = new Set<(m: Uint8Array) => void>();
   private pendingEvents: PendingEvent[] = [];
@@ -92,7 +98,7 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   }
 
   async subscribeEvents(listener: (e: ClusterEvent) => void) {
-    await this.subscribed();
+    await this.subscribed(this.c.keys.events);
     return listen(this.listeners, listener);
   }
 
@@ -101,18 +107,46 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   }
 
   async subscribeBus(listener: (m: Uint8Array) => void) {
-    await this.subscribed();
+    await this.subscribed(this.c.keys.bus);
     return listen(this.busListeners, listener);
   }
 
+  /** Subscribes the channel on the subscriber connection; a failed subscription is not kept: the next listener tries again. */
+  private async subscribed(channel: string): Promise<void> {
+    let done = this.channels.get(channel);
+    if (!done) {
+      const connection = this.connection();
+      done = connection.then(async (sub) => {
+        try {
+          await sub.subscribe(channel);
+        } catch (e) {
+          // A connection that never got a subscription through (Redis down) is not kept either.
+          if (this.subscribedOnce === false && this.subscriber === connection) {
+            this.subscriber = undefined;
+            sub.disconnect();
+          }
+          throw e;
+        }
+        this.subscribedOnce = true;
+      });
+      this.channels.set(channel, done);
+      const pending = done;
+      pending.catch(() => {
+        if (this.channels.get(channel) === pending) this.channels.delete(channel);
+      });
+    }
+    await done;
+  }
+
   /**
-   * The one subscriber connection (a subscribed connection can do nothing else), carrying both
-   * the events and the bus channel; made on first use. A failed first subscription (Redis down)
-   * is not kept: the next subscriber tries again.
+   * The one subscriber connection (a subscribed connection can do nothing else), made on first
+   * use.
    */
-  private async subscribed(): Promise<void> {
+  private connection(): Promise<RedisClient> {
     const { events, bus } = this.c.keys;
-    this.subscriber ??= (async () => {
+    if (this.subscriber) return this.subscriber;
+    this.subscribedOnce = false;
+    this.subscriber = (async () => {
       // ioredis's own resubscription after a reconnect leaves its failures unhandled; this
       // connection subscribes again on each new connection itself.
       const queue = this.ownsClient ? { enableOfflineQueue: true } : {};
@@ -122,20 +156,24 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
       superviseConnection(sub, this.log, "events", this.ownsClient);
       let connections = 0;
       sub.on("ready", () => {
-        if (connections++ === 0) return; // the first subscription is the one awaited below
+        if (connections++ === 0) return; // the first subscriptions are the ones awaited in subscribed()
+        const channels = [...this.channels.keys()];
+        if (channels.length === 0) return;
         // Events published while it was away are lost (pub/sub is at most once); watchers also
         // take a fresh snapshot at least every max interval.
-        sub.subscribe(events, bus).catch((e) => {
+        sub.subscribe(...channels).catch((e) => {
           // Lost again: the next connection subscribes. Still connected: start a new connection.
           this.log?.warn("could not subscribe to cluster events again", { error: String(e) });
           if (sub.status === "ready") sub.disconnect(true);
         });
       });
       sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
-        if (channel.toString() === bus) {
+        const name = channel.toString();
+        if (name === bus) {
           for (const l of this.busListeners) l(message);
           return;
         }
+        if (name !== events || this.listeners.size === 0) return;
         let event: ClusterEvent;
         try {
           event = fromBinary(ClusterEventSchema, message);
@@ -144,19 +182,9 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
         }
         for (const l of this.listeners) l(event);
       });
-      try {
-        await sub.subscribe(events, bus);
-      } catch (e) {
-        sub.disconnect();
-        throw e;
-      }
       return sub;
     })();
-    const pending = this.subscriber;
-    await pending.catch((e) => {
-      if (this.subscriber === pending) this.subscriber = undefined;
-      throw e;
-    });
+    return this.subscriber;
   }
 
   async close() {
