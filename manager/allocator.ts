@@ -14,6 +14,8 @@ import { roomAllocated } from "../common/cluster-events.js";
 // and the Gateway's tokens carry what opens it (common/open-claims.ts); the server's `opened`
 // confirms it later (room-events.ts). Any other server is asked to open it first; one that refuses
 // or stays silent gives way to the next one. Each way an allocation fails is a named error (errors.ts).
+// Gateways place most token-opened rooms without asking (gateway/store-placement.ts), with the same
+// inputs (common/allocation-input.ts) and errors: what reaches this Manager is the rest.
 
 /** The allocator places, confirms and withdraws rooms. */
 export type AllocatorStore = Rooms;
