@@ -12,7 +12,17 @@ import { startCluster, startRegisteredGameServer } from "./harness/cluster";
 let env: Awaited<ReturnType<typeof startCluster>>;
 
 beforeAll(async () => {
-  env = await startCluster("gwplace", { gameServers: 1 });
+  env = await startCluster("gwplace", {
+    gameServers: 1,
+    // A frozen Manager's servers are used only while its heartbeat (4 sweeps) lasts: after that
+    // they are unreached, and their rooms go to a Manager. Slow sweeps give the test its window on
+    // a busy host, and without fencing the frozen Manager's server keeps its rooms meanwhile.
+    managerEnv: { SWEEP_INTERVAL_MS: "5000", FENCING: "false" },
+  });
+  // The test's own store connections (commands, events) are up before anything is timed by them:
+  // a first command waits for its connection, within ioredis's command timeout.
+  expect(await env.store.getServer("gs-0")).toMatchObject({ id: "gs-0" });
+  (await env.store.subscribeEvents(() => {}))();
 }, 60_000);
 
 afterAll(async () => {
