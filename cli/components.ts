@@ -37,6 +37,8 @@ import {
 import { autoscalingSettings, startAutoscaling } from "./autoscaling.js";
 import { playerAuth } from "./players.js";
 import { GrpcRoomAllocator } from "../gateway/manager-client.js";
+import { StorePlacement } from "../gateway/store-placement.js";
+import type { PlacementSettings } from "../common/allocation-input.js";
 import { buildManager } from "../manager/server.js";
 import { startGameServer } from "../gameserver/server.js";
 import { loadRoomModule } from "../gameserver/room-module.js";
@@ -129,9 +131,19 @@ function placementStrategy(v: Values): PlacementStrategy {
   return s as PlacementStrategy;
 }
 
+/** What the Managers and the Gateways place rooms with: one set of settings, read alike by both. */
+function placementSettings(v: Values): PlacementSettings {
+  return {
+    strategy: placementStrategy(v),
+    openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
+    idempotencyTtlMs: int(v, "IDEMPOTENCY_TTL_MS"),
+  };
+}
+
 export async function startManager(v: Values, store: RoomStore, log: Logger, operatorToken = adminToken(v, false)) {
   checkManagerExposure(v, log);
   const autoscaling = autoscalingSettings(v);
+  const place = placementSettings(v);
   const m = buildManager({
     store,
     log,
@@ -140,14 +152,14 @@ export async function startManager(v: Values, store: RoomStore, log: Logger, ope
     fenceMarginMs: bool(v, "FENCING") ? int(v, "FENCE_MARGIN_MS") : undefined,
     crashProbeMs: int(v, "CRASH_PROBE_MS"),
     loadBatchMs: int(v, "LOAD_REPORT_BATCH_MS"),
-    openRoomTimeoutMs: int(v, "OPEN_ROOM_TIMEOUT_MS"),
-    idempotencyTtlMs: int(v, "IDEMPOTENCY_TTL_MS"),
+    openRoomTimeoutMs: place.openRoomTimeoutMs,
+    idempotencyTtlMs: place.idempotencyTtlMs,
+    placementStrategy: place.strategy,
     migrationTimeoutMs: int(v, "MIGRATION_TIMEOUT_MS"),
     maxSnapshotBytes: int(v, "MANAGER_MAX_SNAPSHOT_BYTES"),
     sweepIntervalMs: int(v, "SWEEP_INTERVAL_MS"),
     storeReconnectMaxMs: int(v, "REDIS_RECONNECT_MAX_MS"),
     managerId: str(v, "MANAGER_ID"),
-    placementStrategy: placementStrategy(v),
     credentials: serverCredentials(v),
     // Only client certificates name their holder: roles need mutual TLS.
     trustDomain: mutualTlsEnabled(v) ? str(v, "INTERNAL_TLS_TRUST_DOMAIN") : undefined,
@@ -193,11 +205,14 @@ export async function startGateway(
   log: Logger,
   operatorToken = adminToken(v, false),
 ) {
-  const allocator = new GrpcRoomAllocator({
+  const managers = new GrpcRoomAllocator({
     managerAddress,
     timeoutMs: int(v, "ALLOCATE_TIMEOUT_MS"),
     credentials: channelCredentials(v),
   });
+  const allocator = bool(v, "GATEWAY_PLACES_ROOMS")
+    ? new StorePlacement({ store, managers, settings: placementSettings(v), log })
+    : managers;
   const cert = str(v, "GATEWAY_TLS_CERT");
   const key = str(v, "GATEWAY_TLS_KEY");
   if (!!cert !== !!key) throw new ConfigError("GATEWAY_TLS_CERT and GATEWAY_TLS_KEY go together");
@@ -239,9 +254,9 @@ export async function startGateway(
   registerComponent("gateway");
   exportRefusals("gateway");
   const reachable = storeReachable(store);
-  allocator.managerReachable(); // connects now, so the first probe need not wait for a first call
+  managers.managerReachable(); // connects now, so the first probe need not wait for a first call
   const unready = addReadinessCheck("gateway", () =>
-    !reachable() ? "store unreachable" : !allocator.managerReachable() ? "no Manager reachable" : undefined,
+    !reachable() ? "store unreachable" : !managers.managerReachable() ? "no Manager reachable" : undefined,
   );
   if (!operatorToken) log.info("no ADMIN_TOKEN: WatchCluster and the dashboard are off");
   log.info("ready", {

@@ -1,14 +1,12 @@
 // The Gateway's client of the Managers: the RoomAllocator the matchmaking core places rooms with.
 
 import * as grpc from "@grpc/grpc-js";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { type AllocateRoomRequest, type AllocateRoomResponse, ManagerService } from "../gen/roomgate/v1/manager_pb.js";
 import { callUnary } from "../common/grpc-adapter.js";
 import { ManagerClients, SERVERS_UNREACHED, STORE_DOWN, unreachable } from "../common/manager-channel.js";
 import { injectContext, SpanKind, traced } from "../common/tracing/spans.js";
-import { OVER_CAP } from "../common/store/caps.js";
 import type { RoomAllocator } from "./matchmaking/dependencies.js";
-import { MatchError } from "./matchmaking/errors.js";
+import { fromManagerStatus } from "./manager-answers.js";
 
 export interface GrpcRoomAllocatorOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -82,19 +80,7 @@ function nextManager(e: grpc.ServiceError): boolean {
   );
 }
 
-/**
- * gRPC and Connect share status codes, so the Manager's answer reaches the client unchanged; a
- * taken room id is the one answer the core acts on (it retries with another id), and a caller at
- * its caps one it adds a retry hint to.
- */
+/** A Manager's status, or grpc-js's own (deadline, unreachable), as the client is told it. */
 function fromGrpc(e: grpc.ServiceError): Error {
-  if (e.code === grpc.status.ALREADY_EXISTS) return new MatchError("room_id_taken", e.details || "manager error");
-  if (e.code === grpc.status.RESOURCE_EXHAUSTED && e.details?.startsWith(OVER_CAP))
-    return new MatchError("over_cap", e.details);
-  if (e.code === grpc.status.DEADLINE_EXCEEDED)
-    return new ConnectError("the manager did not answer in time", Code.Unavailable);
-  if (e.code === grpc.status.UNAVAILABLE)
-    return new ConnectError(`manager unavailable: ${e.details}`, Code.Unavailable);
-  const code = (e.code as number) in Code ? (e.code as number as Code) : Code.Internal;
-  return new ConnectError(e.details || "manager error", code);
+  return fromManagerStatus(e.code, e.details);
 }

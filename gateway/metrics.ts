@@ -28,6 +28,18 @@ const seats = new Counter({
   registers: [registry],
 });
 
+const placements = new Counter({
+  name: "roomgate_gateway_allocations_total",
+  help: "Rooms this Gateway was asked to place, by result: created (placed in the store itself), no_servers, full, over_cap (answered as a Manager would), or why it asked a Manager instead: needs_open (the server must be asked to open it), not_token (metadata too large for a token), existing, collision, unreached, store_down (with GATEWAY_PLACES_ROOMS=false every room goes to a Manager uncounted here).",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
+/** One room this Gateway placed, refused, or handed to a Manager (store-placement.ts). */
+export function countPlacement(result: string) {
+  placements.inc({ result });
+}
+
 const TICKETS = new Set(["CreateRoom", "JoinRoom", "JoinOrCreate"]);
 
 function codeName(code: Code): string {

@@ -1,43 +1,30 @@
-import { type Room, RoomState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
+import { type Room, RoomState } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import type { AllocateRoomRequest } from "../gen/roomgate/v1/manager_pb.js";
-import type { PlacementStrategy, Rooms } from "../common/store/store.js";
+import type { Rooms } from "../common/store/store.js";
 import type { CommandRouter } from "./commands.js";
-import {
-  ManagerError,
-  allFull,
-  fromStore,
-  noConfirmation,
-  noServers,
-  noServersWith,
-  overCapped,
-  roomExists,
-  roomMoving,
-  serversUnreached,
-} from "./errors.js";
+import { ManagerError, fromStore, noConfirmation, placementFailure, roomExists, roomMoving } from "./errors.js";
 import type { CoreDeps } from "./deps.js";
 import { traced } from "../common/tracing/spans.js";
-import { fitsInToken } from "../common/open-claims.js";
+import { allocationInput, type PlacementSettings } from "../common/allocation-input.js";
+import { roomAllocated } from "../common/cluster-events.js";
 
 // Allocation: the store picks a live server with room and records the room atomically. A server
 // that opens rooms on their first join token is not asked anything: the room is answered OPENING,
 // and the Gateway's tokens carry what opens it (common/open-claims.ts); the server's `opened`
 // confirms it later (room-events.ts). Any other server is asked to open it first; one that refuses
 // or stays silent gives way to the next one. Each way an allocation fails is a named error (errors.ts).
+// Gateways place most token-opened rooms without asking (gateway/store-placement.ts), with the same
+// inputs (common/allocation-input.ts) and errors: what reaches this Manager is the rest.
 
 /** The allocator places, confirms and withdraws rooms. */
 export type AllocatorStore = Rooms;
 
-export interface AllocatorOptions extends CoreDeps<AllocatorStore> {
+export interface AllocatorOptions extends CoreDeps<AllocatorStore>, PlacementSettings {
   /** This Manager: the servers whose streams it holds are reachable even before its heartbeat is back. */
   managerId: string;
   /** Sends open_room wherever the server's stream is and waits for its answer. */
   router: CommandRouter;
-  strategy: PlacementStrategy;
-  /** How long a server has to open a room (the router waits as long). */
-  openRoomTimeoutMs: number;
-  /** How long a request_id names the room it made. */
-  idempotencyTtlMs: number;
   /** Servers to try when one fails to confirm a room. */
   maxOpenAttempts: number;
 }
@@ -48,44 +35,20 @@ export class Allocator {
   /** Fails with noServers, noServersWith, allFull, overCapped, noConfirmation, roomExists, roomMoving or storeDown. */
   async allocate(req: AllocateRoomRequest): Promise<{ room: Room; created: boolean }> {
     const excluded: string[] = [];
-    const tokenOpens = fitsInToken(req.labels, req.metadata);
     for (let attempt = 0; attempt < this.o.maxOpenAttempts; attempt++) {
-      const now = this.o.now();
-      const openDeadlineMs = now + this.o.openRoomTimeoutMs + 1000;
       const result = await fromStore(() =>
-        this.o.store.allocateRoom({
-          roomId: req.roomId,
-          strategy: this.o.strategy,
-          regions: [...new Set([req.region, ...req.regions].filter((r) => r !== ""))],
-          labels: req.labels,
-          excluded,
-          seats: req.maxPlayers,
-          creatorPlayerId: req.creatorPlayerId,
-          requestId: req.requestId || undefined,
-          idempotencyTtlMs: this.o.idempotencyTtlMs,
-          nowMs: now,
-          openDeadlineMs,
-          // Nobody came within the first join token's life: any Manager reclaims it, a little later.
-          tokenOpenDeadlineMs: tokenOpens ? openDeadlineMs + req.firstJoinTimeoutMs : undefined,
-          holdUntilMs: now + req.firstJoinTimeoutMs,
-          visibility: req.visibility || RoomVisibility.PRIVATE,
-          mode: req.mode,
-          metadata: req.metadata,
-          managerId: this.o.managerId,
-          owner: req.owner,
-        }),
+        this.o.store.allocateRoom(
+          allocationInput(req, this.o, { nowMs: this.o.now(), excluded, managerId: this.o.managerId }),
+        ),
       );
       switch (result.kind) {
         case "none":
-          // No live server at all is `unavailable`; "full" is the store's verdict on real candidates.
-          if (excluded.length > 0) throw noConfirmation();
-          throw Object.keys(req.labels).length > 0 ? noServersWith(req.labels) : noServers();
         case "full":
-          throw allFull();
         case "unreached":
-          throw serversUnreached();
         case "over_cap":
-          throw overCapped(result, req.firstJoinTimeoutMs);
+          throw placementFailure(result, req.labels, req.firstJoinTimeoutMs, excluded.length > 0);
+        case "needs_open":
+          throw new Error("the store answered needs_open to a Manager");
         case "collision": {
           // The same request again (a Gateway retrying on another Manager after one died): the
           // creator's random player id proves it is ours.
@@ -133,11 +96,7 @@ export class Allocator {
 
   private placed(room: Room) {
     this.o.log.debug("room allocated", { roomId: room.roomId, serverId: room.serverId, state: room.state });
-    this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, {
-      roomId: room.roomId,
-      serverId: room.serverId,
-      detail: `${room.maxPlayers} seats`,
-    });
+    this.o.events.publish(ClusterEventKind.ROOM_ALLOCATED, roomAllocated(room));
   }
 
   /**

@@ -15,28 +15,21 @@ import {
   DrainServerResponseSchema,
 } from "../gen/roomgate/v1/manager_pb.js";
 import type { Logger } from "../common/log.js";
-import { ManagerError, type ManagerErrorKind } from "./errors.js";
+import { ManagerError } from "./errors.js";
+import { ALLOCATION_ERROR_CODES } from "../common/allocation-errors.js";
 import { MANAGER_ERROR_KEY } from "../common/manager-channel.js";
 import type { Manager } from "./manager.js";
 import { extractContext, SpanKind, traced } from "../common/tracing/spans.js";
 
 // The gRPC edge: decode, call the core, map errors to status codes. No logic lives here.
 
-const STATUS: Record<ManagerErrorKind, grpc.status> = {
-  invalid_argument: grpc.status.INVALID_ARGUMENT,
-  resource_exhausted: grpc.status.RESOURCE_EXHAUSTED,
-  unavailable: grpc.status.UNAVAILABLE,
-  already_exists: grpc.status.ALREADY_EXISTS,
-  failed_precondition: grpc.status.FAILED_PRECONDITION,
-  not_found: grpc.status.NOT_FOUND,
-};
-
 function toStatus(e: unknown, log: Logger): Partial<grpc.StatusObject> {
   if (e instanceof ManagerError) {
     // Marks the answer as the Manager's own, so a Gateway tells "no server" from "no Manager".
     const metadata = new grpc.Metadata();
     metadata.set(MANAGER_ERROR_KEY, e.kind);
-    return { code: STATUS[e.kind], details: e.message, metadata };
+    // gRPC's and Connect's status codes are the same numbers.
+    return { code: ALLOCATION_ERROR_CODES[e.kind] as number as grpc.status, details: e.message, metadata };
   }
   log.error("unexpected error", { error: String(e) });
   return { code: grpc.status.INTERNAL, details: "internal error" };

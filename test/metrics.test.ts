@@ -70,9 +70,11 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   const g = (series: string) => moved(before.gateway, after.gateway, series);
   const s = (series: string) => movedOn(before.servers, after.servers, series);
 
-  // Manager: 3 rooms created and the quick-join's one, each timed.
-  expect(m('roomgate_allocations_total{result="created"}')).toBe(4);
-  expect(m("roomgate_allocation_duration_seconds_count")).toBe(4);
+  // 3 rooms created and the quick-join's one, all on servers that open rooms on their first token:
+  // the Gateway placed each in the store itself, and no Manager was asked.
+  expect(g('roomgate_gateway_allocations_total{result="created"}')).toBe(4);
+  expect(m('roomgate_allocations_total{result="created"}')).toBe(0);
+  expect(m("roomgate_allocation_duration_seconds_count")).toBe(0);
   // Open: the one room players came to; the others wait for their first token.
   expect(value(after.manager, 'roomgate_rooms{state="open"}')).toBe(1);
   expect(value(after.manager, 'roomgate_rooms{state="opening"}')).toBe(3);
@@ -172,7 +174,7 @@ test("`roomgate up` serves one registry for its four components; /metrics needs 
       "Unauthenticated",
     );
     const later = await scrape(port, "s3cret-admin-token");
-    expect(moved(samples, later, 'roomgate_allocations_total{result="created"}')).toBe(1);
+    expect(moved(samples, later, 'roomgate_gateway_allocations_total{result="created"}')).toBe(1);
     expect(moved(samples, later, 'roomgate_refusals_total{component="gateway",reason="rate_limit"}')).toBe(1);
     expect(moved(samples, later, 'roomgate_refusals_total{component="gateway",reason="token"}')).toBe(1);
     expect(

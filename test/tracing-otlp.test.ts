@@ -68,7 +68,6 @@ test("with OTEL_EXPORTER_OTLP_ENDPOINT set, a CreateRoom's spans are exported ov
     const names = received.flatMap((r) => r.names);
     for (const span of [
       "roomgate.v1.GatewayService/CreateRoom",
-      "roomgate.v1.ManagerService/AllocateRoom",
       "redis ALLOCATE",
       "roomgate.gameserver/upgrade",
       "roomgate.gameserver/welcome",

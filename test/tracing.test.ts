@@ -11,7 +11,8 @@ import { joinTokens, openStore, startGateway, startManager, startOneGameServer, 
 import { redisUrl, uniquePrefix } from "../testkit/test-redis";
 
 // One CreateRoom from the SDK (`tracing: openTelemetry()`) is one trace across the Gateway
-// (Connect), the Manager (grpc-js), the store's ALLOCATE script and the game server's upgrade,
+// (Connect), the Manager (grpc-js, when the Gateway does not place the room itself), the store's
+// ALLOCATE script and the game server's upgrade,
 // open and welcome. The components run in this process (as `roomgate up` composes them) but talk
 // over real sockets and Redis, so each hop's parent comes from the traceparent it was sent, never
 // from the process's async context: uWS calls back from native code and every server reads
@@ -22,18 +23,21 @@ let tracing: Tracing | undefined;
 let store: RoomStore;
 const stops: Stop[] = [];
 let gatewayUrl = "";
+/** A Gateway that asks the Manager for every room (GATEWAY_PLACES_ROOMS=false). */
+let askingGatewayUrl = "";
 let serverAddress = "";
 
 beforeAll(async () => {
   tracing = await startTracing({ serviceName: "roomgate-test", env: {}, exporter });
-  const v = readSettings("up", [], {
+  const env = {
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: uniquePrefix("tracing"),
     ROOMGATE_SECRET: "tracing-test-secret-0123456789",
     MANAGER_PORT: "0",
     GATEWAY_PORT: "0",
     GAMESERVER_PORT: "0",
-  });
+  };
+  const v = readSettings("up", [], env);
   store = openStore(v, false, silentLogger);
   const manager = await startManager(v, store, silentLogger, undefined);
   stops.push(manager.stop);
@@ -45,6 +49,10 @@ beforeAll(async () => {
   const gateway = await startGateway(v, store, managerAddress, tokens, silentLogger, undefined);
   stops.push(gateway.stop);
   gatewayUrl = `http://127.0.0.1:${gateway.port}`;
+  const askingV = readSettings("up", [], { ...env, GATEWAY_PLACES_ROOMS: "false" });
+  const asking = await startGateway(askingV, store, managerAddress, tokens, silentLogger, undefined);
+  stops.push(asking.stop);
+  askingGatewayUrl = `http://127.0.0.1:${asking.port}`;
 });
 
 afterAll(async () => {
@@ -63,13 +71,13 @@ const names = (spans: ReadableSpan[]) => spans.map((s) => `${s.name}(${SpanKind[
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 const idOf = (s: ReadableSpan) => s.spanContext().spanId;
 
-test("one CreateRoom is one trace: SDK, Gateway, Manager, ALLOCATE, the game server's upgrade (its token opens the room), open and welcome", async () => {
-  // A game server registers before it can take a room; the first CreateRoom may race it.
+/** A traced CreateRoom and the room's first join (the game server may race the first call). */
+async function tracedCreate(url: string): Promise<ReadableSpan[]> {
   let room;
   for (let i = 0; ; i++) {
     exporter.reset();
     try {
-      const client = new RoomgateClient(gatewayUrl, { tracing: openTelemetry() });
+      const client = new RoomgateClient(url, { tracing: openTelemetry() });
       room = await client.createRoom({ measureRegions: false, playerName: "tracer" });
       break;
     } catch (e) {
@@ -78,8 +86,41 @@ test("one CreateRoom is one trace: SDK, Gateway, Manager, ALLOCATE, the game ser
     }
   }
   await room.leave();
-  const spans = exporter.getFinishedSpans().filter((s) => s.name !== "roomgate.gameserver/leave");
+  return exporter.getFinishedSpans().filter((s) => s.name !== "roomgate.gameserver/leave");
+}
 
+/** The game server's part of a traced CreateRoom: its upgrade (the token opens the room), open and welcome. */
+function expectServerSpans(spans: ReadableSpan[], sdk: ReadableSpan) {
+  const upgrade = only(spans, "roomgate.gameserver/upgrade", SpanKind.SERVER);
+  const open = only(spans, "roomgate.gameserver/open");
+  const welcome = only(spans, "roomgate.gameserver/welcome");
+  const traceId = sdk.spanContext().traceId;
+  expect(spans.filter((s) => s.spanContext().traceId !== traceId).map((s) => s.name)).toEqual([]);
+  expect(parentOf(sdk)).toBeUndefined();
+  expect(parentOf(upgrade)).toBe(idOf(sdk));
+  expect(parentOf(open)).toBe(idOf(upgrade));
+  expect(parentOf(welcome)).toBe(idOf(open));
+}
+
+test("one CreateRoom is one trace: SDK, Gateway, ALLOCATE (the Gateway places the room), the game server's upgrade (its token opens the room), open and welcome", async () => {
+  const spans = await tracedCreate(gatewayUrl);
+  const sdk = only(spans, "roomgate.client/createRoom");
+  const gateway = only(spans, "roomgate.v1.GatewayService/CreateRoom", SpanKind.SERVER);
+  const allocate = only(spans, "redis ALLOCATE", SpanKind.CLIENT);
+  // No Manager hop and no open_room round trip: the server opens the room on its first token.
+  expect(spans.filter((s) => s.name.startsWith("roomgate.v1.ManagerService/"))).toEqual([]);
+  expect(spans.filter((s) => s.name === "roomgate.manager/openRoom")).toEqual([]);
+  expectServerSpans(spans, sdk);
+  expect(parentOf(gateway)).toBe(idOf(sdk));
+  expect(parentOf(allocate)).toBe(idOf(gateway));
+  expect(allocate.attributes["db.system"]).toBe("redis");
+  expect(gateway.attributes["rpc.method"]).toBe("CreateRoom");
+  // Store scripts outside a trace (sweeps, heartbeats) make no spans of their own.
+  expect(spans.every((s) => !s.name.startsWith("redis ") || parentOf(s) === idOf(gateway))).toBe(true);
+});
+
+test("with GATEWAY_PLACES_ROOMS=false the trace runs SDK, Gateway, Manager, ALLOCATE, then the game server's spans", async () => {
+  const spans = await tracedCreate(askingGatewayUrl);
   const sdk = only(spans, "roomgate.client/createRoom");
   const gateway = only(spans, "roomgate.v1.GatewayService/CreateRoom", SpanKind.SERVER);
   const toManager = only(spans, "roomgate.v1.ManagerService/AllocateRoom", SpanKind.CLIENT);
@@ -87,23 +128,11 @@ test("one CreateRoom is one trace: SDK, Gateway, Manager, ALLOCATE, the game ser
   const allocate = only(spans, "redis ALLOCATE", SpanKind.CLIENT);
   // No open_room round trip: the Manager answers once the room is placed.
   expect(spans.filter((s) => s.name === "roomgate.manager/openRoom")).toEqual([]);
-  const upgrade = only(spans, "roomgate.gameserver/upgrade", SpanKind.SERVER);
-  const open = only(spans, "roomgate.gameserver/open");
-  const welcome = only(spans, "roomgate.gameserver/welcome");
-
-  const traceId = sdk.spanContext().traceId;
-  expect(spans.filter((s) => s.spanContext().traceId !== traceId).map((s) => s.name)).toEqual([]);
-  expect(parentOf(sdk)).toBeUndefined();
+  expectServerSpans(spans, sdk);
   expect(parentOf(gateway)).toBe(idOf(sdk));
   expect(parentOf(toManager)).toBe(idOf(gateway));
   expect(parentOf(manager)).toBe(idOf(toManager));
   expect(parentOf(allocate)).toBe(idOf(manager));
-  expect(parentOf(upgrade)).toBe(idOf(sdk));
-  expect(parentOf(open)).toBe(idOf(upgrade));
-  expect(parentOf(welcome)).toBe(idOf(open));
-  expect(allocate.attributes["db.system"]).toBe("redis");
-  expect(gateway.attributes["rpc.method"]).toBe("CreateRoom");
-  // Store scripts outside a trace (sweeps, heartbeats) make no spans of their own.
   expect(spans.every((s) => !s.name.startsWith("redis ") || parentOf(s) === idOf(manager))).toBe(true);
 });
 

@@ -81,6 +81,7 @@ export class FakeAllocator implements RoomAllocator {
       case "full":
       case "none":
       case "unreached":
+      case "needs_open":
         throw new Error(`no server for the room (${result.kind})`);
       case "existing":
         return create(AllocateRoomResponseSchema, { room: result.room, created: false });

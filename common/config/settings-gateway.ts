@@ -102,6 +102,13 @@ export const GATEWAY_SETTINGS: Setting[] = [
     help: "Deadline of the Gateway's AllocateRoom call to the Manager; also how long a JoinOrCreate waits for a room another player is creating.",
   },
   {
+    env: "GATEWAY_PLACES_ROOMS",
+    kind: "bool",
+    for: GW,
+    default: "true",
+    help: "The Gateway places a new room in the store itself when the chosen game server opens rooms on their first join token (no Manager needs to ask it anything), with the Managers' OPEN_ROOM_TIMEOUT_MS, IDEMPOTENCY_TTL_MS and PLACEMENT_STRATEGY; any other room, and a retried request_id, goes to a Manager. false: every room goes to a Manager.",
+  },
+  {
     env: "GATEWAY_TRUST_PROXY",
     kind: "string",
     for: GW,

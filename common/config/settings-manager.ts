@@ -1,6 +1,9 @@
-import { MG, OPS, type Setting } from "./component.js";
+import { type Component, MG, OPS, type Setting } from "./component.js";
 
 // Settings of the Manager: where it listens and is found, placement, health and migration.
+
+/** Placement settings: a Gateway places rooms too (GATEWAY_PLACES_ROOMS), with the same values. */
+const PLACE: Component[] = [...MG, "gateway"];
 
 /** The Manager's settings, in --help order. */
 export const MANAGER_SETTINGS: Setting[] = [
@@ -78,23 +81,23 @@ export const MANAGER_SETTINGS: Setting[] = [
   {
     env: "OPEN_ROOM_TIMEOUT_MS",
     kind: "int",
-    for: MG,
+    for: PLACE,
     default: "2000",
-    help: "How long the Manager waits for a game server to confirm a new room before trying another.",
+    help: "How long the Manager waits for a game server to confirm a new room before trying another; a room still OPENING this long (plus 1 s, plus the first join token's life for a room that opens on its token) is reclaimed. Placement setting: give every Manager and Gateway the same value.",
   },
   {
     env: "IDEMPOTENCY_TTL_MS",
     kind: "int",
-    for: MG,
+    for: PLACE,
     default: "600000",
-    help: "How long a CreateRoom request_id keeps returning the same room.",
+    help: "How long a CreateRoom request_id keeps returning the same room. Placement setting: give every Manager and Gateway the same value.",
   },
   {
     env: "PLACEMENT_STRATEGY",
     kind: "string",
-    for: MG,
+    for: PLACE,
     default: "distributed",
-    help: "distributed: a new room goes to the server with the most free seats (spreads load); packed: to the fullest server that still fits (fills servers so idle ones can be removed).",
+    help: "distributed: a new room goes to the server with the most free seats (spreads load); packed: to the fullest server that still fits (fills servers so idle ones can be removed). Placement setting: give every Manager and Gateway the same value.",
   },
   {
     env: "MANAGER_ID",

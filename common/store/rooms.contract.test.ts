@@ -1,5 +1,6 @@
 import { GameServerState, RoomState } from "../../gen/roomgate/v1/common_pb.js";
 import { alloc, freshStore, implementations, openRoom, reg } from "../../testkit/store-contract";
+import type { AllocateInput } from "./rooms";
 import type { RoomStore, TokenOpen } from "./store";
 
 // Room allocation and lifecycle (placement by strategy, region and labels; capacity; idempotency;
@@ -316,6 +317,52 @@ describe.each(implementations)("%s rooms", (_name, make) => {
       expect(await store.getRoom(moved.roomId, 3000)).toMatchObject({ state: RoomState.MOVING });
       expect(await store.openRoomOnToken(token("gone-room".padEnd(22, "x")))).toBe("gone");
     });
+  });
+
+  test("token-only placement (the Gateway's) answers needs_open and writes nothing when the best server must be asked to open the room", async () => {
+    // "ask" has the most free seats, so distributed placement picks it; it does not open on tokens.
+    await store.registerServer(reg("ask", { maxRooms: 5, maxPlayers: 100 }));
+    await store.registerServer(reg("tok", { maxRooms: 5, maxPlayers: 20, opensOnToken: true }));
+    const owner = { id: "addr:192.0.2.9", maxUnjoinedRooms: 1, maxUnusedSeats: 4 };
+    const gateway = alloc({ tokenOpenDeadlineMs: 9000, tokenOpenOnly: true, requestId: "req-1", owner });
+    expect(await store.allocateRoom(gateway)).toEqual({ kind: "needs_open" });
+    expect(await store.getRoom(gateway.roomId)).toBeUndefined();
+    expect(await store.getServer("ask")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(await store.countRooms()).toEqual({ opening: 0, moving: 0 });
+    // Neither the request id nor the caps were touched: the Manager then places it as if first asked.
+    const manager = await store.allocateRoom({ ...gateway, tokenOpenOnly: undefined });
+    expect(manager.kind === "created" && [manager.room.serverId, manager.opensOnToken]).toEqual(["ask", false]);
+  });
+
+  test("token-only placement places on a server that opens on token, marked and reclaimed as the Manager's", async () => {
+    await store.registerServer(reg("tok", { maxRooms: 2, opensOnToken: true }));
+    const owner = { id: "addr:192.0.2.8", maxUnjoinedRooms: 1, maxUnusedSeats: 4 };
+    const only = (over: Partial<AllocateInput> = {}) =>
+      store.allocateRoom(alloc({ openDeadlineMs: 3000, tokenOpenDeadlineMs: 9000, tokenOpenOnly: true, ...over }));
+    const placed = await only({ requestId: "req-2", owner });
+    if (placed.kind !== "created") throw new Error(`expected a room, got ${placed.kind}`);
+    expect([placed.room.serverId, placed.room.state, placed.opensOnToken]).toEqual(["tok", RoomState.OPENING, true]);
+    // Due at the token deadline, not the open_room one.
+    expect(await store.claimExpiredOpening({ nowMs: 5000, leaseMs: 1000, limit: 10 })).toEqual([]);
+    expect((await store.claimExpiredOpening({ nowMs: 9000, leaseMs: 1000, limit: 10 })).map((r) => r.roomId)).toEqual([
+      placed.room.roomId,
+    ]);
+    // The same request id again: the first room, for the caller to hand to a Manager.
+    const again = await only({ requestId: "req-2" });
+    expect(again.kind === "existing" && again.room.roomId).toBe(placed.room.roomId);
+    // Its failures are the Manager's: over the caller's caps, full, and none when no server is left.
+    expect((await only({ owner })).kind).toBe("over_cap");
+    expect((await only()).kind).toBe("created");
+    expect((await only()).kind).toBe("full");
+    expect((await only({ excluded: ["tok"] })).kind).toBe("none");
+  });
+
+  test("token-only placement never uses a server whose Manager is not heard from: unreached", async () => {
+    await store.registerServer(reg("silent", { managerId: "m2", maxRooms: 5, opensOnToken: true }));
+    expect((await store.allocateRoom(alloc({ tokenOpenDeadlineMs: 9000, tokenOpenOnly: true }))).kind).toBe(
+      "unreached",
+    );
+    expect(await store.getServer("silent")).toMatchObject({ reservedRooms: 0 });
   });
 
   test("counts rooms opening and moving: confirmed rooms leave the first, moved rooms the second", async () => {

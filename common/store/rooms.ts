@@ -26,6 +26,12 @@ export interface AllocateInput extends Placement, RoomSpec {
    * nobody came. Unset: every room is opened with open_room.
    */
   tokenOpenDeadlineMs?: number;
+  /**
+   * Place only on a server that opens rooms on their first join token (with tokenOpenDeadlineMs):
+   * when the best server must be asked to open the room, answer `needs_open` and write nothing.
+   * The Gateway places this way; only a Manager can ask a server to open a room.
+   */
+  tokenOpenOnly?: boolean;
   /** The creator's seat is held until then (when its join token expires). */
   holdUntilMs: number;
   /**
@@ -39,6 +45,8 @@ export type AllocateResult =
   /** opensOnToken: its server opens it on the first join token (the room stays OPENING until then). */
   | { kind: "created"; room: Room; opensOnToken: boolean }
   | { kind: "existing"; room: Room }
+  /** tokenOpenOnly: the best server opens rooms only when asked (open_room); nothing was written. */
+  | { kind: "needs_open" }
   /** Live servers exist but none has a free room slot and enough free seats. */
   | { kind: "full" }
   /** No LIVE server at all (outside the excluded ones). */

@@ -12,7 +12,8 @@ import type {
 } from "../../common/store/store.js";
 
 /**
- * Places new rooms (the Managers, through gateway/manager-client.ts; a fake in tests). Fails with
+ * Places new rooms (the Gateway itself in the store when it can, gateway/store-placement.ts, else
+ * the Managers, through gateway/manager-client.ts; a fake in tests). Fails with
  * MatchError `room_id_taken` when the room id is in use; any other error reaches the client as it
  * is (the Manager's own status).
  */

@@ -248,6 +248,8 @@ export class CellStore implements RoomStore {
           await this.replication.confirm(cellKeys(this.prefix, n).room(roomId));
           return r;
         default:
+          // existing, over_cap, and a Gateway's token-only needs_open (tokenOpenOnly rides in the
+          // input): its caller asks a Manager, which places the same room id through the same claim.
           return r;
       }
     }

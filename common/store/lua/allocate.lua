@@ -2,7 +2,8 @@
 -- room as OPENING and holds the creator's seat, both counted against the owner's caps. A repeated
 -- request id returns the first room. On a server that opens rooms on their first join token (and
 -- when the caller allows it) the room is marked 't': nobody sends open_room, and it is reclaimed
--- after tokDeadlineMs if no token opened it.
+-- after tokDeadlineMs if no token opened it. With tokOnly (the Gateway placing) a server that must
+-- be asked to open the room is answered 'needs_open' before anything is written.
 --- @include "caps"
 --- @include "pick"
 --- @include "reservations"
@@ -30,7 +31,8 @@ local holder = ARGV[18]          -- '' when the room counts against nobody's cap
 local maxRooms = tonumber(ARGV[19])
 local maxSeats = tonumber(ARGV[20])
 local tokDeadlineMs = ARGV[21]   -- '' when the room must be opened with open_room
-local excluded = set(ARGV, 22)   -- the rest: server ids not to use
+local tokOnly = ARGV[22]         -- '1': place only on a server that opens on token, else 'needs_open'
+local excluded = set(ARGV, 23)   -- the rest: server ids not to use
 
 if useIdem == '1' then
   local prior = redis.call('GET', idemKey)
@@ -46,6 +48,9 @@ local over = overCap(prefix, holder, tonumber(nowMs), maxRooms, maxSeats, true)
 if over then return {'over_cap', {over}} end
 local chosen, why = pick(prefix, cjson.decode(regions), cjson.decode(labels), seats, excluded, strategy, managerId)
 if not chosen then return {why, {}} end
+local opensOnToken = tokDeadlineMs ~= '' and redis.call('HGET', prefix .. 'server:' .. chosen, 'tok') == '1'
+-- Only a Manager can ask a server to open a room: the caller goes to one, and nothing is written.
+if tokOnly == '1' and not opensOnToken then return {'needs_open', {}} end
 -- Only what differs from the defaults the readers assume (room.lua).
 local fields = {'n', seats, 'c', nowMs, 's', ROOM_OPENING}
 local function add(name, value, default)
@@ -63,7 +68,7 @@ add('d', metadata, '{}')
 if visibility == VISIBILITY_PUBLIC then add('q', qkey, '') end
 redis.call('HSET', roomKey, unpack(fields))
 place(prefix, roomKey, roomId, chosen, seats)
-if tokDeadlineMs ~= '' and redis.call('HGET', prefix .. 'server:' .. chosen, 'tok') == '1' then
+if opensOnToken then
   redis.call('HSET', roomKey, 't', 1)
   openDeadlineMs = tokDeadlineMs
 end

@@ -31,6 +31,7 @@ export class MemoryRooms implements Rooms {
     const best = this.s.pick(input);
     if (best.kind !== "found") return best;
     const opensOnToken = input.tokenOpenDeadlineMs !== undefined && best.server.opensOnToken;
+    if (input.tokenOpenOnly && !opensOnToken) return { kind: "needs_open" };
     const room = create(RoomSchema, {
       roomId: input.roomId,
       maxPlayers: input.seats,

@@ -41,6 +41,7 @@ export const ALLOCATE = script<[string, string[]]>()({
     "maxRooms",
     "maxSeats",
     "tokDeadlineMs",
+    "tokOnly",
   ],
   rest: "excluded",
   encode: (k, a: AllocateInput) => ({
@@ -65,6 +66,7 @@ export const ALLOCATE = script<[string, string[]]>()({
       managerId: a.managerId ?? "",
       ...holderArgs(a.owner),
       tokDeadlineMs: a.tokenOpenDeadlineMs ?? "",
+      tokOnly: a.tokenOpenOnly ? "1" : "",
     },
     rest: a.excluded,
   }),
@@ -141,6 +143,7 @@ export class RedisRooms implements Rooms {
       case "none":
       case "unreached":
       case "collision":
+      case "needs_open":
         return { kind };
       case "over_cap":
         return overCap(hash[0] === "rooms" ? "rooms" : "seats", input.owner!);

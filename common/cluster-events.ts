@@ -1,0 +1,39 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import type { Room } from "../gen/roomgate/v1/common_pb.js";
+import { type ClusterEventKind, ClusterEventSchema } from "../gen/roomgate/v1/gateway_pb.js";
+import type { Logger } from "./log.js";
+import type { ClusterEvents as EventChannel } from "./store/store.js";
+
+// The cluster events (the dashboards' feed, WatchCluster) the Managers, and a Gateway placing
+// rooms, publish through the store.
+
+export interface EventFields {
+  roomId?: string;
+  serverId?: string;
+  detail?: string;
+}
+
+export class ClusterEventPublisher {
+  constructor(
+    private readonly store: Pick<EventChannel, "publishEvent">,
+    private readonly log: Logger,
+    /** Counts what this process published (its own metrics). */
+    private readonly count: (kind: ClusterEventKind) => void = () => {},
+  ) {}
+
+  /** Dashboards are told; a failure to tell them never fails the work itself. */
+  publish(kind: ClusterEventKind, fields: EventFields) {
+    this.count(kind);
+    this.store
+      .publishEvent(create(ClusterEventSchema, { time: timestampNow(), kind, ...fields }))
+      .catch((e) => this.log.debug("could not publish cluster event", { error: String(e) }));
+  }
+}
+
+/** ROOM_ALLOCATED's fields, whoever placed the room. */
+export const roomAllocated = (room: Room): EventFields => ({
+  roomId: room.roomId,
+  serverId: room.serverId,
+  detail: `${room.maxPlayers} seats`,
+});
