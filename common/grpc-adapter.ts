@@ -12,15 +12,36 @@ import {
 // this adapter derives one from the generated service descriptor: one source of truth, no
 // proto-loader and no second code generator.
 
-function serializer<D extends DescMessage>(schema: D): grpc.serialize<MessageShape<D>> {
-  return (value) => Buffer.from(toBinary(schema, create(schema, value as never)));
+/**
+ * A method's own encoder for some of the messages it sends (a stream's most frequent one, by
+ * hand): their bytes, or undefined to leave a message to protobuf-es.
+ */
+export type FastEncoders = Record<string, (message: never) => Uint8Array | undefined>;
+
+/** The bytes as a Buffer, without copying them (grpc-js copies them into its frame anyway). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function serializer<D extends DescMessage>(
+  schema: D,
+  fast?: (message: never) => Uint8Array | undefined,
+): grpc.serialize<MessageShape<D>> {
+  return (value) => {
+    const message = create(schema, value as never);
+    return asBuffer(fast?.(message as never) ?? toBinary(schema, message));
+  };
 }
 
 function deserializer<D extends DescMessage>(schema: D): grpc.deserialize<MessageShape<D>> {
   return (bytes) => fromBinary(schema, bytes);
 }
 
-export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinition {
+/** The service's grpc-js definition; `responseEncoders` by method local name (see FastEncoders). */
+export function grpcServiceDefinition(
+  service: DescService,
+  responseEncoders: FastEncoders = {},
+): grpc.ServiceDefinition {
   const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
     def[method.localName] = {
@@ -29,7 +50,7 @@ export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinit
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       requestSerialize: serializer(method.input),
       requestDeserialize: deserializer(method.input),
-      responseSerialize: serializer(method.output),
+      responseSerialize: serializer(method.output, responseEncoders[method.localName]),
       responseDeserialize: deserializer(method.output),
       originalName: method.name,
     } as grpc.MethodDefinition<unknown, unknown>;

@@ -10,6 +10,8 @@ import { operatorTokenInterceptor, roleInterceptor } from "./authorization.js";
 import { Manager, type ManagerOptions, type ManagerStore } from "./manager.js";
 import { managerHandlers } from "./service.js";
 import { healthHandlers, ManagerHealth } from "./health.js";
+import { MANAGER_RULE_FREE } from "./rule-free.js";
+import { encodeReportAnswer } from "./report-answer.js";
 
 export interface ManagerServerOptions extends ManagerOptions {
   store: ManagerStore;
@@ -44,15 +46,20 @@ export function buildManager(o: ManagerServerOptions): ManagerServer {
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+    // Nothing reads channelz here; on, it counts and timestamps every message of every stream.
+    "grpc.enable_channelz": 0,
     // Who may call what comes first; then every request is checked against the rules in
     // manager.proto before a handler sees it.
     interceptors: [
       ...(o.trustDomain === undefined ? [] : [roleInterceptor(ManagerService, o.trustDomain, o.log)]),
       ...(o.adminToken ? [operatorTokenInterceptor(ManagerService, new AdminToken(o.adminToken), o.log)] : []),
-      grpcValidationInterceptor(ManagerService),
+      grpcValidationInterceptor(ManagerService, MANAGER_RULE_FREE),
     ],
   });
-  grpcServer.addService(grpcServiceDefinition(ManagerService), managerHandlers(manager, o.log));
+  grpcServer.addService(
+    grpcServiceDefinition(ManagerService, { attach: encodeReportAnswer }),
+    managerHandlers(manager, o.log),
+  );
   const health = new ManagerHealth(o.storeReachable ?? (() => true));
   grpcServer.addService(grpcServiceDefinition(Health), healthHandlers(health));
   return {

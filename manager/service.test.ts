@@ -99,6 +99,12 @@ test("a registration with a bad address is refused before touching the store", a
   expect(storeWrites).toEqual([]);
 });
 
+test("a load report with a bad room CPU entry is refused at the edge", async () => {
+  const err = await attach({ case: "load", value: { roomCpu: [{ roomId: "x", cpuSeconds: -1, load: 0 }] } });
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(err.details).toMatch(/room_cpu/);
+});
+
 test("a stream that does not start with register is ended by the core", async () => {
   const err = await attach({ case: "load", value: {} });
   expect(err.code).toBe(grpc.status.ABORTED);

@@ -79,7 +79,12 @@ export class AttachStreams {
   private readonly loads: LoadBatch;
 
   constructor(private readonly o: AttachStreamsOptions) {
-    this.loads = new LoadBatch({ store: o.store, windowMs: o.loadBatchMs, max: LOAD_BATCH_MAX });
+    this.loads = new LoadBatch({
+      store: o.store,
+      windowMs: o.loadBatchMs,
+      max: LOAD_BATCH_MAX,
+      answerThrew: (e) => o.log.error("answering a load report failed", { error: String(e) }),
+    });
   }
 
   attach(session: Session): AttachHandler {
@@ -249,27 +254,26 @@ export class AttachStreams {
       this.answer(s, sequence, true);
       return;
     }
-    this.loads
-      .record({
+    this.loads.record(
+      {
         id: s.id,
         epoch: s.epoch,
         players: report.players,
         roomCpu: report.roomCpu,
         nowMs: this.o.now(),
         expiresAtMs: this.deathDeadline(s.reportIntervalMs),
-      })
-      .then(
-        (current) => {
+      },
+      (failed, current) => {
+        if (failed !== undefined) {
+          this.answer(s, sequence, true);
+          this.messageFailed(s.id, failed);
+        } else if (!current) {
           // Declared dead meanwhile (its rooms have moved), or registered again elsewhere: it
           // must register again and learn which rooms are still its own.
-          if (!current) s.session.close("registration is no longer current; register again");
-          else this.answer(s, sequence, false);
-        },
-        (e) => {
-          this.answer(s, sequence, true);
-          this.messageFailed(s.id, e);
-        },
-      );
+          s.session.close("registration is no longer current; register again");
+        } else this.answer(s, sequence, false);
+      },
+    );
   }
 
   /** The stream ended: no new rooms go there at once; it is dead unless it is back in time. */

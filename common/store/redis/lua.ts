@@ -89,7 +89,7 @@ export function script<R>() {
 }
 
 /** ioredis command name of a script file ("move-room" -> "rgMoveRoom"). */
-function commandName(file: string): string {
+export function commandName(file: string): string {
   return "rg" + file.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
