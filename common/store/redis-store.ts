@@ -7,7 +7,7 @@ import { instrumentRedis } from "./redis/command-metrics.js";
 import { ACQUIRE_LEASE, RedisChannels, RedisLeases } from "./redis/channels.js";
 import { GET_ROOMS, RedisContext } from "./redis/context.js";
 import { RedisKeys } from "./redis/keys.js";
-import { commandName, defineScripts, scriptNamesBySha } from "./redis/lua.js";
+import { prepareScripts, scriptNamesBySha } from "./redis/lua.js";
 import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from "./redis/migration.js";
 import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, OPEN_ON_TOKEN, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
@@ -60,7 +60,7 @@ export class RedisStore extends ComposedStore {
     const history = checkEventHistory(options.eventHistory ?? DEFAULT_EVENT_HISTORY);
     const { redis, ownsClient } = connect(options);
     instrumentRedis(redis);
-    defineScripts(redis, STORE_SCRIPTS);
+    prepareScripts(STORE_SCRIPTS);
     const c = new RedisContext(redis, new RedisKeys(options.keyPrefix ?? "rg:"));
     const channels = new RedisChannels(c, ownsClient, history, options.log);
     super({
@@ -90,14 +90,7 @@ function connect(options: RedisStoreOptions): { redis: Redis; ownsClient: boolea
   // the client reconnects in the background: see redis-connection.ts.
   // Commands issued in the same tick (many rooms being placed at once) leave in one write, and
   // Redis answers them in one read: under load that is most of the syscalls a room costs.
-  const defaults = {
-    ...failFastOptions(options),
-    enableAutoPipelining: true,
-    // Except a Manager's batch of load reports: one command per window, issued from its timer with
-    // nothing beside it, for which ioredis would build a pipeline (copying every defined script
-    // onto it) that cost more than the command itself.
-    autoPipeliningIgnoredCommands: [commandName(RECORD_LOADS.file)],
-  };
+  const defaults = { ...failFastOptions(options), enableAutoPipelining: true };
   const redis =
     typeof options.redis === "string"
       ? new Redis(options.redis, defaults)

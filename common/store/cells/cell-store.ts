@@ -6,7 +6,7 @@ import { instrumentRedis } from "../redis/command-metrics.js";
 import { RedisChannels, RedisLeases } from "../redis/channels.js";
 import { RedisContext } from "../redis/context.js";
 import { RedisKeys } from "../redis/keys.js";
-import { defineScripts } from "../redis/lua.js";
+import { prepareScripts } from "../redis/lua.js";
 import { RedisMigration } from "../redis/migration.js";
 import { RedisRooms } from "../redis/rooms.js";
 import { RedisSeats } from "../redis/seats.js";
@@ -75,7 +75,7 @@ export class CellStore implements RoomStore {
     this.redis = o.redis;
     this.prefix = o.keyPrefix ?? "rg:";
     instrumentRedis(o.redis);
-    defineScripts(o.redis, [...STORE_SCRIPTS, ...CELL_SCRIPTS]);
+    prepareScripts([...STORE_SCRIPTS, ...CELL_SCRIPTS]);
     const global = new RedisContext(o.redis, new RedisKeys(this.prefix));
     this.channels = new RedisChannels(global, true, history, o.log);
     this.leases = new RedisLeases(global);

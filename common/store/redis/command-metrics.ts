@@ -1,4 +1,5 @@
 import type { RedisClient } from "./client.js";
+import { isNoScript } from "./lua.js";
 import { Counter, Histogram } from "prom-client";
 import { LATENCY_BUCKETS, registry } from "../../metrics/registry.js";
 
@@ -37,9 +38,10 @@ export function instrumentRedis(redis: RedisClient): void {
       const t0 = performance.now();
       command.promise.then(
         () => commands.observe((performance.now() - t0) / 1000),
-        () => {
+        (e: unknown) => {
           commands.observe((performance.now() - t0) / 1000);
-          errors.inc({ command: command.name });
+          // A script Redis had not cached yet is sent again with its source (lua.ts): no failure.
+          if (!isNoScript(e)) errors.inc({ command: command.name });
         },
       );
     }

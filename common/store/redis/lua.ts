@@ -88,28 +88,50 @@ export function script<R>() {
   }): Script<I, R> => def;
 }
 
-/** ioredis command name of a script file ("move-room" -> "rgMoveRoom"). */
-export function commandName(file: string): string {
-  return "rg" + file.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+/** The SHA-1 Redis knows a script's source by, computed once per script. */
+const shas = new Map<string, string>();
+function shaOf(file: string): string {
+  let sha = shas.get(file);
+  if (sha === undefined) {
+    sha = createHash("sha1").update(scriptSource(file)).digest("hex");
+    shas.set(file, sha);
+  }
+  return sha;
 }
 
-/** Defines the scripts on the client: ioredis then runs each by EVALSHA, loading it when Redis lacks it. */
-export function defineScripts(redis: RedisClient, scripts: readonly Script<never, unknown>[]) {
-  for (const s of scripts) redis.defineCommand(commandName(s.file), { lua: scriptSource(s.file) });
+/** Whether a reply is Redis's "no script by this SHA-1" (a Redis that restarted, or never saw it). */
+export function isNoScript(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith("NOSCRIPT");
 }
 
-/** Runs a defined script with the keys and arguments its encoder builds from the named input. */
+/**
+ * Reads every script and its SHA-1 once, up front (a build that left common/store/lua out fails at
+ * start, not at its first call). The scripts are not given to ioredis's defineCommand: ioredis copies every
+ * defined script onto each pipeline it builds, which with auto-pipelining is one per event-loop
+ * turn that sends anything, and with a store's scripts that cost about as much as the call itself.
+ */
+export function prepareScripts(scripts: readonly Script<never, unknown>[]) {
+  for (const s of scripts) shaOf(s.file);
+}
+
+/**
+ * Runs a script with the keys and arguments its encoder builds from the named input: EVALSHA, and
+ * when Redis lacks the script, EVAL of its source (which caches it for the next EVALSHA).
+ */
 export async function run<I, R>(redis: RedisClient, k: RedisKeys, s: Script<I, R>, input: I): Promise<R> {
   const e = s.encode(k, input) as Encoded<string, string>;
   const values = [...s.keys.map((n) => e.keys[n]!), ...s.args.map((n) => e.args[n]!), ...(e.rest ?? [])];
-  const command = (redis as unknown as Record<string, (...a: unknown[]) => Promise<R>>)[commandName(s.file)];
-  if (!command) throw new Error(`store script ${s.file} is not defined on this client`);
-  return command.call(redis, s.keys.length, ...values);
+  try {
+    return (await redis.evalsha(shaOf(s.file), s.keys.length, ...values)) as R;
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return (await redis.eval(scriptSource(s.file), s.keys.length, ...values)) as R;
+  }
 }
 
 /** Script names by the SHA-1 Redis knows them by ("ALLOCATE"), for reading SLOWLOG entries. */
 export function scriptNamesBySha(files: readonly string[]): Map<string, string> {
-  return new Map(files.map((f) => [createHash("sha1").update(scriptSource(f)).digest("hex"), scriptName(f)]));
+  return new Map(files.map((f) => [shaOf(f), scriptName(f)]));
 }
 
 /** A script's name in SLOWLOG readings and spans ("move-room" -> "MOVE_ROOM"). */
