@@ -24,7 +24,7 @@ import { type KeyKind, keyKinds } from "./redis-keys.js";
 // the store directly: the memory figure is what the real scripts leave behind per room.
 
 const ATTACH_LIMIT_MS = 120_000;
-/** Lets the fill's garbage and Redis's incremental rehashing settle before memory is read. */
+/** Lets garbage, buffers and Redis's incremental rehashing settle before memory is read (before and after the fill). */
 const SETTLE_MS = 2000;
 const FILL_CONCURRENCY = 128;
 /**
@@ -138,6 +138,8 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
       p.logs.enter(`${p.checkout.label}: redis rooms`);
       allocator = new Allocator(m.address);
       const alloc = allocator;
+      // Settled on both sides: what the report phase left in buffers is freed before, not during.
+      await sleep(SETTLE_MS, p.signal);
       const before = await usedMemory(p.admin);
       const startRooms = f.liveRooms;
       r.fill = await runPhase({
