@@ -16,7 +16,10 @@ export interface ClusterEvents {
 }
 
 export interface ManagerBus {
-  /** The Managers' own channel (commands for game servers, acknowledgements). */
+  /**
+   * The Managers' own channel (commands for game servers, acknowledgements). At most once, and in
+   * no promised order: on a Redis Cluster each PUBLISH goes to any node, which passes it on.
+   */
   publishBus(message: Uint8Array): Promise<void>;
   subscribeBus(listener: (message: Uint8Array) => void): Promise<() => void>;
 }
