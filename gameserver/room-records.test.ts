@@ -125,12 +125,14 @@ test("one write at a time per room: counts that come meanwhile collapse into the
   const heard = managerSide(records);
   records.opened("r1", true);
   const first = records.firstToken("r1", "pa", spend());
-  // A second player's spend won the race: its count waits for the room's first write.
+  // A second player's spend won the race: its count waits for the room's first write, and counts
+  // the first token's player too, whom that write seats before it has joined here (a count of 1
+  // would show that seat free until its own join's count).
   records.players("r1", 1, "pb");
   expect(calls).toEqual(["open r1 pa 1"]);
   await answer("opened");
   expect(await first).toBe("fresh");
-  expect(calls).toEqual(["open r1 pa 1", "players r1 1 [pb]"]);
+  expect(calls).toEqual(["open r1 pa 1", "players r1 2 [pb]"]);
   // The first player seated: what the first write said already (nothing is written for it).
   records.players("r1", 2, "pa");
   records.players("r1", 3, "pc");
@@ -238,4 +240,21 @@ test("nothing is written for a fenced server, nor for rooms open_room opened (re
   records.closed("r2", RoomCloseReason.FENCED);
   expect(calls).toEqual([]);
   expect(heard).toEqual(["opened r1", "players r1 1 pa", "opened r2 on token", "closed r2 FENCED"]);
+});
+
+test("a first token's player who never joins stops being counted once the server says so", async () => {
+  const { store, calls, answer } = heldStore();
+  const records = new RoomRecords(store, fakeHost(), recordingLog().log);
+  managerSide(records);
+  records.opened("r1", true);
+  const first = records.firstToken("r1", "pa", spend());
+  records.players("r1", 1, "pb");
+  await answer("opened");
+  expect(await first).toBe("fresh");
+  expect(calls).toEqual(["open r1 pa 1", "players r1 2 [pb]"]);
+  // pa's socket closed before its welcome: the server counts its room again, without pa.
+  records.unseated("r1", "pa");
+  records.players("r1", 1);
+  await answer(true);
+  expect(calls.slice(2)).toEqual(["players r1 1 []"]);
 });

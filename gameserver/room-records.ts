@@ -46,6 +46,12 @@ interface Tracked {
   last?: Seating;
   /** The room closed while its first token was being written: its `closed` goes once that is settled. */
   closed?: () => void;
+  /**
+   * The first token's player, whom the first write seats in the store (its held seat taken) before
+   * the player has joined here: until it has, every count this server writes includes it, or the
+   * seat would show free in between (a count of the others written before its own join).
+   */
+  seated?: string;
 }
 
 export class RoomRecords implements RoomEvents {
@@ -94,6 +100,7 @@ export class RoomRecords implements RoomEvents {
     if (rec?.phase !== "held" || this.host.isFenced) return undefined;
     rec.phase = "opening";
     rec.busy = true;
+    rec.seated = playerId;
     const written = this.store
       .openRoomOnToken({ roomId, serverId: this.host.serverId, playerId, count: 1, ...spend })
       .then(
@@ -115,6 +122,7 @@ export class RoomRecords implements RoomEvents {
   private firstWritten(roomId: string, rec: Tracked, playerId: string, result: TokenOpenResult): FirstTokenOutcome {
     rec.busy = false;
     this.recovered();
+    if (result !== "opened") unseat(rec);
     if (result === "gone") {
       this.rooms.delete(roomId);
       this.log.info("closing a room opened on a token that is no longer this server's", { roomId });
@@ -137,12 +145,19 @@ export class RoomRecords implements RoomEvents {
   players(roomId: string, count: number, joined?: string) {
     const rec = this.rooms.get(roomId);
     if (!rec) return this.down.players(roomId, count, joined);
+    if (joined !== undefined && joined === rec.seated) rec.seated = undefined;
     const next = (rec.next ??= { count, joined: new Set() });
-    next.count = count;
+    next.count = count + (rec.seated === undefined ? 0 : 1);
     if (joined) next.joined.add(joined);
     // Seated without its first token written (no token of it reached the store first): the Manager records it.
     if (rec.phase === "held") return this.toManager(roomId, rec);
     if (!rec.busy) this.flush(roomId, rec);
+  }
+
+  /** The first token's player will not join after all (gone, or refused): counts are this server's own again. */
+  unseated(roomId: string, playerId: string) {
+    const rec = this.rooms.get(roomId);
+    if (rec?.seated === playerId) unseat(rec);
   }
 
   closed(roomId: string, reason: RoomCloseReason, snapshot?: Uint8Array) {
@@ -217,6 +232,8 @@ export class RoomRecords implements RoomEvents {
     }
     const tracked = this.rooms.get(roomId) === rec;
     this.rooms.delete(roomId);
+    // The Manager writes what this server tells it: its own counts.
+    unseat(rec);
     if (rec.phase !== "written") this.down.opened(roomId, true);
     rec.phase = "written";
     const next = rec.next;
@@ -233,6 +250,12 @@ export class RoomRecords implements RoomEvents {
 }
 
 /** Whether writing `next` would change nothing the last write left (its players were taken off their held seats then). */
+function unseat(rec: Tracked) {
+  if (rec.seated === undefined) return;
+  rec.seated = undefined;
+  if (rec.next) rec.next.count = Math.max(0, rec.next.count - 1);
+}
+
 function sameSeating(next: Seating, last: Seating | undefined): boolean {
   if (!last || next.count !== last.count) return false;
   for (const id of next.joined) if (!last.joined.has(id)) return false;

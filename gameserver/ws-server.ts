@@ -30,7 +30,7 @@ export interface WsOptions {
   /** Where join tokens' ids are spent (the store, shared by every game server). */
   spentTokens: SpentTokens;
   /** Spends a room's first token as the room's record, when this server records its rooms (WRITE_ROOM_RECORDS). */
-  records?: Pick<RoomRecords, "firstToken">;
+  records?: Pick<RoomRecords, "firstToken" | "unseated">;
   log: Logger;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
@@ -262,7 +262,11 @@ export class WsServer implements Fanout {
     spent.then(
       (outcome) => {
         // The store has this player seated: a player gone or refused before its seat is counted again.
-        const recount = () => first && outcome === "fresh" && this.o.host.recount(d.roomId);
+        const recount = () => {
+          if (!first || outcome !== "fresh") return;
+          this.o.records?.unseated(d.roomId, d.playerId);
+          this.o.host.recount(d.roomId);
+        };
         if (d.closed) {
           recount();
           return spans.end("closed before the welcome");
