@@ -1,5 +1,6 @@
 import { gatewayClient, Player } from "../testkit/client";
-import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_pb";
+import { nextEvent } from "../testkit/next-event";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb";
 import { RoomState } from "../gen/roomgate/v1/common_pb";
 import { startCluster, startRegisteredGameServer } from "./harness/cluster";
 
@@ -31,21 +32,9 @@ afterAll(async () => {
   await env?.stop();
 }, 60_000);
 
-/** Subscribes, then resolves with the first event that matches (wrapped: an async function would await it). */
-async function nextEvent(match: (e: ClusterEvent) => boolean): Promise<{ event: Promise<ClusterEvent> }> {
-  let resolve!: (e: ClusterEvent) => void;
-  const event = new Promise<ClusterEvent>((r) => (resolve = r));
-  const unsubscribe = await env.store.subscribeEvents((e) => {
-    if (!match(e)) return;
-    unsubscribe();
-    resolve(e);
-  });
-  return { event };
-}
-
 test("with the Manager frozen, CreateRoom answers, the room is announced, and the player's WebSocket is welcomed", async () => {
   const { cluster, store } = env;
-  const allocated = await nextEvent((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED);
+  const allocated = await nextEvent(env.store, (e) => e.kind === ClusterEventKind.ROOM_ALLOCATED);
   process.kill(cluster.manager.proc.pid, "SIGSTOP");
   let roomId = "";
   let ann: Awaited<ReturnType<typeof Player.join>> | undefined;

@@ -1,5 +1,6 @@
 import { gatewayClient, Player } from "../testkit/client";
-import { ClusterEventKind, type ClusterEvent } from "../gen/roomgate/v1/gateway_pb";
+import { nextEvent } from "../testkit/next-event";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb";
 import { RoomState } from "../gen/roomgate/v1/common_pb";
 import { roomClosedLine, startCluster, startRegisteredGameServer } from "./harness/cluster";
 
@@ -26,25 +27,16 @@ function freezeManager() {
   return () => process.kill(env.cluster.manager.proc.pid, "SIGCONT");
 }
 
-/** Resolves with the first event that matches, published from now on. */
-async function nextEvent(match: (e: ClusterEvent) => boolean): Promise<{ event: Promise<ClusterEvent> }> {
-  let resolve!: (e: ClusterEvent) => void;
-  const event = new Promise<ClusterEvent>((r) => (resolve = r));
-  const unsubscribe = await env.store.subscribeEvents((e) => {
-    if (!match(e)) return;
-    unsubscribe();
-    resolve(e);
-  });
-  return { event };
-}
-
 test("the last leave removes the room from the store while the Manager reads nothing; the Manager then announces it once", async () => {
   const { cluster, store } = env;
   const gs = cluster.gameServer("gs-0");
   const created = await gatewayClient(cluster.gatewayUrl(0), "connect").createRoom({ playerName: "ann" });
   const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
   expect(await store.getServer(created.serverId)).toMatchObject({ reservedRooms: 1 });
-  const removedEvent = await nextEvent((e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId);
+  const removedEvent = await nextEvent(
+    env.store,
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId,
+  );
 
   const thaw = freezeManager();
   try {
