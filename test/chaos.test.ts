@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { runChaos, SHORT, snapshotIntervalMs } from "../chaos/run-chaos";
 
 const onCluster = process.env.ROOMGATE_TEST_STORE === "cluster";
@@ -28,6 +30,9 @@ jest.setTimeout(360_000);
 test(`a game server killed, a Manager killed, ${storeFault}, a server drained, every server restarted${onCluster ? "" : ", three partitions"}: no room lost or duplicated`, async () => {
   const lines: string[] = [];
   const result = await runChaos({ ...SHORT, store: onCluster ? "cluster" : "redis" }, (m) => lines.push(m));
+  // The run's own account, beside the processes' logs (testkit/cluster.ts), when those are kept.
+  const logDir = process.env.ROOMGATE_TEST_LOG_DIR;
+  if (logDir) writeFileSync(join(logDir, "chaos.log"), `${lines.join("\n")}\n`);
   expect(result.faults.map((f) => f.fault).slice(5)).toEqual(onCluster ? [] : PARTITIONS);
   for (const f of result.faults) {
     // A failure shows each error with its phase, each lost room with why, each duplicate with its servers.

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { TEST_ADMIN_TOKEN } from "./client.js";
@@ -34,7 +35,10 @@ export class Proc {
   ) {
     this.exited = new Promise((res) => child.once("exit", (code, signal) => res({ code, signal })));
     const rl = createInterface({ input: child.stderr! });
+    const copy = logCopy(name, child);
+    rl.once("close", () => copy?.end());
     rl.on("line", (raw) => {
+      copy?.write(`${raw}\n`);
       let line: LogLine;
       try {
         line = JSON.parse(raw);
@@ -137,6 +141,17 @@ function profileArgs(name: string): string[] {
   const dir = process.env.ROOMGATE_CPU_PROF_DIR;
   if (!dir) return [];
   return ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${process.pid}-${++profiled}.cpuprofile`];
+}
+
+/**
+ * With ROOMGATE_TEST_LOG_DIR set, every line a process logs is kept whole in a file of its own
+ * (Proc.lines keeps only the newest): a rare failure's full story, read after the run. Pair it
+ * with ROOMGATE_TEST_LOG_LEVEL=debug for the per-room lines.
+ */
+function logCopy(name: string, child: ChildProcess): WriteStream | undefined {
+  const dir = process.env.ROOMGATE_TEST_LOG_DIR;
+  if (!dir) return undefined;
+  return createWriteStream(resolve(dir, `${name}-${child.pid}.log`), { flags: "a" });
 }
 
 export async function startComponent(
