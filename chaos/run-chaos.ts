@@ -10,6 +10,7 @@ import { PARTITIONS } from "./partitions.js";
 import { faults as faultList, type World } from "./faults.js";
 import type { RoomStore } from "../common/store/store.js";
 import { Load } from "./players.js";
+import { settled } from "./settled.js";
 import {
   type ClientErrorRecord,
   classify,
@@ -193,14 +194,18 @@ async function runOn(
     // The first fault, like the others, hits players that have been moving for a while.
     await load.moving(2 * snapshotIntervalMs(o), o.recoveryLimitMs);
     creator = new Creator(urls, o.createsPerSecond);
-    creator.start();
     const faults: FaultResult[] = [];
     for (const fault of FAULTS) {
       during = fault.name;
+      // The last fault's wake (servers still re-registering) must not fall in this one's window.
+      await settled(store, cluster, load.roomIds, o.recoveryLimitMs);
       log(`fault ${faults.length + 1}/${FAULTS.length}: ${fault.name}`);
       const before = await placements(store, load.roomIds);
       load.resetWindow();
+      // New traffic runs in each fault's window only, and every attempt is judged in the window it
+      // began in: one begun while the last fault's wake settled is neither's to answer for.
       creator.reset();
+      creator.start();
       const rejoinsBefore = load.players.reduce((n, p) => n + p.manualRejoins, 0);
       world.marks = {};
       world.notes = [];
@@ -216,6 +221,7 @@ async function runOn(
         (id) => after.get(id) === undefined || load!.players.some((p) => p.roomId === id && p.lost),
       );
       // The window's traffic, taken now: the heal below only puts the cluster back together.
+      await creator.stop();
       const stats = { ...creator.stats, errors: new Map(creator.stats.errors), failures: [...creator.stats.failures] };
       // Healed before the errors are judged: a Redis outage ends when every process has its
       // connection back (the store fault's heal waits for that), which may be after the window.
