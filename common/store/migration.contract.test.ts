@@ -90,4 +90,28 @@ describe.each(implementations)("%s migration", (_name, make) => {
     expect(await store.deleteRoom(id)).toBe(true);
     expect(await store.claimMoving({ nowMs: 99_000, leaseMs: 1000, limit: 10 })).toEqual([]);
   });
+
+  test("a room handed over while still moving onto its server moves again, as moving since it first left", async () => {
+    await store.registerServer(reg("a", { maxRooms: 3 }));
+    await store.registerServer(reg("b", { maxRooms: 3 }));
+    const r = await store.allocateRoom(alloc());
+    if (r.kind !== "created") throw new Error("expected a room");
+    const id = r.room.roomId;
+    const from = r.room.serverId;
+    const to = from === "a" ? "b" : "a";
+    await store.confirmRoom({ roomId: id, serverId: from, nowMs: 3000 });
+    expect(await store.handOver({ roomId: id, serverId: from, nowMs: 5000, leaseMs: 3000 })).toBe(true);
+    const moved = await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [from], nowMs: 6000 });
+    expect(moved).toMatchObject({ kind: "placed", room: { serverId: to } });
+    // The new server opened it, and hands it over (it began to drain) before the move is finished.
+    expect(
+      await store.handOver({ roomId: id, serverId: to, snapshot: new Uint8Array([7]), nowMs: 6500, leaseMs: 3000 }),
+    ).toBe(true);
+    expect(await store.getServer(to)).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+    expect(await store.finishMove({ roomId: id, serverId: to, nowMs: 6600 })).toBe(false);
+    expect(await store.getRoom(id)).toMatchObject({ state: RoomState.MOVING, serverId: "" });
+    expect(await store.getSnapshot(id)).toEqual(new Uint8Array([7]));
+    const again = await store.moveRoom({ roomId: id, strategy: "distributed", excluded: [from, to], nowMs: 7000 });
+    expect(again).toEqual({ kind: "none", movingSinceMs: 5000 });
+  });
 });

@@ -21,7 +21,9 @@ export class MemoryMigration implements Migration {
 
   async handOver(h: RoomOnServer & { snapshot?: Uint8Array; nowMs: number; leaseMs: number }) {
     const rec = this.s.rooms.get(h.roomId);
-    if (!rec || rec.room.serverId !== h.serverId || rec.room.state !== RoomState.OPEN) return false;
+    if (!rec || rec.room.serverId !== h.serverId) return false;
+    // MOVING onto this server, and handed over before the move was finished: it moves again.
+    if (rec.room.state !== RoomState.OPEN && rec.room.state !== RoomState.MOVING) return false;
     if (h.snapshot) rec.snapshot = h.snapshot.slice();
     this.s.unplace(rec, h.nowMs);
     rec.leaseUntil = h.nowMs + h.leaseMs;
