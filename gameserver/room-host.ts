@@ -106,6 +106,11 @@ export class RoomHost {
     return out;
   }
 
+  /** Whether the room runs here. */
+  runs(roomId: string): boolean {
+    return this.rooms.has(roomId);
+  }
+
   roomIds(): string[] {
     return [...this.rooms.keys()];
   }

@@ -195,9 +195,13 @@ export class WsServer implements Fanout {
       throw e;
     }
     // The Manager placed the room here without asking: the first token to arrive opens it.
+    const opens = claims.open !== undefined && !this.o.host.runs(roomId);
     const unopened = claims.open && this.o.host.openOnToken(roomId, claims.open);
     if (unopened) return unopened;
-    const refusal = this.o.host.admit(roomId, claims.playerId, claims.rejoin);
+    // Nobody has left a room that opens now: a rejoin ticket that opens it is a first join. (The
+    // Gateway takes a token it finds spent as used here, and a retried hand-on finds its own spend.)
+    const rejoin = claims.rejoin && !opens;
+    const refusal = this.o.host.admit(roomId, claims.playerId, rejoin);
     if (refusal) return refusal;
     const spend = {
       tokenId: Buffer.from(claims.tokenId).toString("base64url"),
@@ -209,7 +213,7 @@ export class WsServer implements Fanout {
       roomId,
       playerId: claims.playerId,
       playerName: claims.playerName,
-      rejoin: claims.rejoin,
+      rejoin,
       claims: claims.playerClaims,
       spend,
       joined: false,

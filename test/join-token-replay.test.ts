@@ -66,6 +66,43 @@ test("a token spent in the store (say, before its server restarted) joins nobody
   await fresh.player.leave();
 });
 
+test("a rejoin ticket that opens its room is a first join: nobody has left a room that opens now", async () => {
+  const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  const r = await gw.createRoom({ maxPlayers: 4 });
+  const tokens = new JoinTokens(env.cluster.o.secret);
+  const first = tokens.verify(r.joinToken);
+  expect(first.open).toBeDefined(); // its server opens it on its first token
+  // What the Gateway hands the creator when it finds its first token spent: its JoinRoom was
+  // retried after a try whose answer was lost had handed that token on (and spent it).
+  const rejoin = tokens.sign({
+    roomId: r.roomId,
+    playerId: first.playerId,
+    serverId: first.serverId,
+    playerName: "ann",
+    expireTimeMs: Number(first.expireTimeMs),
+    sessionStartMs: Number(first.sessionStartMs),
+    rejoin: true,
+    open: first.open,
+  });
+  // Before: 403 player is not expected back in this room.
+  const joined = await Player.join(r.serverAddress, r.roomId, rejoin);
+  expect(joined.welcome.players.map((p) => p.id)).toEqual([first.playerId]);
+  // Once the room runs, a rejoin ticket is a way back only, as before.
+  const stranger = tokens.sign({
+    ...{ roomId: r.roomId, serverId: first.serverId, playerName: "eve" },
+    playerId: "p-eve",
+    expireTimeMs: Number(first.expireTimeMs),
+    rejoin: true,
+    open: first.open,
+  });
+  const refused = await refusal(roomUrl(r.serverAddress, r.roomId, stranger));
+  expect({ status: refused.status, body: refused.body }).toEqual({
+    status: 403,
+    body: expect.stringMatching(/not expected back/),
+  });
+  await joined.player.leave();
+});
+
 test("the SDK surfaces a spent token: the upgrade's 403 and its reason", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
   const r = await gw.createRoom({ maxPlayers: 4 });
