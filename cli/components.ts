@@ -17,6 +17,7 @@ import { connectCluster, namesCluster } from "../common/store/cluster-connection
 import {
   PLACEMENT_STRATEGIES,
   type PlacementStrategy,
+  type ClusterEvents,
   type Rooms,
   type RoomStore,
   type Seats,
@@ -311,7 +312,9 @@ export async function startOneGameServer(
   tokens: JoinTokens,
   spentTokens: SpentTokens,
   /** The store the rest of the deployment uses (with REDIS_URL naming a cluster, the cell store that routes by room id). */
-  roomStore: Pick<Rooms, "deleteRoom" | "openRoomOnToken"> & Pick<Seats, "setRoomPlayers">,
+  roomStore: Pick<Rooms, "deleteRoom" | "openRoomOnToken"> &
+    Pick<Seats, "setRoomPlayers"> &
+    Pick<ClusterEvents, "publishEvent">,
   log: Logger,
   id?: string,
   onDrainRequested?: () => void,

@@ -25,7 +25,8 @@ import { probeTarget } from "../common/port-probe.js";
 // to another Manager, and once the lease runs out it stops every room (fences) before any Manager
 // may move them. The next registration tells the Manager which rooms still exist. The link drives
 // the RoomHost and hears its RoomEvents (server.ts subscribes it); the host knows nothing of the link.
-// With a RoomCleanup, a room that ended here is removed from the store first, and its `closed` says so.
+// With a RoomCleanup, a room that ended here is removed from the store (and announced) here; only
+// one it could not remove is sent as `closed`.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -130,15 +131,15 @@ export class ManagerLink implements RoomEvents {
     // is gone or back without it. A close would delete it.
     if (reason === RoomCloseReason.FENCED) return;
     const cleanup = this.o.cleanup;
-    if (!cleanup?.removes(reason)) return this.sendClosed(roomId, reason, snapshot, false);
-    // Nothing else is sent about a room once it closed, so its `closed` may wait for the store.
-    void cleanup.remove(roomId).then((removed) => this.sendClosed(roomId, reason, snapshot, removed));
-  }
-  private sendClosed(roomId: string, reason: RoomCloseReason, snapshot: Uint8Array | undefined, removed: boolean) {
-    this.send({
-      case: "roomEvent",
-      value: { roomId, event: { case: "closed", value: { reason, snapshot, removed } } },
+    if (!cleanup?.removes(reason)) return this.sendClosed(roomId, reason, snapshot);
+    // Nothing else is sent about a room once it closed, so its `closed` may wait for the store. A
+    // room removed here was announced here too: the Manager has nothing left to do for it.
+    void cleanup.remove(roomId, reason).then((removed) => {
+      if (!removed) this.sendClosed(roomId, reason, snapshot);
     });
+  }
+  private sendClosed(roomId: string, reason: RoomCloseReason, snapshot: Uint8Array | undefined) {
+    this.send({ case: "roomEvent", value: { roomId, event: { case: "closed", value: { reason, snapshot } } } });
   }
   snapshot(roomId: string, bytes: Uint8Array) {
     this.send({ case: "roomEvent", value: { roomId, event: { case: "snapshot", value: { snapshot: bytes } } } });

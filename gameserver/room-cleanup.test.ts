@@ -1,5 +1,6 @@
 // A game server removes the rooms that end on it, and only those: its own, for good.
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb";
+import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb";
 import type { Logger } from "../common/log";
 import { MemoryStore } from "../common/store/memory-store";
 import { freshStore, openRoom, reg } from "../testkit/store-contract";
@@ -26,7 +27,11 @@ test("only the reasons that end a room remove it; a hand-over, the Manager's clo
   expect(removes).toEqual(["EMPTY", "NEVER_JOINED", "ENDED"]);
 });
 
-test("removes its own room and frees its capacity; a room the store maps to another server stays", async () => {
+const EMPTY = RoomCloseReason.EMPTY;
+/** A store that only fails or answers deleteRoom, and keeps what is published. */
+const publishes = { publishEvent: async () => {} };
+
+test("removes its own room, frees its capacity and announces it; a room the store maps to another server stays", async () => {
   const store = await freshStore(() => new MemoryStore());
   await store.registerServer(reg("a", { maxRooms: 1 }));
   await store.registerServer(reg("b", { maxRooms: 1 }));
@@ -35,20 +40,27 @@ test("removes its own room and frees its capacity; a room the store maps to anot
   expect([onA.serverId, onB.serverId]).toEqual(["a", "b"]);
 
   const cleanup = new RoomCleanup(store, "a", recordingLog().log);
-  expect(await cleanup.remove(onA.roomId)).toBe(true);
+  let heard!: (e: unknown) => void;
+  const announced = new Promise((resolve) => (heard = resolve));
+  await store.subscribeEvents((e) => e.kind === ClusterEventKind.ROOM_REMOVED && heard(e));
+  expect(await cleanup.remove(onA.roomId, RoomCloseReason.NEVER_JOINED)).toBe(true);
   expect(await store.getRoom(onA.roomId)).toBeUndefined();
   expect(await store.getServer("a")).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
+  expect(await announced).toMatchObject({ roomId: onA.roomId, serverId: "a", detail: "never joined" });
   // Moved on (here: never ours): the guard on the server id keeps it.
-  expect(await cleanup.remove(onB.roomId)).toBe(false);
+  expect(await cleanup.remove(onB.roomId, EMPTY)).toBe(false);
   expect(await store.getRoom(onB.roomId)).toMatchObject({ serverId: "b" });
   // Gone already: nothing to do, and not an error.
-  expect(await cleanup.remove(onA.roomId)).toBe(false);
+  expect(await cleanup.remove(onA.roomId, EMPTY)).toBe(false);
+  const removals = (await store.recentEvents()).filter((e) => e.kind === ClusterEventKind.ROOM_REMOVED);
+  expect(removals.map((e) => e.roomId)).toEqual([onA.roomId]);
 });
 
 test("a store that fails: the removal answers false (the Manager's path takes over), one warning per outage", async () => {
   let down = true;
   let calls = 0;
   const store = {
+    ...publishes,
     deleteRoom: async () => {
       calls++;
       if (down) throw new Error("store unavailable");
@@ -57,10 +69,10 @@ test("a store that fails: the removal answers false (the Manager's path takes ov
   };
   const { log, lines } = recordingLog();
   const cleanup = new RoomCleanup(store, "a", log);
-  expect(await cleanup.remove("r1")).toBe(false);
-  expect(await cleanup.remove("r2")).toBe(false);
+  expect(await cleanup.remove("r1", EMPTY)).toBe(false);
+  expect(await cleanup.remove("r2", EMPTY)).toBe(false);
   down = false;
-  expect(await cleanup.remove("r3")).toBe(true);
+  expect(await cleanup.remove("r3", EMPTY)).toBe(true);
   expect(calls).toBe(3);
   expect(lines.filter((l) => !l.startsWith("debug"))).toEqual([
     "warn could not remove an ended room from the store; the Manager will",
@@ -70,9 +82,9 @@ test("a store that fails: the removal answers false (the Manager's path takes ov
 
 test("a removal in flight is pending (a registration names its room as closed) until it has an answer", async () => {
   let answer!: (removed: boolean) => void;
-  const store = { deleteRoom: () => new Promise<boolean>((r) => (answer = r)) };
+  const store = { ...publishes, deleteRoom: () => new Promise<boolean>((r) => (answer = r)) };
   const cleanup = new RoomCleanup(store, "a", recordingLog().log);
-  const removal = cleanup.remove("r1");
+  const removal = cleanup.remove("r1", EMPTY);
   expect(cleanup.pending()).toEqual(["r1"]);
   let settled = false;
   const all = cleanup.settled().then(() => (settled = true));

@@ -4,6 +4,7 @@ import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { RoomMover } from "./room-mover.js";
 import type { Migration, Rooms } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
+import { roomRemoved } from "../common/cluster-events.js";
 
 // Reconciling the store with what game servers say about their rooms. Every way a room's mapping
 // is cleaned up lives here: a room closed (or handed over to move), one closed while no Manager
@@ -103,8 +104,7 @@ export class Reconciler {
 
   private removed(serverId: string, roomId: string, reason: RoomCloseReason) {
     this.o.log.debug("room closed", { roomId, serverId, reason });
-    const why = (RoomCloseReason[reason] ?? "unspecified").toLowerCase().replace(/_/g, " ");
-    this.o.events.publish(ClusterEventKind.ROOM_REMOVED, { roomId, serverId, detail: why });
+    this.o.events.publish(ClusterEventKind.ROOM_REMOVED, roomRemoved(roomId, serverId, reason));
   }
 
   /** The store answers again: records the closes it could not (stops at the first failure; the next call tries the rest). */

@@ -4,8 +4,8 @@ import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb";
 import { RoomState } from "../gen/roomgate/v1/common_pb";
 import { roomClosedLine, startCluster, startRegisteredGameServer } from "./harness/cluster";
 
-// A room that ends is removed from the store by its own game server (REMOVE_ENDED_ROOMS), not
-// only once the Manager has handled its `closed`: with the Manager frozen (SIGSTOP: its stream
+// A room that ends is removed from the store, and announced, by its own game server
+// (REMOVE_ENDED_ROOMS), with no word to the Manager: with the Manager frozen (SIGSTOP: its stream
 // stays open, nothing on it is read), the last leave still frees the mapping and the capacity.
 // A room handed over by a drain is not removed: it goes on elsewhere. Likewise a room opened on its
 // first join token is recorded OPEN, and its seats counted, by its server (WRITE_ROOM_RECORDS).
@@ -27,10 +27,11 @@ function freezeManager() {
   return () => process.kill(env.cluster.manager.proc.pid, "SIGCONT");
 }
 
-test("the last leave removes the room from the store while the Manager reads nothing; the Manager then announces it once", async () => {
+test("the last leave removes the room from the store and announces it while the Manager reads nothing; the Manager never hears of it", async () => {
   const { cluster, store } = env;
   const gs = cluster.gameServer("gs-0");
-  const created = await gatewayClient(cluster.gatewayUrl(0), "connect").createRoom({ playerName: "ann" });
+  const gateway = gatewayClient(cluster.gatewayUrl(0), "connect");
+  const created = await gateway.createRoom({ playerName: "ann" });
   const ann = await Player.join(created.serverAddress, created.roomId, created.joinToken);
   expect(await store.getServer(created.serverId)).toMatchObject({ reservedRooms: 1 });
   const removedEvent = await nextEvent(
@@ -48,20 +49,27 @@ test("the last leave removes the room from the store while the Manager reads not
     );
     expect(await store.getRoom(created.roomId)).toBeUndefined();
     expect(await store.getServer(created.serverId)).toMatchObject({ reservedRooms: 0, reservedSeats: 0 });
-    expect(cluster.manager.proc.lines.some(roomClosedLine(created.roomId))).toBe(false);
+    // Before: the Manager announced it, once it had read the server's `closed`.
+    expect(await removedEvent.event).toMatchObject({ serverId: created.serverId, detail: "empty" });
   } finally {
     thaw();
   }
 
-  // The Manager hears `closed` (removed) late, and still tells the cluster, once.
-  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 10_000, "the Manager's room closed");
-  const event = await removedEvent.event;
-  expect(event).toMatchObject({ serverId: created.serverId, detail: "empty" });
-  const removals = (await store.recentEvents()).filter(
-    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId,
+  // A second room through the same server and Manager, after the thaw: by its removal the Manager
+  // has read what the server sent before it. Each room was announced once, by the server alone.
+  const next = await gateway.createRoom({ playerName: "bob" });
+  const nextRemoved = await nextEvent(
+    env.store,
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === next.roomId,
   );
-  expect(removals).toHaveLength(1);
-  expect(cluster.manager.proc.lines.filter(roomClosedLine(created.roomId))).toHaveLength(1);
+  const bob = await Player.join(next.serverAddress, next.roomId, next.joinToken);
+  await bob.player.leave();
+  await nextRemoved.event;
+  const removals = (await store.recentEvents()).filter(
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && (e.roomId === created.roomId || e.roomId === next.roomId),
+  );
+  expect(removals.map((e) => e.roomId).sort()).toEqual([created.roomId, next.roomId].sort());
+  expect(cluster.manager.proc.lines.some(roomClosedLine(created.roomId))).toBe(false);
 }, 60_000);
 
 test("a room opened on its token is OPEN in the store with its seats while the Manager reads nothing; a second player joins it through the Gateway", async () => {
@@ -70,6 +78,10 @@ test("a room opened on its token is OPEN in the store with its seats while the M
   const gateway = gatewayClient(cluster.gatewayUrl(0), "connect");
   const created = await gateway.createRoom({ playerName: "cy" });
   expect(created.serverId).toBe("gs-0");
+  const removedEvent = await nextEvent(
+    env.store,
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId,
+  );
   expect(await store.getRoom(created.roomId)).toMatchObject({ state: RoomState.OPENING });
 
   const thaw = freezeManager();
@@ -99,10 +111,18 @@ test("a room opened on its token is OPEN in the store with its seats while the M
     10_000,
     "the game server's removal",
   );
-  // Nothing of it reached the Manager but its end.
-  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 10_000, "the Manager's room closed");
+  // Nothing of it reached the Manager, its end included (the server announced that).
+  await removedEvent.event;
+  const announced = (await store.recentEvents()).filter(
+    (e) => e.kind === ClusterEventKind.ROOM_REMOVED && e.roomId === created.roomId,
+  );
+  expect(announced).toHaveLength(1);
   expect(
-    cluster.manager.proc.lines.some((l) => l.msg === "room opened on its first token" && l.roomId === created.roomId),
+    cluster.manager.proc.lines.some(
+      (l) =>
+        (l.msg === "room opened on its first token" || roomClosedLine(created.roomId)(l)) &&
+        l.roomId === created.roomId,
+    ),
   ).toBe(false);
 }, 60_000);
 

@@ -1,7 +1,7 @@
 import { gatewayClient, Player } from "../testkit/client";
 import { JoinTokens } from "../common/token";
 import { RoomState } from "../gen/roomgate/v1/common_pb";
-import { leaveAll, roomClosedLine, startCluster, startRegisteredGameServer } from "./harness/cluster";
+import { leaveAll, roomRemoved, startCluster, startRegisteredGameServer } from "./harness/cluster";
 import { codeOf } from "./harness/codes";
 
 // The whole flow across separate processes on loopback and a real Redis: one Manager, two
@@ -50,7 +50,7 @@ test("create on one Gateway, join on the other, talk, leave: the mapping is gone
   await bob.player.leave();
   expect((await ann.player.next("playerLeft")).frame.value.playerId).toBe(joined.playerId);
   await ann.player.leave();
-  await cluster.manager.proc.waitFor(roomClosedLine(created.roomId), 5000, "room closed");
+  await roomRemoved(cluster, created.roomId, 5000);
   expect(await store.getRoom(created.roomId)).toBeUndefined();
   expect(await codeOf(gw1.getRoom({ roomId: created.roomId }))).toBe("NotFound");
   expect(await codeOf(gw0.joinRoom({ roomId: created.roomId }))).toBe("NotFound");

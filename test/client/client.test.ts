@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { JoinTokens } from "../../common/token";
-import { roomClosedLine, startCluster } from "../harness/cluster";
+import { roomRemoved, startCluster } from "../harness/cluster";
 import { codeOf } from "../harness/codes";
 import { ErrorCode, RoomgateClient, RoomServerError } from "@roomgate/client";
 import { nextEvent, nextState, record, text, untext } from "../../testkit/sdk-events";
@@ -85,7 +85,7 @@ test("two clients (connect and grpc-web) share a room: joined/left, broadcast, s
   await expect(bob.ping()).rejects.toThrow(/closed/);
   await bob.leave(); // again: nothing happens
 
-  const roomClosed = cluster.manager.proc.waitFor(roomClosedLine(ann.roomId), 5000, "room closed");
+  const roomClosed = roomRemoved(cluster, ann.roomId, 5000);
   await ann.leave();
   await roomClosed;
   expect(annLog.states).toEqual(["closed"]);

@@ -38,8 +38,10 @@ export async function startCluster(name: string, o: Partial<ClusterOptions> = {}
     gateways: 1,
     gameServers: 1,
     ...o,
-    // Debug lines let tests await the Manager's "room closed" instead of polling for it.
+    // Debug lines let tests await a room's removal ("room closed", "removed an ended room from
+    // the store") instead of polling for it.
     managerEnv: { LOG_LEVEL: "debug", ...o.managerEnv },
+    gameServerEnv: { LOG_LEVEL: "debug", ...o.gameServerEnv },
   });
   const store = storeView(url, keyPrefix);
   try {
@@ -70,15 +72,28 @@ export async function startRegisteredGameServer(cluster: Cluster, id: string, ex
   return gs;
 }
 
-/** Everyone leaves; resolves once a Manager has removed each of their rooms. */
+/** Everyone leaves; resolves once each of their rooms is removed from the store. */
 export async function leaveAll(cluster: Cluster, players: { roomId: string; leave(): Promise<unknown> }[]) {
-  const closed = [...new Set(players.map((p) => p.roomId))].map((id) =>
-    cluster.waitForAnyManager(roomClosedLine(id), 10_000, `room ${id} closed`),
-  );
+  const closed = [...new Set(players.map((p) => p.roomId))].map((id) => roomRemoved(cluster, id));
   await Promise.all(players.map((p) => p.leave()));
   await Promise.all(closed);
 }
 
 export function roomClosedLine(roomId: string) {
   return (l: { msg: string; roomId?: unknown }) => l.msg === "room closed" && l.roomId === roomId;
+}
+
+/**
+ * Resolves once the room is removed from the store: by the game server it ended on (which then
+ * tells no Manager), or by a Manager (a room nobody joined, or one its server could not remove).
+ */
+export function roomRemoved(cluster: Cluster, roomId: string, timeoutMs = 10_000) {
+  const removal = (l: { msg: string; roomId?: unknown }) =>
+    (l.msg === "removed an ended room from the store" || l.msg === "room closed") && l.roomId === roomId;
+  const procs = [...cluster.managers, ...cluster.gameServers].map((s) => s.proc);
+  return Promise.any(procs.map((p) => p.waitFor(removal, timeoutMs, `room ${roomId} removed`))).catch(
+    (e: AggregateError) => {
+      throw e.errors[0];
+    },
+  );
 }

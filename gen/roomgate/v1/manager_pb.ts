@@ -551,7 +551,8 @@ export type RoomClosed = Message<"roomgate.v1.RoomClosed"> & {
   /**
    * The server removed the room from the store itself (it ended there: EMPTY, NEVER_JOINED or
    * ENDED, with the store's guard on room and server): the Manager announces the removal and
-   * calls the store no more. False: the Manager removes the room as before.
+   * calls the store no more. False: the Manager removes the room as before. Servers of this
+   * version announce what they removed themselves and send no RoomClosed for it; older ones set this.
    *
    * @generated from field: bool removed = 3;
    */
