@@ -4,7 +4,7 @@ import { ComposedStore } from "./composed-store.js";
 import { checkEventHistory, DEFAULT_EVENT_HISTORY, type EventHistoryLimits } from "./event-history.js";
 import { type ConnectionLimits, failFastOptions, superviseConnection } from "./redis-connection.js";
 import { instrumentRedis } from "./redis/command-metrics.js";
-import { ACQUIRE_LEASE, RedisChannels, RedisLeases } from "./redis/channels.js";
+import { ACQUIRE_LEASE, PUBLISH_EVENTS, RedisChannels, RedisLeases } from "./redis/channels.js";
 import { GET_ROOMS, RedisContext } from "./redis/context.js";
 import { RedisKeys } from "./redis/keys.js";
 import { prepareScripts, scriptNamesBySha } from "./redis/lua.js";
@@ -38,6 +38,7 @@ export const STORE_SCRIPTS = [
   MOVE_ROOM,
   FINISH_MOVE,
   ACQUIRE_LEASE,
+  PUBLISH_EVENTS,
 ] as const;
 
 export interface RedisStoreOptions extends ConnectionLimits {

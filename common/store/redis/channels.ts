@@ -14,9 +14,9 @@ import { script } from "./lua.js";
 // once something listens: a Manager listens only to the bus, and every event it got as well cost it a
 // read and a decode, two per room), the event history (a
 // list, trimmed to its count and expiring with its age as events are pushed), and leases (timed
-// by Redis's own clock). The events published in one turn of the event loop go in one
-// transaction: a Manager publishes two per room (allocated, removed), and one write to Redis for
-// several of them costs it far less than one each.
+// by Redis's own clock). The events published in one turn of the event loop go in one script
+// call: a Gateway and a game server each publish one per room (allocated, removed), and one call
+// for several of them costs far less than one each, as a script costs less than a transaction.
 
 /** Events in one transaction at most. */
 const EVENT_BATCH_MAX = 256;
@@ -54,28 +54,16 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   }
 
   /**
-   * Publishes the waiting events, in order, in one transaction: the history never holds an event
-   * its subscribers were not told of.
+   * Publishes the waiting events, in order, in one script: the history never holds an event its
+   * subscribers were not told of.
    */
   private flushEvents() {
     const batch = this.pendingEvents;
     if (batch.length === 0) return;
     this.pendingEvents = [];
-    const { maxEvents, maxAgeMs } = this.history;
-    const multi = this.c.redis.multi();
-    for (const e of batch) multi.publish(this.c.keys.events, e.bytes);
-    if (maxEvents > 0) {
-      const key = this.c.keys.recentEvents;
-      // LPUSH of several values pushes them in order: the newest ends up first.
-      multi
-        .lpush(key, ...batch.map((e) => e.bytes))
-        .ltrim(key, 0, maxEvents - 1)
-        .pexpire(key, Math.max(1, maxAgeMs));
-    }
-    multi.exec().then(
-      (res) => {
-        const failed = res?.find(([err]) => err)?.[0];
-        for (const e of batch) failed ? e.reject(failed) : e.resolve();
+    this.c.run(PUBLISH_EVENTS, { events: batch.map((e) => e.bytes), history: this.history }).then(
+      () => {
+        for (const e of batch) e.resolve();
       },
       (e: unknown) => {
         for (const p of batch) p.reject(e);
@@ -196,6 +184,22 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
     }
   }
 }
+
+export const PUBLISH_EVENTS = script<number>()({
+  file: "publish-events",
+  keys: ["historyKey"],
+  args: ["channel", "maxEvents", "maxAgeMs"],
+  rest: "events",
+  encode: (k, p: { events: Buffer[]; history: EventHistoryLimits }) => ({
+    keys: { historyKey: k.recentEvents },
+    args: {
+      channel: k.events,
+      maxEvents: Math.max(0, p.history.maxEvents),
+      maxAgeMs: Math.max(1, Math.floor(p.history.maxAgeMs)),
+    },
+    rest: p.events,
+  }),
+});
 
 export const ACQUIRE_LEASE = script<number>()({
   file: "acquire-lease",
