@@ -15,7 +15,7 @@ export function matchmakerWithDownStore(tokens: JoinTokens): Matchmaker {
     listRooms: down,
     acquireLease: down,
     subscribeEvents: down,
-    spendToken: down,
+    handOnToken: down,
   };
   return new Matchmaker({
     store,

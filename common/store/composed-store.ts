@@ -47,7 +47,7 @@ const ROUTES = {
   ],
   channels: ["publishEvent", "subscribeEvents", "recentEvents", "publishBus", "subscribeBus"],
   leases: ["acquireLease"],
-  tokens: ["spendToken"],
+  tokens: ["spendToken", "handOnToken"],
 } as const satisfies { [P in keyof StoreParts]: readonly (keyof StoreParts[P])[] };
 
 type Routed = (typeof ROUTES)[keyof StoreParts][number];

@@ -11,7 +11,7 @@ import { prepareScripts, scriptNamesBySha } from "./redis/lua.js";
 import { FINISH_MOVE, HAND_OVER, MOVE_ROOM, RedisMigration, SAVE_SNAPSHOT } from "./redis/migration.js";
 import { ALLOCATE, CLAIM, CONFIRM, DELETE_ROOM, OPEN_ON_TOKEN, RedisRooms } from "./redis/rooms.js";
 import { HOLD_SEAT, JOIN_PUBLIC, LIST_PAGE, RedisSeats, SET_ROOM_PLAYERS } from "./redis/seats.js";
-import { RedisSpentTokens } from "./redis/tokens.js";
+import { HAND_ON_TOKEN, RedisSpentTokens } from "./redis/tokens.js";
 import { RECORD_LOADS, RedisLiveness, RedisServers, REGISTER, REMOVE_SERVER, SET_STATE } from "./redis/servers.js";
 
 // The store of every multi-process deployment: every concern's part (redis/*.ts) over one ioredis
@@ -39,6 +39,7 @@ export const STORE_SCRIPTS = [
   FINISH_MOVE,
   ACQUIRE_LEASE,
   PUBLISH_EVENTS,
+  HAND_ON_TOKEN,
 ] as const;
 
 export interface RedisStoreOptions extends ConnectionLimits {

@@ -24,6 +24,17 @@ describe.each(implementations)("%s spent tokens", (_name, make) => {
     expect(await spend("t2")).toBe(true);
   });
 
+  const handOn = (tokenId: string, ttlMs = 60_000) =>
+    store.handOnToken({ tokenId, untilMs: Date.now() + ttlMs, nowMs: Date.now() });
+
+  test("a token handed on is spent for any use, and a retried hand-on finds its own spend; a used one is not handed on", async () => {
+    expect(await handOn("h1")).toBe(true);
+    expect(await handOn("h1")).toBe(true); // the same call again, its first answer lost
+    expect(await spend("h1")).toBe(false);
+    expect(await spend("u1")).toBe(true);
+    expect(await handOn("u1")).toBe(false);
+  });
+
   test("of many racing uses of one id exactly one wins", async () => {
     const wins = (await Promise.all(Array.from({ length: 20 }, () => spend("race")))).filter(Boolean);
     expect(wins).toHaveLength(1);

@@ -8,4 +8,11 @@ export interface SpentTokens {
    * it was spent already. One atomic step, so of two racing uses exactly one wins.
    */
   spendToken(t: { tokenId: string; untilMs: number; nowMs: number }): Promise<boolean>;
+
+  /**
+   * Spends a join token nobody used, for the Gateway handing its player on with a new one: true
+   * when it was unused, or spent only by an earlier hand-on (a retried call whose answer was
+   * lost); false when it was used. A token handed on is spent for any later use.
+   */
+  handOnToken(t: { tokenId: string; untilMs: number; nowMs: number }): Promise<boolean>;
 }

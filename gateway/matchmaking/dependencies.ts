@@ -32,4 +32,4 @@ export type MatchStore = Pick<Rooms, "getRoom"> &
   Listings &
   Leases &
   EventStore &
-  SpentTokens;
+  Pick<SpentTokens, "handOnToken">;

@@ -169,7 +169,7 @@ test("a rejoin token keeps the player's id within the window; others are refused
   ).toBe("rejoin_refused");
 });
 
-test("a rejoin with a ticket nobody used passes it on as a first ticket and spends it; a used one comes back as a rejoin", async () => {
+test("a rejoin with a ticket nobody used passes it on as a first ticket and spends it, retried alike; a used one comes back as a rejoin", async () => {
   const { mm, store } = await setUp();
   const a = await mm.createRoom(createReq());
   const join = (rejoinToken: string) => mm.joinRoom(create(JoinRoomRequestSchema, { roomId: a.roomId, rejoinToken }));
@@ -185,6 +185,9 @@ test("a rejoin with a ticket nobody used passes it on as a first ticket and spen
   const followed = await join(a.joinToken);
   expect(tokens.verify(followed.joinToken)).toMatchObject({ playerId: a.playerId, rejoin: false });
   expect(await spend(a.joinToken)).toBe(false); // it can open no connection now
+  // The same call again (its answer was lost after the store spent the ticket): still a first ticket.
+  const retried = await join(a.joinToken);
+  expect(tokens.verify(retried.joinToken)).toMatchObject({ playerId: a.playerId, rejoin: false });
   // A ticket a connection used (the game server spent it) brings the player back as a rejoin.
   expect(await spend(followed.joinToken)).toBe(true);
   const back = await join(followed.joinToken);

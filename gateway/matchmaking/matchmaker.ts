@@ -259,12 +259,12 @@ export class Matchmaker {
     return claims;
   }
 
-  /** Spends a live join token nobody used yet: true when it was unused (and is now spent). */
+  /** Spends a live join token nobody used yet: true when it was unused (and is now spent), or handed on before by a call that is now retried. */
   private async handedOn(token: JoinTokenClaims, now: number): Promise<boolean> {
     const untilMs = Number(token.expireTimeMs);
     if (untilMs <= now) return false;
     const tokenId = Buffer.from(token.tokenId).toString("base64url");
-    return storeCall(() => this.o.store.spendToken({ tokenId, untilMs, nowMs: now }));
+    return storeCall(() => this.o.store.handOnToken({ tokenId, untilMs, nowMs: now }));
   }
 
   /** The labels a new room's server must have: the request's, and its room type's when that is not relay. */

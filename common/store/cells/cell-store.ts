@@ -390,6 +390,10 @@ export class CellStore implements RoomStore {
     return this.tokens.spendToken(...a);
   }
 
+  handOnToken(...a: Parameters<RedisSpentTokens["handOnToken"]>) {
+    return this.tokens.handOnToken(...a);
+  }
+
   async close() {
     await this.channels.close();
     await this.redis.quit().catch(() => this.redis.disconnect());

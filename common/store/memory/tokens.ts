@@ -6,9 +6,19 @@ import type { SpentTokens } from "../tokens.js";
 
 export class MemorySpentTokens implements SpentTokens {
   private readonly spent = new Map<string, number>();
+  /** The spent ids that a hand-on spent (handOnToken), not a use. */
+  private readonly handedOn = new Set<string>();
 
   async spendToken(t: { tokenId: string; untilMs: number; nowMs: number }) {
     return this.spend(t);
+  }
+
+  async handOnToken(t: { tokenId: string; untilMs: number; nowMs: number }) {
+    if (this.spend(t)) {
+      this.handedOn.add(t.tokenId);
+      return true;
+    }
+    return this.handedOn.has(t.tokenId);
   }
 
   /** spendToken, synchronously: for a game server's own record (gameserver/ws-server.ts). */
@@ -16,10 +26,12 @@ export class MemorySpentTokens implements SpentTokens {
     for (const [id, until] of this.spent) {
       if (until > nowMs) break;
       this.spent.delete(id);
+      this.handedOn.delete(id);
     }
     const until = this.spent.get(tokenId);
     if (until !== undefined && until > nowMs) return false;
     this.spent.delete(tokenId);
+    this.handedOn.delete(tokenId);
     this.spent.set(tokenId, untilMs);
     return true;
   }
