@@ -70,6 +70,7 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
       replication: { replicas: int(v, "REDIS_CLUSTER_WAIT_REPLICAS"), timeoutMs: int(v, "REDIS_CLUSTER_WAIT_MS") },
       log,
       eventHistory,
+      eventFlushMs: int(v, "EVENT_FLUSH_MS"),
     });
   }
   if (url) {
@@ -80,6 +81,7 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
       reconnectMaxDelayMs: int(v, "REDIS_RECONNECT_MAX_MS"),
       log,
       eventHistory,
+      eventFlushMs: int(v, "EVENT_FLUSH_MS"),
     });
   }
   if (!embeddedAllowed) throw new ConfigError("REDIS_URL is required when components run as separate processes");

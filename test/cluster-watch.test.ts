@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { RoomVisibility } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind, type WatchClusterResponse } from "../gen/roomgate/v1/gateway_pb.js";
 import { AS_OPERATOR, gatewayClient, Player } from "../testkit/client";
+import { nextEvent } from "../testkit/next-event";
 import { startCluster } from "./harness/cluster";
 
 // The dashboard's feed: a server stream from the Gateway, pushed by events from the Manager
@@ -122,8 +123,12 @@ test("even the operator never sees a private room's id: not in rooms, not in eve
 
 test("a watcher opened after a room was made starts with its allocation, once, when it asks for recent events", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
+  // This file's cluster makes one room at a time: the next allocation announced is this room's.
+  const allocation = await nextEvent(env.store, (e) => e.kind === ClusterEventKind.ROOM_ALLOCATED);
   const r = await gw.createRoom({ maxPlayers: 2, visibility: RoomVisibility.PUBLIC, mode: "late" });
   const p = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+  // Announced, not only made: a process sends its events within EVENT_FLUSH_MS of publishing them.
+  expect((await allocation.event).roomId).toBe(r.roomId);
   const allocatedHere = (s: WatchClusterResponse) =>
     s.events.filter((e) => e.kind === ClusterEventKind.ROOM_ALLOCATED && e.roomId === r.roomId);
   // Through the other Gateway (and, across processes, the store's history): the room is listed,

@@ -87,6 +87,13 @@ export const SHARED_SETTINGS: Setting[] = [
     default: "300000",
     help: "Kept events older than this (5 min) are no longer shown to a dashboard that opens; in Redis the list expires this long after the last event.",
   },
+  {
+    env: "EVENT_FLUSH_MS",
+    kind: "int",
+    for: ALL,
+    default: "20",
+    help: "How long a process gathers the cluster events it publishes (a Gateway's allocations, a game server's clean-ups) before it sends them to Redis in one call; dashboards see them this much later. 0 sends each turn of the event loop's at once.",
+  },
   { env: "LOG_LEVEL", kind: "string", for: ALL, default: "info", help: "debug, info, warn or error." },
   { env: "LOG_FORMAT", kind: "string", for: ALL, default: "text", help: "text, or json for one JSON object per line." },
 ];

@@ -50,6 +50,8 @@ export interface RedisStoreOptions extends ConnectionLimits {
   log?: Logger;
   /** How many recent cluster events are kept, and for how long (the same on every process, ideally). */
   eventHistory?: EventHistoryLimits;
+  /** How long a published cluster event waits for others to go out with (ms; 0: the same turn's only). */
+  eventFlushMs?: number;
 }
 
 export class RedisStore extends ComposedStore {
@@ -64,7 +66,7 @@ export class RedisStore extends ComposedStore {
     instrumentRedis(redis);
     prepareScripts(STORE_SCRIPTS);
     const c = new RedisContext(redis, new RedisKeys(options.keyPrefix ?? "rg:"));
-    const channels = new RedisChannels(c, ownsClient, history, options.log);
+    const channels = new RedisChannels(c, ownsClient, history, options.log, options.eventFlushMs);
     super({
       servers: new RedisServers(c),
       liveness: new RedisLiveness(c),

@@ -41,6 +41,8 @@ export interface CellStoreOptions {
   /** How stale the cached per-cell capacities may get before an allocation reads them again. */
   summaryRefreshMs?: number;
   eventHistory?: EventHistoryLimits;
+  /** How long a published cluster event waits for others to go out with (ms; 0: the same turn's only). */
+  eventFlushMs?: number;
   /** What a room's writes wait for before the store answers (see replication.ts). */
   replication?: ReplicationOptions;
   log?: Logger;
@@ -77,7 +79,7 @@ export class CellStore implements RoomStore {
     instrumentRedis(o.redis);
     prepareScripts([...STORE_SCRIPTS, ...CELL_SCRIPTS]);
     const global = new RedisContext(o.redis, new RedisKeys(this.prefix));
-    this.channels = new RedisChannels(global, true, history, o.log);
+    this.channels = new RedisChannels(global, true, history, o.log, o.eventFlushMs);
     this.leases = new RedisLeases(global);
     this.tokens = new RedisSpentTokens(global);
     this.replication = new Replication(o.redis, { replicas: 1, timeoutMs: 50, ...o.replication, log: o.log });

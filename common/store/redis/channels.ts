@@ -18,8 +18,15 @@ import { script } from "./lua.js";
 // call: a Gateway and a game server each publish one per room (allocated, removed), and one call
 // for several of them costs far less than one each, as a script costs less than a transaction.
 
-/** Events in one transaction at most. */
+/** Events in one script call at most. */
 const EVENT_BATCH_MAX = 256;
+
+/**
+ * How long an event waits for others to go out with (EVENT_FLUSH_MS): one store call per window
+ * rather than one per event, as a Gateway and a game server each publish one per room. A
+ * dashboard sees events this much later; 0 sends what one turn of the event loop published.
+ */
+export const DEFAULT_EVENT_FLUSH_MS = 20;
 
 interface PendingEvent {
   bytes: Buffer;
@@ -36,20 +43,31 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly busListeners = new Set<(m: Uint8Array) => void>();
   private pendingEvents: PendingEvent[] = [];
+  private flushTimer?: NodeJS.Timeout | NodeJS.Immediate;
+  /** The last batch sent, settled or not: close() waits for it. */
+  private lastFlush: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly c: RedisContext,
     private readonly ownsClient: boolean,
     private readonly history: EventHistoryLimits,
     private readonly log?: Logger,
-  ) {}
+    private readonly flushMs = DEFAULT_EVENT_FLUSH_MS,
+  ) {
+    if (!Number.isSafeInteger(flushMs) || flushMs < 0)
+      throw new RangeError("event flush window must be a whole number of ms >= 0");
+  }
 
   publishEvent(event: ClusterEvent): Promise<void> {
     const bytes = Buffer.from(toBinary(ClusterEventSchema, event));
     return new Promise((resolve, reject) => {
       this.pendingEvents.push({ bytes, resolve, reject });
-      if (this.pendingEvents.length === 1) setImmediate(() => this.flushEvents());
-      else if (this.pendingEvents.length >= EVENT_BATCH_MAX) this.flushEvents();
+      if (this.pendingEvents.length >= EVENT_BATCH_MAX) this.flushEvents();
+      else if (!this.flushTimer)
+        this.flushTimer =
+          this.flushMs > 0
+            ? setTimeout(() => this.flushEvents(), this.flushMs)
+            : setImmediate(() => this.flushEvents());
     });
   }
 
@@ -58,10 +76,15 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
    * subscribers were not told of.
    */
   private flushEvents() {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer as NodeJS.Timeout);
+      clearImmediate(this.flushTimer as NodeJS.Immediate);
+      this.flushTimer = undefined;
+    }
     const batch = this.pendingEvents;
     if (batch.length === 0) return;
     this.pendingEvents = [];
-    this.c.run(PUBLISH_EVENTS, { events: batch.map((e) => e.bytes), history: this.history }).then(
+    this.lastFlush = this.c.run(PUBLISH_EVENTS, { events: batch.map((e) => e.bytes), history: this.history }).then(
       () => {
         for (const e of batch) e.resolve();
       },
@@ -176,6 +199,9 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   }
 
   async close() {
+    // What was published goes out before the connection does (a draining server's last removals).
+    this.flushEvents();
+    await this.lastFlush;
     this.listeners.clear();
     this.busListeners.clear();
     if (this.subscriber) {
