@@ -88,12 +88,15 @@ export function roomClosedLine(roomId: string) {
  * tells no Manager), or by a Manager (a room nobody joined, or one its server could not remove).
  */
 export function roomRemoved(cluster: Cluster, roomId: string, timeoutMs = 10_000) {
-  const removal = (l: { msg: string; roomId?: unknown }) =>
-    (l.msg === "removed an ended room from the store" || l.msg === "room closed") && l.roomId === roomId;
-  const procs = [...cluster.managers, ...cluster.gameServers].map((s) => s.proc);
-  return Promise.any(procs.map((p) => p.waitFor(removal, timeoutMs, `room ${roomId} removed`))).catch(
-    (e: AggregateError) => {
-      throw e.errors[0];
-    },
-  );
+  // A game server's own "room closed" line comes before its removal: only a Manager's means removed.
+  const by = (msg: string) => (l: { msg: string; roomId?: unknown }) => l.msg === msg && l.roomId === roomId;
+  const waits = [
+    ...cluster.managers.map((m) => m.proc.waitFor(by("room closed"), timeoutMs, `room ${roomId} removed`)),
+    ...cluster.gameServers.map((g) =>
+      g.proc.waitFor(by("removed an ended room from the store"), timeoutMs, `room ${roomId} removed`),
+    ),
+  ];
+  return Promise.any(waits).catch((e: AggregateError) => {
+    throw e.errors[0];
+  });
 }
