@@ -54,7 +54,11 @@ describe("the Redis store's cluster events", () => {
     monitor = await admin.monitor();
     monitor.on("monitor", (_time: string, args: string[]) => {
       seen.push(args);
-      for (const w of [...waiters]) if (w.match(args)) waiters.splice(waiters.indexOf(w), 1), w.done();
+      for (const w of [...waiters]) {
+        if (!w.match(args)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.done();
+      }
     });
   });
   afterEach(() => {
