@@ -83,28 +83,46 @@ export class Proc {
     return this.child.pid!;
   }
 
-  /** Resolves with the first log line (past or future) that matches, or fails after timeoutMs. */
-  waitFor(match: (l: LogLine) => boolean, timeoutMs = 15_000, what = "log line"): Promise<LogLine> {
+  /**
+   * Resolves with the first log line (past or future) that matches, or fails after timeoutMs, or
+   * when `cancel` aborts (the caller no longer waits: its listener and timer go at once).
+   */
+  waitFor(
+    match: (l: LogLine) => boolean,
+    timeoutMs = 15_000,
+    what = "log line",
+    cancel?: AbortSignal,
+  ): Promise<LogLine> {
     const seen = this.lines.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((res, rej) => {
-      const timer = waitTimer(
-        () => rej(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`)),
-        timeoutMs,
-      );
-      const exit = () => {
-        clearTimeout(timer);
-        rej(new Error(`${this.name} exited while waiting for ${what}:\n${this.tail()}`));
-      };
-      this.child.once("exit", exit);
-      this.waiters.push({
+      const waiter = {
         match,
-        resolve: (l) => {
-          clearTimeout(timer);
-          this.child.off("exit", exit);
+        resolve: (l: LogLine) => {
+          done();
           res(l);
         },
-      });
+      };
+      const fail = (why: () => string) => () => {
+        done();
+        rej(new Error(why()));
+      };
+      const timer = waitTimer(
+        fail(() => `${this.name}: no ${what} within ${timeoutMs} ms; last lines:\n${this.tail()}`),
+        timeoutMs,
+      );
+      const exit = fail(() => `${this.name} exited while waiting for ${what}:\n${this.tail()}`);
+      const cancelled = fail(() => `${this.name}: stopped waiting for ${what}`);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.off("exit", exit);
+        cancel?.removeEventListener("abort", cancelled);
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+      };
+      this.child.once("exit", exit);
+      cancel?.addEventListener("abort", cancelled, { once: true });
+      this.waiters.push(waiter);
     });
   }
 

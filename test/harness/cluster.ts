@@ -90,13 +90,18 @@ export function roomClosedLine(roomId: string) {
 export function roomRemoved(cluster: Cluster, roomId: string, timeoutMs = 10_000) {
   // A game server's own "room closed" line comes before its removal: only a Manager's means removed.
   const by = (msg: string) => (l: { msg: string; roomId?: unknown }) => l.msg === msg && l.roomId === roomId;
+  // One process removes it: the others' waits end with it (each holds a listener on its process).
+  const settled = new AbortController();
+  const what = `room ${roomId} removed`;
   const waits = [
-    ...cluster.managers.map((m) => m.proc.waitFor(by("room closed"), timeoutMs, `room ${roomId} removed`)),
+    ...cluster.managers.map((m) => m.proc.waitFor(by("room closed"), timeoutMs, what, settled.signal)),
     ...cluster.gameServers.map((g) =>
-      g.proc.waitFor(by("removed an ended room from the store"), timeoutMs, `room ${roomId} removed`),
+      g.proc.waitFor(by("removed an ended room from the store"), timeoutMs, what, settled.signal),
     ),
   ];
-  return Promise.any(waits).catch((e: AggregateError) => {
-    throw e.errors[0];
-  });
+  return Promise.any(waits)
+    .catch((e: AggregateError) => {
+      throw e.errors[0];
+    })
+    .finally(() => settled.abort());
 }
