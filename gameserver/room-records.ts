@@ -249,13 +249,14 @@ export class RoomRecords implements RoomEvents {
   }
 }
 
-/** Whether writing `next` would change nothing the last write left (its players were taken off their held seats then). */
+/** The first token's player is no longer counted: off the count still to write, too. */
 function unseat(rec: Tracked) {
   if (rec.seated === undefined) return;
   rec.seated = undefined;
   if (rec.next) rec.next.count = Math.max(0, rec.next.count - 1);
 }
 
+/** Whether writing `next` would change nothing the last write left (its players were taken off their held seats then). */
 function sameSeating(next: Seating, last: Seating | undefined): boolean {
   if (!last || next.count !== last.count) return false;
   for (const id of next.joined) if (!last.joined.has(id)) return false;
