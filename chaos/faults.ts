@@ -40,7 +40,7 @@ export interface Fault {
 
 /** The live game server holding the most rooms: the fault hurts as many players as it can. */
 export async function busiestServer(w: World) {
-  const live = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+  const live = w.cluster.gameServers.filter((g) => g.proc.running);
   let best = live[0]!;
   let most = -1;
   for (const g of live) {
@@ -127,7 +127,7 @@ const rollingRestart: Fault = {
   name: "rolling restart of every game server",
   async inject(w) {
     // As a deployment would: a new server first, then SIGTERM (a drain) of one old one, in turn.
-    const old = w.cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+    const old = w.cluster.gameServers.filter((g) => g.proc.running);
     for (const g of old) {
       await replaceServer(w);
       await g.proc.kill("SIGTERM");

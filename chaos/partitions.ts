@@ -39,11 +39,7 @@ function serversOf(w: World, i: number): string[] {
       if (!seen || at(l) >= seen.at) latest.set(String(l.serverId), { manager: j, at: at(l) });
     }
   });
-  const live = new Set(
-    w.cluster.gameServers
-      .filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null)
-      .map((g) => g.id),
-  );
+  const live = new Set(w.cluster.gameServers.filter((g) => g.proc.running).map((g) => g.id));
   return [...latest].filter(([id, s]) => s.manager === i && live.has(id)).map(([id]) => id);
 }
 

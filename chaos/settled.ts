@@ -1,6 +1,6 @@
 import { GameServerState, RoomState } from "../gen/roomgate/v1/common_pb.js";
 import type { RoomStore } from "../common/store/store.js";
-import type { Cluster, LogLine } from "../testkit/cluster.js";
+import type { Cluster } from "../testkit/cluster.js";
 
 // Each fault starts from a whole cluster, so that what it is judged on is its own doing. "Every
 // player is back" is not enough: after a store outage the players' servers run on while they
@@ -16,9 +16,9 @@ export async function unsettled(
   cluster: Cluster,
   roomIds: string[],
 ): Promise<string | undefined> {
-  const live = cluster.gameServers.filter((g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null);
+  const live = cluster.gameServers.filter((g) => g.proc.running);
   for (const g of live) {
-    const last = lastOf(g.proc.lines, (l) => LINK_LINES.includes(l.msg) || l.msg.startsWith("fenced"));
+    const last = g.proc.lines.findLast((l) => LINK_LINES.includes(l.msg) || l.msg.startsWith("fenced"));
     if (last?.msg !== "registered with manager")
       return `${g.id} is not registered (${last?.msg ?? "no link line yet"})`;
   }
@@ -52,9 +52,4 @@ export async function settled(
     if (Date.now() > deadline) throw new Error(`the cluster was not whole again within ${timeoutMs} ms: ${why}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function lastOf(lines: LogLine[], match: (l: LogLine) => boolean): LogLine | undefined {
-  for (let i = lines.length - 1; i >= 0; i--) if (match(lines[i]!)) return lines[i];
-  return undefined;
 }

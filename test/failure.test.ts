@@ -79,9 +79,7 @@ test("a game server killed with SIGKILL: its rooms move to the others under the 
 
 test("SIGTERM: the server takes no rooms, hands its rooms over (sockets closed with 4002), and the Manager forgets it", async () => {
   const gw = gatewayClient(env.cluster.gatewayUrl(0));
-  const live = env.cluster.gameServers.filter(
-    (g) => g.proc.child.exitCode === null && g.proc.child.signalCode === null,
-  );
+  const live = env.cluster.gameServers.filter((g) => g.proc.running);
   const target = live[0]!;
   let r = await gw.createRoom({});
   for (let i = 0; i < 30 && r.serverId !== target.id; i++) r = await gw.createRoom({});

@@ -5,7 +5,7 @@ import { GameServerState, RoomVisibility } from "../gen/roomgate/v1/common_pb.js
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import { isRoomId } from "../common/ids";
 import { RedisStore } from "../common/store/redis-store";
-import { Cluster, type Proc } from "../testkit/cluster";
+import { Cluster } from "../testkit/cluster";
 import { AS_OPERATOR, gatewayClient, Player } from "../testkit/client";
 import { type RedisProcess, startRedis } from "../testkit/redis-server";
 
@@ -88,10 +88,6 @@ async function exchange(from: Player, to: Player, n: number) {
   from.broadcast(new Uint8Array([n & 0xff, (n >> 8) & 0xff]));
   const m = await to.next("message", 3000);
   expect(m.frame.value.payload).toEqual(new Uint8Array([n & 0xff, (n >> 8) & 0xff]));
-}
-
-function alive(p: Proc) {
-  return p.child.exitCode === null && p.child.signalCode === null;
 }
 
 const storeLost = (l: { msg: string; connection?: unknown }) =>
@@ -181,7 +177,7 @@ test("while Redis is down: unavailable within the bound, games go on, nothing ex
   );
   expect(slowest.ms).toBeLessThan(UNAVAILABLE_WITHIN_MS);
 
-  for (const p of cluster.procs) expect({ proc: p.name, alive: alive(p) }).toEqual({ proc: p.name, alive: true });
+  for (const p of cluster.procs) expect({ proc: p.name, alive: p.running }).toEqual({ proc: p.name, alive: true });
   // No server was declared dead because the store was gone.
   expect(cluster.manager.proc.lines.filter((l) => l.msg === "game server removed")).toEqual([]);
 
@@ -271,7 +267,7 @@ test("after Redis returns: rooms can be joined and created again, with no restar
 }, 60_000);
 
 test("after Redis returns: servers stay live and the store maps exactly the rooms the game servers run", async () => {
-  for (const p of cluster.procs) expect({ proc: p.name, alive: alive(p) }).toEqual({ proc: p.name, alive: true });
+  for (const p of cluster.procs) expect({ proc: p.name, alive: p.running }).toEqual({ proc: p.name, alive: true });
   // ioredis prints "Unhandled error event" when nobody listens for a connection's errors.
   const unhandled = cluster.procs.flatMap((p) =>
     p.lines.filter((l) => /unhandled/i.test(l.msg)).map((l) => `${p.name}: ${l.msg}`),

@@ -83,6 +83,11 @@ export class Proc {
     return this.child.pid!;
   }
 
+  /** The process has neither exited nor been ended by a signal. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /**
    * Resolves with the first log line (past or future) that matches, or fails after timeoutMs, or
    * when `cancel` aborts (the caller no longer waits: its listener and timer go at once).
@@ -134,7 +139,7 @@ export class Proc {
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM") {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.running) this.child.kill(signal);
     return this.exited;
   }
 }

@@ -3,7 +3,7 @@ import type { Cluster } from "../../testkit/cluster";
 
 /** Every process of the cluster is still running. */
 export function allAlive(cluster: Cluster): boolean {
-  return cluster.procs.every((p) => p.child.exitCode === null && p.child.signalCode === null);
+  return cluster.procs.every((p) => p.running);
 }
 
 /**
