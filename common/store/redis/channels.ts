@@ -43,7 +43,8 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly busListeners = new Set<(m: Uint8Array) => void>();
   private pendingEvents: PendingEvent[] = [];
-  private flushTimer?: NodeJS.Timeout | NodeJS.Immediate;
+  /** Cancels the scheduled flush, while one is scheduled. */
+  private cancelFlush?: () => void;
   /** The last batch sent, settled or not: close() waits for it. */
   private lastFlush: Promise<unknown> = Promise.resolve();
 
@@ -63,12 +64,17 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
     return new Promise((resolve, reject) => {
       this.pendingEvents.push({ bytes, resolve, reject });
       if (this.pendingEvents.length >= EVENT_BATCH_MAX) this.flushEvents();
-      else if (!this.flushTimer)
-        this.flushTimer =
-          this.flushMs > 0
-            ? setTimeout(() => this.flushEvents(), this.flushMs)
-            : setImmediate(() => this.flushEvents());
+      else if (!this.cancelFlush) this.cancelFlush = this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): () => void {
+    if (this.flushMs === 0) {
+      const immediate = setImmediate(() => this.flushEvents());
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(() => this.flushEvents(), this.flushMs);
+    return () => clearTimeout(timer);
   }
 
   /**
@@ -76,11 +82,8 @@ export class RedisChannels implements ClusterEvents, ManagerBus {
    * subscribers were not told of.
    */
   private flushEvents() {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer as NodeJS.Timeout);
-      clearImmediate(this.flushTimer as NodeJS.Immediate);
-      this.flushTimer = undefined;
-    }
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     const batch = this.pendingEvents;
     if (batch.length === 0) return;
     this.pendingEvents = [];
@@ -221,11 +224,8 @@ export const PUBLISH_EVENTS = script<number>()({
   rest: "events",
   encode: (k, p: { events: Buffer[]; history: EventHistoryLimits }) => ({
     keys: { historyKey: k.recentEvents },
-    args: {
-      channel: k.events,
-      maxEvents: Math.max(0, p.history.maxEvents),
-      maxAgeMs: Math.max(1, Math.floor(p.history.maxAgeMs)),
-    },
+    // The limits are whole numbers >= 0 (checkEventHistory); PEXPIRE 0 would delete the list.
+    args: { channel: k.events, maxEvents: p.history.maxEvents, maxAgeMs: Math.max(1, p.history.maxAgeMs) },
     rest: p.events,
   }),
 });
