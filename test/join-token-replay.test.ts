@@ -89,7 +89,9 @@ test("a rejoin ticket that opens its room is a first join: nobody has left a roo
   expect(joined.welcome.players.map((p) => p.id)).toEqual([first.playerId]);
   // Once the room runs, a rejoin ticket is a way back only, as before.
   const stranger = tokens.sign({
-    ...{ roomId: r.roomId, serverId: first.serverId, playerName: "eve" },
+    roomId: r.roomId,
+    serverId: first.serverId,
+    playerName: "eve",
     playerId: "p-eve",
     expireTimeMs: Number(first.expireTimeMs),
     rejoin: true,
