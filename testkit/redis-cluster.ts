@@ -24,7 +24,7 @@ export interface RedisCluster {
   nodes: RedisProcess[];
   /** The nodes that are masters now (a failover changes which). */
   masters(): Promise<RedisProcess[]>;
-  /** Waits until every running node reports cluster_state:ok and every slot is served. */
+  /** Waits until every running node reports cluster_state:ok, every slot is served and every replica is linked to its master. */
   ready(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -103,9 +103,14 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
         // master dies, the others still report ok until the node timeout has passed.
         const alive = new Set(running.map((n) => n.port));
         const served = await Promise.all(running.map((n) => slotsServedBy(n.port).catch(() => [0])));
+        // Every replica is linked to its master too: until then WAIT counts no replica, and a
+        // store that waits for one gives up on that master for a while (cells/replication.ts), so
+        // rooms written then could die with it (test/redis-cluster-failover lost 28 so, in CI).
+        const links = await Promise.all(running.map((n) => ask(n.port, ["INFO", "replication"]).catch(() => "")));
         if (
           states.every((s) => /cluster_state:ok/.test(String(s)) && /cluster_slots_ok:16384/.test(String(s))) &&
-          served.every((ports) => ports.every((p) => alive.has(p)))
+          served.every((ports) => ports.every((p) => alive.has(p))) &&
+          links.every((l) => !/role:slave/.test(String(l)) || /master_link_status:up/.test(String(l)))
         )
           return;
         if (Date.now() > until) throw new Error(`Redis Cluster not ready after ${timeoutMs} ms:\n${states.join("\n")}`);
