@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { freePort, type RedisProcess, startRedis } from "./redis-server";
+import { freePort, portFree, type RedisProcess, startRedis } from "./redis-server";
 
 // A private Redis Cluster for the test run: masters and one replica each, on free loopback ports,
 // joined by `redis-cli --cluster create` as an operator would. Nodes can be SIGKILLed and started
@@ -152,12 +152,16 @@ async function slotsServedBy(port: number): Promise<number[]> {
   return ranges.map((r) => Number(r[2][1]));
 }
 
-/** Free ports whose cluster bus ports (port + 10000) are below 65536. */
+/**
+ * Free ports whose cluster bus ports (port + 10000) are below 65536 and free too: a node whose bus
+ * port was taken failed to start (`bind: Address already in use` on 44001, in CI).
+ */
 async function uniquePorts(n: number): Promise<number[]> {
   const out = new Set<number>();
   while (out.size < n) {
     const p = await freePort();
-    if (p + 10000 < 65536) out.add(p);
+    const clash = out.has(p + 10000) || out.has(p - 10000);
+    if (p + 10000 < 65536 && !clash && (await portFree(p + 10000))) out.add(p);
   }
   return [...out];
 }
