@@ -11,11 +11,22 @@ import { cellKeys, type CellMapKeys } from "./cell-keys.js";
 
 type WithKeys<T> = T & { map: CellMapKeys };
 
+// A master's code in the owner table: printable ASCII from '0', so up to 79 masters are told
+// apart; a number whose master is unknown (or beyond those) is '.' and taken last.
+const OWNER_CODES = Array.from({ length: 79 }, (_, i) => String.fromCharCode(48 + i)).join("");
+const UNKNOWN_OWNER = ".";
+
+const cellSlotCache: number[] = [];
+/** The hash slot of each cell number's tag: fixed, so worked out once. */
+function slotsOfCells(count: number): number[] {
+  for (let n = cellSlotCache.length; n < count; n++) cellSlotCache.push(slotOf(`{c${n}}`));
+  return cellSlotCache;
+}
+
 export const ASSIGN_CELL = script<string>()({
   file: "assign-cell",
   keys: ["ofKey", "regionKey", "sizeKey"],
-  args: ["id", "region", "asked", "maxServers", "maxCells"],
-  rest: "preferred",
+  args: ["id", "region", "asked", "maxServers", "maxCells", "owners"],
   encode: (
     _k,
     a: WithKeys<{
@@ -24,12 +35,18 @@ export const ASSIGN_CELL = script<string>()({
       asked: string;
       maxServers: number;
       maxCells: number;
-      preferred: number[];
+      owners: string;
     }>,
   ) => ({
     keys: { ofKey: a.map.serverCells, regionKey: a.map.regions, sizeKey: a.map.sizes },
-    args: { id: a.id, region: a.region, asked: a.asked, maxServers: a.maxServers, maxCells: a.maxCells },
-    rest: a.preferred.map(String),
+    args: {
+      id: a.id,
+      region: a.region,
+      asked: a.asked,
+      maxServers: a.maxServers,
+      maxCells: a.maxCells,
+      owners: a.owners,
+    },
   }),
 });
 
@@ -117,7 +134,7 @@ export class CellMap {
         asked,
         maxServers: this.o.maxServersPerCell,
         maxCells: this.o.maxCells,
-        preferred: await this.balancedNumbers(),
+        owners: this.ownerTable(),
       }),
     );
     this.serverCells.set(id, cell);
@@ -129,25 +146,22 @@ export class CellMap {
   }
 
   /**
-   * Numbers for a new cell, best first: unused ones whose hash slot lies on the master that holds
-   * the fewest cells now, so cells spread over the masters as they are made. From the cluster's
-   * current slot map, so a resharded cluster is followed too.
+   * Which master holds each cell number's slot, one character per number (see assign-cell.lua),
+   * from the cluster's current slot map, so a resharded cluster is followed too. The script picks
+   * the master with the fewest cells itself: counted in the client, concurrent registrations
+   * all saw the same counts and piled their cells onto one master.
    */
-  private async balancedNumbers(): Promise<number[]> {
+  private ownerTable(): string {
     const slots = (this.o.redis as { slots?: string[][] }).slots;
-    if (!slots || slots.length === 0) return [];
-    const cells = await this.all();
-    const used = new Set(cells.map((c) => c.cell));
-    const load = new Map<string, number>();
-    for (const owner of new Set(slots.map((s) => s?.[0]).filter((o): o is string => !!o))) load.set(owner, 0);
-    for (const c of cells) {
-      const owner = slots[slotOf(`{c${c.cell}}`)]?.[0];
-      if (owner) load.set(owner, (load.get(owner) ?? 0) + 1);
+    if (!slots || slots.length === 0) return "";
+    const masters = [...new Set(slots.map((s) => s?.[0]).filter((o): o is string => !!o))].sort();
+    const index = new Map(masters.map((m, i) => [m, i]));
+    const cellSlots = slotsOfCells(this.o.maxCells);
+    let out = "";
+    for (let n = 0; n < this.o.maxCells; n++) {
+      const i = index.get(slots[cellSlots[n]!]?.[0] ?? "");
+      out += i === undefined || i >= OWNER_CODES.length ? UNKNOWN_OWNER : OWNER_CODES[i];
     }
-    const emptiest = [...load].sort((a, b) => a[1] - b[1])[0]?.[0];
-    const out: number[] = [];
-    for (let n = 0; n < this.o.maxCells && out.length < 8; n++)
-      if (!used.has(n) && slots[slotOf(`{c${n}}`)]?.[0] === emptiest) out.push(n);
     return out;
   }
 

@@ -46,6 +46,36 @@ test("new cells spread evenly over the masters", async () => {
   expect([...perMaster.values()]).toEqual([4, 4, 4]);
 });
 
+test("new cells spread over the masters when they are made at once, through several stores", async () => {
+  // Two Managers' stores on one key space, each registering servers concurrently: every claim
+  // sees the counts as they are in Redis, not as its own cache last had them.
+  const keyPrefix = uniquePrefix("cells-race");
+  const stores = [0, 1].map(
+    () =>
+      new CellStore({
+        redis: connectCluster(redisClusterUrl()),
+        keyPrefix,
+        maxServersPerCell: 1,
+        replication: { replicas: 0, timeoutMs: 0 },
+      }),
+  );
+  try {
+    // Both see the slot map (and no cells) before the race.
+    for (const s of stores) await s.map.all();
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => stores[i % 2]!.registerServer(reg(`s${i}`, { region: "eu" }))),
+    );
+    const perMaster = new Map<string, number>();
+    for (const n of await stores[0]!.map.numbers()) {
+      const owner = stores[0]!.redis.slots[slotOf(`{c${n}}`)]![0]!;
+      perMaster.set(owner, (perMaster.get(owner) ?? 0) + 1);
+    }
+    expect([...perMaster.values()]).toEqual([2, 2, 2]);
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
+
 test("a removed server leaves its cell: its place goes to the next server", async () => {
   const a = await store.registerServer(reg("a"));
   await store.registerServer(reg("b"));

@@ -11,7 +11,10 @@ local region = ARGV[2]
 local asked = ARGV[3]            -- '' for any
 local maxServers = tonumber(ARGV[4])
 local maxCells = tonumber(ARGV[5])
-local PREFERRED_FROM = 6         -- the rest: numbers a new cell should take, best first (its master has the fewest cells)
+-- Which master holds each number's slot: the (n+1)th character is number n's master's code, '.'
+-- when unknown; '' outside a cluster. A new cell takes the lowest free number on the master with
+-- the fewest cells, counted here, so registrations racing on several Managers still spread.
+local owners = ARGV[6]
 
 local had = redis.call('HGET', ofKey, id)
 if had then return had end
@@ -34,8 +37,23 @@ else
   cell = empty or cell
   if not cell then
     -- A new cell for the region.
-    for i = PREFERRED_FROM, #ARGV do
-      if not used[tonumber(ARGV[i])] then cell = ARGV[i] break end
+    if owners ~= '' then
+      local load = {}
+      for n = 0, math.min(maxCells, #owners) - 1 do
+        local o = string.sub(owners, n + 1, n + 1)
+        if o ~= '.' then
+          load[o] = load[o] or 0
+          if used[n] then load[o] = load[o] + 1 end
+        end
+      end
+      local best = nil
+      for n = 0, math.min(maxCells, #owners) - 1 do
+        local o = string.sub(owners, n + 1, n + 1)
+        if not used[n] and o ~= '.' and (not best or load[o] < best) then
+          best = load[o]
+          cell = tostring(n)
+        end
+      end
     end
     if not cell then
       for n = 0, maxCells - 1 do
