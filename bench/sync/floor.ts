@@ -1,8 +1,9 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import WebSocket from "ws";
 import { BUILT_CLI } from "../../testkit/cluster.js";
+import { childMessage } from "../lib/child-message.js";
 import { clockTicks, readStat } from "../lib/proc.js";
 import type { Progress } from "../lib/progress.js";
 import { sleep } from "../lib/run-control.js";
@@ -34,7 +35,7 @@ export async function runFloor(
   const child = fork(SERVER, [String(bytes), String(o.players), String(o.tickHz)], { stdio: "inherit" });
   const sockets: WebSocket[] = [];
   try {
-    const port = (await message<{ port: number }>(child, "port")).port;
+    const port = (await childMessage<{ port: number }>(child, "port")).port;
     let frames = 0;
     const total = o.rooms * o.players;
     progress.note(`floor: ${total} sockets to a bare uWS server sending ${bytes} B frames at ${o.tickHz} Hz`);
@@ -48,7 +49,7 @@ export async function runFloor(
       await Promise.all(batch);
     }
     child.send({ start: Date.now() });
-    await message(child, "started");
+    await childMessage(child, "started");
     await sleep(o.warmupS * 1000, signal);
     const a = readStat(child.pid!);
     const f0 = frames;
@@ -71,18 +72,4 @@ export async function runFloor(
     if (child.connected) child.send({ stop: true });
     if (child.exitCode === null) await once(child, "exit");
   }
-}
-
-function message<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!(key in m)) return;
-      child.off("exit", onExit);
-      child.off("message", onMessage);
-      resolvePromise(m as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`floor server exited (${code}) before '${key}'`));
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
 }
