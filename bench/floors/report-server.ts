@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 // long-lived bidirectional stream with a few bytes, as a Manager answers a report (its lease),
 // and does nothing else. `grpc-js`: the library the Manager serves Attach with, with no
 // (de)serializer; `http2`: Node's own HTTP/2 with gRPC's five-byte framing by hand, what any
-// gRPC server on Node sits on. Run as a child of floor.ts, which talks over IPC and reads this
+// gRPC server on Node sits on. Run as a child of reports.ts, which talks over IPC and reads this
 // process's CPU from /proc. argv: grpc-js | http2.
 
 const kind = process.argv[2];

@@ -8,13 +8,13 @@ import { clockTicks, cpuSeconds, readStat } from "../lib/proc.js";
 import type { Progress } from "../lib/progress.js";
 import { sleep } from "../lib/run-control.js";
 
-// One floor run: a bare server of one kind (floor-server.ts) in a child process, `servers` HTTP/2
+// One floor run: a bare server of one kind (report-server.ts) in a child process, `servers` HTTP/2
 // connections from this process, one stream each, each sending a report-sized message every
 // interval (their first spread over one interval, as servers that started one after another) and
 // reading its answer. The child's CPU over the measured window per report it answered is the
 // figure: what one report cannot cost a Manager less than, on this machine, on that transport.
 
-const SERVER = resolve(BUILT_CLI, "..", "..", "bench", "reports", "floor-server.js");
+const SERVER = resolve(BUILT_CLI, "..", "..", "bench", "floors", "report-server.js");
 /** A LoadReport of a busy server is about 20 bytes; with gRPC's framing, 25. */
 const REPORT = (() => {
   const b = Buffer.alloc(5 + 20, 0x2a);
@@ -24,16 +24,16 @@ const REPORT = (() => {
 })();
 const CONNECT_CONCURRENCY = 64;
 
-export type FloorKind = "grpc-js" | "http2";
+export type ReportTransport = "grpc-js" | "http2";
 
-export interface FloorOptions {
+export interface ReportFloorOptions {
   servers: number;
   intervalMs: number;
   seconds: number;
 }
 
-export interface FloorResult {
-  kind: FloorKind;
+export interface ReportFloor {
+  kind: ReportTransport;
   /** Reports the server answered in the window, per second. */
   perSecond: number;
   /** The server's CPU over the window, as a share of one core, and per report (all, and the kernel's part). */
@@ -46,12 +46,12 @@ export interface FloorResult {
   clientCores: number;
 }
 
-export async function runFloor(
-  kind: FloorKind,
-  o: FloorOptions,
+export async function runReportFloor(
+  kind: ReportTransport,
+  o: ReportFloorOptions,
   progress: Progress,
   signal: AbortSignal,
-): Promise<FloorResult> {
+): Promise<ReportFloor> {
   const child = fork(SERVER, [kind], { stdio: "inherit" });
   const sessions: http2.ClientHttp2Session[] = [];
   const timers: NodeJS.Timeout[] = [];

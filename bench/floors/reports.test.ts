@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { Progress } from "../lib/progress.js";
-import { runFloor } from "./floor.js";
+import { runReportFloor } from "./reports.js";
 
 // One tiny floor run of each kind against the built floor server: every report is answered and
 // counted, and the CPU figures are there. No time or rate is asserted.
@@ -10,7 +10,12 @@ const quiet = new Progress(new Writable({ write: (_c, _e, cb) => cb() }) as unkn
 test.each(["grpc-js", "http2"] as const)(
   "the %s floor answers every report and measures its CPU",
   async (kind) => {
-    const r = await runFloor(kind, { servers: 20, intervalMs: 50, seconds: 2 }, quiet, new AbortController().signal);
+    const r = await runReportFloor(
+      kind,
+      { servers: 20, intervalMs: 50, seconds: 2 },
+      quiet,
+      new AbortController().signal,
+    );
     expect(r.kind).toBe(kind);
     // A report in flight at either edge of the window can fall on either side of the count.
     expect(r.answered).toBeGreaterThan(0.9);
