@@ -11,6 +11,11 @@ import { joinUntilWelcome, leave } from "./room-ops.js";
 // seats to its server in one script (DELETE_ROOM, in the baseline 78a0691 as today), so "key gone"
 // is also "capacity free".
 // One room at a time, so each figure is the clean-up path alone, not a queue behind other rooms.
+// Two ways to see "gone", each a phase of its own: `poll` asks EXISTS in a loop (at most one round
+// trip late, but the loop keeps the load generator and Redis busy on a 2-core machine while the
+// game server works), `notify` waits for Redis's keyspace event for each key (no load while it
+// waits; it arrives after the deleting script ran). The run sets notify-keyspace-events for the
+// phase and puts the old value back.
 
 /** A room still mapped this long after its last player left counts as an error, not a sample. */
 const GIVE_UP_MS = 5_000;
@@ -50,16 +55,67 @@ async function untilGone(redis: Redis, keys: string[], t0: number, signal: Abort
   }
 }
 
-export async function cleanupLatency(p: RoomPhaseInput & { total: number }): Promise<{ result: PhaseResult }> {
+/** Keyspace events for deletes and expiries, on top of whatever the server had on. */
+const KEYSPACE_EVENTS = "Kgx";
+
+/**
+ * Subscribes to each key's keyspace channel; `gone` resolves once Redis announced every key's
+ * deletion (or expiry). `gone` must be awaited, or `cancel` called.
+ */
+async function deletions(sub: Redis, db: number, keys: string[], signal: AbortSignal) {
+  const channels = keys.map((k) => `__keyspace@${db}__:${k}`);
+  const left = new Set(channels);
+  let settle = () => {};
+  let fail: (e: unknown) => void = () => {};
+  const onMessage = (channel: string, event: string) => {
+    if ((event === "del" || event === "expired") && left.delete(channel) && left.size === 0) settle();
+  };
+  sub.on("message", onMessage);
+  await sub.subscribe(...channels);
+  const timer = setTimeout(
+    () =>
+      fail(
+        new OpError(
+          "room key not removed",
+          `${keys.join(" ")} still in Redis ${GIVE_UP_MS} ms after the last player left`,
+        ),
+      ),
+    GIVE_UP_MS,
+  );
+  const onAbort = () => fail(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const gone = new Promise<void>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  }).finally(async () => {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+    sub.off("message", onMessage);
+    await sub.unsubscribe(...channels);
+  });
+  return { gone, cancel: () => settle() };
+}
+
+export async function cleanupLatency(
+  p: RoomPhaseInput & { total: number; watch: "poll" | "notify" },
+): Promise<{ result: PhaseResult }> {
   const client = gatewayClient(p.mesh.cluster.gatewayUrl(0), "connect");
   // Its own connection: sharing one with anything else would put that traffic in the figures.
   const redis = redisClient(p.mesh.redisUrl);
+  const sub = p.watch === "notify" ? redisClient(p.mesh.redisUrl) : undefined;
+  let restore: string | undefined;
   try {
     await redis.connect();
     for (let i = 0; i < WARM_POLLS; i++) await redis.exists(`${p.mesh.keyPrefix}room:warm`);
+    if (sub) {
+      await sub.connect();
+      restore = ((await redis.config("GET", "notify-keyspace-events")) as string[])[1] ?? "";
+      await redis.config("SET", "notify-keyspace-events", `${restore}${KEYSPACE_EVENTS}`);
+    }
+    const db = (redis.options.db as number | undefined) ?? 0;
     const result = await runPhase({
       ...p,
-      name: "clean-up after last leave",
+      name: p.watch === "poll" ? "clean-up after last leave (polled)" : "clean-up after last leave (keyspace event)",
       concurrency: 1,
       op: async (i, _w, signal) => {
         const room = await createRoom(client, `cleanup-${i}`, signal);
@@ -70,6 +126,18 @@ export async function cleanupLatency(p: RoomPhaseInput & { total: number }): Pro
           const keys = await roomKeys(redis, p.mesh.keyPrefix, room.roomId);
           if (keys.length === 0)
             throw new OpError("room key missing", `no key ending in ${room.roomId} in Redis while the room is joined`);
+          if (sub) {
+            const { gone, cancel } = await deletions(sub, db, keys, signal);
+            if ((await redis.exists(...keys)) !== keys.length) {
+              cancel();
+              await gone;
+              throw new OpError("room key missing", `a key of ${room.roomId} went before its last player left`);
+            }
+            const t0 = performance.now();
+            left = leave(ws);
+            await gone;
+            return performance.now() - t0;
+          }
           const t0 = performance.now();
           left = leave(ws);
           return await untilGone(redis, keys, t0, signal);
@@ -81,6 +149,8 @@ export async function cleanupLatency(p: RoomPhaseInput & { total: number }): Pro
     });
     return { result };
   } finally {
+    if (restore !== undefined) await redis.config("SET", "notify-keyspace-events", restore).catch(() => {});
     redis.disconnect();
+    sub?.disconnect();
   }
 }

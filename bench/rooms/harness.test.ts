@@ -127,6 +127,7 @@ test("every phase once, tiny, against a real mesh of this build", async () => {
   for (const [k, n] of [
     ["createSequential", 5],
     ["cleanup", 3],
+    ["cleanupNotified", 3],
     ["createJoin", 10],
     ["joins", 6],
   ] as const)

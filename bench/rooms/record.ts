@@ -17,6 +17,7 @@ export type PhaseKey =
   | "createSequential"
   | "closeSequential"
   | "cleanup"
+  | "cleanupNotified"
   | "redisConcurrent"
   | "createJoin"
   | "joins";
@@ -27,6 +28,7 @@ export const PHASE_TITLES: Record<PhaseKey, string> = {
   createSequential: "CreateRoom, 1 client (Connect, gw 0)",
   closeSequential: "join+leave of those rooms (clean-up)",
   cleanup: "last leave to room key gone, 1 room at a time",
+  cleanupNotified: "the same, told by Redis (keyspace event)",
   redisConcurrent: "Redis SET+GET pair, N loops",
   createJoin: "CreateRoom + join to welcome, N clients",
   joins: "JoinRoom + welcome into open rooms, N clients",
@@ -37,6 +39,7 @@ export const MEASURED: PhaseKey[] = [
   "redisSequential",
   "createSequential",
   "cleanup",
+  "cleanupNotified",
   "redisConcurrent",
   "createJoin",
   "joins",

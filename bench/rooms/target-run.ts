@@ -108,7 +108,10 @@ export async function runTarget(
       await drain("afterCleanup", 35_000);
     }
     // Here, on a drained and otherwise idle mesh, so the figure is the clean-up path itself.
-    if (o.cleanup > 0) await phase("cleanup", () => cleanupLatency({ ...common, total: o.cleanup }));
+    if (o.cleanup > 0) {
+      await phase("cleanup", () => cleanupLatency({ ...common, total: o.cleanup, watch: "poll" }));
+      await phase("cleanupNotified", () => cleanupLatency({ ...common, total: o.cleanup, watch: "notify" }));
+    }
     await phase("redisConcurrent", () =>
       wrap(
         redisPairs({
