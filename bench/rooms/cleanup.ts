@@ -93,7 +93,14 @@ async function deletions(sub: Redis, db: number, keys: string[], signal: AbortSi
     sub.off("message", onMessage);
     await sub.unsubscribe(...channels);
   });
-  return { gone, cancel: () => settle() };
+  return {
+    gone,
+    cancel: () => settle(),
+    /** Stops waiting for `key`: it was gone before the watch began. */
+    drop(key: string) {
+      if (left.delete(`__keyspace@${db}__:${key}`) && left.size === 0) settle();
+    },
+  };
 }
 
 export async function cleanupLatency(
@@ -127,12 +134,19 @@ export async function cleanupLatency(
           if (keys.length === 0)
             throw new OpError("room key missing", `no key ending in ${room.roomId} in Redis while the room is joined`);
           if (sub) {
-            const { gone, cancel } = await deletions(sub, db, keys, signal);
-            if ((await redis.exists(...keys)) !== keys.length) {
-              cancel();
-              await gone;
-              throw new OpError("room key missing", `a key of ${room.roomId} went before its last player left`);
+            const watch = await deletions(sub, db, keys, signal);
+            // A checkout may drop one of a room's keys on its own while the room is joined (the
+            // baseline's reservation hold): only the keys still there once the watch began count.
+            const there = await Promise.all(keys.map((k) => redis.exists(k)));
+            if (!there.includes(1)) {
+              watch.cancel();
+              await watch.gone;
+              throw new OpError("room key missing", `every key of ${room.roomId} went before its last player left`);
             }
+            keys.forEach((k, i) => {
+              if (there[i] === 0) watch.drop(k);
+            });
+            const gone = watch.gone;
             const t0 = performance.now();
             left = leave(ws);
             await gone;
