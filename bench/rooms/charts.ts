@@ -10,6 +10,7 @@ const COLORS = {
   redis: "#7f7f7f",
   create: "#1f77b4",
   cleanup: "#2ca02c",
+  cleanupNotified: "#17becf",
   createJoin: "#d62728",
   joins: "#9467bd",
   fanout: "#ff7f0e",
@@ -23,6 +24,11 @@ function latencySeries(t: TargetRecord, dashed: boolean): Series[] {
     { label: `Redis SET+GET, 1 client${tag}`, color: COLORS.redis, samples: p.redisSequential?.latenciesMs ?? [] },
     { label: `CreateRoom, 1 client${tag}`, color: COLORS.create, samples: p.createSequential?.latenciesMs ?? [] },
     { label: `last leave to key gone${tag}`, color: COLORS.cleanup, samples: p.cleanup?.latenciesMs ?? [] },
+    {
+      label: `the same, keyspace event${tag}`,
+      color: COLORS.cleanupNotified,
+      samples: p.cleanupNotified?.latenciesMs ?? [],
+    },
     {
       label: `create+join, ${n("createJoin")} clients${tag}`,
       color: COLORS.createJoin,
