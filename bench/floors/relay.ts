@@ -7,7 +7,7 @@ import { newPlayerId } from "../../common/ids.js";
 import { encodeRelayed } from "../../gameserver/hot-frames.js";
 import { ClientFrameSchema } from "../../gen/roomgate/v1/room_pb.js";
 import { BUILT_CLI } from "../../testkit/cluster.js";
-import { childMessage } from "../lib/child-message.js";
+import { askCount, childMessage, stopChild } from "../lib/child-message.js";
 import { clockTicks, readStat } from "../lib/proc.js";
 import type { Progress } from "../lib/progress.js";
 import { sleep } from "../lib/run-control.js";
@@ -94,14 +94,14 @@ export async function runRelayFloor(
     await sleep(1000, signal);
     const a = readStat(child.pid!);
     const [received0, sends0] = [received, sends];
-    const relayed0 = (await ask(child)).relayed;
+    const relayed0 = (await askCount(child, "relayed")).relayed;
     progress.begin("relay deliveries", perSecond * (o.players - 1) * o.seconds, () => ({
       done: received - received0,
       errors: 0,
     }));
     await sleep(o.seconds * 1000, signal);
     const b = readStat(child.pid!);
-    const relayed1 = (await ask(child)).relayed;
+    const relayed1 = (await askCount(child, "relayed")).relayed;
     const sends1 = sends;
     clearInterval(tick);
     tick = undefined;
@@ -122,13 +122,6 @@ export async function runRelayFloor(
   } finally {
     clearInterval(tick);
     for (const ws of sockets) ws.terminate();
-    if (child.connected) child.send({ stop: true });
-    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    await stopChild(child);
   }
-}
-
-function ask(child: ReturnType<typeof fork>) {
-  const answer = childMessage<{ relayed: number }>(child, "relayed");
-  child.send({ count: true });
-  return answer;
 }

@@ -1,9 +1,9 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import { once } from "node:events";
 import http2 from "node:http2";
 import { resolve } from "node:path";
 import { BUILT_CLI } from "../../testkit/cluster.js";
-import { childMessage } from "../lib/child-message.js";
+import { askCount, childMessage, stopChild } from "../lib/child-message.js";
 import { clockTicks, cpuSeconds, readStat } from "../lib/proc.js";
 import type { Progress } from "../lib/progress.js";
 import { sleep } from "../lib/run-control.js";
@@ -85,7 +85,7 @@ export async function runReportFloor(
     // Every connection's timer running before the window opens.
     await sleep(o.intervalMs + 500, signal);
     const a = readStat(child.pid!);
-    const r0 = (await ask(child)).reports;
+    const r0 = (await askCount(child, "reports")).reports;
     const [sent0, answers0, client0] = [sent, answers, cpuSeconds(process.pid)];
     const t0 = performance.now();
     progress.begin(`${kind} reports`, Math.round((o.servers * o.seconds * 1000) / o.intervalMs), () => ({
@@ -94,7 +94,7 @@ export async function runReportFloor(
     }));
     await sleep(o.seconds * 1000, signal);
     const b = readStat(child.pid!);
-    const r1 = (await ask(child)).reports;
+    const r1 = (await askCount(child, "reports")).reports;
     const [sent1, answers1, client1] = [sent, answers, cpuSeconds(process.pid)];
     const s = (performance.now() - t0) / 1000;
     progress.end();
@@ -113,13 +113,6 @@ export async function runReportFloor(
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const session of sessions) session.destroy();
-    if (child.connected) child.send({ stop: true });
-    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    await stopChild(child);
   }
-}
-
-function ask(child: ChildProcess) {
-  const answer = childMessage<{ reports: number }>(child, "reports");
-  child.send({ count: true });
-  return answer;
 }

@@ -37,6 +37,9 @@ async function roomKeys(redis: Redis, prefix: string, roomId: string): Promise<s
   return out;
 }
 
+const notRemoved = (keys: string[]) =>
+  new OpError("room key not removed", `${keys.join(" ")} still in Redis ${GIVE_UP_MS} ms after the last player left`);
+
 /**
  * Polls EXISTS until the keys are gone. The figure is taken when the first "gone" answer arrives,
  * so it over-states the real moment by at most one Redis round trip: the resolution of the phase.
@@ -47,11 +50,7 @@ async function untilGone(redis: Redis, keys: string[], t0: number, signal: Abort
     const exists = await redis.exists(...keys);
     const ms = performance.now() - t0;
     if (exists === 0) return ms;
-    if (ms >= GIVE_UP_MS)
-      throw new OpError(
-        "room key not removed",
-        `${keys.join(" ")} still in Redis ${GIVE_UP_MS} ms after the last player left`,
-      );
+    if (ms >= GIVE_UP_MS) throw notRemoved(keys);
   }
 }
 
@@ -72,16 +71,7 @@ async function deletions(sub: Redis, db: number, keys: string[], signal: AbortSi
   };
   sub.on("message", onMessage);
   await sub.subscribe(...channels);
-  const timer = setTimeout(
-    () =>
-      fail(
-        new OpError(
-          "room key not removed",
-          `${keys.join(" ")} still in Redis ${GIVE_UP_MS} ms after the last player left`,
-        ),
-      ),
-    GIVE_UP_MS,
-  );
+  const timer = setTimeout(() => fail(notRemoved(keys)), GIVE_UP_MS);
   const onAbort = () => fail(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   const gone = new Promise<void>((resolve, reject) => {

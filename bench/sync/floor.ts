@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import WebSocket from "ws";
 import { BUILT_CLI } from "../../testkit/cluster.js";
-import { childMessage } from "../lib/child-message.js";
+import { childMessage, stopChild } from "../lib/child-message.js";
 import { clockTicks, readStat } from "../lib/proc.js";
 import type { Progress } from "../lib/progress.js";
 import { sleep } from "../lib/run-control.js";
@@ -69,7 +69,6 @@ export async function runFloor(
     };
   } finally {
     for (const ws of sockets) ws.terminate();
-    if (child.connected) child.send({ stop: true });
-    if (child.exitCode === null) await once(child, "exit");
+    await stopChild(child);
   }
 }

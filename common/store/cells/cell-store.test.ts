@@ -19,6 +19,16 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
+/** How many of the cells each master holds (by the cells' hash slots), in the masters' order of first sight. */
+function perMaster(s: CellStore, cells: number[]): number[] {
+  const count = new Map<string, number>();
+  for (const n of cells) {
+    const owner = s.redis.slots[slotOf(`{c${n}}`)]![0]!;
+    count.set(owner, (count.get(owner) ?? 0) + 1);
+  }
+  return [...count.values()];
+}
+
 test("a region's servers fill a cell up to the cap, then the region gets another; a labelled server goes where it says", async () => {
   for (const id of ["eu-a", "eu-b", "eu-c", "us-a"]) await store.registerServer(reg(id, { region: id.slice(0, 2) }));
   await store.registerServer(reg("ops", { region: "eu", labels: { cell: "4000" } }));
@@ -38,12 +48,12 @@ test("a region's servers fill a cell up to the cap, then the region gets another
 
 test("new cells spread evenly over the masters", async () => {
   for (let i = 0; i < 12; i++) await store.registerServer(reg(`s${i}`, { region: `r${i}` }));
-  const perMaster = new Map<string, number>();
-  for (const c of await store.map.all()) {
-    const owner = store.redis.slots[slotOf(`{c${c.cell}}`)]![0]!;
-    perMaster.set(owner, (perMaster.get(owner) ?? 0) + 1);
-  }
-  expect([...perMaster.values()]).toEqual([4, 4, 4]);
+  expect(
+    perMaster(
+      store,
+      (await store.map.all()).map((c) => c.cell),
+    ),
+  ).toEqual([4, 4, 4]);
 });
 
 test("new cells spread over the masters when they are made at once, through several stores", async () => {
@@ -65,12 +75,7 @@ test("new cells spread over the masters when they are made at once, through seve
     await Promise.all(
       Array.from({ length: 6 }, (_, i) => stores[i % 2]!.registerServer(reg(`s${i}`, { region: "eu" }))),
     );
-    const perMaster = new Map<string, number>();
-    for (const n of await stores[0]!.map.numbers()) {
-      const owner = stores[0]!.redis.slots[slotOf(`{c${n}}`)]![0]!;
-      perMaster.set(owner, (perMaster.get(owner) ?? 0) + 1);
-    }
-    expect([...perMaster.values()]).toEqual([2, 2, 2]);
+    expect(perMaster(stores[0]!, await stores[0]!.map.numbers())).toEqual([2, 2, 2]);
   } finally {
     await Promise.all(stores.map((s) => s.close()));
   }

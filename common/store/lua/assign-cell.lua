@@ -38,8 +38,9 @@ else
   if not cell then
     -- A new cell for the region.
     if owners ~= '' then
+      local last = math.min(maxCells, #owners) - 1
       local load = {}
-      for n = 0, math.min(maxCells, #owners) - 1 do
+      for n = 0, last do
         local o = string.sub(owners, n + 1, n + 1)
         if o ~= '.' then
           load[o] = load[o] or 0
@@ -47,7 +48,7 @@ else
         end
       end
       local best = nil
-      for n = 0, math.min(maxCells, #owners) - 1 do
+      for n = 0, last do
         local o = string.sub(owners, n + 1, n + 1)
         if not used[n] and o ~= '.' and (not best or load[o] < best) then
           best = load[o]
