@@ -18,6 +18,7 @@ import {
   PLACEMENT_STRATEGIES,
   type PlacementStrategy,
   type ClusterEvents,
+  type Liveness,
   type Rooms,
   type RoomStore,
   type Seats,
@@ -316,7 +317,8 @@ export async function startOneGameServer(
   /** The store the rest of the deployment uses (with REDIS_URL naming a cluster, the cell store that routes by room id). */
   roomStore: Pick<Rooms, "deleteRoom" | "openRoomOnToken"> &
     Pick<Seats, "setRoomPlayers"> &
-    Pick<ClusterEvents, "publishEvent">,
+    Pick<ClusterEvents, "publishEvent"> &
+    Pick<Liveness, "recordOwnLoad">,
   log: Logger,
   id?: string,
   onDrainRequested?: () => void,
@@ -345,6 +347,7 @@ export async function startOneGameServer(
     spentTokens,
     roomStore: bool(v, "REMOVE_ENDED_ROOMS") ? roomStore : undefined,
     roomRecords: bool(v, "WRITE_ROOM_RECORDS") ? roomStore : undefined,
+    loadStore: bool(v, "WRITE_LOAD_REPORTS") ? roomStore : undefined,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     storeOutageGraceMs: int(v, "STORE_OUTAGE_GRACE_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),

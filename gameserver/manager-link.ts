@@ -16,6 +16,7 @@ import type { RoomCleanup } from "./room-cleanup.js";
 import { FenceLease } from "./fence-lease.js";
 import { fencing } from "./metrics.js";
 import { probeTarget } from "../common/port-probe.js";
+import type { LoadWriter } from "./load-writer.js";
 
 // The game server's side of the Attach stream: registers, reports load on a timer (when it changed,
 // or as the Manager's heartbeat asks: report-pacer.ts), forwards room
@@ -26,7 +27,8 @@ import { probeTarget } from "../common/port-probe.js";
 // may move them. The next registration tells the Manager which rooms still exist. The link drives
 // the RoomHost and hears its RoomEvents (server.ts subscribes it); the host knows nothing of the link.
 // With a RoomCleanup, a room that ended here is removed from the store (and announced) here; only
-// one it could not remove is sent as `closed`.
+// one it could not remove is sent as `closed`. With a LoadWriter, load reports go to the store
+// rather than to the Manager (load-writer.ts), and the store's answer renews the lease.
 
 export interface ManagerLinkOptions {
   /** MANAGER_ADDRESS: one Manager, a DNS name of several, or a comma-separated list. */
@@ -42,6 +44,8 @@ export interface ManagerLinkOptions {
   onDrain?: () => void;
   /** Removes rooms that ended here from the store before `closed` goes (REMOVE_ENDED_ROOMS); absent: the Manager does. */
   cleanup?: RoomCleanup;
+  /** Writes load reports to the store itself (WRITE_LOAD_REPORTS); absent: they go to the Manager. */
+  loads?: LoadWriter;
   /** STORE_OUTAGE_GRACE_MS: how long store-down answers keep the lease (FenceLeaseOptions). */
   storeOutageGraceMs: number;
   /** The lease's clock; monotonic (performance.now) by default. */
@@ -332,6 +336,7 @@ export class ManagerLink implements RoomEvents {
         host.markAllDirty();
         this.o.log.info("registered with manager", { manager: this.manager, rooms: msg.msg.value.roomIds.length });
         this.pacer.registered(msg.msg.value.heartbeatIntervalMs);
+        this.o.loads?.registered(Number(msg.msg.value.epoch), msg.msg.value.deadlineMs);
         this.report();
         for (const w of this.registeredWaiters.splice(0)) w();
         return;
@@ -362,14 +367,16 @@ export class ManagerLink implements RoomEvents {
   }
 
   /**
-   * A Manager answered a report: the lease runs on. One that cannot reach the store sends this
-   * server to the next Manager once (one that reaches the store takes it over); while they all
-   * say so, the answers keep the lease for the outage grace.
+   * A Manager (or the store) answered a report: the lease runs on. A Manager that cannot reach the
+   * store (it says so, or the store no longer holds its heartbeat: `managerLost`) sends this server
+   * to the next Manager once (one that reaches the store takes it over); while they all say so,
+   * store-down answers keep the lease for the outage grace.
    */
-  private answered(sequence: number, storeDown: boolean) {
+  private answered(sequence: number, storeDown: boolean, managerLost = storeDown) {
     if (!this.lease.answered(sequence, storeDown)) return;
     this.leaseChanged();
-    if (!storeDown) this.leftForStoreDown = false;
+    if (!storeDown) this.o.loads?.managerRecorded();
+    if (!managerLost) this.leftForStoreDown = false;
     else if (!this.leftForStoreDown && this.managers.targets.length > 1) {
       this.leftForStoreDown = true;
       this.abandon("its manager cannot reach the room store");
@@ -391,7 +398,19 @@ export class ManagerLink implements RoomEvents {
     } else if (!this.pacer.due(load)) return;
     const sequence = ++this.sequence;
     this.lease.sent(sequence);
-    this.send({ case: "load", value: { rooms, players, roomCpu, sequence } });
+    const report = { rooms, players, roomCpu, sequence };
+    const written = this.o.loads?.write({ players, roomCpu });
+    if (!written) return this.send({ case: "load", value: report });
+    const call = this.call;
+    void written.then((outcome) => {
+      // An answer about another stream's registration says nothing about this one.
+      if (this.call !== call || !this.registered) return;
+      if (outcome === "failed") this.send({ case: "load", value: report });
+      // Declared dead (its rooms moved) or registered again elsewhere, as a Manager would have said.
+      else if (outcome === "stale") this.abandon("the store holds a newer life of this server");
+      // Recorded; "unheard": this server's Manager lost the store (its heartbeat there ran out).
+      else this.answered(sequence, false, outcome === "unheard");
+    });
   }
 
   private send(msg: Init) {

@@ -10,6 +10,7 @@ import { type DrainMode, RoomHost } from "./room-host.js";
 import { advertisedLabels } from "./room-module.js";
 import { RoomCleanup, type RoomCleanupStore } from "./room-cleanup.js";
 import { RoomRecords, type RoomRecordsStore } from "./room-records.js";
+import { LoadWriter, type LoadWriterStore } from "./load-writer.js";
 import { WsServer } from "./ws-server.js";
 import { exportServerStats } from "./metrics.js";
 
@@ -45,6 +46,11 @@ export interface GameServerOptions extends RoomLimits {
    * `opened` and `players`.
    */
   roomRecords?: RoomRecordsStore;
+  /**
+   * Where this server writes its own load reports (WRITE_LOAD_REPORTS, load-writer.ts). Absent:
+   * every report goes to the Manager.
+   */
+  loadStore?: LoadWriterStore;
   reportIntervalMs: number;
   /** STORE_OUTAGE_GRACE_MS: how long Managers' store-down answers keep this server's rooms running (default 60 s). */
   storeOutageGraceMs?: number;
@@ -140,6 +146,7 @@ export async function startGameServer(o: GameServerOptions): Promise<GameServer>
     },
     log: o.log,
     cleanup: o.roomStore && new RoomCleanup(o.roomStore, serverId, o.log),
+    loads: o.loadStore && new LoadWriter(o.loadStore, serverId, o.log),
     storeOutageGraceMs: o.storeOutageGraceMs ?? 60_000,
     onDrain: () => (o.onDrainRequested ? o.onDrainRequested() : void shutdown()),
   });

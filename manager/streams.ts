@@ -208,7 +208,17 @@ export class AttachStreams {
     const heartbeatIntervalMs = fenceMs > 0 ? Math.min(heartbeat, Math.floor(fenceMs / 2)) : heartbeat;
     s.session.send(
       create(AttachResponseSchema, {
-        msg: { case: "registered", value: { roomIds: kept, heartbeatIntervalMs, fenceMs } },
+        msg: {
+          case: "registered",
+          value: {
+            roomIds: kept,
+            heartbeatIntervalMs,
+            fenceMs,
+            // What a server needs to write its own reports to the store (docs/protocol.md).
+            epoch: BigInt(epoch),
+            deadlineMs: reg.reportIntervalMs * this.o.missedReports,
+          },
+        },
       }),
     );
     this.o.log.info("game server registered", {

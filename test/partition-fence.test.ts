@@ -4,12 +4,15 @@ import type { LogLine } from "../testkit/cluster";
 import { gatewayClient, Player } from "../testkit/client";
 import { startTcpProxy, type TcpProxy } from "../testkit/tcp-proxy";
 import { startCluster } from "./harness/cluster";
+import { redisUrl } from "./harness/state";
 
 // Issue 16, Partitions: a game server cut off from every Manager while its players still reach it.
 // It must never run its room beside the copy the Managers move elsewhere: it fences (stops the
 // room, players 4002) before any Manager declares it dead; the room resumes on another server
 // from its last snapshot; when the partition heals, the server registers again and nothing is
-// duplicated. The cut is silent (nothing refused or closed), between the server and both Managers.
+// duplicated. The cut is silent (nothing refused or closed), between the server and both Managers,
+// and between the server and Redis: a server that writes its own load reports (WRITE_LOAD_REPORTS)
+// and still reaches the store is alive, and keeps its room (the second test).
 
 const REPORT_MS = 500;
 const MISSED = 6;
@@ -18,6 +21,8 @@ const FENCE_MARGIN_MS = 500;
 
 let env: Awaited<ReturnType<typeof startCluster>>;
 let proxies: TcpProxy[] = [];
+/** gs-cut's own way to Redis. */
+let toRedis: TcpProxy;
 
 /**
  * Cuts the server off from every Manager, and heals it. One function, so the same test can run on
@@ -28,7 +33,7 @@ interface Partition {
   heal(): void;
 }
 
-function proxyPartition(ps: TcpProxy[]): Partition {
+function proxyPartition(ps: readonly TcpProxy[]): Partition {
   return {
     cut: () => {
       for (const p of ps) p.blackhole();
@@ -40,7 +45,10 @@ function proxyPartition(ps: TcpProxy[]): Partition {
 }
 
 beforeAll(async () => {
+  const redis = new URL(redisUrl());
+  toRedis = await startTcpProxy(Number(redis.port));
   env = await startCluster("partition", {
+    redisUrl: redisUrl(),
     managers: 2,
     gateways: 1,
     gameServers: 0,
@@ -53,6 +61,7 @@ beforeAll(async () => {
     ...server,
     GAMESERVER_REGION: "cut",
     MANAGER_ADDRESS: proxies.map((p) => `127.0.0.1:${p.port}`).join(","),
+    REDIS_URL: `redis://127.0.0.1:${toRedis.port}`,
   });
   await startRegisteredOnAny(cluster, "gs-ok", { ...server, GAMESERVER_REGION: "ok" });
 }, 60_000);
@@ -60,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.stop();
   for (const p of proxies) await p.close();
+  await toRedis?.close();
 }, 60_000);
 
 async function startRegisteredOnAny(cluster: typeof env.cluster, id: string, extra: Record<string, string>) {
@@ -85,7 +95,7 @@ test("a server cut off from every Manager fences its room before it is declared 
   const { cluster, store } = env;
   const gw = gatewayClient(cluster.gatewayUrl(0));
   const cutServer = cluster.gameServer("gs-cut");
-  const partition = proxyPartition(proxies);
+  const partition = proxyPartition([...proxies, toRedis]);
 
   const r = await gw.createRoom({ region: "cut", playerName: "ann", maxPlayers: 4 });
   expect(r.serverId).toBe("gs-cut");
@@ -168,6 +178,44 @@ test("a server cut off from every Manager fences its room before it is declared 
   await p.player.leave();
   await back.player.leave();
 }, 90_000);
+
+test("a server cut off from every Manager but not from Redis stays alive: no fence, no burial, its room plays on, and it takes rooms again after the heal", async () => {
+  const { cluster, store } = env;
+  const gw = gatewayClient(cluster.gatewayUrl(0));
+  const cutServer = cluster.gameServer("gs-cut");
+  const partition = proxyPartition(proxies);
+  const r = await gw.createRoom({ region: "cut", playerName: "cy", maxPlayers: 4 });
+  expect(r.serverId).toBe("gs-cut");
+  const cy = await Player.join(r.serverAddress, r.roomId, r.joinToken);
+  const dee = await gw.joinRoom({ roomId: r.roomId, playerName: "dee" });
+  const d = await Player.join(dee.serverAddress, r.roomId, dee.joinToken);
+  const fencesBefore = cutServer.proc.lines.filter((l) => l.msg.startsWith("fenced")).length;
+  const epoch = (await store.getServer("gs-cut"))!.epoch;
+  const cutAt = Date.now();
+  partition.cut();
+  // Two death deadlines: the server's own reports keep it alive, so nothing happens.
+  await new Promise((resolve) => setTimeout(resolve, REPORT_MS * MISSED * 2)); // a span of time is what is tested
+  cy.player.broadcast(new Uint8Array([9]));
+  expect((await d.player.next("message")).frame.value.payload).toEqual(new Uint8Array([9]));
+  expect(cutServer.proc.lines.filter((l) => l.msg.startsWith("fenced")).length).toBe(fencesBefore);
+  for (const m of cluster.managers)
+    expect(m.proc.lines.filter((l) => l.msg === "game server removed" && at(l) >= cutAt)).toEqual([]);
+  const during = (await store.getServer("gs-cut"))!;
+  expect(during.epoch).toBe(epoch);
+  // Its reports still arrive (it writes them); its stream is gone, so it takes no new rooms meanwhile.
+  expect(Number(during.lastReportTime!.seconds) * 1000).toBeGreaterThanOrEqual(cutAt + REPORT_MS * MISSED - 1000);
+  expect((await store.getRoom(r.roomId))?.serverId).toBe("gs-cut");
+
+  // The cut was silent and shorter than the stream's keepalive: once it heals, the same life goes on.
+  partition.heal();
+  const fresh = await gw.createRoom({ region: "cut" });
+  expect(fresh.serverId).toBe("gs-cut");
+  expect((await store.getServer("gs-cut"))!.epoch).toBe(epoch);
+  cy.player.broadcast(new Uint8Array([10]));
+  expect((await d.player.next("message")).frame.value.payload).toEqual(new Uint8Array([10]));
+  await cy.player.leave();
+  await d.player.leave();
+}, 60_000);
 
 async function roomsOn(port: number): Promise<number> {
   return ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { rooms: number }).rooms;

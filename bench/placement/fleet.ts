@@ -9,12 +9,16 @@ import {
 } from "../../gen/roomgate/v1/manager_pb.js";
 import { grpcClientConstructor } from "../../common/grpc-adapter.js";
 import { ReportPacer } from "../../gameserver/report-pacer.js";
+import { LoadWriter, type LoadWriterStore } from "../../gameserver/load-writer.js";
+import { silentLogger } from "../../common/log.js";
 
 // Simulated game servers: real Attach streams to the Manager, with none of a game server's rooms
 // or sockets behind them. They register, report load on their interval as a game server does
 // (when it changed, and otherwise as often as the Manager's heartbeat asks: a Manager that asks
 // for none gets a report every interval) and confirm every open_room at once, so the Manager does
-// all of its per-room work while a server does the least it can. A stream that breaks is a finding, not something to hide by reconnecting: the Manager
+// all of its per-room work while a server does the least it can. Given a store, they write their
+// reports there when the Manager's registration names an epoch, as a game server does with
+// WRITE_LOAD_REPORTS (through the game server's own LoadWriter). A stream that breaks is a finding, not something to hide by reconnecting: the Manager
 // would have moved that server's rooms meanwhile.
 
 export interface FleetOptions {
@@ -26,6 +30,8 @@ export interface FleetOptions {
   maxPlayers: number;
   reportIntervalMs: number;
   serversPerConnection: number;
+  /** Where servers write their own load reports (WRITE_LOAD_REPORTS); absent: every report goes to the Manager. */
+  loadStore?: LoadWriterStore;
 }
 
 type Msg = MessageInitShape<typeof AttachRequestSchema>["msg"];
@@ -40,6 +46,7 @@ class SimulatedServer {
   private timer?: NodeJS.Timeout;
   private readonly call: Stream;
   private readonly pacer: ReportPacer;
+  private readonly writer?: LoadWriter;
   readonly done: Promise<void>;
 
   constructor(
@@ -50,6 +57,7 @@ class SimulatedServer {
     private readonly fleet: Fleet,
   ) {
     this.pacer = new ReportPacer(fleet.o.reportIntervalMs);
+    if (fleet.o.loadStore) this.writer = new LoadWriter(fleet.o.loadStore, id, silentLogger);
     this.call = (client as unknown as { attach(): Stream }).attach();
     this.done = new Promise((resolve) => this.call.once("status", () => resolve()));
     this.call.on("data", (msg: AttachResponse) => this.onCommand(msg));
@@ -82,6 +90,7 @@ class SimulatedServer {
         if (this.registered) return;
         this.registered = true;
         this.pacer.registered(msg.msg.value.heartbeatIntervalMs);
+        this.writer?.registered(Number(msg.msg.value.epoch), msg.msg.value.deadlineMs);
         this.fleet.onRegistered();
         // Spread over one interval, as a fleet that started at different times would report.
         this.timer = setTimeout(() => {
@@ -131,8 +140,16 @@ class SimulatedServer {
   private report() {
     const load = { players: 0, rooms: this.rooms.size };
     if (!this.pacer.due({ ...load, cpuMoved: false })) return;
-    this.fleet.reportsSent++;
-    this.send({ case: "load", value: load });
+    const written = this.writer?.write({ players: load.players, roomCpu: [] });
+    if (!written) {
+      this.fleet.reportsSent++;
+      this.send({ case: "load", value: load });
+      return;
+    }
+    this.fleet.reportsWritten++;
+    void written.then((outcome) => {
+      if (outcome !== "recorded") this.fleet.problem(`${this.id}: the store answered a load report ${outcome}`);
+    });
   }
 
   private send(msg: Msg) {
@@ -157,13 +174,20 @@ export class Fleet {
   readonly problems: string[] = [];
   /** Rooms the fleet holds open right now (what the Manager asked for and was told opened). */
   liveRooms = 0;
-  /** Load reports sent so far (each server reports when its load changed, or on its Manager's heartbeat). */
+  /** Load reports sent to the Manager so far (each server reports when its load changed, or on its Manager's heartbeat). */
   reportsSent = 0;
+  /** Load reports written to the store so far (loadStore, and a Manager that names epochs). */
+  reportsWritten = 0;
   stopping = false;
   private registeredCount = 0;
   private allRegistered?: () => void;
 
   constructor(readonly o: FleetOptions) {}
+
+  /** Records a finding; a few dozen say what a thousand would. */
+  problem(what: string) {
+    if (this.problems.length < 50) this.problems.push(what);
+  }
 
   onRegistered() {
     this.registeredCount++;

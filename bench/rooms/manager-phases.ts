@@ -12,6 +12,7 @@ import { Fleet } from "../placement/fleet.js";
 import { startManagerProcess } from "../placement/manager.js";
 import { usedMemory } from "../placement/redis.js";
 import { deleteKeys } from "./mesh.js";
+import { RedisStore } from "../../common/store/redis-store.js";
 import { type KeyKind, keyKinds } from "./redis-keys.js";
 
 // The two figures of issue 14 that need a fleet no 2-core machine can run for real: what load
@@ -20,7 +21,9 @@ import { type KeyKind, keyKinds } from "./redis-keys.js";
 // simulated servers (real Attach streams that look at their load every second, report it as a
 // game server does, and confirm every open at once). Their load does not change, so a Manager
 // that asks for a slower heartbeat gets fewer reports: the phase says how many, and what each
-// cost. Rooms are written through the Manager's AllocateRoom, the path a Gateway takes, not into
+// cost. The simulated servers write their own reports to the store (WRITE_LOAD_REPORTS, a game
+// server's default) when the Manager's registration lets them, as a game server does: the phase
+// then says how many went to the store, and what Redis spent. Rooms are written through the Manager's AllocateRoom, the path a Gateway takes, not into
 // the store directly: the memory figure is what the real scripts leave behind per room.
 
 const ATTACH_LIMIT_MS = 120_000;
@@ -46,6 +49,8 @@ export interface ManagerFigures {
     clientCores?: number;
     /** Load reports the Manager got, per second of the window. */
     perSecond: number;
+    /** Load reports the servers wrote to the store themselves, per second of the window. */
+    writtenPerSecond?: number;
   };
   /** Rooms written, the Redis used_memory before and after them, and the phase's keys by kind. */
   memory?: { rooms: number; before?: number; after?: number; bytesPerRoom?: number; keys?: KeyKind[] };
@@ -81,6 +86,9 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
   const teardown = new Teardown();
   let fleet: Fleet | undefined;
   let allocator: Allocator | undefined;
+  // The servers' own connection to the store, as each game server has one (here one for all).
+  const loadStore = new RedisStore({ redis: p.redisUrl, keyPrefix });
+  teardown.add("servers' store connection", () => loadStore.close());
   if (p.sharedRedis) teardown.add("redis keys", () => deleteKeys(p.redisUrl, keyPrefix));
   teardown.add("allocation client", () => allocator?.close());
   teardown.add("simulated servers", () => fleet?.stop());
@@ -109,6 +117,7 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
       maxPlayers: maxRooms * SEATS,
       reportIntervalMs: 1000,
       serversPerConnection: 1,
+      loadStore,
     });
     const f = fleet;
     r.registerMs = await f.attach(ATTACH_LIMIT_MS);
@@ -120,6 +129,7 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
       await sleep(1000, p.signal);
       const a = cpu.sample();
       const sent = f.reportsSent;
+      const written = f.reportsWritten;
       const t0 = performance.now();
       await sleep(p.reportSeconds * 1000, p.signal);
       const seconds = (performance.now() - t0) / 1000;
@@ -131,6 +141,7 @@ export async function managerPhases(p: ManagerPhaseInput): Promise<ManagerFigure
         redisCores: share(d.redis),
         clientCores: share(d.client),
         perSecond: (f.reportsSent - sent) / seconds,
+        writtenPerSecond: (f.reportsWritten - written) / seconds,
       };
     }
 

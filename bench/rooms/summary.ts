@@ -87,12 +87,15 @@ function fanoutLines(r: TargetRecord): string[] {
   ];
 }
 
-/** How many reports reached the Manager, and its CPU per report (older runs' records lack the count). */
-function perReport(r: { perSecond?: number; managerCores?: number }): string {
+/** How many reports went to the store and to the Manager, and its CPU per report (older runs' records lack the counts). */
+function perReport(r: { perSecond?: number; writtenPerSecond?: number; managerCores?: number }): string {
   if (r.perSecond === undefined) return "reports n/a";
+  const written = r.writtenPerSecond
+    ? `${num(r.writtenPerSecond)} reports/s written to the store by the servers, `
+    : "";
   const each =
     r.managerCores === undefined || r.perSecond <= 0 ? "n/a" : `${num((1e6 * r.managerCores) / r.perSecond)} µs`;
-  return `${num(r.perSecond)} reports/s, Manager ${each} per report`;
+  return `${written}${num(r.perSecond)} reports/s to the Manager, Manager ${each} per report`;
 }
 
 function managerLines(r: TargetRecord): string[] {

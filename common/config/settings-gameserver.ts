@@ -76,6 +76,13 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     help: "A room this server opened on its first join token is recorded in the store by this server: the token's use spends it and records the room OPEN with its player seated in one store call, and later seat counts are written here too, guarded by room and server id as the Manager does; the Manager hears neither. A write that fails goes to the Manager as before. false: the Manager records both when it hears opened and players (for a Redis user for game servers that may only spend join tokens).",
   },
   {
+    env: "WRITE_LOAD_REPORTS",
+    kind: "bool",
+    for: GS,
+    default: "true",
+    help: "This server writes its load reports to the store itself, under the epoch and with the deadline its registration's answer names; the store stamps each with its own clock, and its answer renews the fencing lease as a Manager's would. The Manager hears no reports (a Manager older than this setting names no epoch, and gets them all). A write that fails sends the report to the Manager, and the reports after it until the Manager records one. false: every report goes to the Manager (for a Redis user for game servers that may not write servers' liveness).",
+  },
+  {
     env: "GAMESERVER_MAX_PLAYERS",
     kind: "int",
     for: GS,

@@ -24,7 +24,7 @@ export interface StoreParts {
 /** The part that answers each call. A call missing here fails to compile (ComposedStore implements RoomStore). */
 const ROUTES = {
   servers: ["registerServer", "getServer", "listServers", "setServerState", "listServerRooms"],
-  liveness: ["recordLoad", "recordLoads", "expiredServers", "removeServer", "heartbeat"],
+  liveness: ["recordLoad", "recordLoads", "recordOwnLoad", "expiredServers", "removeServer", "heartbeat"],
   rooms: [
     "allocateRoom",
     "confirmRoom",

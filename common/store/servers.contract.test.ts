@@ -115,6 +115,20 @@ describe.each(implementations)("%s servers", (_name, make) => {
     expect((await store.getRoom(ra.roomId))!.cpuSeconds).toBe(1.25);
   });
 
+  test("a server removed and registered again gets an epoch its buried life never had", async () => {
+    const first = await store.registerServer(reg("a"));
+    await store.registerServer(reg("b"));
+    expect(await store.removeServer({ id: "a", epoch: first.epoch, nowMs: 5000 })).toBeDefined();
+    const again = await store.registerServer(reg("a"));
+    expect(again.epoch).toBeGreaterThan(first.epoch);
+    // A late message of the buried life changes nothing of the new one.
+    expect(await store.setServerState({ id: "a", epoch: first.epoch, state: GameServerState.SUSPECT })).toBe(false);
+    expect(await store.recordLoad({ id: "a", epoch: first.epoch, players: 9, nowMs: 5000, expiresAtMs: 9000 })).toBe(
+      false,
+    );
+    expect((await store.getServer("a"))!.state).toBe(GameServerState.LIVE);
+  });
+
   test("servers past their expiry are listed oldest first, and a report pushes it back", async () => {
     const a = await store.registerServer(reg("a", { expiresAtMs: 3000 }));
     const b = await store.registerServer(reg("b", { expiresAtMs: 2000 }));
@@ -129,6 +143,36 @@ describe.each(implementations)("%s servers", (_name, make) => {
     await store.removeServer({ id: "b", epoch: b.epoch, nowMs: 5000 });
     expect(await store.expiredServers({ nowMs: 5000, limit: 10 })).toEqual([]);
     expect(await store.expiredServers({ nowMs: 8000, limit: 10 })).toEqual([{ id: "a", epoch: a.epoch }]);
+  });
+
+  test("a report a server wrote itself is stamped with the store's clock: its deadline counts from the store's now", async () => {
+    const a = await store.registerServer(reg("a", { expiresAtMs: 1000 }));
+    await store.heartbeat({ managerId: "m1", nowMs: Date.now(), ttlMs: 60_000 });
+    const before = Date.now();
+    expect(await store.recordOwnLoad({ id: "a", epoch: a.epoch, players: 4, deadlineMs: 60_000 })).toBe("recorded");
+    const after = Date.now();
+    // The store's clock is this host's (a private redis-server, or this process).
+    expect(await store.expiredServers({ nowMs: before + 59_000, limit: 10 })).toEqual([]);
+    expect(await store.expiredServers({ nowMs: after + 61_000, limit: 10 })).toEqual([{ id: "a", epoch: a.epoch }]);
+    const s = await store.getServer("a");
+    expect(s!.players).toBe(4);
+    const stampedMs = Number(s!.lastReportTime!.seconds) * 1000 + Math.floor(s!.lastReportTime!.nanos / 1e6);
+    expect(stampedMs).toBeGreaterThanOrEqual(before - 1000);
+    expect(stampedMs).toBeLessThanOrEqual(after + 1000);
+    expect(await store.recordOwnLoad({ id: "a", epoch: a.epoch + 1, players: 5, deadlineMs: 60_000 })).toBe("stale");
+    expect(await store.recordOwnLoad({ id: "nobody", epoch: 1, players: 5, deadlineMs: 60_000 })).toBe("stale");
+    expect((await store.getServer("a"))!.players).toBe(4);
+  });
+
+  test("a server's own report says when the Manager holding its stream keeps no heartbeat, and is recorded all the same", async () => {
+    const a = await store.registerServer(reg("a", { expiresAtMs: 1000, managerId: "m9" }));
+    expect(await store.recordOwnLoad({ id: "a", epoch: a.epoch, players: 2, deadlineMs: 60_000 })).toBe("unheard");
+    expect(await store.expiredServers({ nowMs: Date.now() + 30_000, limit: 10 })).toEqual([]);
+    expect((await store.getServer("a"))!.players).toBe(2);
+    await store.heartbeat({ managerId: "m9", nowMs: Date.now(), ttlMs: 60_000 });
+    expect(await store.recordOwnLoad({ id: "a", epoch: a.epoch, players: 3, deadlineMs: 60_000 })).toBe("recorded");
+    await store.heartbeat({ managerId: "m9", nowMs: Date.now(), ttlMs: 0 });
+    expect(await store.recordOwnLoad({ id: "a", epoch: a.epoch, players: 3, deadlineMs: 60_000 })).toBe("unheard");
   });
 
   test("servers of a Manager that stopped its heartbeat are unreached, except by that Manager", async () => {

@@ -49,6 +49,25 @@ export interface LoadReport extends ServerEpoch {
   roomCpu?: RoomCpuReport[];
 }
 
+/**
+ * A load report a server wrote itself (docs/protocol.md, Reports to the store): it gives only its
+ * deadline, and the store stamps it with the store's own clock, so no server's clock decides
+ * when it dies.
+ */
+export interface OwnLoadReport extends ServerEpoch {
+  players: number;
+  /** The server counts as dead this long after the store recorded the report, unless it reports again. */
+  deadlineMs: number;
+  roomCpu?: RoomCpuReport[];
+}
+
+/**
+ * What the store made of a server's own report: recorded; recorded, but the Manager holding the
+ * server's stream has stopped its heartbeat (it lost the store: the server should go to another);
+ * or refused, the epoch not current.
+ */
+export type OwnLoadAnswer = "recorded" | "unheard" | "stale";
+
 export interface RoomCpuReport {
   roomId: string;
   cpuSeconds: number;
@@ -71,6 +90,8 @@ export interface Liveness {
    * milliseconds): for each, what recordLoad does and answers, in order.
    */
   recordLoads(reports: readonly LoadReport[]): Promise<boolean[]>;
+  /** A report the server wrote itself: recordLoad's work on the store's clock, and whether its Manager is heard. */
+  recordOwnLoad(report: OwnLoadReport): Promise<OwnLoadAnswer>;
   /** Servers whose expiry has passed, oldest first: O(log n) in the number of servers, not a scan. */
   expiredServers(q: { nowMs: number; limit: number }): Promise<ServerEpoch[]>;
   /**

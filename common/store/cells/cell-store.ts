@@ -16,7 +16,14 @@ import { STORE_SCRIPTS } from "../redis-store.js";
 import { listCursor } from "../placement.js";
 import type { AllocateInput, AllocateResult, Claim, RoomOnServer, TokenOpen, TokenOpenResult } from "../rooms.js";
 import type { HoldResult, JoinPublicResult, QuickJoin, RoomQuery, SeatRequest } from "../seats.js";
-import type { LoadReport, RemovedServer, ServerEpoch, ServerRegistration } from "../servers.js";
+import type {
+  LoadReport,
+  OwnLoadAnswer,
+  OwnLoadReport,
+  RemovedServer,
+  ServerEpoch,
+  ServerRegistration,
+} from "../servers.js";
 import type { MoveRequest, MoveResult } from "../migration.js";
 import type { GameServerState } from "../../../gen/roomgate/v1/common_pb.js";
 import type { RoomStore } from "../store.js";
@@ -157,6 +164,11 @@ export class CellStore implements RoomStore {
 
   async recordLoad(r: LoadReport) {
     return (await this.recordLoads([r]))[0] === true;
+  }
+
+  async recordOwnLoad(r: OwnLoadReport): Promise<OwnLoadAnswer> {
+    // A server the map has no cell for was removed: as a report of another life would be.
+    return (await (await this.serverCell(r.id))?.liveness.recordOwnLoad(r)) ?? "stale";
   }
 
   async recordLoads(reports: readonly LoadReport[]) {

@@ -28,8 +28,16 @@ if old[2] ~= pool then
   redis.call('HINCRBY', prefix .. 'poolsize', pool, 1)
   redis.call('HSET', prefix .. 'pools', pool, poolLabels)
 end
-local epoch = redis.call('HINCRBY', serverKey, 'epoch', 1)
-redis.call('HSET', serverKey, 'id', id, 'address', address, 'region', region, 'maxRooms', maxRooms,
+-- One counter for every server: a server removed (its hash gone) and registered again gets a new
+-- epoch, never one a late message of its buried life still names. Above the server's own, for a
+-- store whose servers were registered before the counter existed.
+local epoch = redis.call('INCR', prefix .. 'epoch')
+local ownEpoch = tonumber(redis.call('HGET', serverKey, 'epoch') or '0')
+if epoch <= ownEpoch then
+  epoch = ownEpoch + 1
+  redis.call('SET', prefix .. 'epoch', epoch)
+end
+redis.call('HSET', serverKey, 'epoch', epoch, 'id', id, 'address', address, 'region', region, 'maxRooms', maxRooms,
   'maxPlayers', maxPlayers, 'reportIntervalMs', reportIntervalMs, 'reportAt', nowMs, 'state', SERVER_LIVE, 'manager', managerId,
   'zone', zone, 'labels', labels, 'pool', pool, 'tok', tok)
 redis.call('HSETNX', serverKey, 'rooms', 0)

@@ -4,6 +4,8 @@ import { GameServerSchema, GameServerState, RoomState } from "../../../gen/roomg
 import type {
   LoadReport,
   Liveness,
+  OwnLoadAnswer,
+  OwnLoadReport,
   RemovedServer,
   ServerEpoch,
   ServerRegistration,
@@ -30,7 +32,7 @@ export class MemoryServers implements ServerRegistry {
       reportIntervalMs: reg.reportIntervalMs,
       state: GameServerState.LIVE,
       lastReportTime: timestampFromMs(reg.nowMs),
-      epoch: (prev?.epoch ?? 0) + 1,
+      epoch: ++this.s.lastEpoch,
       managerId: reg.managerId,
       zone: reg.zone,
       labels: reg.labels,
@@ -79,6 +81,14 @@ export class MemoryLiveness implements Liveness {
       room.cpuLoad = c.load;
     }
     return true;
+  }
+
+  async recordOwnLoad({ deadlineMs, ...r }: OwnLoadReport): Promise<OwnLoadAnswer> {
+    // The embedded store's clock is this process's.
+    const nowMs = Date.now();
+    if (!(await this.recordLoad({ ...r, nowMs, expiresAtMs: nowMs + deadlineMs }))) return "stale";
+    const managerId = this.s.servers.get(r.id)?.managerId;
+    return managerId && (this.s.managers.get(managerId) ?? 0) > nowMs ? "recorded" : "unheard";
   }
 
   async recordLoads(reports: readonly LoadReport[]) {

@@ -42,6 +42,8 @@ export class MemoryState {
   readonly expiry = new Map<string, number>();
   /** Manager id -> until when it said it is alive. */
   readonly managers = new Map<string, number>();
+  /** The last epoch given to any server: one counter, so a server removed and back never reuses one. */
+  lastEpoch = 0;
   readonly caps = new MemoryCaps(this.rooms);
 
   /** The wanted regions in order, then any; within each the strategy's pick (see PlacementStrategy). */

@@ -4,6 +4,7 @@
 //   {prefix}server:{id}            hash   address, capacity, reservations, state, epoch
 //   {prefix}server:{id}:rooms      hash   rooms mapped to the server (ids -> '')
 //   {prefix}servers                set    server ids
+//   {prefix}epoch                  string the last epoch given to any server (register.lua)
 //   {prefix}expiry                 zset   server ids by when they count as dead without a report
 //   {prefix}mgr:{managerId}        string present while that Manager is alive (expires)
 //   {prefix}idem:{requestId}       string room id, expires

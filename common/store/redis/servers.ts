@@ -2,6 +2,8 @@ import type { GameServer, GameServerState } from "../../../gen/roomgate/v1/commo
 import { canonicalLabels, serverLabels } from "../placement.js";
 import type {
   LoadReport,
+  OwnLoadAnswer,
+  OwnLoadReport,
   Liveness,
   RemovedServer,
   ServerEpoch,
@@ -79,15 +81,15 @@ export const RECORD_LOADS = script<number[]>()({
   keys: ["expiryKey"],
   args: ["prefix"],
   rest: "reports",
-  encode: (k, reports: readonly LoadReport[]) => ({
+  encode: (k, reports: readonly (LoadReport | OwnLoadReport)[]) => ({
     keys: { expiryKey: k.expiry },
     args: { prefix: k.prefix },
     rest: reports.flatMap((r) => [
       r.id,
       r.epoch,
       r.players,
-      r.nowMs,
-      r.expiresAtMs,
+      // "t": the script stamps the report with Redis's TIME and adds the deadline.
+      ...("deadlineMs" in r ? ["t", r.deadlineMs] : [r.nowMs, r.expiresAtMs]),
       r.roomCpu?.length ?? 0,
       ...(r.roomCpu ?? []).flatMap((c) => [c.roomId, c.cpuSeconds, c.load]),
     ]),
@@ -151,6 +153,11 @@ export class RedisLiveness implements Liveness {
   async recordLoads(reports: readonly LoadReport[]) {
     if (reports.length === 0) return [];
     return (await this.c.run(RECORD_LOADS, reports)).map((ok) => ok === 1);
+  }
+
+  async recordOwnLoad(r: OwnLoadReport): Promise<OwnLoadAnswer> {
+    const [code] = await this.c.run(RECORD_LOADS, [r]);
+    return code === 1 ? "recorded" : code === 2 ? "unheard" : "stale";
   }
 
   async expiredServers({ nowMs, limit }: { nowMs: number; limit: number }) {
