@@ -21,6 +21,11 @@ export interface ServerRegistration {
   expiresAtMs: number;
   /** It opens new rooms on their first join token (Register.opens_on_token); default false. */
   opensOnToken?: boolean;
+  /**
+   * The epoch to give it, from a counter wider than this store's (a cell store's, over every
+   * cell); absent: the store's own counter. Never one the server had: at least its last plus one.
+   */
+  epoch?: number;
 }
 
 /** A server as of one registration: calls naming an epoch change nothing once it re-registered. */

@@ -25,6 +25,10 @@ export class CellMapKeys {
   get sizes() {
     return `${this.prefix}{cells}:size`;
   }
+  /** string: the last epoch given to any server of any cell */
+  get epoch() {
+    return `${this.prefix}{cells}:epoch`;
+  }
   /** string: the cell an allocation of this (Gateway-made) room id runs in, while it may be retried (no tag: any node) */
   allocation(roomId: string) {
     return `${this.prefix}claim:rid:${roomId}`;

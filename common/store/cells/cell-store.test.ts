@@ -117,3 +117,18 @@ test("an id naming a cell that holds no such room is simply not found", async ()
   expect(cellOfRoom("short")).toBeUndefined();
   expect(await store.getRoom("not a room id at all!!")).toBeUndefined();
 });
+
+test("a server buried in one cell and registered again into another gets an epoch no life of any cell had", async () => {
+  const first = await store.registerServer(reg("a", { labels: { cell: "10" } }));
+  // Another cell's own registrations, which a per-cell counter would have numbered from 1 as well.
+  const others = [];
+  for (const id of ["b", "c"]) others.push((await store.registerServer(reg(id, { labels: { cell: "11" } }))).epoch);
+  expect(await store.removeServer({ id: "a", epoch: first.epoch, nowMs: 5000 })).toBeDefined();
+  const again = await store.registerServer(reg("a", { labels: { cell: "11" } }));
+  expect(await store.map.serverCell("a")).toBe(11);
+  expect(new Set([first.epoch, ...others, again.epoch]).size).toBe(4);
+  // The buried life's late messages find nothing of the new one.
+  expect(await store.recordLoad({ id: "a", epoch: first.epoch, players: 1, nowMs: 5000, expiresAtMs: 9000 })).toBe(
+    false,
+  );
+});

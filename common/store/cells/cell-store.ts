@@ -140,7 +140,7 @@ export class CellStore implements RoomStore {
     if (asked !== "" && !(/^\d{1,4}$/.test(asked) && Number(asked) < MAX_CELLS))
       throw new RangeError(`label ${CELL_LABEL}=${asked}: a cell is a number from 0 to ${MAX_CELLS - 1}`);
     const n = await this.map.assign(reg.id, reg.region, asked);
-    return this.cell(n).servers.registerServer(reg);
+    return this.cell(n).servers.registerServer({ ...reg, epoch: await this.map.nextEpoch() });
   }
 
   async getServer(id: string) {

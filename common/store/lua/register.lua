@@ -20,6 +20,7 @@ local labels = ARGV[12]          -- JSON, canonical
 local pool = ARGV[13]            -- id of the server's label set (zone included)
 local poolLabels = ARGV[14]      -- JSON of that set
 local tok = ARGV[15]             -- '1' when it opens new rooms on their first join token
+local givenEpoch = tonumber(ARGV[16])  -- from a wider counter (a cell store's); 0: this store's own
 
 local old = redis.call('HMGET', serverKey, 'region', 'pool')
 if old[1] and (old[1] ~= region or old[2] ~= pool) then unindex(prefix, id, old[1], old[2]) end
@@ -31,11 +32,12 @@ end
 -- One counter for every server: a server removed (its hash gone) and registered again gets a new
 -- epoch, never one a late message of its buried life still names. Above the server's own, for a
 -- store whose servers were registered before the counter existed.
-local epoch = redis.call('INCR', prefix .. 'epoch')
 local ownEpoch = tonumber(redis.call('HGET', serverKey, 'epoch') or '0')
+local epoch = givenEpoch
+if epoch == 0 then epoch = redis.call('INCR', prefix .. 'epoch') end
 if epoch <= ownEpoch then
   epoch = ownEpoch + 1
-  redis.call('SET', prefix .. 'epoch', epoch)
+  if givenEpoch == 0 then redis.call('SET', prefix .. 'epoch', epoch) end
 end
 redis.call('HSET', serverKey, 'epoch', epoch, 'id', id, 'address', address, 'region', region, 'maxRooms', maxRooms,
   'maxPlayers', maxPlayers, 'reportIntervalMs', reportIntervalMs, 'reportAt', nowMs, 'state', SERVER_LIVE, 'manager', managerId,

@@ -35,6 +35,7 @@ export const REGISTER = script<[number, string[]]>()({
     "pool",
     "poolLabels",
     "tok",
+    "givenEpoch",
   ],
   encode: (k, reg: ServerRegistration) => {
     const pool = canonicalLabels(serverLabels(reg.labels, reg.zone));
@@ -61,6 +62,7 @@ export const REGISTER = script<[number, string[]]>()({
         pool: shortHash(pool),
         poolLabels: pool,
         tok: reg.opensOnToken ? "1" : "0",
+        givenEpoch: reg.epoch ?? 0,
       },
     };
   },
