@@ -1,5 +1,6 @@
 import type { Logger } from "../common/log.js";
 import type { Liveness, OwnLoadAnswer, RoomCpuReport } from "../common/store/servers.js";
+import { loadReports } from "./metrics.js";
 
 // A game server that reaches the store writes its own load reports there (WRITE_LOAD_REPORTS,
 // docs/protocol.md, Reports to the store), as it already writes its rooms' records: a report
@@ -52,11 +53,13 @@ export class LoadWriter {
   write(load: WrittenLoad): Promise<WriteOutcome> | undefined {
     const life = this.life;
     if (!life || this.failing) return undefined;
+    loadReports.written++;
     return this.store
       .recordOwnLoad({ id: this.serverId, epoch: life.epoch, deadlineMs: life.deadlineMs, ...load })
       .then(
         (answer): WriteOutcome => answer,
         (e: unknown): WriteOutcome => {
+          loadReports.failed++;
           if (!this.failing)
             this.log.warn("writing a load report to the store failed; reports go to the manager", {
               error: String(e),

@@ -68,6 +68,20 @@ tallied(
   () => fencing.rooms,
 );
 
+/** Load reports this process's game servers wrote to the store themselves (load-writer.ts), and the writes that failed. */
+export const loadReports = { written: 0, failed: 0 };
+
+tallied(
+  "roomgate_gameserver_load_reports_written_total",
+  "Load reports a game server wrote to the store itself (WRITE_LOAD_REPORTS), failed writes included.",
+  () => loadReports.written,
+);
+tallied(
+  "roomgate_gameserver_load_report_write_failures_total",
+  "Load report writes to the store that failed: that report, and the next until the Manager recorded one, went to the Manager.",
+  () => loadReports.failed,
+);
+
 function sampled(name: string, help: string, read: () => number) {
   new Gauge({
     name,

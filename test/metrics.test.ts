@@ -116,6 +116,9 @@ test("3 creates, 2 quick-joins, 1 join, frames and refusals: each counter moves 
   // The servers run the room players came to; the other three open when their first tokens come.
   expect(total(after.servers, "roomgate_gameserver_rooms")).toBe(1);
   expect(total(after.servers, "roomgate_gameserver_players")).toBe(2);
+  // Their load reports go to the store, not to the Manager (WRITE_LOAD_REPORTS), and none failed.
+  expect(total(after.servers, "roomgate_gameserver_load_reports_written_total")).toBeGreaterThan(0);
+  expect(total(after.servers, "roomgate_gameserver_load_report_write_failures_total")).toBe(0);
 
   // A text frame is a validation refusal (and closes the socket); then everyone is gone.
   bob.player.sendRaw("not protobuf");
