@@ -56,31 +56,32 @@ tallied("roomgate_ws_sent_bytes_total", "Payload bytes of the WebSocket frames s
 
 /** Times this process's game servers lost their fencing lease, and the rooms that stopped then. */
 export const fencing = { fences: 0, rooms: 0 };
-
-tallied(
-  "roomgate_gameserver_fences_total",
-  "Times a game server lost its fencing lease (no Manager confirmed it in time) and stopped its rooms before they could be moved.",
-  () => fencing.fences,
-);
-tallied(
-  "roomgate_gameserver_fenced_rooms_total",
-  "Rooms stopped by a fence; their players were sent back through the Gateway (4002).",
-  () => fencing.rooms,
-);
-
 /** Load reports this process's game servers wrote to the store themselves (load-writer.ts), and the writes that failed. */
 export const loadReports = { written: 0, failed: 0 };
 
-tallied(
-  "roomgate_gameserver_load_reports_written_total",
-  "Load reports a game server wrote to the store itself (WRITE_LOAD_REPORTS), failed writes included.",
-  () => loadReports.written,
-);
-tallied(
-  "roomgate_gameserver_load_report_write_failures_total",
-  "Load report writes to the store that failed: that report, and the next until the Manager recorded one, went to the Manager.",
-  () => loadReports.failed,
-);
+const LIVENESS: [name: string, help: string, read: () => number][] = [
+  [
+    "roomgate_gameserver_fences_total",
+    "Times a game server lost its fencing lease (no Manager confirmed it in time) and stopped its rooms before they could be moved.",
+    () => fencing.fences,
+  ],
+  [
+    "roomgate_gameserver_fenced_rooms_total",
+    "Rooms stopped by a fence; their players were sent back through the Gateway (4002).",
+    () => fencing.rooms,
+  ],
+  [
+    "roomgate_gameserver_load_reports_written_total",
+    "Load reports a game server wrote to the store itself (WRITE_LOAD_REPORTS), failed writes included.",
+    () => loadReports.written,
+  ],
+  [
+    "roomgate_gameserver_load_report_write_failures_total",
+    "Load report writes to the store that failed: that report, and the next until the Manager recorded one, went to the Manager.",
+    () => loadReports.failed,
+  ],
+];
+for (const [name, help, read] of LIVENESS) tallied(name, help, read);
 
 function sampled(name: string, help: string, read: () => number) {
   new Gauge({
