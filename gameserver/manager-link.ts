@@ -54,13 +54,6 @@ export interface ManagerLinkOptions {
 
 type Init = MessageInitShape<typeof AttachRequestSchema>["msg"];
 
-/**
- * Written reports in a row that must find the Manager's heartbeat gone before the server leaves
- * it: one could be a Manager whose event loop stalled past its heartbeat's lifetime for a moment,
- * and leaving would move all of its servers at once.
- */
-const UNHEARD_TO_LEAVE = 2;
-
 export class ManagerLink implements RoomEvents {
   private readonly managers: ManagerClients;
   /** The Manager the current (or last) stream went to. */
@@ -88,8 +81,6 @@ export class ManagerLink implements RoomEvents {
   private fenceTimer?: NodeJS.Timeout;
   /** A store-down answer already sent this server to another Manager: not again until one records it. */
   private leftForStoreDown = false;
-  /** Written reports in a row the store said this server's Manager keeps no heartbeat for. */
-  private unheard = 0;
   /** A round of probes of the Managers' ports is under way. */
   private probing = false;
 
@@ -212,7 +203,6 @@ export class ManagerLink implements RoomEvents {
     call.on("status", () => this.disconnected(call));
     this.announced = this.o.host.roomIds();
     this.sequence = 0;
-    this.unheard = 0;
     this.lease.registering();
     call.write(
       create(AttachRequestSchema, {
@@ -419,10 +409,10 @@ export class ManagerLink implements RoomEvents {
       // Declared dead (its rooms moved) or registered again elsewhere, as a Manager would have said.
       else if (outcome === "stale") this.abandon("the store holds a newer life of this server");
       // Recorded; "unheard": this server's Manager lost the store (its heartbeat there ran out).
-      else {
-        this.unheard = outcome === "unheard" ? this.unheard + 1 : 0;
-        this.answered(sequence, false, this.unheard >= UNHEARD_TO_LEAVE);
-      }
+      // Leaving at once, as on a Manager's store_down answer: the servers a silent Manager holds
+      // get no new rooms (placement skips them), so waiting for a second answer only keeps their
+      // capacity out of use longer (the chaos suite's cut Manager saw CreateRooms fail then).
+      else this.answered(sequence, false, outcome === "unheard");
     });
   }
 
