@@ -347,7 +347,10 @@ export async function startOneGameServer(
     spentTokens,
     roomStore: bool(v, "REMOVE_ENDED_ROOMS") ? roomStore : undefined,
     roomRecords: bool(v, "WRITE_ROOM_RECORDS") ? roomStore : undefined,
-    loadStore: bool(v, "WRITE_LOAD_REPORTS") ? roomStore : undefined,
+    // Not on a Redis Cluster yet: there the chaos suite's master SIGKILL saw a room run twice in 2 of
+    // 9 runs with servers writing their reports (0 of 4 without); until that is understood, their
+    // reports go to the Manager.
+    loadStore: bool(v, "WRITE_LOAD_REPORTS") && !(roomStore instanceof CellStore) ? roomStore : undefined,
     reportIntervalMs: int(v, "REPORT_INTERVAL_MS"),
     storeOutageGraceMs: int(v, "STORE_OUTAGE_GRACE_MS"),
     maxRooms: int(v, "GAMESERVER_CAPACITY"),

@@ -80,7 +80,7 @@ export const GAMESERVER_SETTINGS: Setting[] = [
     kind: "bool",
     for: GS,
     default: "true",
-    help: "This server writes its load reports to the store itself, under the epoch and with the deadline its registration's answer names; the store stamps each with its own clock, and its answer renews the fencing lease as a Manager's would. The Manager hears no reports (a Manager older than this setting names no epoch, and gets them all). A write that fails sends the report to the Manager, and the reports after it until the Manager records one. false: every report goes to the Manager (for a Redis user for game servers that may not write servers' liveness).",
+    help: "This server writes its load reports to the store itself, under the epoch and with the deadline its registration's answer names; the store stamps each with its own clock, and its answer renews the fencing lease as a Manager's would. The Manager hears no reports (a Manager older than this setting names no epoch, and gets them all). A write that fails sends the report to the Manager, and the reports after it until the Manager records one. false: every report goes to the Manager (for a Redis user for game servers that may not write servers' liveness). On a Redis Cluster reports go to the Manager whatever this says, for now.",
   },
   {
     env: "GAMESERVER_MAX_PLAYERS",
