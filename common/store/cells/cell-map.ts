@@ -165,7 +165,6 @@ export class CellMap {
     return out;
   }
 
-  /** The server leaves its cell (it was removed). */
   /**
    * The next epoch of the whole cluster: a server removed from one cell may register again into
    * another, and each cell's own counter would give it an epoch its buried life had.
@@ -174,6 +173,7 @@ export class CellMap {
     return this.o.redis.incr(this.o.map.epoch);
   }
 
+  /** The server leaves its cell (it was removed). */
   async release(id: string): Promise<void> {
     this.serverCells.delete(id);
     await run(this.o.redis, NO_KEYS, RELEASE_CELL, { map: this.o.map, id });
