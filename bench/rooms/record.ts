@@ -61,7 +61,13 @@ export interface TargetRecord {
   /** CPU seconds per process over the fan-out's measured window. */
   fanoutCpu?: CpuUse[];
   manager?: ManagerFigures;
-  leftovers: { afterCleanup?: Leftovers; afterLoad?: Leftovers; afterJoins?: Leftovers; afterFanout?: Leftovers };
+  leftovers: {
+    afterWarmup?: Leftovers;
+    afterCleanup?: Leftovers;
+    afterLoad?: Leftovers;
+    afterJoins?: Leftovers;
+    afterFanout?: Leftovers;
+  };
   logs?: LogFindings;
   skipped: string[];
   problems: string[];

@@ -61,6 +61,7 @@ const KEY_KINDS_SHOWN = 6;
 
 const LEFTOVER_TITLES: Record<string, string> = {
   afterCleanup: "after clean-up",
+  afterWarmup: "after the warm-up",
   afterLoad: "after the loaded phase",
   afterJoins: "after the join phase",
   afterFanout: "after the fan-out",

@@ -83,7 +83,7 @@ export async function runTarget(
       record.phases[key] = out.result;
       return out;
     };
-    const drain = async (when: "afterCleanup" | "afterLoad" | "afterJoins" | "afterFanout", limitMs: number) => {
+    const drain = async (when: keyof TargetRecord["leftovers"], limitMs: number) => {
       // After an interrupt, rooms whose create finished but join did not wait out their tokens:
       // waiting for them would only delay the shutdown that was asked for.
       if (signal.aborted) return;
@@ -94,10 +94,12 @@ export async function runTarget(
     const small = Math.min(o.concurrency, 10);
     const redis = { redisUrl: m.redisUrl, keyPrefix: m.keyPrefix, progress, signal, limitMs: o.phaseLimitMs };
 
-    if (o.warmup > 0)
+    if (o.warmup > 0) {
       await phase("warmup", () =>
-        createJoinLeave({ ...common, name: tag("warm-up"), total: o.warmup, concurrency: small }),
+        createJoinLeave({ ...common, name: tag("warm-up"), total: o.warmup, concurrency: o.concurrency }),
       );
+      await drain("afterWarmup", DRAIN_LIMIT_MS);
+    }
     await phase("redisSequential", () =>
       wrap(redisPairs({ ...redis, name: tag("Redis SET+GET sequential"), total: o.sequential, concurrency: 1 })),
     );
