@@ -80,6 +80,7 @@ export function openStore(v: Values, embeddedAllowed: boolean, log?: Logger): Ro
       keyPrefix: str(v, "REDIS_KEY_PREFIX"),
       commandTimeoutMs: int(v, "REDIS_COMMAND_TIMEOUT_MS"),
       reconnectMaxDelayMs: int(v, "REDIS_RECONNECT_MAX_MS"),
+      autoPipelining: bool(v, "REDIS_AUTO_PIPELINING"),
       log,
       eventHistory,
       eventFlushMs: int(v, "EVENT_FLUSH_MS"),

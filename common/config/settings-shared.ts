@@ -68,6 +68,13 @@ export const SHARED_SETTINGS: Setting[] = [
     help: "Longest wait between two attempts to reconnect to Redis (backoff from 50 ms, forever); bounds how long recovery takes once Redis is back.",
   },
   {
+    env: "REDIS_AUTO_PIPELINING",
+    kind: "bool",
+    for: ALL,
+    default: "false",
+    help: "Holds a process's Redis commands of one event-loop turn back until its end and sends them in one write (ioredis's auto-pipelining). Off, each command leaves at once, which costs less CPU until a process has on the order of a hundred commands in flight at once (`npm run bench:redis-calls`); the room path's servers are far below that. Not on a Redis Cluster, where it is always off.",
+  },
+  {
     env: "ROOMGATE_SECRET",
     kind: "string",
     for: ALL,

@@ -52,6 +52,8 @@ export interface RedisStoreOptions extends ConnectionLimits {
   eventHistory?: EventHistoryLimits;
   /** How long a published cluster event waits for others to go out with (ms; 0: the same turn's only). */
   eventFlushMs?: number;
+  /** ioredis's auto-pipelining (REDIS_AUTO_PIPELINING); default off. */
+  autoPipelining?: boolean;
 }
 
 export class RedisStore extends ComposedStore {
@@ -92,9 +94,11 @@ function connect(options: RedisStoreOptions): { redis: Redis; ownsClient: boolea
   if (options.redis instanceof Redis) return { redis: options.redis, ownsClient: false };
   // Commands fail fast while Redis is unreachable (callers turn that into `unavailable`) and
   // the client reconnects in the background: see redis-connection.ts.
-  // Commands issued in the same tick (many rooms being placed at once) leave in one write, and
-  // Redis answers them in one read: under load that is most of the syscalls a room costs.
-  const defaults = { ...failFastOptions(options), enableAutoPipelining: true };
+  // Each command leaves at once rather than with the rest of its event-loop turn: the setImmediate
+  // and the pipeline ioredis builds for each turn cost more CPU than the writes they save, alone
+  // and with 20 callers at once (`npm run bench:redis-calls`), and the room path's server CPU
+  // fell by a fifth with it off (`npm run bench`).
+  const defaults = { ...failFastOptions(options), enableAutoPipelining: options.autoPipelining ?? false };
   const redis =
     typeof options.redis === "string"
       ? new Redis(options.redis, defaults)
