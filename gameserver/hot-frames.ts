@@ -57,3 +57,40 @@ export function encodeRelayed(fromPlayerId: string, payload: Uint8Array): Uint8A
   if (payload.byteLength > 0) putField(out, pos, PAYLOAD, payload);
   return out;
 }
+
+const BROADCAST = (1 << 3) | LEN; // ClientFrame.broadcast
+const BROADCAST_PAYLOAD = (1 << 3) | LEN; // Broadcast.payload
+const EMPTY = new Uint8Array(0);
+/** Where readLength left off. */
+let readPos = 0;
+
+/** A varint length at `pos` (at most 4 bytes: under 2^28), or -1; sets readPos after it. */
+function readLength(b: Uint8Array, pos: number): number {
+  let n = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= b.length) return -1;
+    const byte = b[pos++]!;
+    n += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) {
+      readPos = pos;
+      return n;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The payload of a ClientFrame that is a broadcast and nothing else, in the form protobuf writes
+ * one (the frame's only field, holding only its payload); undefined for any other frame, which
+ * protobuf-es then reads (room-frames.test.ts holds this to it). A view of `frame`, not a copy.
+ */
+export function broadcastPayload(frame: Uint8Array): Uint8Array | undefined {
+  if (frame[0] !== BROADCAST) return undefined;
+  const len = readLength(frame, 1);
+  if (len < 0 || readPos + len !== frame.length) return undefined;
+  if (len === 0) return EMPTY;
+  if (frame[readPos] !== BROADCAST_PAYLOAD) return undefined;
+  const size = readLength(frame, readPos + 1);
+  if (size < 0 || readPos + size !== frame.length) return undefined;
+  return frame.subarray(readPos, frame.length);
+}

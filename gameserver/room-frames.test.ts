@@ -1,9 +1,10 @@
 // Player frames: relays, pings, bad frames, and the per-sender rate and byte budgets.
-import { ErrorCode } from "../gen/roomgate/v1/room_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ClientFrameSchema, ErrorCode } from "../gen/roomgate/v1/room_pb.js";
 import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import fc from "fast-check";
 import { FakeConn, frame, RoomHostFixture } from "../testkit/room-host-fixture.js";
-import { encodeRelayed, encodeSync } from "./hot-frames.js";
+import { broadcastPayload, encodeRelayed, encodeSync } from "./hot-frames.js";
 import { encode } from "./room.js";
 
 const t = RoomHostFixture.perTest(beforeEach, afterEach, jest);
@@ -97,4 +98,49 @@ test("the ServerFrames written by hand are byte for byte what protobuf-es writes
     ),
   );
   for (const n of [0, 1, 125, 126, 127, 16_380, 70_000]) relayed("p_abc", new Uint8Array(n).fill(7));
+});
+
+test("a broadcast read by hand is what protobuf-es reads, and every other frame is left to it", () => {
+  const agrees = (bytes: Uint8Array) => {
+    const mine = broadcastPayload(bytes);
+    if (mine === undefined) return;
+    const theirs = fromBinary(ClientFrameSchema, bytes);
+    expect(theirs.frame.case).toBe("broadcast");
+    expect(theirs.frame.case === "broadcast" && theirs.frame.value.payload).toEqual(mine);
+  };
+  const broadcast = (payload: Uint8Array) =>
+    toBinary(ClientFrameSchema, create(ClientFrameSchema, { frame: { case: "broadcast", value: { payload } } }));
+  // Every broadcast protobuf-es writes is read by hand, to the same payload.
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (p) => {
+      const bytes = broadcast(p);
+      expect(broadcastPayload(bytes)).toEqual(p);
+      agrees(bytes);
+    }),
+  );
+  for (const n of [0, 1, 125, 126, 127, 128, 16_380, 16_384, 70_000]) {
+    const p = new Uint8Array(n).fill(9);
+    expect(broadcastPayload(broadcast(p))).toEqual(p);
+  }
+  // Anything else it reads only when protobuf-es reads the same broadcast: other frames, several
+  // fields, trailing bytes, cut lengths, overlong varints.
+  const others = [
+    create(ClientFrameSchema, { frame: { case: "ping", value: { nonce: 3 } } }),
+    create(ClientFrameSchema, { frame: { case: "input", value: new Uint8Array([1, 2]) } }),
+    create(ClientFrameSchema, { frame: { case: "sendTo", value: { playerId: "p", payload: new Uint8Array([1]) } } }),
+  ].map((m) => toBinary(ClientFrameSchema, m));
+  for (const o of others) expect(broadcastPayload(o)).toBeUndefined();
+  const twice = new Uint8Array([...broadcast(new Uint8Array([1])), ...broadcast(new Uint8Array([2]))]);
+  expect(broadcastPayload(twice)).toBeUndefined();
+  expect(broadcastPayload(new Uint8Array([0x0a, 0x03, 0x0a, 0x01, 0x07, 0x00]))).toBeUndefined();
+  expect(broadcastPayload(new Uint8Array([0x0a, 0x05, 0x0a, 0x01]))).toBeUndefined();
+  expect(broadcastPayload(new Uint8Array([0x0a, 0x80, 0x80, 0x80, 0x80, 0x00]))).toBeUndefined();
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), (tail) => {
+      agrees(new Uint8Array([0x0a, ...tail]));
+      agrees(new Uint8Array([0x0a, tail.length, ...tail]));
+      agrees(new Uint8Array([0x0a, tail.length + 2, 0x0a, tail.length, ...tail]));
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -13,7 +13,7 @@ import { CLOSE } from "@roomgate/client/protocol/close-codes";
 import type { RoomLimits } from "./limits.js";
 import { countFrameRefusal } from "./metrics.js";
 import { encode, entryBytes, type Player, type Room } from "./room.js";
-import { encodeRelayed } from "./hot-frames.js";
+import { broadcastPayload, encodeRelayed } from "./hot-frames.js";
 
 /** Characters as people count them (code points), without splitting a short key at all. */
 const keyChars = (key: string, max: number) => (key.length <= max ? key.length : [...key].length);
@@ -56,6 +56,13 @@ export class FrameHandler {
         `more than ${this.limits.maxBytesPerSecond} bytes per second; frame dropped`,
       );
     }
+    // Most frames of a relay room are broadcasts: those skip building a message.
+    const payload = broadcastPayload(data);
+    if (payload) {
+      if (room.logic) return this.notInputs(room, player, "broadcast");
+      room.publish(encodeRelayed(player.id, payload), player.id);
+      return;
+    }
     let msg: ClientFrame;
     try {
       msg = fromBinary(ClientFrameSchema, data);
@@ -70,8 +77,7 @@ export class FrameHandler {
     const playerId = player.id;
     const c = msg.frame.case;
     // A logic room owns its state: players send it inputs, and relaying or writing state is not theirs to do.
-    if (room.logic && (c === "broadcast" || c === "sendTo" || c === "setState"))
-      return this.reject(player, ErrorCode.WRONG_ROOM_TYPE, `a ${room.roomType} room takes inputs, not ${c}`);
+    if (room.logic && (c === "broadcast" || c === "sendTo" || c === "setState")) return this.notInputs(room, player, c);
     switch (msg.frame.case) {
       case "input":
         return this.input(room, player, msg.frame.value);
@@ -98,6 +104,10 @@ export class FrameHandler {
           CLOSE.policyViolation,
         );
     }
+  }
+
+  private notInputs(room: Room, player: Player, sent: string) {
+    this.reject(player, ErrorCode.WRONG_ROOM_TYPE, `a ${room.roomType} room takes inputs, not ${sent}`);
   }
 
   private input(room: Room, player: Player, bytes: Uint8Array) {
