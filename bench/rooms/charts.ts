@@ -1,6 +1,7 @@
 import { latencyChart, type Series } from "../lib/latency-chart.js";
 import { esc, svgEnd, svgPage } from "../lib/svg.js";
-import { compareTargets, FIGURES, type Comparison } from "./figures.js";
+import { FIGURES, type Comparison } from "./figures.js";
+import { compareTargets } from "./rounds.js";
 import type { RunRecord, TargetRecord } from "./record.js";
 
 // The run's two charts: every latency distribution (the baseline's dashed beside the new build's
@@ -105,12 +106,14 @@ function targetsChart(r: RunRecord, rows: Comparison[]): string {
 }
 
 export function charts(r: RunRecord): { latency?: string; targets?: string } {
-  const series = r.targets.flatMap((t) => latencySeries(t, t.label !== "new"));
+  // The first round's distributions: more rounds would draw each line again, nearly on top.
+  const first = r.targets.filter((t) => t.round === 1);
+  const series = first.flatMap((t) => latencySeries(t, t.label !== "new"));
   const m = r.machine as { cpus?: number; cpuModel?: string };
   const latency = series.some((s) => s.samples.length > 0)
     ? latencyChart(
         "roomgate latency distributions",
-        `${r.startedAt}  |  ${m.cpus} CPUs, ${m.cpuModel}  |  ${r.targets.map((t) => `${t.label} ${t.commit ?? ""}`).join(" vs ")}`,
+        `${r.startedAt}  |  ${m.cpus} CPUs, ${m.cpuModel}  |  ${first.map((t) => `${t.label} ${t.commit ?? ""}`).join(" vs ")}`,
         series,
       )
     : undefined;

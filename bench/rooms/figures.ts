@@ -1,6 +1,6 @@
 import type { CpuUse } from "../lib/cpu.js";
 import { ratio, summarize } from "../lib/stats.js";
-import type { RunRecord, TargetRecord } from "./record.js";
+import type { TargetRecord } from "./record.js";
 
 // Issue 14's figures, read from one checkout's measurements, and its targets: most are a ratio to
 // the baseline (commit 78a0691) measured in the same run, three are absolute. Server CPU is every
@@ -143,12 +143,4 @@ export function compare(fresh: Figures, base: Figures | undefined): Comparison[]
       met: t && judged !== undefined ? within(judged, t) : undefined,
     };
   });
-}
-
-/** The issue's table for this run: "new" against "baseline" when both ran. */
-export function compareTargets(r: RunRecord): Comparison[] | undefined {
-  const fresh = r.targets.find((t) => t.label === "new");
-  if (!fresh) return undefined;
-  const base = r.targets.find((t) => t.label === "baseline");
-  return compare(figures(fresh), base && figures(base));
 }

@@ -5,6 +5,8 @@ import { targetDistance } from "./charts.js";
 import { decodePayload, encodePayload, PAYLOAD_BYTES } from "./fanout.js";
 import { compare, type Figures, figures } from "./figures.js";
 import { readOptions } from "./options.js";
+import type { TargetRecord } from "./record.js";
+import { roundFigures, runOrder } from "./rounds.js";
 import { runTarget } from "./target-run.js";
 
 // The benchmark's pieces, cheaply: options, reading a checkout's settings, the fan-out payload,
@@ -26,6 +28,8 @@ describe("bench options", () => {
     expect(full).toMatchObject({ concurrency: 50, fanoutRooms: 100, fanoutPlayers: 8, fanoutRate: 10 });
     expect(full).toMatchObject({ redisRooms: 100_000, reportServers: 1000, gateways: 1, gameServers: 2 });
     expect(readOptions([], env({ BENCH_QUICK: "1" })).quick).toBe(true);
+    expect([full.rounds, quick.rounds, readOptions([], env({ BENCH_ROUNDS: "3" })).rounds]).toEqual([2, 1, 3]);
+    expect(() => readOptions([], env({ BENCH_ROUNDS: "0" }))).toThrow(/BENCH_ROUNDS/);
     expect(() => readOptions(["--fast"], env({}))).toThrow(/unknown argument/);
     expect(() => readOptions([], env({ BENCH_FANOUT_PLAYERS: "1" }))).toThrow(/BENCH_FANOUT_PLAYERS/);
   });
@@ -99,6 +103,39 @@ describe("issue 14's verdicts", () => {
     expect(targetDistance(rows.roomsPerSecond!)).toBeCloseTo(1.5 / 1.6);
     expect(targetDistance(rows.redisBytesPerRoom!)).toBeCloseTo(820 / 400);
     expect(targetDistance(rows.joinsPerSecond!)).toBeUndefined();
+  });
+});
+
+describe("rounds", () => {
+  const fresh = thisCheckout();
+  const base = { ...fresh, label: "baseline" };
+
+  test("with a baseline the order alternates, so a drift in the machine weighs on both alike", () => {
+    const order = runOrder(fresh, base, 4).map((o) => `${o.checkout.label}${o.round}`);
+    expect(order).toEqual(["baseline1", "new1", "new2", "baseline2", "baseline3", "new3", "new4", "baseline4"]);
+    expect(runOrder(fresh, undefined, 2).map((o) => o.round)).toEqual([1, 2]);
+  });
+
+  test("each figure is the median of the rounds that measured it", () => {
+    const rec = (round: number, rate: number, cleanupMs?: number[]): TargetRecord => ({
+      label: "new",
+      round,
+      root: "/x",
+      startedAt: "",
+      phases: {
+        createJoin: { ok: 10, errors: 0, rate, elapsedMs: 1000, latenciesMs: [1], concurrency: 1 } as never,
+        ...(cleanupMs && { cleanup: { ok: 1, errors: 0, rate: 1, elapsedMs: 1, latenciesMs: cleanupMs } as never }),
+      },
+      cpu: {},
+      leftovers: {},
+      skipped: [],
+      problems: [],
+    });
+    expect(roundFigures([rec(1, 100), rec(2, 300)])?.roomsPerSecond).toBe(200);
+    expect(roundFigures([rec(1, 100), rec(2, 900), rec(3, 300)])?.roomsPerSecond).toBe(300);
+    const f = roundFigures([rec(1, 100, [4]), rec(2, 300)]);
+    expect(f?.cleanupP99Ms).toBe(4);
+    expect(roundFigures([])).toBeUndefined();
   });
 });
 

@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import { type Checkout, loadCheckout, thisCheckout } from "../lib/checkout.js";
+import { loadCheckout, thisCheckout } from "../lib/checkout.js";
 import { errorText } from "../lib/errors.js";
 import { clockTicks } from "../lib/proc.js";
 import { Progress } from "../lib/progress.js";
 import { resultStamp, writeResult, type ResultFiles } from "../lib/results.js";
 import { machine, runMain, stopController } from "../lib/run-control.js";
 import { charts } from "./charts.js";
+import { runOrder, targetName } from "./rounds.js";
 import { readOptions } from "./options.js";
 import type { RunRecord } from "./record.js";
 import { toJson } from "./run-json.js";
@@ -16,7 +17,7 @@ import { runTarget } from "./target-run.js";
 
 // Entry point of the whole-system benchmark (`npm run bench`, `npm run bench -- --quick`): runs
 // every phase against a mesh of this checkout's build and, with BENCH_BASELINE_DIR, against that
-// checkout's build too (the baseline first, then this one, each on its own Redis), writes
+// checkout's build too (each on its own Redis, in BENCH_ROUNDS rounds: rounds.ts), writes
 // bench/results/bench-<time>.json and two SVG charts, prints the summary with issue 14's table,
 // and always takes everything down again. Exit code: 0 clean, 1 the run failed, 2 it finished but
 // some operations failed or a phase hit its time limit.
@@ -46,13 +47,11 @@ async function main(): Promise<number> {
   note(`uptime at start: ${record.uptime.start}`);
   const { stop, release } = stopController(o.budgetMs);
   try {
-    const checkouts: Checkout[] = [];
-    if (o.baselineDir) checkouts.push(loadCheckout("baseline", resolve(o.baselineDir)));
-    checkouts.push(thisCheckout());
-    for (const c of checkouts) {
+    const base = o.baselineDir ? loadCheckout("baseline", resolve(o.baselineDir)) : undefined;
+    for (const { checkout: c, round } of runOrder(thisCheckout(), base, o.rounds)) {
       if (stop.signal.aborted) break;
-      note(`=== ${c.label}: ${c.root} (${c.commit ?? "no git"}) ===`);
-      record.targets.push(await runTarget(c, o, progress, stop.signal));
+      note(`=== ${targetName(c.label, round, o.rounds)}: ${c.root} (${c.commit ?? "no git"}) ===`);
+      record.targets.push(await runTarget(c, o, progress, stop.signal, round));
     }
     if (stop.signal.aborted) record.problems.push(errorText(stop.signal.reason));
   } catch (e) {

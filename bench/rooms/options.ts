@@ -10,6 +10,12 @@ export interface BenchOptions {
   quick: boolean;
   /** Another built checkout measured in the same run (BENCH_BASELINE_DIR); undefined: none. */
   baselineDir: string | undefined;
+  /**
+   * Times every phase runs against each checkout (BENCH_ROUNDS). With a baseline the order
+   * alternates (baseline, new, new, baseline, ...), so a machine that slows down or speeds up
+   * during the run weighs on both alike; each figure is the median of its rounds.
+   */
+  rounds: number;
   /** Sequential CreateRoom calls through one gateway. */
   sequential: number;
   /** Rooms created and joined under load. */
@@ -60,7 +66,8 @@ const FULL = {
   reportServers: 1000,
   reportSeconds: 10,
   phaseLimitS: 120,
-  budgetS: 1200,
+  budgetS: 2400,
+  rounds: 2,
 };
 const QUICK: typeof FULL = {
   sequential: 200,
@@ -75,6 +82,7 @@ const QUICK: typeof FULL = {
   reportSeconds: 3,
   phaseLimitS: 30,
   budgetS: 240,
+  rounds: 1,
 };
 
 export function readOptions(argv = process.argv.slice(2), e = new EnvOptions()): BenchOptions {
@@ -85,6 +93,7 @@ export function readOptions(argv = process.argv.slice(2), e = new EnvOptions()):
   return {
     quick,
     baselineDir: e.string("BENCH_BASELINE_DIR"),
+    rounds: e.int("BENCH_ROUNDS", d.rounds, 1),
     sequential: e.int("BENCH_SEQUENTIAL", d.sequential),
     rooms: e.int("BENCH_ROOMS", d.rooms),
     concurrency: e.int("BENCH_CONCURRENCY", 50),

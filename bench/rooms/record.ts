@@ -48,6 +48,8 @@ export const MEASURED: PhaseKey[] = [
 /** One checkout's measurements: every phase ran against a mesh of its own build. */
 export interface TargetRecord {
   label: string;
+  /** Which of the run's rounds (from 1). */
+  round: number;
   root: string;
   commit?: string;
   startedAt: string;

@@ -1,6 +1,7 @@
 import { phaseJson } from "../lib/results.js";
 import { summarize } from "../lib/stats.js";
-import { compareTargets, figures } from "./figures.js";
+import { figures } from "./figures.js";
+import { compareTargets } from "./rounds.js";
 import { MEASURED, type PhaseKey, type RunRecord, ratios, type TargetRecord, title } from "./record.js";
 import type { PhaseResult } from "../lib/phase.js";
 

@@ -2,7 +2,8 @@ import type { Leftovers } from "./drain.js";
 import type { ManagerFigures } from "./manager-phases.js";
 import type { PhaseResult } from "../lib/phase.js";
 import { fileLines, logLines, phaseErrorLines, problemLines, type ResultFiles } from "../lib/results.js";
-import { type Comparison, compareTargets, FIGURES, serverSeconds } from "./figures.js";
+import { type Comparison, FIGURES, serverSeconds } from "./figures.js";
+import { compareTargets, targetName } from "./rounds.js";
 import { PHASE_TITLES, ratios, title, type PhaseKey, type RunRecord, type TargetRecord } from "./record.js";
 import { summarize } from "../lib/stats.js";
 import { ms, num, table, times } from "../lib/table.js";
@@ -132,6 +133,11 @@ function cell(v: number | undefined, digits: number): string {
   return v === undefined || !Number.isFinite(v) ? "n/a" : num(v, digits);
 }
 
+/** The order the rounds ran in: "baseline, new, new, baseline". */
+function order(r: RunRecord): string {
+  return r.targets.map((t) => t.label).join(", ");
+}
+
 /** Issue 14's table: each figure for both checkouts, new / baseline, the target and a verdict. */
 export function issueTable(rows: Comparison[], r: RunRecord): string[] {
   const base = r.targets.find((t) => t.label === "baseline");
@@ -146,15 +152,17 @@ export function issueTable(rows: Comparison[], r: RunRecord): string[] {
     c.target ?? "",
     c.met === undefined ? (c.target ? "?" : "") : c.met ? "met" : "NOT met",
   ]);
+  const rounds = r.options.rounds;
   return [
-    `issue 14: new ${fresh?.commit ?? "?"} against baseline ${base ? (base.commit ?? base.root) : "(none: set BENCH_BASELINE_DIR)"}`,
+    `issue 14: new ${fresh?.commit ?? "?"} against baseline ${base ? (base.commit ?? base.root) : "(none: set BENCH_BASELINE_DIR)"}` +
+      (rounds > 1 ? `; each figure the median of ${rounds} rounds, run ${order(r)}` : ""),
     table(["figure", "unit", "new", "baseline", "new/base", "target", "verdict"], body),
   ];
 }
 
-function targetText(r: TargetRecord, concurrency: number): string[] {
+function targetText(r: TargetRecord, concurrency: number, rounds: number): string[] {
   const out: string[] = [];
-  out.push("", `=== ${r.label}: ${r.root} (${r.commit ?? "no git"}) ===`);
+  out.push("", `=== ${targetName(r.label, r.round, rounds)}: ${r.root} (${r.commit ?? "no git"}) ===`);
   if (r.mesh) out.push(`mesh: ${(r.mesh as { description?: string }).description}`);
   const ignored = (r.mesh as { ignoredSettings?: Record<string, string[]> } | undefined)?.ignoredSettings ?? {};
   const unread = Object.entries(ignored).filter(([, names]) => names.length > 0);
@@ -252,7 +260,7 @@ export function summaryText(r: RunRecord, files: ResultFiles): string {
   out.push(`roomgate benchmark  ${r.startedAt}${r.options.quick ? "  (--quick: smaller phases)" : ""}`);
   out.push(`machine: ${m.cpus} x ${m.cpuModel}, node ${m.node}`);
   out.push(`uptime at start: ${r.uptime.start ?? "n/a"}`, `uptime at end:   ${r.uptime.end ?? "n/a"}`);
-  for (const t of r.targets) out.push(...targetText(t, r.options.concurrency));
+  for (const t of r.targets) out.push(...targetText(t, r.options.concurrency, r.options.rounds));
   const rows = compareTargets(r);
   if (rows) out.push("", ...issueTable(rows, r));
   out.push(...problemLines(r.problems, r.error), "", ...fileLines(files));

@@ -30,12 +30,14 @@ export async function runTarget(
   o: BenchOptions,
   progress: Progress,
   signal: AbortSignal,
+  round = 1,
 ): Promise<TargetRecord> {
   const note = (m: string) => progress.note(m);
   const teardown = new Teardown();
   const preexisting = livingChildren();
   const record: TargetRecord = {
     label: checkout.label,
+    round,
     root: checkout.root,
     commit: checkout.commit,
     startedAt: new Date().toISOString(),
