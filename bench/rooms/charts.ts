@@ -71,7 +71,8 @@ function targetsChart(r: RunRecord, rows: Comparison[]): string {
     h,
     20,
     "issue 14: each figure against its target",
-    `${r.startedAt}  |  bars left of the line meet the target; ratios are new / baseline`,
+    `${r.startedAt}  |  bars left of the line meet the target; ratios are new / baseline` +
+      (r.options.rounds > 1 ? `, each the median of ${r.options.rounds} rounds` : ""),
   );
   const px = (f: number) => LEFT + ((Math.min(HI, Math.max(LO, Math.log10(f))) - LO) / (HI - LO)) * PW;
   for (const [f, label] of [
@@ -113,7 +114,7 @@ export function charts(r: RunRecord): { latency?: string; targets?: string } {
   const latency = series.some((s) => s.samples.length > 0)
     ? latencyChart(
         "roomgate latency distributions",
-        `${r.startedAt}  |  ${m.cpus} CPUs, ${m.cpuModel}  |  ${first.map((t) => `${t.label} ${t.commit ?? ""}`).join(" vs ")}`,
+        `${r.startedAt}  |  ${m.cpus} CPUs, ${m.cpuModel}  |  ${first.map((t) => `${t.label} ${t.commit ?? ""}`).join(" vs ")}${r.options.rounds > 1 ? " (round 1)" : ""}`,
         series,
       )
     : undefined;
