@@ -1,7 +1,6 @@
 import { loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
-import { Redis } from "ioredis";
 import { startRedis } from "../../testkit/redis-server.js";
+import { type Figures, measure } from "./calls.js";
 
 // npm run bench:redis-calls: what one store script call costs this process in CPU through
 // ioredis, with auto-pipelining (REDIS_AUTO_PIPELINING) on and off, with one caller and with
@@ -15,50 +14,6 @@ const CALLERS = (process.env.BENCH_REDIS_CALLERS ?? "1,20,200").split(",").map((
   if (!Number.isInteger(v) || v < 1) throw new Error(`BENCH_REDIS_CALLERS: '${n}' is not a positive whole number`);
   return v;
 });
-const SCRIPT = "return redis.call('HGET', KEYS[1], ARGV[1])";
-
-interface Case {
-  autoPipelining: boolean;
-  callers: number;
-}
-
-interface Figures extends Case {
-  cpuUsPerCall: number;
-  userUsPerCall: number;
-  systemUsPerCall: number;
-  callsPerSecond: number;
-}
-
-async function measure(url: string, c: Case): Promise<Figures> {
-  const redis = new Redis(url, { enableAutoPipelining: c.autoPipelining, lazyConnect: true });
-  await redis.connect();
-  try {
-    const sha = (await redis.script("LOAD", SCRIPT)) as string;
-    const each = Math.ceil(CALLS / c.callers);
-    const run = () =>
-      Promise.all(
-        Array.from({ length: c.callers }, async (_, w) => {
-          for (let i = 0; i < each; i++) await redis.evalsha(sha, 1, `bench:room:${w}`, "sv", String(i), "x");
-        }),
-      );
-    await run(); // warm-up: JIT and the connection
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await run();
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const calls = each * c.callers;
-    return {
-      ...c,
-      cpuUsPerCall: (cpu.user + cpu.system) / calls,
-      userUsPerCall: cpu.user / calls,
-      systemUsPerCall: cpu.system / calls,
-      callsPerSecond: (calls / ms) * 1000,
-    };
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function main() {
   const server = await startRedis();
@@ -67,7 +22,7 @@ async function main() {
     for (const callers of CALLERS)
       for (const autoPipelining of [true, false]) {
         process.stderr.write(`auto-pipelining ${autoPipelining ? "on " : "off"}, ${callers} caller(s) ...\n`);
-        rows.push(await measure(server.url, { autoPipelining, callers }));
+        rows.push(await measure(server.url, { autoPipelining, callers }, CALLS));
       }
     const lines = [
       `one EVALSHA through ioredis, CPU of the calling process (${CALLS} calls a case, load ${loadavg()[0]!.toFixed(1)}):`,
