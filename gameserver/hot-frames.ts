@@ -1,7 +1,8 @@
-// The two ServerFrames a game server sends most, written by hand: a room's sync frame (once per
-// room per tick) and a relayed message (once per broadcast). Each is exactly what protobuf-es
-// writes for the same frame (room-frames.test.ts holds them to it), without a message object and
-// a growing writer per frame. Field numbers are room.proto's; proto3 leaves empty fields out.
+// The frames a game server handles most, by hand: the two ServerFrames it sends most, a room's
+// sync frame (once per room per tick) and a relayed message (once per broadcast), and the
+// ClientFrame it reads most, a broadcast. Each is exactly what protobuf-es writes or reads for
+// the same frame (room-frames.test.ts holds them to it), without a message object and a growing
+// writer per frame. Field numbers are room.proto's; proto3 leaves empty fields out.
 
 const LEN = 2; // wire type: length-delimited
 const SYNC = (8 << 3) | LEN; // ServerFrame.sync

@@ -60,8 +60,7 @@ export class FrameHandler {
     const payload = broadcastPayload(data);
     if (payload) {
       if (room.logic) return this.notInputs(room, player, "broadcast");
-      room.publish(encodeRelayed(player.id, payload), player.id);
-      return;
+      return this.broadcast(room, player, payload);
     }
     let msg: ClientFrame;
     try {
@@ -74,7 +73,6 @@ export class FrameHandler {
         CLOSE.policyViolation,
       );
     }
-    const playerId = player.id;
     const c = msg.frame.case;
     // A logic room owns its state: players send it inputs, and relaying or writing state is not theirs to do.
     if (room.logic && (c === "broadcast" || c === "sendTo" || c === "setState")) return this.notInputs(room, player, c);
@@ -82,13 +80,12 @@ export class FrameHandler {
       case "input":
         return this.input(room, player, msg.frame.value);
       case "broadcast":
-        room.publish(encodeRelayed(playerId, msg.frame.value.payload), playerId);
-        return;
+        return this.broadcast(room, player, msg.frame.value.payload);
       case "sendTo": {
         const to = room.players.get(msg.frame.value.playerId);
         if (!to)
           return this.reject(player, ErrorCode.UNKNOWN_PLAYER, `no player ${msg.frame.value.playerId} in this room`);
-        to.conn.send(encodeRelayed(playerId, msg.frame.value.payload));
+        to.conn.send(encodeRelayed(player.id, msg.frame.value.payload));
         return;
       }
       case "ping":
@@ -104,6 +101,11 @@ export class FrameHandler {
           CLOSE.policyViolation,
         );
     }
+  }
+
+  /** To everyone in the room but the sender. */
+  private broadcast(room: Room, player: Player, payload: Uint8Array) {
+    room.publish(encodeRelayed(player.id, payload), player.id);
   }
 
   private notInputs(room: Room, player: Player, sent: string) {
