@@ -3,6 +3,7 @@ import { Code, type ConnectRouter, ConnectError, type ContextValues, createConne
 import { type ConnectNodeAdapterOptions, compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { ConnectRouterOptions } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { connectUnaryType, type UnaryCall, type UnaryServices, unaryRoutes, webHeaders } from "./connect-unary.js";
 
 // The Gateway's bridge from Node's request/response to connect-es's universal handlers, in place
 // of connect-node's connectNodeAdapter. It serves the same protocols the same way; what it leaves
@@ -15,7 +16,8 @@ import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse 
 // - the request itself is the body stream (an IncomingMessage and an Http2ServerRequest are
 //   async iterables of Buffers), with no generator around it;
 // - the URL is a string built once, not parsed and printed again;
-// - a body of one chunk (every unary answer) is written with end(), in one go with the headers.
+// - a body of one chunk (every unary answer) is written with end(), in one go with the headers;
+// - Connect unary calls to the services in `unary` skip connect-es's handlers (connect-unary.ts).
 
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 type NodeRequest = Parameters<NodeHandler>[0];
@@ -28,17 +30,39 @@ export interface NodeAdapterOptions extends ConnectRouterOptions {
   fallback: (req: NodeRequest, res: NodeResponse) => void;
   /** A handler failed after its answer had started (the connection is dropped). */
   onError?: (err: unknown) => void;
+  /** Services also registered by `routes` whose Connect unary calls are served by connect-unary.ts. */
+  unary?: UnaryServices["services"];
 }
 
 /** A request listener for http.Server and http2 servers alike. */
 export function nodeAdapter(o: NodeAdapterOptions): NodeHandler {
-  const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], ...o });
+  const options = { acceptCompression: [compressionGzip, compressionBrotli], ...o };
+  const router = createConnectRouter(options);
   o.routes(router);
   const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  const unary: Map<string, UnaryCall> = unaryRoutes({
+    services: o.unary ?? [],
+    options,
+    contextValues: o.contextValues,
+    clientSignal: callSignal,
+  });
+  const failed = (res: NodeResponse) => (e: unknown) => {
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else {
+      res.destroy();
+    }
+    if (ConnectError.from(e).code !== Code.Canceled) o.onError?.(e);
+  };
   return (req, res) => {
     const url = req.url ?? "";
     const q = url.indexOf("?");
-    const handler = paths.get(q < 0 ? url : url.slice(0, q));
+    const path = q < 0 ? url : url.slice(0, q);
+    const lean = unary.get(path);
+    const type = lean && connectUnaryType(req);
+    if (type) return void lean!(req, res, url, type).catch(failed(res));
+    const handler = paths.get(path);
     if (!handler) return o.fallback(req, res);
     const state = { answered: false };
     const uReq: UniversalServerRequest = {
@@ -54,15 +78,7 @@ export function nodeAdapter(o: NodeAdapterOptions): NodeHandler {
     };
     handler(uReq)
       .then((uRes) => write(uRes, res, state))
-      .catch((e: unknown) => {
-        if (!res.headersSent) {
-          res.statusCode = 500;
-          res.end();
-        } else {
-          res.destroy();
-        }
-        if (ConnectError.from(e).code !== Code.Canceled) o.onError?.(e);
-      });
+      .catch(failed(res));
   };
 }
 
@@ -90,18 +106,6 @@ function callSignal(req: NodeRequest, res: NodeResponse, state: { answered: bool
     if (!state.answered) abort.abort(new ConnectError(LEFT, Code.Canceled));
   });
   return abort.signal;
-}
-
-function webHeaders(h: NodeRequest["headers"]): Headers {
-  const out = new Headers();
-  for (const key in h) {
-    // HTTP/2 pseudo-headers (:path, :method, ...) are no headers to a handler.
-    if (key.charCodeAt(0) === 58) continue;
-    const v = h[key];
-    if (typeof v === "string") out.append(key, v);
-    else if (v) for (const one of v) out.append(key, one);
-  }
-  return out;
 }
 
 function nodeHeaders(h: Headers | undefined): Record<string, string | string[]> {

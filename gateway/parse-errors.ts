@@ -9,6 +9,11 @@ import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/conn
 // trailers-only) and the trailer envelope of gRPC-Web.
 
 const MISREAD = /^(parse binary: |received compressed envelope, but do not know how to decompress)/;
+
+/** Whether connect-es's `internal` error with this message is a request it could not read. */
+export function isMisread(message: string): boolean {
+  return MISREAD.test(message);
+}
 const INTERNAL = "13";
 const INVALID_ARGUMENT = "3";
 /** Envelope flags: Connect's end of stream, gRPC-Web's trailers, and compressed data (left alone). */

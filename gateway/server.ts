@@ -22,6 +22,7 @@ import { tracingInterceptor } from "./tracing.js";
 import { withMisreadAsInvalidArgument } from "./parse-errors.js";
 import { nodeAdapter } from "./node-adapter.js";
 import { routes } from "./routes.js";
+import { GatewayService } from "../gen/roomgate/v1/gateway_pb.js";
 import { validationInterceptor } from "./validation.js";
 import { playerAuthInterceptor, type PlayerVerifier } from "./player-auth.js";
 import { GatewayServiceImpl } from "./service.js";
@@ -73,6 +74,8 @@ export function buildGateway(o: GatewayServerOptions): DualServer {
     o.log.error("request handler failed", { error: e instanceof Error ? e.message : String(e) });
   const rpc = nodeAdapter({
     routes: withMisreadAsInvalidArgument(routes(impl)),
+    // Connect unary calls (CreateRoom above all) take the lean path; the routes serve the rest.
+    unary: [{ service: GatewayService, impl }],
     // The handlers never see the socket: the client's address reaches the limits this way.
     contextValues: (req) => createContextValues().set(clientKey, clientAddress(req, o.trustedProxyHops ?? 0)),
     interceptors: [
