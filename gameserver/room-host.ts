@@ -288,7 +288,8 @@ export class RoomHost {
     for (const frame of frames) conn.send(encodeSync(frame));
     // From here on what the room publishes reaches this player too (after what it was sent above).
     conn.subscribe?.(roomId);
-    if (!previous) room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
+    if (!previous && room.hasAudience(playerId))
+      room.publish(encode({ case: "playerJoined", value: { player: { id: playerId, name } } }), playerId);
     this.events.players(roomId, room.seats, playerId);
     return true;
   }
@@ -320,7 +321,7 @@ export class RoomHost {
     this.playerCount--;
     room.dirty = true;
     room.logic?.leave(playerId, left);
-    room.publish(encode({ case: "playerLeft", value: { playerId } }));
+    if (room.hasAudience()) room.publish(encode({ case: "playerLeft", value: { playerId } }));
     room.dropOwnedKeys(playerId);
     const empty = room.players.size === 0;
     // A room that closes now needs no seat count first: its `closed` frees everything, and the

@@ -72,3 +72,19 @@ test("a room that waits for its players to come back tells its empty seat count 
   jest.advanceTimersByTime(5_000);
   expect(t.events.at(-1)).toBe("closed r1 EMPTY");
 });
+
+test("a join or leave nobody else would hear is not published at all", () => {
+  const published: string[] = [];
+  t.host.fanout = { publish: (topic) => published.push(topic) };
+  t.host.openRoom("r1", 3, 30_000);
+  const a = new FakeConn();
+  const b = new FakeConn();
+  t.host.join("r1", "pa", "ann", a);
+  expect(published).toEqual([]);
+  t.host.join("r1", "pb", "bob", b);
+  expect(published).toEqual(["r1"]);
+  t.host.leave("r1", "pb", b);
+  expect(published).toEqual(["r1", "r1"]);
+  t.host.leave("r1", "pa", a);
+  expect(published).toEqual(["r1", "r1"]);
+});

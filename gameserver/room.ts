@@ -127,6 +127,12 @@ export class Room {
   /** The server's pub/sub, when its connections have it (they all come from one WebSocket server). */
   fanout?: Fanout;
 
+  /** Whether anyone but `exceptPlayerId` would hear a publish: a frame nobody hears need not be encoded. */
+  hasAudience(exceptPlayerId?: string): boolean {
+    const excepted = exceptPlayerId !== undefined && this.players.has(exceptPlayerId) ? 1 : 0;
+    return this.players.size > excepted;
+  }
+
   publish(bytes: Uint8Array, exceptPlayerId?: string) {
     if (this.fanout) {
       const except = exceptPlayerId === undefined ? undefined : this.players.get(exceptPlayerId)?.conn;

@@ -25,9 +25,20 @@ export function pairsToHash(flat: string[]): Record<string, string> {
 
 export const num = (v: string | undefined) => (v ? Number(v) : 0);
 
+/** Hashes made lately: a deployment's rooms come in a few shapes, and every allocation hashes its shape. */
+const hashed = new Map<string, string>();
+/** Entries kept at most: hostile label sets can only make the map start over. */
+const HASHED_MAX = 1024;
+
 /** Short key-safe id of a value (label sets, quick-join keys) used inside Redis key names. */
 export function shortHash(s: string): string {
-  return createHash("sha1").update(s).digest("hex").slice(0, 16);
+  let h = hashed.get(s);
+  if (h === undefined) {
+    if (hashed.size >= HASHED_MAX) hashed.clear();
+    h = createHash("sha1").update(s).digest("hex").slice(0, 16);
+    hashed.set(s, h);
+  }
+  return h;
 }
 
 function parseLabels(json: string | undefined): Labels {
