@@ -2,6 +2,8 @@ import * as http from "node:http";
 import { gzipSync } from "node:zlib";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import fc from "fast-check";
 import {
   type CreateRoomRequest,
@@ -209,6 +211,25 @@ describe("the lean Connect unary path", () => {
     await send(lean.port, CASES["a gRPC content type"]!);
     await send(lean.port, CASES["a streaming content type"]!);
     expect(viaConnectEs.lean).toBe(before.lean + 2);
+  });
+
+  it("serves Connect unary calls over HTTP/2 as well", async () => {
+    const before = viaConnectEs.lean;
+    const call = (port: number) =>
+      createClient(
+        GatewayService,
+        createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "2" }),
+      ).createRoom({ playerName: "bob" });
+    const [a, b] = await Promise.all([call(lean.port), call(plain.port)]);
+    expect(a).toEqual(b);
+    expect(a.playerId).toBe("bob");
+    expect(viaConnectEs.lean).toBe(before);
+    await expect(
+      createClient(
+        GatewayService,
+        createConnectTransport({ baseUrl: `http://127.0.0.1:${lean.port}`, httpVersion: "2" }),
+      ).createRoom({ playerName: "refuse" }),
+    ).rejects.toMatchObject({ code: Code.ResourceExhausted });
   });
 
   it("aborts a call's signal as canceled when its client leaves", async () => {
