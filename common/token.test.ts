@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { JoinTokens, parseSigningKeys, TokenError } from "./token";
 
 const tokens = new JoinTokens("a-secret-of-enough-bytes");
@@ -90,4 +91,28 @@ test("JOIN_TOKEN_SECRETS parses kid:secret pairs in order and refuses bad ones",
 
 test("a short secret is refused at start", () => {
   expect(() => new JoinTokens("short")).toThrow(/at least 16 bytes/);
+});
+
+test("a token is malformed exactly when it is not three non-empty parts joined by dots", () => {
+  // The rule as it reads: split on every dot. verify finds the parts by hand (token.ts).
+  const malformed = (s: string) => {
+    const parts = s.split(".");
+    return s.length === 0 || parts.length !== 3 || parts.some((p) => p.length === 0);
+  };
+  const real = tokens.sign(claims);
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.stringMatching(/^[a-z.]{0,12}$/),
+        fc.stringMatching(/^(default)?[.A-Za-z0-9_-]{0,40}$/),
+        fc
+          .tuple(fc.nat(real.length), fc.constantFrom("", ".", "..", "x"))
+          .map(([at, put]) => real.slice(0, at) + put + real.slice(at + 1)),
+      ),
+      (s) => {
+        expect(reason(() => tokens.verify(s, { nowMs: 0 })) === "malformed").toBe(malformed(s));
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
