@@ -36,6 +36,7 @@ async function createRoom(req: CreateRoomRequest, ctx: HandlerContext) {
       ctx.responseHeader.append("set-cookie", "a=1");
       ctx.responseHeader.append("set-cookie", "b=2");
       ctx.responseTrailer.set("x-after", "done");
+      ctx.responseTrailer.append("x-after", "again");
       break;
     case "wait":
       waiting.entered();

@@ -27,8 +27,10 @@ import {
   errorToJsonBytes,
   parseContentType,
   parseTimeout,
+  trailerMux,
 } from "@connectrpc/connect/protocol-connect";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { nodeHeaders, webHeaders } from "./node-headers.js";
 import { isMisread } from "./parse-errors.js";
 
 // Connect unary calls (a POST of application/proto or application/json: every CreateRoom a game
@@ -42,8 +44,7 @@ import { isMisread } from "./parse-errors.js";
 // The protocol is connect-es's own, from its exported pieces: the same content types, timeout
 // header, compression negotiation, size limits, error JSON and status codes, and the same
 // interceptors around the same service implementation. Everything else (gRPC, gRPC-Web, GET,
-// streams) still goes to connect-es. connect-node-adapter.test.ts holds the two to the same
-// answers.
+// streams) still goes to connect-es. connect-unary.test.ts holds the two to the same answers.
 
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 type NodeRequest = Parameters<NodeHandler>[0];
@@ -267,6 +268,7 @@ async function serve(route: Route, opt: Options, o: UnaryServices, { req, res, u
   let status = 200;
   let body: Uint8Array;
   let contentType = type.binary ? contentTypeUnaryProto : contentTypeUnaryJson;
+  let failure: unknown;
   try {
     if (compression.error) throw compression.error;
     if (timeout.error) throw timeout.error;
@@ -281,7 +283,7 @@ async function serve(route: Route, opt: Options, o: UnaryServices, { req, res, u
     if (!Object.getOwnPropertyDescriptor(out, "trailer")?.get) copyHeaders(out.trailer, call.trailer());
     body = route.serialization.getO(type.binary).serialize(out.message);
   } catch (e) {
-    call.end(e);
+    failure = e;
     const error =
       e instanceof ConnectError ? e : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
     status = codeToHttpStatus(error.code);
@@ -289,17 +291,10 @@ async function serve(route: Route, opt: Options, o: UnaryServices, { req, res, u
     if (!error.isWireError) mergeNonProtocolHeaders(call.header(), error.metadata);
     body = errorToJsonBytes(error, opt.jsonOptions);
   }
-  call.end();
-  const head: Record<string, string | string[]> = {};
+  call.end(failure);
   const { header, trailer } = call.setHeaders();
-  header?.forEach((value, key) => {
-    head[key] = key === "set-cookie" ? header.getSetCookie() : value;
-  });
-  trailer?.forEach((value, key) => {
-    const name = `trailer-${key}`;
-    const had = head[name];
-    head[name] = had === undefined ? value : ([] as string[]).concat(had, value);
-  });
+  // As connect-es writes them (trailers as trailer-* headers), with no Headers made for an answer that sets none.
+  const head = nodeHeaders(trailer ? trailerMux(header ?? new Headers(), trailer) : header);
   head["content-type"] = contentType;
   if (compression.response && body.byteLength >= opt.compressMinBytes) {
     body = await compression.response.compress(body);
@@ -331,16 +326,4 @@ function copyHeaders(from: Headers, to: Headers) {
   if (from === to) return;
   for (const key of [...to.keys()]) to.delete(key);
   for (const [key, value] of from) to.set(key, value);
-}
-
-export function webHeaders(h: NodeRequest["headers"]): Headers {
-  const out = new Headers();
-  for (const key in h) {
-    // HTTP/2 pseudo-headers (:path, :method, ...) are no headers to a handler.
-    if (key.charCodeAt(0) === 58) continue;
-    const v = h[key];
-    if (typeof v === "string") out.append(key, v);
-    else if (v) for (const one of v) out.append(key, one);
-  }
-  return out;
 }

@@ -3,7 +3,8 @@ import { Code, type ConnectRouter, ConnectError, type ContextValues, createConne
 import { type ConnectNodeAdapterOptions, compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { ConnectRouterOptions } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { connectUnaryType, type UnaryCall, type UnaryServices, unaryRoutes, webHeaders } from "./connect-unary.js";
+import { connectUnaryType, type UnaryCall, type UnaryServices, unaryRoutes } from "./connect-unary.js";
+import { nodeHeaders, webHeaders } from "./node-headers.js";
 
 // The Gateway's bridge from Node's request/response to connect-es's universal handlers, in place
 // of connect-node's connectNodeAdapter. It serves the same protocols the same way; what it leaves
@@ -106,16 +107,6 @@ function callSignal(req: NodeRequest, res: NodeResponse, state: { answered: bool
     if (!state.answered) abort.abort(new ConnectError(LEFT, Code.Canceled));
   });
   return abort.signal;
-}
-
-function nodeHeaders(h: Headers | undefined): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  if (!h) return out;
-  h.forEach((value, key) => {
-    // Headers joins repeated values with ", ", which set-cookie must not get: it keeps them apart.
-    out[key] = key === "set-cookie" ? h.getSetCookie() : value;
-  });
-  return out;
 }
 
 async function write(uRes: UniversalServerResponse, res: NodeResponse, state: { answered: boolean }) {
