@@ -159,6 +159,8 @@ export class Room {
    * closed; for ENDED (the room's logic closed it) `why` is the logic's reason.
    */
   sendOff(reason: RoomCloseReason, why = "room closed") {
+    // Most rooms close because their last player left: nobody to tell, no farewell to encode.
+    if (this.players.size === 0) return;
     // The Manager moved the room elsewhere or ended it (this server was cut off meanwhile, say):
     // either way the Gateway knows, so the player asks it rather than being told the room is over.
     if (
