@@ -3,11 +3,15 @@ import { create, createRegistry, type DescMessage, type MessageInitShape, type M
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
 import { file_roomgate_v1_rules } from "../gen/roomgate/v1/rules_pb.js";
+import { boundedMemo } from "./bounded-memo.js";
 
 // Request rules live in the .proto files as (buf.validate.field) options; protovalidate reads them
 // from the generated descriptors. Both edges (the Gateway's Connect service and the Manager's
 // gRPC service) check every request against them before any handler sees it. Rules that several
 // fields share are predefined once in rules.proto; the validator knows them through its registry.
+
+// Bounded like protovalidate's own cache, should a rule ever build a pattern from input.
+const compiled = boundedMemo(256, (pattern) => new RegExp(pattern, "u"));
 
 /**
  * The patterns in our .proto files are ours, not input, and are plain character classes with
@@ -15,16 +19,8 @@ import { file_roomgate_v1_rules } from "../gen/roomgate/v1/rules_pb.js";
  * one of them to RE2): protovalidate's RE2 engine, written in JS, made one request's rules cost
  * ~100 µs. Compiled once per pattern.
  */
-const compiled = new Map<string, RegExp>();
 export function nativeMatch(pattern: string, against: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    // Bounded like protovalidate's own cache, should a rule ever build a pattern from input.
-    if (compiled.size >= 256) compiled.clear();
-    re = new RegExp(pattern, "u");
-    compiled.set(pattern, re);
-  }
-  return re.test(against);
+  return compiled(pattern).test(against);
 }
 
 const validator = createValidator({ registry: createRegistry(file_roomgate_v1_rules), regexMatch: nativeMatch });

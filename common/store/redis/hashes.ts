@@ -10,6 +10,7 @@ import {
   type RoomState,
   RoomVisibility,
 } from "../../../gen/roomgate/v1/common_pb.js";
+import { boundedMemo } from "../../bounded-memo.js";
 import type { Labels } from "../placement.js";
 
 // Server and room hashes as the scripts write them, read back into the public messages. Rooms come
@@ -25,21 +26,14 @@ export function pairsToHash(flat: string[]): Record<string, string> {
 
 export const num = (v: string | undefined) => (v ? Number(v) : 0);
 
-/** Hashes made lately: a deployment's rooms come in a few shapes, and every allocation hashes its shape. */
-const hashed = new Map<string, string>();
-/** Entries kept at most: hostile label sets can only make the map start over. */
+/** Hashes remembered at most. */
 const HASHED_MAX = 1024;
 
-/** Short key-safe id of a value (label sets, quick-join keys) used inside Redis key names. */
-export function shortHash(s: string): string {
-  let h = hashed.get(s);
-  if (h === undefined) {
-    if (hashed.size >= HASHED_MAX) hashed.clear();
-    h = createHash("sha1").update(s).digest("hex").slice(0, 16);
-    hashed.set(s, h);
-  }
-  return h;
-}
+/**
+ * Short key-safe id of a value (label sets, quick-join keys) used inside Redis key names. Remembered:
+ * a deployment's rooms come in a few shapes, and every allocation hashes its shape.
+ */
+export const shortHash = boundedMemo(HASHED_MAX, (s) => createHash("sha1").update(s).digest("hex").slice(0, 16));
 
 function parseLabels(json: string | undefined): Labels {
   if (!json) return {};
