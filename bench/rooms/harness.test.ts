@@ -5,7 +5,7 @@ import { targetDistance } from "./charts.js";
 import { decodePayload, encodePayload, PAYLOAD_BYTES } from "./fanout.js";
 import { compare, type Figures, figures } from "./figures.js";
 import { readOptions } from "./options.js";
-import type { TargetRecord } from "./record.js";
+import { ratios, type TargetRecord } from "./record.js";
 import { roundFigures, runOrder } from "./rounds.js";
 import { runTarget } from "./target-run.js";
 
@@ -137,6 +137,15 @@ describe("rounds", () => {
     expect(f?.cleanupP99Ms).toBe(4);
     expect(roundFigures([])).toBeUndefined();
   });
+});
+
+test("the clean-up's p99 is also given in units of the same run's Redis pair p99", () => {
+  const phase = (latenciesMs: number[]) => ({ ok: 1, errors: 0, rate: 1, elapsedMs: 1, latenciesMs }) as never;
+  const r = {
+    phases: { redisSequential: phase([0.5]), cleanup: phase([3]), cleanupNotified: phase([1]) },
+  } as unknown as TargetRecord;
+  expect(ratios(r)).toMatchObject({ cleanupP99OverRedisP99: 6, cleanupNotifiedP99OverRedisP99: 2 });
+  expect(ratios({ phases: { cleanup: phase([3]) } } as unknown as TargetRecord).cleanupP99OverRedisP99).toBeNaN();
 });
 
 test("every phase once, tiny, against a real mesh of this build", async () => {

@@ -96,6 +96,13 @@ export interface Ratios {
   createJoinP99OverRedisConcurrentP99: number;
   roomsPerSecondOverPairsPerSecond: number;
   sequentialCallsPerSecondOverPairsPerSecond: number;
+  /**
+   * The clean-up's p99 (polled, and told by a keyspace event) over one Redis pair's: the
+   * clean-up is one room at a time, like the pairs, and crosses three processes to Redis's one,
+   * so on a machine whose own round trips have long tails it shows how much of that is the machine.
+   */
+  cleanupP99OverRedisP99: number;
+  cleanupNotifiedP99OverRedisP99: number;
 }
 
 /** The phase's title with its real client count. */
@@ -120,5 +127,7 @@ export function ratios(r: TargetRecord): Ratios {
     createJoinP99OverRedisConcurrentP99: ratio(cj?.p99, rc?.p99),
     roomsPerSecondOverPairsPerSecond: ratio(r.phases.createJoin?.rate, r.phases.redisConcurrent?.rate),
     sequentialCallsPerSecondOverPairsPerSecond: ratio(r.phases.createSequential?.rate, r.phases.redisSequential?.rate),
+    cleanupP99OverRedisP99: ratio(summaryOf(r, "cleanup")?.p99, rs?.p99),
+    cleanupNotifiedP99OverRedisP99: ratio(summaryOf(r, "cleanupNotified")?.p99, rs?.p99),
   };
 }

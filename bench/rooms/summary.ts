@@ -193,6 +193,8 @@ function targetText(r: TargetRecord, concurrency: number, rounds: number): strin
         : "n/a",
     ],
     ["CreateRoom/s / Redis pairs/s (both 1 client)", Number.isFinite(sr) ? sr.toFixed(4) : "n/a"],
+    ["clean-up p99 / Redis pair p99 (both 1 at a time)", times(q.cleanupP99OverRedisP99)],
+    ["  the same, told by a keyspace event", times(q.cleanupNotifiedP99OverRedisP99)],
   ];
   const labelWidth = Math.max(...ratioLines.map(([l]) => l.length));
   if (ratioLines.some(([, v]) => v !== "n/a")) {
