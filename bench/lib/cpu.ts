@@ -1,4 +1,4 @@
-import { cpuSeconds, hostCpu } from "./proc.js";
+import { clockTicks, hostCpu, readStat } from "./proc.js";
 import { sleep } from "./run-control.js";
 
 // CPU seconds per process over a phase, and what the rest of the machine used meanwhile: what
@@ -16,10 +16,21 @@ export interface CpuUse {
   pid: number | undefined;
   /** CPU seconds spent between the two samples; undefined when /proc had no answer. */
   seconds: number | undefined;
+  /**
+   * The part of `seconds` spent in the kernel (stime): system calls, and on loopback the
+   * receiver's network path too, which the sender's write runs. Optional: older records lack it.
+   */
+  kernelSeconds?: number;
+}
+
+/** One process's CPU seconds so far, all of it and the kernel's part. */
+interface ProcCpu {
+  all: number;
+  kernel: number;
 }
 
 export interface CpuSample {
-  procs: Map<string, number | undefined>;
+  procs: Map<string, ProcCpu | undefined>;
   busy?: number;
   steal?: number;
 }
@@ -42,6 +53,11 @@ export interface QuietWait {
 /** The window over which the rest of the machine must stay under the limit. */
 const QUIET_WINDOW_MS = 1000;
 
+function procCpu(pid: number | undefined): ProcCpu | undefined {
+  const s = pid === undefined ? undefined : readStat(pid);
+  return s && { all: s.cpuTicks / clockTicks(), kernel: s.sysTicks / clockTicks() };
+}
+
 const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
 
 export class CpuSampler {
@@ -49,15 +65,14 @@ export class CpuSampler {
 
   sample(): CpuSample {
     const host = hostCpu();
-    return { procs: new Map(this.procs.map((p) => [p.name, cpuSeconds(p.pid)])), busy: host?.busy, steal: host?.steal };
+    return { procs: new Map(this.procs.map((p) => [p.name, procCpu(p.pid)])), busy: host?.busy, steal: host?.steal };
   }
 
   between(a: CpuSample, b: CpuSample): CpuBetween {
-    const procs = this.procs.map((p) => ({
-      name: p.name,
-      pid: p.pid,
-      seconds: diff(a.procs.get(p.name), b.procs.get(p.name)),
-    }));
+    const procs = this.procs.map((p) => {
+      const [x, y] = [a.procs.get(p.name), b.procs.get(p.name)];
+      return { name: p.name, pid: p.pid, seconds: diff(x?.all, y?.all), kernelSeconds: diff(x?.kernel, y?.kernel) };
+    });
     const busy = diff(a.busy, b.busy);
     const ours = procs.every((p) => p.seconds !== undefined)
       ? procs.reduce((sum, p) => sum + p.seconds!, 0)

@@ -148,6 +148,24 @@ test("the clean-up's p99 is also given in units of the same run's Redis pair p99
   expect(ratios({ phases: { cleanup: phase([3]) } } as unknown as TargetRecord).cleanupP99OverRedisP99).toBeNaN();
 });
 
+test("server CPU per room splits into the processes' own code and the kernel, Redis and the client left out", () => {
+  const use = (name: string, seconds: number, kernelSeconds?: number) => ({ name, pid: 1, seconds, kernelSeconds });
+  const createJoin = { ok: 1000, errors: 0, rate: 1, elapsedMs: 1, latenciesMs: [] };
+  const r = (cpu: ReturnType<typeof use>[]) =>
+    ({ phases: { createJoin }, cpu: { createJoin: cpu } }) as unknown as TargetRecord;
+  const f = figures(
+    r([use("gateway-0", 0.3, 0.1), use("gs-0", 0.2, 0.15), use("redis", 1, 0.5), use("bench client", 2, 1)]),
+  );
+  expect(f.serverCpuMsPerRoom).toBeCloseTo(0.5, 9);
+  expect(f.serverKernelCpuMsPerRoom).toBeCloseTo(0.25, 9);
+  expect(f.serverUserCpuMsPerRoom).toBeCloseTo(0.25, 9);
+  // A record without the kernel's part (an older run's) has no split, and still its whole.
+  const old = figures(r([use("gateway-0", 0.3), use("gs-0", 0.2, 0.1)]));
+  expect(old.serverCpuMsPerRoom).toBeCloseTo(0.5, 9);
+  expect(old.serverKernelCpuMsPerRoom).toBeUndefined();
+  expect(old.serverUserCpuMsPerRoom).toBeUndefined();
+});
+
 test("every phase once, tiny, against a real mesh of this build", async () => {
   const o = {
     ...readOptions(["--quick"], env({})),
@@ -191,6 +209,10 @@ test("every phase once, tiny, against a real mesh of this build", async () => {
   const fig = figures(t);
   expect(fig.redisBytesPerRoom).toBeGreaterThan(0);
   expect(fig.serverCpuMsPerRoom).toBeGreaterThan(0);
+  // The kernel's part is read beside the whole (ten rooms may cost it no clock tick at all).
+  expect(fig.serverKernelCpuMsPerRoom).toBeGreaterThanOrEqual(0);
+  expect(fig.serverKernelCpuMsPerRoom).toBeLessThanOrEqual(fig.serverCpuMsPerRoom!);
+  expect(fig.serverUserCpuMsPerRoom! + fig.serverKernelCpuMsPerRoom!).toBeCloseTo(fig.serverCpuMsPerRoom!, 9);
   expect(fig.loadReportsCorePercent).toBeGreaterThanOrEqual(0);
   for (const l of Object.values(t.leftovers)) expect(l?.drained).toBe(true);
 }, 120_000);

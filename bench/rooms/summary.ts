@@ -40,19 +40,25 @@ function cpuRows(r: TargetRecord): string[][] {
   const p = r.phases.createJoin;
   if (!use || !p) return [];
   const wall = p.elapsedMs / 1000;
+  const perRoom = (s: number | undefined) => (s === undefined || p.ok === 0 ? "n/a" : ((1000 * s) / p.ok).toFixed(3));
   const rows = use.map((u) => [
     u.name,
     u.seconds === undefined ? "n/a" : u.seconds.toFixed(2),
     u.seconds === undefined ? "n/a" : `${((100 * u.seconds) / wall).toFixed(0)}%`,
-    u.seconds === undefined || p.ok === 0 ? "n/a" : ((1000 * u.seconds) / p.ok).toFixed(3),
+    perRoom(u.seconds),
+    perRoom(u.kernelSeconds),
   ]);
   const system = use.filter((u) => u.name !== "bench client" && u.seconds !== undefined);
   const total = system.reduce((a, u) => a + u.seconds!, 0);
+  const kernel = system.every((u) => u.kernelSeconds !== undefined)
+    ? system.reduce((a, u) => a + u.kernelSeconds!, 0)
+    : undefined;
   rows.push([
     "all but the client",
     total.toFixed(2),
     `${((100 * total) / wall).toFixed(0)}%`,
-    p.ok ? ((1000 * total) / p.ok).toFixed(3) : "n/a",
+    perRoom(total),
+    perRoom(kernel),
   ]);
   return rows;
 }
@@ -208,7 +214,7 @@ function targetText(r: TargetRecord, concurrency: number, rounds: number): strin
     out.push(
       `CPU during the loaded phase (${num(r.phases.createJoin!.elapsedMs / 1000, 1)} s wall; /proc/<pid>/stat utime+stime):`,
     );
-    out.push(table(["process", "cpu s", "of 1 core", "cpu ms/room"], cpu));
+    out.push(table(["process", "cpu s", "of 1 core", "cpu ms/room", "of it kernel"], cpu));
   }
 
   if (r.spread) {
