@@ -23,7 +23,7 @@ export const SHARED_SETTINGS: Setting[] = [
     kind: "int",
     for: ALL,
     default: "1",
-    help: "On a Redis Cluster, replicas that must hold a room's placement before a client is given the room (WAIT), so a master's death loses no room a client has; 0 does not wait.",
+    help: "On a Redis Cluster, replicas that must hold a room's placement before a client is given the room, and a load report before it is answered (WAIT), so a master's death loses no room a client has and no report a fencing lease rests on; 0 does not wait.",
   },
   {
     env: "REDIS_CLUSTER_WAIT_MS",

@@ -132,3 +132,36 @@ test("a server buried in one cell and registered again into another gets an epoc
     false,
   );
 });
+
+/** How many WAITs the master serving `cell` has run (INFO commandstats). */
+async function waitsOn(s: CellStore, cell: number): Promise<number> {
+  const owner = s.redis.slots[slotOf(`{c${cell}}`)]![0]!;
+  const node = s.redis.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner)!;
+  const stats = String(await node.call("INFO", "commandstats"));
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+test("a recorded load report waits for a replica, as room writes do: the fencing lease its answer extends must survive a master's death", async () => {
+  const waiting = new CellStore({
+    redis: connectCluster(redisClusterUrl()),
+    keyPrefix: uniquePrefix("cells-wait"),
+    replication: { replicas: 1, timeoutMs: 1000 },
+  });
+  try {
+    const a = await waiting.registerServer(reg("a", { labels: { cell: "20" } }));
+    const before = await waitsOn(waiting, 20);
+    expect(await waiting.recordLoad({ id: "a", epoch: a.epoch, players: 1, nowMs: 5000, expiresAtMs: 9000 })).toBe(
+      true,
+    );
+    // Recorded either way ("unheard": no Manager's heartbeat names it, as none runs here).
+    expect(await waiting.recordOwnLoad({ id: "a", epoch: a.epoch, players: 1, deadlineMs: 3000 })).not.toBe("stale");
+    expect(await waitsOn(waiting, 20)).toBe(before + 2);
+    // A report of another life records nothing, and waits for nothing.
+    expect(await waiting.recordLoad({ id: "a", epoch: a.epoch + 1, players: 1, nowMs: 5000, expiresAtMs: 9000 })).toBe(
+      false,
+    );
+    expect(await waitsOn(waiting, 20)).toBe(before + 2);
+  } finally {
+    await waiting.close();
+  }
+});

@@ -168,7 +168,11 @@ export class CellStore implements RoomStore {
 
   async recordOwnLoad(r: OwnLoadReport): Promise<OwnLoadAnswer> {
     // A server the map has no cell for was removed: as a report of another life would be.
-    return (await (await this.serverCell(r.id))?.liveness.recordOwnLoad(r)) ?? "stale";
+    const n = await this.map.serverCell(r.id);
+    if (n === undefined) return "stale";
+    const answer = await this.cell(n).liveness.recordOwnLoad(r);
+    if (answer !== "stale") await this.replication.confirm(cellKeys(this.prefix, n).servers);
+    return answer;
   }
 
   async recordLoads(reports: readonly LoadReport[]) {
@@ -184,6 +188,10 @@ export class CellStore implements RoomStore {
     await Promise.all(
       [...byCell].map(async ([n, idx]) => {
         const ok = await this.cell(n).liveness.recordLoads(idx.map((i) => reports[i]!));
+        // A recorded report extends its server's fencing lease (its answer says so): a master's
+        // death must not take the record back, or the server is declared dead while it still
+        // runs its rooms.
+        if (ok.some((v) => v === true)) await this.replication.confirm(cellKeys(this.prefix, n).servers);
         idx.forEach((i, j) => {
           out[i] = ok[j] === true;
         });
