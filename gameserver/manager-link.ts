@@ -38,7 +38,7 @@ export interface ManagerLinkOptions {
   /** The rooms this link registers, reports and obeys commands for. */
   host: RoomHost;
   /** What this server registers as; the rooms it runs are added at each registration. */
-  registration: Omit<Register, "roomIds" | "closedRoomIds" | "$typeName" | "$unknown">;
+  registration: Omit<Register, "roomIds" | "closedRoomIds" | "fencedRoomIds" | "$typeName" | "$unknown">;
   log: Logger;
   /** The Manager told this server to drain (an operator's `roomgate drain`); drain as on SIGTERM. */
   onDrain?: () => void;
@@ -72,6 +72,11 @@ export class ManagerLink implements RoomEvents {
   private announced: string[] = [];
   /** Rooms that closed while no Manager listened; told at the next registration. */
   private readonly closedWhileAway = new Set<string>();
+  /**
+   * Rooms stopped by the last fence, told until a registration is answered: a move that opened one
+   * here may not have finished in the store yet, and must not finish on a server without it.
+   */
+  private readonly fencedRooms = new Set<string>();
   private readonly lease: FenceLease;
   private readonly now: () => number;
   /** The last report number of the current stream (its registration is 0). */
@@ -194,7 +199,11 @@ export class ManagerLink implements RoomEvents {
     const call = (client as unknown as { attach(): grpc.ClientDuplexStream<AttachRequest, AttachResponse> }).attach();
     this.call = call;
     this.registered = false;
-    call.on("data", (msg: AttachResponse) => this.onCommand(msg));
+    // A stream this link left (abandon) may still deliver what was under way: an answer to its
+    // registration there would clear what the current one has yet to tell.
+    call.on("data", (msg: AttachResponse) => {
+      if (this.call === call) this.onCommand(msg);
+    });
     call.on("error", (e: grpc.ServiceError) => {
       // A stream this link left (abandon) ends as cancelled: nothing failed.
       if (!this.stopping && this.call === call)
@@ -213,6 +222,8 @@ export class ManagerLink implements RoomEvents {
             roomIds: this.announced,
             // A room still being removed is closed too: the Manager must not move it as one we lost.
             closedRoomIds: [...this.closedWhileAway, ...(this.o.cleanup?.pending() ?? [])],
+            // One opened here again since (moved back) is announced instead.
+            fencedRoomIds: [...this.fencedRooms].filter((id) => !this.announced.includes(id)),
           },
         },
       }),
@@ -303,6 +314,7 @@ export class ManagerLink implements RoomEvents {
     this.leaseTimer = undefined;
     clearTimeout(this.fenceTimer);
     this.lease.lost();
+    for (const id of this.o.host.roomIds()) this.fencedRooms.add(id);
     const rooms = this.o.host.fence();
     fencing.fences++;
     fencing.rooms += rooms;
@@ -319,6 +331,7 @@ export class ManagerLink implements RoomEvents {
       case "registered":
         this.registered = true;
         this.closedWhileAway.clear();
+        this.fencedRooms.clear();
         this.failures = 0;
         this.leftForStoreDown = false;
         this.lease.registered(msg.msg.value.fenceMs);

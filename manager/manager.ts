@@ -105,7 +105,7 @@ export class Manager {
       migrationTimeoutMs,
       sweepIntervalMs,
     });
-    const reconciler = new Reconciler({ ...core, mover, maxSnapshotBytes });
+    const reconciler = new Reconciler({ ...core, mover, maxSnapshotBytes, strategy });
     const failover = new Failover({
       ...core,
       managerId: this.id,

@@ -2,7 +2,7 @@ import { RoomState } from "../gen/roomgate/v1/common_pb.js";
 import { ClusterEventKind } from "../gen/roomgate/v1/gateway_pb.js";
 import { RoomCloseReason } from "../gen/roomgate/v1/manager_pb.js";
 import type { RoomMover } from "./room-mover.js";
-import type { Migration, Rooms } from "../common/store/store.js";
+import type { Migration, PlacementStrategy, Rooms } from "../common/store/store.js";
 import type { CoreDeps } from "./deps.js";
 import { roomRemoved } from "../common/cluster-events.js";
 
@@ -12,12 +12,15 @@ import { roomRemoved } from "../common/cluster-events.js";
 // came back without.
 
 /** Reconciliation reads, confirms and deletes rooms, and hands rooms over to be moved. */
-export type ReconcilerStore = Pick<Rooms, "getRoom" | "deleteRoom" | "confirmRoom"> & Pick<Migration, "handOver">;
+export type ReconcilerStore = Pick<Rooms, "getRoom" | "deleteRoom" | "confirmRoom"> &
+  Pick<Migration, "handOver" | "moveRoom" | "deferMove">;
 
 export interface ReconcilerOptions extends CoreDeps<ReconcilerStore> {
   mover: RoomMover;
   /** Largest room snapshot kept in the store; a larger final snapshot moves the room without it. */
   maxSnapshotBytes: number;
+  /** Where a room taken off a fenced server goes meanwhile (the mover places it again). */
+  strategy: PlacementStrategy;
 }
 
 /** What a registering server says it has, against what the store maps to it. */
@@ -29,6 +32,8 @@ export interface Registration {
   running: string[];
   /** Rooms that closed while no Manager listened. */
   closedWhileAway: string[];
+  /** Rooms the server stopped when it last fenced (a server that predates this sends none). */
+  fenced?: string[];
   /** The server opens rooms on their first join token (Register.opens_on_token). */
   opensOnToken?: boolean;
 }
@@ -47,10 +52,12 @@ export class Reconciler {
   async registered(r: Registration): Promise<string[]> {
     const running = new Set(r.running);
     const closed = new Set(r.closedWhileAway);
+    const fenced = new Set(r.fenced);
     const kept: string[] = [];
     for (const roomId of r.mapped) {
       if (running.has(roomId)) kept.push(roomId);
       else if (closed.has(roomId)) await this.roomClosed(r.serverId, roomId, RoomCloseReason.EMPTY, new Uint8Array());
+      else if (fenced.has(roomId)) await this.fencedWhileMoving(r.serverId, roomId, r.opensOnToken ?? false);
       else await this.lost(r.serverId, roomId, r.opensOnToken ?? false);
     }
     // The `opened` of a room a token opened may have gone down with the old stream: a room that
@@ -124,6 +131,27 @@ export class Reconciler {
       }
     }
     if (this.unrecordedCloses.size === 0) this.o.log.info("recorded the rooms that closed while the store was down");
+  }
+
+  /**
+   * A room the server stopped in a fence. Still MOVING to it, its move opened it there before the
+   * fence and may be about to finish: that move would record it open on a server without it, and
+   * nothing would move it again. So it is taken off the server (placed elsewhere, or nowhere yet),
+   * which fails that move's finish, and this Manager takes the move over. The server does not run
+   * it, so no copy is left behind. A move that finished first left it OPEN: lost like any other.
+   */
+  private async fencedWhileMoving(serverId: string, roomId: string, opensOnToken: boolean) {
+    const room = await this.o.store.getRoom(roomId);
+    if (room?.serverId === serverId && room.state === RoomState.MOVING) {
+      const nowMs = this.o.now();
+      const off = await this.o.store.moveRoom({ roomId, strategy: this.o.strategy, excluded: [serverId], nowMs });
+      if (off.kind !== "gone") {
+        await this.o.store.deferMove({ roomId, untilMs: nowMs + this.o.mover.leaseMs });
+        this.o.mover.moveSoon(roomId);
+        return;
+      }
+    }
+    await this.lost(serverId, roomId, opensOnToken);
   }
 
   /**

@@ -200,6 +200,7 @@ export class AttachStreams {
       mapped: roomIds,
       running: reg.roomIds,
       closedWhileAway: reg.closedRoomIds,
+      fenced: reg.fencedRoomIds,
       opensOnToken: reg.opensOnToken,
     });
     const fenceMs = this.fenceMs(reg.reportIntervalMs);

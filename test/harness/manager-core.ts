@@ -33,7 +33,7 @@ export class FakeServer {
     maxRooms = 10,
     roomIds: string[] = [],
     /** opensOnToken: it opens new rooms on their first join token (Register.opens_on_token). */
-    more: { opensOnToken?: boolean; labels?: Record<string, string> } = {},
+    more: { opensOnToken?: boolean; labels?: Record<string, string>; fencedRoomIds?: string[] } = {},
   ) {
     this.handler = manager.attach({
       send: (m) => {
