@@ -67,6 +67,8 @@ export interface AttachStreamsOptions extends CoreDeps<StreamsStore> {
 interface Attached extends HeldStream {
   reportIntervalMs: number;
   draining: boolean;
+  /** The stream has ended: the server left it (for another Manager, say), whatever is still queued here. */
+  ended?: boolean;
   /** Where the server's process listens, as seen from here (Register.probe_port at the stream's address). */
   probe?: { host: string; port: number };
 }
@@ -135,7 +137,9 @@ export class AttachStreams {
         if (ended) return;
         ended = true;
         const s = server;
-        if (s) order.server(() => this.detached(s));
+        if (!s) return;
+        s.ended = true;
+        order.server(() => this.detached(s));
       },
     };
   }
@@ -195,6 +199,13 @@ export class AttachStreams {
       });
     const { epoch, roomIds } = registered;
     s.epoch = epoch;
+    // The server left this stream while the store took the registration (it waited out an outage,
+    // say): its room list is stale by now. It has registered again, or will, with what it runs; a
+    // room it opened since, reconciled against this list, would move while it still runs it.
+    if (s.ended) {
+      this.o.log.info("registration recorded after its stream ended; not reconciled", { serverId: s.id, epoch });
+      return;
+    }
     const kept = await this.o.reconciler.registered({
       serverId: s.id,
       mapped: roomIds,
