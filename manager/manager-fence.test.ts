@@ -1,6 +1,7 @@
 import type { AttachResponse } from "../gen/roomgate/v1/manager_pb.js";
 import {
   FakeServer,
+  holdStoreCalls,
   manager,
   newManager,
   REPORT_MS,
@@ -38,13 +39,7 @@ test("a report is answered only once the store recorded it", async () => {
   const m = await newManager("m2", { fenceMarginMs: 500 });
   const a = new FakeServer(m, "a");
   await settle();
-  const recordLoads = store.recordLoads.bind(store);
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  store.recordLoads = async (...args) => {
-    await gate;
-    return recordLoads(...args);
-  };
+  const release = holdStoreCalls("recordLoads");
   report(a, 7);
   await settle();
   expect(answers(a)).toEqual([]);

@@ -1,5 +1,13 @@
 import { RoomState } from "../gen/roomgate/v1/common_pb";
-import { FakeServer, manager, request, settle, store, useManagerCore } from "../test/harness/manager-core";
+import {
+  FakeServer,
+  holdStoreCalls,
+  manager,
+  request,
+  settle,
+  store,
+  useManagerCore,
+} from "../test/harness/manager-core";
 
 // Chaos (SIGKILL a Redis Cluster master): a server's registration waited in the store outage; the
 // server left that stream for another Manager, registered there, and was given a room. The first
@@ -17,13 +25,7 @@ test("a registration the store answers after its stream ended moves none of the 
   expect(room.serverId).toBe("a");
 
   // A registration naming no rooms (sent before this room was opened there) waits in the store...
-  const registerServer = store.registerServer.bind(store);
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  store.registerServer = async (...args) => {
-    await gate;
-    return registerServer(...args);
-  };
+  const release = holdStoreCalls("registerServer");
   const stale = new FakeServer(manager, "a", "eu", 10, []);
   await settle();
   // ...while the server leaves that stream; then the store answers.

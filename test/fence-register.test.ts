@@ -10,13 +10,14 @@ import { event, send, type Stream, useScriptedManager } from "./harness/scripted
 
 const scripted = useScriptedManager();
 
-type Register = Extract<AttachRequest["msg"], { case: "register" }>["value"];
+type RegisterMsg = Extract<AttachRequest["msg"], { case: "register" }>;
+type Register = RegisterMsg["value"];
 
 test("a fenced server names the rooms it stopped in each registration until one is answered", async () => {
   const { streams, starting } = await scripted.start("gs-fence");
   const registration = async (s: Stream): Promise<Register> => {
     const m = await streams.message(s, (x) => x.msg.case === "register", "registration");
-    return (m.msg as Extract<AttachRequest["msg"], { case: "register" }>).value;
+    return (m.msg as RegisterMsg).value;
   };
 
   // Registered with a one-second lease, and given a room; no report is ever answered.

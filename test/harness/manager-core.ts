@@ -137,6 +137,21 @@ export function useManagerCore() {
   });
 }
 
+/**
+ * Holds every call of the store's `method` until the returned function is called: a store call
+ * that waits (out an outage, say) while the test makes something else happen meanwhile.
+ */
+export function holdStoreCalls<K extends "recordLoads" | "registerServer">(method: K): () => void {
+  const call = store[method].bind(store) as (...args: Parameters<MemoryStore[K]>) => ReturnType<MemoryStore[K]>;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  store[method] = (async (...args: Parameters<MemoryStore[K]>) => {
+    await gate;
+    return call(...args);
+  }) as MemoryStore[K];
+  return release;
+}
+
 /** Keeps servers alive through fake time: each reports every interval. */
 export async function advance(ms: number, ...alive: FakeServer[]) {
   for (let t = 0; t < ms; t += REPORT_MS / 2) {

@@ -17,7 +17,7 @@ import { type RedisProcess, startRedis } from "../../testkit/redis-server";
 export type Stream = grpc.ServerDuplexStream<AttachRequest, AttachResponse>;
 
 /** Each Attach stream the game server opens, and the messages it sends on it, in order. */
-export class Streams {
+class Streams {
   private readonly waiting: ((s: Stream) => void)[] = [];
   private readonly opened: Stream[] = [];
   readonly messages = new Map<Stream, AttachRequest[]>();
@@ -82,12 +82,7 @@ async function scriptedManager(): Promise<{ streams: Streams; port: number; clos
 }
 
 /** A game server process of this build talking to the scripted Manager on `port` (not awaited: it is ready once registered). */
-function scriptedGameServer(
-  redisUrl: string,
-  port: number,
-  id: string,
-  env: Record<string, string> = {},
-): Promise<Started> {
+function scriptedGameServer(redisUrl: string, port: number, id: string): Promise<Started> {
   return startComponent(
     "gameserver",
     {
@@ -98,7 +93,6 @@ function scriptedGameServer(
       GAMESERVER_ID: id,
       MANAGER_ADDRESS: `127.0.0.1:${port}`,
       REPORT_INTERVAL_MS: "200",
-      ...env,
     },
     id,
   );
